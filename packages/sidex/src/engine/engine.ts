@@ -1,0 +1,510 @@
+import { EventEmitter, once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { SidexError } from '../errors.js';
+import type { RuntimeMessage } from '../runtime/messages.js';
+import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
+import { emptyOutput, Execution, type StartSpec } from './execution.js';
+import { finalFields } from './final-status.js';
+import { Guardian } from './guardian/guardian.js';
+import { newExecutionId } from './ids.js';
+import { checkInlineSyntax } from './inline-syntax.js';
+import { ResourceSampler } from './limits/resource-sampler.js';
+import { OutputCapture, type OutputChunk } from './output/capture.js';
+import type { LogFrame, StreamName } from './output/log-format.js';
+import { readLog } from './output/log-reader.js';
+import { RuntimeProcess } from './pool/runtime-process.js';
+import { WarmPool } from './pool/warm-pool.js';
+import { isTerminal, type ExecutionRecord, type StopReason } from './record.js';
+import { ScratchDirs } from './scratch.js';
+import { StopProtocol } from './stop/stop-protocol.js';
+import { dataKeyOf, newRunId } from './tree/marker.js';
+import type { TreeTracker } from './tree/tracked-tree.js';
+import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** Booted runtimes kept idle. */
+  poolSize?: number;
+  /** Executions running at once; more wait in the queue. */
+  maxConcurrent?: number;
+  maxQueued?: number;
+  defaultGraceMs?: number;
+  /** Bytes of each stream kept in memory for status replies. */
+  tailBytes?: number;
+  /** How long to wait for pipes to close after the tree is gone. */
+  drainMs?: number;
+  /** Default memory limit of an execution (V8 heap flag plus whole-tree RSS). */
+  memoryLimitBytes?: number;
+  sampleIntervalMs?: number;
+  tracking?: TrackingMode;
+  envAllow?: string[];
+  env?: Record<string, string>;
+  store?: ExecutionStore;
+}
+
+export interface StopOptions {
+  graceMs?: number;
+  force?: boolean;
+  reason?: StopReason;
+}
+
+export interface StopOutcome {
+  /** The record after the stop. */
+  record: ExecutionRecord;
+  /** It was already terminal before this stop arrived. */
+  alreadyEnded: boolean;
+}
+
+export interface OutputEvent {
+  id: string;
+  stream: StreamName;
+  data: string;
+  time: number;
+}
+
+export interface EngineEvents {
+  status: [ExecutionRecord];
+  output: [OutputEvent];
+  checkpoint: [{ id: string; value: unknown }];
+  progress: [{ id: string; value: unknown }];
+}
+
+const LOG_FOLLOW_POLL_MS = 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A memory limit is a hazard to the machine: its grace is short. */
+const MEMORY_LIMIT_GRACE_MS = 500;
+/** Processes left behind by code that has returned get a short grace: nobody waits on them. */
+const LEFTOVER_GRACE_MS = 1000;
+
+/**
+ * The supervisor: spawns runtimes from a warm pool, owns the lifecycle, the
+ * stop protocol, timeouts, limits and output capture. Knows nothing of any
+ * transport or dialect.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly store: ExecutionStore;
+  readonly tracker: TreeTracker;
+  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env'>> & EngineOptions;
+  private readonly live = new Map<string, Execution>();
+  private readonly queue: Execution[] = [];
+  private active = 0;
+  private closing = false;
+  private readonly pool: WarmPool;
+  private readonly sampler: ResourceSampler;
+  private readonly scratch: ScratchDirs;
+  private readonly guardian: Guardian;
+  private readonly logDir: string;
+  private readonly markerPrefix: string;
+  private slot = 0;
+  private readonly decoders = new Map<string, StringDecoder>();
+
+  constructor(options: EngineOptions) {
+    super();
+    this.options = {
+      poolSize: 2,
+      maxConcurrent: 64,
+      maxQueued: 10_000,
+      defaultGraceMs: 5000,
+      tailBytes: 1024 * 1024,
+      drainMs: 250,
+      sampleIntervalMs: 250,
+      tracking: 'auto',
+      envAllow: DEFAULT_ENV_ALLOW,
+      ...options,
+      dataDir: path.resolve(options.dataDir),
+    };
+    const { dataDir } = this.options;
+    this.logDir = path.join(dataDir, 'logs');
+    fs.mkdirSync(this.logDir, { recursive: true });
+    this.scratch = new ScratchDirs(path.join(dataDir, 'scratch'));
+    this.store = options.store ?? new MemoryStore();
+    const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId() };
+    this.tracker = createTreeTracker(trackerOptions);
+    this.markerPrefix = `${trackerOptions.dataKey}.${trackerOptions.runId}.`;
+    this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind });
+    this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
+    this.pool = new WarmPool(() => this.spawnRuntime(this.execArgv(this.options.memoryLimitBytes)), this.options.poolSize);
+    this.pool.start();
+  }
+
+  // ---- public API ----------------------------------------------------------
+
+  /**
+   * Answers once the execution runs, waits in the queue, or has failed to start
+   * (the returned record is then `failed`). Bad input throws and changes nothing.
+   */
+  async start(spec: StartSpec): Promise<ExecutionRecord> {
+    if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
+    if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
+    if (this.active >= this.options.maxConcurrent && this.queue.length >= this.options.maxQueued) {
+      throw new SidexError('QUEUE_FULL', `the queue is full (${this.options.maxQueued} executions waiting)`);
+    }
+    const exec = new Execution(this.newRecord(spec), spec);
+    this.live.set(exec.id, exec);
+    await exec.persist((r) => this.store.insert(r));
+    this.emit('status', { ...exec.record });
+    if (this.active < this.options.maxConcurrent) {
+      this.claimSlot(exec);
+      void this.launch(exec);
+      await exec.settledStart.promise;
+    } else {
+      this.queue.push(exec);
+    }
+    return exec.snapshot();
+  }
+
+  async get(id: string): Promise<ExecutionRecord | undefined> {
+    const exec = this.live.get(id);
+    return exec ? exec.snapshot() : this.store.get(id);
+  }
+
+  list(filter: ListFilter): Promise<ListPage> {
+    return this.store.list(filter);
+  }
+
+  /** Resolves with the terminal record. */
+  async wait(id: string): Promise<ExecutionRecord> {
+    const exec = this.live.get(id);
+    if (exec) return exec.terminal.promise;
+    const record = await this.store.get(id);
+    if (!record) throw notFound(id);
+    return record;
+  }
+
+  /** The stop protocol of shared/ARCHITECTURE.md; resolves when no process of the tree remains. */
+  async stop(id: string, options: StopOptions = {}): Promise<StopOutcome> {
+    const exec = this.live.get(id);
+    if (!exec || isTerminal(exec.record.status)) {
+      const record = exec?.record ?? (await this.store.get(id));
+      if (!record) throw notFound(id);
+      return { record, alreadyEnded: true };
+    }
+    const graceMs = options.force ? 0 : (options.graceMs ?? this.graceOf(exec));
+    this.requestStop(exec, options.reason ?? 'user', graceMs);
+    return { record: await exec.terminal.promise, alreadyEnded: false };
+  }
+
+  /** Frames of an execution's log; with follow, also what it writes until it ends. */
+  async *logs(id: string, options: { follow?: boolean } = {}): AsyncGenerator<LogFrame> {
+    if (!this.live.has(id) && !(await this.store.get(id))) throw notFound(id);
+    if (!options.follow) return yield* readLog(this.logPath(id));
+    const exec = this.live.get(id);
+    yield* readLog(this.logPath(id), async () => {
+      if (!exec || isTerminal(exec.record.status)) return false;
+      // New output or the end wakes the reader; the poll covers bytes still in the write buffer.
+      await Promise.race([once(this, 'output'), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS)]);
+      return true;
+    });
+  }
+
+  /** Graceful shutdown: refuses new work, stops every execution with the stop protocol. */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.pool.close();
+    await Promise.all(
+      [...this.live.values()].map((exec) =>
+        this.stop(exec.id, { graceMs: options.graceMs ?? this.options.defaultGraceMs, reason: 'shutdown' }).catch(() => {}),
+      ),
+    );
+    this.sampler.close();
+    this.tracker.killRun();
+    this.guardian.release();
+  }
+
+  get runningCount(): number {
+    return this.active;
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  logPath(id: string): string {
+    return path.join(this.logDir, `${id}.log`);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------
+
+  private newRecord(spec: StartSpec): ExecutionRecord {
+    return {
+      id: newExecutionId(spec.prefix),
+      kind: spec.kind,
+      name: spec.name,
+      ...(spec.dir ? { path: spec.dir } : {}),
+      params: spec.params ?? {},
+      ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+      ...(this.memoryLimitOf(spec) !== undefined ? { memoryLimitBytes: this.memoryLimitOf(spec) } : {}),
+      status: 'queued',
+      createdAt: Date.now(),
+      memory: { current: 0, peak: 0 },
+      cpuMicros: 0,
+      ...emptyOutput(),
+      ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
+      meta: spec.meta ?? {},
+    };
+  }
+
+  private memoryLimitOf(spec: StartSpec): number | undefined {
+    return spec.memoryLimitBytes ?? this.options.memoryLimitBytes;
+  }
+
+  private graceOf(exec: Execution): number {
+    return exec.spec.graceMs ?? this.options.defaultGraceMs;
+  }
+
+  private claimSlot(exec: Execution): void {
+    this.active++;
+    exec.holdsSlot = true;
+  }
+
+  private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
+    exec.record.status = status;
+    await exec.persist((r) => this.store.update(r));
+    this.emit('status', { ...exec.record });
+  }
+
+  private async launch(exec: Execution): Promise<void> {
+    const { spec } = exec;
+    await this.transition(exec, 'starting');
+    const cwd =
+      spec.kind === 'inline'
+        ? (exec.scratchDir = await this.scratch.create(exec.id))
+        : (spec.dir ?? path.dirname(spec.entry ?? '.'));
+    let runtime: RuntimeProcess;
+    try {
+      runtime = await this.acquireRuntime(spec);
+    } catch (err) {
+      exec.outcome = { kind: 'startFailed', error: { code: 'SPAWN_FAILED', message: (err as Error).message } };
+      return this.finalize(exec, false);
+    }
+    if (exec.stopReason) {
+      runtime.discard();
+      return this.finalize(exec, false);
+    }
+    // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.
+    exec.runtime = runtime;
+    exec.record.marker = runtime.marker;
+    exec.capture = new OutputCapture(this.logPath(exec.id), this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
+    exec.capture.attach('stdout', runtime.child.stdout);
+    exec.capture.attach('stderr', runtime.child.stderr);
+    runtime.onMessage((message) => void this.onRuntimeMessage(exec, message));
+    void runtime.exited.then(() => {
+      if (!exec.stopReason) exec.endedByItself = true;
+      void this.end(exec, Math.min(this.graceOf(exec), LEFTOVER_GRACE_MS));
+    });
+    runtime.send({
+      type: 'run',
+      executionId: exec.id,
+      source:
+        spec.kind === 'inline'
+          ? { type: 'inline', code: spec.code ?? '', filename: path.join(cwd, 'inline.js') }
+          : { type: 'block', entry: spec.entry ?? '' },
+      paramsJson: JSON.stringify(exec.record.params ?? {}),
+      ...(spec.resumeFrom !== undefined ? { resumeFromJson: JSON.stringify(spec.resumeFrom) } : {}),
+      cwd,
+      env: executionEnv(exec.id, spec.env),
+    });
+  }
+
+  private async acquireRuntime(spec: StartSpec): Promise<RuntimeProcess> {
+    const limit = this.memoryLimitOf(spec);
+    if (limit === this.options.memoryLimitBytes) return this.pool.acquire();
+    // A heap limit is fixed at boot: other limits cannot come from the pool.
+    const runtime = this.spawnRuntime(this.execArgv(limit));
+    await runtime.ready;
+    return runtime;
+  }
+
+  private spawnRuntime(execArgv: string[]): RuntimeProcess {
+    const marker = `${this.markerPrefix}${++this.slot}`;
+    return new RuntimeProcess({
+      env: buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
+      execArgv,
+      cwd: this.options.dataDir,
+      marker,
+      tracker: this.tracker,
+    });
+  }
+
+  private execArgv(memoryLimitBytes: number | undefined): string[] {
+    if (!memoryLimitBytes) return [];
+    return [`--max-old-space-size=${Math.max(16, Math.floor(memoryLimitBytes / (1024 * 1024)))}`];
+  }
+
+  private async onRuntimeMessage(exec: Execution, message: RuntimeMessage): Promise<void> {
+    const { record } = exec;
+    switch (message.type) {
+      case 'started':
+        if (record.status !== 'starting' || exec.isEnding) return;
+        record.startedAt = Date.now();
+        this.armLimits(exec);
+        await this.transition(exec, 'running');
+        exec.settledStart.resolve();
+        return;
+      case 'checkpoint':
+        record.checkpoint = JSON.parse(message.json);
+        this.emit('checkpoint', { id: exec.id, value: record.checkpoint });
+        await exec.persist((r) => this.store.update(r));
+        return;
+      case 'progress':
+        record.progress = JSON.parse(message.json);
+        this.emit('progress', { id: exec.id, value: record.progress });
+        return;
+      case 'startFailed':
+        exec.outcome ??= { kind: 'startFailed', error: message.error };
+        return;
+      case 'result':
+        exec.outcome ??= message.json === undefined ? { kind: 'result' } : { kind: 'result', json: message.json };
+        record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
+        return;
+      case 'failed':
+        exec.outcome ??= { kind: 'failed', error: message.error };
+        record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
+        return;
+      case 'stopped':
+        exec.outcome ??= message.json === undefined ? { kind: 'stopped' } : { kind: 'stopped', json: message.json };
+        record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
+        return;
+    }
+  }
+
+  private armLimits(exec: Execution): void {
+    const { record } = exec;
+    if (record.timeoutMs !== undefined && record.timeoutMs > 0) {
+      exec.timeoutTimer = setTimeout(() => this.requestStop(exec, 'timeout', this.graceOf(exec)), record.timeoutMs);
+    }
+    const runtime = exec.runtime;
+    if (!runtime) return;
+    this.sampler.add((exec.sampling = {
+      tree: runtime.tree,
+      onSample: (rss, cpu) => {
+        record.memory.current = rss;
+        record.memory.peak = Math.max(record.memory.peak, rss);
+        if (cpu !== undefined) record.cpuMicros = Math.max(record.cpuMicros, cpu);
+        if (record.memoryLimitBytes && rss > record.memoryLimitBytes) {
+          this.requestStop(exec, 'memory_limit', MEMORY_LIMIT_GRACE_MS);
+        }
+      },
+    }));
+  }
+
+  /** First reason wins; a later stop may only shorten the grace period. */
+  private requestStop(exec: Execution, reason: StopReason, graceMs: number): void {
+    if (isTerminal(exec.record.status)) return;
+    if (exec.isEnding) {
+      exec.protocol?.shorten(graceMs);
+      return;
+    }
+    exec.stopReason = reason;
+    switch (exec.record.status) {
+      case 'queued': {
+        const index = this.queue.indexOf(exec);
+        if (index >= 0) this.queue.splice(index, 1);
+        void this.finalize(exec, false);
+        return;
+      }
+      case 'starting':
+        // Nothing of it runs yet: the half-started tree is killed at once.
+        if (exec.runtime) void this.end(exec, 0);
+        return; // otherwise launch() sees the stop once a runtime is in hand
+      default:
+        void this.end(exec, graceMs);
+    }
+  }
+
+  /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */
+  private end(exec: Execution, graceMs: number): Promise<void> {
+    const runtime = exec.runtime;
+    if (!runtime) return Promise.resolve();
+    if (exec.protocol) {
+      exec.protocol.shorten(graceMs);
+      return exec.ending ?? Promise.resolve();
+    }
+    const protocol = (exec.protocol = new StopProtocol(runtime, graceMs));
+    exec.ending = (async () => {
+      if (exec.stopReason && exec.record.status === 'running') await this.transition(exec, 'stopping');
+      const forced = await protocol.run();
+      exec.record.stoppedAt = Date.now();
+      await runtime.disconnected;
+      await exec.capture?.finish(this.options.drainMs);
+      await this.finalize(exec, forced);
+    })();
+    return exec.ending;
+  }
+
+  private async finalize(exec: Execution, forced: boolean): Promise<void> {
+    const { record, runtime } = exec;
+    clearTimeout(exec.timeoutTimer);
+    if (exec.sampling) {
+      this.sampler.delete(exec.sampling);
+      this.sampler.sample(exec.sampling); // the tree's final CPU time
+    }
+    const output = exec.snapshot();
+    Object.assign(
+      record,
+      finalFields({
+        stopReason: exec.stopReason,
+        outcome: exec.outcome,
+        exit: runtime?.exit,
+        stderrTail: output.stderr.text,
+        lastCheckpoint: record.checkpoint,
+        timeoutMs: record.timeoutMs,
+        memoryLimitBytes: record.memoryLimitBytes,
+      }),
+    );
+    record.stdout = output.stdout;
+    record.stderr = output.stderr;
+    record.endedAt = Date.now();
+    record.memory.current = 0;
+    if (exec.stopReason) {
+      record.stopReason = exec.stopReason;
+      record.forced = forced;
+      record.stoppedAt ??= record.endedAt;
+    }
+    if (runtime?.exit) {
+      record.exitCode = runtime.exit.code;
+      record.signal = runtime.exit.signal;
+    }
+    runtime?.tree.release();
+    if (exec.scratchDir) await this.scratch.remove(exec.scratchDir);
+    await exec.persist((r) => this.store.update(r));
+    this.live.delete(exec.id);
+    this.decoders.delete(`${exec.id}:stdout`);
+    this.decoders.delete(`${exec.id}:stderr`);
+    this.emit('status', { ...record });
+    exec.terminal.resolve(record);
+    exec.settledStart.resolve();
+    if (exec.holdsSlot) {
+      exec.holdsSlot = false;
+      this.active--;
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    while (!this.closing && this.active < this.options.maxConcurrent && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.claimSlot(next);
+      void this.launch(next);
+    }
+  }
+
+  private emitOutput(exec: Execution, chunk: OutputChunk): void {
+    if (this.listenerCount('output') === 0) return;
+    const key = `${exec.id}:${chunk.stream}`;
+    let decoder = this.decoders.get(key);
+    if (!decoder) this.decoders.set(key, (decoder = new StringDecoder('utf8')));
+    const data = decoder.write(chunk.data);
+    if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
+  }
+}
+
+function notFound(id: string): SidexError {
+  return new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${id}"`);
+}

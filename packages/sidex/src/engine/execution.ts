@@ -1,0 +1,105 @@
+import type { ErrorInfo } from '../runtime/messages.js';
+import type { SampleTarget } from './limits/resource-sampler.js';
+import type { OutputCapture } from './output/capture.js';
+import type { RuntimeProcess } from './pool/runtime-process.js';
+import type { ExecutionRecord, StopReason, StreamText } from './record.js';
+import type { StopProtocol } from './stop/stop-protocol.js';
+
+export interface StartSpec {
+  prefix: 'side' | 'cap' | 'task';
+  kind: 'inline' | 'block';
+  name: string;
+  /** Inline code. */
+  code?: string;
+  /** Block entry file (absolute). */
+  entry?: string;
+  /** Block directory: the working directory of a block. */
+  dir?: string;
+  params?: unknown;
+  timeoutMs?: number;
+  /** Grace period of this execution's stops and timeout (default: the engine's). */
+  graceMs?: number;
+  memoryLimitBytes?: number;
+  env?: Record<string, string>;
+  meta?: Record<string, unknown>;
+  resumeFrom?: unknown;
+  resumedFrom?: string;
+}
+
+/** What the runtime reported about how its run ended. */
+export type Outcome =
+  | { kind: 'result'; json?: string }
+  | { kind: 'failed'; error: ErrorInfo }
+  | { kind: 'stopped'; json?: string }
+  | { kind: 'startFailed'; error: ErrorInfo };
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const emptyStream: StreamText = { text: '', truncated: false, bytes: 0 };
+
+/** The live state of one execution, from creation until its record is terminal. */
+export class Execution {
+  runtime: RuntimeProcess | undefined;
+  capture: OutputCapture | undefined;
+  scratchDir: string | undefined;
+  outcome: Outcome | undefined;
+  /** The first reason to stop wins; natural ends are recorded as `endedByItself`. */
+  stopReason: StopReason | undefined;
+  endedByItself = false;
+  protocol: StopProtocol | undefined;
+  ending: Promise<void> | undefined;
+  holdsSlot = false;
+  timeoutTimer: NodeJS.Timeout | undefined;
+  sampling: SampleTarget | undefined;
+  /** Resolves once the execution runs or has ended: what a start call waits for. */
+  readonly settledStart = deferred<void>();
+  readonly terminal = deferred<ExecutionRecord>();
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly record: ExecutionRecord,
+    readonly spec: StartSpec,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Whether anything (a stop, a timeout, the code itself) has begun to end it. */
+  get isEnding(): boolean {
+    return this.stopReason !== undefined || this.endedByItself || this.outcome !== undefined;
+  }
+
+  /** The record as it is now, live output included. */
+  snapshot(): ExecutionRecord {
+    const copy = { ...this.record, memory: { ...this.record.memory } };
+    if (this.capture) {
+      copy.stdout = this.capture.text('stdout');
+      copy.stderr = this.capture.text('stderr');
+    }
+    return copy;
+  }
+
+  /** Store writes of one execution are chained so they land in the order issued. */
+  persist(write: (record: ExecutionRecord) => Promise<void>): Promise<void> {
+    const snapshot = this.snapshot();
+    this.writes = this.writes.then(
+      () => write(snapshot),
+      () => write(snapshot),
+    );
+    return this.writes;
+  }
+}
+
+export function emptyOutput(): { stdout: StreamText; stderr: StreamText } {
+  return { stdout: { ...emptyStream }, stderr: { ...emptyStream } };
+}

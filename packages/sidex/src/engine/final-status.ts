@@ -1,0 +1,83 @@
+import type { ExitInfo } from './pool/runtime-process.js';
+import type { Outcome } from './execution.js';
+import type { ErrorInfo, ExecutionRecord, ExecutionStatus, StopReason } from './record.js';
+
+export interface Ending {
+  stopReason: StopReason | undefined;
+  outcome: Outcome | undefined;
+  exit: ExitInfo | undefined;
+  stderrTail: string;
+  lastCheckpoint: unknown;
+  timeoutMs: number | undefined;
+  memoryLimitBytes: number | undefined;
+}
+
+export type FinalFields = Pick<ExecutionRecord, 'status' | 'result' | 'error'>;
+
+/**
+ * How an execution ended, decided once from what is known at the end. A stop
+ * reason, when there is one, came first and decides; otherwise the runtime's
+ * own report; otherwise how the process exited.
+ */
+export function finalFields(ending: Ending): FinalFields {
+  const { stopReason, outcome } = ending;
+  if (stopReason) {
+    const partial =
+      outcome?.kind === 'stopped' || outcome?.kind === 'result' ? parse(outcome.json) : ending.lastCheckpoint;
+    const fields: FinalFields = { status: statusForStop[stopReason], result: partial };
+    const error = stopError(stopReason, ending);
+    if (error) fields.error = error;
+    return fields;
+  }
+  switch (outcome?.kind) {
+    case 'result':
+      return { status: 'completed', result: parse(outcome.json) };
+    case 'failed':
+    case 'startFailed':
+      return { status: 'failed', error: outcome.error };
+  }
+  return exitFields(ending);
+}
+
+const statusForStop: Record<StopReason, ExecutionStatus> = {
+  user: 'stopped',
+  shutdown: 'stopped',
+  timeout: 'timeout',
+  memory_limit: 'failed',
+  supervisor_lost: 'failed',
+};
+
+function stopError(reason: StopReason, ending: Ending): ErrorInfo | undefined {
+  switch (reason) {
+    case 'timeout':
+      return { code: 'TIMEOUT', message: `execution exceeded its timeout of ${ending.timeoutMs} ms` };
+    case 'memory_limit':
+      return { code: 'MEMORY_LIMIT', message: `execution exceeded its memory limit of ${ending.memoryLimitBytes} bytes` };
+    case 'supervisor_lost':
+      return { code: 'SUPERVISOR_LOST', message: 'the server stopped without ending this execution' };
+    default:
+      return undefined;
+  }
+}
+
+/** The process ended without telling why: its exit code, signal and stderr do. */
+function exitFields({ exit, stderrTail, memoryLimitBytes }: Ending): FinalFields {
+  if (!exit || (exit.code === 0 && !exit.signal)) return { status: 'completed' };
+  if (/heap out of memory|Reached heap limit/.test(stderrTail)) {
+    return {
+      status: 'failed',
+      error: {
+        code: 'MEMORY_LIMIT',
+        message: `execution ran out of JavaScript heap${memoryLimitBytes ? ` (limit ${memoryLimitBytes} bytes)` : ''}`,
+      },
+    };
+  }
+  if (exit.signal) {
+    return { status: 'failed', error: { code: 'KILLED', message: `process was killed by ${exit.signal}` } };
+  }
+  return { status: 'failed', error: { code: 'EXIT_CODE', message: `process exited with code ${exit.code}` } };
+}
+
+function parse(json: string | undefined): unknown {
+  return json === undefined ? undefined : JSON.parse(json);
+}

@@ -1,0 +1,23 @@
+import { createTreeTracker, type TrackerOptions } from '../tree/tree-tracker.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as TrackerOptions;
+const tracker = createTreeTracker(options);
+
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+process.stdin.resume();
+process.stdin.on('close', sweep);
+process.stdin.on('end', sweep);
+process.stdin.on('error', sweep);
+
+let swept = false;
+function sweep(): void {
+  if (swept) return;
+  swept = true;
+  tracker.killRun();
+  // A fork may have raced the first pass.
+  setTimeout(() => {
+    tracker.killRun();
+    process.exit(0);
+  }, 100);
+}

@@ -1,0 +1,44 @@
+import { readRssBytes } from '../tree/proc.js';
+import type { TrackedTree } from '../tree/tracked-tree.js';
+
+export interface SampleTarget {
+  tree: TrackedTree;
+  onSample(rssBytes: number, cpuMicros: number | undefined): void;
+}
+
+/** One timer samples the memory and CPU of every running tree. */
+export class ResourceSampler {
+  private readonly targets = new Set<SampleTarget>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  add(target: SampleTarget): void {
+    this.targets.add(target);
+    this.timer ??= setInterval(() => this.tick(), this.intervalMs).unref();
+  }
+
+  delete(target: SampleTarget): void {
+    this.targets.delete(target);
+    if (this.targets.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  sample(target: SampleTarget): void {
+    let rss = 0;
+    for (const pid of target.tree.members()) rss += readRssBytes(pid);
+    target.onSample(rss, target.tree.cpuMicros());
+  }
+
+  private tick(): void {
+    for (const target of this.targets) this.sample(target);
+  }
+
+  close(): void {
+    this.targets.clear();
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

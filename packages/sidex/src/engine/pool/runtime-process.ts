@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RuntimeMessage, SupervisorMessage } from '../../runtime/messages.js';
+import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
+
+const runtimeMain = fileURLToPath(new URL('../../runtime/main.js', import.meta.url));
+
+export interface SpawnOptions {
+  env: Record<string, string>;
+  execArgv: string[];
+  cwd: string;
+  marker: string;
+  tracker: TreeTracker;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One runtime child: spawned idle, used for exactly one execution. */
+export class RuntimeProcess {
+  readonly child: ChildProcess;
+  readonly tree: TrackedTree;
+  readonly marker: string;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ExitInfo>;
+  /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
+  readonly disconnected: Promise<void>;
+  exit: ExitInfo | undefined;
+  private listener: ((message: RuntimeMessage) => void) | undefined;
+
+  constructor(options: SpawnOptions) {
+    this.marker = options.marker;
+    this.child = spawn(process.execPath, [...options.execArgv, runtimeMain], {
+      cwd: options.cwd,
+      env: options.env,
+      // Its own process group, so a signal to the group reaches the whole tree.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => resolve((this.exit = { code, signal })));
+      this.child.once('error', () => resolve((this.exit ??= { code: null, signal: null })));
+    });
+    this.disconnected = new Promise((resolve) => {
+      if (!this.child.connected) return resolve();
+      this.child.once('disconnect', () => resolve());
+      void this.exited.then(() => setTimeout(resolve, 1000).unref());
+    });
+    if (this.child.pid === undefined) {
+      // spawn failed synchronously (EAGAIN, ENOMEM): 'error' follows.
+      this.tree = nullTree;
+    } else {
+      try {
+        this.tree = options.tracker.adopt(this.child.pid, options.marker);
+      } catch (err) {
+        this.child.kill('SIGKILL');
+        throw err;
+      }
+    }
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: RuntimeMessage) => {
+        if (message.type === 'ready') resolve();
+        else this.listener?.(message);
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then((info) =>
+        reject(new Error(`runtime process exited before it was ready (code ${info.code}, signal ${info.signal})`)),
+      );
+    });
+    this.ready.catch(() => {});
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  onMessage(listener: (message: RuntimeMessage) => void): void {
+    this.listener = listener;
+  }
+
+  send(message: SupervisorMessage): void {
+    if (!this.child.connected) return;
+    try {
+      this.child.send(message);
+    } catch {
+      // the channel closed between the check and the send: exit handling follows
+    }
+  }
+
+  /** Kill an idle runtime that never ran anything. */
+  discard(): void {
+    this.tree.killAll();
+    void this.exited.then(() => this.tree.release());
+  }
+}
+
+const nullTree: TrackedTree = {
+  rootPid: 0,
+  members: () => [],
+  signalAll: () => {},
+  killAll: () => {},
+  cpuMicros: () => undefined,
+  release: () => {},
+};

@@ -1,0 +1,62 @@
+import type { RuntimeProcess } from './runtime-process.js';
+
+/**
+ * Keeps `size` runtimes booted and idle, so a start costs an IPC message rather
+ * than a Node boot. A runtime serves exactly one execution and is never reused:
+ * nothing of one execution can leak into the next.
+ */
+export class WarmPool {
+  private readonly idle: RuntimeProcess[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly spawnRuntime: () => RuntimeProcess,
+    private readonly size: number,
+  ) {}
+
+  start(): void {
+    this.refill();
+  }
+
+  /** A booted runtime: from the pool when one is there, else a cold spawn. */
+  async acquire(): Promise<RuntimeProcess> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const runtime = this.idle.shift() ?? this.spawnRuntime();
+      setImmediate(() => this.refill());
+      try {
+        await runtime.ready;
+        return runtime;
+      } catch (err) {
+        lastError = err;
+        runtime.discard();
+      }
+    }
+    throw lastError;
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  private refill(): void {
+    while (!this.closed && this.idle.length < this.size) {
+      let runtime: RuntimeProcess;
+      try {
+        runtime = this.spawnRuntime();
+      } catch {
+        return; // e.g. out of pids: acquire() reports it when someone needs a runtime
+      }
+      this.idle.push(runtime);
+      void runtime.exited.then(() => {
+        const index = this.idle.indexOf(runtime);
+        if (index >= 0) this.idle.splice(index, 1);
+      });
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const runtime of this.idle.splice(0)) runtime.discard();
+  }
+}

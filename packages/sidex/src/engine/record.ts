@@ -1,0 +1,61 @@
+import type { ErrorInfo } from '../runtime/messages.js';
+
+export type { ErrorInfo };
+
+export const STATUSES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const;
+export type ExecutionStatus = (typeof STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'stopped', 'timeout']);
+export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.has(status);
+
+export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'shutdown' | 'supervisor_lost';
+
+export type ExecutionKind = 'inline' | 'block';
+
+export interface StreamText {
+  text: string;
+  truncated: boolean;
+  bytes: number;
+}
+
+/** One record type for every dialect: side executions, capabilities, pipeline tasks. */
+export interface ExecutionRecord {
+  id: string;
+  kind: ExecutionKind;
+  name: string;
+  /** Block directory, for block executions. */
+  path?: string;
+  params: unknown;
+  timeoutMs?: number;
+  memoryLimitBytes?: number;
+  status: ExecutionStatus;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  stoppedAt?: number;
+  /** Final result, or the partial result of a stopped execution. */
+  result?: unknown;
+  error?: ErrorInfo;
+  exitCode?: number | null;
+  signal?: string | null;
+  stopReason?: StopReason;
+  /** Whether the stop needed SIGKILL. */
+  forced?: boolean;
+  checkpoint?: unknown;
+  progress?: unknown;
+  memory: { current: number; peak: number };
+  cpuMicros: number;
+  stdout: StreamText;
+  stderr: StreamText;
+  /** The environment marker of its process tree, to find survivors after a crash. */
+  marker?: string;
+  /** Execution this one resumes from. */
+  resumedFrom?: string;
+  /** Dialect-specific facts (thread id, capability, executor...). */
+  meta: Record<string, unknown>;
+}
+
+export function durationOf(record: Pick<ExecutionRecord, 'startedAt' | 'endedAt'>): number | undefined {
+  if (record.startedAt === undefined) return undefined;
+  return (record.endedAt ?? Date.now()) - record.startedAt;
+}

@@ -1,0 +1,127 @@
+// A cgroup per execution: membership is kept by the kernel, so no descendant
+// escapes by setsid or reparenting, and a kill cannot lose a fork race.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CpuLedger } from './cpu-ledger.js';
+import { findMarked, markerMatcher } from './marker.js';
+import { signalPid } from './proc.js';
+import type { TrackedTree } from './tracked-tree.js';
+
+export type CgroupVersion = 'cgroup2' | 'cgroup1';
+
+export function readProcs(dir: string): number[] {
+  try {
+    return fs
+      .readFileSync(path.join(dir, 'cgroup.procs'), 'latin1')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** v2 has cgroup.kill; v1 freezes, kills every member, then thaws. */
+export function killCgroup(dir: string, version: CgroupVersion): void {
+  if (version === 'cgroup2') {
+    try {
+      fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+      return;
+    } catch {
+      // kernels before 5.14: fall through to killing members one by one
+    }
+  }
+  const freezer = path.join(dir, 'freezer.state');
+  const frozen = version === 'cgroup1' && tryWrite(freezer, 'FROZEN');
+  for (let round = 0; round < 5; round++) {
+    const pids = readProcsDeep(dir);
+    if (pids.length === 0) break;
+    for (const pid of pids) signalPid(pid, 'SIGKILL');
+  }
+  if (frozen) tryWrite(freezer, 'THAWED');
+}
+
+/** Members of a cgroup and of all cgroups below it. */
+export function readProcsDeep(dir: string): number[] {
+  const pids = readProcs(dir);
+  for (const sub of subdirs(dir)) pids.push(...readProcsDeep(sub));
+  return pids;
+}
+
+export function subdirs(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(dir, d.name));
+  } catch {
+    return [];
+  }
+}
+
+/** rmdir a cgroup tree, leaves first. A cgroup with live members stays. */
+export function removeCgroupTree(dir: string): void {
+  for (const sub of subdirs(dir)) removeCgroupTree(sub);
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // still populated or already gone
+  }
+}
+
+function tryWrite(file: string, value: string): boolean {
+  try {
+    fs.writeFileSync(file, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class CgroupTree implements TrackedTree {
+  private readonly matches: (environ: Buffer) => boolean;
+  private readonly cpu = new CpuLedger();
+
+  constructor(
+    readonly rootPid: number,
+    private readonly dir: string,
+    private readonly version: CgroupVersion,
+    marker: string,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(rootPid));
+    this.matches = markerMatcher(marker, 'exact');
+  }
+
+  members(): number[] {
+    return readProcs(this.dir);
+  }
+
+  signalAll(signal: NodeJS.Signals): void {
+    for (const pid of this.members()) signalPid(pid, signal);
+  }
+
+  killAll(): void {
+    killCgroup(this.dir, this.version);
+    // A root process can move itself to another cgroup; its marker still gives it away.
+    for (const pid of findMarked(this.matches)) signalPid(pid, 'SIGKILL');
+  }
+
+  cpuMicros(): number | undefined {
+    if (this.version !== 'cgroup2') {
+      this.cpu.observe(this.members());
+      return this.cpu.total();
+    }
+    try {
+      const stat = fs.readFileSync(path.join(this.dir, 'cpu.stat'), 'latin1');
+      const usage = /usage_usec (\d+)/.exec(stat)?.[1];
+      return usage === undefined ? undefined : Number(usage);
+    } catch {
+      return undefined;
+    }
+  }
+
+  release(): void {
+    removeCgroupTree(this.dir);
+  }
+}

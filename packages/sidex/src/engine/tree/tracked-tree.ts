@@ -1,0 +1,23 @@
+/** The processes of one execution: its runtime and every descendant. */
+export interface TrackedTree {
+  readonly rootPid: number;
+  /** Live (non-zombie) processes of the tree. */
+  members(): number[];
+  signalAll(signal: NodeJS.Signals): void;
+  /** SIGKILL every process of the tree, closing fork races where the backend can. */
+  killAll(): void;
+  /** CPU time of the whole tree, exited members included, when the backend can tell. */
+  cpuMicros(): number | undefined;
+  /** Forget the tree once it is empty (removes its cgroup). */
+  release(): void;
+}
+
+export interface TreeTracker {
+  readonly kind: 'cgroup2' | 'cgroup1' | 'scan';
+  /** Called right after spawn, before the runtime runs any user code. */
+  adopt(rootPid: number, marker: string): TrackedTree;
+  /** SIGKILL every process of this tracker's run (shutdown, guardian). */
+  killRun(): void;
+  /** SIGKILL survivors of other runs that used the same data directory. */
+  sweepOtherRuns(): number[];
+}

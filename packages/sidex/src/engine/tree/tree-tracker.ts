@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CgroupTree, killCgroup, readProcsDeep, removeCgroupTree, subdirs, type CgroupVersion } from './cgroup-tree.js';
+import { findMarked, markerMatcher } from './marker.js';
+import { signalPid } from './proc.js';
+import { ScanTree } from './scan-tree.js';
+import type { TrackedTree, TreeTracker } from './tracked-tree.js';
+
+export type TrackingMode = 'auto' | 'cgroup2' | 'cgroup1' | 'scan';
+
+export interface TrackerOptions {
+  mode: TrackingMode;
+  dataKey: string;
+  runId: string;
+}
+
+/**
+ * Picks the strongest process-tree tracking the machine allows: a cgroup v2
+ * (cgroup.kill), a cgroup v1 freezer, or the group + parent chain + marker scan.
+ */
+export function createTreeTracker(options: TrackerOptions): TreeTracker {
+  const order: CgroupVersion[] =
+    options.mode === 'auto' ? ['cgroup2', 'cgroup1'] : options.mode === 'scan' ? [] : [options.mode];
+  for (const version of order) {
+    const dataRoot = cgroupDataRoot(version, options.dataKey);
+    if (dataRoot && canCreate(path.join(dataRoot, options.runId))) {
+      return new CgroupTracker(version, dataRoot, options);
+    }
+  }
+  if (options.mode !== 'auto' && options.mode !== 'scan') {
+    throw new Error(`process tracking mode ${options.mode} is not available on this machine`);
+  }
+  return new ScanTracker(options);
+}
+
+function runMarkerPrefix(o: TrackerOptions): string {
+  return `${o.dataKey}.${o.runId}.`;
+}
+
+/** Marker scan of a data directory's processes from runs other than ours. */
+function killOtherRunsByMarker(o: TrackerOptions): number[] {
+  const ours = markerMatcher(runMarkerPrefix(o), 'prefix');
+  const sameData = markerMatcher(`${o.dataKey}.`, 'prefix');
+  const pids = findMarked((env) => sameData(env) && !ours(env));
+  for (const pid of pids) signalPid(pid, 'SIGKILL');
+  return pids;
+}
+
+class ScanTracker implements TreeTracker {
+  readonly kind = 'scan' as const;
+  constructor(private readonly options: TrackerOptions) {}
+
+  adopt(rootPid: number, marker: string): TrackedTree {
+    return new ScanTree(rootPid, marker);
+  }
+
+  killRun(): void {
+    for (const pid of findMarked(markerMatcher(runMarkerPrefix(this.options), 'prefix'))) signalPid(pid, 'SIGKILL');
+  }
+
+  sweepOtherRuns(): number[] {
+    return killOtherRunsByMarker(this.options);
+  }
+}
+
+class CgroupTracker implements TreeTracker {
+  readonly kind: CgroupVersion;
+  private readonly runDir: string;
+
+  constructor(
+    private readonly version: CgroupVersion,
+    private readonly dataRoot: string,
+    private readonly options: TrackerOptions,
+  ) {
+    this.kind = version;
+    this.runDir = path.join(dataRoot, options.runId);
+  }
+
+  adopt(rootPid: number, marker: string): TrackedTree {
+    return new CgroupTree(rootPid, path.join(this.runDir, marker.slice(marker.lastIndexOf('.') + 1)), this.version, marker);
+  }
+
+  killRun(): void {
+    killCgroup(this.runDir, this.version);
+    for (const pid of findMarked(markerMatcher(runMarkerPrefix(this.options), 'prefix'))) signalPid(pid, 'SIGKILL');
+    removeCgroupTree(this.runDir);
+  }
+
+  sweepOtherRuns(): number[] {
+    const killed: number[] = [];
+    for (const dir of subdirs(this.dataRoot)) {
+      if (dir === this.runDir) continue;
+      killed.push(...readProcsDeep(dir));
+      killCgroup(dir, this.version);
+      removeCgroupTree(dir);
+    }
+    for (const pid of killOtherRunsByMarker(this.options)) if (!killed.includes(pid)) killed.push(pid);
+    return killed;
+  }
+}
+
+/** <mount><our own cgroup>/sidex/<dataKey>, or undefined when that hierarchy is absent. */
+function cgroupDataRoot(version: CgroupVersion, dataKey: string): string | undefined {
+  const mount = findMount(version);
+  if (!mount) return undefined;
+  const own = ownCgroupPath(version);
+  if (own === undefined) return undefined;
+  return path.join(mount, own, 'sidex', dataKey);
+}
+
+function findMount(version: CgroupVersion): string | undefined {
+  let info: string;
+  try {
+    info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of info.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const mountPoint = left.split(' ')[4];
+    const [fsType, , superOptions = ''] = right.split(' ');
+    if (version === 'cgroup2' && fsType === 'cgroup2') return mountPoint;
+    if (version === 'cgroup1' && fsType === 'cgroup' && superOptions.split(',').includes('freezer')) return mountPoint;
+  }
+  return undefined;
+}
+
+function ownCgroupPath(version: CgroupVersion): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const [, controllers, cgPath] = line.split(':');
+    if (cgPath === undefined) continue;
+    if (version === 'cgroup2' && controllers === '' && line.startsWith('0::')) return cgPath;
+    if (version === 'cgroup1' && controllers?.split(',').includes('freezer')) return cgPath;
+  }
+  return undefined;
+}
+
+function canCreate(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+import type { ErrorInfo } from './messages.js';
+import { isBindableIdentifier } from './identifiers.js';
+
+export type InlineFunction = (...args: unknown[]) => Promise<unknown>;
+
+const fixedNames = ['params', 'ctx', 'require', '__filename', '__dirname'] as const;
+
+export class InlineSyntaxError extends Error {
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+  }
+}
+
+export interface CompiledInline {
+  run(params: unknown, ctx: unknown): Promise<unknown>;
+}
+
+/**
+ * Inline code is the body of an async function: `return` gives the result and
+ * top-level await works. The wrapper shares the code's first line and a
+ * negative column offset, so line and column numbers in errors are the user's.
+ */
+function inlineScript(code: string, filename: string, names: readonly string[], withImport: boolean): vm.Script {
+  const prefix = `(async function (${names.join(', ')}) {`;
+  try {
+    return new vm.Script(`${prefix}${code}\n})`, {
+      filename,
+      columnOffset: -prefix.length,
+      ...(withImport ? { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
+    });
+  } catch (err) {
+    throw new InlineSyntaxError(syntaxErrorInfo(err, prefix.length));
+  }
+}
+
+/** Throws InlineSyntaxError (code SYNTAX_ERROR, line, column) without running anything. */
+export function checkInlineSyntax(code: string, filename = 'inline.js'): void {
+  inlineScript(code, filename, fixedNames, false);
+}
+
+/**
+ * Compiles inline code. Every key of params that is a valid identifier is in
+ * scope by name, unless the code declares that name itself (its own wins).
+ */
+export function compileInline(code: string, filename: string, paramKeys: readonly string[]): CompiledInline {
+  let extra = paramKeys.filter((k) => isBindableIdentifier(k) && !(fixedNames as readonly string[]).includes(k));
+  let script: vm.Script;
+  for (;;) {
+    try {
+      script = inlineScript(code, filename, [...fixedNames, ...extra], true);
+      break;
+    } catch (err) {
+      const clash = /Identifier '([\w$]+)' has already been declared/.exec((err as Error).message)?.[1];
+      if (!clash || !extra.includes(clash)) throw err;
+      extra = extra.filter((k) => k !== clash);
+    }
+  }
+  const fn = script.runInThisContext() as InlineFunction;
+  const require = createRequire(filename);
+  return {
+    run(params, ctx) {
+      const bag = (params ?? {}) as Record<string, unknown>;
+      return fn(params, ctx, require, filename, path.dirname(filename), ...extra.map((k) => bag[k]));
+    },
+  };
+}
+
+// V8 reports a compile error's place only in the stack header:
+// "<file>:<line>\n<source line>\n<spaces>^^^\n\nSyntaxError: ...".
+function syntaxErrorInfo(err: unknown, prefixLength: number): ErrorInfo {
+  const e = err as Error;
+  const [head = '', sourceLine = '', caretLine = ''] = (e.stack ?? '').split('\n');
+  const line = Number(/:(\d+)$/.exec(head)?.[1]);
+  let column = caretLine.indexOf('^') + 1;
+  // The displayed first line still carries the wrapper prefix.
+  if (line === 1 && column > 0 && sourceLine.length > 0) column -= prefixLength;
+  const info: ErrorInfo = { code: 'SYNTAX_ERROR', message: e.message };
+  if (Number.isFinite(line)) {
+    info.line = line;
+    info.message = `${e.message} (line ${line}${column > 0 ? `, column ${column}` : ''})`;
+  }
+  if (column > 0) info.column = column;
+  return info;
+}

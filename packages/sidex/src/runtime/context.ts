@@ -1,0 +1,64 @@
+import { toJson } from './serialize.js';
+
+export type StopHandler = () => unknown;
+
+/** What inline code and block functions receive as `ctx`. */
+export interface ContextApi {
+  readonly executionId: string;
+  readonly params: unknown;
+  readonly resumeFrom: unknown;
+  readonly signal: AbortSignal;
+  onStop(handler: StopHandler): void;
+  checkpoint(value: unknown): void;
+  progress(value: unknown): void;
+}
+
+export class ExecutionContext {
+  readonly api: ContextApi;
+  lastCheckpointJson: string | undefined;
+  private readonly controller = new AbortController();
+  private readonly handlers: StopHandler[] = [];
+
+  constructor(
+    executionId: string,
+    params: unknown,
+    resumeFrom: unknown,
+    private readonly report: (kind: 'checkpoint' | 'progress', json: string) => void,
+  ) {
+    // Plain object with bound members, so `const { signal, onStop } = ctx` works.
+    this.api = Object.freeze({
+      executionId,
+      params,
+      resumeFrom,
+      signal: this.controller.signal,
+      onStop: (handler: StopHandler) => {
+        if (typeof handler !== 'function') throw new TypeError('ctx.onStop expects a function');
+        this.handlers.push(handler);
+      },
+      checkpoint: (value: unknown) => {
+        const json = toJson(value, 'checkpoint') ?? 'null';
+        this.lastCheckpointJson = json;
+        this.report('checkpoint', json);
+      },
+      progress: (value: unknown) => this.report('progress', toJson(value, 'progress') ?? 'null'),
+    });
+  }
+
+  /**
+   * Aborts the signal and runs the onStop handlers in order. The last value a
+   * handler returns (other than undefined) is the partial result.
+   */
+  async runStopHandlers(): Promise<string | undefined> {
+    this.controller.abort(new Error('execution stopped'));
+    let json: string | undefined;
+    for (const handler of this.handlers) {
+      try {
+        const value = await handler();
+        json = toJson(value, 'onStop handler result') ?? json;
+      } catch (err) {
+        process.stderr.write(`onStop handler failed: ${(err as Error)?.stack ?? String(err)}\n`);
+      }
+    }
+    return json;
+  }
+}

@@ -1,0 +1,156 @@
+// Entry point of every runtime process. It starts warm (idle, waiting for one
+// `run` message), runs exactly one execution, reports over IPC and exits.
+import { compileInline, InlineSyntaxError } from './compile-inline.js';
+import { ExecutionContext } from './context.js';
+import { loadBlock } from './load-block.js';
+import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
+import { errorInfo, toJson } from './serialize.js';
+import { makeStdioBlocking, silenceRuntimeWarnings } from './stdio.js';
+import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
+
+makeStdioBlocking();
+silenceRuntimeWarnings();
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+let ctx: ExecutionContext | undefined;
+let outcome: Outcome | undefined;
+let stopping = false;
+let finished = false;
+
+// How long a block's module graph may take to load before the start is
+// answered anyway; load errors within it fail the start, later ones the run.
+const BLOCK_LOAD_WINDOW_MS = 25;
+
+process.on('disconnect', () => (ctx ? killOwnGroup() : process.exit(0)));
+process.on('SIGTERM', () => void stop());
+process.on('message', (message: SupervisorMessage) => {
+  if (message.type === 'run' && !ctx) void run(message);
+  else if (message.type === 'stop') void stop();
+});
+process.on('uncaughtException', (err) => onUncaught(err));
+process.on('unhandledRejection', (reason) => onUncaught(reason));
+
+void send({ type: 'ready' });
+
+async function run(message: RunMessage): Promise<void> {
+  process.chdir(message.cwd);
+  Object.assign(process.env, message.env);
+  const params: unknown = JSON.parse(message.paramsJson);
+  const resumeFrom: unknown = message.resumeFromJson === undefined ? undefined : JSON.parse(message.resumeFromJson);
+  ctx = new ExecutionContext(message.executionId, params, resumeFrom, (kind, json) => void send({ type: kind, json }));
+  const api = ctx.api;
+
+  let main: () => unknown;
+  if (message.source.type === 'inline') {
+    try {
+      const keys = params && typeof params === 'object' && !Array.isArray(params) ? Object.keys(params) : [];
+      const compiled = compileInline(message.source.code, message.source.filename, keys);
+      main = () => compiled.run(params, api);
+    } catch (err) {
+      return failStart(err instanceof InlineSyntaxError ? err.info : errorInfo(err, 'LOAD_ERROR'));
+    }
+  } else {
+    const loading = loadBlock(message.source.entry);
+    const early = await Promise.race([
+      loading.then(
+        (fn) => ({ loaded: true as const, fn }),
+        (err: unknown) => ({ loaded: false as const, err }),
+      ),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), BLOCK_LOAD_WINDOW_MS).unref()),
+    ]);
+    if (early && !early.loaded) return failStart(loadErrorInfo(early.err));
+    main = async () => {
+      const fn = await loading;
+      // A script entry has already run by being imported; it ends when its
+      // event loop empties, so the IPC channel must not keep it alive.
+      if (!fn) return scriptMode();
+      return fn(params, api);
+    };
+  }
+
+  await send({ type: 'started' });
+  let pending: unknown;
+  try {
+    pending = main();
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  Promise.resolve(pending).then(
+    (value) => settle({ ok: true, value }),
+    (error: unknown) => settle({ ok: false, error }),
+  );
+}
+
+function scriptMode(): Promise<never> {
+  process.channel?.unref();
+  return new Promise(() => {});
+}
+
+function loadErrorInfo(err: unknown): ErrorInfo {
+  return errorInfo(err, err instanceof SyntaxError ? 'SYNTAX_ERROR' : 'LOAD_ERROR');
+}
+
+async function failStart(error: ErrorInfo): Promise<void> {
+  finished = true;
+  await send({ type: 'startFailed', error });
+  process.exit(1);
+}
+
+function settle(result: Outcome): void {
+  outcome = result;
+  if (!stopping) void finish(result);
+}
+
+async function finish(result: Outcome): Promise<void> {
+  if (finished) return;
+  finished = true;
+  if (result.ok) {
+    let json: string | undefined;
+    try {
+      json = toJson(result.value, 'result');
+    } catch (err) {
+      await send({ type: 'failed', error: errorInfo(err), cpuMicros: cpuMicros() });
+      process.exit(1);
+    }
+    await send({ type: 'result', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
+    process.exit(0);
+  }
+  await send({ type: 'failed', error: errorInfo(result.error), cpuMicros: cpuMicros() });
+  process.exit(1);
+}
+
+function onUncaught(err: unknown): void {
+  if (!ctx || stopping) {
+    process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    if (!ctx) process.exit(1);
+    return;
+  }
+  void finish({ ok: false, error: err });
+}
+
+/**
+ * The cooperative half of the stop protocol: abort the signal, run the onStop
+ * handlers, hand back the partial result, exit. Whatever does not cooperate is
+ * the supervisor's to kill when the grace period ends.
+ */
+async function stop(): Promise<void> {
+  if (stopping || finished) return;
+  stopping = true;
+  if (!ctx) process.exit(0);
+  const fromHandlers = await ctx.runStopHandlers();
+  // Code that returns as soon as its signal aborts has settled by now.
+  await new Promise((resolve) => setImmediate(resolve));
+  finished = true;
+  let json = fromHandlers;
+  if (json === undefined && outcome?.ok) {
+    try {
+      json = toJson(outcome.value, 'result');
+    } catch {
+      json = undefined;
+    }
+  }
+  json ??= ctx.lastCheckpointJson;
+  await send({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
+  process.exit(0);
+}

@@ -1,0 +1,41 @@
+// The IPC contract between the supervisor (engine) and the runtime in the child.
+// Values that cross it are pre-serialized JSON text so that the runtime, not the
+// IPC layer, decides what "not serializable" means and reports it clearly.
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  stack?: string;
+  line?: number;
+  column?: number;
+}
+
+export type ExecSource =
+  | { type: 'inline'; code: string; filename: string }
+  | { type: 'block'; entry: string };
+
+export interface RunMessage {
+  type: 'run';
+  executionId: string;
+  source: ExecSource;
+  paramsJson: string;
+  resumeFromJson?: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface StopMessage {
+  type: 'stop';
+}
+
+export type SupervisorMessage = RunMessage | StopMessage;
+
+export type RuntimeMessage =
+  | { type: 'ready' }
+  | { type: 'started' }
+  | { type: 'startFailed'; error: ErrorInfo }
+  | { type: 'checkpoint'; json: string }
+  | { type: 'progress'; json: string }
+  | { type: 'result'; json?: string; cpuMicros: number }
+  | { type: 'failed'; error: ErrorInfo; cpuMicros: number }
+  | { type: 'stopped'; json?: string; cpuMicros: number };

@@ -1,0 +1,39 @@
+import type { ErrorInfo } from './messages.js';
+
+export class NotSerializableError extends Error {
+  readonly code = 'RESULT_NOT_SERIALIZABLE';
+}
+
+/** JSON text of a value, or undefined for undefined; throws a clear error otherwise. */
+export function toJson(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw new NotSerializableError(`${what} cannot be serialized to JSON: ${(err as Error).message}`);
+  }
+  // JSON.stringify answers undefined for functions and symbols instead of throwing.
+  if (json === undefined) throw new NotSerializableError(`${what} cannot be serialized to JSON: it is a ${typeof value}`);
+  return json;
+}
+
+export function errorInfo(err: unknown, code = 'UNCAUGHT_ERROR'): ErrorInfo {
+  if (err instanceof Error) {
+    const own = (err as { code?: unknown }).code;
+    return {
+      code: typeof own === 'string' && /^[A-Z][A-Z_]+$/.test(own) ? own : code,
+      message: err.message,
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
+  }
+  return { code, message: `non-error thrown: ${safeString(err)}` };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

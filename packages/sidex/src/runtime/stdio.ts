@@ -1,0 +1,23 @@
+// Pipes are asynchronous on POSIX: a child that writes a lot and then calls
+// process.exit() loses everything still queued (Node issue #6456). Blocking
+// writes make every byte reach the pipe before the write returns, and make a
+// flooding child wait for the supervisor instead of buffering in its own heap.
+export function makeStdioBlocking(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const handle = (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle;
+    handle?.setBlocking?.(true);
+  }
+}
+
+const quietWarnings = ['USE_MAIN_CONTEXT_DEFAULT_LOADER'];
+
+// The runtime itself uses vm's main-context loader so inline code can import();
+// that is an implementation detail and its warning must not reach the user's stderr.
+export function silenceRuntimeWarnings(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : (warning as Error)?.message ?? '';
+    if (quietWarnings.some((w) => text.includes(w))) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}

@@ -1,0 +1,74 @@
+// The one set of schemas: services validate with them, transports reuse them,
+// and the OpenAPI document is generated from them.
+import { z } from 'zod';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const TimeoutMs = z
+  .number({ error: 'must be a number of milliseconds' })
+  .refine((n) => Number.isFinite(n), 'must be a finite number')
+  .refine((n) => n >= 0, 'must not be negative (0 means no timeout)')
+  .refine((n) => n <= MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms`);
+
+export const Params = z.record(z.string(), z.unknown(), { error: 'must be an object of named values' });
+
+export const ExecutionId = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
+
+export const StartOptions = z
+  .object({
+    /** Memory limit of the whole process tree, in MB. */
+    memoryLimitMb: z.number().positive().max(1024 * 1024).optional(),
+    /** Grace period of this execution's stops and timeout, ms. */
+    graceMs: z.number().int().min(0).max(600_000).optional(),
+    /** Extra environment variables for this execution. */
+    env: z.record(z.string(), z.string()).optional(),
+    threadId: z.string().max(200).optional(),
+    name: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const StartWithCodeInput = z.object({
+  code: z
+    .string({ error: 'must be a string of JavaScript' })
+    .refine((c) => c.trim().length > 0, 'must not be empty')
+    .refine((c) => Buffer.byteLength(c) <= 4 * 1024 * 1024, 'must be at most 4 MB'),
+  params: Params.nullish(),
+  timeout: TimeoutMs.nullish(),
+  options: StartOptions.optional(),
+});
+
+export const StartWithBlockInput = z.object({
+  path: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(4096, 'is too long'),
+  params: Params.nullish(),
+  timeout: TimeoutMs.nullish(),
+  options: StartOptions.optional(),
+});
+
+export const StopInput = z.object({
+  id: ExecutionId,
+  options: z
+    .object({
+      graceMs: z.number().refine(Number.isFinite, 'must be finite').refine((n) => n >= 0, 'must not be negative').optional(),
+      force: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
+});
+
+export const STATUS_VALUES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const;
+
+export const ListInput = z
+  .object({
+    status: z.union([z.enum(STATUS_VALUES), z.array(z.enum(STATUS_VALUES))]).optional(),
+    kind: z.enum(['inline', 'block']).optional(),
+    name: z.string().max(500).optional(),
+    q: z.string().max(500).optional(),
+    since: z.number().optional(),
+    until: z.number().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export type StartOptionsInput = z.infer<typeof StartOptions>;
+export type ListInputType = z.infer<typeof ListInput>;

@@ -1,0 +1,210 @@
+import path from 'node:path';
+import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
+import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
+import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
+import type { StartSpec } from '../engine/execution.js';
+import { isTerminal, type ExecutionRecord } from '../engine/record.js';
+import { SidexError } from '../errors.js';
+import { fail, ok, replying, type Reply } from './replies.js';
+import { ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionId, type ListInputType, type StartOptionsInput } from './schemas.js';
+import { statusFields, type StatusFields } from './status-fields.js';
+import { checkParams, parseInput } from './validation.js';
+
+export interface SideExecutionLimits {
+  /** Largest params accepted, as JSON bytes. */
+  maxParamsBytes: number;
+}
+
+export const DEFAULT_LIMITS: SideExecutionLimits = { maxParamsBytes: 8 * 1024 * 1024 };
+
+export interface StopReplyFields {
+  sideExecutionId: string;
+  status: string;
+  stoppedAt?: number;
+  result?: unknown;
+  output?: string;
+  forced?: boolean;
+}
+
+export type ServiceEvent = keyof EngineEvents;
+
+/**
+ * The side-execution API of seeds 000/001/003, in process. Every transport
+ * calls this; none reaches past it into the engine.
+ */
+export class SideExecutionService {
+  constructor(
+    private readonly engine: Engine,
+    private readonly blocks: ActionBlockCatalog,
+    private readonly limits: SideExecutionLimits = DEFAULT_LIMITS,
+  ) {}
+
+  startWithCode(code: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
+    return replying('startSideExecutionResponse', async () => {
+      const input = parseInput(StartWithCodeInput, { code, params, timeout, options });
+      const spec: StartSpec = {
+        prefix: 'side',
+        kind: 'inline',
+        name: input.options?.name ?? 'inline',
+        code: input.code,
+        ...this.common(input.params, input.timeout, input.options),
+      };
+      return this.started(await this.engine.start(spec));
+    });
+  }
+
+  startWithActionBlock(blockPath: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
+    return replying('startSideExecutionResponse', async () => {
+      const input = parseInput(StartWithBlockInput, { path: blockPath, params, timeout, options });
+      const block = this.blocks.resolvePath(input.path);
+      return this.started(await this.engine.start(this.blockSpec(block, input.params, input.timeout, input.options)));
+    });
+  }
+
+  /** The spec of a block run: shared by path and by-name starts. */
+  blockSpec(block: ActionBlock, params: Record<string, unknown> | null | undefined, timeout: number | null | undefined, options?: StartOptionsInput, prefix: StartSpec['prefix'] = 'side'): StartSpec {
+    return {
+      prefix,
+      kind: 'block',
+      name: options?.name ?? block.name,
+      entry: path.resolve(block.path, block.entryPoint),
+      dir: block.path,
+      ...this.common(params, timeout, options),
+    };
+  }
+
+  getStatus(id: unknown) {
+    return replying('getSideExecutionStatusResponse', async () => {
+      const record = await this.record(id);
+      return ok<StatusFields>('getSideExecutionStatusResponse', statusFields(record));
+    }, { sideExecutionId: id });
+  }
+
+  /**
+   * The stop protocol; answers when no process of the tree remains. Stopping a
+   * stopped execution answers `already_stopped`; one that finished otherwise
+   * answers `success: false` with its status.
+   */
+  stop(id: unknown, options?: unknown): Promise<Reply<StopReplyFields>> {
+    const type = 'stopSideExecutionResponse';
+    return replying(type, async () => {
+      const input = parseInput(StopInput, { id, options });
+      const outcome = await this.engine.stop(input.id, { ...input.options, reason: 'user' });
+      return stopReply(type, outcome);
+    }, { sideExecutionId: id });
+  }
+
+  listActionBlocks(projectPath?: unknown) {
+    return replying('listActionBlocksResponse', async () => {
+      if (projectPath !== undefined && projectPath !== null && typeof projectPath !== 'string') {
+        throw new SidexError('INVALID_ARGUMENT', 'projectPath: must be a string', { field: 'projectPath' });
+      }
+      const { blocks, warnings } = this.blocks.list(projectPath ?? undefined);
+      return ok('listActionBlocksResponse', { actionBlocks: blocks, warnings });
+    });
+  }
+
+  list(filter: unknown = {}) {
+    return replying('listSideExecutionsResponse', async () => {
+      const f: ListInputType = parseInput(ListInput, filter ?? {});
+      const page = await this.engine.list({
+        ...(f.status ? { status: Array.isArray(f.status) ? f.status : [f.status] } : {}),
+        ...(f.kind ? { kind: f.kind } : {}),
+        ...(f.name ? { name: f.name } : {}),
+        ...(f.q ? { nameContains: f.q } : {}),
+        ...(f.since !== undefined ? { since: f.since } : {}),
+        ...(f.until !== undefined ? { until: f.until } : {}),
+        ...(f.limit !== undefined ? { limit: f.limit } : {}),
+        ...(f.cursor ? { cursor: f.cursor } : {}),
+      });
+      return ok('listSideExecutionsResponse', {
+        executions: page.items.map(statusFields),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      });
+    });
+  }
+
+  /** Resolves with the status reply once the execution is terminal. */
+  wait(id: unknown) {
+    return replying('getSideExecutionStatusResponse', async () => {
+      const validId = parseInput(ExecutionId, id);
+      const record = await this.engine.wait(validId);
+      return ok<StatusFields>('getSideExecutionStatusResponse', statusFields(record));
+    }, { sideExecutionId: id });
+  }
+
+  /** The execution's output, in order; with follow, until it ends. */
+  async *logs(id: string, options: { follow?: boolean } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
+    const validId = parseInput(ExecutionId, id);
+    for await (const frame of this.engine.logs(validId, options)) {
+      yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
+    }
+  }
+
+  /** Subscribes to engine events; returns the unsubscribe function. */
+  on<E extends ServiceEvent>(event: E, listener: (...args: EngineEvents[E]) => void): () => void {
+    const engine = this.engine as unknown as NodeJS.EventEmitter;
+    engine.on(event, listener as (...args: unknown[]) => void);
+    return () => engine.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  private common(
+    params: Record<string, unknown> | null | undefined,
+    timeout: number | null | undefined,
+    options: StartOptionsInput | undefined,
+  ): Omit<StartSpec, 'prefix' | 'kind' | 'name'> {
+    const checked = params ?? {};
+    checkParams(checked, this.limits.maxParamsBytes);
+    const opts = options;
+    return {
+      params: checked,
+      ...(timeout ? { timeoutMs: timeout } : {}),
+      ...(opts?.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+      ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
+      ...(opts?.env ? { env: opts.env } : {}),
+      meta: opts?.threadId ? { threadId: opts.threadId } : {},
+    };
+  }
+
+  private async record(id: unknown): Promise<ExecutionRecord> {
+    const validId = parseInput(ExecutionId, id);
+    const record = await this.engine.get(validId);
+    if (!record) throw new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${validId}"`, { id: validId });
+    return record;
+  }
+
+  private async started(record: ExecutionRecord): Promise<Reply<{ sideExecutionId: string; status: string }>> {
+    return startedReply('startSideExecutionResponse', record, 'sideExecutionId');
+  }
+}
+
+/** A start answers once running (or queued); a start that failed answers `success: false` with the cause. */
+export function startedReply<K extends string>(type: string, record: ExecutionRecord, idField: K) {
+  const fields = { [idField]: record.id, status: record.status } as Record<K, string> & { status: string };
+  if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
+  const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
+  return fail(type, new SidexError(error.code, error.message, error.stack ? { stack: error.stack } : undefined), fields);
+}
+
+/** The reply to a stop, from the engine's outcome (shared by every dialect's stop). */
+export function stopReply(type: string, { record, alreadyEnded }: StopOutcome) {
+  const fields: StopReplyFields = {
+    sideExecutionId: record.id,
+    status: record.status,
+    ...(record.stoppedAt !== undefined ? { stoppedAt: record.stoppedAt } : record.endedAt !== undefined ? { stoppedAt: record.endedAt } : {}),
+    ...(record.result !== undefined ? { result: record.result } : {}),
+    output: record.stdout.text,
+    ...(record.forced !== undefined ? { forced: record.forced } : {}),
+  };
+  if (alreadyEnded && record.status === 'stopped') {
+    return ok(type, { ...fields, status: 'already_stopped' }, 'execution was already stopped');
+  }
+  if (!isTerminal(record.status) || record.status === 'stopped' || (!alreadyEnded && record.status === 'timeout')) {
+    return ok(type, fields, `execution ${record.status}`);
+  }
+  return fail(
+    type,
+    new SidexError('ALREADY_FINISHED', `execution had already finished with status "${record.status}"`, { status: record.status }),
+    fields as unknown as Record<string, unknown>,
+  );
+}

@@ -1,0 +1,30 @@
+import { SidexError } from '../errors.js';
+
+/** Newest first; the cursor is the (createdAt, id) of the last item of a page. */
+export interface CursorKey {
+  createdAt: number;
+  id: string;
+}
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(`${key.createdAt}:${key.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): CursorKey {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const sep = text.indexOf(':');
+  const createdAt = Number(text.slice(0, sep));
+  const id = text.slice(sep + 1);
+  if (sep < 1 || !Number.isFinite(createdAt) || !id) {
+    throw new SidexError('INVALID_CURSOR', `cursor "${cursor}" is not one this server issued`);
+  }
+  return { createdAt, id };
+}
+
+/** Whether a record comes after the cursor in newest-first order. */
+export function isAfter(record: CursorKey, cursor: CursorKey): boolean {
+  return record.createdAt < cursor.createdAt || (record.createdAt === cursor.createdAt && record.id < cursor.id);
+}
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 1000;

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { workloads, leavesProcesses } from './fixtures/workloads.js';
+import { startReady } from './helpers/ready.js';
+import { eventually, makeSidex, sleep, survivors } from './helpers/sidex.js';
+
+const sidex = makeSidex({ engine: { maxConcurrent: 16, defaultGraceMs: 5000 } });
+const api = sidex.sideExecution;
+
+async function markerOf(id: string): Promise<string | undefined> {
+  return (await sidex.engine.get(id))?.marker;
+}
+
+describe('stop protocol against hostile workloads', () => {
+  it('cooperative code: onStop runs, its return value is the partial result, no SIGKILL', async () => {
+    const id = await startReady(sidex, workloads.cooperative);
+    const marker = await markerOf(id);
+    const reply = await api.stop(id);
+    expect(reply.success).toBe(true);
+    if (!reply.success) return;
+    expect(reply.status).toBe('stopped');
+    expect(reply.data.status).toBe('stopped');
+    expect(reply.result).toEqual({ partial: 'cleaned up' });
+    expect(reply.forced).toBe(false);
+    expect(reply.output).toContain('ready');
+    expect(typeof reply.stoppedAt).toBe('number');
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it.each([
+    ['ignoresSigterm', workloads.ignoresSigterm],
+    ['busyLoop', workloads.busyLoop],
+    ['setsidGrandchild', workloads.setsidGrandchild],
+    ['grandchildHoldsStdout', workloads.grandchildHoldsStdout],
+  ])('%s: SIGKILL after the grace period, nothing left', async (_name, code) => {
+    const id = await startReady(sidex, code);
+    const marker = await markerOf(id);
+    expect(survivors(marker).length).toBeGreaterThan(0);
+    const began = Date.now();
+    const reply = await api.stop(id, { graceMs: 300 });
+    const took = Date.now() - began;
+    expect(reply.success).toBe(true);
+    if (!reply.success) return;
+    expect(reply.status).toBe('stopped');
+    expect(reply.forced).toBe(true);
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(reply.output).toContain('ready');
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('shell wrapper with nested children: SIGTERM reaches the whole tree', async () => {
+    const id = await startReady(sidex, workloads.shellWrapper);
+    const marker = await markerOf(id);
+    expect(survivors(marker).length).toBeGreaterThanOrEqual(4); // runtime, sh, sleeps
+    const reply = await api.stop(id, { graceMs: 3000 });
+    expect(reply.success && reply.status).toBe('stopped');
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('a grandchild holding stdout does not hang a natural end: it completes and the leftover is killed', async () => {
+    const started = await api.startWithCode(leavesProcesses.grandchildHoldsStdout);
+    expect(started.success).toBe(true);
+    if (!started.success) return;
+    const marker = await markerOf(started.sideExecutionId);
+    const done = await api.wait(started.sideExecutionId);
+    expect(done.success && done.status).toBe('completed');
+    expect(done.success && done.result).toBe('returned');
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('two concurrent stops share one outcome', async () => {
+    const id = await startReady(sidex, workloads.cooperative);
+    const [a, b] = await Promise.all([api.stop(id), api.stop(id)]);
+    expect(a).toEqual(b);
+    expect(a.success && a.status).toBe('stopped');
+  });
+
+  it('a second stop may force at once', async () => {
+    const id = await startReady(sidex, workloads.busyLoop);
+    const marker = await markerOf(id);
+    const began = Date.now();
+    const gentle = api.stop(id, { graceMs: 30_000 });
+    await sleep(50);
+    const forced = await api.stop(id, { force: true });
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect((await gentle).success).toBe(true);
+    expect(forced.success && forced.forced).toBe(true);
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('stop of a stopped execution answers already_stopped; of a completed one, success false', async () => {
+    const id = await startReady(sidex, workloads.cooperative);
+    await api.stop(id);
+    const again = await api.stop(id);
+    expect(again.success).toBe(true);
+    expect(again.success && again.status).toBe('already_stopped');
+    expect(again.success && again.data.status).toBe('already_stopped');
+
+    const done = await api.startWithCode('return 1');
+    if (!done.success) throw new Error(done.error);
+    await api.wait(done.sideExecutionId);
+    const late = await api.stop(done.sideExecutionId);
+    expect(late.success).toBe(false);
+    if (late.success) return;
+    expect(late.code).toBe('ALREADY_FINISHED');
+    expect(late.data?.status).toBe('completed');
+    expect(late.error).toMatch(/already finished/);
+  });
+
+  it('stop of an unknown id: EXECUTION_NOT_FOUND', async () => {
+    const reply = await api.stop('side_0_deadbeef');
+    expect(reply.success).toBe(false);
+    expect(!reply.success && reply.code).toBe('EXECUTION_NOT_FOUND');
+  });
+
+  it('timeout ends in status timeout via the same protocol', async () => {
+    const started = await api.startWithCode(workloads.busyLoop, {}, 300, { graceMs: 200 });
+    if (!started.success) throw new Error(started.error);
+    const marker = await markerOf(started.sideExecutionId);
+    const done = await api.wait(started.sideExecutionId);
+    expect(done.success && done.status).toBe('timeout');
+    expect(done.success && done.stopReason).toBe('timeout');
+    expect(done.success && done.failure?.code).toBe('TIMEOUT');
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('a timeout racing a stop: one reason wins, both answers agree, nothing left', async () => {
+    for (const delay of [0, 80, 100, 120]) {
+      const started = await api.startWithCode(workloads.cooperative, {}, 100);
+      if (!started.success) throw new Error(started.error);
+      const id = started.sideExecutionId;
+      const marker = await markerOf(id);
+      await sleep(delay);
+      const [stop, done] = await Promise.all([api.stop(id), api.wait(id)]);
+      const final = done.success ? done.status : 'missing';
+      expect(['stopped', 'timeout']).toContain(final);
+      if (stop.success) expect(stop.status).toBe(final);
+      // The timeout had already ended it before the stop arrived.
+      else expect([stop.code, stop.data?.status, final]).toEqual(['ALREADY_FINISHED', 'timeout', 'timeout']);
+      expect(survivors(marker)).toEqual([]);
+    }
+  });
+});
+
+describe('stop before running', () => {
+  const small = makeSidex({ engine: { maxConcurrent: 1, poolSize: 0 } });
+
+  it('stop while queued: stopped at once, nothing ran', async () => {
+    const blocker = await small.sideExecution.startWithCode(workloads.cooperative);
+    if (!blocker.success) throw new Error(blocker.error);
+    const queued = await small.sideExecution.startWithCode('console.log("never"); return 1');
+    expect(queued.success && queued.status).toBe('queued');
+    if (!queued.success) return;
+    const reply = await small.sideExecution.stop(queued.sideExecutionId);
+    expect(reply.success && reply.status).toBe('stopped');
+    const status = await small.sideExecution.getStatus(queued.sideExecutionId);
+    expect(status.success && status.output).toBe('');
+    expect(status.success && status.startTime).toBeDefined();
+    await small.sideExecution.stop(blocker.sideExecutionId);
+  });
+
+  it('stop while starting: the half-started tree is killed', async () => {
+    let id: string | undefined;
+    const off = small.sideExecution.on('status', (r) => {
+      if (r.status === 'starting' && !id) id = r.id;
+    });
+    const start = small.sideExecution.startWithCode(workloads.cooperative);
+    expect(await eventually(() => id !== undefined, 5000, 1)).toBe(true);
+    off();
+    const reply = await small.sideExecution.stop(id!);
+    expect(reply.success && reply.status).toBe('stopped');
+    const started = await start;
+    expect(started.success && started.status).toBe('stopped');
+    const record = await small.engine.get(id!);
+    expect(survivors(record?.marker)).toEqual([]);
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createTreeTracker } from '../dist/engine/tree/tree-tracker.js';
+import { workloads } from './fixtures/workloads.js';
+import { startReady } from './helpers/ready.js';
+import { makeSidex, survivors } from './helpers/sidex.js';
+
+function available(mode: 'cgroup2' | 'cgroup1'): boolean {
+  try {
+    const tracker = createTreeTracker({ mode, dataKey: 'probe', runId: 'probe' });
+    tracker.killRun();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Every backend must catch what escapes the process group. The scan fallback
+// is what machines without writable cgroups get, so it is always tested.
+const backends = (['cgroup2', 'cgroup1', 'scan'] as const).filter((m) => m === 'scan' || available(m));
+
+describe.each(backends)('process tree tracking: %s', (mode) => {
+  const sidex = makeSidex({ engine: { tracking: mode } });
+
+  it('uses the requested backend', () => {
+    expect(sidex.engine.tracker.kind).toBe(mode);
+  });
+
+  it.each(['setsidGrandchild', 'shellWrapper', 'grandchildHoldsStdout', 'busyLoop'] as const)(
+    '%s: stop leaves no process behind',
+    async (name) => {
+      const id = await startReady(sidex, workloads[name]);
+      const record = await sidex.engine.get(id);
+      expect(survivors(record?.marker).length).toBeGreaterThan(0);
+      const reply = await sidex.sideExecution.stop(id, { graceMs: 200 });
+      expect(reply.success && reply.status).toBe('stopped');
+      expect(survivors(record?.marker)).toEqual([]);
+    },
+  );
+
+  it('reports whole-tree memory and CPU while running', async () => {
+    const id = await startReady(sidex, `const big = Buffer.alloc(64 * 1024 * 1024, 1); console.log('ready'); for (const end = Date.now() + 800; Date.now() < end;) {} await new Promise((r) => setTimeout(r, 60000));`);
+    await new Promise((r) => setTimeout(r, 600));
+    const status = await sidex.sideExecution.getStatus(id);
+    expect(status.success).toBe(true);
+    if (!status.success) return;
+    expect(status.memoryUsage).toBeGreaterThan(64 * 1024 * 1024);
+    expect(status.peakMemoryUsage).toBeGreaterThanOrEqual(status.memoryUsage);
+    expect(status.cpuTime).toBeGreaterThan(100);
+    await sidex.sideExecution.stop(id);
+  });
+});

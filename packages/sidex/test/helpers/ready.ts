@@ -1,0 +1,28 @@
+import type { Sidex } from '../../dist/index.js';
+
+/** Starts inline code and resolves with its id once it printed "ready". */
+export async function startReady(sidex: Sidex, code: string, params?: Record<string, unknown>, timeout?: number): Promise<string> {
+  let id: string | undefined;
+  let seen = '';
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+  const off = sidex.sideExecution.on('output', (e) => {
+    if (e.id !== id || e.stream !== 'stdout') return;
+    seen += e.data;
+    if (seen.includes('ready')) resolveReady();
+  });
+  try {
+    const reply = await sidex.sideExecution.startWithCode(code, params, timeout);
+    if (!reply.success) throw new Error(`start failed: ${reply.error}`);
+    id = reply.sideExecutionId;
+    const status = await sidex.sideExecution.getStatus(id);
+    if (status.success && status.output.includes('ready')) resolveReady();
+    await Promise.race([
+      ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`execution ${id} never printed ready`)), 15_000)),
+    ]);
+    return id;
+  } finally {
+    off();
+  }
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { Sidex, type SidexOptions } from '../../dist/index.js';
+import { findMarked, markerMatcher } from '../../dist/engine/tree/marker.js';
+
+export function tempDir(prefix = 'sidex-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A real in-process sidex on a fresh data directory, closed after the file's tests. */
+export function makeSidex(options: Partial<SidexOptions> = {}): Sidex {
+  const root = tempDir();
+  const sidex = new Sidex({
+    dataDir: path.join(root, 'data'),
+    projectDir: options.projectDir ?? path.join(root, 'project'),
+    globalDir: path.join(root, 'global'),
+    ...options,
+    engine: { poolSize: 2, ...options.engine },
+  });
+  afterAll(async () => {
+    await sidex.close({ graceMs: 1000 });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  return sidex;
+}
+
+/** Live processes carrying an execution's tree marker. */
+export function survivors(marker: string | undefined): number[] {
+  if (!marker) return [];
+  return findMarked(markerMatcher(marker, 'exact'));
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` is true or `timeoutMs` passes; returns the last value of check. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 20): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await sleep(everyMs);
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
