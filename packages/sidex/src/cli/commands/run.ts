@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { OutputEvent } from '../../engine/engine.js';
+import { Sidex } from '../../sidex.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
+
+interface RunOptions {
+  params?: Record<string, unknown>;
+  timeout?: number;
+  grace?: number;
+  memory?: number;
+  json?: boolean;
+  dataDir: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output; Ctrl-C stops it, a second Ctrl-C forces')
+    .argument('<file>', 'file whose contents are the body of an async function, or - for stdin')
+    .option('--params <json>', 'params as a JSON object; each key is in scope by name', parseJsonObject)
+    .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
+    .option('--grace <ms>', 'grace period of a stop before SIGKILL', parseMs)
+    .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
+    .option('--json', 'print the final status as JSON instead of the result')
+    .option('--data-dir <dir>', 'data directory (logs, scratch)', process.env.SIDEX_DATA_DIR ?? '.sidex')
+    .action(async (file: string, options: RunOptions) => {
+      process.exitCode = await run(file, options);
+    });
+}
+
+async function run(file: string, options: RunOptions): Promise<number> {
+  let code: string;
+  try {
+    code = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`sidex: cannot read ${file}: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const sidex = new Sidex({
+    dataDir: path.resolve(options.dataDir),
+    engine: { poolSize: 0, ...(options.grace !== undefined ? { defaultGraceMs: options.grace } : {}) },
+  });
+  const api = sidex.sideExecution;
+  let id: string | undefined;
+  // Output can arrive before the start call has answered with the id.
+  const early: OutputEvent[] = [];
+  const print = (e: OutputEvent) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(e.data);
+  sidex.engine.on('output', (e) => {
+    if (id === undefined) early.push(e);
+    else if (e.id === id) print(e);
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    if (id === undefined) return;
+    interrupts++;
+    process.stderr.write(interrupts === 1 ? '\nsidex: stopping (Ctrl-C again to force)\n' : '\nsidex: forcing\n');
+    void api.stop(id, interrupts === 1 ? {} : { force: true });
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const started = await api.startWithCode(code, options.params, options.timeout, options.memory ? { memoryLimitMb: options.memory } : undefined);
+    if (!started.success) {
+      process.stderr.write(`sidex: ${started.error} [${started.code}]\n`);
+      return started.code === 'SPAWN_FAILED' ? EXIT.failed : EXIT.usage;
+    }
+    id = started.sideExecutionId;
+    for (const e of early.splice(0)) if (e.id === id) print(e);
+    const done = await api.wait(id);
+    if (!done.success) {
+      process.stderr.write(`sidex: ${done.error}\n`);
+      return EXIT.failed;
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify(done.data)}\n`);
+    else if (done.result !== undefined) process.stdout.write(`${JSON.stringify(done.result, null, 2)}\n`);
+    if (!options.json && done.failure && done.status !== 'stopped') {
+      process.stderr.write(`sidex: ${done.status}: ${done.failure.message} [${done.failure.code}]\n`);
+    }
+    return exitCodeFor(done.status);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await sidex.close({ graceMs: 1000 });
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerRun } from './commands/run.js';
+import { EXIT } from './exit-codes.js';
+import { VERSION } from '../version.js';
+
+const program = new Command('sidex')
+  .description('Run code in isolated child processes, watch it, and stop it safely.')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+registerRun(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT.usage;
+  } else {
+    process.stderr.write(`sidex: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}
