@@ -42,6 +42,14 @@ export class Sidex {
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
   }
 
+  /**
+   * Opens sidex for service: the place where start-up work (recovering what a
+   * previous run left behind) happens before any new work is accepted.
+   */
+  static async open(options: SidexOptions): Promise<Sidex> {
+    return new Sidex(options);
+  }
+
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
     await this.engine.close(options);

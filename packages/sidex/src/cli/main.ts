@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
 import { EXIT } from './exit-codes.js';

@@ -1,0 +1,20 @@
+// npm run bench: every row measured side by side with its baseline in this
+// one run, printed as one table. Suites run one after another so they do not
+// disturb each other's figures.
+import type { BenchRow, BenchSuite } from './lib/row.js';
+import { printTable } from './lib/table.js';
+
+const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
+  ['engine', () => import('./suites/engine.js')],
+];
+
+const only = process.argv[2];
+const rows: BenchRow[] = [];
+for (const [name, load] of suites) {
+  if (only && name !== only) continue;
+  process.stderr.write(`bench: ${name}...\n`);
+  const suite = (await load()).default;
+  rows.push(...(await suite()));
+}
+printTable(rows);
+process.exit(0);
