@@ -217,6 +217,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.guardian.release();
   }
 
+  /** Resolves once the warm pool is full: the next starts cost no process boot. */
+  warm(): Promise<void> {
+    return this.pool.whenFull();
+  }
+
   get runningCount(): number {
     return this.active;
   }

@@ -16,6 +16,8 @@ export interface ContextApi {
 export class ExecutionContext {
   readonly api: ContextApi;
   lastCheckpointJson: string | undefined;
+  /** Whether the code looked at ctx.signal: then it means to return when it aborts. */
+  signalObserved = false;
   private readonly controller = new AbortController();
   private readonly handlers: StopHandler[] = [];
 
@@ -25,12 +27,19 @@ export class ExecutionContext {
     resumeFrom: unknown,
     private readonly report: (kind: 'checkpoint' | 'progress', json: string) => void,
   ) {
+    const signal = this.controller.signal;
+    const observe = () => {
+      this.signalObserved = true;
+      return signal;
+    };
     // Plain object with bound members, so `const { signal, onStop } = ctx` works.
     this.api = Object.freeze({
       executionId,
       params,
       resumeFrom,
-      signal: this.controller.signal,
+      get signal() {
+        return observe();
+      },
       onStop: (handler: StopHandler) => {
         if (typeof handler !== 'function') throw new TypeError('ctx.onStop expects a function');
         this.handlers.push(handler);

@@ -15,6 +15,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 let ctx: ExecutionContext | undefined;
 let outcome: Outcome | undefined;
+let mainSettled: Promise<void> = new Promise(() => {});
 let stopping = false;
 let finished = false;
 
@@ -76,7 +77,7 @@ async function run(message: RunMessage): Promise<void> {
   } catch (err) {
     pending = Promise.reject(err);
   }
-  Promise.resolve(pending).then(
+  mainSettled = Promise.resolve(pending).then(
     (value) => settle({ ok: true, value }),
     (error: unknown) => settle({ ok: false, error }),
   );
@@ -139,8 +140,11 @@ async function stop(): Promise<void> {
   stopping = true;
   if (!ctx) process.exit(0);
   const fromHandlers = await ctx.runStopHandlers();
-  // Code that returns as soon as its signal aborts has settled by now.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Code that watches its signal is given the chance to return its partial
+  // result (the supervisor's grace period bounds the wait); code that never
+  // looked at it is not waited for.
+  if (ctx.signalObserved) await mainSettled;
+  else await new Promise((resolve) => setImmediate(resolve));
   finished = true;
   let json = fromHandlers;
   if (json === undefined && outcome?.ok) {

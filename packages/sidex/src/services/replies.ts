@@ -18,7 +18,8 @@ export interface FailReply {
   code: string;
   details?: Record<string, unknown>;
   message?: string;
-  data?: Record<string, unknown>;
+  /** The request's known fields plus code and error, so `res.data.x` never throws. */
+  data: Record<string, unknown>;
 }
 
 export type Reply<T extends object> = (OkReply<T> & T) | FailReply;
@@ -40,7 +41,8 @@ export function fail(type: string, err: unknown, fields: Record<string, unknown>
     };
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { type, success: false, error: `internal error: ${message}`, code: 'INTERNAL_ERROR', ...fields, data: { ...fields } };
+  const error = `internal error: ${message}`;
+  return { type, success: false, error, code: 'INTERNAL_ERROR', ...fields, data: { ...fields, code: 'INTERNAL_ERROR', error } };
 }
 
 /** Runs `body`; any thrown error becomes a failure reply of `type`. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const TimeoutMs = z
-  .number({ error: 'must be a number of milliseconds' })
+  .number({ error: (issue) => (Number.isNaN(issue.input) ? 'must be a finite number' : 'must be a number of milliseconds') })
   .refine((n) => Number.isFinite(n), 'must be a finite number')
   .refine((n) => n >= 0, 'must not be negative (0 means no timeout)')
   .refine((n) => n <= MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms`);
@@ -13,6 +13,8 @@ export const TimeoutMs = z
 export const Params = z.record(z.string(), z.unknown(), { error: 'must be an object of named values' });
 
 export const ExecutionId = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
+
+export const IdInput = z.object({ id: ExecutionId });
 
 export const StartOptions = z
   .object({

@@ -29,11 +29,20 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
 }
 
-/** Throws PARAMS_TOO_LARGE / INVALID_PARAMS unless params survive JSON within the size limit. */
+/**
+ * Throws PARAMS_TOO_LARGE / INVALID_PARAMS unless params survive JSON intact
+ * within the size limit. Functions and symbols, which JSON would silently
+ * drop, are refused rather than lost.
+ */
 export function checkParams(params: unknown, maxBytes: number): void {
   let json: string | undefined;
   try {
-    json = JSON.stringify(params);
+    json = JSON.stringify(params, function (key, value: unknown) {
+      if (typeof value === 'function' || typeof value === 'symbol') {
+        throw new TypeError(`value at "${key}" is a ${typeof value}`);
+      }
+      return value;
+    });
   } catch (err) {
     throw new SidexError('INVALID_PARAMS', `params: not JSON-serializable: ${(err as Error).message}`, { field: 'params' });
   }

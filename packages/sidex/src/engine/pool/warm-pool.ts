@@ -39,6 +39,12 @@ export class WarmPool {
     return this.idle.length;
   }
 
+  /** Resolves once the pool holds `size` booted runtimes (or some failed to boot). */
+  async whenFull(): Promise<void> {
+    this.refill();
+    await Promise.allSettled(this.idle.map((runtime) => runtime.ready));
+  }
+
   private refill(): void {
     while (!this.closed && this.idle.length < this.size) {
       let runtime: RuntimeProcess;

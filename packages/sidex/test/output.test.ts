@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { makeSidex } from './helpers/sidex.js';
+
+const sidex = makeSidex({ engine: { tailBytes: 1024 * 1024 } });
+const api = sidex.sideExecution;
+
+async function collect(id: string, follow = false) {
+  let stdout = '';
+  let stderr = '';
+  for await (const chunk of api.logs(id, { follow })) {
+    if (chunk.stream === 'stdout') stdout += chunk.data;
+    else stderr += chunk.data;
+  }
+  return { stdout, stderr };
+}
+
+describe('output capture', () => {
+  it('10 MB followed by process.exit() arrives complete: the log has every byte, the tail the last MB', async () => {
+    const started = await api.startWithCode(`
+      const line = 'x'.repeat(1023) + '\\n';
+      const block = line.repeat(1024);
+      for (let i = 0; i < 10; i++) process.stdout.write(block);
+      process.stdout.write('END\\n');
+      process.exit(0);
+    `);
+    if (!started.success) throw new Error(started.error);
+    const done = await api.wait(started.sideExecutionId);
+    expect(done.success && done.status).toBe('completed');
+    if (!done.success) return;
+    expect(done.outputTruncated).toBe(true);
+    expect(done.output.length).toBeLessThanOrEqual(1024 * 1024);
+    expect(done.output.endsWith('END\n')).toBe(true);
+    const record = await sidex.engine.get(started.sideExecutionId);
+    expect(record?.stdout.bytes).toBe(10 * 1024 * 1024 + 4);
+    const { stdout } = await collect(started.sideExecutionId);
+    expect(stdout.length).toBe(10 * 1024 * 1024 + 4);
+    expect(stdout.endsWith('END\n')).toBe(true);
+  });
+
+  // Across the two pipes, the log holds the order in which the server read them:
+  // exact within each stream, arrival order between them.
+  it('stdout and stderr are captured separately and in order; log frames are in time order', async () => {
+    const started = await api.startWithCode(`
+      for (let i = 0; i < 20; i++) {
+        (i % 2 ? process.stderr : process.stdout).write('line ' + i + '\\n');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    `);
+    if (!started.success) throw new Error(started.error);
+    const done = await api.wait(started.sideExecutionId);
+    if (!done.success) throw new Error(done.error);
+    const evens = Array.from({ length: 10 }, (_, i) => `line ${i * 2}\n`).join('');
+    const odds = Array.from({ length: 10 }, (_, i) => `line ${i * 2 + 1}\n`).join('');
+    expect(done.output).toBe(evens);
+    expect(done.error).toBe(odds);
+    const { stdout, stderr } = await collect(started.sideExecutionId);
+    expect([stdout, stderr]).toEqual([evens, odds]);
+    const times: number[] = [];
+    for await (const frame of sidex.engine.logs(started.sideExecutionId)) times.push(frame.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('logs with follow streams until the execution ends, missing nothing', async () => {
+    const started = await api.startWithCode(`
+      for (let i = 0; i < 30; i++) { console.log('tick ' + i); await new Promise((r) => setTimeout(r, 10)); }
+    `);
+    if (!started.success) throw new Error(started.error);
+    const { stdout } = await collect(started.sideExecutionId, true);
+    expect(stdout).toBe(Array.from({ length: 30 }, (_, i) => `tick ${i}\n`).join(''));
+  });
+
+  it('output written up to a SIGKILL is kept', async () => {
+    const started = await api.startWithCode(`console.log('before the kill'); for (;;) {}`);
+    if (!started.success) throw new Error(started.error);
+    await new Promise((r) => setTimeout(r, 200));
+    const stopped = await api.stop(started.sideExecutionId, { graceMs: 100 });
+    expect(stopped.success && stopped.forced).toBe(true);
+    expect(stopped.success && stopped.output).toBe('before the kill\n');
+  });
+
+  it('live output events carry the execution id, stream and text', async () => {
+    const seen: string[] = [];
+    let id = '';
+    const off = api.on('output', (e) => {
+      if (e.id === id || id === '') seen.push(`${e.stream}:${e.data}`);
+    });
+    const started = await api.startWithCode('await new Promise((r) => setTimeout(r, 50)); console.log("live"); console.error("err");');
+    if (!started.success) throw new Error(started.error);
+    id = started.sideExecutionId;
+    await api.wait(id);
+    off();
+    expect(seen).toContain('stdout:live\n');
+    expect(seen).toContain('stderr:err\n');
+  });
+
+  it('an execution log is a file under the data directory', async () => {
+    const started = await api.startWithCode('console.log("on disk")');
+    if (!started.success) throw new Error(started.error);
+    await api.wait(started.sideExecutionId);
+    const file = sidex.engine.logPath(started.sideExecutionId);
+    expect(fs.statSync(file).size).toBeGreaterThan('on disk\n'.length);
+  });
+});
