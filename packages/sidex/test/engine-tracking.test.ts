@@ -37,6 +37,18 @@ describe.each(backends)('process tree tracking: %s', (mode) => {
     },
   );
 
+  it('a zombie in the tree counts as dead: the stop neither waits for it nor forces', async () => {
+    // The subshell exits at once; sleep (exec'd over its parent) never reaps it.
+    const id = await startReady(sidex, `const { spawn } = require('node:child_process');
+      spawn('sh', ['-c', '(exit 0) & exec sleep 600'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 150)); console.log('ready'); await new Promise(() => {});`);
+    const began = Date.now();
+    const reply = await sidex.sideExecution.stop(id, { graceMs: 3000 });
+    expect(reply.success && reply.status).toBe('stopped');
+    expect(reply.success && reply.forced).toBe(false);
+    expect(Date.now() - began).toBeLessThan(2000);
+  });
+
   it('reports whole-tree memory and CPU while running', async () => {
     const id = await startReady(sidex, `const big = Buffer.alloc(64 * 1024 * 1024, 1); console.log('ready'); for (const end = Date.now() + 800; Date.now() < end;) {} await new Promise((r) => setTimeout(r, 60000));`);
     await new Promise((r) => setTimeout(r, 600));

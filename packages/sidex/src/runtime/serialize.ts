@@ -1,4 +1,17 @@
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ErrorInfo } from './messages.js';
+
+const runtimeDir = path.dirname(fileURLToPath(import.meta.url));
+const runtimeMarks = [`${runtimeDir}${path.sep}`, `${pathToFileURL(runtimeDir).href}/`];
+
+/** A stack as the user wrote the code: the runtime's own frames are noise to them. */
+function userStack(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => !runtimeMarks.some((mark) => line.includes(mark)))
+    .join('\n');
+}
 
 export class NotSerializableError extends Error {
   readonly code = 'RESULT_NOT_SERIALIZABLE';
@@ -24,7 +37,7 @@ export function errorInfo(err: unknown, code = 'UNCAUGHT_ERROR'): ErrorInfo {
     return {
       code: typeof own === 'string' && /^[A-Z][A-Z_]+$/.test(own) ? own : code,
       message: err.message,
-      ...(err.stack ? { stack: err.stack } : {}),
+      ...(err.stack ? { stack: userStack(err.stack) } : {}),
     };
   }
   return { code, message: `non-error thrown: ${safeString(err)}` };
