@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { SidexError } from '../errors.js';
-import type { RuntimeMessage } from '../runtime/messages.js';
+import type { CodeboltIpcMessage, RuntimeMessage } from '../runtime/messages.js';
 import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
@@ -71,7 +71,12 @@ export interface EngineEvents {
   output: [OutputEvent];
   checkpoint: [{ id: string; value: unknown }];
   progress: [{ id: string; value: unknown }];
+  /** A value the running code sent with ctx.send. */
+  message: [{ id: string; value: unknown }];
 }
+
+/** How code that never exits by itself reports its end (Codebolt-built blocks). */
+export type ExternalSettlement = { result?: unknown } | { error: { code?: string; message: string; stack?: string } };
 
 const LOG_FOLLOW_POLL_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -187,6 +192,40 @@ export class Engine extends EventEmitter<EngineEvents> {
     const graceMs = options.force ? 0 : (options.graceMs ?? this.graceOf(exec));
     this.requestStop(exec, options.reason ?? 'user', graceMs);
     return { record: await exec.terminal.promise, alreadyEnded: false };
+  }
+
+  /** Delivers a value to the running code's ctx.onMessage handlers. */
+  sendMessage(id: string, value: unknown): void {
+    const exec = this.live.get(id);
+    if (!exec) throw notFound(id);
+    if (exec.record.status !== 'running' || !exec.runtime) {
+      throw new SidexError('NOT_RUNNING', `execution "${id}" is ${exec.record.status}, not running`, { status: exec.record.status });
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(value ?? null);
+    } catch (err) {
+      throw new SidexError('INVALID_MESSAGE', `message is not JSON-serializable: ${(err as Error).message}`);
+    }
+    exec.runtime.send({ type: 'message', json });
+  }
+
+  /**
+   * Ends an execution whose code reported its own end by other means than
+   * returning (Codebolt's actionBlockComplete, sideExecutionComplete): the
+   * report is its outcome, and its process tree is then ended.
+   */
+  settle(id: string, settlement: ExternalSettlement): void {
+    const exec = this.live.get(id);
+    if (!exec) throw notFound(id);
+    if (exec.isEnding || isTerminal(exec.record.status)) return;
+    exec.outcome =
+      'error' in settlement
+        ? { kind: 'failed', error: { code: settlement.error.code ?? 'EXECUTION_FAILED', message: settlement.error.message, ...(settlement.error.stack ? { stack: settlement.error.stack } : {}) } }
+        : settlement.result === undefined
+          ? { kind: 'result' }
+          : { kind: 'result', json: JSON.stringify(settlement.result) };
+    void this.end(exec, Math.min(this.graceOf(exec), LEFTOVER_GRACE_MS));
   }
 
   /** Frames of an execution's log; with follow, also what it writes until it ends. */
@@ -342,9 +381,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     return [`--max-old-space-size=${Math.max(16, Math.floor(memoryLimitBytes / (1024 * 1024)))}`];
   }
 
-  private async onRuntimeMessage(exec: Execution, message: RuntimeMessage): Promise<void> {
+  private async onRuntimeMessage(exec: Execution, message: RuntimeMessage | CodeboltIpcMessage): Promise<void> {
     const { record } = exec;
     switch (message.type) {
+      case 'message':
+        this.emit('message', { id: exec.id, value: JSON.parse(message.json) });
+        return;
+      case 'sideExecutionComplete':
+        return this.settle(exec.id, { result: message.result });
+      case 'sideExecutionError':
+        return this.settle(exec.id, { error: codeboltError(message.error) });
       case 'started':
         if (record.status !== 'starting' || exec.isEnding) return;
         record.startedAt = Date.now();
@@ -508,6 +554,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const data = decoder.write(chunk.data);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
   }
+}
+
+function codeboltError(error: unknown): { message: string; stack?: string } {
+  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    const { message, stack } = error as { message: string; stack?: unknown };
+    return typeof stack === 'string' ? { message, stack } : { message };
+  }
+  return { message: typeof error === 'string' ? error : 'the code reported an error' };
 }
 
 function notFound(id: string): SidexError {

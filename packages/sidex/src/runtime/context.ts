@@ -11,6 +11,10 @@ export interface ContextApi {
   onStop(handler: StopHandler): void;
   checkpoint(value: unknown): void;
   progress(value: unknown): void;
+  /** Sends a value to the caller (the engine's `message` event). */
+  send(value: unknown): void;
+  /** Receives values the caller sends (`engine.sendMessage`). */
+  onMessage(handler: (value: unknown) => void): void;
 }
 
 export class ExecutionContext {
@@ -20,12 +24,13 @@ export class ExecutionContext {
   signalObserved = false;
   private readonly controller = new AbortController();
   private readonly handlers: StopHandler[] = [];
+  private readonly messageHandlers: Array<(value: unknown) => void> = [];
 
   constructor(
     executionId: string,
     params: unknown,
     resumeFrom: unknown,
-    private readonly report: (kind: 'checkpoint' | 'progress', json: string) => void,
+    private readonly report: (kind: 'checkpoint' | 'progress' | 'message', json: string) => void,
   ) {
     const signal = this.controller.signal;
     const observe = () => {
@@ -50,7 +55,17 @@ export class ExecutionContext {
         this.report('checkpoint', json);
       },
       progress: (value: unknown) => this.report('progress', toJson(value, 'progress') ?? 'null'),
+      send: (value: unknown) => this.report('message', toJson(value, 'message') ?? 'null'),
+      onMessage: (handler: (value: unknown) => void) => {
+        if (typeof handler !== 'function') throw new TypeError('ctx.onMessage expects a function');
+        this.messageHandlers.push(handler);
+      },
     });
+  }
+
+  /** A handler that throws is an uncaught error of the execution. */
+  deliver(value: unknown): void {
+    for (const handler of this.messageHandlers) handler(value);
   }
 
   /**

@@ -28,6 +28,7 @@ process.on('SIGTERM', () => void stop());
 process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'run' && !ctx) void run(message);
   else if (message.type === 'stop') void stop();
+  else if (message.type === 'message') ctx?.deliver(JSON.parse(message.json));
 });
 process.on('uncaughtException', (err) => onUncaught(err));
 process.on('unhandledRejection', (reason) => onUncaught(reason));

@@ -28,7 +28,13 @@ export interface StopMessage {
   type: 'stop';
 }
 
-export type SupervisorMessage = RunMessage | StopMessage;
+/** A value from the caller to the running code (ctx.onMessage). */
+export interface UserMessage {
+  type: 'message';
+  json: string;
+}
+
+export type SupervisorMessage = RunMessage | StopMessage | UserMessage;
 
 export type RuntimeMessage =
   | { type: 'ready' }
@@ -36,6 +42,15 @@ export type RuntimeMessage =
   | { type: 'startFailed'; error: ErrorInfo }
   | { type: 'checkpoint'; json: string }
   | { type: 'progress'; json: string }
+  | { type: 'message'; json: string }
   | { type: 'result'; json?: string; cpuMicros: number }
   | { type: 'failed'; error: ErrorInfo; cpuMicros: number }
   | { type: 'stopped'; json?: string; cpuMicros: number };
+
+/**
+ * Messages Codebolt-built code sends over its IPC channel (Codebolt's server
+ * accepts them); sidex settles the execution on them too.
+ */
+export type CodeboltIpcMessage =
+  | { type: 'sideExecutionComplete'; result?: unknown }
+  | { type: 'sideExecutionError'; error?: unknown };

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RuntimeMessage, SupervisorMessage } from '../../runtime/messages.js';
+import type { CodeboltIpcMessage, RuntimeMessage, SupervisorMessage } from '../../runtime/messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
 
 const runtimeMain = fileURLToPath(new URL('../../runtime/main.js', import.meta.url));
@@ -28,7 +28,7 @@ export class RuntimeProcess {
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
   readonly disconnected: Promise<void>;
   exit: ExitInfo | undefined;
-  private listener: ((message: RuntimeMessage) => void) | undefined;
+  private listener: ((message: RuntimeMessage | CodeboltIpcMessage) => void) | undefined;
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
@@ -60,7 +60,7 @@ export class RuntimeProcess {
       }
     }
     this.ready = new Promise((resolve, reject) => {
-      const onMessage = (message: RuntimeMessage) => {
+      const onMessage = (message: RuntimeMessage | CodeboltIpcMessage) => {
         if (message.type === 'ready') resolve();
         else this.listener?.(message);
       };
@@ -76,7 +76,7 @@ export class RuntimeProcess {
     return this.child.pid;
   }
 
-  onMessage(listener: (message: RuntimeMessage) => void): void {
+  onMessage(listener: (message: RuntimeMessage | CodeboltIpcMessage) => void): void {
     this.listener = listener;
   }
 
