@@ -31,12 +31,19 @@ export class Sidex {
 
   constructor(options: SidexOptions) {
     const dataDir = path.resolve(options.dataDir);
-    this.engine = new Engine({ ...options.engine, dataDir, ...(options.store ? { store: options.store } : {}) });
     this.blocks = new ActionBlockCatalog({
       projectDir: path.resolve(options.projectDir ?? process.cwd()),
       globalDir: options.globalDir ?? path.join(os.homedir(), '.codebolt'),
       builtinDir: BUILTIN_BLOCKS_DIR,
       ...(options.extraRoots ? { extraRoots: options.extraRoots.map((r) => path.resolve(r)) } : {}),
+    });
+    const permissions = options.engine?.permissions;
+    this.engine = new Engine({
+      ...options.engine,
+      // Under the permission model, blocks may still read the roots they live in.
+      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...this.blocks.allowedRoots()] } } : {}),
+      dataDir,
+      ...(options.store ? { store: options.store } : {}),
     });
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);

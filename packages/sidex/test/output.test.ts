@@ -94,6 +94,17 @@ describe('output capture', () => {
     expect(seen).toContain('stderr:err\n');
   });
 
+  it('listings show the live output and memory of running executions', async () => {
+    const started = await api.startWithCode('console.log("listed live"); await new Promise(() => {});');
+    if (!started.success) throw new Error(started.error);
+    await new Promise((r) => setTimeout(r, 400));
+    const listed = await api.list({ status: 'running' });
+    const mine = listed.success ? listed.executions.find((e) => e.sideExecutionId === started.sideExecutionId) : undefined;
+    expect(mine?.output).toBe('listed live\n');
+    expect(mine?.memoryUsage).toBeGreaterThan(0);
+    await api.stop(started.sideExecutionId);
+  });
+
   it('an execution log is a file under the data directory', async () => {
     const started = await api.startWithCode('console.log("on disk")');
     if (!started.success) throw new Error(started.error);

@@ -16,10 +16,10 @@ import { ResourceSampler } from './limits/resource-sampler.js';
 import { OutputCapture, type OutputChunk } from './output/capture.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
 import { readLog } from './output/log-reader.js';
-import { RuntimeProcess } from './pool/runtime-process.js';
+import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
+import { removeDir, type RuntimeProcess } from './pool/runtime-process.js';
 import { WarmPool } from './pool/warm-pool.js';
 import { isTerminal, type ExecutionRecord, type StopReason } from './record.js';
-import { ScratchDirs } from './scratch.js';
 import { StopProtocol } from './stop/stop-protocol.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
@@ -43,6 +43,8 @@ export interface EngineOptions {
   tracking?: TrackingMode;
   envAllow?: string[];
   env?: Record<string, string>;
+  /** Run executions under Node's permission model (off when absent). */
+  permissions?: PermissionOptions;
   store?: ExecutionStore;
 }
 
@@ -94,18 +96,18 @@ const LEFTOVER_GRACE_MS = 1000;
 export class Engine extends EventEmitter<EngineEvents> {
   readonly store: ExecutionStore;
   readonly tracker: TreeTracker;
-  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env'>> & EngineOptions;
+  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env' | 'permissions'>> & EngineOptions;
   private readonly live = new Map<string, Execution>();
   private readonly queue: Execution[] = [];
   private active = 0;
   private closing = false;
   private readonly pool: WarmPool;
   private readonly sampler: ResourceSampler;
-  private readonly scratch: ScratchDirs;
+  private readonly factory: RuntimeFactory;
+  private readonly scratchRoot: string;
+  private readonly pooledProfile: RuntimeProfile;
   private readonly guardian: Guardian;
   private readonly logDir: string;
-  private readonly markerPrefix: string;
-  private slot = 0;
   private readonly decoders = new Map<string, StringDecoder>();
 
   constructor(options: EngineOptions) {
@@ -126,14 +128,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { dataDir } = this.options;
     this.logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(this.logDir, { recursive: true });
-    this.scratch = new ScratchDirs(path.join(dataDir, 'scratch'));
     this.store = options.store ?? new MemoryStore();
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId() };
     this.tracker = createTreeTracker(trackerOptions);
-    this.markerPrefix = `${trackerOptions.dataKey}.${trackerOptions.runId}.`;
     this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind });
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
-    this.pool = new WarmPool(() => this.spawnRuntime(this.execArgv(this.options.memoryLimitBytes)), this.options.poolSize);
+    this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
+    this.factory = new RuntimeFactory({
+      scratchRoot: this.scratchRoot,
+      markerPrefix: `${trackerOptions.dataKey}.${trackerOptions.runId}.`,
+      tracker: this.tracker,
+      env: (marker) => buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
+      ...(options.permissions ? { permissions: options.permissions } : {}),
+    });
+    this.pooledProfile = this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {};
+    this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize);
     this.pool.start();
   }
 
@@ -168,8 +177,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     return exec ? exec.snapshot() : this.store.get(id);
   }
 
-  list(filter: ListFilter): Promise<ListPage> {
-    return this.store.list(filter);
+  /** The store's page, with live executions shown as they are now (output, memory, CPU). */
+  async list(filter: ListFilter): Promise<ListPage> {
+    const page = await this.store.list(filter);
+    return { ...page, items: page.items.map((record) => this.live.get(record.id)?.snapshot() ?? record) };
   }
 
   /** Resolves with the terminal record. */
@@ -254,6 +265,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.sampler.close();
     this.tracker.killRun();
     this.guardian.release();
+    await removeDir(this.scratchRoot);
   }
 
   /** Resolves once the warm pool is full: the next starts cost no process boot. */
@@ -316,10 +328,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async launch(exec: Execution): Promise<void> {
     const { spec } = exec;
     await this.transition(exec, 'starting');
-    const cwd =
-      spec.kind === 'inline'
-        ? (exec.scratchDir = await this.scratch.create(exec.id))
-        : (spec.dir ?? path.dirname(spec.entry ?? '.'));
     let runtime: RuntimeProcess;
     try {
       runtime = await this.acquireRuntime(spec);
@@ -333,6 +341,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.
     exec.runtime = runtime;
+    exec.scratchDir = runtime.scratchDir;
+    const cwd = spec.kind === 'inline' ? runtime.scratchDir : blockDir(spec);
     exec.record.marker = runtime.marker;
     exec.capture = new OutputCapture(this.logPath(exec.id), this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
     exec.capture.attach('stdout', runtime.child.stdout);
@@ -358,27 +368,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async acquireRuntime(spec: StartSpec): Promise<RuntimeProcess> {
     const limit = this.memoryLimitOf(spec);
-    if (limit === this.options.memoryLimitBytes) return this.pool.acquire();
-    // A heap limit is fixed at boot: other limits cannot come from the pool.
-    const runtime = this.spawnRuntime(this.execArgv(limit));
+    const profile: RuntimeProfile = {
+      ...(limit ? { memoryLimitBytes: limit } : {}),
+      ...(spec.kind === 'block' ? { cwd: blockDir(spec) } : {}),
+    };
+    if (this.factory.fitsPool(profile, this.pooledProfile)) return this.pool.acquire();
+    const runtime = this.factory.spawn(profile);
     await runtime.ready;
     return runtime;
-  }
-
-  private spawnRuntime(execArgv: string[]): RuntimeProcess {
-    const marker = `${this.markerPrefix}${++this.slot}`;
-    return new RuntimeProcess({
-      env: buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
-      execArgv,
-      cwd: this.options.dataDir,
-      marker,
-      tracker: this.tracker,
-    });
-  }
-
-  private execArgv(memoryLimitBytes: number | undefined): string[] {
-    if (!memoryLimitBytes) return [];
-    return [`--max-old-space-size=${Math.max(16, Math.floor(memoryLimitBytes / (1024 * 1024)))}`];
   }
 
   private async onRuntimeMessage(exec: Execution, message: RuntimeMessage | CodeboltIpcMessage): Promise<void> {
@@ -523,7 +520,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       record.signal = runtime.exit.signal;
     }
     runtime?.tree.release();
-    if (exec.scratchDir) await this.scratch.remove(exec.scratchDir);
+    if (exec.scratchDir) await removeDir(exec.scratchDir);
     await exec.persist((r) => this.store.update(r));
     this.live.delete(exec.id);
     this.decoders.delete(`${exec.id}:stdout`);
@@ -562,6 +559,10 @@ function codeboltError(error: unknown): { message: string; stack?: string } {
     return typeof stack === 'string' ? { message, stack } : { message };
   }
   return { message: typeof error === 'string' ? error : 'the code reported an error' };
+}
+
+function blockDir(spec: StartSpec): string {
+  return spec.dir ?? path.dirname(spec.entry ?? '.');
 }
 
 function notFound(id: string): SidexError {

@@ -36,7 +36,8 @@ process.on('unhandledRejection', (reason) => onUncaught(reason));
 void send({ type: 'ready' });
 
 async function run(message: RunMessage): Promise<void> {
-  process.chdir(message.cwd);
+  // Runtimes boot in their working directory (chdir is forbidden under the permission model).
+  if (process.cwd() !== message.cwd) process.chdir(message.cwd);
   Object.assign(process.env, message.env);
   const params: unknown = JSON.parse(message.paramsJson);
   const resumeFrom: unknown = message.resumeFromJson === undefined ? undefined : JSON.parse(message.resumeFromJson);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { CodeboltIpcMessage, RuntimeMessage, SupervisorMessage } from '../../runtime/messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
@@ -9,6 +10,8 @@ export interface SpawnOptions {
   env: Record<string, string>;
   execArgv: string[];
   cwd: string;
+  /** This runtime's own scratch directory, removed when it is done. */
+  scratchDir: string;
   marker: string;
   tracker: TreeTracker;
 }
@@ -23,6 +26,7 @@ export class RuntimeProcess {
   readonly child: ChildProcess;
   readonly tree: TrackedTree;
   readonly marker: string;
+  readonly scratchDir: string;
   readonly ready: Promise<void>;
   readonly exited: Promise<ExitInfo>;
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
@@ -32,6 +36,7 @@ export class RuntimeProcess {
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
+    this.scratchDir = options.scratchDir;
     this.child = spawn(process.execPath, [...options.execArgv, runtimeMain], {
       cwd: options.cwd,
       env: options.env,
@@ -92,8 +97,15 @@ export class RuntimeProcess {
   /** Kill an idle runtime that never ran anything. */
   discard(): void {
     this.tree.killAll();
-    void this.exited.then(() => this.tree.release());
+    void this.exited.then(() => {
+      this.tree.release();
+      return removeDir(this.scratchDir);
+    });
   }
+}
+
+export function removeDir(dir: string): Promise<void> {
+  return fs.rm(dir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
 }
 
 const nullTree: TrackedTree = {

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TreeTracker } from '../tree/tracked-tree.js';
+import { RuntimeProcess } from './runtime-process.js';
+
+const runtimeDir = fileURLToPath(new URL('../../runtime', import.meta.url));
+
+/** Node's permission model for executions: what they may read, write and start. */
+export interface PermissionOptions {
+  /** Directories executions may read besides their own scratch directory (block roots). */
+  read?: string[];
+  write?: string[];
+  allowChildProcess?: boolean;
+  allowWorkers?: boolean;
+}
+
+/** What a runtime must be booted with: things that cannot change after boot. */
+export interface RuntimeProfile {
+  memoryLimitBytes?: number;
+  /** Working directory at boot; under the permission model chdir is forbidden. */
+  cwd?: string;
+}
+
+export interface FactoryOptions {
+  scratchRoot: string;
+  markerPrefix: string;
+  tracker: TreeTracker;
+  env: (marker: string) => Record<string, string>;
+  permissions?: PermissionOptions;
+}
+
+/**
+ * Spawns runtimes: each with a fresh scratch directory of its own (its working
+ * directory), its environment marker, its heap limit and, when enabled, Node's
+ * permission model confining it to that directory and the allowed roots.
+ */
+export class RuntimeFactory {
+  private slot = 0;
+
+  constructor(private readonly options: FactoryOptions) {
+    fs.mkdirSync(options.scratchRoot, { recursive: true });
+  }
+
+  spawn(profile: RuntimeProfile): RuntimeProcess {
+    const slot = String(++this.slot);
+    const marker = `${this.options.markerPrefix}${slot}`;
+    const scratchDir = path.join(this.options.scratchRoot, slot);
+    fs.mkdirSync(scratchDir, { recursive: true });
+    return new RuntimeProcess({
+      env: this.options.env(marker),
+      execArgv: [...heapFlags(profile.memoryLimitBytes), ...this.permissionFlags(scratchDir, profile.cwd)],
+      cwd: profile.cwd ?? scratchDir,
+      scratchDir,
+      marker,
+      tracker: this.options.tracker,
+    });
+  }
+
+  /**
+   * Whether an execution can use a pooled runtime, booted with `pooled`:
+   * heap limits are fixed at boot, and so is the working directory when
+   * chdir is forbidden.
+   */
+  fitsPool(profile: RuntimeProfile, pooled: RuntimeProfile): boolean {
+    if (profile.memoryLimitBytes !== pooled.memoryLimitBytes) return false;
+    return !(this.options.permissions && profile.cwd !== pooled.cwd);
+  }
+
+  private permissionFlags(scratchDir: string, cwd: string | undefined): string[] {
+    const p = this.options.permissions;
+    if (!p) return [];
+    // Node 20 grants a directory's contents only as "<dir>/*", and aborts on a
+    // path granted twice: one entry per distinct directory.
+    const grants = (dirs: string[]) => [...new Set(dirs.map((dir) => path.resolve(dir)))].map((dir) => `${dir}/*`);
+    const read = grants([runtimeDir, scratchDir, ...(cwd ? [cwd] : []), ...(p.read ?? [])]);
+    const write = grants([scratchDir, ...(p.write ?? [])]);
+    return [
+      '--experimental-permission',
+      // The model's own experimental notice would otherwise open every execution's stderr.
+      '--disable-warning=ExperimentalWarning',
+      ...read.map((dir) => `--allow-fs-read=${dir}`),
+      ...write.map((dir) => `--allow-fs-write=${dir}`),
+      ...(p.allowChildProcess ? ['--allow-child-process'] : []),
+      ...(p.allowWorkers ? ['--allow-worker'] : []),
+    ];
+  }
+}
+
+function heapFlags(memoryLimitBytes: number | undefined): string[] {
+  if (!memoryLimitBytes) return [];
+  return [`--max-old-space-size=${Math.max(16, Math.floor(memoryLimitBytes / (1024 * 1024)))}`];
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeSidex, tempDir } from './helpers/sidex.js';
+
+const project = tempDir('sidex-perm-');
+const blockDir = path.join(project, '.codebolt', 'actionblocks', 'reads-own-file');
+fs.mkdirSync(blockDir, { recursive: true });
+fs.writeFileSync(path.join(blockDir, 'actionblock.yml'), 'name: reads-own-file\nentryPoint: index.mjs\n');
+fs.writeFileSync(path.join(blockDir, 'data.txt'), 'block data');
+fs.writeFileSync(path.join(blockDir, 'index.mjs'), "import fs from 'node:fs'; export default () => fs.readFileSync('data.txt', 'utf8');");
+
+describe("Node's permission model", () => {
+  const sidex = makeSidex({ projectDir: project, engine: { permissions: {} } });
+  const api = sidex.sideExecution;
+
+  it("an execution cannot read another's scratch directory, but works in its own", async () => {
+    const owner = await api.startWithCode(`
+      require('node:fs').writeFileSync('secret.txt', 'owner only');
+      console.log(process.cwd());
+      await new Promise(() => {});
+    `);
+    if (!owner.success) throw new Error(owner.error);
+    let ownerDir = '';
+    for (let i = 0; i < 100 && !ownerDir; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const status = await api.getStatus(owner.sideExecutionId);
+      ownerDir = status.success ? status.output.trim() : '';
+    }
+    expect(fs.readFileSync(path.join(ownerDir, 'secret.txt'), 'utf8')).toBe('owner only');
+
+    const thief = await api.startWithCode('const fs = require("node:fs"); try { return fs.readFileSync(file, "utf8"); } catch (e) { return e.code; }', {
+      file: path.join(ownerDir, 'secret.txt'),
+    });
+    if (!thief.success) throw new Error(thief.error);
+    const stolen = await api.wait(thief.sideExecutionId);
+    expect(stolen.success && stolen.result).toBe('ERR_ACCESS_DENIED');
+    expect(stolen.success && stolen.error).toBeUndefined(); // no experimental notice on stderr
+    await api.stop(owner.sideExecutionId);
+  });
+
+  it('child processes are refused unless allowed', async () => {
+    const started = await api.startWithCode('try { require("node:child_process").spawnSync("true"); return "spawned"; } catch (e) { return e.code; }');
+    if (!started.success) throw new Error(started.error);
+    const done = await api.wait(started.sideExecutionId);
+    expect(done.success && done.result).toBe('ERR_ACCESS_DENIED');
+  });
+
+  it('a block runs in its own directory and may read its files', async () => {
+    const started = await api.startWithActionBlock(blockDir);
+    if (!started.success) throw new Error(started.error);
+    const done = await api.wait(started.sideExecutionId);
+    expect(done.success && done.result).toBe('block data');
+  });
+});
+
+describe('permissions that allow child processes', () => {
+  const sidex = makeSidex({ engine: { permissions: { allowChildProcess: true } } });
+  it('lets the execution spawn', async () => {
+    const started = await sidex.sideExecution.startWithCode('return require("node:child_process").spawnSync("true").status;');
+    if (!started.success) throw new Error(started.error);
+    const done = await sidex.sideExecution.wait(started.sideExecutionId);
+    expect(done.success && done.result).toBe(0);
+  });
+});
