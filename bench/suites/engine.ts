@@ -119,12 +119,7 @@ async function cooperativeStop(sidex: Sidex): Promise<BenchRow[]> {
     await sidex.sideExecution.stop(started.sideExecutionId);
     ours.push(ms(began));
 
-    const child = execa('node', ['-e', coopChild], { reject: false });
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-    const t = process.hrtime.bigint();
-    child.kill();
-    await child;
-    execaTimes.push(ms(t));
+    execaTimes.push(await execaStop(coopChild, {}));
   }
   const p50 = percentile(ours, 50);
   return [
@@ -154,12 +149,7 @@ async function forcedStop(sidex: Sidex): Promise<BenchRow[]> {
     await sidex.sideExecution.stop(started.sideExecutionId, { graceMs: grace });
     ours.push(ms(began));
 
-    const child = execa('node', ['-e', busy], { forceKillAfterDelay: grace, reject: false });
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-    const t = process.hrtime.bigint();
-    child.kill();
-    await child;
-    theirs.push(ms(t));
+    theirs.push(await execaStop(busy, { forceKillAfterDelay: grace }));
   }
   const p50 = percentile(ours, 50);
   return [
@@ -174,6 +164,16 @@ async function forcedStop(sidex: Sidex): Promise<BenchRow[]> {
       pass: p50 <= grace + 15,
     },
   ];
+}
+
+/** execa: start a child that prints "ready", then time kill() until it has exited. */
+async function execaStop(code: string, options: { forceKillAfterDelay?: number }): Promise<number> {
+  const child = execa('node', ['-e', code], { ...options, reject: false });
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  const began = process.hrtime.bigint();
+  child.kill();
+  await child;
+  return ms(began);
 }
 
 /** Trivial executions per second, 4 at a time, vs fork-and-exit with the same concurrency. */
