@@ -2,8 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog.js';
-import { Engine, type EngineOptions } from './engine/engine.js';
+import { DEFAULT_TAIL_BYTES, Engine, type EngineOptions } from './engine/engine.js';
+import { recoverLostExecutions, type RecoveryReport } from './engine/recovery.js';
+import { SidexError } from './errors.js';
 import type { ExecutionStore } from './store/execution-store.js';
+import { openStore } from './store/open-store.js';
 import { ActionBlockService } from './services/action-block-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 
@@ -16,7 +19,13 @@ export interface SidexOptions {
   /** More directories block paths may point into. */
   extraRoots?: string[];
   engine?: Omit<EngineOptions, 'dataDir' | 'store'>;
+  /** An open store to use. Without it, `new Sidex` keeps records in memory and `Sidex.open` opens `storeSpec`. */
   store?: ExecutionStore;
+  /**
+   * The store `Sidex.open` opens (the `--store` option): none for SQLite in
+   * the data directory, `sqlite:<file>`, `postgres://...`, or `memory:`.
+   */
+  storeSpec?: string;
   limits?: Partial<SideExecutionLimits>;
 }
 
@@ -28,8 +37,15 @@ export class Sidex {
   readonly blocks: ActionBlockCatalog;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
+  /** What `Sidex.open` found left over from a previous run, and resolved. */
+  recovery: RecoveryReport | undefined;
 
   constructor(options: SidexOptions) {
+    if (options.storeSpec !== undefined && !options.store) {
+      throw new SidexError('INVALID_CONFIG', 'storeSpec: a store is opened by `await Sidex.open(options)`, not by `new Sidex(options)`', {
+        field: 'storeSpec',
+      });
+    }
     const dataDir = path.resolve(options.dataDir);
     this.engine = new Engine({ ...options.engine, dataDir, ...(options.store ? { store: options.store } : {}) });
     this.blocks = new ActionBlockCatalog({
@@ -43,11 +59,34 @@ export class Sidex {
   }
 
   /**
-   * Opens sidex for service: the place where start-up work (recovering what a
-   * previous run left behind) happens before any new work is accepted.
+   * Opens sidex for service: opens the store (SQLite in the data directory
+   * unless told otherwise), then resolves what a previous run left unfinished
+   * (kills its survivors, marks its records `supervisor_lost`) before any new
+   * work is accepted.
    */
   static async open(options: SidexOptions): Promise<Sidex> {
-    return new Sidex(options);
+    const store = options.store ?? (await openStore(options.storeSpec, options.dataDir));
+    let sidex: Sidex;
+    try {
+      sidex = new Sidex({ ...options, store, storeSpec: undefined });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    try {
+      const dataDir = path.resolve(options.dataDir);
+      sidex.recovery = await recoverLostExecutions({
+        store,
+        tracker: sidex.engine.tracker,
+        logPath: (id) => sidex.engine.logPath(id),
+        scratchPath: (id) => path.join(dataDir, 'scratch', id),
+        tailBytes: options.engine?.tailBytes ?? DEFAULT_TAIL_BYTES,
+      });
+    } catch (err) {
+      await sidex.close();
+      throw err;
+    }
+    return sidex;
   }
 
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */

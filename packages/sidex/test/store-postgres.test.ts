@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openStore, type ExecutionStore } from '../dist/index.js';
+import { openStore, Sidex, type ExecutionStore } from '../dist/index.js';
+import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
 import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.js';
 import { storeContract } from './store-contract.js';
@@ -110,6 +111,39 @@ if (missing && process.env.CI) {
       await first.close();
       const again = track(await openStore(spec, '/data/k'));
       expect(await again.get(record.id)).toEqual(record);
+    });
+  });
+
+  describe('sidex on PostgreSQL', () => {
+    const home = sidexHome();
+
+    it('records executions there, keeps them across a restart, and recovers only its own', async () => {
+      const spec = schemas.spec();
+      const previous = await openStore(spec, home.dataDir);
+      const lost = makeRecord({ status: 'running' });
+      await previous.insert(lost);
+      await previous.close();
+      const neighbour = await openStore(spec, '/another/server');
+      const theirs = makeRecord({ status: 'running' });
+      await neighbour.insert(theirs);
+      try {
+        const sidex = await Sidex.open(home.options({ storeSpec: spec }));
+        expect(sidex.recovery?.recovered).toEqual([lost.id]);
+        expect((await sidex.engine.get(lost.id))?.stopReason).toBe('supervisor_lost');
+        expect((await sidex.engine.get(theirs.id))?.status).toBe('running');
+        const started = await sidex.sideExecution.startWithCode('console.log("from pg"); return 5');
+        if (!started.success) throw new Error(started.error);
+        await sidex.sideExecution.wait(started.sideExecutionId);
+        await sidex.close();
+
+        const again = await openSidex(home.options({ storeSpec: spec }));
+        expect(again.recovery?.recovered).toEqual([]);
+        const status = await again.sideExecution.getStatus(started.sideExecutionId);
+        expect(status.success && [status.status, status.result, status.output]).toEqual(['completed', 5, 'from pg\n']);
+        await again.close();
+      } finally {
+        await neighbour.close();
+      }
     });
   });
 }

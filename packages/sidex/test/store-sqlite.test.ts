@@ -18,6 +18,15 @@ const errorOf = (p: Promise<unknown>) =>
     (e: unknown) => e as { code?: string; message?: string },
   );
 
+/** A data directory whose database spans many pages. */
+async function filledDataDir(): Promise<string> {
+  const dir = newDataDir();
+  const store = await openStore(undefined, dir);
+  for (let i = 0; i < 300; i++) await store.insert(makeRecord({ stdout: { text: 'x'.repeat(3000), truncated: false, bytes: 3000 } }));
+  await store.close();
+  return dir;
+}
+
 describe('store: sqlite specifics', () => {
   const open: ExecutionStore[] = [];
   const track = (s: ExecutionStore) => (open.push(s), s);
@@ -77,10 +86,7 @@ describe('store: sqlite specifics', () => {
     });
 
     it('a truncated file: STORE_CORRUPT', async () => {
-      const dir = newDataDir();
-      const store = await openStore(undefined, dir);
-      for (let i = 0; i < 300; i++) await store.insert(makeRecord({ stdout: { text: 'x'.repeat(3000), truncated: false, bytes: 3000 } }));
-      await store.close();
+      const dir = await filledDataDir();
       const file = path.join(dir, SQLITE_FILE);
       const whole = fs.readFileSync(file);
       fs.writeFileSync(file, whole.subarray(0, whole.length / 2));
@@ -88,10 +94,7 @@ describe('store: sqlite specifics', () => {
     });
 
     it('damaged pages behind an intact header: reads reject with STORE_CORRUPT', async () => {
-      const dir = newDataDir();
-      const store = await openStore(undefined, dir);
-      for (let i = 0; i < 300; i++) await store.insert(makeRecord({ stdout: { text: 'x'.repeat(3000), truncated: false, bytes: 3000 } }));
-      await store.close();
+      const dir = await filledDataDir();
       const file = path.join(dir, SQLITE_FILE);
       const bytes = fs.readFileSync(file);
       for (let i = 3 * 4096; i < bytes.length; i++) bytes[i] = (i * 31) & 0xff;

@@ -73,6 +73,9 @@ export interface EngineEvents {
   progress: [{ id: string; value: unknown }];
 }
 
+/** Bytes of each stream kept in memory for status replies (and rebuilt by recovery). */
+export const DEFAULT_TAIL_BYTES = 1024 * 1024;
+
 const LOG_FOLLOW_POLL_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -110,7 +113,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       maxConcurrent: 64,
       maxQueued: 10_000,
       defaultGraceMs: 5000,
-      tailBytes: 1024 * 1024,
+      tailBytes: DEFAULT_TAIL_BYTES,
       drainMs: 250,
       sampleIntervalMs: 250,
       tracking: 'auto',

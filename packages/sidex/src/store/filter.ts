@@ -6,16 +6,14 @@ import { SidexError } from '../errors.js';
 import type { ListFilter } from './execution-store.js';
 import { decodeCursor, DEFAULT_PAGE, MAX_PAGE, type CursorKey } from './paging.js';
 
-export interface CheckedFilter {
+/** A filter as the stores read it: checked, texts that filter nothing dropped, the cursor decoded. */
+export interface CheckedFilter extends Pick<ListFilter, 'kind' | 'name' | 'idPrefix'> {
   statuses?: ExecutionStatus[];
-  kind?: ExecutionKind;
-  name?: string;
   /** Already folded with `foldName`. */
   nameContains?: string;
   /** Whole epoch ms (createdAt is whole ms): `since` <= createdAt < `until`. */
   since?: number;
   until?: number;
-  idPrefix?: string;
   limit: number;
   cursor?: CursorKey;
 }
