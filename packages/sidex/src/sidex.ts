@@ -7,6 +7,7 @@ import { recoverLostExecutions, type RecoveryReport } from './engine/recovery.js
 import { SidexError } from './errors.js';
 import type { ExecutionStore } from './store/execution-store.js';
 import { openStore } from './store/open-store.js';
+import { checkRetention, Retention, type RetentionPolicy } from './store/retention.js';
 import { ActionBlockService } from './services/action-block-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 
@@ -26,6 +27,8 @@ export interface SidexOptions {
    * the data directory, `sqlite:<file>`, `postgres://...`, or `memory:`.
    */
   storeSpec?: string;
+  /** How much history to keep; pruned in the background. Without it, everything is kept. */
+  retention?: RetentionPolicy;
   limits?: Partial<SideExecutionLimits>;
 }
 
@@ -39,6 +42,7 @@ export class Sidex {
   readonly actionBlock: ActionBlockService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
   recovery: RecoveryReport | undefined;
+  private retention: Retention | undefined;
 
   constructor(options: SidexOptions) {
     if (options.storeSpec !== undefined && !options.store) {
@@ -56,19 +60,21 @@ export class Sidex {
     });
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
+    if (options.retention) this.startRetention(options.retention);
   }
 
   /**
    * Opens sidex for service: opens the store (SQLite in the data directory
    * unless told otherwise), then resolves what a previous run left unfinished
    * (kills its survivors, marks its records `supervisor_lost`) before any new
-   * work is accepted.
+   * work is accepted, then starts retention.
    */
   static async open(options: SidexOptions): Promise<Sidex> {
+    if (options.retention) checkRetention(options.retention); // bad config changes nothing
     const store = options.store ?? (await openStore(options.storeSpec, options.dataDir));
     let sidex: Sidex;
     try {
-      sidex = new Sidex({ ...options, store, storeSpec: undefined });
+      sidex = new Sidex({ ...options, store, storeSpec: undefined, retention: undefined });
     } catch (err) {
       await store.close();
       throw err;
@@ -86,12 +92,28 @@ export class Sidex {
       await sidex.close();
       throw err;
     }
+    if (options.retention) sidex.startRetention(options.retention);
     return sidex;
+  }
+
+  /** One retention pass now (normally they run in the background); the ids pruned. */
+  async pruneNow(): Promise<string[]> {
+    if (!this.retention) throw new SidexError('INVALID_CONFIG', 'no retention policy is configured (options.retention)');
+    return this.retention.runOnce();
   }
 
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
+    await this.retention?.stop();
     await this.engine.close(options);
     await this.engine.store.close();
+  }
+
+  private startRetention(policy: RetentionPolicy): void {
+    this.retention = new Retention(this.engine.store, policy, {
+      logPath: (id) => this.engine.logPath(id),
+      onError: (err) => process.stderr.write(`sidex: retention pass failed, will retry: ${(err as Error).message}\n`),
+    });
+    this.retention.start();
   }
 }

@@ -47,6 +47,16 @@ describe('opening a store', () => {
     expect(fs.statSync(path.join(home.dataDir, SQLITE_FILE)).size).toBeGreaterThan(0);
   });
 
+  it('Sidex.open with bad retention refuses before opening anything', async () => {
+    const dataDir = path.join(home.root, 'bad-retention');
+    for (const retention of [{ maxExecutions: -1 }, { maxAgeDays: Number.NaN }, { maxLogMb: '5' }, { intervalMs: 0 }, { batchSize: 1.5 }]) {
+      const err = await errorOf(Sidex.open(home.options({ dataDir, retention: retention as never })));
+      expect(err?.code, JSON.stringify(retention)).toBe('INVALID_CONFIG');
+      expect(err?.message).toMatch(/^retention\.\w+: /);
+    }
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
   it('Sidex.open with a bad store spec refuses before creating anything', async () => {
     const dataDir = path.join(home.root, 'bad-spec');
     const err = await errorOf(Sidex.open(home.options({ dataDir, storeSpec: 'nonsense' })));
