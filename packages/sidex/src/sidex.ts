@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +73,10 @@ export class Sidex {
   static async open(options: SidexOptions): Promise<Sidex> {
     if (options.retention) checkRetention(options.retention); // bad config changes nothing
     const store = options.store ?? (await openStore(options.storeSpec, options.dataDir));
+    // Scratch space that exists before this run's engine does was left by an
+    // earlier run (the store's lock keeps other servers off this data directory).
+    const scratchRoot = path.join(path.resolve(options.dataDir), 'scratch');
+    const staleScratch = fs.existsSync(scratchRoot) ? fs.readdirSync(scratchRoot).map((name) => path.join(scratchRoot, name)) : [];
     let sidex: Sidex;
     try {
       sidex = new Sidex({ ...options, store, storeSpec: undefined, retention: undefined });
@@ -80,12 +85,11 @@ export class Sidex {
       throw err;
     }
     try {
-      const dataDir = path.resolve(options.dataDir);
       sidex.recovery = await recoverLostExecutions({
         store,
         tracker: sidex.engine.tracker,
         logPath: (id) => sidex.engine.logPath(id),
-        scratchPath: (id) => path.join(dataDir, 'scratch', id),
+        staleScratch,
         tailBytes: options.engine?.tailBytes ?? DEFAULT_TAIL_BYTES,
       });
     } catch (err) {

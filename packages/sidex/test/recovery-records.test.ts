@@ -67,6 +67,7 @@ describe('recovery at start: records left unfinished are resolved', () => {
     await store.close();
     writeLog(logPath(running.id), [['stdout', 'hello\n'], ['stderr', 'warn ✓\n'], ['stdout', 'world\n']], true);
     writeLog(logPath(stopping.id), [['stdout', 'x'.repeat(40)]]);
+    fs.mkdirSync(path.join(home.dataDir, 'scratch', 'oldrun01', 'slot-1'), { recursive: true });
     fs.mkdirSync(path.join(home.dataDir, 'scratch', running.id), { recursive: true });
     survivors = [survivor(running.marker!), survivor(`${key}.0ldrun03.9`), survivor(stopping.marker!)];
     expect(survivors.every(pidAlive)).toBe(true);
@@ -109,11 +110,12 @@ describe('recovery at start: records left unfinished are resolved', () => {
     expect(status.success && status.failure?.code).toBe('SUPERVISOR_LOST');
   });
 
-  it('keeps the full log for `logs`, removes the scratch directory, leaves finished records alone', async () => {
+  it('keeps the full log for `logs`, removes scratch space of earlier runs, leaves finished records alone', async () => {
     const frames = [];
     for await (const f of sidex.sideExecution.logs(running.id)) frames.push(`${f.stream}:${f.data}`);
     expect(frames).toEqual(['stdout:hello\n', 'stderr:warn ✓\n', 'stdout:world\n']);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', running.id))).toBe(false);
+    expect(fs.existsSync(path.join(home.dataDir, 'scratch', 'oldrun01'))).toBe(false);
     expect(await sidex.engine.get(completed.id)).toEqual(completed);
   });
 

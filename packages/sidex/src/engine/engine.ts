@@ -73,9 +73,6 @@ export interface EngineEvents {
   progress: [{ id: string; value: unknown }];
 }
 
-/** Bytes of each stream kept in memory for status replies (and rebuilt by recovery). */
-export const DEFAULT_TAIL_BYTES = 1024 * 1024;
-
 const LOG_FOLLOW_POLL_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,6 +80,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MEMORY_LIMIT_GRACE_MS = 500;
 /** Processes left behind by code that has returned get a short grace: nobody waits on them. */
 const LEFTOVER_GRACE_MS = 1000;
+/** Bytes of each stream kept in memory for status replies (and rebuilt by recovery). */
+export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 
 /**
  * The supervisor: spawns runtimes from a warm pool, owns the lifecycle, the

@@ -16,7 +16,8 @@ export interface RecoveryOptions {
   store: ExecutionStore;
   tracker: TreeTracker;
   logPath(id: string): string;
-  scratchPath(id: string): string;
+  /** Scratch directories earlier runs left behind, removed once their processes are dead. */
+  staleScratch: string[];
   /** Bytes of each stream kept in the record, as the engine keeps them. */
   tailBytes: number;
   /** How long to wait for killed processes to be gone. */
@@ -40,10 +41,8 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
   for (const pid of killByMarkers(lost.map((r) => r.marker).filter((m): m is string => !!m))) killed.add(pid);
   await waitGone([...killed], options.killWaitMs ?? 3000);
 
-  for (const record of lost) {
-    await options.store.update(await resolveLost(record, options.logPath(record.id), options.tailBytes));
-    fs.rmSync(options.scratchPath(record.id), { recursive: true, force: true });
-  }
+  for (const record of lost) await options.store.update(await resolveLost(record, options.logPath(record.id), options.tailBytes));
+  for (const dir of options.staleScratch) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
   return { recovered: lost.map((r) => r.id), killed: [...killed] };
 }
 

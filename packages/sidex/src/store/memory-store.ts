@@ -1,7 +1,7 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../engine/record.js';
 import type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from './execution-store.js';
 import { checkFilter, foldName, idPrefixOf, type CheckedFilter } from './filter.js';
-import { encodeCursor, isAfter } from './paging.js';
+import { compareNewestFirst, encodeCursor, isAfter } from './paging.js';
 import { logBytesOf } from './record-columns.js';
 
 /** Records in memory, for embedded one-shot use (`sidex run`) and tests. Keeps the newest `capacity`. */
@@ -82,5 +82,5 @@ function matches(r: ExecutionRecord, f: CheckedFilter): boolean {
 }
 
 function newestFirst(records: ExecutionRecord[]): ExecutionRecord[] {
-  return records.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return records.sort(compareNewestFirst);
 }

@@ -25,6 +25,11 @@ export function decodeCursor(cursor: unknown): CursorKey {
   return { createdAt, id };
 }
 
+/** Newest first: createdAt, then id, descending (ids compare by code unit, as byte-wise for ASCII). */
+export function compareNewestFirst(a: CursorKey, b: CursorKey): number {
+  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
 /** Whether a record comes after the cursor in newest-first order. */
 export function isAfter(record: CursorKey, cursor: CursorKey): boolean {
   return record.createdAt < cursor.createdAt || (record.createdAt === cursor.createdAt && record.id < cursor.id);

@@ -25,7 +25,7 @@ export function listQuery(dialect: SqlDialect, f: CheckedFilter): BuiltQuery {
   if (f.idPrefix) where.push(`id_prefix = ${p.add(f.idPrefix)}`);
   if (f.cursor) where.push(`(created_at, id) < (${p.add(f.cursor.createdAt)}, ${p.add(f.cursor.id)})`);
   const sql =
-    `SELECT doc FROM executions${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    `SELECT created_at, id, doc FROM executions${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY created_at DESC, id DESC LIMIT ${p.add(f.limit + 1)}`;
   return { sql, params: p.values };
 }

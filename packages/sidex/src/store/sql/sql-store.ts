@@ -1,7 +1,7 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../engine/record.js';
 import type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from '../execution-store.js';
-import { checkFilter } from '../filter.js';
-import { encodeCursor } from '../paging.js';
+import { checkFilter, type CheckedFilter } from '../filter.js';
+import { compareNewestFirst, encodeCursor } from '../paging.js';
 import { RECORD_COLUMNS, recordFromDoc, rowOf, UPDATED_COLUMNS } from '../record-columns.js';
 import { listQuery } from './list-query.js';
 import { SqlParams, type SqlRunner } from './sql-runner.js';
@@ -52,11 +52,15 @@ export class SqlExecutionStore implements ExecutionStore {
 
   async list(filter: ListFilter): Promise<ListPage> {
     const f = checkFilter(filter);
-    const { sql, params } = listQuery(this.db.dialect, f);
-    const rows = await this.db.query<{ doc: string }>(sql, params);
-    const items = rows.slice(0, f.limit).map((r) => recordFromDoc(r.doc));
+    const rows: PageRow[] = [];
+    for (const part of byStatus(f)) {
+      const { sql, params } = listQuery(this.db.dialect, part);
+      rows.push(...(await this.db.query<PageRow>(sql, params)));
+    }
+    const keyed = rows.map((r) => ({ createdAt: Number(r.created_at), id: r.id, doc: r.doc })).sort(compareNewestFirst);
+    const items = keyed.slice(0, f.limit).map((r) => recordFromDoc(r.doc));
     const last = items[items.length - 1];
-    return rows.length > f.limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+    return keyed.length > f.limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
   }
 
   async counts(): Promise<Record<ExecutionStatus, number>> {
@@ -78,13 +82,17 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async oldestEnded(limit: number): Promise<PruneCandidate[]> {
-    const p = new SqlParams(this.db.dialect);
-    const rows = await this.db.query<{ id: string; created_at: number | string; log_bytes: number | string }>(
-      `SELECT id, created_at, log_bytes FROM executions WHERE status IN (${p.list(TERMINAL)})${this.ownerCondition(p, 'AND')}` +
-        ` ORDER BY created_at, id LIMIT ${p.add(limit)}`,
-      p.values,
-    );
-    return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), logBytes: Number(r.log_bytes) }));
+    const candidates: PruneCandidate[] = [];
+    for (const status of TERMINAL) {
+      const p = new SqlParams(this.db.dialect);
+      const rows = await this.db.query<{ id: string; created_at: number | string; log_bytes: number | string }>(
+        `SELECT id, created_at, log_bytes FROM executions WHERE status = ${p.add(status)}${this.ownerCondition(p, 'AND')}` +
+          ` ORDER BY created_at, id LIMIT ${p.add(limit)}`,
+        p.values,
+      );
+      candidates.push(...rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), logBytes: Number(r.log_bytes) })));
+    }
+    return candidates.sort((a, b) => compareNewestFirst(b, a)).slice(0, limit);
   }
 
   async usage(): Promise<StoreUsage> {
@@ -113,4 +121,20 @@ export class SqlExecutionStore implements ExecutionStore {
   private ownerCondition(p: SqlParams, joiner: 'AND' | 'WHERE'): string {
     return this.owner === null ? '' : ` ${joiner} owner = ${p.add(this.owner)}`;
   }
+}
+
+interface PageRow {
+  created_at: number | string;
+  id: string;
+  doc: string;
+}
+
+/**
+ * One query per status when a filter names several, merged by the caller:
+ * each single-status range comes out of the status index already in order and
+ * stops at the page size, where `status IN (...)` makes the database sort
+ * every match before it can page (SQLite does, at 100,000 records).
+ */
+function byStatus(f: CheckedFilter): CheckedFilter[] {
+  return f.statuses && f.statuses.length > 1 ? f.statuses.map((s) => ({ ...f, statuses: [s] })) : [f];
 }

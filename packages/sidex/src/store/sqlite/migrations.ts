@@ -1,6 +1,8 @@
 import type { Migration } from '../sql/migrate.js';
 
 // Append only: a released migration is never edited, a change is a new version.
+// Every secondary index costs each write (a durable write appends each page it
+// changed to the WAL), so there are only the ones the queries need.
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -20,11 +22,11 @@ export const sqliteMigrations: readonly Migration[] = [
       );
       -- newest-first paging, time ranges, retention's oldest-first walk
       CREATE INDEX executions_created ON executions (created_at, id);
-      -- list by status, counts, recovery's unfinished records
-      CREATE INDEX executions_status ON executions (status, created_at, id);
+      -- list by status, counts, recovery's unfinished records; with log_bytes
+      -- it also covers retention's sum of log bytes without reading records
+      CREATE INDEX executions_status ON executions (status, created_at, id, log_bytes);
       CREATE INDEX executions_name ON executions (name, created_at, id);
-      -- covers retention's count and sum of log bytes without reading records
-      CREATE INDEX executions_owner ON executions (owner, log_bytes);
+      -- (no index on owner: a SQLite database belongs to one server, owner is unset)
     `,
   },
 ];

@@ -42,6 +42,15 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
     // costs a disk flush on every state change, and would still not cover the
     // output logs, which are not fsynced either.
     db.pragma('synchronous = NORMAL');
+    // With NORMAL the disk is flushed only when the WAL is checkpointed into the
+    // database; checkpointing every ~40 MB instead of every 4 MB makes those
+    // flushes rarer (the WAL is replayed at the next open after a crash).
+    db.pragma('wal_autocheckpoint = 10000');
+    // Damage found now is a clear error at start; found later it would fail a
+    // write in the middle of an execution. Reads every page once: ~0.1 s for
+    // 100,000 records.
+    const check = db.pragma('quick_check(1)', { simple: true });
+    if (check !== 'ok') throw Object.assign(new Error(String(check)), { code: 'SQLITE_CORRUPT' });
     await migrate(runner, sqliteMigrations, `the database ${file}`);
     return new SqlExecutionStore(runner);
   } catch (err) {
