@@ -27,6 +27,8 @@ export async function openPostgresStore(spec: string, options: PostgresStoreOpti
   const pool = new pg.Pool({
     connectionString: url.href,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // A server that stops answering fails the call (STORE_UNAVAILABLE) instead of hanging it.
+    query_timeout: 30_000,
     application_name: 'sidex',
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
