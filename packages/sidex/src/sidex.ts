@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog.js';
 import { DEFAULT_TAIL_BYTES, Engine, type EngineOptions } from './engine/engine.js';
-import { recoverLostExecutions, type RecoveryReport } from './engine/recovery.js';
+import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './engine/recovery.js';
 import { SidexError } from './errors.js';
 import type { ExecutionStore } from './store/execution-store.js';
 import { openStore } from './store/open-store.js';
@@ -73,10 +72,7 @@ export class Sidex {
   static async open(options: SidexOptions): Promise<Sidex> {
     if (options.retention) checkRetention(options.retention); // bad config changes nothing
     const store = options.store ?? (await openStore(options.storeSpec, options.dataDir));
-    // Scratch space that exists before this run's engine does was left by an
-    // earlier run (the store's lock keeps other servers off this data directory).
-    const scratchRoot = path.join(path.resolve(options.dataDir), 'scratch');
-    const staleScratch = fs.existsSync(scratchRoot) ? fs.readdirSync(scratchRoot).map((name) => path.join(scratchRoot, name)) : [];
+    const staleScratch = leftoverScratch(options.dataDir); // before this run's engine makes its own
     let sidex: Sidex;
     try {
       sidex = new Sidex({ ...options, store, storeSpec: undefined, retention: undefined });

@@ -3,6 +3,7 @@
 // Survivors of those executions are killed, and each record becomes `failed`
 // with stop reason `supervisor_lost`, keeping its output and last checkpoint.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ExecutionStore } from '../store/execution-store.js';
 import { finalFields } from './final-status.js';
 import { readLog } from './output/log-reader.js';
@@ -44,6 +45,16 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
   for (const record of lost) await options.store.update(await resolveLost(record, options.logPath(record.id), options.tailBytes));
   for (const dir of options.staleScratch) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
   return { recovered: lost.map((r) => r.id), killed: [...killed] };
+}
+
+/**
+ * Scratch directories under the data directory, listed before this run's
+ * engine creates any: all of them were left by earlier runs (the store's lock
+ * keeps other servers off this data directory).
+ */
+export function leftoverScratch(dataDir: string): string[] {
+  const root = path.join(path.resolve(dataDir), 'scratch');
+  return fs.existsSync(root) ? fs.readdirSync(root).map((name) => path.join(root, name)) : [];
 }
 
 async function resolveLost(record: ExecutionRecord, logPath: string, tailBytes: number): Promise<ExecutionRecord> {
