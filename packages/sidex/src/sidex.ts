@@ -2,8 +2,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog.js';
-import { Engine, type EngineOptions } from './engine/engine.js';
+import { DEFAULT_TAIL_BYTES, Engine, type EngineOptions } from './engine/engine.js';
+import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './engine/recovery.js';
+import { SidexError } from './errors.js';
 import type { ExecutionStore } from './store/execution-store.js';
+import { openStore } from './store/open-store.js';
+import { checkRetention, Retention, type RetentionPolicy } from './store/retention.js';
 import { ActionBlockService } from './services/action-block-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 
@@ -16,7 +20,15 @@ export interface SidexOptions {
   /** More directories block paths may point into. */
   extraRoots?: string[];
   engine?: Omit<EngineOptions, 'dataDir' | 'store'>;
+  /** An open store to use. Without it, `new Sidex` keeps records in memory and `Sidex.open` opens `storeSpec`. */
   store?: ExecutionStore;
+  /**
+   * The store `Sidex.open` opens (the `--store` option): none for SQLite in
+   * the data directory, `sqlite:<file>`, `postgres://...`, or `memory:`.
+   */
+  storeSpec?: string;
+  /** How much history to keep; pruned in the background. Without it, everything is kept. */
+  retention?: RetentionPolicy;
   limits?: Partial<SideExecutionLimits>;
 }
 
@@ -28,8 +40,16 @@ export class Sidex {
   readonly blocks: ActionBlockCatalog;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
+  /** What `Sidex.open` found left over from a previous run, and resolved. */
+  recovery: RecoveryReport | undefined;
+  private retention: Retention | undefined;
 
   constructor(options: SidexOptions) {
+    if (options.storeSpec !== undefined && !options.store) {
+      throw new SidexError('INVALID_CONFIG', 'storeSpec: a store is opened by `await Sidex.open(options)`, not by `new Sidex(options)`', {
+        field: 'storeSpec',
+      });
+    }
     const dataDir = path.resolve(options.dataDir);
     this.blocks = new ActionBlockCatalog({
       projectDir: path.resolve(options.projectDir ?? process.cwd()),
@@ -47,19 +67,60 @@ export class Sidex {
     });
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
+    if (options.retention) this.startRetention(options.retention);
   }
 
   /**
-   * Opens sidex for service: the place where start-up work (recovering what a
-   * previous run left behind) happens before any new work is accepted.
+   * Opens sidex for service: opens the store (SQLite in the data directory
+   * unless told otherwise), then resolves what a previous run left unfinished
+   * (kills its survivors, marks its records `supervisor_lost`) before any new
+   * work is accepted, then starts retention.
    */
   static async open(options: SidexOptions): Promise<Sidex> {
-    return new Sidex(options);
+    if (options.retention) checkRetention(options.retention); // bad config changes nothing
+    const store = options.store ?? (await openStore(options.storeSpec, options.dataDir));
+    const staleScratch = leftoverScratch(options.dataDir); // before this run's engine makes its own
+    let sidex: Sidex;
+    try {
+      sidex = new Sidex({ ...options, store, storeSpec: undefined, retention: undefined });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    try {
+      sidex.recovery = await recoverLostExecutions({
+        store,
+        tracker: sidex.engine.tracker,
+        logPath: (id) => sidex.engine.logPath(id),
+        staleScratch,
+        tailBytes: options.engine?.tailBytes ?? DEFAULT_TAIL_BYTES,
+      });
+    } catch (err) {
+      await sidex.close();
+      throw err;
+    }
+    if (options.retention) sidex.startRetention(options.retention);
+    return sidex;
+  }
+
+  /** One retention pass now (normally they run in the background); the ids pruned. */
+  async pruneNow(): Promise<string[]> {
+    if (!this.retention) throw new SidexError('INVALID_CONFIG', 'no retention policy is configured (options.retention)');
+    return this.retention.runOnce();
   }
 
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
+    await this.retention?.stop();
     await this.engine.close(options);
     await this.engine.store.close();
+  }
+
+  private startRetention(policy: RetentionPolicy): void {
+    this.retention = new Retention(this.engine.store, policy, {
+      logPath: (id) => this.engine.logPath(id),
+      onError: (err) => process.stderr.write(`sidex: retention pass failed, will retry: ${(err as Error).message}\n`),
+    });
+    this.retention.start();
   }
 }

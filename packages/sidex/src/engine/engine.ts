@@ -87,6 +87,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MEMORY_LIMIT_GRACE_MS = 500;
 /** Processes left behind by code that has returned get a short grace: nobody waits on them. */
 const LEFTOVER_GRACE_MS = 1000;
+/** Bytes of each stream kept in memory for status replies (and rebuilt by recovery). */
+export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 
 /**
  * The supervisor: spawns runtimes from a warm pool, owns the lifecycle, the
@@ -117,7 +119,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       maxConcurrent: 64,
       maxQueued: 10_000,
       defaultGraceMs: 5000,
-      tailBytes: 1024 * 1024,
+      tailBytes: DEFAULT_TAIL_BYTES,
       drainMs: 250,
       sampleIntervalMs: 250,
       tracking: 'auto',

@@ -124,6 +124,14 @@ export class SideExecutionService {
     });
   }
 
+  /** How many executions there are in each status. */
+  counts() {
+    return replying('countSideExecutionsResponse', async () =>
+      // The engine persists every transition before anyone hears of it: the store's counts are current.
+      ok('countSideExecutionsResponse', { counts: await this.engine.store.counts() }),
+    );
+  }
+
   /** Resolves with the status reply once the execution is terminal. */
   wait(id: unknown) {
     return replying('getSideExecutionStatusResponse', async () => {

@@ -11,7 +11,7 @@ export interface ListFilter {
   since?: number;
   /** Created before (epoch ms). */
   until?: number;
-  /** Id prefix: `side`, `cap`, `task`. */
+  /** Id prefix: `side`, `cap`, `task` (the part of the id before its first `_`). */
   idPrefix?: string;
   limit?: number;
   cursor?: string;
@@ -22,16 +22,39 @@ export interface ListPage {
   nextCursor?: string;
 }
 
+/** What retention needs to know of an ended record to decide whether it goes. */
+export interface PruneCandidate {
+  id: string;
+  createdAt: number;
+  /** Output bytes its log holds (stdout + stderr as captured). */
+  logBytes: number;
+}
+
+export interface StoreUsage {
+  records: number;
+  logBytes: number;
+}
+
 /**
  * Durable records behind one interface. Writes of one execution are issued in
- * order by the engine; an implementation must apply them in that order.
+ * order by the engine; an implementation must apply them in that order, and a
+ * write's promise resolves only once the write is durable.
  */
 export interface ExecutionStore {
+  /** Inserts the record, or replaces one with the same id. */
   insert(record: ExecutionRecord): Promise<void>;
-  /** Replaces the stored record with this one. */
+  /** Replaces the stored record with this one; does nothing for an unknown id. */
   update(record: ExecutionRecord): Promise<void>;
   get(id: string): Promise<ExecutionRecord | undefined>;
+  /** Newest first (createdAt, then id, descending). Bad filters throw INVALID_FILTER / INVALID_CURSOR. */
   list(filter: ListFilter): Promise<ListPage>;
   counts(): Promise<Record<ExecutionStatus, number>>;
+  /** Records a previous run of this server left non-terminal: what recovery resolves. */
+  unfinished(): Promise<ExecutionRecord[]>;
+  /** Terminal records, oldest first: what retention may prune. */
+  oldestEnded(limit: number): Promise<PruneCandidate[]>;
+  usage(): Promise<StoreUsage>;
+  /** Deletes those of `ids` that are terminal; never a live record. Returns the ids deleted. */
+  deleteEnded(ids: string[]): Promise<string[]>;
   close(): Promise<void>;
 }

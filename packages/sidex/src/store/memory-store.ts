@@ -1,6 +1,8 @@
-import { STATUSES, type ExecutionRecord, type ExecutionStatus } from '../engine/record.js';
-import type { ExecutionStore, ListFilter, ListPage } from './execution-store.js';
-import { DEFAULT_PAGE, decodeCursor, encodeCursor, isAfter, MAX_PAGE } from './paging.js';
+import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../engine/record.js';
+import type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from './execution-store.js';
+import { checkFilter, foldName, idPrefixOf, type CheckedFilter } from './filter.js';
+import { compareNewestFirst, encodeCursor, isAfter } from './paging.js';
+import { logBytesOf } from './record-columns.js';
 
 /** Records in memory, for embedded one-shot use (`sidex run`) and tests. Keeps the newest `capacity`. */
 export class MemoryStore implements ExecutionStore {
@@ -26,25 +28,11 @@ export class MemoryStore implements ExecutionStore {
   }
 
   async list(filter: ListFilter): Promise<ListPage> {
-    const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    const limit = Math.min(filter.limit ?? DEFAULT_PAGE, MAX_PAGE);
-    const needle = filter.nameContains?.toLowerCase();
-    const matching = [...this.records.values()]
-      .filter(
-        (r) =>
-          (!filter.status || filter.status.includes(r.status)) &&
-          (!filter.kind || r.kind === filter.kind) &&
-          (!filter.name || r.name === filter.name) &&
-          (!needle || r.name.toLowerCase().includes(needle)) &&
-          (filter.since === undefined || r.createdAt >= filter.since) &&
-          (filter.until === undefined || r.createdAt < filter.until) &&
-          (!filter.idPrefix || r.id.startsWith(`${filter.idPrefix}_`)) &&
-          (!cursor || isAfter(r, cursor)),
-      )
-      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
-    const items = matching.slice(0, limit).map((r) => structuredClone(r));
+    const f = checkFilter(filter);
+    const matching = newestFirst([...this.records.values()].filter((r) => matches(r, f)));
+    const items = matching.slice(0, f.limit).map((r) => structuredClone(r));
     const last = items[items.length - 1];
-    return matching.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+    return matching.length > f.limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
   }
 
   async counts(): Promise<Record<ExecutionStatus, number>> {
@@ -53,5 +41,46 @@ export class MemoryStore implements ExecutionStore {
     return counts;
   }
 
+  async unfinished(): Promise<ExecutionRecord[]> {
+    return [...this.records.values()].filter((r) => !isTerminal(r.status)).map((r) => structuredClone(r));
+  }
+
+  async oldestEnded(limit: number): Promise<PruneCandidate[]> {
+    return newestFirst([...this.records.values()].filter((r) => isTerminal(r.status)))
+      .reverse()
+      .slice(0, limit)
+      .map((r) => ({ id: r.id, createdAt: r.createdAt, logBytes: logBytesOf(r) }));
+  }
+
+  async usage(): Promise<StoreUsage> {
+    let logBytes = 0;
+    for (const r of this.records.values()) logBytes += logBytesOf(r);
+    return { records: this.records.size, logBytes };
+  }
+
+  async deleteEnded(ids: string[]): Promise<string[]> {
+    return ids.filter((id) => {
+      const record = this.records.get(id);
+      return record !== undefined && isTerminal(record.status) && this.records.delete(id);
+    });
+  }
+
   async close(): Promise<void> {}
+}
+
+function matches(r: ExecutionRecord, f: CheckedFilter): boolean {
+  return (
+    (!f.statuses || f.statuses.includes(r.status)) &&
+    (!f.kind || r.kind === f.kind) &&
+    (!f.name || r.name === f.name) &&
+    (!f.nameContains || foldName(r.name).includes(f.nameContains)) &&
+    (f.since === undefined || r.createdAt >= f.since) &&
+    (f.until === undefined || r.createdAt < f.until) &&
+    (!f.idPrefix || idPrefixOf(r.id) === f.idPrefix) &&
+    (!f.cursor || isAfter(r, f.cursor))
+  );
+}
+
+function newestFirst(records: ExecutionRecord[]): ExecutionRecord[] {
+  return records.sort(compareNewestFirst);
 }

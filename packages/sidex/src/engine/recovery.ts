@@ -1,0 +1,106 @@
+// Start-up recovery: what a previous run of the server left unfinished (it was
+// killed, or the machine went down) is resolved before new work is accepted.
+// Survivors of those executions are killed, and each record becomes `failed`
+// with stop reason `supervisor_lost`, keeping its output and last checkpoint.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExecutionStore } from '../store/execution-store.js';
+import { finalFields } from './final-status.js';
+import { readLog } from './output/log-reader.js';
+import { TailBuffer } from './output/tail-buffer.js';
+import type { ExecutionRecord, StreamText } from './record.js';
+import { findMarked, markerMatcher } from './tree/marker.js';
+import { isAlive, signalPid } from './tree/proc.js';
+import type { TreeTracker } from './tree/tracked-tree.js';
+
+export interface RecoveryOptions {
+  store: ExecutionStore;
+  tracker: TreeTracker;
+  logPath(id: string): string;
+  /** Scratch directories earlier runs left behind, removed once their processes are dead. */
+  staleScratch: string[];
+  /** Bytes of each stream kept in the record, as the engine keeps them. */
+  tailBytes: number;
+  /** How long to wait for killed processes to be gone. */
+  killWaitMs?: number;
+}
+
+export interface RecoveryReport {
+  /** Ids of the records marked `supervisor_lost`. */
+  recovered: string[];
+  /** Pids of surviving processes that were killed. */
+  killed: number[];
+}
+
+export async function recoverLostExecutions(options: RecoveryOptions): Promise<RecoveryReport> {
+  const lost = await options.store.unfinished();
+  // Every process of an earlier run of this data directory (its cgroups, its
+  // marker prefix), whether or not its record was finished...
+  const killed = new Set(options.tracker.sweepOtherRuns());
+  // ...and whatever still carries a lost execution's exact marker: a data
+  // directory that was moved gets a new data key, which the sweep would miss.
+  for (const pid of killByMarkers(lost.map((r) => r.marker).filter((m): m is string => !!m))) killed.add(pid);
+  await waitGone([...killed], options.killWaitMs ?? 3000);
+
+  for (const record of lost) await options.store.update(await resolveLost(record, options.logPath(record.id), options.tailBytes));
+  for (const dir of options.staleScratch) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+  return { recovered: lost.map((r) => r.id), killed: [...killed] };
+}
+
+/**
+ * Scratch directories under the data directory, listed before this run's
+ * engine creates any: all of them were left by earlier runs (the store's lock
+ * keeps other servers off this data directory).
+ */
+export function leftoverScratch(dataDir: string): string[] {
+  const root = path.join(path.resolve(dataDir), 'scratch');
+  return fs.existsSync(root) ? fs.readdirSync(root).map((name) => path.join(root, name)) : [];
+}
+
+async function resolveLost(record: ExecutionRecord, logPath: string, tailBytes: number): Promise<ExecutionRecord> {
+  const output = fs.existsSync(logPath) ? await outputFromLog(logPath, tailBytes) : undefined;
+  const endedAt = Date.now();
+  const resolved: ExecutionRecord = {
+    ...record,
+    ...(output ?? {}),
+    ...finalFields({
+      stopReason: 'supervisor_lost',
+      outcome: undefined,
+      exit: undefined,
+      stderrTail: (output ?? record).stderr.text,
+      lastCheckpoint: record.checkpoint,
+      timeoutMs: record.timeoutMs,
+      memoryLimitBytes: record.memoryLimitBytes,
+    }),
+    stopReason: 'supervisor_lost',
+    endedAt,
+    stoppedAt: record.stoppedAt ?? endedAt,
+    memory: { ...record.memory, current: 0 },
+  };
+  return resolved;
+}
+
+/** The tails a status reply shows, rebuilt from the log: it holds everything written up to the crash. */
+async function outputFromLog(logPath: string, tailBytes: number): Promise<{ stdout: StreamText; stderr: StreamText }> {
+  const tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
+  const bytes = { stdout: 0, stderr: 0 };
+  for await (const frame of readLog(logPath)) {
+    tails[frame.stream].push(frame.data);
+    bytes[frame.stream] += frame.data.length;
+  }
+  const text = (s: 'stdout' | 'stderr'): StreamText => ({ text: tails[s].text(), truncated: tails[s].truncated, bytes: bytes[s] });
+  return { stdout: text('stdout'), stderr: text('stderr') };
+}
+
+function killByMarkers(markers: string[]): number[] {
+  if (markers.length === 0) return [];
+  const matchers = markers.map((m) => markerMatcher(m, 'exact'));
+  const pids = findMarked((environ) => matchers.some((matches) => matches(environ)));
+  for (const pid of pids) signalPid(pid, 'SIGKILL');
+  return pids;
+}
+
+async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (pids.some(isAlive) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+}

@@ -1,0 +1,33 @@
+// How a record is laid out in a table row: the fields that are queried get
+// columns of their own (and indexes), the whole record is kept as JSON. Every
+// SQL store writes and reads rows through here.
+import type { ExecutionRecord } from '../engine/record.js';
+import { foldName, idPrefixOf } from './filter.js';
+
+/** Output bytes an execution's log holds, as captured (framing not counted). */
+export const logBytesOf = (record: Pick<ExecutionRecord, 'stdout' | 'stderr'>): number => record.stdout.bytes + record.stderr.bytes;
+
+export const RECORD_COLUMNS = ['id', 'owner', 'status', 'kind', 'name', 'name_folded', 'id_prefix', 'created_at', 'log_bytes', 'doc'] as const;
+export type RecordColumn = (typeof RECORD_COLUMNS)[number];
+
+/** Columns an update changes: the id, what derives from it, and who wrote it first stay. */
+export const UPDATED_COLUMNS = RECORD_COLUMNS.filter((c) => c !== 'id' && c !== 'id_prefix' && c !== 'owner');
+
+export function rowOf(record: ExecutionRecord, owner: string | null): Record<RecordColumn, unknown> {
+  return {
+    id: record.id,
+    owner,
+    status: record.status,
+    kind: record.kind,
+    name: record.name,
+    name_folded: foldName(record.name),
+    id_prefix: idPrefixOf(record.id),
+    created_at: record.createdAt,
+    log_bytes: logBytesOf(record),
+    doc: JSON.stringify(record),
+  };
+}
+
+export function recordFromDoc(doc: string): ExecutionRecord {
+  return JSON.parse(doc) as ExecutionRecord;
+}

@@ -1,0 +1,140 @@
+import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../engine/record.js';
+import type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from '../execution-store.js';
+import { checkFilter, type CheckedFilter } from '../filter.js';
+import { compareNewestFirst, encodeCursor } from '../paging.js';
+import { RECORD_COLUMNS, recordFromDoc, rowOf, UPDATED_COLUMNS } from '../record-columns.js';
+import { listQuery } from './list-query.js';
+import { SqlParams, type SqlRunner } from './sql-runner.js';
+
+const TERMINAL = STATUSES.filter(isTerminal);
+const LIVE = STATUSES.filter((s) => !isTerminal(s));
+
+/**
+ * The execution store on a SQL database (SQLite or PostgreSQL: the runner
+ * hides which). Every statement is written once here.
+ *
+ * `owner` is set when the database is shared by several servers: each server
+ * then recovers and prunes only its own records (their processes and log
+ * files are on its machine), while reads see everyone's.
+ */
+export class SqlExecutionStore implements ExecutionStore {
+  private readonly upsertSql: string;
+  private readonly updateSql: string;
+
+  constructor(
+    private readonly db: SqlRunner,
+    private readonly owner: string | null = null,
+  ) {
+    const ph = (i: number) => db.dialect.placeholder(i + 1);
+    // An insert of a known id replaces that record (and takes it over).
+    this.upsertSql =
+      `INSERT INTO executions (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map((_, i) => ph(i)).join(', ')})` +
+      ` ON CONFLICT (id) DO UPDATE SET ${[...UPDATED_COLUMNS, 'owner'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
+    this.updateSql =
+      `UPDATE executions SET ${UPDATED_COLUMNS.map((c, i) => `${c} = ${ph(i)}`).join(', ')}` +
+      ` WHERE id = ${ph(UPDATED_COLUMNS.length)}`;
+  }
+
+  async insert(record: ExecutionRecord): Promise<void> {
+    const row = rowOf(record, this.owner);
+    await this.db.query(this.upsertSql, RECORD_COLUMNS.map((c) => row[c]));
+  }
+
+  async update(record: ExecutionRecord): Promise<void> {
+    const row = rowOf(record, this.owner);
+    await this.db.query(this.updateSql, [...UPDATED_COLUMNS.map((c) => row[c]), row.id]);
+  }
+
+  async get(id: string): Promise<ExecutionRecord | undefined> {
+    const rows = await this.db.query<{ doc: string }>(`SELECT doc FROM executions WHERE id = ${this.db.dialect.placeholder(1)}`, [id]);
+    return rows[0] && recordFromDoc(rows[0].doc);
+  }
+
+  async list(filter: ListFilter): Promise<ListPage> {
+    const f = checkFilter(filter);
+    const rows: PageRow[] = [];
+    for (const part of byStatus(f)) {
+      const { sql, params } = listQuery(this.db.dialect, part);
+      rows.push(...(await this.db.query<PageRow>(sql, params)));
+    }
+    const keyed = rows.map((r) => ({ createdAt: Number(r.created_at), id: r.id, doc: r.doc })).sort(compareNewestFirst);
+    const items = keyed.slice(0, f.limit).map((r) => recordFromDoc(r.doc));
+    const last = items[items.length - 1];
+    return keyed.length > f.limit && last ? { items, nextCursor: encodeCursor(last) } : { items };
+  }
+
+  async counts(): Promise<Record<ExecutionStatus, number>> {
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
+    const rows = await this.db.query<{ status: ExecutionStatus; n: number | string }>(
+      'SELECT status, count(*) AS n FROM executions GROUP BY status',
+    );
+    for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  async unfinished(): Promise<ExecutionRecord[]> {
+    const p = new SqlParams(this.db.dialect);
+    const rows = await this.db.query<{ doc: string }>(
+      `SELECT doc FROM executions WHERE status IN (${p.list(LIVE)})${this.ownerCondition(p, 'AND')} ORDER BY created_at, id`,
+      p.values,
+    );
+    return rows.map((r) => recordFromDoc(r.doc));
+  }
+
+  async oldestEnded(limit: number): Promise<PruneCandidate[]> {
+    const candidates: PruneCandidate[] = [];
+    for (const status of TERMINAL) {
+      const p = new SqlParams(this.db.dialect);
+      const rows = await this.db.query<{ id: string; created_at: number | string; log_bytes: number | string }>(
+        `SELECT id, created_at, log_bytes FROM executions WHERE status = ${p.add(status)}${this.ownerCondition(p, 'AND')}` +
+          ` ORDER BY created_at, id LIMIT ${p.add(limit)}`,
+        p.values,
+      );
+      candidates.push(...rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), logBytes: Number(r.log_bytes) })));
+    }
+    return candidates.sort((a, b) => compareNewestFirst(b, a)).slice(0, limit);
+  }
+
+  async usage(): Promise<StoreUsage> {
+    const p = new SqlParams(this.db.dialect);
+    const rows = await this.db.query<{ n: number | string; bytes: number | string | null }>(
+      `SELECT count(*) AS n, sum(log_bytes) AS bytes FROM executions${this.ownerCondition(p, 'WHERE')}`,
+      p.values,
+    );
+    return { records: Number(rows[0]?.n ?? 0), logBytes: Number(rows[0]?.bytes ?? 0) };
+  }
+
+  async deleteEnded(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const p = new SqlParams(this.db.dialect);
+    const rows = await this.db.query<{ id: string }>(
+      `DELETE FROM executions WHERE id IN (${p.list(ids)}) AND status IN (${p.list(TERMINAL)})${this.ownerCondition(p, 'AND')} RETURNING id`,
+      p.values,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private ownerCondition(p: SqlParams, joiner: 'AND' | 'WHERE'): string {
+    return this.owner === null ? '' : ` ${joiner} owner = ${p.add(this.owner)}`;
+  }
+}
+
+interface PageRow {
+  created_at: number | string;
+  id: string;
+  doc: string;
+}
+
+/**
+ * One query per status when a filter names several, merged by the caller:
+ * each single-status range comes out of the status index already in order and
+ * stops at the page size, where `status IN (...)` makes the database sort
+ * every match before it can page (SQLite does, at 100,000 records).
+ */
+function byStatus(f: CheckedFilter): CheckedFilter[] {
+  return f.statuses && f.statuses.length > 1 ? f.statuses.map((s) => ({ ...f, statuses: [s] })) : [f];
+}

@@ -1,0 +1,32 @@
+import type { Migration } from '../sql/migrate.js';
+
+// Append only: a released migration is never edited, a change is a new version.
+// Every secondary index costs each write (a durable write appends each page it
+// changed to the WAL), so there are only the ones the queries need.
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'executions',
+    sql: `
+      CREATE TABLE executions (
+        id TEXT PRIMARY KEY,
+        owner TEXT,
+        status TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_folded TEXT NOT NULL,
+        id_prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        log_bytes INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      );
+      -- newest-first paging, time ranges, retention's oldest-first walk
+      CREATE INDEX executions_created ON executions (created_at, id);
+      -- list by status, counts, recovery's unfinished records; with log_bytes
+      -- it also covers retention's sum of log bytes without reading records
+      CREATE INDEX executions_status ON executions (status, created_at, id, log_bytes);
+      CREATE INDEX executions_name ON executions (name, created_at, id);
+      -- (no index on owner: a SQLite database belongs to one server, owner is unset)
+    `,
+  },
+];

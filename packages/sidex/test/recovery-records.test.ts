@@ -1,0 +1,130 @@
+// Recovery of records a previous run left unfinished, set up by hand: the
+// records and log files a killed server leaves, and real surviving processes.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, type ExecutionRecord } from '../dist/index.js';
+import { frameHeader } from '../dist/engine/output/log-format.js';
+import { dataKeyOf } from '../dist/engine/tree/marker.js';
+import { makeRecord } from './fixtures/records.js';
+import { openSidex, sidexHome } from './fixtures/open-sidex.js';
+import { pidAlive } from './helpers/sidex.js';
+
+function writeLog(file: string, frames: Array<['stdout' | 'stderr', string]>, partialTail = false): void {
+  const parts: Buffer[] = [];
+  for (const [stream, text] of frames) {
+    const data = Buffer.from(text);
+    parts.push(frameHeader(stream, Date.now(), data.length), data);
+  }
+  // The server died in the middle of writing a frame.
+  if (partialTail) parts.push(frameHeader('stdout', Date.now(), 100), Buffer.from('cut short'));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, Buffer.concat(parts));
+}
+
+/** A process that looks like a survivor of an execution: it carries the marker. */
+function survivor(marker: string): number {
+  const child = spawn('sleep', ['600'], { env: { PATH: process.env.PATH ?? '', SIDEX_MARK: marker }, detached: true, stdio: 'ignore' });
+  child.unref();
+  spawned.push(child.pid!);
+  return child.pid!;
+}
+const spawned: number[] = [];
+afterAll(() => {
+  for (const pid of spawned) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, as it should be
+    }
+  }
+});
+
+describe('recovery at start: records left unfinished are resolved', () => {
+  const home = sidexHome();
+  const logPath = (id: string) => path.join(home.dataDir, 'logs', `${id}.log`);
+  const key = dataKeyOf(home.dataDir);
+  const now = Date.now();
+  const queued = makeRecord({ status: 'queued', createdAt: now - 5000 });
+  const starting = makeRecord({ status: 'starting', createdAt: now - 4000, stdout: { text: 'persisted tail', truncated: false, bytes: 14 } });
+  const running = makeRecord({
+    status: 'running',
+    createdAt: now - 3000,
+    startedAt: now - 2900,
+    checkpoint: { step: 3, of: 10 },
+    memory: { current: 5_000_000, peak: 9_000_000 },
+    marker: `${key}.0ldrun01.1`,
+  });
+  // Its data directory was moved since: only its exact marker finds its processes.
+  const stopping = makeRecord({ status: 'stopping', createdAt: now - 2000, startedAt: now - 1900, marker: '000000000000.0ldrun02.4' });
+  const completed = makeRecord({ status: 'completed', createdAt: now - 1000, result: 42 });
+  let survivors: number[] = [];
+
+  it('sets the scene: a store and logs as a killed server leaves them, and surviving processes', async () => {
+    const store = await openStore(undefined, home.dataDir);
+    for (const r of [queued, starting, running, stopping, completed]) await store.insert(r);
+    await store.close();
+    writeLog(logPath(running.id), [['stdout', 'hello\n'], ['stderr', 'warn ✓\n'], ['stdout', 'world\n']], true);
+    writeLog(logPath(stopping.id), [['stdout', 'x'.repeat(40)]]);
+    fs.mkdirSync(path.join(home.dataDir, 'scratch', 'oldrun01', 'slot-1'), { recursive: true });
+    fs.mkdirSync(path.join(home.dataDir, 'scratch', running.id), { recursive: true });
+    survivors = [survivor(running.marker!), survivor(`${key}.0ldrun03.9`), survivor(stopping.marker!)];
+    expect(survivors.every(pidAlive)).toBe(true);
+  });
+
+  let sidex: Awaited<ReturnType<typeof openSidex>>;
+  it('kills every survivor before open() returns', async () => {
+    sidex = await openSidex(home.options({ engine: { tailBytes: 16 } }));
+    for (const pid of survivors) expect(pidAlive(pid), `pid ${pid}`).toBe(false);
+    expect(sidex.recovery?.recovered.sort()).toEqual([queued.id, starting.id, running.id, stopping.id].sort());
+    expect(sidex.recovery?.killed).toEqual(expect.arrayContaining(survivors));
+  });
+
+  it('marks each failed / supervisor_lost, keeping its checkpoint (as the partial result)', async () => {
+    for (const original of [queued, starting, running, stopping]) {
+      const r = (await sidex.engine.get(original.id)) as ExecutionRecord;
+      expect(r.status).toBe('failed');
+      expect(r.stopReason).toBe('supervisor_lost');
+      expect(r.error?.code).toBe('SUPERVISOR_LOST');
+      expect(r.endedAt).toBeGreaterThanOrEqual(now);
+      expect(r.memory.current).toBe(0);
+      expect(r.createdAt).toBe(original.createdAt);
+    }
+    const r = await sidex.engine.get(running.id);
+    expect(r?.checkpoint).toEqual({ step: 3, of: 10 });
+    expect(r?.result).toEqual({ step: 3, of: 10 });
+    expect(r?.memory.peak).toBe(9_000_000);
+  });
+
+  it('rebuilds the output tails from the logs (tail size, truncation and byte counts as the engine keeps them)', async () => {
+    const r = await sidex.engine.get(running.id);
+    expect(r?.stdout).toEqual({ text: 'hello\nworld\n', truncated: false, bytes: 12 });
+    expect(r?.stderr).toEqual({ text: 'warn ✓\n', truncated: false, bytes: 9 });
+    const s = await sidex.engine.get(stopping.id);
+    expect(s?.stdout).toEqual({ text: 'x'.repeat(16), truncated: true, bytes: 40 });
+    // No log (the server died before it had one): what the store had stays.
+    expect((await sidex.engine.get(starting.id))?.stdout.text).toBe('persisted tail');
+    const status = await sidex.sideExecution.getStatus(running.id);
+    expect(status.success && status.output).toBe('hello\nworld\n');
+    expect(status.success && status.failure?.code).toBe('SUPERVISOR_LOST');
+  });
+
+  it('keeps the full log for `logs`, removes scratch space of earlier runs, leaves finished records alone', async () => {
+    const frames = [];
+    for await (const f of sidex.sideExecution.logs(running.id)) frames.push(`${f.stream}:${f.data}`);
+    expect(frames).toEqual(['stdout:hello\n', 'stderr:warn ✓\n', 'stdout:world\n']);
+    expect(fs.existsSync(path.join(home.dataDir, 'scratch', running.id))).toBe(false);
+    expect(fs.existsSync(path.join(home.dataDir, 'scratch', 'oldrun01'))).toBe(false);
+    expect(await sidex.engine.get(completed.id)).toEqual(completed);
+  });
+
+  it('the next start finds nothing to recover', async () => {
+    await sidex.close();
+    const again = await openSidex(home.options());
+    expect(again.recovery?.recovered).toEqual([]);
+    const counts = await again.sideExecution.counts();
+    expect(counts.success && counts.counts).toEqual({ queued: 0, starting: 0, running: 0, stopping: 0, completed: 1, failed: 4, stopped: 0, timeout: 0 });
+    await again.close();
+  });
+});
