@@ -75,6 +75,8 @@ export interface EngineEvents {
   progress: [{ id: string; value: unknown }];
   /** A value the running code sent with ctx.send. */
   message: [{ id: string; value: unknown }];
+  /** A store write failed; the execution goes on and the next write catches the store up. */
+  storeError: [{ id: string; error: Error }];
 }
 
 /** How code that never exits by itself reports its end (Codebolt-built blocks). */
@@ -87,6 +89,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MEMORY_LIMIT_GRACE_MS = 500;
 /** Processes left behind by code that has returned get a short grace: nobody waits on them. */
 const LEFTOVER_GRACE_MS = 1000;
+const TERMINAL_WRITE_ATTEMPTS = 5;
 /** Bytes of each stream kept in memory for status replies (and rebuilt by recovery). */
 export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 
@@ -161,8 +164,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw new SidexError('QUEUE_FULL', `the queue is full (${this.options.maxQueued} executions waiting)`);
     }
     const exec = new Execution(this.newRecord(spec), spec);
+    // Nothing runs that the store has not recorded: a failing store refuses the start.
+    await exec.persist((r) => this.store.insert(r)).catch((err: unknown) => {
+      if (err instanceof SidexError) throw err;
+      throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
+    });
     this.live.set(exec.id, exec);
-    await exec.persist((r) => this.store.insert(r));
     this.emit('status', { ...exec.record });
     if (this.active < this.options.maxConcurrent) {
       this.claimSlot(exec);
@@ -323,8 +330,27 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
     exec.record.status = status;
-    await exec.persist((r) => this.store.update(r));
+    await this.save(exec);
     this.emit('status', { ...exec.record });
+  }
+
+  /**
+   * Writes the record. A failing store is reported, never thrown: the
+   * execution and its stop must go on, and every write is a whole record,
+   * so the next one that succeeds catches the store up.
+   */
+  private async save(exec: Execution, attempts = 1): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await exec.persist((r) => this.store.update(r));
+      } catch (err) {
+        if (attempt >= attempts) {
+          this.emit('storeError', { id: exec.id, error: err as Error });
+          return;
+        }
+        await sleep(100 * 2 ** attempt);
+      }
+    }
   }
 
   private async launch(exec: Execution): Promise<void> {
@@ -400,7 +426,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       case 'checkpoint':
         record.checkpoint = JSON.parse(message.json);
         this.emit('checkpoint', { id: exec.id, value: record.checkpoint });
-        await exec.persist((r) => this.store.update(r));
+        await this.save(exec);
         return;
       case 'progress':
         record.progress = JSON.parse(message.json);
@@ -523,7 +549,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     runtime?.tree.release();
     if (exec.scratchDir) await removeDir(exec.scratchDir);
-    await exec.persist((r) => this.store.update(r));
+    // The terminal record is the one that matters most: a passing outage gets a few tries.
+    await this.save(exec, TERMINAL_WRITE_ATTEMPTS);
     this.live.delete(exec.id);
     this.decoders.delete(`${exec.id}:stdout`);
     this.decoders.delete(`${exec.id}:stderr`);

@@ -89,14 +89,15 @@ export class Execution {
     return copy;
   }
 
-  /** Store writes of one execution are chained so they land in the order issued. */
+  /**
+   * Store writes of one execution are chained so they land in the order issued.
+   * The record, not a snapshot: output tails are written once, at the end.
+   */
   persist(write: (record: ExecutionRecord) => Promise<void>): Promise<void> {
-    const snapshot = this.snapshot();
-    this.writes = this.writes.then(
-      () => write(snapshot),
-      () => write(snapshot),
-    );
-    return this.writes;
+    const copy = { ...this.record, memory: { ...this.record.memory } };
+    const next = this.writes.then(() => write(copy));
+    this.writes = next.catch(() => {});
+    return next;
   }
 }
 
