@@ -5,3 +5,6 @@ export * from './services/index.js';
 export type { ExecutionStore, ListFilter, ListPage } from './store/execution-store.js';
 export { MemoryStore } from './store/memory-store.js';
 export type { ActionBlock } from './catalog/action-blocks/action-block.js';
+export { TaskState, type TaskStatus, type ItemResult, type ResolvedPipeline } from './pipelines/model.js';
+export type { PipelineEvent, MonitorType } from './pipelines/events.js';
+export type { ValidationIssue, ValidationReport } from './pipelines/validate.js';

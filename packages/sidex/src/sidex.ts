@@ -5,6 +5,7 @@ import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog
 import { Engine, type EngineOptions } from './engine/engine.js';
 import type { ExecutionStore } from './store/execution-store.js';
 import { ActionBlockService } from './services/action-block-service.js';
+import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 
 export interface SidexOptions {
@@ -18,6 +19,8 @@ export interface SidexOptions {
   engine?: Omit<EngineOptions, 'dataDir' | 'store'>;
   store?: ExecutionStore;
   limits?: Partial<SideExecutionLimits>;
+  /** Limits and defaults of pipeline tasks. */
+  pipelines?: Partial<PipelineLimits>;
 }
 
 export const BUILTIN_BLOCKS_DIR = fileURLToPath(new URL('../builtin/actionblocks', import.meta.url));
@@ -28,6 +31,7 @@ export class Sidex {
   readonly blocks: ActionBlockCatalog;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
+  readonly pipelines: PipelineService;
 
   constructor(options: SidexOptions) {
     const dataDir = path.resolve(options.dataDir);
@@ -40,6 +44,7 @@ export class Sidex {
     });
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
+    this.pipelines = new PipelineService(this.engine, this.blocks, { dataDir, ...(options.pipelines ? { limits: options.pipelines } : {}) });
   }
 
   /**
@@ -52,6 +57,8 @@ export class Sidex {
 
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
+    // Pipeline tasks drain first (within the grace), so their items are accounted for.
+    await this.pipelines.shutdown({ ...(options.graceMs !== undefined ? { drainMs: options.graceMs } : {}) });
     await this.engine.close(options);
     await this.engine.store.close();
   }
