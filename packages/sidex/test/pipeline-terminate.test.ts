@@ -2,11 +2,12 @@
 // progress finish within the drain deadline, then are cancelled with the stop
 // protocol; the reply comes when the task has ended, CANCELLED / 'Stopped',
 // with counts of what became of every item.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TaskState } from '../dist/index.js';
+import { Sidex, TaskState } from '../dist/index.js';
 import { codeChain, forever, foreverWithChild } from './fixtures/pipelines.js';
 import { markerOfTask, rejection, statusOf, untilStatus } from './helpers/pipelines.js';
-import { makeSidex, survivors } from './helpers/sidex.js';
+import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 const sidex = makeSidex({ pipelines: { graceMs: 500 } });
 const pipelines = sidex.pipelines;
@@ -148,6 +149,28 @@ describe('terminate twice, and terminate of what is not there', () => {
     const err = await rejection(pipelines.send(token, 'x'));
     expect(err.code).toBe('TASK_NOT_RUNNING');
     expect((await statusOf(sidex, token)).refusedCount).toBe(0); // after the end nothing is counted any more
+  });
+});
+
+describe('server shutdown', () => {
+  it('drains every task within the shutdown grace, cancels the rest, leaves no process, and starts no new task', async () => {
+    const own = new Sidex({ dataDir: path.join(tempDir(), 'data'), engine: { poolSize: 1 } });
+    const quick = await own.pipelines.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 200)); return input;') });
+    const stuck = await own.pipelines.use({ pipeline: codeChain(foreverWithChild) });
+    const markers = [await markerOfTask(own, quick.token), await markerOfTask(own, stuck.token)];
+    const quickItem = own.pipelines.send(quick.token, 'done in time');
+    const stuckItem = rejection(own.pipelines.send(stuck.token, 'never'));
+    await untilStatus(own, stuck.token, (s) => s.inProgressCount === 1);
+    await own.close({ graceMs: 600 });
+    expect(await quickItem).toMatchObject({ text: ['done in time'] });
+    expect((await stuckItem).code).toBe('ITEM_CANCELLED');
+    expect((await rejection(own.pipelines.use({ pipeline: codeChain('return input') }))).code).toBe('SHUTTING_DOWN');
+    for (const token of [quick.token, stuck.token]) {
+      const status = await statusOf(own, token);
+      expect(status).toMatchObject({ state: TaskState.CANCELLED, status: 'Stopped' });
+      expect(status.exitMessage).toMatch(/^the server shut down/);
+    }
+    for (const marker of markers) expect(survivors(marker)).toEqual([]);
   });
 });
 

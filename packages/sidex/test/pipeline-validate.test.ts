@@ -139,7 +139,7 @@ describe('errors', () => {
   });
 
   it('a file that is not a pipeline at all: each problem with its path', () => {
-    expect(validate('a string').errors[0]).toMatchObject({ code: 'INVALID_PIPELINE', path: '(pipeline)' });
+    expect(validate('a string').errors[0]).toEqual({ code: 'INVALID_PIPELINE', path: '(pipeline)', message: '(pipeline): must be a pipeline object: {components, source?, project_id?} or {pipeline: {...}}' });
     expect(validate({ source: 'x' }).errors[0]!.message).toMatch(/^components: must be an array of components/);
     expect(validate({ components: [] }).errors[0]!.message).toMatch(/components: must list at least one component/);
     const report = validate({ components: [{ provider: 'webhook' }, { id: 'r', provider: 5, input: [{ lane: 'text' }] }] });
@@ -169,10 +169,10 @@ describe('warnings: what connects nothing, but stops nothing', () => {
 });
 
 describe('use() refuses an invalid pipeline and changes nothing', () => {
-  it('PIPELINE_INVALID with every error, no task and no execution', async () => {
+  it('INVALID_PIPELINE with every error, no task and no execution', async () => {
     const before = (await sidex.engine.list({ idPrefix: 'task' })).items.length;
     const err = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'nope' }] } }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'PIPELINE_INVALID' });
+    expect(err).toMatchObject({ code: 'INVALID_PIPELINE' });
     expect((err as Error).message).toMatch(/^pipeline: 1 error: components\[1\] \(id "x"\): unknown provider "nope"/);
     expect((err as { details: { errors: unknown[] } }).details.errors).toHaveLength(1);
     expect((await sidex.engine.list({ idPrefix: 'task' })).items.length).toBe(before);

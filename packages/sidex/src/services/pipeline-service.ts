@@ -105,6 +105,7 @@ export class PipelineService {
   private readonly raw = new WeakMap<PipelineTask, { pipeline: unknown; ttl: number; drainMs: number; args: string[]; env: Record<string, string> }>();
   private readonly limits: PipelineLimits;
   private readonly tasksDir: string;
+  private closing = false;
 
   constructor(
     private readonly engine: Engine,
@@ -124,6 +125,7 @@ export class PipelineService {
 
   /** `execute`: validates the pipeline, starts its task and answers once it runs. */
   async use(args: unknown): Promise<UseReply> {
+    if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and starts no new task');
     const input = parseArgs(UseArgs, args);
     const report = this.check(input.pipeline, input.source);
     const threads = input.threads ?? this.limits.defaultThreads;
@@ -214,6 +216,9 @@ export class PipelineService {
    */
   async restart(args: unknown): Promise<UseReply> {
     const input = parseArgs(RestartArgs, args ?? {});
+    if (!input.token && input.source === undefined) {
+      throw new SidexError('INVALID_TOKEN', 'token: give the token of the task to restart, or its projectId and source', { field: 'token' });
+    }
     const task = input.token ? this.liveTask(input.token) : input.source !== undefined ? this.findLive(input.projectId ?? '', input.source) : undefined;
     if (!task) {
       const which = input.token ? `token "${input.token}"` : `project "${input.projectId ?? ''}" and source "${input.source ?? ''}"`;
@@ -344,10 +349,14 @@ export class PipelineService {
 
   // ---- shutdown ------------------------------------------------------------------------
 
-  /** Every running task is terminated (drained within `drainMs`) before the engine closes. */
+  /**
+   * Every running task is terminated (drained within `drainMs`) before the
+   * engine closes; tasks still starting are ended by the engine's own shutdown.
+   */
   async shutdown(options: { drainMs?: number } = {}): Promise<void> {
+    this.closing = true;
     const drainMs = options.drainMs ?? this.limits.graceMs;
-    await Promise.all([...this.tasks.values(), ...this.starting.values()].map((t) => t.shutdown(drainMs)));
+    await Promise.all([...this.tasks.values()].map((t) => t.shutdown(drainMs)));
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -357,7 +366,7 @@ export class PipelineService {
     const report = this.report(pipeline, source);
     if (!report.valid) {
       const list = report.errors.map((e) => e.message).join('; ');
-      throw new SidexError('PIPELINE_INVALID', `pipeline: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}: ${list}`, {
+      throw new SidexError('INVALID_PIPELINE', `pipeline: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}: ${list}`, {
         field: 'pipeline',
         errors: report.errors,
         warnings: report.warnings,

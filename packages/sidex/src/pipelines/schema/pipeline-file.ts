@@ -19,13 +19,16 @@ export const ComponentSchema = z.looseObject({
   input: z.array(LaneInputSchema, { error: 'must be an array of {lane, from}' }).optional(),
 });
 
-export const PipelineFileSchema = z.looseObject({
-  components: z.array(ComponentSchema, { error: 'must be an array of components' }).min(1, 'must list at least one component'),
-  source: Id.optional(),
-  project_id: z.string({ error: 'must be a string' }).max(200, 'is too long').optional(),
-  version: z.union([z.string(), z.number()]).optional(),
-  name: z.string().max(200).optional(),
-});
+export const PipelineFileSchema = z.looseObject(
+  {
+    components: z.array(ComponentSchema, { error: 'must be an array of components' }).min(1, 'must list at least one component'),
+    source: Id.optional(),
+    project_id: z.string({ error: 'must be a string' }).max(200, 'is too long').optional(),
+    version: z.union([z.string(), z.number()]).optional(),
+    name: z.string().max(200).optional(),
+  },
+  { error: 'must be a pipeline object: {components, source?, project_id?} or {pipeline: {...}}' },
+);
 
 export type PipelineFile = z.infer<typeof PipelineFileSchema>;
 export type ComponentEntry = z.infer<typeof ComponentSchema>;
