@@ -201,6 +201,11 @@ describe('status and events', () => {
     await pipelines.send(b.token, 'x');
     await pipelines.terminate(b.token);
     expect(events.every((e) => e.token === a.token)).toBe(true);
+    const none: PipelineEvent[] = [];
+    const off = await pipelines.monitor({ token: a.token, types: [] }, (e) => none.push(e)); // how RocketRide clients unsubscribe
+    await pipelines.send(a.token, 'y');
+    off();
+    expect(none).toEqual([]);
     expect(pipelines.getTasks().tasks.map((t) => t.token)).toEqual([a.token]);
     stop();
     await pipelines.terminate(a.token);
@@ -315,6 +320,20 @@ describe('bad input: a clear error (what, where, code) that changes nothing', ()
     }
     expect(await statusOf(sidex, token)).toEqual(before);
     expect(pipelines.getTasks().tasks.map((t) => t.token)).toEqual([token]);
+    await pipelines.terminate(token);
+  });
+
+  it('an abandoned pipe is cancelled and frees its slot; a closed pipe takes no more writes', async () => {
+    const { token } = await pipelines.use({ pipeline: codeChain('return input') });
+    const { pipe_id } = await pipelines.open({ token });
+    expect(await pipelines.abandon({ token, pipe_id })).toEqual({});
+    expect((await rejection(pipelines.close({ token, pipe_id }))).message).toMatch(/was cancelled: the client went away before closing it/);
+    expect(await pipelines.send(token, 'next')).toMatchObject({ text: ['next'] }); // threads 1: the slot came back
+    const open = await pipelines.open({ token });
+    const closing = pipelines.close({ token, ...open });
+    expect((await rejection(pipelines.write({ token, ...open, data: 'late' }))).code).toBe('PIPE_CLOSED');
+    await closing;
+    expect(await statusOf(sidex, token)).toMatchObject({ totalCount: 3, completedCount: 2, cancelledCount: 1 });
     await pipelines.terminate(token);
   });
 

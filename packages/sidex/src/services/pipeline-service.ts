@@ -89,8 +89,10 @@ export interface TaskSummary {
 
 export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-host.js', import.meta.url));
 
-/** How far back the store is searched for a token the server no longer remembers. */
-const STORE_SEARCH_PAGES = 20;
+/** How far back the store is searched (pages of 1000) for a token the server does not remember. */
+const STORE_SEARCH_PAGES = 10;
+/** Tokens of ended tasks remembered (with their execution id) once the tasks leave memory. */
+const REMEMBERED_TOKENS = 100_000;
 
 export class PipelineService {
   /** Tasks by token: running, and the most recently ended. */
@@ -301,6 +303,16 @@ export class PipelineService {
     return task.close(input.pipe_id);
   }
 
+  /**
+   * Gives up an open pipe: its item is cancelled and its slot freed. For a
+   * transport whose client went away with pipes open (not a DAP command).
+   */
+  async abandon(args: unknown): Promise<Record<string, never>> {
+    const input = parseArgs(CloseArgs, args);
+    (await this.taskFor(input.token)).abandon(input.pipe_id, 'the client went away before closing it');
+    return {};
+  }
+
   /** The client's `send`: one item, as open, write and close. */
   async send(token: unknown, data: unknown, object: Record<string, unknown> = {}, mimeType?: string): Promise<ItemResult> {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : 0;
@@ -468,6 +480,7 @@ export class PipelineService {
     for (const old of ended.slice(0, Math.max(0, ended.length - this.limits.keepEnded))) {
       this.tasks.delete(old.token);
       this.endedIds.set(old.token, old.executionId);
+      if (this.endedIds.size > REMEMBERED_TOKENS) this.endedIds.delete(this.endedIds.keys().next().value!);
     }
   }
 }

@@ -77,11 +77,12 @@ export const ProcessArgs = z.looseObject({
   subcommand: z.enum(['open', 'write', 'close'], { error: 'must be one of open, write, close' }),
 });
 
+/** An empty `types` receives nothing: RocketRide clients unsubscribe that way. */
 export const MonitorArgs = z.strictObject({
   token: z.union([z.literal('*'), Token]),
-  types: z
-    .array(z.enum(MONITOR_TYPES, { error: `must be one of ${MONITOR_TYPES.join(', ')}` }), { error: 'must be an array of event types' })
-    .min(1, `must name at least one of ${MONITOR_TYPES.join(', ')}`),
+  types: z.array(z.enum(MONITOR_TYPES, { error: `must be one of ${MONITOR_TYPES.join(', ')}` }), { error: 'must be an array of event types' }),
+  /** SSE scope of one pipe (SSE has no events in sidex yet). */
+  pipeId: z.number().int().optional(),
 });
 
 export const ValidateArgs = z.strictObject({

@@ -249,6 +249,23 @@ export class PipelineTask {
     return result;
   }
 
+  /** An open pipe is given up: its item is cancelled and its slot freed. */
+  abandon(pipeId: number, why: string): void {
+    const pipe = this.openPipe(pipeId);
+    this.pipes.delete(pipeId);
+    this.counters.add('cancelled', pipe.size);
+    this.remember(pipeId, itemCancelled(this.token, pipeId, why));
+    this.slots.release();
+    this.activity();
+    this.checkIdle();
+  }
+
+  /** What became of a pipe that went away while open, for a later write or close (the last 1000). */
+  private remember(pipeId: number, error: SidexError): void {
+    this.gone.set(pipeId, error);
+    if (this.gone.size > 1000) this.gone.delete(this.gone.keys().next().value!);
+  }
+
   private openPipe(pipeId: number): Pipe {
     const pipe = this.pipes.get(pipeId);
     if (pipe) return pipe;
@@ -394,7 +411,7 @@ export class PipelineTask {
     const error = (id: number) => (outcome === 'cancelled' ? itemCancelled(this.token, id, why) : itemFailed(this.token, id, why));
     for (const pipe of this.pipes.values()) {
       this.counters.add(outcome, pipe.size);
-      this.gone.set(pipe.id, error(pipe.id));
+      this.remember(pipe.id, error(pipe.id));
     }
     for (const { pipe, reject } of this.inFlight.values()) {
       this.counters.add(outcome, pipe.size);
