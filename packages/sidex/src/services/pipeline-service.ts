@@ -12,11 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
-import type { ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
-import { taskNotFound } from '../pipelines/errors.js';
 import type { MonitorType, PipelineEvent } from '../pipelines/events.js';
-import { isFromHost } from '../pipelines/host-protocol.js';
 import { TaskState, type ItemResult, type TaskStatus } from '../pipelines/model.js';
 import { Monitors, type PipelineListener } from '../pipelines/monitors.js';
 import { parseArgs, withToken } from '../pipelines/schema/parse.js';
@@ -33,7 +30,7 @@ import {
   WriteArgs,
 } from '../pipelines/schema/requests.js';
 import { PipelineTask, type TaskSettings } from '../pipelines/task/pipeline-task.js';
-import { statusFromRecord } from '../pipelines/task/status-from-record.js';
+import { TaskRegistry } from '../pipelines/task-registry.js';
 import { newPublicToken, newTaskToken } from '../pipelines/task/tokens.js';
 import { validatePipeline, type ValidationReport } from '../pipelines/validate.js';
 
@@ -89,20 +86,8 @@ export interface TaskSummary {
 
 export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-host.js', import.meta.url));
 
-/** How far back the store is searched (pages of 1000) for a token the server does not remember. */
-const STORE_SEARCH_PAGES = 10;
-/** Tokens of ended tasks remembered (with their execution id) once the tasks leave memory. */
-const REMEMBERED_TOKENS = 100_000;
-
 export class PipelineService {
-  /** Tasks by token: running, and the most recently ended. */
-  private readonly tasks = new Map<string, PipelineTask>();
-  /** Tasks still starting, by token: their token is taken. */
-  private readonly starting = new Map<string, PipelineTask>();
-  /** Live tasks by execution id: what their process sends is routed by it. */
-  private readonly byExecution = new Map<string, PipelineTask>();
-  /** Ended tasks no longer kept in memory: token -> execution id. */
-  private readonly endedIds = new Map<string, string>();
+  private readonly registry: TaskRegistry;
   private readonly monitors = new Monitors();
   private readonly raw = new WeakMap<PipelineTask, { pipeline: unknown; ttl: number; drainMs: number; args: string[]; env: Record<string, string> }>();
   private readonly limits: PipelineLimits;
@@ -116,11 +101,7 @@ export class PipelineService {
   ) {
     this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
     this.tasksDir = path.join(options.dataDir, 'pipelines');
-    engine.on('status', (record) => this.onExecutionStatus(record));
-    engine.on('message', ({ id, value }) => {
-      if (isFromHost(value)) this.byExecution.get(id)?.onHostMessage(value);
-    });
-    engine.on('output', ({ id, stream, data }) => this.byExecution.get(id)?.onOutput(stream, data));
+    this.registry = new TaskRegistry(engine, this.limits.keepEnded);
   }
 
   // ---- execute / restart / terminate -------------------------------------------
@@ -136,12 +117,12 @@ export class PipelineService {
     }
     const pipeline = report.pipeline!;
     if (input.name) pipeline.name = input.name;
-    const existing = input.token ? this.liveTask(input.token) : input.useExisting ? this.findLive(pipeline.projectId, pipeline.source) : undefined;
+    const existing = input.token ? this.registry.live(input.token) : input.useExisting ? this.registry.findLive(pipeline.projectId, pipeline.source) : undefined;
     if (existing) {
       if (input.useExisting) return this.useReply(existing);
       throw new SidexError('TASK_EXISTS', `token: a task with token "${existing.token}" is already running (pass useExisting to use it)`, { field: 'token', token: existing.token });
     }
-    if (input.token && this.starting.has(input.token)) {
+    if (input.token && this.registry.isStarting(input.token)) {
       throw new SidexError('TASK_EXISTS', `token: a task with token "${input.token}" is starting`, { field: 'token', token: input.token });
     }
     const token = input.token ?? newTaskToken();
@@ -168,22 +149,20 @@ export class PipelineService {
         engine: this.engine,
         emit: (event) => this.monitors.dispatch(event),
         wants: (event) => this.monitors.wants(event),
-        ended: (t) => this.onTaskEnded(t),
+        ended: (t) => {
+          this.registry.ended(t);
+          fs.rm(t.settings.dir, { recursive: true, force: true }, () => {});
+        },
       },
       settings,
     );
     this.raw.set(task, { pipeline: input.pipeline, ttl: settings.ttlSec, drainMs: settings.drainMs, args: settings.args, env });
-    this.starting.set(token, task);
     try {
-      await task.start();
+      await this.registry.start(task);
     } catch (err) {
       fs.rm(settings.dir, { recursive: true, force: true }, () => {});
       throw err;
-    } finally {
-      this.starting.delete(token);
     }
-    this.tasks.set(token, task);
-    this.endedIds.delete(token);
     return this.useReply(task);
   }
 
@@ -195,15 +174,15 @@ export class PipelineService {
    */
   async terminate(args: unknown): Promise<Record<string, never>> {
     const input = parseArgs(TerminateArgs, withToken(args));
-    const task = this.tasks.get(input.token);
-    if (task && !task.isEnded) {
+    const task = this.registry.live(input.token);
+    if (task) {
       await task.terminate({
         ...(input.drainMs !== undefined ? { drainMs: input.drainMs } : {}),
         ...(input.force ? { force: true } : {}),
       });
       return {};
     }
-    const status = task ? task.status() : await this.storedStatus(input.token);
+    const status = await this.registry.status(input.token);
     if (status.state === TaskState.CANCELLED) return {};
     throw new SidexError('TASK_ALREADY_ENDED', `task "${input.token}" had already ended by itself (${status.status}: ${status.exitMessage})`, {
       token: input.token,
@@ -221,7 +200,7 @@ export class PipelineService {
     if (!input.token && input.source === undefined) {
       throw new SidexError('INVALID_TOKEN', 'token: give the token of the task to restart, or its projectId and source', { field: 'token' });
     }
-    const task = input.token ? this.liveTask(input.token) : input.source !== undefined ? this.findLive(input.projectId ?? '', input.source) : undefined;
+    const task = input.token ? this.registry.live(input.token) : this.registry.findLive(input.projectId ?? '', input.source ?? '');
     if (!task) {
       const which = input.token ? `token "${input.token}"` : `project "${input.projectId ?? ''}" and source "${input.source ?? ''}"`;
       throw new SidexError('TASK_NOT_FOUND', `no running task with ${which}`, { ...(input.token ? { token: input.token } : {}) });
@@ -249,15 +228,12 @@ export class PipelineService {
   /** `rrext_get_task_status`: live, or after the end from memory or the store. */
   async getTaskStatus(args: unknown): Promise<TaskStatus> {
     const { token } = parseArgs(TokenArgs, withToken(args));
-    const task = this.tasks.get(token);
-    return task ? task.status() : this.storedStatus(token);
+    return this.registry.status(token);
   }
 
   /** `rrext_get_tasks`: the tasks that have not ended. */
   getTasks(): { tasks: TaskSummary[] } {
-    const tasks = [...this.tasks.values()]
-      .filter((t) => !t.isEnded)
-      .map((t) => {
+    const tasks = this.registry.liveTasks().map((t) => {
         const s = t.status();
         return { id: s.id, token: s.token, name: s.name, projectId: s.project_id, source: s.source, state: s.state, status: s.status, startTime: s.startTime };
       });
@@ -334,7 +310,7 @@ export class PipelineService {
   async monitor(args: unknown, listener: PipelineListener): Promise<() => void> {
     const input = parseArgs(MonitorArgs, args);
     if (typeof listener !== 'function') throw new SidexError('INVALID_ARGUMENT', 'listener: must be a function', { field: 'listener' });
-    if (input.token !== '*' && !this.tasks.has(input.token)) await this.storedStatus(input.token); // throws when unknown
+    if (input.token !== '*') await this.registry.status(input.token); // throws when unknown
     const unsubscribe = this.monitors.add(input.token, input.types, listener);
     this.replay(input.token, input.types, listener);
     return unsubscribe;
@@ -342,7 +318,7 @@ export class PipelineService {
 
   private replay(token: string, types: readonly MonitorType[], listener: PipelineListener): void {
     const wanted = (...these: MonitorType[]) => these.some((t) => types.includes(t));
-    const tasks = token === '*' ? [...this.tasks.values()].filter((t) => !t.isEnded) : [this.tasks.get(token)].filter((t): t is PipelineTask => !!t);
+    const tasks = token === '*' ? this.registry.liveTasks() : [this.registry.get(token)].filter((t): t is PipelineTask => !!t);
     const deliver = (event: PipelineEvent) => {
       try {
         listener(event);
@@ -368,7 +344,7 @@ export class PipelineService {
   async shutdown(options: { drainMs?: number } = {}): Promise<void> {
     this.closing = true;
     const drainMs = options.drainMs ?? this.limits.graceMs;
-    await Promise.all([...this.tasks.values()].map((t) => t.shutdown(drainMs)));
+    await Promise.all(this.registry.liveTasks().map((t) => t.shutdown(drainMs)));
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -425,62 +401,11 @@ export class PipelineService {
     };
   }
 
-  private liveTask(token: string): PipelineTask | undefined {
-    const task = this.tasks.get(token);
-    return task && !task.isEnded ? task : undefined;
-  }
-
-  private findLive(projectId: string, source: string): PipelineTask | undefined {
-    return [...this.tasks.values()].find((t) => !t.isEnded && t.projectId === projectId && t.source === source);
-  }
-
   /** The task an item call names: a task that has ended refuses it itself. */
   private async taskFor(token: string): Promise<PipelineTask> {
-    const task = this.tasks.get(token);
+    const task = this.registry.get(token);
     if (task) return task;
-    const status = await this.storedStatus(token);
+    const status = await this.registry.status(token);
     throw new SidexError('TASK_NOT_RUNNING', `task "${token}" has ended (${status.status}): it accepts no items`, { token, state: status.state });
-  }
-
-  /** The status of a task no longer in memory, from its execution's record; TASK_NOT_FOUND when none. */
-  private async storedStatus(token: string): Promise<TaskStatus> {
-    const known = this.endedIds.get(token);
-    const record = known ? await this.engine.get(known) : await this.searchStore(token);
-    if (!record) throw taskNotFound(token);
-    return statusFromRecord(record);
-  }
-
-  /** Newest first: a token reused by restart names its latest task. */
-  private async searchStore(token: string): Promise<ExecutionRecord | undefined> {
-    let cursor: string | undefined;
-    for (let page = 0; page < STORE_SEARCH_PAGES; page++) {
-      const found = await this.engine.list({ idPrefix: 'task', limit: 1000, ...(cursor ? { cursor } : {}) });
-      const record = found.items.find((r) => r.meta.pipelineToken === token);
-      if (record) return record;
-      if (!found.nextCursor) return undefined;
-      cursor = found.nextCursor;
-    }
-    return undefined;
-  }
-
-  private onExecutionStatus(record: ExecutionRecord): void {
-    const token = record.meta.pipelineToken;
-    if (record.status === 'queued' && typeof token === 'string') this.starting.get(token)?.bind(record.id);
-    const task = this.byExecution.get(record.id) ?? (typeof token === 'string' ? this.starting.get(token) : undefined);
-    if (!task || task.executionId !== record.id) return;
-    this.byExecution.set(record.id, task);
-    task.onExecutionStatus(record);
-  }
-
-  private onTaskEnded(task: PipelineTask): void {
-    this.byExecution.delete(task.executionId);
-    fs.rm(task.settings.dir, { recursive: true, force: true }, () => {});
-    if (this.tasks.get(task.token) !== task) return; // it never started
-    const ended = [...this.tasks.values()].filter((t) => t.isEnded || t === task);
-    for (const old of ended.slice(0, Math.max(0, ended.length - this.limits.keepEnded))) {
-      this.tasks.delete(old.token);
-      this.endedIds.set(old.token, old.executionId);
-      if (this.endedIds.size > REMEMBERED_TOKENS) this.endedIds.delete(this.endedIds.keys().next().value!);
-    }
   }
 }

@@ -2,18 +2,21 @@
 // execution (one child process, the task host); this object owns what the
 // caller sees: the state, the item slots (`threads`), the open pipes, the
 // counters, the events, the idle TTL, and terminate's drain.
-import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine/engine.js';
-import { isTerminal, type ExecutionRecord } from '../../engine/record.js';
+import { deferred } from '../../engine/execution.js';
+import type { ExecutionRecord } from '../../engine/record.js';
 import { SidexError } from '../../errors.js';
 import { Batcher } from '../batcher.js';
-import { itemCancelled, itemFailed, notRunning, pipeNotFound, terminating } from '../errors.js';
+import { itemFailed, notRunning, terminating } from '../errors.js';
 import type { PipelineEvent, PipelineEventName } from '../events.js';
 import type { FromHost, HostItem, HostParams, ItemOutcome } from '../host-protocol.js';
-import { isEndState, STATE_TEXT, TaskState, type ItemResult, type ResolvedPipeline, type TaskStatus } from '../model.js';
-import { ItemCounters, pushBounded } from './counters.js';
+import { isEndState, TaskState, type ItemResult, type ResolvedPipeline, type TaskStatus } from '../model.js';
+import { ItemCounters, MAX_MESSAGES, pushBounded } from './counters.js';
 import { Deadline } from './deadline.js';
+import { IdleTimer } from './idle-timer.js';
+import { Items, type Pipe } from './items.js';
 import { Slots } from './slots.js';
+import { buildStatus } from './status.js';
 import { StatusThrottle } from './throttle.js';
 
 export interface TaskSettings {
@@ -50,34 +53,6 @@ export interface TaskDeps {
 /** Why a task ends, when it is asked to. */
 type EndReason = 'terminate' | 'ttl' | 'shutdown';
 
-interface Pipe {
-  id: number;
-  name: string;
-  objectId: string;
-  mimeType: string;
-  chunks: Buffer[];
-  size: number;
-}
-
-interface InFlight {
-  pipe: Pipe;
-  resolve(result: ItemResult): void;
-  reject(err: Error): void;
-}
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-const seconds = (ms: number) => Math.round(ms) / 1000;
-
 export class PipelineTask {
   executionId = '';
   private state: TaskState = TaskState.NONE;
@@ -85,17 +60,11 @@ export class PipelineTask {
   private readonly errors: string[] = [];
   private readonly warnings: string[];
   private readonly slots: Slots;
-  private readonly pipes = new Map<number, Pipe>();
-  private readonly inFlight = new Map<number, InFlight>();
-  /** Pipes cancelled or failed while open: a later write or close is told why. */
-  private readonly gone = new Map<number, SidexError>();
-  private nextPipeId = 1;
-  private lastStarted: Pipe | undefined;
+  private readonly items: Items;
   private readonly outbox: Batcher<HostItem>;
   private readonly throttle: StatusThrottle;
+  private readonly idleTimer: IdleTimer;
   private rateTimer: NodeJS.Timeout | undefined;
-  private ttlTimer: NodeJS.Timeout | undefined;
-  private lastActivity = Date.now();
   private readonly startedAt = Date.now();
   private endedAt = 0;
   private exitCode = 0;
@@ -116,9 +85,17 @@ export class PipelineTask {
     readonly settings: TaskSettings,
   ) {
     this.slots = new Slots(settings.threads);
-    this.warnings = settings.warnings.slice(-50);
+    this.items = new Items(settings.token);
+    this.warnings = settings.warnings.slice(-MAX_MESSAGES);
     this.outbox = new Batcher((items) => this.toHost(items));
     this.throttle = new StatusThrottle(settings.statusIntervalMs, () => this.publishStatus());
+    this.idleTimer = new IdleTimer(
+      settings.ttlSec * 1000,
+      () => this.items.busyCount > 0 || this.slots.waitingCount > 0,
+      () => {
+        if (this.state === TaskState.RUNNING) this.ending = this.end('ttl', settings.drainMs);
+      },
+    );
   }
 
   get token(): string {
@@ -199,7 +176,7 @@ export class PipelineTask {
       if (this.counters.sampleRates()) this.throttle.changed();
     }, 1000);
     this.rateTimer.unref();
-    this.touch();
+    this.idleTimer.start();
   }
 
   // ---- items -------------------------------------------------------------------
@@ -213,16 +190,14 @@ export class PipelineTask {
       this.slots.release();
       this.refuseUnlessRunning();
     }
-    const id = this.nextPipeId++;
-    const name = typeof object.name === 'string' && object.name ? object.name : `item ${id}`;
-    this.pipes.set(id, { id, name, objectId: randomUUID(), mimeType, chunks: [], size: 0 });
+    const pipe = this.items.open(object, mimeType);
     this.counters.totalCount++;
     this.activity();
-    return id;
+    return pipe.id;
   }
 
   write(pipeId: number, data: Buffer): void {
-    const pipe = this.openPipe(pipeId);
+    const pipe = this.items.pipe(pipeId);
     if (pipe.size + data.length > this.settings.maxItemBytes) {
       throw new SidexError('ITEM_TOO_LARGE', `data: item ${pipeId} would exceed the limit of ${this.settings.maxItemBytes} bytes`, {
         field: 'data',
@@ -237,12 +212,7 @@ export class PipelineTask {
 
   /** Hands the item to the task host; resolves with its result once it has gone through the pipeline. */
   close(pipeId: number): Promise<ItemResult> {
-    const pipe = this.openPipe(pipeId);
-    this.pipes.delete(pipeId);
-    const text = Buffer.concat(pipe.chunks).toString('utf8');
-    pipe.chunks = [];
-    this.lastStarted = pipe;
-    const result = new Promise<ItemResult>((resolve, reject) => this.inFlight.set(pipeId, { pipe, resolve, reject }));
+    const { pipe, text, result } = this.items.close(pipeId);
     this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, text });
     this.flow(pipe, 'begin');
     this.activity();
@@ -251,25 +221,11 @@ export class PipelineTask {
 
   /** An open pipe is given up: its item is cancelled and its slot freed. */
   abandon(pipeId: number, why: string): void {
-    const pipe = this.openPipe(pipeId);
-    this.pipes.delete(pipeId);
+    const pipe = this.items.abandon(pipeId, why);
     this.counters.add('cancelled', pipe.size);
-    this.remember(pipeId, itemCancelled(this.token, pipeId, why));
     this.slots.release();
     this.activity();
     this.checkIdle();
-  }
-
-  /** What became of a pipe that went away while open, for a later write or close (the last 1000). */
-  private remember(pipeId: number, error: SidexError): void {
-    this.gone.set(pipeId, error);
-    if (this.gone.size > 1000) this.gone.delete(this.gone.keys().next().value!);
-  }
-
-  private openPipe(pipeId: number): Pipe {
-    const pipe = this.pipes.get(pipeId);
-    if (pipe) return pipe;
-    throw this.gone.get(pipeId) ?? (this.inFlight.has(pipeId) ? new SidexError('PIPE_CLOSED', `pipe_id: pipe ${pipeId} of task "${this.token}" is already closed`, { field: 'pipe_id' }) : pipeNotFound(this.token, pipeId));
   }
 
   private refuseUnlessRunning(): void {
@@ -298,9 +254,8 @@ export class PipelineTask {
   }
 
   private settle(outcome: ItemOutcome): void {
-    const entry = this.inFlight.get(outcome.id);
+    const entry = this.items.take(outcome.id);
     if (!entry) return; // cancelled at the drain deadline: its late outcome does not count
-    this.inFlight.delete(outcome.id);
     const { pipe } = entry;
     this.counters.add(outcome.ok ? 'completed' : 'failed', pipe.size);
     if (outcome.ok) {
@@ -316,7 +271,7 @@ export class PipelineTask {
   }
 
   onOutput(stream: string, data: string): void {
-    this.touch();
+    this.idleTimer.touch();
     if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
   }
 
@@ -360,15 +315,15 @@ export class PipelineTask {
 
   private async end(reason: EndReason, drainMs: number): Promise<void> {
     this.reason = reason;
-    clearTimeout(this.ttlTimer);
+    this.idleTimer.stop();
     this.setState(TaskState.STOPPING);
     this.counters.refusedCount += this.slots.refuseWaiting(() => terminating(this.token));
     this.deadline = new Deadline(drainMs);
-    const idle = this.busyCount === 0 ? Promise.resolve() : this.idle.promise;
+    const idle = this.items.busyCount === 0 ? Promise.resolve() : this.idle.promise;
     await Promise.race([idle, this.deadline.passed, this.ended.promise]);
     this.deadline.cancel();
     if (this.isEnded) return; // the process ended by itself meanwhile
-    const drained = this.busyCount === 0;
+    const drained = this.items.busyCount === 0;
     if (!drained) this.abandonAll('cancelled', `the drain deadline of ${drainMs} ms passed`);
     this.planned = this.finalStatus(drained);
     try {
@@ -396,30 +351,18 @@ export class PipelineTask {
     clearTimeout(timer);
   }
 
-  private get busyCount(): number {
-    return this.pipes.size + this.inFlight.size;
-  }
-
   private checkIdle(): void {
-    if (this.busyCount > 0) return;
+    if (this.items.busyCount > 0) return;
     this.idle.resolve();
     this.idle = deferred();
   }
 
   /** Every accepted item not yet finished ends as `outcome`: open pipes and items in the host. */
   private abandonAll(outcome: 'cancelled' | 'failed', why: string): void {
-    const error = (id: number) => (outcome === 'cancelled' ? itemCancelled(this.token, id, why) : itemFailed(this.token, id, why));
-    for (const pipe of this.pipes.values()) {
+    for (const { pipe, inHost } of this.items.endAll(outcome, why)) {
       this.counters.add(outcome, pipe.size);
-      this.remember(pipe.id, error(pipe.id));
+      if (inHost) this.flow(pipe, 'end', { error: `${outcome}: ${why}` });
     }
-    for (const { pipe, reject } of this.inFlight.values()) {
-      this.counters.add(outcome, pipe.size);
-      reject(error(pipe.id));
-      this.flow(pipe, 'end', { error: `${outcome}: ${why}` });
-    }
-    this.pipes.clear();
-    this.inFlight.clear();
   }
 
   private finalStatus(drained: boolean): TaskStatus {
@@ -451,10 +394,9 @@ export class PipelineTask {
       state = TaskState.COMPLETED;
     }
     clearInterval(this.rateTimer);
-    clearTimeout(this.ttlTimer);
+    this.idleTimer.stop();
     this.deadline?.cancel();
     this.counters.stopRates();
-    this.lastStarted = undefined;
     this.setState(state);
     this.throttle.close();
     if (this.began) this.emitTask('end');
@@ -462,32 +404,10 @@ export class PipelineTask {
     this.ended.resolve();
   }
 
-  // ---- idle TTL ------------------------------------------------------------------
-
   /** Any activity of the task: an item opened, written, closed or finished, output, a message. */
   private activity(): void {
-    this.touch();
+    this.idleTimer.touch();
     this.throttle.changed();
-  }
-
-  private touch(): void {
-    this.lastActivity = Date.now();
-    if (this.ttlTimer || this.settings.ttlSec === 0 || this.state !== TaskState.RUNNING) return;
-    this.armTtl(this.settings.ttlSec * 1000);
-  }
-
-  private armTtl(ms: number): void {
-    this.ttlTimer = setTimeout(() => {
-      this.ttlTimer = undefined;
-      if (this.state !== TaskState.RUNNING) return;
-      const idleFor = Date.now() - this.lastActivity;
-      const ttlMs = this.settings.ttlSec * 1000;
-      // An item in progress is activity for as long as it lasts.
-      if (this.busyCount > 0 || this.slots.waitingCount > 0) return this.armTtl(ttlMs);
-      if (idleFor < ttlMs) return this.armTtl(ttlMs - idleFor);
-      this.ending = this.end('ttl', this.settings.drainMs);
-    }, ms);
-    this.ttlTimer.unref();
   }
 
   // ---- status and events ---------------------------------------------------------
@@ -512,47 +432,25 @@ export class PipelineTask {
 
   /** The status of §3, as it is now (or with the given end state, for the final one). */
   status(endState?: TaskState): TaskStatus {
-    const state = endState ?? this.state;
-    const c = this.counters;
-    const current = this.lastStarted && this.inFlight.has(this.lastStarted.id) ? this.lastStarted : this.inFlight.values().next().value?.pipe;
-    const ended = isEndState(state);
-    return {
-      name: this.settings.pipeline.name,
-      project_id: this.projectId,
+    const { settings } = this;
+    return buildStatus({
+      name: settings.pipeline.name,
+      projectId: this.projectId,
       source: this.source,
-      completed: ended,
-      state,
-      startTime: seconds(this.startedAt),
-      endTime: ended ? seconds(this.endedAt) : 0,
-      debuggerAttached: false,
-      status: STATE_TEXT[state],
-      warnings: [...this.warnings],
-      errors: [...this.errors],
-      currentObject: ended ? '' : (current?.name ?? ''),
-      currentSize: ended ? 0 : (current?.size ?? 0),
-      notes: [],
-      totalSize: c.totalSize,
-      totalCount: c.totalCount,
-      completedSize: c.completedSize,
-      completedCount: c.completedCount,
-      failedSize: c.failedSize,
-      failedCount: c.failedCount,
-      wordsSize: 0,
-      wordsCount: 0,
-      rateSize: ended ? 0 : c.rateSize,
-      rateCount: ended ? 0 : c.rateCount,
-      serviceUp: state === TaskState.RUNNING,
+      token: this.token,
+      executionId: this.executionId,
+      threads: settings.threads,
+      state: endState ?? this.state,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      counters: this.counters,
+      errors: this.errors,
+      warnings: this.warnings,
       exitCode: this.exitCode,
       exitMessage: this.exitMessage,
-      pipeflow: { totalPipes: this.settings.threads, byPipe: {} },
-      token: this.token,
-      id: this.executionId,
-      threads: this.settings.threads,
-      cancelledCount: c.cancelledCount,
-      cancelledSize: c.cancelledSize,
-      refusedCount: c.refusedCount,
-      inProgressCount: ended ? 0 : this.busyCount,
-    };
+      current: this.items.current(),
+      inProgress: this.items.busyCount,
+    });
   }
 
   private emit(event: PipelineEventName, body: Record<string, unknown>): void {

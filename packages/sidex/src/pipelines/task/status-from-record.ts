@@ -3,9 +3,8 @@
 // final one before it ends the process.
 import { isTerminal, type ExecutionRecord } from '../../engine/record.js';
 import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../model.js';
-import { pushBounded } from './counters.js';
-
-const seconds = (ms: number | undefined) => (ms === undefined ? 0 : Math.round(ms) / 1000);
+import { ItemCounters, pushBounded } from './counters.js';
+import { buildStatus, unixSeconds } from './status.js';
 
 export function statusFromRecord(record: ExecutionRecord): TaskStatus {
   const kept = isStatus(record.progress) ? record.progress : bareStatus(record);
@@ -21,7 +20,7 @@ export function statusFromRecord(record: ExecutionRecord): TaskStatus {
     status: STATE_TEXT[TaskState.COMPLETED],
     completed: true,
     serviceUp: false,
-    endTime: seconds(record.endedAt),
+    endTime: record.endedAt === undefined ? 0 : unixSeconds(record.endedAt),
     exitCode: typeof record.exitCode === 'number' && record.exitCode !== 0 ? record.exitCode : 1,
     exitMessage: kept.exitMessage || why,
     errors,
@@ -40,42 +39,21 @@ function isStatus(value: unknown): value is TaskStatus {
 /** A task that never reported a status: what its record tells. */
 function bareStatus(record: ExecutionRecord): TaskStatus {
   const meta = record.meta as { pipelineToken?: string; projectId?: string; source?: string; threads?: number };
-  const threads = meta.threads ?? 1;
-  return {
+  return buildStatus({
     name: record.name,
-    project_id: meta.projectId ?? '',
+    projectId: meta.projectId ?? '',
     source: meta.source ?? '',
-    completed: false,
+    token: meta.pipelineToken ?? '',
+    executionId: record.id,
+    threads: meta.threads ?? 1,
     state: TaskState.STARTING,
-    startTime: seconds(record.startedAt ?? record.createdAt),
-    endTime: 0,
-    debuggerAttached: false,
-    status: STATE_TEXT[TaskState.STARTING],
-    warnings: [],
+    startedAt: record.startedAt ?? record.createdAt,
+    endedAt: 0,
+    counters: new ItemCounters(),
     errors: [],
-    currentObject: '',
-    currentSize: 0,
-    notes: [],
-    totalSize: 0,
-    totalCount: 0,
-    completedSize: 0,
-    completedCount: 0,
-    failedSize: 0,
-    failedCount: 0,
-    wordsSize: 0,
-    wordsCount: 0,
-    rateSize: 0,
-    rateCount: 0,
-    serviceUp: false,
+    warnings: [],
     exitCode: 0,
     exitMessage: '',
-    pipeflow: { totalPipes: threads, byPipe: {} },
-    token: meta.pipelineToken ?? '',
-    id: record.id,
-    threads,
-    cancelledCount: 0,
-    cancelledSize: 0,
-    refusedCount: 0,
-    inProgressCount: 0,
-  };
+    inProgress: 0,
+  });
 }
