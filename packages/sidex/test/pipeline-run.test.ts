@@ -6,10 +6,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, Sidex, TaskState, type PipelineEvent } from '../dist/index.js';
 import { codeChain, type Component } from './fixtures/pipelines.js';
-import { rejection, statusOf, untilStatus } from './helpers/pipelines.js';
-import { makeSidex, sleep, tempDir } from './helpers/sidex.js';
+import { ownedDir, rejection, statusOf, untilStatus } from './helpers/pipelines.js';
+import { makeSidex, sleep } from './helpers/sidex.js';
 
-const project = tempDir('sidex-pipeline-run-');
+const project = ownedDir('sidex-pipeline-run-');
 const blockDir = path.join(project, '.codebolt', 'actionblocks', 'shout');
 fs.mkdirSync(blockDir, { recursive: true });
 fs.writeFileSync(path.join(blockDir, 'actionblock.yml'), 'name: shout\nentryPoint: index.mjs\n');
@@ -17,6 +17,7 @@ fs.writeFileSync(path.join(blockDir, 'index.mjs'), 'export default (params, ctx)
 
 const store = new MemoryStore();
 const sidex = makeSidex({ projectDir: project, store, pipelines: { statusIntervalMs: 1000 } });
+const otherDataDir = path.join(ownedDir('sidex-pipeline-second-'), 'data');
 const pipelines = sidex.pipelines;
 
 const webhook: Component = { id: 'webhook_1', provider: 'webhook', config: { mode: 'Source' } };
@@ -252,7 +253,7 @@ describe('after the end, from the store', () => {
     const { token } = await pipelines.use({ pipeline: codeChain('return input') });
     await pipelines.send(token, 'x');
     await pipelines.terminate(token);
-    const other = new Sidex({ dataDir: path.join(tempDir(), 'data'), store, engine: { poolSize: 0 } });
+    const other = new Sidex({ dataDir: otherDataDir, store, engine: { poolSize: 0 } });
     try {
       expect(await other.pipelines.getTaskStatus(token)).toEqual(await statusOf(sidex, token));
       expect(await other.pipelines.getTaskStatus(token)).toMatchObject({ state: TaskState.CANCELLED, status: 'Stopped', completedCount: 1 });

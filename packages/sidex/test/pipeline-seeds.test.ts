@@ -7,9 +7,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskState } from '../dist/index.js';
 import { codeChain } from './fixtures/pipelines.js';
-import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
+import { makeSidex, survivors } from './helpers/sidex.js';
+import { ownedDir } from './helpers/pipelines.js';
 
-const dir = tempDir('sidex-seed-004-');
+const dir = ownedDir('sidex-seed-004-');
 fs.writeFileSync(path.join(dir, 'pipeline.json'), JSON.stringify({ pipeline: codeChain('return input.toUpperCase()') }));
 fs.writeFileSync(path.join(dir, 'long_processor.json'), JSON.stringify(codeChain('await new Promise((r) => setTimeout(r, 60_000)); return input;')));
 

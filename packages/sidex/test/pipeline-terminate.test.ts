@@ -6,10 +6,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Sidex, TaskState } from '../dist/index.js';
 import { codeChain, forever, foreverWithChild } from './fixtures/pipelines.js';
-import { markerOfTask, rejection, statusOf, untilStatus } from './helpers/pipelines.js';
-import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
+import { markerOfTask, ownedDir, rejection, statusOf, untilStatus } from './helpers/pipelines.js';
+import { makeSidex, survivors } from './helpers/sidex.js';
 
 const sidex = makeSidex({ pipelines: { graceMs: 500 } });
+const ownDataDir = path.join(ownedDir('sidex-pipeline-second-'), 'data');
 const pipelines = sidex.pipelines;
 
 /** Items named "slow" take 2 s; others pass at once. */
@@ -154,7 +155,7 @@ describe('terminate twice, and terminate of what is not there', () => {
 
 describe('server shutdown', () => {
   it('drains every task within the shutdown grace, cancels the rest, leaves no process, and starts no new task', async () => {
-    const own = new Sidex({ dataDir: path.join(tempDir(), 'data'), engine: { poolSize: 1 } });
+    const own = new Sidex({ dataDir: ownDataDir, engine: { poolSize: 1 } });
     const quick = await own.pipelines.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 200)); return input;') });
     const stuck = await own.pipelines.use({ pipeline: codeChain(foreverWithChild) });
     const markers = [await markerOfTask(own, quick.token), await markerOfTask(own, stuck.token)];

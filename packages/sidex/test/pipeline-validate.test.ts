@@ -5,14 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeChain, type Component } from './fixtures/pipelines.js';
-import { makeSidex, tempDir } from './helpers/sidex.js';
+import { makeSidex } from './helpers/sidex.js';
+import { ownedDir } from './helpers/pipelines.js';
 
-const project = tempDir('sidex-pipeline-validate-');
+const project = ownedDir('sidex-pipeline-validate-');
 const blockDir = path.join(project, '.codebolt', 'actionblocks', 'shout');
 fs.mkdirSync(blockDir, { recursive: true });
 fs.writeFileSync(path.join(blockDir, 'actionblock.yml'), 'name: shout\nentryPoint: index.mjs\n');
 fs.writeFileSync(path.join(blockDir, 'index.mjs'), 'export default ({ input }) => String(input).toUpperCase();');
-const outside = tempDir('sidex-pipeline-outside-');
+const outside = ownedDir('sidex-pipeline-outside-');
 
 const sidex = makeSidex({ projectDir: project });
 const pipelines = sidex.pipelines;

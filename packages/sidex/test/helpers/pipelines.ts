@@ -1,5 +1,7 @@
+import fs from 'node:fs';
+import { afterAll } from 'vitest';
 import type { Sidex, TaskStatus } from '../../dist/index.js';
-import { eventually } from './sidex.js';
+import { eventually, tempDir } from './sidex.js';
 
 /** The status of a task, read through the service. */
 export const statusOf = (sidex: Sidex, token: string): Promise<TaskStatus> => sidex.pipelines.getTaskStatus({ token });
@@ -26,4 +28,11 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
     return err as Error & { code?: string };
   }
   throw new Error('expected a rejection, but it resolved');
+}
+
+/** A temporary directory removed after the file's tests. */
+export function ownedDir(prefix: string): string {
+  const dir = tempDir(prefix);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

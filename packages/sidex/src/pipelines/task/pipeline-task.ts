@@ -106,10 +106,6 @@ export class PipelineTask {
     return isEndState(this.state);
   }
 
-  get isRunning(): boolean {
-    return this.state === TaskState.RUNNING;
-  }
-
   get projectId(): string {
     return this.settings.pipeline.projectId;
   }
