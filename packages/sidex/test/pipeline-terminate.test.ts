@@ -90,6 +90,19 @@ describe('terminate cancels what outlives the drain deadline', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
+  it('an item that never yields (a busy loop): the status still answers, and the stop protocol kills it', async () => {
+    const { token } = await pipelines.use({ pipeline: codeChain('console.log("spinning"); for (;;) {}'), drainMs: 100 });
+    const marker = await markerOfTask(sidex, token);
+    const item = rejection(pipelines.send(token, 'x'));
+    await untilStatus(sidex, token, (s) => s.inProgressCount === 1 && s.currentObject === 'item 1');
+    await pipelines.terminate(token);
+    expect((await item).code).toBe('ITEM_CANCELLED');
+    const status = await statusOf(sidex, token);
+    expect(status).toMatchObject({ state: TaskState.CANCELLED, cancelledCount: 1 });
+    expect((await sidex.engine.get(status.id))?.forced).toBe(true); // SIGKILL after the 500 ms grace
+    expect(survivors(marker)).toEqual([]);
+  });
+
   it('drainMs given to terminate itself; a pipe left open is cancelled too', async () => {
     const { token } = await pipelines.use({ pipeline: codeChain(forever), threads: 2 });
     const item = rejection(pipelines.send(token, 'x'));
