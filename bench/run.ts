@@ -7,6 +7,7 @@ import { printTable } from './lib/table.js';
 const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['engine', () => import('./suites/engine.js')],
   ['store', () => import('./suites/store.js')],
+  ['pipelines', () => import('./suites/pipelines.js')],
 ];
 
 const only = process.argv[2];

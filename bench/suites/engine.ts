@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { Sidex } from '../../packages/sidex/dist/index.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
+import { ms, rate, sleep } from '../lib/timing.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-bench-'));
 const trivial = path.join(tmp, 'trivial.cjs');
@@ -24,8 +25,6 @@ fs.writeFileSync(
 
 // Baselines fork a plain Node, not one carrying this runner's --import tsx.
 const plainNode: string[] = [];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 export default async function engineBench(): Promise<BenchRow[]> {
   const sidex = new Sidex({ dataDir: path.join(tmp, 'data'), engine: { poolSize: 4, maxConcurrent: 64 } });
@@ -199,17 +198,6 @@ async function throughput(sidex: Sidex): Promise<BenchRow[]> {
       pass: oursPerSec / rawPerSec >= 0.9,
     },
   ];
-}
-
-async function rate(total: number, concurrency: number, one: () => Promise<void>): Promise<number> {
-  let next = 0;
-  const began = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next++ < total) await one();
-    }),
-  );
-  return total / (ms(began) / 1000);
 }
 
 /** 200 MB through stdout: sidex capture (log file + tails) vs a raw pipe read and discarded. */

@@ -9,6 +9,7 @@ import type { ExecutionStore } from './store/execution-store.js';
 import { openStore } from './store/open-store.js';
 import { checkRetention, Retention, type RetentionPolicy } from './store/retention.js';
 import { ActionBlockService } from './services/action-block-service.js';
+import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 
 export interface SidexOptions {
@@ -30,6 +31,8 @@ export interface SidexOptions {
   /** How much history to keep; pruned in the background. Without it, everything is kept. */
   retention?: RetentionPolicy;
   limits?: Partial<SideExecutionLimits>;
+  /** Limits and defaults of pipeline tasks. */
+  pipelines?: Partial<PipelineLimits>;
 }
 
 export const BUILTIN_BLOCKS_DIR = fileURLToPath(new URL('../builtin/actionblocks', import.meta.url));
@@ -43,6 +46,7 @@ export class Sidex {
   /** What `Sidex.open` found left over from a previous run, and resolved. */
   recovery: RecoveryReport | undefined;
   private retention: Retention | undefined;
+  readonly pipelines: PipelineService;
 
   constructor(options: SidexOptions) {
     if (options.storeSpec !== undefined && !options.store) {
@@ -68,6 +72,7 @@ export class Sidex {
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     if (options.retention) this.startRetention(options.retention);
+    this.pipelines = new PipelineService(this.engine, this.blocks, { dataDir, ...(options.pipelines ? { limits: options.pipelines } : {}) });
   }
 
   /**
@@ -112,6 +117,8 @@ export class Sidex {
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
     await this.retention?.stop();
+    // Pipeline tasks drain first (within the grace), so their items are accounted for.
+    await this.pipelines.shutdown({ ...(options.graceMs !== undefined ? { drainMs: options.graceMs } : {}) });
     await this.engine.close(options);
     await this.engine.store.close();
   }

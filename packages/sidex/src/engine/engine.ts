@@ -231,6 +231,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
+   * Sets a running execution's progress from the supervisor's side: what a
+   * pipeline task's status is, for instance, is known to the server, not to
+   * the code in the child. It is kept with the record, so it outlives the run.
+   */
+  setProgress(id: string, value: unknown): void {
+    const exec = this.live.get(id);
+    if (!exec || isTerminal(exec.record.status)) throw notFound(id);
+    this.recordProgress(exec, value);
+  }
+
+  /**
    * Ends an execution whose code reported its own end by other means than
    * returning (Codebolt's actionBlockComplete, sideExecutionComplete): the
    * report is its outcome, and its process tree is then ended.
@@ -429,9 +440,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         await this.save(exec);
         return;
       case 'progress':
-        record.progress = JSON.parse(message.json);
-        this.emit('progress', { id: exec.id, value: record.progress });
-        return;
+        return this.recordProgress(exec, JSON.parse(message.json));
       case 'startFailed':
         exec.outcome ??= { kind: 'startFailed', error: message.error };
         return;
@@ -448,6 +457,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
         return;
     }
+  }
+
+  private recordProgress(exec: Execution, value: unknown): void {
+    exec.record.progress = value;
+    this.emit('progress', { id: exec.id, value });
   }
 
   private armLimits(exec: Execution): void {

@@ -38,7 +38,20 @@ function inlineScript(code: string, filename: string, names: readonly string[], 
 
 /** Throws InlineSyntaxError (code SYNTAX_ERROR, line, column) without running anything. */
 export function checkInlineSyntax(code: string, filename = 'inline.js'): void {
-  inlineScript(code, filename, fixedNames, false);
+  checkFunctionBody(code, filename, fixedNames);
+}
+
+/**
+ * The same wrapping for other bodies with their own parameter names (a
+ * pipeline's `code` components take `input` and `ctx`): checked without
+ * running, or compiled to the async function itself.
+ */
+export function checkFunctionBody(code: string, filename: string, names: readonly string[]): void {
+  inlineScript(code, filename, names, false);
+}
+
+export function compileFunctionBody(code: string, filename: string, names: readonly string[]): InlineFunction {
+  return inlineScript(code, filename, names, true).runInThisContext() as InlineFunction;
 }
 
 /**

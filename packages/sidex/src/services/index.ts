@@ -3,3 +3,4 @@ export { ActionBlockService } from './action-block-service.js';
 export { ok, fail, replying, type Reply, type OkReply, type FailReply } from './replies.js';
 export { statusFields, type StatusFields } from './status-fields.js';
 export * as schemas from './schemas.js';
+export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits, type UseReply, type TaskSummary } from './pipeline-service.js';

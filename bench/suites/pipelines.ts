@@ -1,0 +1,119 @@
+// Pipeline figures of issue 6, measured in process against the PipelineService
+// (phase 2 measures them again over one DAP connection): items per second
+// through a 3-stage `code` pipeline, and terminate latency on an idle task.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Sidex } from '../../packages/sidex/dist/index.js';
+import { percentile, round, type BenchRow } from '../lib/row.js';
+import { ms, rate, sleep } from '../lib/timing.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-bench-pipelines-'));
+const stages = ['return input.trim();', 'return input.toUpperCase();', 'return input + "!";'];
+const threeStages = {
+  source: 'webhook_1',
+  components: [
+    { id: 'webhook_1', provider: 'webhook', config: {} },
+    ...stages.map((code, i) => ({ id: `code_${i + 1}`, provider: 'code', config: { code }, input: [{ lane: 'text', from: i === 0 ? 'webhook_1' : `code_${i}` }] })),
+    { id: 'response_1', provider: 'response', config: {}, input: [{ lane: 'text', from: 'code_3' }] },
+  ],
+};
+
+export default async function pipelinesBench(): Promise<BenchRow[]> {
+  const sidex = new Sidex({ dataDir: path.join(tmp, 'data'), engine: { poolSize: 4, maxConcurrent: 64 } });
+  try {
+    await sidex.engine.warm();
+    return [...(await itemRate(sidex)), ...(await terminateLatency(sidex)), ...(await useLatency(sidex))];
+  } finally {
+    await sidex.close({ graceMs: 500 });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Small text items through webhook -> code -> code -> code -> response. */
+async function itemRate(sidex: Sidex): Promise<BenchRow[]> {
+  const inFlight = 64;
+  const { token } = await sidex.pipelines.use({ pipeline: threeStages, threads: inFlight, ttl: 0 });
+  const send = async () => {
+    const result = await sidex.pipelines.send(token, ' hello pipeline ');
+    if ((result.text as string[])[0] !== 'HELLO PIPELINE!') throw new Error(`wrong result ${JSON.stringify(result)}`);
+  };
+  await rate(2000, inFlight, send); // warm-up: compiled code, JIT
+  const concurrent = await rate(30_000, inFlight, send);
+  const oneByOne = await rate(3000, 1, send);
+  await sidex.pipelines.terminate(token);
+
+  // The same three stages without a task: one execution per item.
+  await sidex.engine.warm();
+  const perExecution = await rate(200, 4, async () => {
+    const started = await sidex.sideExecution.startWithCode(`let input = params.input; ${stages.map((s) => `input = await (async () => { ${s} })();`).join(' ')} return input;`, { input: ' hello ' });
+    if (!started.success) throw new Error(started.error);
+    await sidex.sideExecution.wait(started.sideExecutionId);
+  });
+  return [
+    {
+      name: `pipeline items/s, 3-stage code pipeline, small text items (${inFlight} in flight, threads ${inFlight}, in process)`,
+      value: concurrent,
+      unit: '/s',
+      baseline: 'one execution per item, same 3 stages (4 at a time)',
+      baselineValue: perExecution,
+      ratio: `${round(concurrent / perExecution, 0)}x`,
+      target: '>= 5,000/s',
+      pass: concurrent >= 5000,
+    },
+    { name: 'pipeline items/s, one item at a time (send after send)', value: oneByOne, unit: '/s' },
+  ];
+}
+
+/** terminate() of a task with nothing in progress, to the reply: the task has ended and its process is gone. */
+async function terminateLatency(sidex: Sidex): Promise<BenchRow[]> {
+  const ours: number[] = [];
+  const stops: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    await sidex.engine.warm();
+    const { token } = await sidex.pipelines.use({ pipeline: threeStages });
+    await sidex.pipelines.send(token, 'one item');
+    await sidex.engine.warm(); // the pool's refill (a Node boot) is not what is measured
+    await sleep(20);
+    const began = process.hrtime.bigint();
+    await sidex.pipelines.terminate(token);
+    ours.push(ms(began));
+
+    await sidex.engine.warm();
+    const started = await sidex.sideExecution.startWithCode('await new Promise((r) => ctx.signal.addEventListener("abort", r));');
+    if (!started.success) throw new Error(started.error);
+    await sidex.engine.warm();
+    await sleep(20);
+    const t = process.hrtime.bigint();
+    await sidex.sideExecution.stop(started.sideExecutionId);
+    stops.push(ms(t));
+  }
+  const p50 = percentile(ours, 50);
+  const p99 = percentile(ours, 99);
+  return [
+    {
+      name: 'terminate latency p50, idle pipeline (reply when the task has ended, no process left)',
+      value: p50,
+      unit: 'ms',
+      baseline: 'engine stop of an idle side execution',
+      baselineValue: percentile(stops, 50),
+      ratio: `${round(p50 / percentile(stops, 50), 2)}x`,
+      target: '< 20 ms',
+      pass: p50 < 20,
+    },
+    { name: 'terminate latency p99, idle pipeline', value: p99, unit: 'ms', baseline: 'engine stop p99', baselineValue: percentile(stops, 99) },
+  ];
+}
+
+/** use() to its answer: the task's process runs and its pipeline is built. */
+async function useLatency(sidex: Sidex): Promise<BenchRow[]> {
+  const ours: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await sidex.engine.warm();
+    const began = process.hrtime.bigint();
+    const { token } = await sidex.pipelines.use({ pipeline: threeStages });
+    ours.push(ms(began));
+    await sidex.pipelines.terminate(token);
+  }
+  return [{ name: 'use latency p50 (call to RUNNING, pipeline built, warm pool)', value: percentile(ours, 50), unit: 'ms' }];
+}

@@ -1,0 +1,56 @@
+// What the server-side task supervisor and the task host in the child say to
+// each other, over the execution's message channel (engine.sendMessage /
+// ctx.send). Results are matched to items by id; which task a message belongs
+// to is known from the execution that sent it, never from its content.
+import type { ItemResult, ResolvedPipeline } from './model.js';
+
+/** The params of a task's execution. */
+export interface HostParams {
+  token: string;
+  pipeline: ResolvedPipeline;
+  args: string[];
+}
+
+/** One item, decoded as UTF-8 text. */
+export interface HostItem {
+  id: number;
+  name: string;
+  objectId: string;
+  mimeType: string;
+  size: number;
+  text: string;
+}
+
+export type ToHost = { t: 'items'; items: HostItem[] } | { t: 'end' };
+
+export interface ItemFailure {
+  message: string;
+  /** The component that threw. */
+  component?: string;
+}
+
+export type ItemOutcome = { id: number; ok: true; result: ItemResult } | { id: number; ok: false; error: ItemFailure };
+
+export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] };
+
+/**
+ * Whether a value the task's process sent is a host message. Code in the task
+ * can write to its IPC channel too: what is not well formed is ignored rather
+ * than trusted.
+ */
+export function isFromHost(value: unknown): value is FromHost {
+  if (value === null || typeof value !== 'object') return false;
+  const message = value as { t?: unknown; outcomes?: unknown };
+  if (message.t === 'ready') return true;
+  return (
+    message.t === 'done' &&
+    Array.isArray(message.outcomes) &&
+    message.outcomes.every(
+      (o: unknown) =>
+        o !== null &&
+        typeof o === 'object' &&
+        typeof (o as ItemOutcome).id === 'number' &&
+        ((o as ItemOutcome).ok === true ? typeof (o as { result?: unknown }).result === 'object' : typeof (o as { error?: { message?: unknown } }).error?.message === 'string'),
+    )
+  );
+}

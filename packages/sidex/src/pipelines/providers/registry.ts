@@ -1,0 +1,104 @@
+// What the server knows of each provider: its role, the shape of its config and
+// the lanes it can emit. The task host has the implementations
+// (`host/components/`); this table is what validation checks a pipeline against,
+// without loading or running any of them.
+import { z } from 'zod';
+import type { ProviderRole } from '../model.js';
+
+export interface ProviderDefinition {
+  role: ProviderRole;
+  description: string;
+  config: z.ZodType<Record<string, unknown>>;
+  /**
+   * The lanes a component of this provider can emit, given its config and the
+   * lanes it reads; `'any'` when its code decides at run time.
+   */
+  emits(config: Record<string, unknown>, inputLanes: string[]): string[] | 'any';
+}
+
+const text = (what: string) => z.string({ error: `must be a string (${what})` });
+/** Built-ins emit on the lane they read, or on `config.lane` when it is set. */
+const OutputLane = z.string({ error: 'must be a string naming a lane' }).min(1, 'must not be empty').optional();
+const sameLaneOr = (config: Record<string, unknown>, inputLanes: string[]) =>
+  typeof config.lane === 'string' ? [config.lane] : [...new Set(inputLanes)];
+
+const SourceConfig = z.looseObject({ mode: z.string().optional() });
+/** Item lanes of a source: `text` is the item as UTF-8, `data` its JSON value when it is JSON. */
+export const SOURCE_LANES: Record<string, string[]> = {
+  webhook: ['text', 'data'],
+  dropper: ['text', 'data'],
+  chat: ['questions', 'text'],
+};
+
+const source = (name: keyof typeof SOURCE_LANES, description: string): ProviderDefinition => ({
+  role: 'source',
+  description,
+  config: SourceConfig,
+  emits: () => SOURCE_LANES[name]!,
+});
+
+export const PROVIDERS = {
+  webhook: source('webhook', 'source: each item sent to the task (lanes text, data)'),
+  dropper: source('dropper', 'source: each file dropped on the task (lanes text, data)'),
+  chat: source('chat', 'source: each question asked (lanes questions, text)'),
+  code: {
+    role: 'transform',
+    description: 'the body of an async function of (input, ctx); its return value goes on along the same lane, or {lanes: {...}}',
+    config: z.looseObject({
+      code: text('the body of an async function').refine((c) => c.trim().length > 0, 'must not be empty'),
+    }),
+    emits: () => 'any',
+  },
+  actionblock: {
+    role: 'transform',
+    description: 'an action block (by name or path) called once per item with {input}',
+    config: z
+      .looseObject({ name: text('an action block name').min(1).optional(), path: text('an action block path').min(1).optional() })
+      .refine((c) => (c.name === undefined) !== (c.path === undefined), 'must set exactly one of "name" and "path"'),
+    emits: () => 'any',
+  },
+  splitter: {
+    role: 'transform',
+    description: 'splits text into pieces, each emitted on its own (config separator, regex, trim, skipEmpty, lane)',
+    config: z.looseObject({
+      separator: text('the separator').min(1, 'must not be empty').optional(),
+      regex: z.boolean({ error: 'must be true or false' }).optional(),
+      trim: z.boolean({ error: 'must be true or false' }).optional(),
+      skipEmpty: z.boolean({ error: 'must be true or false' }).optional(),
+      lane: OutputLane,
+    }),
+    emits: sameLaneOr,
+  },
+  json_field: {
+    role: 'transform',
+    description: 'emits one field (a dotted path such as "user.name") of a JSON value (config field, lane)',
+    config: z.looseObject({ field: text('a dotted path').min(1, 'must not be empty'), lane: OutputLane }),
+    emits: sameLaneOr,
+  },
+  template: {
+    role: 'transform',
+    description: 'fills {{input}}, {{input.x}} and {{item.name}} placeholders of a text (config template, lane)',
+    config: z.looseObject({ template: text('the template text'), lane: OutputLane }),
+    emits: sameLaneOr,
+  },
+  response: {
+    role: 'sink',
+    description: 'collects every lane it reads into the item result, one field per lane',
+    config: z.looseObject({}),
+    emits: () => [],
+  },
+  response_text: {
+    role: 'sink',
+    description: 'collects what it reads as text into the item result field "text" (config key)',
+    config: z.looseObject({ key: text('a result field name').min(1, 'must not be empty').optional() }),
+    emits: () => [],
+  },
+} satisfies Record<string, ProviderDefinition>;
+
+export type ProviderName = keyof typeof PROVIDERS;
+export const PROVIDER_NAMES = Object.keys(PROVIDERS) as ProviderName[];
+
+/** The definition of a provider named in a pipeline file (own keys only: "toString" is no provider). */
+export function providerOf(name: string): ProviderDefinition | undefined {
+  return Object.hasOwn(PROVIDERS, name) ? PROVIDERS[name as ProviderName] : undefined;
+}

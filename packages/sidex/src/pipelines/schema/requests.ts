@@ -1,0 +1,91 @@
+// The arguments of the pipeline service's calls, which are the arguments of the
+// DAP commands (shared/PROTOCOLS.md §3), plus sidex's own (drainMs, force).
+// Keys RocketRide clients send that sidex has no use for are accepted and ignored.
+import { z } from 'zod';
+import { MONITOR_TYPES } from '../events.js';
+
+export const Token = z
+  .string({ error: 'must be a string (the token use() answered)' })
+  .min(1, 'must not be empty')
+  .max(200, 'is too long')
+  .regex(/^[\w.:-]+$/, 'may hold only letters, digits and _ . : -');
+
+const DrainMs = z
+  .number({ error: 'must be a number of milliseconds' })
+  .int('must be a whole number of milliseconds')
+  .min(0, 'must not be negative')
+  .max(3_600_000, 'must be at most one hour');
+
+const Name = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
+
+export const UseArgs = z.strictObject({
+  pipeline: z.unknown().refine((p) => p !== undefined && p !== null, 'is required: a pipeline object ({components, source?} or {pipeline: {...}})'),
+  args: z.array(z.string({ error: 'must be strings' }), { error: 'must be an array of strings' }).max(1000).optional(),
+  /** Idle seconds before the task ends by itself; 0 never. */
+  ttl: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must not be negative (0 means never)').max(30 * 24 * 3600, 'must be at most 30 days').optional(),
+  token: Token.optional(),
+  threads: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').optional(),
+  useExisting: z.boolean({ error: 'must be true or false' }).optional(),
+  name: Name.optional(),
+  source: Name.optional(),
+  drainMs: DrainMs.optional(),
+  /** ROCKETRIDE_* variables for the task's process. */
+  env: z.record(z.string(), z.string(), { error: 'must be an object of strings' }).optional(),
+  pipelineTraceLevel: z.string().optional(),
+  teamId: z.string().optional(),
+});
+
+export const TokenArgs = z.strictObject({ token: Token });
+
+export const TerminateArgs = z.strictObject({
+  token: Token,
+  drainMs: DrainMs.optional(),
+  force: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+export const RestartArgs = z.strictObject({
+  token: Token.optional(),
+  projectId: z.string().optional(),
+  source: Name.optional(),
+  pipeline: z.unknown().optional(),
+});
+
+const PipeId = z.number({ error: 'must be the number open answered' }).int('must be a whole number').min(1, 'must be at least 1');
+
+export const OpenArgs = z.strictObject({
+  token: Token,
+  subcommand: z.literal('open').optional(),
+  object: z.record(z.string(), z.unknown(), { error: 'must be an object (the item\'s name and metadata)' }).optional(),
+  mimeType: z.string({ error: 'must be a string' }).max(200, 'is too long').optional(),
+  provider: z.string().optional(),
+});
+
+export const WriteArgs = z.strictObject({
+  token: Token,
+  subcommand: z.literal('write').optional(),
+  pipe_id: PipeId,
+  data: z.union([z.instanceof(Uint8Array), z.string()], { error: 'must be bytes (Uint8Array) or a string' }),
+});
+
+export const CloseArgs = z.strictObject({
+  token: Token,
+  subcommand: z.literal('close').optional(),
+  pipe_id: PipeId,
+});
+
+export const ProcessArgs = z.looseObject({
+  subcommand: z.enum(['open', 'write', 'close'], { error: 'must be one of open, write, close' }),
+});
+
+/** An empty `types` receives nothing: RocketRide clients unsubscribe that way. */
+export const MonitorArgs = z.strictObject({
+  token: z.union([z.literal('*'), Token]),
+  types: z.array(z.enum(MONITOR_TYPES, { error: `must be one of ${MONITOR_TYPES.join(', ')}` }), { error: 'must be an array of event types' }),
+  /** SSE scope of one pipe (SSE has no events in sidex yet). */
+  pipeId: z.number().int().optional(),
+});
+
+export const ValidateArgs = z.strictObject({
+  pipeline: z.unknown().refine((p) => p !== undefined && p !== null, 'is required'),
+  source: Name.optional(),
+});

@@ -1,0 +1,59 @@
+// A task's status once it has ended, from its execution's record in the store:
+// the supervisor keeps the status as the execution's progress, and sets the
+// final one before it ends the process.
+import { isTerminal, type ExecutionRecord } from '../../engine/record.js';
+import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../model.js';
+import { ItemCounters, pushBounded } from './counters.js';
+import { buildStatus, unixSeconds } from './status.js';
+
+export function statusFromRecord(record: ExecutionRecord): TaskStatus {
+  const kept = isStatus(record.progress) ? record.progress : bareStatus(record);
+  if (!isTerminal(record.status) || isEndState(kept.state)) return kept;
+  // The process ended before a final status was set (it crashed, or the server
+  // died with it): what the record says of its end completes the last status.
+  const why = record.error?.message ?? `its execution ended with status ${record.status}`;
+  const errors = [...kept.errors];
+  pushBounded(errors, `the task process ended: ${why}`);
+  return {
+    ...kept,
+    state: TaskState.COMPLETED,
+    status: STATE_TEXT[TaskState.COMPLETED],
+    completed: true,
+    serviceUp: false,
+    endTime: record.endedAt === undefined ? 0 : unixSeconds(record.endedAt),
+    exitCode: typeof record.exitCode === 'number' && record.exitCode !== 0 ? record.exitCode : 1,
+    exitMessage: kept.exitMessage || why,
+    errors,
+    currentObject: '',
+    currentSize: 0,
+    rateCount: 0,
+    rateSize: 0,
+    inProgressCount: 0,
+  };
+}
+
+function isStatus(value: unknown): value is TaskStatus {
+  return value !== null && typeof value === 'object' && typeof (value as TaskStatus).state === 'number' && Array.isArray((value as TaskStatus).errors);
+}
+
+/** A task that never reported a status: what its record tells. */
+function bareStatus(record: ExecutionRecord): TaskStatus {
+  const meta = record.meta as { pipelineToken?: string; projectId?: string; source?: string; threads?: number };
+  return buildStatus({
+    name: record.name,
+    projectId: meta.projectId ?? '',
+    source: meta.source ?? '',
+    token: meta.pipelineToken ?? '',
+    executionId: record.id,
+    threads: meta.threads ?? 1,
+    state: TaskState.STARTING,
+    startedAt: record.startedAt ?? record.createdAt,
+    endedAt: 0,
+    counters: new ItemCounters(),
+    errors: [],
+    warnings: [],
+    exitCode: 0,
+    exitMessage: '',
+    inProgress: 0,
+  });
+}

@@ -1,0 +1,411 @@
+// The pipeline dialect (seed 004, shared/PROTOCOLS.md §3), in process. Each
+// method is one DAP command, with the command's arguments and the reply body
+// it answers; a failure throws a SidexError (code, message naming the field,
+// details), which a transport turns into `success: false` with that message.
+//
+//   execute -> use               terminate -> terminate        restart -> restart
+//   rrext_get_task_status -> getTaskStatus                     rrext_get_tasks -> getTasks
+//   rrext_process open/write/close -> process (or open/write/close)
+//   rrext_monitor -> monitor     rrext_validate -> validate
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
+import type { Engine } from '../engine/engine.js';
+import { SidexError } from '../errors.js';
+import type { MonitorType, PipelineEvent } from '../pipelines/events.js';
+import { TaskState, type ItemResult, type TaskStatus } from '../pipelines/model.js';
+import { Monitors, type PipelineListener } from '../pipelines/monitors.js';
+import { parseArgs, withToken } from '../pipelines/schema/parse.js';
+import {
+  CloseArgs,
+  MonitorArgs,
+  OpenArgs,
+  ProcessArgs,
+  RestartArgs,
+  TerminateArgs,
+  TokenArgs,
+  UseArgs,
+  ValidateArgs,
+  WriteArgs,
+} from '../pipelines/schema/requests.js';
+import { PipelineTask, type TaskSettings } from '../pipelines/task/pipeline-task.js';
+import { TaskRegistry } from '../pipelines/task-registry.js';
+import { newPublicToken, newTaskToken } from '../pipelines/task/tokens.js';
+import { validatePipeline, type ValidationReport } from '../pipelines/validate.js';
+
+export interface PipelineLimits {
+  defaultThreads: number;
+  maxThreads: number;
+  /** Idle seconds before a task ends by itself, when use() gives no ttl; 0 never. */
+  defaultTtlSec: number;
+  /** How long terminate lets items in progress finish, when neither use() nor terminate() says. */
+  defaultDrainMs: number;
+  /** Grace of the stop protocol that ends a task's process. */
+  graceMs: number;
+  maxItemBytes: number;
+  maxPipelineBytes: number;
+  startTimeoutMs: number;
+  statusIntervalMs: number;
+  /** Ended tasks kept in memory; older ones are read from the store. */
+  keepEnded: number;
+}
+
+export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
+  defaultThreads: 1,
+  maxThreads: 256,
+  defaultTtlSec: 3600,
+  defaultDrainMs: 30_000,
+  graceMs: 2000,
+  maxItemBytes: 16 * 1024 * 1024,
+  maxPipelineBytes: 4 * 1024 * 1024,
+  startTimeoutMs: 30_000,
+  statusIntervalMs: 1000,
+  keepEnded: 1000,
+};
+
+export interface UseReply {
+  id: string;
+  token: string;
+  publicToken: string;
+  projectId: string;
+  source: string;
+  name: string;
+}
+
+export interface TaskSummary {
+  id: string;
+  token: string;
+  name: string;
+  projectId: string;
+  source: string;
+  state: TaskState;
+  status: string;
+  startTime: number;
+}
+
+export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-host.js', import.meta.url));
+
+export class PipelineService {
+  private readonly registry: TaskRegistry;
+  private readonly monitors = new Monitors();
+  private readonly raw = new WeakMap<PipelineTask, { pipeline: unknown; ttl: number; drainMs: number; args: string[]; env: Record<string, string> }>();
+  private readonly limits: PipelineLimits;
+  private readonly tasksDir: string;
+  private closing = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly blocks: ActionBlockCatalog,
+    options: { dataDir: string; limits?: Partial<PipelineLimits> },
+  ) {
+    this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
+    this.tasksDir = path.join(options.dataDir, 'pipelines');
+    this.registry = new TaskRegistry(engine, this.limits.keepEnded);
+  }
+
+  // ---- execute / restart / terminate -------------------------------------------
+
+  /** `execute`: validates the pipeline, starts its task and answers once it runs. */
+  async use(args: unknown): Promise<UseReply> {
+    if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and starts no new task');
+    const input = parseArgs(UseArgs, args);
+    const report = this.check(input.pipeline, input.source);
+    const threads = input.threads ?? this.limits.defaultThreads;
+    if (threads > this.limits.maxThreads) {
+      throw new SidexError('INVALID_THREADS', `threads: must be at most ${this.limits.maxThreads}`, { field: 'threads' });
+    }
+    const pipeline = report.pipeline!;
+    if (input.name) pipeline.name = input.name;
+    const existing = input.token ? this.registry.live(input.token) : input.useExisting ? this.registry.findLive(pipeline.projectId, pipeline.source) : undefined;
+    if (existing) {
+      if (input.useExisting) return this.useReply(existing);
+      throw new SidexError('TASK_EXISTS', `token: a task with token "${existing.token}" is already running (pass useExisting to use it)`, { field: 'token', token: existing.token });
+    }
+    if (input.token && this.registry.isStarting(input.token)) {
+      throw new SidexError('TASK_EXISTS', `token: a task with token "${input.token}" is starting`, { field: 'token', token: input.token });
+    }
+    const token = input.token ?? newTaskToken();
+    const env = Object.fromEntries(Object.entries(input.env ?? {}).filter(([k]) => k.startsWith('ROCKETRIDE_')));
+    const settings: TaskSettings = {
+      token,
+      publicToken: newPublicToken(),
+      pipeline,
+      warnings: report.warnings.map((w) => w.message),
+      args: input.args ?? [],
+      threads,
+      ttlSec: input.ttl ?? this.limits.defaultTtlSec,
+      drainMs: input.drainMs ?? this.limits.defaultDrainMs,
+      graceMs: this.limits.graceMs,
+      maxItemBytes: this.limits.maxItemBytes,
+      startTimeoutMs: this.limits.startTimeoutMs,
+      statusIntervalMs: this.limits.statusIntervalMs,
+      dir: fs.mkdtempSync(path.join(this.ensureTasksDir(), `${token.slice(0, 40)}-`)),
+      env,
+      hostEntry: TASK_HOST_ENTRY,
+    };
+    const task = new PipelineTask(
+      {
+        engine: this.engine,
+        emit: (event) => this.monitors.dispatch(event),
+        wants: (event) => this.monitors.wants(event),
+        ended: (t) => {
+          this.registry.ended(t);
+          fs.rm(t.settings.dir, { recursive: true, force: true }, () => {});
+        },
+      },
+      settings,
+    );
+    this.raw.set(task, { pipeline: input.pipeline, ttl: settings.ttlSec, drainMs: settings.drainMs, args: settings.args, env });
+    try {
+      await this.registry.start(task);
+    } catch (err) {
+      fs.rm(settings.dir, { recursive: true, force: true }, () => {});
+      throw err;
+    }
+    return this.useReply(task);
+  }
+
+  /**
+   * `terminate`: from now on the task accepts no item; those in progress get
+   * until the drain deadline; answers `{}` once the task has ended (CANCELLED,
+   * 'Stopped'). Terminating a terminated task is safe and answers the same; a
+   * task that had ended by itself answers TASK_ALREADY_ENDED.
+   */
+  async terminate(args: unknown): Promise<Record<string, never>> {
+    const input = parseArgs(TerminateArgs, withToken(args));
+    const task = this.registry.live(input.token);
+    if (task) {
+      await task.terminate({
+        ...(input.drainMs !== undefined ? { drainMs: input.drainMs } : {}),
+        ...(input.force ? { force: true } : {}),
+      });
+      return {};
+    }
+    const status = await this.registry.status(input.token);
+    if (status.state === TaskState.CANCELLED) return {};
+    throw new SidexError('TASK_ALREADY_ENDED', `task "${input.token}" had already ended by itself (${status.status}: ${status.exitMessage})`, {
+      token: input.token,
+      state: status.state,
+    });
+  }
+
+  /**
+   * `restart`: the running task (by token, or by projectId and source) is
+   * terminated and a new one started under the same token, with the given
+   * pipeline or the one it ran. An invalid pipeline changes nothing.
+   */
+  async restart(args: unknown): Promise<UseReply> {
+    const input = parseArgs(RestartArgs, args ?? {});
+    if (!input.token && input.source === undefined) {
+      throw new SidexError('INVALID_TOKEN', 'token: give the token of the task to restart, or its projectId and source', { field: 'token' });
+    }
+    const task = input.token ? this.registry.live(input.token) : this.registry.findLive(input.projectId ?? '', input.source ?? '');
+    if (!task) {
+      const which = input.token ? `token "${input.token}"` : `project "${input.projectId ?? ''}" and source "${input.source ?? ''}"`;
+      throw new SidexError('TASK_NOT_FOUND', `no running task with ${which}`, { ...(input.token ? { token: input.token } : {}) });
+    }
+    const before = this.raw.get(task)!;
+    const pipeline = input.pipeline ?? before.pipeline;
+    this.check(pipeline, input.source);
+    await task.terminate();
+    const reply = await this.use({
+      pipeline,
+      token: task.token,
+      threads: task.settings.threads,
+      ttl: before.ttl,
+      drainMs: before.drainMs,
+      args: before.args,
+      env: before.env,
+      ...(input.source ? { source: input.source } : {}),
+    });
+    this.monitors.dispatch({ token: reply.token, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
+    return reply;
+  }
+
+  // ---- status ------------------------------------------------------------------------
+
+  /** `rrext_get_task_status`: live, or after the end from memory or the store. */
+  async getTaskStatus(args: unknown): Promise<TaskStatus> {
+    const { token } = parseArgs(TokenArgs, withToken(args));
+    return this.registry.status(token);
+  }
+
+  /** `rrext_get_tasks`: the tasks that have not ended. */
+  getTasks(): { tasks: TaskSummary[] } {
+    const tasks = this.registry.liveTasks().map((t) => {
+        const s = t.status();
+        return { id: s.id, token: s.token, name: s.name, projectId: s.project_id, source: s.source, state: s.state, status: s.status, startTime: s.startTime };
+      });
+    return { tasks };
+  }
+
+  /** `rrext_validate`: RocketRide's `{valid, errors, warnings}` (and the source it resolved). */
+  validate(args: unknown): Omit<ValidationReport, 'pipeline'> {
+    const input = parseArgs(ValidateArgs, args);
+    this.checkSize(input.pipeline);
+    const { pipeline: _resolved, ...report } = this.report(input.pipeline, input.source);
+    return report;
+  }
+
+  // ---- items -------------------------------------------------------------------------
+
+  /** `rrext_process`: open, write or close, by `subcommand`. */
+  async process(args: unknown): Promise<{ pipe_id: number } | Record<string, never> | ItemResult> {
+    const { subcommand } = parseArgs(ProcessArgs, args);
+    if (subcommand === 'open') return this.open(args);
+    if (subcommand === 'write') return this.write(args);
+    return this.close(args);
+  }
+
+  /** Takes one of the task's `threads` (waiting for one if need be); refused once it terminates. */
+  async open(args: unknown): Promise<{ pipe_id: number }> {
+    const input = parseArgs(OpenArgs, args);
+    const task = await this.taskFor(input.token);
+    return { pipe_id: await task.open(input.object ?? {}, input.mimeType ?? 'text/plain') };
+  }
+
+  async write(args: unknown): Promise<Record<string, never>> {
+    const input = parseArgs(WriteArgs, args);
+    const task = await this.taskFor(input.token);
+    task.write(input.pipe_id, typeof input.data === 'string' ? Buffer.from(input.data, 'utf8') : Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength));
+    return {};
+  }
+
+  /** Answers the item's result once it has gone through the pipeline. */
+  async close(args: unknown): Promise<ItemResult> {
+    const input = parseArgs(CloseArgs, args);
+    const task = await this.taskFor(input.token);
+    return task.close(input.pipe_id);
+  }
+
+  /**
+   * Gives up an open pipe: its item is cancelled and its slot freed. For a
+   * transport whose client went away with pipes open (not a DAP command).
+   */
+  async abandon(args: unknown): Promise<Record<string, never>> {
+    const input = parseArgs(CloseArgs, args);
+    (await this.taskFor(input.token)).abandon(input.pipe_id, 'the client went away before closing it');
+    return {};
+  }
+
+  /** The client's `send`: one item, as open, write and close. */
+  async send(token: unknown, data: unknown, object: Record<string, unknown> = {}, mimeType?: string): Promise<ItemResult> {
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : 0;
+    if (size > this.limits.maxItemBytes) {
+      throw new SidexError('ITEM_TOO_LARGE', `data: ${size} bytes exceeds the limit of ${this.limits.maxItemBytes} bytes`, { field: 'data', limit: this.limits.maxItemBytes });
+    }
+    parseArgs(WriteArgs, { token, pipe_id: 1, data }); // token and data are checked before an item is opened
+    const { pipe_id } = await this.open({ token, object, ...(mimeType ? { mimeType } : {}) });
+    await this.write({ token, pipe_id, data });
+    return this.close({ token, pipe_id });
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  /**
+   * `rrext_monitor`: events of one task (or '*': all) of the given types; the
+   * current state is delivered at once. Returns the unsubscribe function.
+   */
+  async monitor(args: unknown, listener: PipelineListener): Promise<() => void> {
+    const input = parseArgs(MonitorArgs, args);
+    if (typeof listener !== 'function') throw new SidexError('INVALID_ARGUMENT', 'listener: must be a function', { field: 'listener' });
+    if (input.token !== '*') await this.registry.status(input.token); // throws when unknown
+    const unsubscribe = this.monitors.add(input.token, input.types, listener);
+    this.replay(input.token, input.types, listener);
+    return unsubscribe;
+  }
+
+  private replay(token: string, types: readonly MonitorType[], listener: PipelineListener): void {
+    const wanted = (...these: MonitorType[]) => these.some((t) => types.includes(t));
+    const tasks = token === '*' ? this.registry.liveTasks() : [this.registry.get(token)].filter((t): t is PipelineTask => !!t);
+    const deliver = (event: PipelineEvent) => {
+      try {
+        listener(event);
+      } catch {
+        // as in Monitors.dispatch
+      }
+    };
+    if (wanted('TASK', 'ALL')) {
+      const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, token: t.token, projectId: t.projectId, source: t.source }));
+      deliver({ token, event: 'apaevt_task', body: { action: 'running', tasks: running } });
+    }
+    if (wanted('SUMMARY', 'DETAIL', 'ALL')) {
+      for (const t of tasks) deliver({ token: t.token, event: 'apaevt_status_update', body: t.status() as unknown as Record<string, unknown> });
+    }
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------
+
+  /**
+   * Every running task is terminated (drained within `drainMs`) before the
+   * engine closes; tasks still starting are ended by the engine's own shutdown.
+   */
+  async shutdown(options: { drainMs?: number } = {}): Promise<void> {
+    this.closing = true;
+    const drainMs = options.drainMs ?? this.limits.graceMs;
+    await Promise.all(this.registry.liveTasks().map((t) => t.shutdown(drainMs)));
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private check(pipeline: unknown, source: string | undefined): ValidationReport {
+    this.checkSize(pipeline);
+    const report = this.report(pipeline, source);
+    if (!report.valid) {
+      const list = report.errors.map((e) => e.message).join('; ');
+      throw new SidexError('INVALID_PIPELINE', `pipeline: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}: ${list}`, {
+        field: 'pipeline',
+        errors: report.errors,
+        warnings: report.warnings,
+      });
+    }
+    return report;
+  }
+
+  private checkSize(pipeline: unknown): void {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(pipeline);
+    } catch (err) {
+      throw new SidexError('INVALID_PIPELINE', `pipeline: not JSON-serializable: ${(err as Error).message}`, { field: 'pipeline' });
+    }
+    if (json !== undefined && Buffer.byteLength(json) > this.limits.maxPipelineBytes) {
+      throw new SidexError('INVALID_PIPELINE', `pipeline: ${Buffer.byteLength(json)} bytes exceeds the limit of ${this.limits.maxPipelineBytes} bytes`, { field: 'pipeline' });
+    }
+  }
+
+  private report(pipeline: unknown, source: string | undefined): ValidationReport {
+    return validatePipeline(pipeline, {
+      ...(source !== undefined ? { source } : {}),
+      resolveBlock: ({ name, path: blockPath }) => {
+        const block = name !== undefined ? this.blocks.resolveName(name) : this.blocks.resolvePath(blockPath ?? '');
+        return path.resolve(block.path, block.entryPoint);
+      },
+    });
+  }
+
+  private ensureTasksDir(): string {
+    fs.mkdirSync(this.tasksDir, { recursive: true });
+    return this.tasksDir;
+  }
+
+  private useReply(task: PipelineTask): UseReply {
+    return {
+      id: task.executionId,
+      token: task.token,
+      publicToken: task.settings.publicToken,
+      projectId: task.projectId,
+      source: task.source,
+      name: task.settings.pipeline.name,
+    };
+  }
+
+  /** The task an item call names: a task that has ended refuses it itself. */
+  private async taskFor(token: string): Promise<PipelineTask> {
+    const task = this.registry.get(token);
+    if (task) return task;
+    const status = await this.registry.status(token);
+    throw new SidexError('TASK_NOT_RUNNING', `task "${token}" has ended (${status.status}): it accepts no items`, { token, state: status.state });
+  }
+}
