@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
 
@@ -10,6 +11,7 @@ const program = new Command('sidex')
   .exitOverride();
 
 registerRun(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

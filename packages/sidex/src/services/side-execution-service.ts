@@ -61,6 +61,22 @@ export class SideExecutionService {
     });
   }
 
+  /**
+   * The dialect's one start (`startSideExecution`, `POST /v1/executions`):
+   * inline code or an action block path, exactly one of them.
+   */
+  start(fields: { inlineCode?: unknown; actionBlockPath?: unknown; params?: unknown; timeout?: unknown; options?: unknown }) {
+    const hasCode = fields.inlineCode !== undefined && fields.inlineCode !== null;
+    const hasPath = fields.actionBlockPath !== undefined && fields.actionBlockPath !== null;
+    if (hasCode === hasPath) {
+      const message = hasCode ? 'give either inlineCode or actionBlockPath, not both' : 'inlineCode or actionBlockPath is required';
+      return Promise.resolve(fail('startSideExecutionResponse', new SidexError('INVALID_ARGUMENT', message, { field: 'inlineCode' })));
+    }
+    return hasCode
+      ? this.startWithCode(fields.inlineCode, fields.params, fields.timeout, fields.options)
+      : this.startWithActionBlock(fields.actionBlockPath, fields.params, fields.timeout, fields.options);
+  }
+
   /** The spec of a block run: shared by path and by-name starts. */
   blockSpec(block: ActionBlock, params: Record<string, unknown> | null | undefined, timeout: number | null | undefined, options?: StartOptionsInput, prefix: StartSpec['prefix'] = 'side'): StartSpec {
     return {
