@@ -33,6 +33,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const routes = [...executionRoutes(options.sideExecution), ...actionBlockRoutes(options.actionBlock)];
   const document = openApiDocument(routes, options.version);
 
+  // Bodies are JSON; anything else is a 415 rather than a string handed to the routes.
+  app.removeContentTypeParser('text/plain');
+
   app.addHook('onRequest', async (request, reply) => {
     if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const key = presentedKey(request.headers);
