@@ -156,11 +156,11 @@ describe('helpers', () => {
   it('logs() reads the output, and follows it until the end', async () => {
     const started = await sdk.sideExecution.startWithCode('for (let i = 0; i < 3; i++) { console.log("L" + i); console.error("E" + i); await new Promise(r => setTimeout(r, 100)); }');
     if (!started.success) throw new Error(started.error);
-    const followed: string[] = [];
-    for await (const line of sdk.logs(started.sideExecutionId, { follow: true })) followed.push(`${line.stream}:${line.data}`);
-    expect(followed.filter((l) => l.startsWith('stdout')).join('')).toBe('stdout:L0\nstdout:L1\nstdout:L2\n');
-    const again: string[] = [];
-    for await (const line of sdk.logs(started.sideExecutionId)) again.push(`${line.stream}:${line.data}`);
+    const followed = { stdout: '', stderr: '' };
+    for await (const line of sdk.logs(started.sideExecutionId, { follow: true })) followed[line.stream] += line.data;
+    expect(followed).toEqual({ stdout: 'L0\nL1\nL2\n', stderr: 'E0\nE1\nE2\n' });
+    const again = { stdout: '', stderr: '' };
+    for await (const line of sdk.logs(started.sideExecutionId)) again[line.stream] += line.data;
     expect(again).toEqual(followed);
     await expect(async () => {
       for await (const _ of sdk.logs('side_1_00000000')) void _;

@@ -125,9 +125,10 @@ describe('executions', () => {
     const res = await api(server, `/v1/executions/${id}/logs?follow=true`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text();
-    expect(text.match(/event: output/g)?.length).toBeGreaterThanOrEqual(10);
-    expect(text).toContain('"line 4\\n"');
-    expect(text).toContain('"stream":"stderr"');
+    const events = [...text.matchAll(/event: output\ndata: (.*)\n\n/g)].map((m) => JSON.parse(m[1]!) as { stream: string; data: string });
+    const joined = (stream: string) => events.filter((e) => e.stream === stream).map((e) => e.data).join('');
+    expect(joined('stdout')).toBe('line 0\nline 1\nline 2\nline 3\nline 4\n');
+    expect(joined('stderr')).toBe('err 0\nerr 1\nerr 2\nerr 3\nerr 4\n');
     expect(text).toMatch(/event: end\ndata: \{[^\n]*"status":"completed"[^\n]*"result":"done"/);
     const plain = await api(server, `/v1/executions/${id}/logs`);
     expect(plain.headers.get('content-type')).toContain('application/x-ndjson');

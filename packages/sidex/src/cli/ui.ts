@@ -1,4 +1,3 @@
-import ora from 'ora';
 import pc from 'picocolors';
 
 const STATUS_COLOURS: Record<string, (s: string) => string> = {
@@ -24,6 +23,7 @@ export class Ui {
   /** Shows a spinner while `work` runs, on a TTY only. */
   async during<T>(text: string, work: Promise<T>): Promise<T> {
     if (!this.fancy) return work;
+    const { default: ora } = await import('ora');
     const spinner = ora({ text, stream: process.stderr }).start();
     try {
       return await work;

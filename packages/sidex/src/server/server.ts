@@ -31,8 +31,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       { field: 'host' },
     );
   }
-  const apiKey = resolveApiKey(config.dataDir, config.apiKey);
   const store = await openStore(config.store, config.dataDir);
+  let apiKey: ResolvedKey;
+  try {
+    apiKey = resolveApiKey(config.dataDir, config.apiKey);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const sidex = await Sidex.open({
     dataDir: config.dataDir,
     projectDir: config.project,

@@ -15,6 +15,8 @@ export interface TestServer {
   projectDir: string;
   root: string;
   child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
   stdout(): string;
   stderr(): string;
   /** SIGTERM and wait for the exit (SIGKILL after 20 s); resolves with the exit code. */
@@ -91,6 +93,7 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     projectDir,
     root,
     child,
+    exited,
     stdout: () => out,
     stderr: () => err,
     stop: () =>
@@ -120,5 +123,33 @@ export function api(server: TestServer, route: string, init: RequestInit & { key
   return fetch(`${server.url}${route}`, {
     ...rest,
     headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(rest.body ? { 'content-type': 'application/json' } : {}), ...(headers as Record<string, string>) },
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `sidex` CLI to its end (bounded); SIDEX_* of this process are not passed on. */
+export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SIDEX_BIN, ...args], { env, cwd: options.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(options.input ?? '');
   });
 }

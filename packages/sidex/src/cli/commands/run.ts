@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from '../../engine/engine.js';
-import { Sidex } from '../../sidex.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { configuredUrl } from '../remote.js';
@@ -47,6 +46,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     const { params, timeout, grace, memory, json } = options;
     return runRemote({ code, params, timeout, grace, memory, json }, options);
   }
+  const { Sidex } = await import('../../sidex.js'); // the engine only when run embedded
   const sidex = new Sidex({
     dataDir: path.resolve(options.dataDir),
     engine: { poolSize: 0, ...(options.grace !== undefined ? { defaultGraceMs: options.grace } : {}) },

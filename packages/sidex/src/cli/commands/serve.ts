@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { isSidexError } from '../../errors.js';
 import { loadConfig } from '../../server/config.js';
-import { startServer } from '../../server/server.js';
 import { EXIT } from '../exit-codes.js';
 
 interface ServeFlags {
@@ -40,6 +38,8 @@ async function serve(flags: ServeFlags): Promise<number> {
     process.stderr.write(`sidex serve: invalid configuration: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
+  // Loaded here, not at the top: other commands start without the server's modules.
+  const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('../../server/server.js')]);
   const log = pino({ level: config.logLevel, base: { service: 'sidex' } }, pino.destination({ dest: 2, sync: true }));
   let server;
   try {
@@ -50,10 +50,8 @@ async function serve(flags: ServeFlags): Promise<number> {
     return invalid ? EXIT.usage : EXIT.failed;
   }
   const { url, apiKey } = server;
-  process.stdout.write(`sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, REST: ${url}/v1, data: ${config.dataDir})\n`);
-  if (apiKey.source === 'generated') {
-    process.stdout.write(`sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n`);
-  }
+  const keyLine = apiKey.source === 'generated' ? `sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n` : '';
+  process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, REST: ${url}/v1, data: ${config.dataDir})\n`);
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
