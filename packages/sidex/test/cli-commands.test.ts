@@ -1,11 +1,11 @@
 // The CLI on the SDK, against a real server: output for people and for scripts, and exit codes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { runCli, SIDEX_BIN, startTestServer } from './helpers/server.js';
-import { sleep } from './helpers/sidex.js';
+import { eventually, sleep } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const env = { SIDEX_URL: server.url, SIDEX_API_KEY: server.apiKey };
@@ -143,6 +143,22 @@ describe('sidex run', () => {
     const { code, stdout } = await runCli(['run', file, '--data-dir', path.join(server.root, 'embedded')], { cwd: server.root });
     expect(code).toBe(0);
     expect(stdout).toBe('42\n');
+  });
+
+  it('Ctrl-C stops the execution on the server with the stop protocol and exits 130', async () => {
+    const child = spawn(process.execPath, [SIDEX_BIN, 'run', '-'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end("ctx.onStop(() => console.log('cleaned up')); console.log('ready'); await new Promise(r => setTimeout(r, 60000))");
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await eventually(() => out.includes('ready'), 15_000);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(out).toContain('cleaned up');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('a timeout on the server exits 124', async () => {

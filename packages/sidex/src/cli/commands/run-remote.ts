@@ -1,4 +1,5 @@
 import { EXIT } from '../exit-codes.js';
+import { stopOnInterrupt } from '../interrupts.js';
 import { reportEnd } from '../final-status.js';
 import { withClient, type RemoteOptions } from '../remote.js';
 import { failed } from '../remote-command.js';
@@ -24,14 +25,10 @@ export async function runRemote(run: RemoteRun, remote: RemoteOptions): Promise<
     });
     if (!started.success) return failed(ui, started);
     const id = started.sideExecutionId;
-    let interrupts = 0;
-    const onSignal = () => {
-      interrupts++;
-      process.stderr.write(interrupts === 1 ? '\nsidex: stopping (Ctrl-C again to force)\n' : '\nsidex: forcing\n');
-      void api.stop(id, interrupts === 1 ? {} : { force: true });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stopListening = stopOnInterrupt((force) => {
+      void api.stop(id, force ? { force: true } : {});
+      return true;
+    });
     try {
       for await (const line of client.logs(id, { follow: true })) {
         (line.stream === 'stdout' ? process.stdout : process.stderr).write(line.data);
@@ -41,8 +38,7 @@ export async function runRemote(run: RemoteRun, remote: RemoteOptions): Promise<
       ui.error(`lost ${id}: ${(err as Error).message}`);
       return EXIT.unavailable;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stopListening();
     }
   });
 }

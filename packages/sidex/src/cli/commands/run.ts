@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { OutputEvent } from '../../engine/engine.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
+import { stopOnInterrupt } from '../interrupts.js';
 import { configuredUrl } from '../remote.js';
 import { runRemote } from './run-remote.js';
 
@@ -60,15 +61,11 @@ async function run(file: string, options: RunOptions): Promise<number> {
     if (id === undefined) early.push(e);
     else if (e.id === id) print(e);
   });
-  let interrupts = 0;
-  const onSigint = () => {
-    if (id === undefined) return;
-    interrupts++;
-    process.stderr.write(interrupts === 1 ? '\nsidex: stopping (Ctrl-C again to force)\n' : '\nsidex: forcing\n');
-    void api.stop(id, interrupts === 1 ? {} : { force: true });
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const stopListening = stopOnInterrupt((force) => {
+    if (id === undefined) return false;
+    void api.stop(id, force ? { force: true } : {});
+    return true;
+  });
   try {
     const started = await api.startWithCode(code, options.params, options.timeout, options.memory ? { memoryLimitMb: options.memory } : undefined);
     if (!started.success) {
@@ -89,8 +86,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     }
     return exitCodeFor(done.status);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    stopListening();
     await sidex.close({ graceMs: 1000 });
   }
 }
