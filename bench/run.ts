@@ -6,6 +6,7 @@ import { printTable } from './lib/table.js';
 
 const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['engine', () => import('./suites/engine.js')],
+  ['server', () => import('./suites/server.js')],
 ];
 
 const only = process.argv[2];

@@ -1,4 +1,5 @@
 // @sidex/client against a real `sidex serve`: matching, timeouts, reconnection, helpers.
+import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SidexClient, SidexClientError, type ExecutionEvent } from '../dist/index.js';
@@ -110,9 +111,11 @@ describe('reconnection', () => {
         expect((await c.sideExecution.startWithCode('return 3')).success).toBe(true);
       } finally {
         await second.stop();
+        fs.rmSync(second.root, { recursive: true, force: true });
       }
     } finally {
       await first.stop();
+      fs.rmSync(first.root, { recursive: true, force: true });
     }
   });
 });

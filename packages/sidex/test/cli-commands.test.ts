@@ -182,7 +182,7 @@ describe('talking to the server', () => {
   it('on a TTY: colour and a spinner; --json stays plain', async () => {
     const tty = (args: string) =>
       new Promise<string>((resolve) => {
-        const command = `${process.execPath} ${SIDEX_BIN} ${args}`;
+        const command = `stty cols 100 rows 30; ${process.execPath} ${SIDEX_BIN} ${args}`;
         execFile('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...env, TERM: 'xterm' }, timeout: 20_000 }, (_err, stdout) => resolve(stdout));
       });
     const coloured = await tty('start --wait --code "await new Promise(r => setTimeout(r, 400)); return 1"');
@@ -190,5 +190,11 @@ describe('talking to the server', () => {
     expect(coloured).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // ora's spinner frames
     const plain = await tty('ls --json --limit 1');
     expect(plain).not.toMatch(/\x1b\[\d+m/);
+    // A terminal without a width gets colour but no spinner (it would redraw without end).
+    const narrow = await new Promise<string>((resolve) => {
+      execFile('script', ['-qfec', `stty cols 0; ${process.execPath} ${SIDEX_BIN} start --wait --code "return 2"`, '/dev/null'], { env: { ...process.env, ...env }, timeout: 20_000 }, (_err, stdout) => resolve(stdout));
+    });
+    expect(narrow.length).toBeLessThan(2000);
+    expect(narrow).toContain('2');
   });
 });

@@ -1,12 +1,19 @@
 // `sidex serve` as a process: configuration, API key, refusing exposed hosts without a key, graceful shutdown.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { api, runCli, spawnServer, startTestServer } from './helpers/server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { api, runCli, spawnServer, type TestServer } from './helpers/server.js';
 import { eventually, sleep, tempDir } from './helpers/sidex.js';
+
+// Servers started inside a test are stopped by that test (afterAll hooks cannot be added from a test).
+async function stopAndRemove(server: TestServer): Promise<void> {
+  await server.stop();
+  fs.rmSync(server.root, { recursive: true, force: true });
+}
 
 describe('invalid configuration: a clear message and exit code 2', () => {
   const dir = tempDir('sidex-config-');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const serve = (args: string[], env: Record<string, string> = {}) => runCli(['serve', '--data-dir', path.join(dir, 'data'), ...args], { env, cwd: dir });
 
   it.each([
@@ -43,13 +50,17 @@ describe('invalid configuration: a clear message and exit code 2', () => {
 
 describe('settings from a config file and the environment', () => {
   it('reads sidex.yml in the working directory; flags win over the environment, which wins over the file', async () => {
-    const server = await startTestServer({
+    const server = await spawnServer({
       env: { SIDEX_POOL_SIZE: '1' },
       project: (projectDir) => fs.writeFileSync(path.join(projectDir, '..', 'sidex.yml'), 'port: 1\nlogLevel: warn\nshutdownGraceMs: 1000\n'),
     });
-    // --port 0 from the flags beat `port: 1` from the file.
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d{4,5}$/);
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    try {
+      // --port 0 from the flags beat `port: 1` from the file.
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d{4,5}$/);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await stopAndRemove(server);
+    }
   });
 });
 
@@ -77,11 +88,15 @@ describe('the API key', () => {
   });
 
   it('binds a non-loopback host when a key is set', async () => {
-    const server = await startTestServer({ args: ['--host', '0.0.0.0'] });
-    expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
-    const local = server.url.replace('0.0.0.0', '127.0.0.1');
-    expect((await fetch(`${local}/v1/executions`)).status).toBe(401);
-    expect((await fetch(`${local}/v1/executions`, { headers: { authorization: `Bearer ${server.apiKey}` } })).status).toBe(200);
+    const server = await spawnServer({ args: ['--host', '0.0.0.0'] });
+    try {
+      expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+      const local = server.url.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${local}/v1/executions`)).status).toBe(401);
+      expect((await fetch(`${local}/v1/executions`, { headers: { authorization: `Bearer ${server.apiKey}` } })).status).toBe(200);
+    } finally {
+      await stopAndRemove(server);
+    }
   });
 });
 

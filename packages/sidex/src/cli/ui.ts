@@ -22,7 +22,8 @@ export class Ui {
 
   /** Shows a spinner while `work` runs, on a TTY only. */
   async during<T>(text: string, work: Promise<T>): Promise<T> {
-    if (!this.fancy) return work;
+    // A terminal that reports no width (some pseudo-terminals) would make the spinner redraw without end.
+    if (!this.fancy || !process.stderr.isTTY || !(process.stderr.columns > 0)) return work;
     const { default: ora } = await import('ora');
     const spinner = ora({ text, stream: process.stderr }).start();
     try {
