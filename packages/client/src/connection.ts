@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { corkedSender } from './corked-send.js';
 import { SidexClientError } from './errors.js';
 
 export interface ConnectionOptions {
@@ -36,6 +37,7 @@ type MessageHandler = (message: Record<string, unknown>) => void;
  */
 export class Connection {
   private ws: WebSocket | undefined;
+  private sendText: ((text: string) => void) | undefined;
   private socket: Socket | undefined;
   private open = false;
   private closed = false;
@@ -147,6 +149,7 @@ export class Connection {
       this.updateRef();
     });
     ws.on('open', () => {
+      this.sendText = corkedSender(ws);
       this.open = true;
       this.attempt = 0;
       for (const entry of this.pending.values()) if (!entry.sent) this.send(entry);
@@ -162,6 +165,7 @@ export class Connection {
     });
     ws.on('close', () => {
       this.ws = undefined;
+      this.sendText = undefined;
       this.socket = undefined;
       const wasOpen = this.open;
       this.open = false;
@@ -184,7 +188,7 @@ export class Connection {
 
   private send(entry: Pending): void {
     entry.sent = true;
-    this.ws?.send(entry.frame);
+    this.sendText?.(entry.frame);
   }
 
   private onMessage(text: string): void {

@@ -6,9 +6,9 @@ import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
-import { ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionId, type ListInputType, type StartOptionsInput } from './schemas.js';
+import { ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
 import { statusFields, type StatusFields } from './status-fields.js';
-import { checkParams, parseExecutionId, parseInput } from './validation.js';
+import { checkParams, parseInput } from './validation.js';
 
 export interface SideExecutionLimits {
   /** Largest params accepted, as JSON bytes. */
@@ -143,7 +143,7 @@ export class SideExecutionService {
   /** Resolves with the status reply once the execution is terminal. */
   wait(id: unknown) {
     return replying('getSideExecutionStatusResponse', async () => {
-      const validId = parseExecutionId(ExecutionId, id);
+      const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
       const record = await this.engine.wait(validId);
       return ok<StatusFields>('getSideExecutionStatusResponse', statusFields(record));
     }, { sideExecutionId: id });
@@ -151,7 +151,7 @@ export class SideExecutionService {
 
   /** The execution's output, in order; with follow, until it ends. */
   async *logs(id: string, options: { follow?: boolean } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
-    const validId = parseExecutionId(ExecutionId, id);
+    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
     for await (const frame of this.engine.logs(validId, options)) {
       yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
     }
@@ -183,7 +183,7 @@ export class SideExecutionService {
   }
 
   private async record(id: unknown): Promise<ExecutionRecord> {
-    const validId = parseExecutionId(ExecutionId, id);
+    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
     const record = await this.engine.get(validId);
     if (!record) throw new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${validId}"`, { id: validId });
     return record;

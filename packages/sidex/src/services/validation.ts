@@ -45,9 +45,3 @@ export function checkParams(params: unknown, maxBytes: number): void {
   }
 }
 
-const IdInput = z.object({ sideExecutionId: z.unknown() });
-
-/** An execution id, or INVALID_ID naming the `sideExecutionId` field. */
-export function parseExecutionId(schema: z.ZodType<string>, id: unknown): string {
-  return parseInput(IdInput.extend({ sideExecutionId: schema }), { sideExecutionId: id }).sideExecutionId as string;
-}

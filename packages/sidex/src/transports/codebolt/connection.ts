@@ -6,6 +6,7 @@ import type { EventHub, EventSink } from '../events/event-hub.js';
 import type { ExecutionEvent } from '../events/execution-events.js';
 import type { ConnectionControl, Handler } from './dispatch.js';
 import { parseFrame, replyTypeOf } from './frames.js';
+import { corkedSender } from '@sidex/client/corked-send';
 import { Subscriptions } from './subscriptions.js';
 
 export interface ConnectionLimits {
@@ -38,6 +39,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   private dropped = 0;
   private paused = false;
   private watch: NodeJS.Timeout | undefined;
+  private readonly send: (text: string) => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -46,6 +48,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
     private readonly log: Logger,
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
   ) {
+    this.send = corkedSender(ws);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.log.debug({ err }, 'codebolt connection error'));
@@ -79,7 +82,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
       return;
     }
     this.announceDrops();
-    this.ws.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
+    this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
   }
 
   // ---- frames -----------------------------------------------------------------
@@ -128,7 +131,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
     } catch (err) {
       text = JSON.stringify({ ...fail(replyTypeOf({}), err), ...(requestId !== undefined ? { requestId } : {}) });
     }
-    this.ws.send(text);
+    this.send(text);
   }
 
   // ---- flow control -----------------------------------------------------------
@@ -169,7 +172,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
     if (this.dropped === 0) return;
     const count = this.dropped;
     this.dropped = 0;
-    this.ws.send(
+    this.send(
       JSON.stringify({
         type: 'sideExecutionEvent',
         event: 'dropped',

@@ -1,7 +1,7 @@
 import { SidexError } from '../../errors.js';
 import type { ActionBlockService } from '../../services/action-block-service.js';
 import { fail, ok, replying } from '../../services/replies.js';
-import { ExecutionId } from '../../services/schemas.js';
+import { ExecutionIdInput } from '../../services/schemas.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
 import { parseInput } from '../../services/validation.js';
 import type { Frame } from './frames.js';
@@ -55,7 +55,7 @@ function subscription(
 ) {
   return replying(type, async () => {
     const raw = f.sideExecutionId;
-    const id = raw === undefined || raw === null ? undefined : parseInput(ExecutionId, raw);
+    const id = raw === undefined || raw === null ? undefined : parseInput(ExecutionIdInput, { sideExecutionId: raw }).sideExecutionId;
     if (id !== undefined && mustExist) {
       const status = await service.getStatus(id);
       if (!status.success) return fail(type, new SidexError(status.code, status.error), { sideExecutionId: id });
