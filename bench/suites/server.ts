@@ -60,12 +60,13 @@ async function roundTrips(server: TestServer, id: string, connections: number): 
   const clients = Array.from({ length: connections }, () => new SidexClient({ url: server.url, apiKey: server.apiKey }));
   try {
     await Promise.all(clients.map((c) => c.waitForReady()));
-    await maxThroughput(clients, id, 5000, Math.max(1, Math.ceil(64 / connections))); // warm up
-    const throughput = await maxThroughput(clients, id, 60_000, Math.max(1, Math.ceil(64 / connections)));
+    const window = Math.max(1, Math.ceil(64 / connections));
+    await maxThroughput(clients, id, 5000, window); // warm up
+    const throughput = await maxThroughput(clients, id, 60_000, window);
     const at = await latencyAtRate(clients, id, TARGET_RATE, 3);
     const label = connections === 1 ? 'one WebSocket' : `${connections} WebSockets`;
     return [
-      { name: `getStatus round trips/s, ${label} (64 in flight)`, value: round(throughput, 0), unit: '/s', target: '>= 20000/s', pass: throughput >= TARGET_RATE },
+      { name: `getStatus round trips/s, ${label} (${window * connections} in flight)`, value: round(throughput, 0), unit: '/s', target: '>= 20000/s', pass: throughput >= TARGET_RATE },
       { name: `getStatus p50 at ${TARGET_RATE}/s offered, ${label}`, value: round(at.p50, 3), unit: 'ms' },
       { name: `getStatus p99 at ${TARGET_RATE}/s offered, ${label} (achieved ${round(at.achieved, 0)}/s)`, value: round(at.p99, 3), unit: 'ms', target: '< 2 ms', pass: at.p99 < 2 && at.achieved >= TARGET_RATE * 0.98 },
     ];
@@ -118,13 +119,15 @@ async function coldFork(samples: number): Promise<number[]> {
 }
 
 export default async function serverSuite(): Promise<BenchRow[]> {
+  // The figures depend on what else the 2 cores are doing: the load is part of the result.
+  const load: BenchRow = { name: 'machine load average (1 min) when the suite began', value: round(os.loadavg()[0]!, 2), unit: '' };
   const server = await spawnServer({ args: ['--log-level', 'error'] });
   try {
     const setup = new SidexClient({ url: server.url, apiKey: server.apiKey });
     const started = await setup.sideExecution.startWithCode("console.log('benchmark target'); await new Promise(r => setTimeout(r, 600000))");
     if (!started.success) throw new Error(started.error);
     const id = started.sideExecutionId;
-    const rows = [...(await roundTrips(server, id, 1)), ...(await roundTrips(server, id, 100))];
+    const rows = [load, ...(await roundTrips(server, id, 1)), ...(await roundTrips(server, id, 100))];
     await setup.sideExecution.stop(id, { force: true });
     setup.close();
 
