@@ -48,6 +48,24 @@ describe('invalid configuration: a clear message and exit code 2', () => {
   });
 });
 
+describe('a port already in use', () => {
+  it('is reported with the address, exit code 1, and nothing keeps running', async () => {
+    const first = await spawnServer();
+    try {
+      const port = new URL(first.url).port;
+      const { code, stderr } = await runCli(['serve', '--port', port, '--data-dir', path.join(first.root, 'second')], {
+        env: { SIDEX_API_KEY: first.apiKey },
+        cwd: first.root,
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect((await api(first, '/v1/executions')).status).toBe(200);
+    } finally {
+      await stopAndRemove(first);
+    }
+  });
+});
+
 describe('settings from a config file and the environment', () => {
   it('reads sidex.yml in the working directory; flags win over the environment, which wins over the file', async () => {
     const server = await spawnServer({
