@@ -109,7 +109,7 @@ async function coldFork(samples: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
     const t0 = nowMs();
-    const child = fork(script, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }); // plain node, not this process's tsx loader
     await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
     latencies.push(nowMs() - t0);
     await new Promise((resolve) => child.once('exit', resolve));

@@ -22,8 +22,14 @@ interface Pending {
   sent: boolean;
   resolve(reply: Record<string, unknown>): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  /** performance.now() after which it rejects with TIMEOUT. */
+  deadline: number;
+  describe: string;
+  timeoutMs: number;
 }
+
+/** One sweep of the pending requests this often, rather than a timer per request. */
+const SWEEP_MS = 25;
 
 type MessageHandler = (message: Record<string, unknown>) => void;
 
@@ -44,6 +50,7 @@ export class Connection {
   private fatal: SidexClientError | undefined;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly prefix = crypto.randomBytes(4).toString('hex');
   private seq = 0;
@@ -105,12 +112,12 @@ export class Connection {
         sent: false,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          this.settle(requestId);
-          reject(new SidexClientError('TIMEOUT', `${String(fields.type)}.${String(fields.action)} had no reply within ${timeoutMs} ms`));
-        }, timeoutMs),
+        deadline: performance.now() + timeoutMs,
+        describe: `${String(fields.type)}.${String(fields.action)}`,
+        timeoutMs,
       };
       this.pending.set(requestId, entry);
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
       this.updateRef();
       if (this.open) this.send(entry);
     });
@@ -207,11 +214,24 @@ export class Connection {
     if (message.type === 'sideExecutionEvent') this.onEvent(message);
   }
 
+  /** Rejects the requests whose time is up. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, entry] of this.pending) {
+      if (entry.deadline > now) continue;
+      this.settle(id);
+      entry.reject(new SidexClientError('TIMEOUT', `${entry.describe} had no reply within ${entry.timeoutMs} ms`));
+    }
+  }
+
   private settle(requestId: string): Pending | undefined {
     const entry = this.pending.get(requestId);
     if (!entry) return undefined;
-    clearTimeout(entry.timer);
     this.pending.delete(requestId);
+    if (this.pending.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
     this.updateRef();
     return entry;
   }
