@@ -49,7 +49,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
   ) {
     this.send = corkedSender(ws);
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('message', (data) => this.onMessage(data));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.log.debug({ err }, 'codebolt connection error'));
   }
@@ -87,8 +87,9 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
 
   // ---- frames -----------------------------------------------------------------
 
-  private onMessage(data: RawData, isBinary: boolean): void {
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+  /** Text and binary frames alike are read as UTF-8 JSON. */
+  private onMessage(data: RawData): void {
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const parsed = parseFrame(text);
     if (!parsed.ok) {
       this.reply(fail(replyTypeOf(parsed.head), parsed.error), parsed.head.requestId);
@@ -111,7 +112,6 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
       );
       return;
     }
-    void isBinary;
     this.inFlight++;
     this.throttle();
     handler(frame, this)
