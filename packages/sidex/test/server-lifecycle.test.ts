@@ -119,7 +119,7 @@ describe('the API key', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('SIGTERM refuses new work, stops running executions with the stop protocol (onStop runs), then exits 0', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s refuses new work, stops running executions with the stop protocol (onStop runs), then exits 0', async (signal) => {
     const server = await spawnServer();
     const marker = path.join(server.root, 'onstop-ran');
     try {
@@ -129,7 +129,7 @@ describe('graceful shutdown', () => {
       const started = await api(server, '/v1/executions', { method: 'POST', body });
       expect(started.status).toBe(201);
       await sleep(200);
-      server.child.kill('SIGTERM');
+      server.child.kill(signal);
       await sleep(150);
       // The onStop handler takes 800 ms: the server is still answering, and refuses new work.
       const refused = await api(server, '/v1/executions', { method: 'POST', body: JSON.stringify({ inlineCode: 'return 1' }) });
