@@ -44,4 +44,3 @@ export function checkParams(params: unknown, maxBytes: number): void {
     });
   }
 }
-
