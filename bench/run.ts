@@ -8,6 +8,7 @@ const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['engine', () => import('./suites/engine.js')],
   ['store', () => import('./suites/store.js')],
   ['pipelines', () => import('./suites/pipelines.js')],
+  ['server', () => import('./suites/server.js')],
 ];
 
 const only = process.argv[2];

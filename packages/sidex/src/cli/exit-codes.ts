@@ -6,8 +6,12 @@ export const EXIT = {
   failed: 1,
   /** Bad usage or input: unknown option, unreadable file, syntax error, server refused. */
   usage: 2,
-  /** Could not reach the server. */
+  /** Could not reach the server (or it did not answer in time). */
   unavailable: 3,
+  /** No such execution or action block. */
+  notFound: 4,
+  /** The server refused the API key. */
+  unauthorized: 5,
   timeout: 124,
   stopped: 130,
 } as const;

@@ -1,5 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
+import { registerStart } from './commands/start.js';
+import { registerStatus } from './commands/status.js';
+import { registerStop } from './commands/stop.js';
+import { registerLs } from './commands/ls.js';
+import { registerLogs } from './commands/logs.js';
+import { registerBlocks } from './commands/blocks.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
 
@@ -10,6 +17,13 @@ const program = new Command('sidex')
   .exitOverride();
 
 registerRun(program);
+registerServe(program);
+registerStart(program);
+registerStatus(program);
+registerStop(program);
+registerLs(program);
+registerLogs(program);
+registerBlocks(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,12 +18,15 @@ export class ActionBlockService {
     private readonly sideExecutions: SideExecutionService,
   ) {}
 
-  list(filterType?: unknown) {
+  list(filterType?: unknown, projectPath?: unknown) {
     return replying('listActionBlocksResponse', async () => {
       if (filterType !== undefined && filterType !== null && !FILTER_TYPES.includes(filterType as never)) {
         throw new SidexError('INVALID_ARGUMENT', `filterType: must be one of ${FILTER_TYPES.join(', ')}`, { field: 'filterType' });
       }
-      const { blocks, warnings } = this.blocks.list();
+      if (projectPath !== undefined && projectPath !== null && typeof projectPath !== 'string') {
+        throw new SidexError('INVALID_ARGUMENT', 'projectPath: must be a string', { field: 'projectPath' });
+      }
+      const { blocks, warnings } = this.blocks.list(projectPath ?? undefined);
       const actionBlocks = filterType ? blocks.filter((b) => b.type === filterType) : blocks;
       return ok('listActionBlocksResponse', { actionBlocks, warnings });
     });

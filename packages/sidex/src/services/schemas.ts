@@ -14,7 +14,8 @@ export const Params = z.record(z.string(), z.unknown(), { error: 'must be an obj
 
 export const ExecutionId = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
 
-export const IdInput = z.object({ id: ExecutionId });
+/** An id as a named field, so that an error names `sideExecutionId` (code INVALID_ID). */
+export const ExecutionIdInput = z.object({ sideExecutionId: ExecutionId });
 
 export const StartOptions = z
   .object({

@@ -6,7 +6,7 @@ import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
-import { ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, IdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
+import { ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
 import { statusFields, type StatusFields } from './status-fields.js';
 import { checkParams, parseInput } from './validation.js';
 
@@ -59,6 +59,22 @@ export class SideExecutionService {
       const block = this.blocks.resolvePath(input.path);
       return this.started(await this.engine.start(this.blockSpec(block, input.params, input.timeout, input.options)));
     });
+  }
+
+  /**
+   * The dialect's one start (`startSideExecution`, `POST /v1/executions`):
+   * inline code or an action block path, exactly one of them.
+   */
+  start(fields: { inlineCode?: unknown; actionBlockPath?: unknown; params?: unknown; timeout?: unknown; options?: unknown }) {
+    const hasCode = fields.inlineCode !== undefined && fields.inlineCode !== null;
+    const hasPath = fields.actionBlockPath !== undefined && fields.actionBlockPath !== null;
+    if (hasCode === hasPath) {
+      const message = hasCode ? 'give either inlineCode or actionBlockPath, not both' : 'inlineCode or actionBlockPath is required';
+      return Promise.resolve(fail('startSideExecutionResponse', new SidexError('INVALID_ARGUMENT', message, { field: 'inlineCode' })));
+    }
+    return hasCode
+      ? this.startWithCode(fields.inlineCode, fields.params, fields.timeout, fields.options)
+      : this.startWithActionBlock(fields.actionBlockPath, fields.params, fields.timeout, fields.options);
   }
 
   /** The spec of a block run: shared by path and by-name starts. */
@@ -135,7 +151,7 @@ export class SideExecutionService {
   /** Resolves with the status reply once the execution is terminal. */
   wait(id: unknown) {
     return replying('getSideExecutionStatusResponse', async () => {
-      const { id: validId } = parseInput(IdInput, { id });
+      const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
       const record = await this.engine.wait(validId);
       return ok<StatusFields>('getSideExecutionStatusResponse', statusFields(record));
     }, { sideExecutionId: id });
@@ -143,7 +159,7 @@ export class SideExecutionService {
 
   /** The execution's output, in order; with follow, until it ends. */
   async *logs(id: string, options: { follow?: boolean } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
-    const { id: validId } = parseInput(IdInput, { id });
+    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
     for await (const frame of this.engine.logs(validId, options)) {
       yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
     }
@@ -175,7 +191,7 @@ export class SideExecutionService {
   }
 
   private async record(id: unknown): Promise<ExecutionRecord> {
-    const { id: validId } = parseInput(IdInput, { id });
+    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
     const record = await this.engine.get(validId);
     if (!record) throw new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${validId}"`, { id: validId });
     return record;

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from '../../engine/engine.js';
-import { Sidex } from '../../sidex.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
+import { stopOnInterrupt } from '../interrupts.js';
+import { configuredUrl } from '../remote.js';
+import { runRemote } from './run-remote.js';
 
 interface RunOptions {
   params?: Record<string, unknown>;
@@ -13,19 +15,21 @@ interface RunOptions {
   memory?: number;
   json?: boolean;
   dataDir: string;
+  url?: string;
 }
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output; Ctrl-C stops it, a second Ctrl-C forces')
+    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output; on the server of --url / SIDEX_URL when set, else embedded. Ctrl-C stops it, a second Ctrl-C forces')
     .argument('<file>', 'file whose contents are the body of an async function, or - for stdin')
     .option('--params <json>', 'params as a JSON object; each key is in scope by name', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
     .option('--grace <ms>', 'grace period of a stop before SIGKILL', parseMs)
     .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
     .option('--json', 'print the final status as JSON instead of the result')
-    .option('--data-dir <dir>', 'data directory (logs, scratch)', process.env.SIDEX_DATA_DIR ?? '.sidex')
+    .option('--data-dir <dir>', 'data directory (logs, scratch; a local server keeps its API key there)', process.env.SIDEX_DATA_DIR ?? '.sidex')
+    .option('--url <url>', 'run on this server (env SIDEX_URL) instead of an embedded engine')
     .action(async (file: string, options: RunOptions) => {
       process.exitCode = await run(file, options);
     });
@@ -39,6 +43,11 @@ async function run(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`sidex: cannot read ${file}: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
+  if (configuredUrl(options)) {
+    const { params, timeout, grace, memory, json } = options;
+    return runRemote({ code, params, timeout, grace, memory, json }, options);
+  }
+  const { Sidex } = await import('../../sidex.js'); // the engine only when run embedded
   const sidex = new Sidex({
     dataDir: path.resolve(options.dataDir),
     engine: { poolSize: 0, ...(options.grace !== undefined ? { defaultGraceMs: options.grace } : {}) },
@@ -52,15 +61,11 @@ async function run(file: string, options: RunOptions): Promise<number> {
     if (id === undefined) early.push(e);
     else if (e.id === id) print(e);
   });
-  let interrupts = 0;
-  const onSigint = () => {
-    if (id === undefined) return;
-    interrupts++;
-    process.stderr.write(interrupts === 1 ? '\nsidex: stopping (Ctrl-C again to force)\n' : '\nsidex: forcing\n');
-    void api.stop(id, interrupts === 1 ? {} : { force: true });
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const stopListening = stopOnInterrupt((force) => {
+    if (id === undefined) return false;
+    void api.stop(id, force ? { force: true } : {});
+    return true;
+  });
   try {
     const started = await api.startWithCode(code, options.params, options.timeout, options.memory ? { memoryLimitMb: options.memory } : undefined);
     if (!started.success) {
@@ -81,8 +86,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     }
     return exitCodeFor(done.status);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    stopListening();
     await sidex.close({ graceMs: 1000 });
   }
 }

@@ -1,6 +1,14 @@
 import type { RuntimeProcess } from './runtime-process.js';
 
 /**
+ * A refill spawns a process (the spawn blocks the event loop for milliseconds)
+ * and boots Node on a core: done at once, it delays the start that took the
+ * runtime (measured: start to first output p50 19 ms instead of 5 ms on 2
+ * cores). It waits until that start has had time to get going.
+ */
+const REFILL_DELAY_MS = 30;
+
+/**
  * Keeps `size` runtimes booted and idle, so a start costs an IPC message rather
  * than a Node boot. A runtime serves exactly one execution and is never reused:
  * nothing of one execution can leak into the next.
@@ -23,7 +31,7 @@ export class WarmPool {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       const runtime = this.idle.shift() ?? this.spawnRuntime();
-      setImmediate(() => this.refill());
+      setTimeout(() => this.refill(), REFILL_DELAY_MS).unref();
       try {
         await runtime.ready;
         return runtime;

@@ -1,0 +1,156 @@
+// sidex serve, measured through the SDK over loopback: getStatus round trips
+// over one WebSocket and over 100, and start latency (start call to first
+// output event) beside a cold child_process.fork() measured in this run.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SidexClient } from '@sidex/client';
+import { spawnServer, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
+import { percentile, round, type BenchRow } from '../lib/row.js';
+
+const TARGET_RATE = 20_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Closed loop: each client keeps `window` requests in flight until `total` are done. */
+async function maxThroughput(clients: SidexClient[], id: string, total: number, window: number): Promise<number> {
+  let issued = 0;
+  const began = nowMs();
+  await Promise.all(
+    clients.flatMap((c) =>
+      Array.from({ length: window }, async () => {
+        while (issued < total) {
+          issued++;
+          const reply = await c.sideExecution.getStatus(id);
+          if (!reply.success) throw new Error(reply.error);
+        }
+      }),
+    ),
+  );
+  return total / ((nowMs() - began) / 1000);
+}
+
+/** Open loop: `rate` requests a second spread over the clients for `seconds`; latency of each. */
+async function latencyAtRate(clients: SidexClient[], id: string, rate: number, seconds: number): Promise<{ p50: number; p99: number; achieved: number }> {
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const pending: Array<Promise<void>> = [];
+  const began = nowMs();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((nowMs() - began) / 1000) * rate));
+    for (; sent < due; sent++) {
+      const client = clients[sent % clients.length]!;
+      const t0 = nowMs();
+      pending.push(
+        client.sideExecution.getStatus(id).then((reply) => {
+          if (!reply.success) throw new Error(reply.error);
+          latencies.push(nowMs() - t0);
+        }),
+      );
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(pending);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved: total / ((nowMs() - began) / 1000) };
+}
+
+async function roundTrips(server: TestServer, id: string, connections: number): Promise<BenchRow[]> {
+  const clients = Array.from({ length: connections }, () => new SidexClient({ url: server.url, apiKey: server.apiKey }));
+  try {
+    await Promise.all(clients.map((c) => c.waitForReady()));
+    const window = Math.max(1, Math.ceil(64 / connections));
+    await maxThroughput(clients, id, 5000, window); // warm up
+    const throughput = await maxThroughput(clients, id, 60_000, window);
+    const at = await latencyAtRate(clients, id, TARGET_RATE, 3);
+    const label = connections === 1 ? 'one WebSocket' : `${connections} WebSockets`;
+    return [
+      { name: `getStatus round trips/s, ${label} (${window * connections} in flight)`, value: round(throughput, 0), unit: '/s', target: '>= 20000/s', pass: throughput >= TARGET_RATE },
+      { name: `getStatus p50 at ${TARGET_RATE}/s offered, ${label}`, value: round(at.p50, 3), unit: 'ms' },
+      { name: `getStatus p99 at ${TARGET_RATE}/s offered, ${label} (achieved ${round(at.achieved, 0)}/s)`, value: round(at.p99, 3), unit: 'ms', target: '< 2 ms', pass: at.p99 < 2 && at.achieved >= TARGET_RATE * 0.98 },
+    ];
+  } finally {
+    clients.forEach((c) => c.close());
+  }
+}
+
+/** Start call to the first output event, through the SDK, warm pool given time to refill between starts. */
+async function startLatency(server: TestServer, samples: number): Promise<number[]> {
+  const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
+  await client.waitForReady();
+  let firstOutput: (() => void) | undefined;
+  const off = client.on('output', () => firstOutput?.());
+  await sleep(100);
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < samples + 3; i++) {
+      const seen = new Promise<void>((resolve) => (firstOutput = resolve));
+      const t0 = nowMs();
+      const reply = await client.sideExecution.startWithCode("console.log('first')");
+      if (!reply.success) throw new Error(reply.error);
+      await seen;
+      if (i >= 3) latencies.push(nowMs() - t0);
+      await client.wait(reply.sideExecutionId);
+      await sleep(150);
+    }
+  } finally {
+    off();
+    client.close();
+  }
+  return latencies;
+}
+
+/** fork() of a script that prints a line, to the first byte of its stdout. */
+async function coldFork(samples: number): Promise<number[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-bench-'));
+  const script = path.join(dir, 'first.mjs');
+  fs.writeFileSync(script, "console.log('first');\n");
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = nowMs();
+    const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }); // plain node, not this process's tsx loader
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    latencies.push(nowMs() - t0);
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return latencies;
+}
+
+export default async function serverSuite(): Promise<BenchRow[]> {
+  // The figures depend on what else the 2 cores are doing: the load is part of the result.
+  const load: BenchRow = { name: 'machine load average (1 min) when the suite began', value: round(os.loadavg()[0]!, 2), unit: '' };
+  const server = await spawnServer({ args: ['--log-level', 'error'] });
+  try {
+    const setup = new SidexClient({ url: server.url, apiKey: server.apiKey });
+    const started = await setup.sideExecution.startWithCode("console.log('benchmark target'); await new Promise(r => setTimeout(r, 600000))");
+    if (!started.success) throw new Error(started.error);
+    const id = started.sideExecutionId;
+    const rows = [load, ...(await roundTrips(server, id, 1)), ...(await roundTrips(server, id, 100))];
+    await setup.sideExecution.stop(id, { force: true });
+    setup.close();
+
+    const viaSdk = await startLatency(server, 40);
+    const fork = await coldFork(20);
+    const p50 = percentile(viaSdk, 50);
+    const forkP50 = percentile(fork, 50);
+    rows.push(
+      {
+        name: 'start latency p50 through the SDK (start call to first output event)',
+        value: round(p50),
+        unit: 'ms',
+        baseline: 'cold child_process.fork() to first stdout',
+        baselineValue: round(forkP50),
+        ratio: `${round(forkP50 / p50, 1)}x faster`,
+        target: '< 5 ms',
+        pass: p50 < 5,
+      },
+      { name: 'start latency p99 through the SDK', value: round(percentile(viaSdk, 99)), unit: 'ms', baseline: 'cold fork() p99', baselineValue: round(percentile(fork, 99)) },
+    );
+    return rows;
+  } finally {
+    await server.stop();
+    fs.rmSync(server.root, { recursive: true, force: true });
+  }
+}

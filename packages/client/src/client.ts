@@ -1,0 +1,106 @@
+import { ActionBlockApi } from './action-block.js';
+import { Connection } from './connection.js';
+import { EventRouter, type EventName, type EventOf } from './events.js';
+import { readLogs } from './logs.js';
+import { SideExecutionApi } from './side-execution.js';
+import { TERMINAL_STATUSES, type LogLine, type Reply, type StatusFields } from './types.js';
+
+export interface SidexClientOptions {
+  /** The server: `http://127.0.0.1:5565` (a `ws://` URL or one ending in `/codebolt` works too). */
+  url: string;
+  apiKey?: string;
+  /** A request without a reply after this long rejects with TIMEOUT (default 60 000). */
+  requestTimeoutMs?: number;
+  /** waitForReady gives up after this long (default 10 000). */
+  connectTimeoutMs?: number;
+  /** Reconnect backoff: first delay (default 100) doubling up to the max (default 5000), with jitter. */
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/** The sidex SDK: the Codebolt `sideExecution` and `actionBlock` APIs over one WebSocket, plus helpers. */
+export class SidexClient {
+  readonly sideExecution: SideExecutionApi;
+  readonly actionBlock: ActionBlockApi;
+  /** `http(s)://host:port` of the server. */
+  readonly httpUrl: string;
+  private readonly connection: Connection;
+  private readonly events: EventRouter;
+  private readonly apiKey: string | undefined;
+
+  constructor(options: SidexClientOptions) {
+    const base = new URL(options.url);
+    const secure = base.protocol === 'https:' || base.protocol === 'wss:';
+    this.httpUrl = `${secure ? 'https' : 'http'}://${base.host}`;
+    this.apiKey = options.apiKey;
+    this.connection = new Connection(
+      {
+        url: `${secure ? 'wss' : 'ws'}://${base.host}/codebolt`,
+        ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+        requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        reconnectInitialMs: options.reconnectInitialMs ?? 100,
+        reconnectMaxMs: options.reconnectMaxMs ?? 5000,
+      },
+      (message) => this.events.dispatch(message),
+    );
+    this.events = new EventRouter(this.connection);
+    this.sideExecution = new SideExecutionApi(this.connection);
+    this.actionBlock = new ActionBlockApi(this.connection);
+  }
+
+  /** Resolves once connected to the server. */
+  waitForReady(timeoutMs?: number): Promise<void> {
+    return this.connection.waitForReady(timeoutMs);
+  }
+
+  /** Codebolt's name for waitForReady. */
+  waitForConnection(timeoutMs?: number): Promise<void> {
+    return this.waitForReady(timeoutMs);
+  }
+
+  get connected(): boolean {
+    return this.connection.connected;
+  }
+
+  /**
+   * Listens to live events (`status`, `output`, `checkpoint`, `progress`, and
+   * `dropped` when this client read too slowly) of one execution or of all.
+   * Returns the function that stops listening.
+   */
+  on<E extends EventName>(event: E, fn: (event: EventOf<E>) => void, options: { sideExecutionId?: string } = {}): () => void {
+    return this.events.add(event, fn, options.sideExecutionId);
+  }
+
+  /** Resolves with the status reply once the execution has ended (or a failure reply, e.g. an unknown id). */
+  async wait(sideExecutionId: string): Promise<Reply<StatusFields>> {
+    const release = this.connection.hold();
+    let wake: () => void = () => {};
+    const off = this.events.add('status', (e) => e.terminal && wake(), sideExecutionId);
+    // Events may have been missed while reconnecting: look again after each reconnection.
+    const offOpen = this.connection.onOpen(() => wake());
+    try {
+      await this.events.ready(sideExecutionId);
+      for (;;) {
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        const status = await this.sideExecution.getStatus(sideExecutionId);
+        if (!status.success || TERMINAL_STATUSES.includes(status.status)) return status;
+        await woken;
+      }
+    } finally {
+      off();
+      offOpen();
+      release();
+    }
+  }
+
+  /** The execution's output in order: `{stream, data, time}`; with follow, until it ends. */
+  logs(sideExecutionId: string, options: { follow?: boolean } = {}): AsyncGenerator<LogLine> {
+    return readLogs(this.httpUrl, this.apiKey, sideExecutionId, options.follow ?? false);
+  }
+
+  /** Closes the connection; pending requests reject with CLOSED. */
+  close(): void {
+    this.connection.close();
+  }
+}

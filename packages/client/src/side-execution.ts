@@ -1,0 +1,37 @@
+import type { Connection } from './connection.js';
+import type { ActionBlock, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields } from './types.js';
+
+const TYPE = 'sideExecution';
+
+/** `codebolt.sideExecution`: the five methods of the seed documents, with their names and argument orders, plus list. */
+export class SideExecutionApi {
+  constructor(private readonly connection: Connection) {}
+
+  /** Runs an action block directory; answers once it runs. */
+  startWithActionBlock(actionBlockPath: string, params?: Record<string, unknown>, timeout?: number, options?: StartOptions): Promise<Reply<StartFields>> {
+    return this.connection.request({ type: TYPE, action: 'startSideExecution', actionBlockPath, params, timeout, options });
+  }
+
+  /** Runs inline JavaScript (the body of an async function); answers once it runs. */
+  startWithCode(inlineCode: string, params?: Record<string, unknown>, timeout?: number, options?: StartOptions): Promise<Reply<StartFields>> {
+    return this.connection.request({ type: TYPE, action: 'startSideExecution', inlineCode, params, timeout, options });
+  }
+
+  /** The stop protocol; answers when no process of it remains. */
+  stop(sideExecutionId: string, options?: { graceMs?: number; force?: boolean }): Promise<Reply<StopFields>> {
+    return this.connection.request({ type: TYPE, action: 'stopSideExecution', sideExecutionId, ...options });
+  }
+
+  listActionBlocks(projectPath?: string): Promise<Reply<{ actionBlocks: ActionBlock[] }>> {
+    return this.connection.request({ type: TYPE, action: 'listActionBlocks', projectPath });
+  }
+
+  getStatus(sideExecutionId: string): Promise<Reply<StatusFields>> {
+    return this.connection.request({ type: TYPE, action: 'getSideExecutionStatus', sideExecutionId });
+  }
+
+  /** Executions, newest first (a sidex extension). */
+  list(filter: ListFilter = {}): Promise<Reply<{ executions: StatusFields[]; nextCursor?: string }>> {
+    return this.connection.request({ type: TYPE, action: 'listSideExecutions', filter });
+  }
+}

@@ -1,0 +1,141 @@
+// The shapes of sidex replies (shared/PROTOCOLS.md §1): fields flat and
+// mirrored under `data`; on failure `success: false`, `error` and a `code`.
+
+export type ExecutionStatus = 'queued' | 'starting' | 'running' | 'stopping' | 'completed' | 'failed' | 'stopped' | 'timeout';
+
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped', 'timeout'];
+
+export interface OkReply<T> {
+  type: string;
+  success: true;
+  message?: string;
+  data: T;
+  requestId?: string | number;
+}
+
+export interface FailReply {
+  type: string;
+  success: false;
+  /** What went wrong, and where. */
+  error: string;
+  /** A stable error code, e.g. EXECUTION_NOT_FOUND. */
+  code: string;
+  details?: Record<string, unknown>;
+  message?: string;
+  data: Record<string, any>;
+  requestId?: string | number;
+  [field: string]: unknown;
+}
+
+export type Reply<T> = (OkReply<T> & T) | FailReply;
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  stack?: string;
+}
+
+export interface StartFields {
+  sideExecutionId: string;
+  status: ExecutionStatus;
+}
+
+export interface StatusFields {
+  sideExecutionId: string;
+  status: ExecutionStatus;
+  name: string;
+  actionBlock?: string;
+  threadId?: string;
+  isRuntimeCode: boolean;
+  createdAt: number;
+  startTime: number;
+  endTime?: number;
+  duration?: number;
+  params: unknown;
+  timeout?: number;
+  result?: unknown;
+  output: string;
+  error?: string;
+  failure?: ErrorInfo;
+  outputTruncated?: boolean;
+  exitCode?: number | null;
+  signal?: string | null;
+  stopReason?: string;
+  stoppedAt?: number;
+  forced?: boolean;
+  checkpoint?: unknown;
+  progress?: unknown;
+  memoryUsage: number;
+  peakMemoryUsage: number;
+  cpuTime: number;
+}
+
+export interface StopFields {
+  sideExecutionId: string;
+  status: ExecutionStatus | 'already_stopped';
+  stoppedAt?: number;
+  result?: unknown;
+  output?: string;
+  forced?: boolean;
+}
+
+export interface ActionBlock {
+  id: string;
+  name: string;
+  description: string;
+  version: string;
+  entryPoint: string;
+  path: string;
+  type: 'filesystem' | 'runtime' | 'builtin';
+  metadata: Record<string, unknown>;
+}
+
+export interface ListFilter {
+  status?: ExecutionStatus | ExecutionStatus[];
+  kind?: 'inline' | 'block';
+  name?: string;
+  q?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface StartOptions {
+  memoryLimitMb?: number;
+  graceMs?: number;
+  env?: Record<string, string>;
+  threadId?: string;
+  name?: string;
+}
+
+/** Live events of executions. */
+export type ExecutionEvent =
+  | {
+      event: 'status';
+      sideExecutionId: string;
+      status: ExecutionStatus;
+      name: string;
+      time: number;
+      terminal: boolean;
+      result?: unknown;
+      failure?: ErrorInfo;
+      stopReason?: string;
+      exitCode?: number | null;
+    }
+  | { event: 'output'; sideExecutionId: string; stream: 'stdout' | 'stderr'; data: string; time: number }
+  | { event: 'checkpoint' | 'progress'; sideExecutionId: string; value: unknown; time: number };
+
+/** Sent when events were dropped because this client read too slowly. */
+export interface DroppedNotice {
+  event: 'dropped';
+  count: number;
+  message: string;
+  time: number;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  data: string;
+  time: number;
+}

@@ -1,0 +1,118 @@
+// The examples of shared/seeds/000, 001 and 003, each a program whose only
+// change is its import line, run as child processes against a real server.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
+import { startTestServer } from '../../sidex/test/helpers/server.js';
+
+const server = await startTestServer({ project: writeTestBlocks });
+const SEEDS = fileURLToPath(new URL('./seeds/', import.meta.url));
+
+function runSeed(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [path.join(SEEDS, file)],
+      { env: { ...process.env, SIDEX_URL: server.url, SIDEX_API_KEY: server.apiKey }, timeout: 45_000 },
+      (err, stdout, stderr) => resolve({ code: child.exitCode ?? (err ? 1 : 0), stdout, stderr }),
+    );
+  });
+}
+
+describe('seed programs run unchanged but for their import', () => {
+  it('003 quick start', async () => {
+    const { code, stdout, stderr } = await runSeed('quick-start.mjs');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain("name: 'worker'");
+    expect(stdout).toMatch(/Started execution: side_\d+_[0-9a-f]{8}/);
+    expect(stdout).toContain('Execution status: running');
+  });
+
+  it('example 1, verbatim: its inline code does not compile; the program still runs to its end', async () => {
+    const { code, stdout } = await runSeed('example-1-stop-running.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Status: undefined');
+  });
+
+  it('example 1, typo fixed: stops a running execution', async () => {
+    const { code, stdout } = await runSeed('example-1-stop-running-fixed.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Execution stopped: side_\d+_[0-9a-f]{8}/);
+    expect(stdout).toContain('Status: stopped');
+  });
+
+  it('example 2: stops five executions at once', async () => {
+    const { code, stdout } = await runSeed('example-2-stop-multiple.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Started 5 executions');
+    for (let i = 1; i <= 5; i++) expect(stdout).toContain(`Execution ${i}: stopped`);
+  });
+
+  it('example 3: a monitor stops it at its own timeout', async () => {
+    const { code, stdout } = await runSeed('example-3-conditional-stopping.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Running... (0s elapsed)');
+    expect(stdout).toContain('Timeout reached, stopping execution...');
+    expect(stdout).toContain('Execution stopped due to timeout');
+  });
+
+  it('example 4: stop with cleanup reports stoppedAt', async () => {
+    const { code, stdout } = await runSeed('example-4-stop-with-cleanup.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Execution stopped successfully');
+    expect(stdout).toMatch(/Stopped at: \d{13}/);
+  });
+
+  it('example 5: the stop reply carries the partial output', async () => {
+    const { code, stdout } = await runSeed('example-5-partial-results.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Partial output captured:');
+    expect(stdout).toContain('Processed 1/100');
+    expect(stdout).not.toContain('Processed 100/100');
+  });
+
+  it('example 6: unknown ids are reported, not thrown', async () => {
+    const { code, stdout } = await runSeed('example-6-batch-stop.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Unexpected status for id1: undefined');
+    expect(stdout).toContain('Failed: 5');
+  });
+
+  it('use case 1: timeout enforcement', async () => {
+    const { code, stdout } = await runSeed('use-case-1-timeout-enforcement.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/finished: completed \{"ticks":\d+\}/);
+    expect(stdout).toMatch(/limited: (stopping|stopped|timeout)/);
+  });
+
+  it('use case 2: user cancellation', async () => {
+    const { code, stdout } = await runSeed('use-case-2-user-cancellation.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Cancelling execution...');
+    expect(stdout).toMatch(/ended as: (stopping|stopped)/);
+  });
+
+  it('use case 3: resource cleanup after a natural end', async () => {
+    const { code, stdout } = await runSeed('use-case-3-resource-cleanup.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('ended as: completed {"quick":true,"params":{}}');
+  });
+
+  it('use case 4: a memory condition stops it', async () => {
+    const { code, stdout } = await runSeed('use-case-4-conditional-stopping.mjs');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Condition met, stopping execution...');
+  });
+
+  it('use case 5: emergency stop of every running execution', async () => {
+    const { code, stdout } = await runSeed('use-case-5-emergency-stop.mjs');
+    expect(code).toBe(0);
+    const terminating = Number(/terminating (\d+) executions/.exec(stdout)?.[1]);
+    expect(terminating).toBeGreaterThanOrEqual(3);
+    expect(stdout).toContain(`Stopped: ${terminating}, Failed: 0`);
+    expect(stdout).toContain('running after: 0');
+  });
+});

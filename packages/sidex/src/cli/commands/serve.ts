@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { isSidexError } from '../../errors.js';
+import { loadConfig } from '../../server/config.js';
+import { EXIT } from '../exit-codes.js';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  project?: string;
+  store?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the sidex server: the Codebolt WebSocket dialect at /codebolt and the REST API at /v1, on one port')
+    .option('--host <host>', 'address to bind (env SIDEX_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port; 0 picks a free one (env SIDEX_PORT; default 5565)')
+    .option('--data-dir <dir>', 'data directory: records, logs, API key (env SIDEX_DATA_DIR; default ./.sidex)')
+    .option('--project <dir>', 'project root for .codebolt/actionblocks (env SIDEX_PROJECT; default the current directory)')
+    .option('--store <spec>', 'execution store, e.g. memory: (env SIDEX_STORE)')
+    .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SIDEX_LOG_LEVEL; default info)')
+    .action(async (flags: ServeFlags) => {
+      process.exitCode = await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<number> {
+  const { config: configFile, ...settings } = flags;
+  let config;
+  try {
+    config = loadConfig({ flags: settings, env: process.env, cwd: process.cwd(), ...(configFile ? { configFile } : {}) });
+  } catch (err) {
+    process.stderr.write(`sidex serve: invalid configuration: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  // Loaded here, not at the top: other commands start without the server's modules.
+  const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('../../server/server.js')]);
+  const log = pino({ level: config.logLevel, base: { service: 'sidex' } }, pino.destination({ dest: 2, sync: true }));
+  let server;
+  try {
+    server = await startServer(config, log);
+  } catch (err) {
+    const invalid = isSidexError(err) && err.code === 'INVALID_CONFIG';
+    process.stderr.write(`sidex serve: ${invalid ? 'invalid configuration: ' : ''}${(err as Error).message}\n`);
+    return invalid ? EXIT.usage : EXIT.failed;
+  }
+  const { url, apiKey } = server;
+  const keyLine = apiKey.source === 'generated' ? `sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n` : '';
+  process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, REST: ${url}/v1, data: ${config.dataDir})\n`);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals > 1) {
+        log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(EXIT.failed);
+      }
+      log.info({ signal }, 'signal received');
+      server
+        .close()
+        .catch((err: unknown) => log.error({ err }, 'shutdown failed'))
+        .finally(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return EXIT.completed;
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import type { StatusFields } from '@sidex/client';
+import { EXIT } from '../exit-codes.js';
+import { withClient } from '../remote.js';
+import { failed, remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
+import type { Ui } from '../ui.js';
+
+export function registerStatus(program: Command): void {
+  remoteCommand(program, 'status', 'show the status of an execution')
+    .argument('<id>', 'execution id')
+    .action(async (id: string, flags: RemoteFlags) => {
+      const ui = uiFor(flags);
+      process.exitCode = await withClient(flags, ui, async (client) => {
+        const reply = await client.sideExecution.getStatus(id);
+        if (!reply.success) return failed(ui, reply);
+        if (ui.json) ui.print(reply.data);
+        else describe(ui, reply.data);
+        return EXIT.completed;
+      });
+    });
+}
+
+function describe(ui: Ui, s: StatusFields): void {
+  const rows: Array<[string, string | undefined]> = [
+    ['id', s.sideExecutionId],
+    ['status', ui.status(s.status)],
+    ['name', s.name],
+    ['started', new Date(s.startTime).toISOString()],
+    ['ended', s.endTime === undefined ? undefined : new Date(s.endTime).toISOString()],
+    ['duration', s.duration === undefined ? undefined : `${s.duration} ms`],
+    ['memory', `${(s.memoryUsage / 1048576).toFixed(1)} MB (peak ${(s.peakMemoryUsage / 1048576).toFixed(1)} MB)`],
+    ['cpu', `${s.cpuTime} ms`],
+    ['result', s.result === undefined ? undefined : JSON.stringify(s.result)],
+    ['failure', s.failure ? `${s.failure.message} [${s.failure.code}]` : undefined],
+    ['stop reason', s.stopReason],
+  ];
+  for (const [label, value] of rows) if (value !== undefined) ui.line(`${ui.dim(label.padEnd(12))}${value}`);
+  if (s.output) ui.line(`${ui.dim('output')}\n${s.output.trimEnd()}`);
+}

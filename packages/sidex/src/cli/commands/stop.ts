@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import type { SidexClient } from '@sidex/client';
+import { EXIT } from '../exit-codes.js';
+import { parseMs } from '../parse-options.js';
+import { exitForCode, withClient } from '../remote.js';
+import { failed, remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
+
+interface StopFlags extends RemoteFlags {
+  all?: boolean;
+  grace?: number;
+  force?: boolean;
+}
+
+const ACTIVE = ['queued', 'starting', 'running', 'stopping'] as const;
+
+export function registerStop(program: Command): void {
+  remoteCommand(program, 'stop', 'stop executions with the stop protocol: SIGTERM and onStop handlers, SIGKILL after the grace period')
+    .argument('[ids...]', 'execution ids')
+    .option('--all', 'stop every execution that has not ended')
+    .option('--grace <ms>', 'grace period before SIGKILL (default 5000)', parseMs)
+    .option('--force', 'SIGKILL at once')
+    .action(async (ids: string[], flags: StopFlags) => {
+      const ui = uiFor(flags);
+      if (ids.length === 0 && !flags.all) {
+        ui.error('give execution ids, or --all', 'INVALID_ARGUMENT');
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      process.exitCode = await withClient(flags, ui, async (client) => {
+        const targets = flags.all ? [...new Set([...ids, ...(await active(client))])] : ids;
+        const options = { ...(flags.grace !== undefined ? { graceMs: flags.grace } : {}), ...(flags.force ? { force: true } : {}) };
+        const replies = await ui.during(
+          `stopping ${targets.length} execution(s)`,
+          Promise.all(targets.map((id) => client.sideExecution.stop(id, options))),
+        );
+        for (const reply of replies) {
+          if (!reply.success) failed(ui, reply);
+          else if (ui.json) ui.print(reply.data);
+          else ui.line(`${reply.sideExecutionId} ${ui.status(reply.status)}${reply.forced ? ui.dim(' (forced)') : ''}`);
+        }
+        return replies.map((r) => (r.success ? EXIT.completed : exitForCode(r.code))).find((c) => c !== EXIT.completed) ?? EXIT.completed;
+      });
+    });
+}
+
+/** Ids of every execution that has not ended, all pages. */
+async function active(client: SidexClient): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.sideExecution.list({ status: [...ACTIVE], limit: 1000, ...(cursor ? { cursor } : {}) });
+    if (!page.success) throw new Error(`${page.error} [${page.code}]`);
+    ids.push(...page.executions.map((e) => e.sideExecutionId));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}

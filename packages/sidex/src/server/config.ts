@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SidexError } from '../errors.js';
+
+/** Everything `sidex serve` can be told, after flags, environment and config file are merged. */
+export const ServerConfigSchema = z
+  .object({
+    host: z.string({ error: 'must be a host name or IP address' }).min(1, 'must not be empty').default('127.0.0.1'),
+    port: z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 65535 (0 picks a free port)')
+      .max(65535, 'must be between 0 and 65535 (0 picks a free port)')
+      .default(5565),
+    dataDir: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').default('./.sidex'),
+    project: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').optional(),
+    store: z.string({ error: 'must be a store spec such as memory:' }).min(1, 'must not be empty').optional(),
+    apiKey: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Warm runtimes kept booted. */
+    poolSize: z.coerce.number().int().min(0).max(64).optional(),
+    /** Grace period of the stops at shutdown, ms. */
+    shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(5000),
+  })
+  .strict();
+
+export type ServerConfig = z.output<typeof ServerConfigSchema> & { project: string };
+
+/** The environment variable of each setting. */
+export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>> = {
+  SIDEX_HOST: 'host',
+  SIDEX_PORT: 'port',
+  SIDEX_DATA_DIR: 'dataDir',
+  SIDEX_PROJECT: 'project',
+  SIDEX_STORE: 'store',
+  SIDEX_API_KEY: 'apiKey',
+  SIDEX_LOG_LEVEL: 'logLevel',
+  SIDEX_POOL_SIZE: 'poolSize',
+};
+
+export interface ConfigSources {
+  /** Command-line flags (only those given). */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  /** Config file: `--config`, else `SIDEX_CONFIG`, else `./sidex.yml` / `./sidex.yaml` when present. */
+  configFile?: string;
+  cwd: string;
+}
+
+/**
+ * Merges the settings: flags over environment over config file over defaults.
+ * Throws INVALID_CONFIG naming the setting and where it came from.
+ */
+export function loadConfig(sources: ConfigSources): ServerConfig {
+  const file = readConfigFile(sources);
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_NAMES)) {
+    const value = sources.env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const merged = { ...file.values, ...fromEnv, ...definedOnly(sources.flags) };
+  const parsed = ServerConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const origin = key in sources.flags && sources.flags[key] !== undefined
+      ? `--${kebab(key)}`
+      : key in fromEnv
+        ? envNameOf(key)
+        : file.path
+          ? `${key} in ${file.path}`
+          : key || '(config)';
+    throw new SidexError('INVALID_CONFIG', `${origin}: ${issue.message}`, { field: key });
+  }
+  const config = parsed.data;
+  return {
+    ...config,
+    dataDir: path.resolve(sources.cwd, config.dataDir),
+    project: path.resolve(sources.cwd, config.project ?? '.'),
+  };
+}
+
+function readConfigFile(sources: ConfigSources): { path?: string; values: Record<string, unknown> } {
+  const explicit = sources.configFile ?? sources.env.SIDEX_CONFIG;
+  const candidates = explicit ? [path.resolve(sources.cwd, explicit)] : ['sidex.yml', 'sidex.yaml'].map((f) => path.join(sources.cwd, f));
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (!found) {
+    if (explicit) throw new SidexError('INVALID_CONFIG', `config file ${candidates[0]} does not exist`, { field: 'config' });
+    return { values: {} };
+  }
+  let values: unknown;
+  try {
+    values = parseYaml(fs.readFileSync(found, 'utf8'));
+  } catch (err) {
+    throw new SidexError('INVALID_CONFIG', `config file ${found}: ${(err as Error).message}`, { field: 'config' });
+  }
+  if (values === null || values === undefined) return { path: found, values: {} };
+  if (typeof values !== 'object' || Array.isArray(values)) {
+    throw new SidexError('INVALID_CONFIG', `config file ${found}: must be a mapping of settings (host, port, dataDir, ...)`, { field: 'config' });
+  }
+  return { path: found, values: values as Record<string, unknown> };
+}
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envNameOf = (key: string) => Object.entries(ENV_NAMES).find(([, k]) => k === key)?.[0] ?? key;

@@ -1,0 +1,87 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { SidexError } from '../errors.js';
+import { Sidex } from '../sidex.js';
+import { openStore } from '../store/open-store.js';
+import { CodeboltServer, refuse } from '../transports/codebolt/codebolt-server.js';
+import { EventHub } from '../transports/events/event-hub.js';
+import { buildHttpApp } from '../transports/http/http-app.js';
+import { VERSION } from '../version.js';
+import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } from './api-key.js';
+import type { ServerConfig } from './config.js';
+import { isLoopbackHost } from './loopback.js';
+
+export interface RunningServer {
+  /** `http://host:port` it listens on. */
+  url: string;
+  port: number;
+  apiKey: ResolvedKey;
+  sidex: Sidex;
+  /** Graceful shutdown: refuses new work, stops every execution with the stop protocol, closes. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** One `sidex serve`: the engine, the Codebolt WebSocket dialect and the REST API on one port. */
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  if (!isLoopbackHost(config.host) && !config.apiKey && !readKeyFile(path.join(config.dataDir, API_KEY_FILE))) {
+    throw new SidexError(
+      'INVALID_CONFIG',
+      `--host ${config.host} is reachable from other machines: set SIDEX_API_KEY (or apiKey in the config file) before binding it`,
+      { field: 'host' },
+    );
+  }
+  const store = await openStore(config.store, config.dataDir);
+  let apiKey: ResolvedKey;
+  try {
+    apiKey = resolveApiKey(config.dataDir, config.apiKey);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const sidex = await Sidex.open({
+    dataDir: config.dataDir,
+    projectDir: config.project,
+    store,
+    ...(config.poolSize !== undefined ? { engine: { poolSize: config.poolSize } } : {}),
+  });
+  const auth = new KeyCheck(apiKey.key);
+  const hub = new EventHub(sidex.sideExecution);
+  const startedAt = Date.now();
+  const app = buildHttpApp({
+    sideExecution: sidex.sideExecution,
+    actionBlock: sidex.actionBlock,
+    auth,
+    log,
+    version: VERSION,
+    health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount }),
+  });
+  const codebolt = new CodeboltServer({ services: sidex, hub, auth, log });
+  app.server.on('upgrade', (req, socket, head) => {
+    if (!codebolt.handleUpgrade(req, socket, head)) {
+      refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url}; use /codebolt`, code: 'NOT_FOUND' });
+    }
+  });
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await sidex.close({ graceMs: 0 });
+    throw new SidexError('LISTEN_FAILED', `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`, { field: 'port' });
+  }
+  const { port } = app.server.address() as AddressInfo;
+  const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('shutting down: stopping running executions');
+      await sidex.close({ graceMs: config.shutdownGraceMs });
+      hub.close();
+      await codebolt.close();
+      await app.close();
+      log.info('shut down');
+    })());
+
+  return { url: `http://${host}:${port}`, port, apiKey, sidex, close };
+}

@@ -1,0 +1,23 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { SidexError } from '../errors.js';
+
+/** What a request must pass to be served: the server's key check. */
+export interface Authenticator {
+  matches(presented: string | undefined): boolean;
+}
+
+/** The key a request presents: `Authorization: Bearer <key>`, or (where headers cannot be set) a `token` query parameter. */
+export function presentedKey(headers: IncomingHttpHeaders, query?: URLSearchParams): string | undefined {
+  const header = headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    return match ? match[1]!.trim() : undefined;
+  }
+  return query?.get('token') ?? undefined;
+}
+
+export function unauthorized(presented: string | undefined): SidexError {
+  return presented === undefined
+    ? new SidexError('UNAUTHORIZED', 'an API key is required: send "Authorization: Bearer <key>" (WebSocket: ?token=<key>)')
+    : new SidexError('UNAUTHORIZED', 'the API key is not valid');
+}

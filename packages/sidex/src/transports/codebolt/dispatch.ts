@@ -1,0 +1,65 @@
+import { SidexError } from '../../errors.js';
+import type { ActionBlockService } from '../../services/action-block-service.js';
+import { fail, ok, replying } from '../../services/replies.js';
+import { ExecutionIdInput } from '../../services/schemas.js';
+import type { SideExecutionService } from '../../services/side-execution-service.js';
+import { parseInput } from '../../services/validation.js';
+import type { Frame } from './frames.js';
+
+/** What a handler may do to the connection it serves. */
+export interface ConnectionControl {
+  subscribe(sideExecutionId: string | undefined): { all: boolean; sideExecutionIds: string[] };
+  unsubscribe(sideExecutionId: string | undefined): { all: boolean; sideExecutionIds: string[] };
+}
+
+export interface DialectServices {
+  sideExecution: SideExecutionService;
+  actionBlock: ActionBlockService;
+}
+
+export type Handler = (frame: Frame, connection: ConnectionControl) => Promise<object>;
+
+/** The Codebolt dialect (shared/PROTOCOLS.md §1): one handler per type and action, each a call of a service. */
+export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices): Record<string, Record<string, Handler>> {
+  return {
+    sideExecution: {
+      startSideExecution: (f) => sideExecution.start(f as Record<string, unknown>),
+      stopSideExecution: (f) => sideExecution.stop(f.sideExecutionId, stopOptions(f)),
+      getSideExecutionStatus: (f) => sideExecution.getStatus(f.sideExecutionId),
+      listActionBlocks: (f) => sideExecution.listActionBlocks(f.projectPath),
+      // sidex extensions of the dialect:
+      listSideExecutions: (f) => sideExecution.list(f.filter ?? {}),
+      subscribe: (f, c) => subscription('subscribeResponse', f, sideExecution, (id) => c.subscribe(id)),
+      unsubscribe: (f, c) => subscription('unsubscribeResponse', f, sideExecution, (id) => c.unsubscribe(id), false),
+    },
+    actionBlock: {
+      listActionBlocks: (f) => actionBlock.list(f.filterType),
+      getActionBlockDetail: (f) => actionBlock.getDetail(f.actionBlockName),
+      startActionBlock: (f) => actionBlock.start(f.actionBlockName, f.params),
+    },
+  };
+}
+
+/** graceMs / force ride along on the stop frame (a sidex extension); absent, the defaults apply. */
+function stopOptions(f: Frame): Record<string, unknown> | undefined {
+  if (f.graceMs === undefined && f.force === undefined) return undefined;
+  return { ...(f.graceMs !== undefined ? { graceMs: f.graceMs } : {}), ...(f.force !== undefined ? { force: f.force } : {}) };
+}
+
+function subscription(
+  type: string,
+  f: Frame,
+  service: SideExecutionService,
+  change: (id: string | undefined) => { all: boolean; sideExecutionIds: string[] },
+  mustExist = true,
+) {
+  return replying(type, async () => {
+    const raw = f.sideExecutionId;
+    const id = raw === undefined || raw === null ? undefined : parseInput(ExecutionIdInput, { sideExecutionId: raw }).sideExecutionId;
+    if (id !== undefined && mustExist) {
+      const status = await service.getStatus(id);
+      if (!status.success) return fail(type, new SidexError(status.code, status.error), { sideExecutionId: id });
+    }
+    return ok(type, { ...(id !== undefined ? { sideExecutionId: id } : {}), subscriptions: change(id) });
+  });
+}

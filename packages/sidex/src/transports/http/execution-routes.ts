@@ -1,0 +1,76 @@
+import type { SideExecutionService } from '../../services/side-execution-service.js';
+import { writeLogStream } from './log-stream.js';
+import { route, type RouteSpec } from './route.js';
+import { CreateExecutionBody, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody } from './schemas.js';
+
+const TAG = 'executions';
+
+/** `/v1/executions`: start, list, get, stop, logs. */
+export function executionRoutes(service: SideExecutionService): RouteSpec[] {
+  return [
+    route({
+      method: 'POST',
+      url: '/v1/executions',
+      operationId: 'startSideExecution',
+      summary: 'Start inline code or an action block; answers once it runs (or failed to start)',
+      tag: TAG,
+      body: CreateExecutionBody,
+      successStatus: 201,
+      handle: ({ body }) => service.start(body ?? {}),
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/executions',
+      operationId: 'listSideExecutions',
+      summary: 'List executions, newest first, with filters and cursor paging',
+      tag: TAG,
+      query: ListExecutionsQuery,
+      handle: ({ query }) => {
+        const { status, ...rest } = query;
+        return service.list({ ...rest, ...(status ? { status: status.split(',').map((s) => s.trim()) } : {}) });
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/executions/:id',
+      operationId: 'getSideExecutionStatus',
+      summary: 'Status, result, output, memory and CPU of an execution',
+      tag: TAG,
+      params: ExecutionIdParams,
+      handle: ({ params }) => service.getStatus(params.id),
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/executions/:id/stop',
+      operationId: 'stopSideExecution',
+      summary: 'Stop an execution with the stop protocol; answers when no process of it remains',
+      tag: TAG,
+      params: ExecutionIdParams,
+      body: StopBody,
+      handle: ({ params, body }) => service.stop(params.id, body ?? undefined),
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/executions/:id/logs',
+      operationId: 'getSideExecutionLogs',
+      summary: 'Output in order: NDJSON lines {stream, data, time}; with follow=true an SSE stream (events output, then end) until it ends',
+      tag: TAG,
+      params: ExecutionIdParams,
+      query: LogsQuery,
+      produces: ['application/x-ndjson', 'text/event-stream'],
+      handle: async ({ params, query }, reply) => {
+        const found = await service.getStatus(params.id);
+        if (!found.success) return found;
+        const follow = query.follow === 'true' || query.follow === '1';
+        reply.hijack();
+        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', service.logs(params.id, { follow }), async () => {
+          const last = await service.getStatus(params.id);
+          if (!last.success) return last;
+          const { sideExecutionId, status, result, failure, exitCode } = last;
+          return { sideExecutionId, status, result, failure, exitCode };
+        });
+        return undefined;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,65 @@
+// Request schemas of the REST API, composed from the services' schemas. The
+// routes validate with them and the OpenAPI document is generated from them.
+import { z } from 'zod';
+import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopInput, STATUS_VALUES, TimeoutMs } from '../../services/schemas.js';
+
+export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
+
+export const CreateExecutionBody = z
+  .object({
+    inlineCode: StartWithCodeInput.shape.code.optional().describe('JavaScript, the body of an async function (give this or actionBlockPath)'),
+    actionBlockPath: StartWithBlockInput.shape.path.optional().describe('directory of an action block (give this or inlineCode)'),
+    params: Params.optional().describe('named values; each is in scope by name in inline code'),
+    timeout: TimeoutMs.optional().describe('ms of running after which the execution is stopped; 0 or absent: none'),
+    options: StartOptions.optional(),
+  })
+  .strict();
+
+export const ListExecutionsQuery = z
+  .object({
+    status: z
+      .string()
+      .max(200)
+      .optional()
+      .describe(`comma-separated statuses, any of: ${STATUS_VALUES.join(', ')}`),
+    kind: ListInput.shape.kind,
+    name: ListInput.shape.name.describe('exact name'),
+    q: ListInput.shape.q.describe('text the name contains (any case)'),
+    since: z.coerce.number().optional().describe('created at or after, epoch ms'),
+    until: z.coerce.number().optional().describe('created before, epoch ms'),
+    limit: z.coerce.number().int().min(1).max(1000).optional().describe('page size, 1 to 1000 (default 50)'),
+    cursor: ListInput.shape.cursor.describe('nextCursor of the previous page'),
+  })
+  .strict();
+
+/** graceMs (default 5000) and force, as the service's stop takes them. */
+export const StopBody = StopInput.shape.options.unwrap().nullish();
+
+export const LogsQuery = z
+  .object({
+    follow: z.enum(['true', 'false', '1', '0']).optional().describe('true: a text/event-stream that follows the output until the execution ends'),
+  })
+  .strict();
+
+export const ActionBlocksQuery = z
+  .object({
+    filterType: z.enum(['filesystem', 'runtime', 'builtin']).optional(),
+    projectPath: z.string().max(4096).optional().describe('project whose .codebolt/actionblocks is searched'),
+  })
+  .strict();
+
+export const ActionBlockNameParams = z.object({ name: z.string().min(1).max(500).describe('action block name') }).strict();
+
+export const StartActionBlockBody = z.object({ params: Params.optional() }).strict().nullish();
+
+/** Every reply: Codebolt-shaped, fields flat and mirrored under `data`. */
+export const ReplySchema = z
+  .looseObject({
+    type: z.string().describe('e.g. getSideExecutionStatusResponse'),
+    success: z.boolean(),
+    data: z.record(z.string(), z.unknown()).optional().describe('the reply fields again, as the seed documents read them'),
+    message: z.string().optional(),
+    error: z.string().optional().describe('on failure: what went wrong, and where'),
+    code: z.string().optional().describe('on failure: a stable error code, e.g. EXECUTION_NOT_FOUND'),
+  })
+  .describe('A Codebolt-shaped reply');

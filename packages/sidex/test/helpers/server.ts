@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { live, SIDEX_BIN, spawnServer, type ServeOptions, type TestServer } from './spawn-server.js';
+
+export { SIDEX_BIN, spawnServer, type ServeOptions, type TestServer };
+
+/** Spawns the built `sidex serve` on a free loopback port; it is stopped after the file's tests, even on failure. */
+export async function startTestServer(options: ServeOptions = {}): Promise<TestServer> {
+  const server = await spawnServer(options);
+  afterAll(async () => {
+    await server.stop();
+    fs.rmSync(server.root, { recursive: true, force: true });
+  });
+  return server;
+}
+
+/** Writes an action block into a project's `.codebolt/actionblocks/<name>`. */
+export function writeBlock(projectDir: string, name: string, source: string): string {
+  const dir = path.join(projectDir, '.codebolt', 'actionblocks', name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'actionblock.yml'), `name: ${name}\ndescription: test block ${name}\nversion: 1.0.0\nentryPoint: index.js\n`);
+  fs.writeFileSync(path.join(dir, 'index.js'), source);
+  return dir;
+}
+
+/** fetch with the key (or none). */
+export function api(server: TestServer, route: string, init: RequestInit & { key?: string | null } = {}): Promise<Response> {
+  const { key = server.apiKey, headers, ...rest } = init;
+  return fetch(`${server.url}${route}`, {
+    ...rest,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(rest.body ? { 'content-type': 'application/json' } : {}), ...(headers as Record<string, string>) },
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `sidex` CLI to its end (bounded); SIDEX_* of this process are not passed on. */
+export function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SIDEX_BIN, ...args], { env, cwd: options.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(options.input ?? '');
+  });
+}

@@ -1,0 +1,103 @@
+// Spawning a real `sidex serve` (no test-runner imports: the benchmarks use it too).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SIDEX_BIN = fileURLToPath(new URL('../../bin/sidex.js', import.meta.url));
+
+const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  apiKey: string;
+  dataDir: string;
+  projectDir: string;
+  root: string;
+  child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM and wait for the exit (SIGKILL after 20 s); resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface ServeOptions {
+  /** Extra flags for `sidex serve`. */
+  args?: string[];
+  env?: Record<string, string | undefined>;
+  /** Fills the project directory before the server starts. */
+  project?: (projectDir: string) => void;
+  /** Set SIDEX_API_KEY (default: a fixed test key); false lets the server generate one. */
+  apiKey?: string | false;
+}
+
+/** Processes this module started, killed if the test process exits without stopping them. */
+export const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Spawns `sidex serve` without registering cleanup (the caller stops it). */
+export async function spawnServer(options: ServeOptions = {}): Promise<TestServer> {
+  const root = tempDir('sidex-serve-');
+  const dataDir = path.join(root, 'data');
+  const projectDir = path.join(root, 'project');
+  fs.mkdirSync(projectDir, { recursive: true });
+  options.project?.(projectDir);
+  const apiKey = options.apiKey === undefined ? 'test-key-0123456789abcdef' : options.apiKey;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  if (apiKey) env.SIDEX_API_KEY = apiKey;
+  const child = spawn(
+    process.execPath,
+    [SIDEX_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--project', projectDir, '--log-level', 'warn', ...(options.args ?? [])],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  live.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sidex serve did not start in 20 s:\n${out}\n${err}`)), 20_000);
+    const check = () => {
+      const match = /^sidex (http:\/\/\S+)/m.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`sidex serve exited with ${code}:\n${out}\n${err}`)));
+  });
+  const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(out)?.[1] || '';
+  let stopping: Promise<number | null> | undefined;
+  return {
+    url,
+    wsUrl: `${url.replace(/^http/, 'ws')}/codebolt`,
+    apiKey: key,
+    dataDir,
+    projectDir,
+    root,
+    child,
+    exited,
+    stdout: () => out,
+    stderr: () => err,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+        child.kill('SIGTERM');
+        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const code = await exited;
+        clearTimeout(kill);
+        return code;
+      })()),
+  };
+}
+

@@ -1,0 +1,100 @@
+// 1,000 random malformed frames on /codebolt: each gets an error reply, the
+// connection stays usable, the server stays up and another client is unaffected.
+import fc from 'fast-check';
+import { SidexClient } from '@sidex/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RawSocket } from './helpers/raw-ws.js';
+import { startTestServer } from './helpers/server.js';
+
+const server = await startTestServer();
+const fuzz = await RawSocket.open(server.wsUrl, server.apiKey);
+const bystander = new SidexClient({ url: server.url, apiKey: server.apiKey });
+afterAll(() => {
+  fuzz.close();
+  bystander.close();
+});
+
+const KNOWN_TYPES = ['sideExecution', 'actionBlock'];
+// Non-finite numbers are left out: JSON turns them into null, which means "absent".
+const wrongType = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+const requestId = fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.integer()), { nil: undefined });
+
+/** Frames that are wrong in one way or another, as text or bytes. */
+const badFrame = fc.oneof(
+  // text that is not a JSON object
+  fc.string({ maxLength: 200 }).filter((s) => {
+    try {
+      const v: unknown = JSON.parse(s);
+      return typeof v !== 'object' || v === null || Array.isArray(v);
+    } catch {
+      return true;
+    }
+  }),
+  // JSON values other than objects
+  fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
+  // random bytes
+  fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+  // an envelope with a missing or unknown type
+  fc.record({ type: fc.oneof(fc.string({ maxLength: 20 }).filter((t) => !KNOWN_TYPES.includes(t)), wrongType), action: fc.string(), requestId }, { requiredKeys: ['type'] }),
+  // a known type with an unknown action
+  fc.record({
+    type: fc.constantFrom(...KNOWN_TYPES),
+    action: fc.string({ maxLength: 30 }).filter((a) => !/^(start|stop|get|list|subscribe|unsubscribe)/.test(a)),
+    requestId,
+  }),
+  // a known action with a field of the wrong type
+  fc.oneof(
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), inlineCode: wrongType, requestId }),
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), actionBlockPath: wrongType, requestId }),
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), inlineCode: fc.constant('return 1'), params: fc.oneof(fc.integer(), fc.string(), fc.array(fc.integer())), requestId }),
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), inlineCode: fc.constant('return 1'), timeout: fc.oneof(fc.string(), fc.constant(-1), fc.boolean()), requestId }),
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constantFrom('getSideExecutionStatus', 'stopSideExecution', 'subscribe', 'unsubscribe'), sideExecutionId: wrongType, requestId }),
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('listActionBlocks'), projectPath: wrongType, requestId }),
+    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('listSideExecutions'), filter: fc.record({ limit: fc.oneof(fc.string(), fc.constant(0), fc.constant(1.5)) }), requestId }),
+    fc.record({ type: fc.constant('actionBlock'), action: fc.constantFrom('getActionBlockDetail', 'startActionBlock'), actionBlockName: wrongType, requestId }),
+    fc.record({ type: fc.constant('actionBlock'), action: fc.constant('listActionBlocks'), filterType: fc.oneof(wrongType, fc.string().filter((s) => !['filesystem', 'runtime', 'builtin'].includes(s))), requestId }),
+  ),
+);
+
+describe('fuzzing /codebolt', () => {
+  it('1,000 malformed frames: one error reply each, nothing breaks', async () => {
+    const started = await bystander.sideExecution.startWithCode('await new Promise(r => setTimeout(r, 600000))');
+    expect(started.success).toBe(true);
+    const id = started.success ? started.sideExecutionId : '';
+    let bystanderCalls = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const status = await bystander.sideExecution.getStatus(id);
+        expect(status.success && status.status).toBe('running');
+        bystanderCalls++;
+      }
+    })();
+
+    await fc.assert(
+      fc.asyncProperty(badFrame, async (frame) => {
+        const before = fuzz.frames.length;
+        fuzz.ws.send(frame instanceof Buffer || typeof frame === 'string' ? frame : JSON.stringify(frame));
+        const reply = await fuzz.next((_f) => fuzz.frames.length > before, 5000).then(() => fuzz.frames[before]!);
+        expect(reply.success).toBe(false);
+        expect(typeof reply.code).toBe('string');
+        expect(typeof reply.error).toBe('string');
+        expect(reply.type).toMatch(/Response$/);
+        const sentId = typeof frame === 'object' && !(frame instanceof Buffer) ? (frame as { requestId?: unknown }).requestId : undefined;
+        if (typeof sentId === 'string' || typeof sentId === 'number') expect(reply.requestId).toBe(sentId);
+      }),
+      { numRuns: 1000 },
+    );
+
+    polling = false;
+    await poll;
+    expect(bystanderCalls).toBeGreaterThan(10);
+    expect(await fuzz.request({ type: 'sideExecution', action: 'getSideExecutionStatus', sideExecutionId: id })).toMatchObject({ success: true, status: 'running' });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect((await bystander.sideExecution.stop(id)).success).toBe(true);
+    // No execution was started by any of the bad frames.
+    const list = await bystander.sideExecution.list({ limit: 1000 });
+    expect(list.success && list.executions.length).toBe(1);
+  });
+});

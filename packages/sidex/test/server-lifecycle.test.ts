@@ -1,0 +1,146 @@
+// `sidex serve` as a process: configuration, API key, refusing exposed hosts without a key, graceful shutdown.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { api, runCli, spawnServer, type TestServer } from './helpers/server.js';
+import { eventually, sleep, tempDir } from './helpers/sidex.js';
+
+// Servers started inside a test are stopped by that test (afterAll hooks cannot be added from a test).
+async function stopAndRemove(server: TestServer): Promise<void> {
+  await server.stop();
+  fs.rmSync(server.root, { recursive: true, force: true });
+}
+
+describe('invalid configuration: a clear message and exit code 2', () => {
+  const dir = tempDir('sidex-config-');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const serve = (args: string[], env: Record<string, string> = {}) => runCli(['serve', '--data-dir', path.join(dir, 'data'), ...args], { env, cwd: dir });
+
+  it.each([
+    ['a port out of range', ['--port', '99999'], {}, /--port: must be between 0 and 65535/],
+    ['a port that is not a number', [], { SIDEX_PORT: 'eighty' }, /SIDEX_PORT: must be a port number/],
+    ['an unknown log level', ['--log-level', 'loud'], {}, /--log-level/],
+    ['a missing config file', ['--config', 'nope.yml'], {}, /config file .*nope\.yml does not exist/],
+    ['an unknown store', ['--store', 'mongodb://x'], {}, /--store "mongodb:\/\/x"/],
+  ])('%s', async (_name, args, env, message) => {
+    const { code, stderr } = await serve(args, env);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^sidex serve: invalid configuration: /);
+    expect(stderr).toMatch(message);
+    expect(fs.existsSync(path.join(dir, 'data', 'api-key'))).toBe(false); // a refused start changes nothing
+  });
+
+  it('a config file that is not YAML, or has a bad or unknown setting', async () => {
+    fs.writeFileSync(path.join(dir, 'broken.yml'), 'port: [1, 2\n');
+    expect(await serve(['--config', 'broken.yml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('broken.yml') });
+    fs.writeFileSync(path.join(dir, 'bad.yml'), 'port: high\n');
+    expect(await serve(['--config', 'bad.yml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/port in .*bad\.yml: must be a port number/) });
+    fs.writeFileSync(path.join(dir, 'unknown.yml'), 'colour: blue\n');
+    expect(await serve(['--config', 'unknown.yml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('colour') });
+  });
+
+  it('refuses a non-loopback host without a key, before binding', async () => {
+    const dataDir = path.join(dir, 'exposed');
+    const { code, stderr } = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', dataDir], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain('--host 0.0.0.0 is reachable from other machines: set SIDEX_API_KEY');
+    expect(fs.existsSync(path.join(dataDir, 'api-key'))).toBe(false);
+  });
+});
+
+describe('a port already in use', () => {
+  it('is reported with the address, exit code 1, and nothing keeps running', async () => {
+    const first = await spawnServer();
+    try {
+      const port = new URL(first.url).port;
+      const { code, stderr } = await runCli(['serve', '--port', port, '--data-dir', path.join(first.root, 'second')], {
+        env: { SIDEX_API_KEY: first.apiKey },
+        cwd: first.root,
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect((await api(first, '/v1/executions')).status).toBe(200);
+    } finally {
+      await stopAndRemove(first);
+    }
+  });
+});
+
+describe('settings from a config file and the environment', () => {
+  it('reads sidex.yml in the working directory; flags win over the environment, which wins over the file', async () => {
+    const server = await spawnServer({
+      env: { SIDEX_POOL_SIZE: '1' },
+      project: (projectDir) => fs.writeFileSync(path.join(projectDir, '..', 'sidex.yml'), 'port: 1\nlogLevel: warn\nshutdownGraceMs: 1000\n'),
+    });
+    try {
+      // --port 0 from the flags beat `port: 1` from the file.
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d{4,5}$/);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await stopAndRemove(server);
+    }
+  });
+});
+
+describe('the API key', () => {
+  it('is generated at first start, stored with mode 0600, printed once, and kept', async () => {
+    const first = await spawnServer({ apiKey: false });
+    const keyFile = path.join(first.dataDir, 'api-key');
+    try {
+      expect(first.stdout()).toMatch(/API key \(generated, stored in .*api-key, shown once\): sidex_\S{20,}/);
+      expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(keyFile, 'utf8').trim()).toBe(first.apiKey);
+      expect((await api(first, '/v1/executions')).status).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    const second = await spawnServer({ apiKey: false, args: ['--data-dir', first.dataDir] });
+    try {
+      expect(second.stdout()).not.toContain('API key');
+      expect((await api(second, '/v1/executions', { key: first.apiKey })).status).toBe(200);
+    } finally {
+      await second.stop();
+      fs.rmSync(first.root, { recursive: true, force: true });
+      fs.rmSync(second.root, { recursive: true, force: true });
+    }
+  });
+
+  it('binds a non-loopback host when a key is set', async () => {
+    const server = await spawnServer({ args: ['--host', '0.0.0.0'] });
+    try {
+      expect(server.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+      const local = server.url.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${local}/v1/executions`)).status).toBe(401);
+      expect((await fetch(`${local}/v1/executions`, { headers: { authorization: `Bearer ${server.apiKey}` } })).status).toBe(200);
+    } finally {
+      await stopAndRemove(server);
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s refuses new work, stops running executions with the stop protocol (onStop runs), then exits 0', async (signal) => {
+    const server = await spawnServer();
+    const marker = path.join(server.root, 'onstop-ran');
+    try {
+      const body = JSON.stringify({
+        inlineCode: `ctx.onStop(async () => { await new Promise(r => setTimeout(r, 800)); require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'yes'); }); console.log('ready'); await new Promise(r => setTimeout(r, 600000));`,
+      });
+      const started = await api(server, '/v1/executions', { method: 'POST', body });
+      expect(started.status).toBe(201);
+      await sleep(200);
+      server.child.kill(signal);
+      await sleep(150);
+      // The onStop handler takes 800 ms: the server is still answering, and refuses new work.
+      const refused = await api(server, '/v1/executions', { method: 'POST', body: JSON.stringify({ inlineCode: 'return 1' }) });
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ success: false, code: 'SHUTTING_DOWN' });
+      expect(await server.exited).toBe(0);
+      expect(await eventually(() => fs.existsSync(marker), 2000)).toBe(true);
+      expect(fs.readFileSync(marker, 'utf8')).toBe('yes');
+    } finally {
+      await server.stop();
+      fs.rmSync(server.root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,219 @@
+// The REST API under /v1, its OpenAPI document, /healthz and authentication, over real HTTP.
+import http from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { writeTestBlocks } from './fixtures/blocks.js';
+import { api, startTestServer } from './helpers/server.js';
+import { sleep } from './helpers/sidex.js';
+
+const server = await startTestServer({ project: writeTestBlocks });
+const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, any> });
+const post = (route: string, body: unknown) => api(server, route, { method: 'POST', body: JSON.stringify(body) }).then(json);
+const get = (route: string) => api(server, route).then(json);
+
+async function started(code: string): Promise<string> {
+  const { status, body } = await post('/v1/executions', { inlineCode: code });
+  expect(status).toBe(201);
+  return body.sideExecutionId;
+}
+
+const ROUTES: Array<[string, string, unknown?]> = [
+  ['GET', '/v1/executions'],
+  ['POST', '/v1/executions', { inlineCode: 'return 1' }],
+  ['GET', '/v1/executions/side_1_00000000'],
+  ['POST', '/v1/executions/side_1_00000000/stop', {}],
+  ['GET', '/v1/executions/side_1_00000000/logs'],
+  ['GET', '/v1/action-blocks'],
+  ['GET', '/v1/action-blocks/echo'],
+  ['POST', '/v1/action-blocks/echo/start', {}],
+  ['GET', '/v1/openapi.json'],
+  ['GET', '/v1/no-such-route'],
+];
+
+describe('authentication', () => {
+  it.each(ROUTES)('%s %s is refused without a key and with a wrong one', async (method, route, body) => {
+    for (const key of [null, 'wrong-key-wrong-key']) {
+      const res = await api(server, route, { method, key, ...(body ? { body: JSON.stringify(body) } : {}) });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ success: false, code: 'UNAUTHORIZED' });
+    }
+  });
+
+  it('a malformed Authorization header is refused', async () => {
+    const res = await fetch(`${server.url}/v1/executions`, { headers: { authorization: `Basic ${server.apiKey}` } });
+    expect(res.status).toBe(401);
+  });
+
+  it('/healthz answers without a key', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', version: expect.any(String) });
+  });
+});
+
+describe('executions', () => {
+  it('POST /v1/executions starts inline code; GET /v1/executions/:id follows it to the end', async () => {
+    const id = await started('console.log("hi"); return params.x ?? 42');
+    await sleep(300);
+    const { status, body } = await get(`/v1/executions/${id}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ type: 'getSideExecutionStatusResponse', success: true, status: 'completed', result: 42, output: 'hi\n' });
+    expect(body.data.result).toBe(42);
+  });
+
+  it('POST /v1/executions starts an action block with params and timeout', async () => {
+    const { status, body } = await post('/v1/executions', { actionBlockPath: '.codebolt/actionblocks/quick', params: { p: 1 }, timeout: 5000 });
+    expect(status).toBe(201);
+    await sleep(700);
+    expect((await get(`/v1/executions/${body.sideExecutionId}`)).body).toMatchObject({ status: 'completed', result: { quick: true, params: { p: 1 } } });
+  });
+
+  it('POST /v1/executions: bad input is a 400 naming the field; nothing starts', async () => {
+    const before = (await get('/v1/executions?limit=1000')).body.executions.length;
+    const cases: Array<[unknown, string]> = [
+      [{}, 'INVALID_ARGUMENT'],
+      [{ inlineCode: 'return (' }, 'SYNTAX_ERROR'],
+      [{ inlineCode: 5 }, 'INVALID_CODE'],
+      [{ inlineCode: 'return 1', params: [1] }, 'INVALID_PARAMS'],
+      [{ inlineCode: 'return 1', timeout: 'x' }, 'INVALID_TIMEOUT'],
+      [{ inlineCode: 'return 1', extra: true }, 'INVALID_ARGUMENT'],
+      [{ actionBlockPath: '/etc' }, 'PATH_OUTSIDE_ROOTS'],
+    ];
+    for (const [body, code] of cases) {
+      const reply = await post('/v1/executions', body);
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(reply.body).toMatchObject({ success: false, code });
+    }
+    expect((await get('/v1/executions?limit=1000')).body.executions.length).toBe(before);
+  });
+
+  it('GET /v1/executions filters by status and pages with a cursor', async () => {
+    for (let i = 0; i < 3; i++) await started('return 1');
+    const running = await started('await new Promise(r => setTimeout(r, 60000))');
+    await sleep(300);
+    const onlyRunning = (await get('/v1/executions?status=running')).body;
+    expect(onlyRunning.executions.map((e: { sideExecutionId: string }) => e.sideExecutionId)).toContain(running);
+    expect(onlyRunning.executions.every((e: { status: string }) => e.status === 'running')).toBe(true);
+    const page1 = (await get('/v1/executions?limit=2&status=completed,running')).body;
+    expect(page1.executions).toHaveLength(2);
+    const page2 = (await get(`/v1/executions?limit=2&status=completed,running&cursor=${page1.nextCursor}`)).body;
+    const ids1 = page1.executions.map((e: { sideExecutionId: string }) => e.sideExecutionId);
+    expect(page2.executions.some((e: { sideExecutionId: string }) => ids1.includes(e.sideExecutionId))).toBe(false);
+    expect((await get('/v1/executions?limit=0')).status).toBe(400);
+    expect((await get('/v1/executions?status=bogus')).body).toMatchObject({ success: false, code: 'INVALID_ARGUMENT' });
+    expect((await get('/v1/executions?cursor=zzz')).body).toMatchObject({ success: false, code: 'INVALID_CURSOR' });
+    expect((await get('/v1/executions?nope=1')).status).toBe(400);
+    await post(`/v1/executions/${running}/stop`, { graceMs: 100 });
+  });
+
+  it('POST /v1/executions/:id/stop runs the stop protocol; again: already_stopped; unknown: 404; finished: 409', async () => {
+    const id = await started('ctx.onStop(() => "partial"); console.log("ready"); await new Promise(r => setTimeout(r, 60000))');
+    await sleep(200);
+    const stopped = await post(`/v1/executions/${id}/stop`, {});
+    expect(stopped).toMatchObject({ status: 200, body: { success: true, status: 'stopped', result: 'partial' } });
+    expect((await post(`/v1/executions/${id}/stop`, {})).body.status).toBe('already_stopped');
+    expect((await post('/v1/executions/side_1_00000000/stop', {})).status).toBe(404);
+    const done = await started('return 1');
+    await sleep(300);
+    expect(await post(`/v1/executions/${done}/stop`, {})).toMatchObject({ status: 409, body: { code: 'ALREADY_FINISHED' } });
+    expect((await post(`/v1/executions/${done}/stop`, { graceMs: -1 })).status).toBe(400);
+    const noBody = await api(server, `/v1/executions/${done}/stop`, { method: 'POST' });
+    expect(noBody.status).toBe(409);
+  });
+
+  it('GET /v1/executions/:id/logs gives NDJSON lines; follow=true an SSE stream until the end', async () => {
+    const id = await started('for (let i = 0; i < 5; i++) { console.log("line " + i); console.error("err " + i); await new Promise(r => setTimeout(r, 50)); } return "done"');
+    const res = await api(server, `/v1/executions/${id}/logs?follow=true`);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    const events = [...text.matchAll(/event: output\ndata: (.*)\n\n/g)].map((m) => JSON.parse(m[1]!) as { stream: string; data: string });
+    const joined = (stream: string) => events.filter((e) => e.stream === stream).map((e) => e.data).join('');
+    expect(joined('stdout')).toBe('line 0\nline 1\nline 2\nline 3\nline 4\n');
+    expect(joined('stderr')).toBe('err 0\nerr 1\nerr 2\nerr 3\nerr 4\n');
+    expect(text).toMatch(/event: end\ndata: \{[^\n]*"status":"completed"[^\n]*"result":"done"/);
+    const plain = await api(server, `/v1/executions/${id}/logs`);
+    expect(plain.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = (await plain.text()).trim().split('\n').map((l) => JSON.parse(l) as { stream: string; data: string });
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.data).join('')).toBe('line 0\nline 1\nline 2\nline 3\nline 4\n');
+    expect((await get('/v1/executions/side_1_00000000/logs')).status).toBe(404);
+    expect((await get(`/v1/executions/${id}/logs?follow=maybe`)).status).toBe(400);
+  });
+});
+
+describe('action blocks', () => {
+  it('GET /v1/action-blocks lists them, with filterType', async () => {
+    const all = (await get('/v1/action-blocks')).body;
+    expect(all.actionBlocks.map((b: { name: string }) => b.name)).toEqual(expect.arrayContaining(['worker', 'quick', 'echo']));
+    const builtin = (await get('/v1/action-blocks?filterType=builtin')).body;
+    expect(builtin.actionBlocks.map((b: { name: string }) => b.name)).toEqual(['echo']);
+    expect((await get('/v1/action-blocks?filterType=nope')).status).toBe(400);
+  });
+
+  it('GET /v1/action-blocks/:name gives one; unknown: 404', async () => {
+    expect((await get('/v1/action-blocks/quick')).body).toMatchObject({ success: true, actionBlock: { name: 'quick', type: 'filesystem' } });
+    expect((await get('/v1/action-blocks/nope')).status).toBe(404);
+  });
+
+  it('POST /v1/action-blocks/:name/start runs it to the end', async () => {
+    expect(await post('/v1/action-blocks/echo/start', { params: { a: [1, 2] } })).toMatchObject({ status: 200, body: { success: true, result: { a: [1, 2] } } });
+    expect((await post('/v1/action-blocks/nope/start', {})).status).toBe(404);
+    expect((await post('/v1/action-blocks/echo/start', { params: 'x' })).status).toBe(400);
+  });
+});
+
+describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
+  it.each([
+    ['broken JSON', '{"inlineCode":', 'application/json', 400, 'INVALID_BODY'],
+    ['empty JSON body', '', 'application/json', 400, 'INVALID_BODY'],
+    ['JSON array', '[1,2,3]', 'application/json', 400, 'INVALID_ARGUMENT'],
+    ['JSON string', '"return 1"', 'application/json', 400, 'INVALID_ARGUMENT'],
+    ['not JSON at all', 'return 1', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['prototype pollution', '{"__proto__":{"x":1},"inlineCode":"return 1"}', 'application/json', 400, 'INVALID_BODY'],
+  ])('%s', async (_name, body, type, status, code) => {
+    const res = await fetch(`${server.url}/v1/executions`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': type }, body });
+    expect(res.status).toBe(status);
+    const reply = (await res.json()) as Record<string, unknown>;
+    expect(reply).toMatchObject({ success: false, code });
+    expect(String(reply.error).length).toBeGreaterThan(5);
+  });
+
+  it('a body over the limit is a 413, answered from its Content-Length before the upload', async () => {
+    const size = 17 * 1024 * 1024;
+    const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(`${server.url}/v1/executions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json', 'content-length': size },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, text });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.write('{"inlineCode":"'); // the rest never needs to be sent
+    });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.text)).toMatchObject({ success: false, code: 'BODY_TOO_LARGE' });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('/v1/openapi.json is generated from the request schemas', async () => {
+    const { body: doc } = await get('/v1/openapi.json');
+    expect(doc.openapi).toBe('3.0.3');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/healthz', '/v1/executions', '/v1/executions/{id}', '/v1/executions/{id}/stop', '/v1/executions/{id}/logs', '/v1/action-blocks', '/v1/action-blocks/{name}', '/v1/action-blocks/{name}/start']),
+    );
+    const create = doc.paths['/v1/executions'].post;
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(Object.keys(schema.properties)).toEqual(['inlineCode', 'actionBlockPath', 'params', 'timeout', 'options']);
+    expect(schema.additionalProperties).toBe(false);
+    const list = doc.paths['/v1/executions'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'kind', 'name', 'q', 'since', 'until', 'limit', 'cursor']);
+    expect(list.parameters.find((p: { name: string }) => p.name === 'limit').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(doc.paths['/v1/executions/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+});
