@@ -70,6 +70,25 @@ describe('output capture', () => {
     expect(stdout).toBe(Array.from({ length: 30 }, (_, i) => `tick ${i}\n`).join(''));
   });
 
+  it('a follower that goes away (its signal aborts) stops reading at once, though the execution runs on', async () => {
+    const started = await api.startWithCode('console.log("first"); await new Promise(() => {});');
+    if (!started.success) throw new Error(started.error);
+    const gone = new AbortController();
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of api.logs(started.sideExecutionId, { follow: true, signal: gone.signal })) seen.push(chunk.data);
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const abortedAt = Date.now();
+    gone.abort();
+    await reading;
+    expect(Date.now() - abortedAt).toBeLessThan(50);
+    expect(seen.join('')).toBe('first\n');
+    const status = await api.getStatus(started.sideExecutionId);
+    expect(status.success && status.status).toBe('running');
+    await api.stop(started.sideExecutionId);
+  });
+
   it('output written up to a SIGKILL is kept', async () => {
     const started = await api.startWithCode(`console.log('before the kill'); for (;;) {}`);
     if (!started.success) throw new Error(started.error);

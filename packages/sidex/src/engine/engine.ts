@@ -259,16 +259,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     void this.end(exec, Math.min(this.graceOf(exec), LEFTOVER_GRACE_MS));
   }
 
-  /** Frames of an execution's log; with follow, also what it writes until it ends. */
-  async *logs(id: string, options: { follow?: boolean } = {}): AsyncGenerator<LogFrame> {
+  /**
+   * Frames of an execution's log; with follow, also what it writes until it
+   * ends or `signal` aborts (a reader that went away must not hold the file).
+   */
+  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
     if (!this.live.has(id) && !(await this.store.get(id))) throw notFound(id);
     if (!options.follow) return yield* readLog(this.logPath(id));
     const exec = this.live.get(id);
+    const { signal } = options;
+    const aborted = signal ? once(signal, 'abort') : new Promise<never>(() => {});
     yield* readLog(this.logPath(id), async () => {
-      if (!exec || isTerminal(exec.record.status)) return false;
+      if (!exec || isTerminal(exec.record.status) || signal?.aborted) return false;
       // New output or the end wakes the reader; the poll covers bytes still in the write buffer.
-      await Promise.race([once(this, 'output'), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS)]);
-      return true;
+      await Promise.race([once(this, 'output'), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS), aborted]);
+      return !signal?.aborted;
     });
   }
 

@@ -158,7 +158,7 @@ export class SideExecutionService {
   }
 
   /** The execution's output, in order; with follow, until it ends. */
-  async *logs(id: string, options: { follow?: boolean } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
+  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
     const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
     for await (const frame of this.engine.logs(validId, options)) {
       yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };

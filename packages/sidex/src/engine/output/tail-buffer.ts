@@ -2,11 +2,14 @@
 export class TailBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
+  /** Status replies read the tail far more often than it changes. */
+  private cached: string | undefined;
   truncated = false;
 
   constructor(private readonly capacity: number) {}
 
   push(chunk: Buffer): void {
+    this.cached = undefined;
     if (chunk.length >= this.capacity) {
       this.truncated ||= this.size > 0 || chunk.length > this.capacity;
       this.chunks = [chunk.subarray(chunk.length - this.capacity)];
@@ -30,6 +33,11 @@ export class TailBuffer {
   }
 
   text(): string {
+    this.cached ??= this.decode();
+    return this.cached;
+  }
+
+  private decode(): string {
     let bytes = Buffer.concat(this.chunks, this.size);
     // A cut may land inside a UTF-8 sequence: skip its continuation bytes.
     if (this.truncated) {

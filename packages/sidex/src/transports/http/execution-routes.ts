@@ -63,7 +63,9 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
         if (!found.success) return found;
         const follow = query.follow === 'true' || query.follow === '1';
         reply.hijack();
-        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', service.logs(params.id, { follow }), async () => {
+        const gone = new AbortController();
+        reply.raw.once('close', () => gone.abort());
+        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', service.logs(params.id, { follow, signal: gone.signal }), async () => {
           const last = await service.getStatus(params.id);
           if (!last.success) return last;
           const { sideExecutionId, status, result, failure, exitCode } = last;
