@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { ActionBlock, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields } from './types.js';
+import type { ActionBlock, ExecutionStatus, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields } from './types.js';
 
 const TYPE = 'sideExecution';
 
@@ -28,6 +28,11 @@ export class SideExecutionApi {
 
   getStatus(sideExecutionId: string): Promise<Reply<StatusFields>> {
     return this.connection.request({ type: TYPE, action: 'getSideExecutionStatus', sideExecutionId });
+  }
+
+  /** How many executions the server's store holds, by status (a sidex extension). */
+  counts(): Promise<Reply<{ counts: Record<ExecutionStatus, number> }>> {
+    return this.connection.request({ type: TYPE, action: 'countSideExecutions' });
   }
 
   /** Executions, newest first (a sidex extension). */

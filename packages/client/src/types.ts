@@ -93,6 +93,8 @@ export interface ActionBlock {
 export interface ListFilter {
   status?: ExecutionStatus | ExecutionStatus[];
   kind?: 'inline' | 'block';
+  /** Which dialect started it: side executions, capabilities, pipeline tasks. */
+  type?: 'side' | 'cap' | 'task';
   name?: string;
   q?: string;
   since?: number;

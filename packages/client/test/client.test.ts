@@ -122,6 +122,16 @@ describe('reconnection', () => {
 });
 
 describe('helpers', () => {
+  it('sideExecution.list filters by type and text; counts() counts by status', async () => {
+    const started = await sdk.sideExecution.startWithCode('return 1', {}, undefined, { name: 'sdk-listed' });
+    if (!started.success) throw new Error(started.error);
+    await sdk.wait(started.sideExecutionId);
+    const listed = await sdk.sideExecution.list({ q: 'SDK-LISTED', type: 'side' });
+    expect(listed.success && listed.executions.map((e) => e.sideExecutionId)).toEqual([started.sideExecutionId]);
+    const counts = await sdk.sideExecution.counts();
+    expect(counts.success && counts.counts.completed).toBeGreaterThanOrEqual(1);
+  });
+
   it('wait() resolves with the final status', async () => {
     const started = await sdk.sideExecution.startWithCode('await new Promise(r => setTimeout(r, 300)); return "waited"');
     if (!started.success) throw new Error(started.error);

@@ -19,6 +19,22 @@ async function startLong(): Promise<string> {
   return json(stdout).sideExecutionId;
 }
 
+describe('sidex ls: filters and counts', () => {
+  it('--search, --since, --type narrow the list; --counts counts by status', async () => {
+    const started = json((await sidex(['start', '--json', '--wait', '--code', 'return 1', '--name', 'cli-listed-job'])).stdout);
+    const found = await sidex(['ls', '--json', '--search', 'LISTED-JOB', '--since', '1h', '--type', 'side']);
+    expect(found.code).toBe(0);
+    expect(json(found.stdout).executions.map((e: { sideExecutionId: string }) => e.sideExecutionId)).toEqual([started.sideExecutionId]);
+    expect(json((await sidex(['ls', '--json', '--search', 'listed-job', '--until', '1h'])).stdout).executions).toEqual([]);
+    const counts = await sidex(['ls', '--counts', '--json']);
+    expect(json(counts.stdout).counts.completed).toBeGreaterThanOrEqual(1);
+    const table = await sidex(['ls', '--counts']);
+    expect(table.stdout).toMatch(/STATUS\s+COUNT/);
+    expect((await sidex(['ls', '--since', 'yesterday-ish'])).code).toBe(2);
+    expect((await sidex(['ls', '--type', 'nope'])).code).toBe(2);
+  });
+});
+
 describe('sidex start', () => {
   it('prints the id and status; --json gives the reply data', async () => {
     const human = await sidex(['start', '--code', 'return 1']);

@@ -107,6 +107,13 @@ describe('type sideExecution', () => {
     expect(second.executions[0].sideExecutionId).not.toBe(first.executions[1].sideExecutionId);
     expect(await se('listSideExecutions', { filter: { status: 'bogus' } })).toMatchObject({ success: false, code: 'INVALID_ARGUMENT' });
   });
+
+  it('countSideExecutions counts by status (a sidex extension)', async () => {
+    const reply = await se('countSideExecutions', {});
+    expect(reply).toMatchObject({ success: true, type: 'countSideExecutionsResponse' });
+    expect(reply.counts.completed + reply.counts.stopped + reply.counts.running).toBeGreaterThan(0);
+    expect(reply.data.counts).toEqual(reply.counts);
+  });
 });
 
 describe('type actionBlock', () => {

@@ -22,6 +22,8 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['an unknown log level', ['--log-level', 'loud'], {}, /--log-level/],
     ['a missing config file', ['--config', 'nope.yml'], {}, /config file .*nope\.yml does not exist/],
     ['an unknown store', ['--store', 'mongodb://x'], {}, /--store "mongodb:\/\/x"/],
+    ['a retention of no executions', ['--retain-executions', '0'], {}, /--retain-executions: must be positive/],
+    ['a retention in days that is not a number', [], { SIDEX_RETAIN_DAYS: 'week' }, /SIDEX_RETAIN_DAYS/],
   ])('%s', async (_name, args, env, message) => {
     const { code, stderr } = await serve(args, env);
     expect(code).toBe(2);

@@ -18,6 +18,7 @@ async function started(code: string): Promise<string> {
 
 const ROUTES: Array<[string, string, unknown?]> = [
   ['GET', '/v1/executions'],
+  ['GET', '/v1/executions/counts'],
   ['POST', '/v1/executions', { inlineCode: 'return 1' }],
   ['GET', '/v1/executions/side_1_00000000'],
   ['POST', '/v1/executions/side_1_00000000/stop', {}],
@@ -103,6 +104,21 @@ describe('executions', () => {
     expect((await get('/v1/executions?cursor=zzz')).body).toMatchObject({ success: false, code: 'INVALID_CURSOR' });
     expect((await get('/v1/executions?nope=1')).status).toBe(400);
     await post(`/v1/executions/${running}/stop`, { graceMs: 100 });
+  });
+
+  it('GET /v1/executions finds by text in the name, time range and type; /counts counts by status', async () => {
+    const { body } = await post('/v1/executions', { inlineCode: 'return 1', options: { name: 'Nightly-Report' } });
+    const id = body.sideExecutionId as string;
+    await sleep(200);
+    const found = (await get(`/v1/executions?q=nightly&since=${Date.now() - 60_000}&type=side`)).body;
+    expect(found.executions.map((e: { sideExecutionId: string }) => e.sideExecutionId)).toEqual([id]);
+    expect((await get(`/v1/executions?q=nightly&until=${Date.now() - 60_000}`)).body.executions).toEqual([]);
+    expect((await get('/v1/executions?q=nightly&type=cap')).body.executions).toEqual([]);
+    expect((await get('/v1/executions?type=bogus')).status).toBe(400);
+    const counts = (await get('/v1/executions/counts')).body;
+    expect(counts).toMatchObject({ success: true, type: 'countSideExecutionsResponse' });
+    expect(counts.counts.completed).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(counts.counts).sort()).toEqual(['completed', 'failed', 'queued', 'running', 'starting', 'stopped', 'stopping', 'timeout']);
   });
 
   it('POST /v1/executions/:id/stop runs the stop protocol; again: already_stopped; unknown: 404; finished: 409', async () => {
@@ -211,7 +227,7 @@ describe('OpenAPI', () => {
     expect(Object.keys(schema.properties)).toEqual(['inlineCode', 'actionBlockPath', 'params', 'timeout', 'options']);
     expect(schema.additionalProperties).toBe(false);
     const list = doc.paths['/v1/executions'].get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'kind', 'name', 'q', 'since', 'until', 'limit', 'cursor']);
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'kind', 'type', 'name', 'q', 'since', 'until', 'limit', 'cursor']);
     expect(list.parameters.find((p: { name: string }) => p.name === 'limit').schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
     expect(doc.paths['/v1/executions/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -24,3 +24,15 @@ export function parsePositive(value: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 }
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A moment: an ISO date, epoch milliseconds, or an age such as 15m, 2h, 7d (that long ago). */
+export function parseMoment(value: string, now = Date.now()): number {
+  const age = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value.trim());
+  if (age) return now - Number(age[1]) * UNIT_MS[age[2]!]!;
+  if (/^\d+$/.test(value.trim())) return Number(value);
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) throw new InvalidArgumentError('must be an ISO date, epoch ms, or an age such as 15m, 2h, 7d');
+  return parsed;
+}

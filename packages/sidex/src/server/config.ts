@@ -21,6 +21,10 @@ export const ServerConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Warm runtimes kept booted. */
     poolSize: z.coerce.number().int().min(0).max(64).optional(),
+    /** Retention: keep executions of the last N days / the newest N / N MB of output (pruned in the background). */
+    retainDays: z.coerce.number().positive('must be a positive number of days').optional(),
+    retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
+    retainLogMb: z.coerce.number().positive('must be a positive number of MB').optional(),
     /** Grace period of the stops at shutdown, ms. */
     shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(5000),
   })
@@ -38,6 +42,9 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_API_KEY: 'apiKey',
   SIDEX_LOG_LEVEL: 'logLevel',
   SIDEX_POOL_SIZE: 'poolSize',
+  SIDEX_RETAIN_DAYS: 'retainDays',
+  SIDEX_RETAIN_EXECUTIONS: 'retainExecutions',
+  SIDEX_RETAIN_LOG_MB: 'retainLogMb',
 };
 
 export interface ConfigSources {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { SidexError } from '../errors.js';
 import { Sidex } from '../sidex.js';
-import { openStore } from '../store/open-store.js';
 import { CodeboltServer, refuse } from '../transports/codebolt/codebolt-server.js';
 import { EventHub } from '../transports/events/event-hub.js';
 import { buildHttpApp } from '../transports/http/http-app.js';
@@ -31,20 +30,28 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       { field: 'host' },
     );
   }
-  const store = await openStore(config.store, config.dataDir);
+  const retention = {
+    ...(config.retainDays !== undefined ? { maxAgeDays: config.retainDays } : {}),
+    ...(config.retainExecutions !== undefined ? { maxExecutions: config.retainExecutions } : {}),
+    ...(config.retainLogMb !== undefined ? { maxLogMb: config.retainLogMb } : {}),
+  };
+  const sidex = await Sidex.open({
+    dataDir: config.dataDir,
+    projectDir: config.project,
+    ...(config.store !== undefined ? { storeSpec: config.store } : {}),
+    ...(Object.keys(retention).length > 0 ? { retention } : {}),
+    ...(config.poolSize !== undefined ? { engine: { poolSize: config.poolSize } } : {}),
+  });
+  // After the store and retention are accepted: a refused start writes no key file.
   let apiKey: ResolvedKey;
   try {
     apiKey = resolveApiKey(config.dataDir, config.apiKey);
   } catch (err) {
-    await store.close();
+    await sidex.close({ graceMs: 0 });
     throw err;
   }
-  const sidex = await Sidex.open({
-    dataDir: config.dataDir,
-    projectDir: config.project,
-    store,
-    ...(config.poolSize !== undefined ? { engine: { poolSize: config.poolSize } } : {}),
-  });
+  sidex.engine.on('storeError', ({ id, error }) => log.error({ id, err: error }, 'store write failed; the execution goes on'));
+  if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
   const auth = new KeyCheck(apiKey.key);
   const hub = new EventHub(sidex.sideExecution);
   const startedAt = Date.now();

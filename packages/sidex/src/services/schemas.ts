@@ -64,6 +64,8 @@ export const ListInput = z
   .object({
     status: z.union([z.enum(STATUS_VALUES), z.array(z.enum(STATUS_VALUES))]).optional(),
     kind: z.enum(['inline', 'block']).optional(),
+    /** Which dialect started it: side executions, capabilities or pipeline tasks (the id prefix). */
+    type: z.enum(['side', 'cap', 'task']).optional(),
     name: z.string().max(500).optional(),
     q: z.string().max(500).optional(),
     since: z.number().optional(),

@@ -126,6 +126,7 @@ export class SideExecutionService {
       const page = await this.engine.list({
         ...(f.status ? { status: Array.isArray(f.status) ? f.status : [f.status] } : {}),
         ...(f.kind ? { kind: f.kind } : {}),
+        ...(f.type ? { idPrefix: f.type } : {}),
         ...(f.name ? { name: f.name } : {}),
         ...(f.q ? { nameContains: f.q } : {}),
         ...(f.since !== undefined ? { since: f.since } : {}),

@@ -11,6 +11,9 @@ interface ServeFlags {
   store?: string;
   config?: string;
   logLevel?: string;
+  retainDays?: string;
+  retainExecutions?: string;
+  retainLogMb?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -21,7 +24,10 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port; 0 picks a free one (env SIDEX_PORT; default 5565)')
     .option('--data-dir <dir>', 'data directory: records, logs, API key (env SIDEX_DATA_DIR; default ./.sidex)')
     .option('--project <dir>', 'project root for .codebolt/actionblocks (env SIDEX_PROJECT; default the current directory)')
-    .option('--store <spec>', 'execution store, e.g. memory: (env SIDEX_STORE)')
+    .option('--store <spec>', 'execution store: SQLite in the data directory by default, postgres://..., or memory: (env SIDEX_STORE)')
+    .option('--retain-days <n>', 'keep executions of the last N days (env SIDEX_RETAIN_DAYS; default all)')
+    .option('--retain-executions <n>', 'keep the newest N executions (env SIDEX_RETAIN_EXECUTIONS)')
+    .option('--retain-log-mb <n>', 'keep at most N MB of captured output (env SIDEX_RETAIN_LOG_MB)')
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SIDEX_LOG_LEVEL; default info)')
     .action(async (flags: ServeFlags) => {

@@ -12,6 +12,7 @@ interface StartFlags extends RemoteFlags {
   block?: string;
   params?: Record<string, unknown>;
   timeout?: number;
+  name?: string;
   wait?: boolean;
 }
 
@@ -22,6 +23,7 @@ export function registerStart(program: Command): void {
     .option('--block <path>', 'an action block directory')
     .option('--params <json>', 'params as a JSON object', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds of running', parseMs)
+    .option('--name <name>', 'a name to find it by (sidex ls --name / --search)')
     .option('--wait', 'wait for the end; the exit code tells how it ended')
     .action(async (flags: StartFlags) => {
       process.exitCode = await start(flags);
@@ -44,11 +46,14 @@ async function start(flags: StartFlags): Promise<number> {
       return EXIT.usage;
     }
   }
+  const options = flags.name !== undefined ? { name: flags.name } : undefined;
   return withClient(flags, ui, async (client) => {
     const api = client.sideExecution;
     const started = await ui.during(
       'starting',
-      code !== undefined ? api.startWithCode(code, flags.params, flags.timeout) : api.startWithActionBlock(flags.block!, flags.params, flags.timeout),
+      code !== undefined
+        ? api.startWithCode(code, flags.params, flags.timeout, options)
+        : api.startWithActionBlock(flags.block!, flags.params, flags.timeout, options),
     );
     if (!started.success) return failed(ui, started);
     if (!flags.wait) {

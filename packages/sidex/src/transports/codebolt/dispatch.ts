@@ -29,6 +29,7 @@ export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices
       listActionBlocks: (f) => sideExecution.listActionBlocks(f.projectPath),
       // sidex extensions of the dialect:
       listSideExecutions: (f) => sideExecution.list(f.filter ?? {}),
+      countSideExecutions: () => sideExecution.counts(),
       subscribe: (f, c) => subscription('subscribeResponse', f, sideExecution, (id) => c.subscribe(id)),
       unsubscribe: (f, c) => subscription('unsubscribeResponse', f, sideExecution, (id) => c.unsubscribe(id), false),
     },

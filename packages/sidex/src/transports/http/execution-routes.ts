@@ -32,6 +32,14 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
     }),
     route({
       method: 'GET',
+      url: '/v1/executions/counts',
+      operationId: 'countSideExecutions',
+      summary: 'How many executions the store holds, by status',
+      tag: TAG,
+      handle: () => service.counts(),
+    }),
+    route({
+      method: 'GET',
       url: '/v1/executions/:id',
       operationId: 'getSideExecutionStatus',
       summary: 'Status, result, output, memory and CPU of an execution',

@@ -23,6 +23,7 @@ export const ListExecutionsQuery = z
       .optional()
       .describe(`comma-separated statuses, any of: ${STATUS_VALUES.join(', ')}`),
     kind: ListInput.shape.kind,
+    type: ListInput.shape.type.describe('side, cap or task: which dialect started it'),
     name: ListInput.shape.name.describe('exact name'),
     q: ListInput.shape.q.describe('text the name contains (any case)'),
     since: z.coerce.number().optional().describe('created at or after, epoch ms'),
