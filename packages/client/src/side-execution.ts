@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { ActionBlock, ExecutionStatus, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields } from './types.js';
+import type { ActionBlock, ExecutionStatus, HistoryEvent, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields } from './types.js';
 
 const TYPE = 'sideExecution';
 
@@ -28,6 +28,11 @@ export class SideExecutionApi {
 
   getStatus(sideExecutionId: string): Promise<Reply<StatusFields>> {
     return this.connection.request({ type: TYPE, action: 'getSideExecutionStatus', sideExecutionId });
+  }
+
+  /** The history of an execution, oldest first: status transitions, checkpoints, stop requests (a sidex extension). */
+  events(sideExecutionId: string, query: { after?: number; limit?: number } = {}): Promise<Reply<{ sideExecutionId: string; events: HistoryEvent[] }>> {
+    return this.connection.request({ type: TYPE, action: 'getSideExecutionEvents', sideExecutionId, ...query });
   }
 
   /** How many executions the server's store holds, by status (a sidex extension). */

@@ -141,3 +141,12 @@ export interface LogLine {
   data: string;
   time: number;
 }
+
+/** One entry of an execution's history (what the store kept, not a live event). */
+export interface HistoryEvent {
+  seq: number;
+  time: number;
+  /** `status`, `checkpoint`, `stop_requested`. */
+  type: string;
+  data?: unknown;
+}

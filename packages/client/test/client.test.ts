@@ -128,6 +128,8 @@ describe('helpers', () => {
     await sdk.wait(started.sideExecutionId);
     const listed = await sdk.sideExecution.list({ q: 'SDK-LISTED', type: 'side' });
     expect(listed.success && listed.executions.map((e) => e.sideExecutionId)).toEqual([started.sideExecutionId]);
+    const history = await sdk.sideExecution.events(started.sideExecutionId);
+    expect(history.success && history.events.at(-1)?.data).toMatchObject({ status: 'completed' });
     const counts = await sdk.sideExecution.counts();
     expect(counts.success && counts.counts.completed).toBeGreaterThanOrEqual(1);
   });

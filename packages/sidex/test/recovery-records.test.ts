@@ -90,6 +90,8 @@ describe('recovery at start: records left unfinished are resolved', () => {
       expect(r.endedAt).toBeGreaterThanOrEqual(now);
       expect(r.memory.current).toBe(0);
       expect(r.createdAt).toBe(original.createdAt);
+      const history = await sidex.engine.store.events(original.id);
+      expect(history.at(-1)).toMatchObject({ type: 'status', data: { status: 'failed', stopReason: 'supervisor_lost', error: { code: 'SUPERVISOR_LOST' } } });
     }
     const r = await sidex.engine.get(running.id);
     expect(r?.checkpoint).toEqual({ step: 3, of: 10 });

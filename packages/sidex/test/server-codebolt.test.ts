@@ -108,6 +108,15 @@ describe('type sideExecution', () => {
     expect(await se('listSideExecutions', { filter: { status: 'bogus' } })).toMatchObject({ success: false, code: 'INVALID_ARGUMENT' });
   });
 
+  it('getSideExecutionEvents gives the history (a sidex extension)', async () => {
+    const started = await se('startSideExecution', { inlineCode: 'return 1' });
+    await new Promise((r) => setTimeout(r, 300));
+    const reply = await se('getSideExecutionEvents', { sideExecutionId: started.sideExecutionId, after: 3 });
+    expect(reply).toMatchObject({ success: true, type: 'getSideExecutionEventsResponse', sideExecutionId: started.sideExecutionId });
+    expect(reply.events).toEqual([expect.objectContaining({ seq: 4, type: 'status', data: expect.objectContaining({ status: 'completed' }) })]);
+    expect(await se('getSideExecutionEvents', { sideExecutionId: 'side_1_00000000' })).toMatchObject({ success: false, code: 'EXECUTION_NOT_FOUND' });
+  });
+
   it('countSideExecutions counts by status (a sidex extension)', async () => {
     const reply = await se('countSideExecutions', {});
     expect(reply).toMatchObject({ success: true, type: 'countSideExecutionsResponse' });

@@ -23,6 +23,7 @@ const ROUTES: Array<[string, string, unknown?]> = [
   ['GET', '/v1/executions/side_1_00000000'],
   ['POST', '/v1/executions/side_1_00000000/stop', {}],
   ['GET', '/v1/executions/side_1_00000000/logs'],
+  ['GET', '/v1/executions/side_1_00000000/events'],
   ['GET', '/v1/action-blocks'],
   ['GET', '/v1/action-blocks/echo'],
   ['POST', '/v1/action-blocks/echo/start', {}],
@@ -104,6 +105,17 @@ describe('executions', () => {
     expect((await get('/v1/executions?cursor=zzz')).body).toMatchObject({ success: false, code: 'INVALID_CURSOR' });
     expect((await get('/v1/executions?nope=1')).status).toBe(400);
     await post(`/v1/executions/${running}/stop`, { graceMs: 100 });
+  });
+
+  it('GET /v1/executions/:id/events gives the history; bad paging is a 400', async () => {
+    const id = await started('return 1');
+    await sleep(300);
+    const { status, body } = await get(`/v1/executions/${id}/events`);
+    expect(status).toBe(200);
+    expect(body.events.map((e: { data: { status: string } }) => e.data.status)).toEqual(['queued', 'starting', 'running', 'completed']);
+    expect((await get(`/v1/executions/${id}/events?after=2&limit=1`)).body.events.map((e: { seq: number }) => e.seq)).toEqual([3]);
+    expect((await get(`/v1/executions/${id}/events?limit=0`)).status).toBe(400);
+    expect((await get('/v1/executions/side_1_00000000/events')).status).toBe(404);
   });
 
   it('GET /v1/executions finds by text in the name, time range and type; /counts counts by status', async () => {

@@ -286,5 +286,47 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect(await store.deleteEnded([])).toEqual([]);
       });
     });
+
+    describe("events (an execution's history)", () => {
+      it('appends in order with seq 1, 2, 3 per execution, keeping time, type and data exactly', async () => {
+        const [a, b] = [makeRecord({ id: 'side_1_aaaaaaaa' }), makeRecord({ id: 'side_1_bbbbbbbb' })];
+        const store = await fresh([a, b]);
+        await store.appendEvent(a.id, { time: 10, type: 'status', data: { status: 'queued' } });
+        await store.appendEvent(b.id, { time: 11, type: 'status', data: { status: 'queued' } });
+        await store.appendEvent(a.id, { time: 12, type: 'checkpoint', data: { upTo: 3, nested: ['é', null, 1.5] } });
+        await store.appendEvent(a.id, { time: 13, type: 'stop_requested' });
+        expect(await store.events(a.id)).toEqual([
+          { seq: 1, time: 10, type: 'status', data: { status: 'queued' } },
+          { seq: 2, time: 12, type: 'checkpoint', data: { upTo: 3, nested: ['é', null, 1.5] } },
+          { seq: 3, time: 13, type: 'stop_requested' },
+        ]);
+        expect(await store.events(b.id)).toEqual([{ seq: 1, time: 11, type: 'status', data: { status: 'queued' } }]);
+        expect(await store.events('side_0_unknown')).toEqual([]);
+        await store.appendEvent('side_0_unknown', { time: 1, type: 'status' });
+        expect(await store.events('side_0_unknown')).toEqual([]); // no history without its record
+      });
+
+      it('pages with after and limit; refuses bad bounds with INVALID_FILTER', async () => {
+        const record = makeRecord();
+        const store = await fresh([record]);
+        for (let i = 1; i <= 7; i++) await store.appendEvent(record.id, { time: i, type: 'status', data: i });
+        expect((await store.events(record.id, { after: 2, limit: 3 })).map((e) => e.seq)).toEqual([3, 4, 5]);
+        expect((await store.events(record.id, { after: 7 })).length).toBe(0);
+        for (const bad of [{ after: -1 }, { after: 1.5 }, { limit: 0 }, { limit: 100_001 }]) {
+          await expect(store.events(record.id, bad)).rejects.toMatchObject({ code: 'INVALID_FILTER' });
+        }
+      });
+
+      it('deleteEnded deletes the history with the record', async () => {
+        const ended = makeRecord({ status: 'completed' });
+        const store = await fresh([ended]);
+        await store.appendEvent(ended.id, { time: 1, type: 'status', data: { status: 'completed' } });
+        expect(await store.deleteEnded([ended.id])).toEqual([ended.id]);
+        expect(await store.events(ended.id)).toEqual([]);
+        await store.insert(ended);
+        await store.appendEvent(ended.id, { time: 2, type: 'status' });
+        expect((await store.events(ended.id)).map((e) => e.seq)).toEqual([1]);
+      });
+    });
   });
 }

@@ -5,6 +5,7 @@ import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
 import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.js';
 import { storeContract } from './store-contract.js';
+import { postgresMigrations } from '../dist/store/postgres/migrations.js';
 
 const missing = postgresMissing();
 
@@ -95,8 +96,8 @@ if (missing && process.env.CI) {
       const schema = new URL(spec).searchParams.get('schema')!;
       const opened = await Promise.all(['/m/1', '/m/2', '/m/3'].map((dir) => openStore(spec, dir)));
       for (const s of opened) await s.close();
-      const rows = await schemas.sql<{ version: number }>(`SELECT version FROM "${schema}".sidex_schema`);
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      const rows = await schemas.sql<{ version: number }>(`SELECT version FROM "${schema}".sidex_schema ORDER BY version`);
+      expect(rows.map((r) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
       await schemas.sql(`INSERT INTO "${schema}".sidex_schema (version, name, applied_at) VALUES (99, 'future', 0)`);
       const err = await errorOf(openStore(spec, '/m/1'));
       expect(err?.code).toBe('STORE_TOO_NEW');

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, type ExecutionStore } from '../dist/index.js';
 import { openSqliteStore } from '../dist/store/sqlite/open-sqlite.js';
+import { sqliteMigrations } from '../dist/store/sqlite/migrations.js';
 import { makeRecord } from './fixtures/records.js';
 import { dataDirs, killAndWait, lockHolder } from './fixtures/sqlite-files.js';
 import { storeContract } from './store-contract.js';
@@ -59,14 +60,15 @@ describe('store: sqlite specifics', () => {
     await (await openStore(undefined, dir)).close();
     const file = path.join(dir, SQLITE_FILE);
     const db = new Database(file);
-    expect(db.prepare('SELECT version FROM sidex_schema').all()).toEqual([{ version: 1 }]);
-    db.prepare("INSERT INTO sidex_schema (version, name, applied_at) VALUES (2, 'from the future', 0)").run();
+    const versions = sqliteMigrations.map((m) => ({ version: m.version }));
+    expect(db.prepare('SELECT version FROM sidex_schema ORDER BY version').all()).toEqual(versions);
+    db.prepare("INSERT INTO sidex_schema (version, name, applied_at) VALUES (?, 'from the future', 0)").run(versions.length + 1);
     db.close();
     const err = await errorOf(openStore(undefined, dir));
     expect(err?.code).toBe('STORE_TOO_NEW');
     expect(err?.message).toContain(file);
     const after = new Database(file);
-    expect(after.prepare('SELECT count(*) AS n FROM sidex_schema').get()).toEqual({ n: 2 });
+    expect(after.prepare('SELECT count(*) AS n FROM sidex_schema').get()).toEqual({ n: versions.length + 1 });
     after.close();
   });
 

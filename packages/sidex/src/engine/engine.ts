@@ -4,11 +4,11 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { SidexError } from '../errors.js';
 import type { CodeboltIpcMessage, RuntimeMessage } from '../runtime/messages.js';
-import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
+import type { ExecutionStore, ListFilter, ListPage, NewEvent } from '../store/execution-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { emptyOutput, Execution, type StartSpec } from './execution.js';
-import { finalFields } from './final-status.js';
+import { finalFields, statusEvent } from './final-status.js';
 import { Guardian } from './guardian/guardian.js';
 import { newExecutionId } from './ids.js';
 import { checkInlineSyntax } from './inline-syntax.js';
@@ -165,7 +165,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const exec = new Execution(this.newRecord(spec), spec);
     // Nothing runs that the store has not recorded: a failing store refuses the start.
-    await exec.persist((r) => this.store.insert(r)).catch((err: unknown) => {
+    await exec.persist((r) => this.store.insert(r).then(() => this.store.appendEvent(r.id, statusEvent(r)))).catch((err: unknown) => {
       if (err instanceof SidexError) throw err;
       throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
     });
@@ -339,6 +339,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     return exec.spec.graceMs ?? this.options.defaultGraceMs;
   }
 
+  /** Appends to the execution's history after its earlier writes; a failure is reported, not thrown. */
+  private note(exec: Execution, event: NewEvent): void {
+    exec.enqueueWrite(() => this.store.appendEvent(exec.id, event)).catch((error: unknown) => {
+      this.emit('storeError', { id: exec.id, error: error as Error });
+    });
+  }
+
   private claimSlot(exec: Execution): void {
     this.active++;
     exec.holdsSlot = true;
@@ -346,7 +353,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
     exec.record.status = status;
-    await this.save(exec);
+    await this.save(exec, 1, statusEvent(exec.record));
     this.emit('status', { ...exec.record });
   }
 
@@ -355,10 +362,13 @@ export class Engine extends EventEmitter<EngineEvents> {
    * execution and its stop must go on, and every write is a whole record,
    * so the next one that succeeds catches the store up.
    */
-  private async save(exec: Execution, attempts = 1): Promise<void> {
+  private async save(exec: Execution, attempts = 1, event?: NewEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await exec.persist((r) => this.store.update(r));
+        return await exec.persist(async (r) => {
+          await this.store.update(r);
+          if (event) await this.store.appendEvent(r.id, event);
+        });
       } catch (err) {
         if (attempt >= attempts) {
           this.emit('storeError', { id: exec.id, error: err as Error });
@@ -442,7 +452,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       case 'checkpoint':
         record.checkpoint = JSON.parse(message.json);
         this.emit('checkpoint', { id: exec.id, value: record.checkpoint });
-        await this.save(exec);
+        await this.save(exec, 1, { time: Date.now(), type: 'checkpoint', data: record.checkpoint });
         return;
       case 'progress':
         return this.recordProgress(exec, JSON.parse(message.json));
@@ -497,6 +507,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     exec.stopReason = reason;
+    this.note(exec, { time: Date.now(), type: 'stop_requested', data: { reason, graceMs } });
     switch (exec.record.status) {
       case 'queued': {
         const index = this.queue.indexOf(exec);
@@ -569,7 +580,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     runtime?.tree.release();
     if (exec.scratchDir) await removeDir(exec.scratchDir);
     // The terminal record is the one that matters most: a passing outage gets a few tries.
-    await this.save(exec, TERMINAL_WRITE_ATTEMPTS);
+    await this.save(exec, TERMINAL_WRITE_ATTEMPTS, statusEvent(record));
     this.live.delete(exec.id);
     this.decoders.delete(`${exec.id}:stdout`);
     this.decoders.delete(`${exec.id}:stderr`);

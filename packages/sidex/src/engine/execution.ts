@@ -95,7 +95,12 @@ export class Execution {
    */
   persist(write: (record: ExecutionRecord) => Promise<void>): Promise<void> {
     const copy = { ...this.record, memory: { ...this.record.memory } };
-    const next = this.writes.then(() => write(copy));
+    return this.enqueueWrite(() => write(copy));
+  }
+
+  /** Any store write of this execution, after those issued before it. */
+  enqueueWrite(write: () => Promise<void>): Promise<void> {
+    const next = this.writes.then(write);
     this.writes = next.catch(() => {});
     return next;
   }

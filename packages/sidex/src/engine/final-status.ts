@@ -1,6 +1,7 @@
 import type { ExitInfo } from './pool/runtime-process.js';
 import type { Outcome } from './execution.js';
-import type { ErrorInfo, ExecutionRecord, ExecutionStatus, StopReason } from './record.js';
+import type { NewEvent } from '../store/execution-store.js';
+import { isTerminal, type ErrorInfo, type ExecutionRecord, type ExecutionStatus, type StopReason } from './record.js';
 
 export interface Ending {
   stopReason: StopReason | undefined;
@@ -80,4 +81,19 @@ function exitFields({ exit, stderrTail, memoryLimitBytes }: Ending): FinalFields
 
 function parse(json: string | undefined): unknown {
   return json === undefined ? undefined : JSON.parse(json);
+}
+
+/** The history entry of a transition; an end carries how it ended. */
+export function statusEvent(record: ExecutionRecord): NewEvent {
+  const ended = isTerminal(record.status);
+  return {
+    time: Date.now(),
+    type: 'status',
+    data: {
+      status: record.status,
+      ...(ended && record.stopReason ? { stopReason: record.stopReason, forced: record.forced ?? false } : {}),
+      ...(ended && record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
+      ...(ended && record.exitCode !== undefined ? { exitCode: record.exitCode, signal: record.signal ?? null } : {}),
+    },
+  };
 }

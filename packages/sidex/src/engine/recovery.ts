@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionStore } from '../store/execution-store.js';
-import { finalFields } from './final-status.js';
+import { finalFields, statusEvent } from './final-status.js';
 import { readLog } from './output/log-reader.js';
 import { TailBuffer } from './output/tail-buffer.js';
 import type { ExecutionRecord, StreamText } from './record.js';
@@ -42,7 +42,11 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
   for (const pid of killByMarkers(lost.map((r) => r.marker).filter((m): m is string => !!m))) killed.add(pid);
   await waitGone([...killed], options.killWaitMs ?? 3000);
 
-  for (const record of lost) await options.store.update(await resolveLost(record, options.logPath(record.id), options.tailBytes));
+  for (const record of lost) {
+    const resolved = await resolveLost(record, options.logPath(record.id), options.tailBytes);
+    await options.store.update(resolved);
+    await options.store.appendEvent(resolved.id, statusEvent(resolved));
+  }
   for (const dir of options.staleScratch) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
   return { recovered: lost.map((r) => r.id), killed: [...killed] };
 }

@@ -77,3 +77,10 @@ export const ListInput = z
 
 export type StartOptionsInput = z.infer<typeof StartOptions>;
 export type ListInputType = z.infer<typeof ListInput>;
+
+export const EventsQuery = z
+  .object({
+    after: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+  })
+  .strict();

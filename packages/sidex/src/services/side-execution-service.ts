@@ -6,7 +6,7 @@ import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
-import { ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
+import { EventsQuery, ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
 import { statusFields, type StatusFields } from './status-fields.js';
 import { checkParams, parseInput } from './validation.js';
 
@@ -147,6 +147,15 @@ export class SideExecutionService {
       // The engine persists every transition before anyone hears of it: the store's counts are current.
       ok('countSideExecutionsResponse', { counts: await this.engine.store.counts() }),
     );
+  }
+
+  /** The execution's history: transitions, checkpoints and stop requests, oldest first. */
+  events(id: unknown, query: unknown = {}) {
+    return replying('getSideExecutionEventsResponse', async () => {
+      const record = await this.record(id);
+      const q = parseInput(EventsQuery, query ?? {});
+      return ok('getSideExecutionEventsResponse', { sideExecutionId: record.id, events: await this.engine.store.events(record.id, q) });
+    }, { sideExecutionId: id });
   }
 
   /** Resolves with the status reply once the execution is terminal. */

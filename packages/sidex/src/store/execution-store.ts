@@ -30,6 +30,24 @@ export interface PruneCandidate {
   logBytes: number;
 }
 
+/** Something that happened to an execution, kept in order: its history. */
+export interface HistoryEvent {
+  /** 1, 2, 3... within the execution. */
+  seq: number;
+  time: number;
+  /** `status` (a transition), `checkpoint`, `stop_requested`. */
+  type: string;
+  data?: unknown;
+}
+
+export type NewEvent = Omit<HistoryEvent, 'seq'>;
+
+export interface EventQuery {
+  /** Only events after this seq. */
+  after?: number;
+  limit?: number;
+}
+
 export interface StoreUsage {
   records: number;
   logBytes: number;
@@ -49,12 +67,16 @@ export interface ExecutionStore {
   /** Newest first (createdAt, then id, descending). Bad filters throw INVALID_FILTER / INVALID_CURSOR. */
   list(filter: ListFilter): Promise<ListPage>;
   counts(): Promise<Record<ExecutionStatus, number>>;
+  /** Appends to an execution's history (its seq is the next one). */
+  appendEvent(executionId: string, event: NewEvent): Promise<void>;
+  /** An execution's history, oldest first. */
+  events(executionId: string, query?: EventQuery): Promise<HistoryEvent[]>;
   /** Records a previous run of this server left non-terminal: what recovery resolves. */
   unfinished(): Promise<ExecutionRecord[]>;
   /** Terminal records, oldest first: what retention may prune. */
   oldestEnded(limit: number): Promise<PruneCandidate[]>;
   usage(): Promise<StoreUsage>;
-  /** Deletes those of `ids` that are terminal; never a live record. Returns the ids deleted. */
+  /** Deletes those of `ids` that are terminal, with their events; never a live record. Returns the ids deleted. */
   deleteEnded(ids: string[]): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../engine/record.js';
-import type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from './execution-store.js';
+import type { EventQuery, HistoryEvent, ExecutionStore, ListFilter, ListPage, NewEvent, PruneCandidate, StoreUsage } from './execution-store.js';
+import { checkEventQuery } from './event-query.js';
 import { checkFilter, foldName, idPrefixOf, type CheckedFilter } from './filter.js';
 import { compareNewestFirst, encodeCursor, isAfter } from './paging.js';
 import { logBytesOf } from './record-columns.js';
@@ -7,6 +8,7 @@ import { logBytesOf } from './record-columns.js';
 /** Records in memory, for embedded one-shot use (`sidex run`) and tests. Keeps the newest `capacity`. */
 export class MemoryStore implements ExecutionStore {
   private readonly records = new Map<string, ExecutionRecord>();
+  private readonly history = new Map<string, HistoryEvent[]>();
 
   constructor(private readonly capacity = 10_000) {}
 
@@ -14,7 +16,10 @@ export class MemoryStore implements ExecutionStore {
     this.records.set(record.id, structuredClone(record));
     if (this.records.size > this.capacity) {
       const oldest = this.records.keys().next().value;
-      if (oldest !== undefined) this.records.delete(oldest);
+      if (oldest !== undefined) {
+        this.records.delete(oldest);
+        this.history.delete(oldest);
+      }
     }
   }
 
@@ -41,6 +46,18 @@ export class MemoryStore implements ExecutionStore {
     return counts;
   }
 
+  async appendEvent(executionId: string, event: NewEvent): Promise<void> {
+    if (!this.records.has(executionId)) return; // pruned meanwhile: no orphan history
+    const events = this.history.get(executionId) ?? [];
+    events.push(structuredClone({ ...event, seq: events.length + 1 }));
+    this.history.set(executionId, events);
+  }
+
+  async events(executionId: string, query?: EventQuery): Promise<HistoryEvent[]> {
+    const { after, limit } = checkEventQuery(query);
+    return (this.history.get(executionId) ?? []).filter((e) => e.seq > after).slice(0, limit).map((e) => structuredClone(e));
+  }
+
   async unfinished(): Promise<ExecutionRecord[]> {
     return [...this.records.values()].filter((r) => !isTerminal(r.status)).map((r) => structuredClone(r));
   }
@@ -61,7 +78,9 @@ export class MemoryStore implements ExecutionStore {
   async deleteEnded(ids: string[]): Promise<string[]> {
     return ids.filter((id) => {
       const record = this.records.get(id);
-      return record !== undefined && isTerminal(record.status) && this.records.delete(id);
+      if (record === undefined || !isTerminal(record.status)) return false;
+      this.history.delete(id);
+      return this.records.delete(id);
     });
   }
 

@@ -26,4 +26,18 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX executions_owner ON executions (owner, log_bytes);
     `,
   },
+  {
+    version: 2,
+    name: 'execution events',
+    sql: `
+      CREATE TABLE execution_events (
+        execution_id text COLLATE "C" NOT NULL,
+        seq integer NOT NULL,
+        time bigint NOT NULL,
+        type text NOT NULL,
+        data text,
+        PRIMARY KEY (execution_id, seq)
+      );
+    `,
+  },
 ];

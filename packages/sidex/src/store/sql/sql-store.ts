@@ -1,5 +1,6 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../engine/record.js';
-import type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from '../execution-store.js';
+import { checkEventQuery } from '../event-query.js';
+import type { EventQuery, HistoryEvent, ExecutionStore, ListFilter, ListPage, NewEvent, PruneCandidate, StoreUsage } from '../execution-store.js';
 import { checkFilter, type CheckedFilter } from '../filter.js';
 import { compareNewestFirst, encodeCursor } from '../paging.js';
 import { RECORD_COLUMNS, recordFromDoc, rowOf, UPDATED_COLUMNS } from '../record-columns.js';
@@ -72,6 +73,38 @@ export class SqlExecutionStore implements ExecutionStore {
     return counts;
   }
 
+  /**
+   * The next seq is taken in the statement itself: one execution's writes are
+   * never concurrent. An execution the store no longer has (pruned meanwhile)
+   * gets no orphan history.
+   */
+  async appendEvent(executionId: string, event: NewEvent): Promise<void> {
+    const p = new SqlParams(this.db.dialect);
+    // Parameters in order of appearance: SQLite's placeholders are positional.
+    const values = `${p.add(executionId)}, coalesce(max(seq), 0) + 1, ${p.add(event.time)}, ${p.add(event.type)}, ${p.add(event.data === undefined ? null : JSON.stringify(event.data))}`;
+    await this.db.query(
+      `INSERT INTO execution_events (execution_id, seq, time, type, data) SELECT ${values} FROM execution_events` +
+        ` WHERE execution_id = ${p.add(executionId)} HAVING EXISTS (SELECT 1 FROM executions WHERE id = ${p.add(executionId)})`,
+      p.values,
+    );
+  }
+
+  async events(executionId: string, query?: EventQuery): Promise<HistoryEvent[]> {
+    const { after, limit } = checkEventQuery(query);
+    const p = new SqlParams(this.db.dialect);
+    const rows = await this.db.query<{ seq: number | string; time: number | string; type: string; data: string | null }>(
+      `SELECT seq, time, type, data FROM execution_events WHERE execution_id = ${p.add(executionId)} AND seq > ${p.add(after)}` +
+        ` ORDER BY seq LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      time: Number(r.time),
+      type: r.type,
+      ...(r.data === null ? {} : { data: JSON.parse(r.data) as unknown }),
+    }));
+  }
+
   async unfinished(): Promise<ExecutionRecord[]> {
     const p = new SqlParams(this.db.dialect);
     const rows = await this.db.query<{ doc: string }>(
@@ -111,7 +144,12 @@ export class SqlExecutionStore implements ExecutionStore {
       `DELETE FROM executions WHERE id IN (${p.list(ids)}) AND status IN (${p.list(TERMINAL)})${this.ownerCondition(p, 'AND')} RETURNING id`,
       p.values,
     );
-    return rows.map((r) => r.id);
+    const deleted = rows.map((r) => r.id);
+    if (deleted.length > 0) {
+      const e = new SqlParams(this.db.dialect);
+      await this.db.query(`DELETE FROM execution_events WHERE execution_id IN (${e.list(deleted)})`, e.values);
+    }
+    return deleted;
   }
 
   close(): Promise<void> {

@@ -29,4 +29,19 @@ export const sqliteMigrations: readonly Migration[] = [
       -- (no index on owner: a SQLite database belongs to one server, owner is unset)
     `,
   },
+  {
+    version: 2,
+    name: 'execution events',
+    sql: `
+      -- An execution's history in order: transitions, checkpoints, stop requests.
+      CREATE TABLE execution_events (
+        execution_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT,
+        PRIMARY KEY (execution_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

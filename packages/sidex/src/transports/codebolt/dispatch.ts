@@ -30,6 +30,7 @@ export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices
       // sidex extensions of the dialect:
       listSideExecutions: (f) => sideExecution.list(f.filter ?? {}),
       countSideExecutions: () => sideExecution.counts(),
+      getSideExecutionEvents: (f) => sideExecution.events(f.sideExecutionId, eventsQuery(f)),
       subscribe: (f, c) => subscription('subscribeResponse', f, sideExecution, (id) => c.subscribe(id)),
       unsubscribe: (f, c) => subscription('unsubscribeResponse', f, sideExecution, (id) => c.unsubscribe(id), false),
     },
@@ -39,6 +40,10 @@ export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices
       startActionBlock: (f) => actionBlock.start(f.actionBlockName, f.params),
     },
   };
+}
+
+function eventsQuery(f: Frame): Record<string, unknown> {
+  return { ...(f.after !== undefined ? { after: f.after } : {}), ...(f.limit !== undefined ? { limit: f.limit } : {}) };
 }
 
 /** graceMs / force ride along on the stop frame (a sidex extension); absent, the defaults apply. */

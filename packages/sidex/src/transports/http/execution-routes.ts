@@ -1,7 +1,7 @@
 import type { SideExecutionService } from '../../services/side-execution-service.js';
 import { writeLogStream } from './log-stream.js';
 import { route, type RouteSpec } from './route.js';
-import { CreateExecutionBody, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody } from './schemas.js';
+import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody } from './schemas.js';
 
 const TAG = 'executions';
 
@@ -56,6 +56,16 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       params: ExecutionIdParams,
       body: StopBody,
       handle: ({ params, body }) => service.stop(params.id, body ?? undefined),
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/executions/:id/events',
+      operationId: 'getSideExecutionEvents',
+      summary: 'History of an execution, oldest first: status transitions, checkpoints, stop requests',
+      tag: TAG,
+      params: ExecutionIdParams,
+      query: EventsQueryString,
+      handle: ({ params, query }) => service.events(params.id, query),
     }),
     route({
       method: 'GET',

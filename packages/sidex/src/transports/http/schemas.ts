@@ -36,6 +36,13 @@ export const ListExecutionsQuery = z
 /** graceMs (default 5000) and force, as the service's stop takes them. */
 export const StopBody = StopInput.shape.options.unwrap().nullish();
 
+export const EventsQueryString = z
+  .object({
+    after: z.coerce.number().optional().describe('only events after this seq'),
+    limit: z.coerce.number().optional().describe('at most this many (1 to 10000, default 1000)'),
+  })
+  .strict();
+
 export const LogsQuery = z
   .object({
     follow: z.enum(['true', 'false', '1', '0']).optional().describe('true: a text/event-stream that follows the output until the execution ends'),

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { workloads } from './fixtures/workloads.js';
+import { startReady } from './helpers/ready.js';
+import { makeSidex } from './helpers/sidex.js';
+
+const sidex = makeSidex({ engine: { maxConcurrent: 1 } });
+const api = sidex.sideExecution;
+
+async function history(id: string) {
+  const reply = await api.events(id);
+  if (!reply.success) throw new Error(reply.error);
+  return reply.events;
+}
+
+describe("an execution's history is kept in the store", () => {
+  it('every transition, each checkpoint and the stop request, in order, with how it ended', async () => {
+    const id = await startReady(sidex, `ctx.checkpoint({ step: 1 }); ctx.onStop(() => 'partial'); console.log('ready'); await new Promise(() => {});`);
+    await api.stop(id, { graceMs: 2000 });
+    const events = await history(id);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => (e.type === 'status' ? (e.data as { status: string }).status : e.type))).toEqual([
+      'queued',
+      'starting',
+      'running',
+      'checkpoint',
+      'stop_requested',
+      'stopping',
+      'stopped',
+    ]);
+    expect(events.find((e) => e.type === 'checkpoint')?.data).toEqual({ step: 1 });
+    expect(events.find((e) => e.type === 'stop_requested')?.data).toEqual({ reason: 'user', graceMs: 2000 });
+    expect(events.at(-1)?.data).toMatchObject({ status: 'stopped', stopReason: 'user', forced: false, exitCode: 0 });
+    const times = events.map((e) => e.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('a queued execution stopped before it ran: queued, stop_requested, stopped', async () => {
+    const blocker = await startReady(sidex, workloads.cooperative);
+    const queued = await api.startWithCode('return 1');
+    if (!queued.success) throw new Error(queued.error);
+    await api.stop(queued.sideExecutionId);
+    const statuses = (await history(queued.sideExecutionId)).map((e) => (e.type === 'status' ? (e.data as { status: string }).status : e.type));
+    expect(statuses).toEqual(['queued', 'stop_requested', 'stopped']);
+    await api.stop(blocker);
+  });
+
+  it('pages with after and limit; an unknown id or a bad query is a clear error', async () => {
+    const done = await api.startWithCode('return 1');
+    if (!done.success) throw new Error(done.error);
+    await api.wait(done.sideExecutionId);
+    const page = await api.events(done.sideExecutionId, { after: 1, limit: 2 });
+    expect(page.success && page.events.map((e) => e.seq)).toEqual([2, 3]);
+    expect(await api.events('side_1_00000000')).toMatchObject({ success: false, code: 'EXECUTION_NOT_FOUND' });
+    expect(await api.events(done.sideExecutionId, { limit: 0 })).toMatchObject({ success: false, code: 'INVALID_ARGUMENT' });
+    expect(await api.events(done.sideExecutionId, { after: 'x' })).toMatchObject({ success: false, code: 'INVALID_ARGUMENT' });
+  });
+});
