@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineClient, PipelineError, TaskState, type DapMessage } from '../dist/index.js';
 import { codeChain, forever, takes } from '../../sidex/test/fixtures/pipelines.js';
 import { ownedDir } from '../../sidex/test/helpers/pipelines.js';
-import { startTestServer } from '../../sidex/test/helpers/server.js';
+import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
 import { eventually, pidAlive } from '../../sidex/test/helpers/sidex.js';
 
 const server = await startTestServer();
@@ -68,6 +68,38 @@ describe('connect and disconnect', () => {
     await c.disconnect();
     expect((await pending).code).toBe('CLOSED');
     await sdk.terminate(token, { drainMs: 0 });
+  });
+});
+
+describe('persist', () => {
+  it('reconnects after the server restarts and subscribes its monitors again', async () => {
+    const port = await freePort();
+    const first = await spawnServer({ args: ['--port', String(port)] });
+    const events: DapMessage[] = [];
+    let connects = 0;
+    let losses = 0;
+    const c = client({ uri: first.url, auth: first.apiKey, persist: true, onEvent: (e) => void events.push(e), onConnected: () => void connects++, onDisconnected: () => void losses++ });
+    try {
+      await c.connect();
+      await c.addMonitor({ token: '*' }, ['TASK']);
+      await first.stop();
+      expect(await eventually(() => losses === 1 && !c.isConnected())).toBe(true);
+      const second = await spawnServer({ args: ['--port', String(port), '--data-dir', first.dataDir] });
+      try {
+        expect(await eventually(() => c.isConnected(), 10_000)).toBe(true);
+        expect(connects).toBe(2);
+        const { token } = await c.use({ pipeline: codeChain('return input') });
+        expect(await eventually(() => events.some((e) => e.event === 'apaevt_task' && e.body.action === 'begin' && e.body.token === token))).toBe(true);
+        await c.terminate(token);
+      } finally {
+        await c.disconnect();
+        await second.stop();
+        fs.rmSync(second.root, { recursive: true, force: true });
+      }
+    } finally {
+      await first.stop();
+      fs.rmSync(first.root, { recursive: true, force: true });
+    }
   });
 });
 
