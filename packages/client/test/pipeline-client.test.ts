@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineClient, PipelineError, TaskState, type DapMessage } from '../dist/index.js';
-import { codeChain, forever, takes } from '../../sidex/test/fixtures/pipelines.js';
-import { ownedDir } from '../../sidex/test/helpers/pipelines.js';
+import { codeChain, drainedTwoRefusedOne, takes } from '../../sidex/test/fixtures/pipelines.js';
+import { foreverWithPids, ownedDir } from '../../sidex/test/helpers/pipelines.js';
 import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
 import { eventually, pidAlive } from '../../sidex/test/helpers/sidex.js';
 
@@ -188,28 +188,14 @@ describe('terminate through the SDK', () => {
     expect(late.message).toMatch(/^task is terminating/);
     expect(await slow).toMatchObject({ text: ['slow'] });
     await terminated;
-    expect(await sdk.getTaskStatus(token)).toMatchObject({
-      state: TaskState.CANCELLED,
-      status: 'Stopped',
-      completed: true,
-      totalCount: 2,
-      completedCount: 2,
-      failedCount: 0,
-      cancelledCount: 0,
-      refusedCount: 1,
-    });
+    expect(await sdk.getTaskStatus(token)).toMatchObject(drainedTwoRefusedOne);
   });
 
   it('a 100 ms drain on an item that never ends: the item is cancelled and no process is left', async () => {
-    const pidFile = path.join(ownedDir('sidex-sdk-pids-'), 'pids.json');
-    const code = `
-      const child = require('node:child_process').spawn('sh', ['-c', 'trap "" TERM; sleep 600'], { stdio: 'ignore' });
-      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify([process.pid, child.pid]));
-      ${forever}`;
+    const { code, pids: pidsOf } = foreverWithPids();
     const { token } = await sdk.use({ pipeline: codeChain(code), drainMs: 100 });
     const item = failure(sdk.send(token, 'x'));
-    expect(await eventually(() => fs.existsSync(pidFile) && fs.statSync(pidFile).size > 0, 10_000)).toBe(true);
-    const pids = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as number[];
+    const pids = await pidsOf();
     await sdk.terminate(token);
     expect((await item).code).toBe('ITEM_CANCELLED');
     expect(await sdk.getTaskStatus(token)).toMatchObject({ state: TaskState.CANCELLED, cancelledCount: 1, completedCount: 0 });

@@ -1,11 +1,9 @@
 // The RocketRide dialect at /task/service of a real `sidex serve`, spoken with
 // raw DAP frames: envelope and seq, binary frames, auth first, the commands,
 // monitors, what a client leaves behind when it goes away, and terminate.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeChain, forever, takes } from './fixtures/pipelines.js';
-import { ownedDir } from './helpers/pipelines.js';
+import { codeChain, drainedTwoRefusedOne, takes } from './fixtures/pipelines.js';
+import { foreverWithPids } from './helpers/pipelines.js';
 import { RawDap } from './helpers/raw-dap.js';
 import { startTestServer } from './helpers/server.js';
 import { eventually, pidAlive } from './helpers/sidex.js';
@@ -211,29 +209,14 @@ describe('terminate over DAP', () => {
     expect((await slow).body).toMatchObject({ text: ['slow'] });
     expect(await terminated).toMatchObject({ success: true, body: {} });
     expect(Date.now() - began).toBeGreaterThan(1000);
-    expect(await status(token)).toMatchObject({
-      state: 6,
-      status: 'Stopped',
-      completed: true,
-      totalCount: 2,
-      completedCount: 2,
-      failedCount: 0,
-      cancelledCount: 0,
-      refusedCount: 1,
-      inProgressCount: 0,
-    });
+    expect(await status(token)).toMatchObject(drainedTwoRefusedOne);
   });
 
   it('a 100 ms drain on an item that never ends: the item is cancelled and no process is left', async () => {
-    const pidFile = path.join(ownedDir('sidex-dap-pids-'), 'pids.json');
-    const code = `
-      const child = require('node:child_process').spawn('sh', ['-c', 'trap "" TERM; sleep 600'], { stdio: 'ignore' });
-      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify([process.pid, child.pid]));
-      ${forever}`;
+    const { code, pids: pidsOf } = foreverWithPids();
     const token = await use(codeChain(code));
     const item = sendItem(client, token, 'x');
-    expect(await eventually(() => fs.existsSync(pidFile) && fs.statSync(pidFile).size > 0, 10_000)).toBe(true);
-    const pids = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as number[];
+    const pids = await pidsOf();
     expect(pids.every(pidAlive)).toBe(true);
     const began = Date.now();
     expect(await client.request('terminate', { token, drainMs: 100 })).toMatchObject({ success: true });
