@@ -1,6 +1,7 @@
 // The RocketRide dialect at /task/service of a real `sidex serve`, spoken with
 // raw DAP frames: envelope and seq, binary frames, auth first, the commands,
 // monitors, what a client leaves behind when it goes away, and terminate.
+import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeChain, drainedTwoRefusedOne, takes } from './fixtures/pipelines.js';
 import { foreverWithPids } from './helpers/pipelines.js';
@@ -187,6 +188,26 @@ describe('commands', () => {
     leaver.close();
     expect(await waiting).toMatchObject({ success: true, body: { text: ['after'] } });
     expect(await status(token)).toMatchObject({ cancelledCount: 1, completedCount: 1, inProgressCount: 0 });
+    await client.request('terminate', { token });
+  });
+});
+
+describe('a client that reads too slowly', () => {
+  it('gets events dropped while it does not read, then a notice and the latest status; server memory stays bounded', async () => {
+    const rssOf = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1]) * 1024;
+    const flood = "const line = 'x'.repeat(1023) + '\\n'; for (let i = 0; i < 100 * 1024; i++) process.stdout.write(line); return 'flooded';";
+    const token = await use(codeChain(flood));
+    const slow = await authed();
+    expect(await slow.request('rrext_monitor', { token, types: ['OUTPUT', 'SUMMARY'] })).toMatchObject({ success: true });
+    const before = rssOf();
+    slow.ws.pause(); // reads nothing from now on
+    expect(await sendItem(client, token, 'go')).toMatchObject({ success: true, body: { text: ['flooded'] } });
+    expect(rssOf() - before).toBeLessThan(80 * 1024 * 1024); // 100 MB of output went through
+    slow.ws.resume();
+    const notice = await slow.next((f) => f.event === 'sidex_events_dropped', 15_000);
+    expect(notice.body.count).toBeGreaterThan(0);
+    const latest = await slow.next((f) => f.event === 'apaevt_status_update' && f.seq > notice.seq && f.body.completedCount === 1, 15_000);
+    expect(latest.body.token).toBe(token);
     await client.request('terminate', { token });
   });
 });
