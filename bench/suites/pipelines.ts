@@ -1,10 +1,13 @@
-// Pipeline figures of issue 6, measured in process against the PipelineService
-// (phase 2 measures them again over one DAP connection): items per second
-// through a 3-stage `code` pipeline, and terminate latency on an idle task.
+// Pipeline figures of issue 6: items per second through a 3-stage `code`
+// pipeline and terminate latency on an idle task, measured in process against
+// the PipelineService, then over the wire: a real `sidex serve` driven through
+// the SDK's PipelineClient on ONE DAP connection (/task/service).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PipelineClient } from '@sidex/client';
 import { Sidex } from '../../packages/sidex/dist/index.js';
+import { spawnServer } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 import { ms, rate, sleep } from '../lib/timing.js';
 
@@ -21,12 +24,58 @@ const threeStages = {
 
 export default async function pipelinesBench(): Promise<BenchRow[]> {
   const sidex = new Sidex({ dataDir: path.join(tmp, 'data'), engine: { poolSize: 4, maxConcurrent: 64 } });
+  let rows: BenchRow[];
   try {
     await sidex.engine.warm();
-    return [...(await itemRate(sidex)), ...(await terminateLatency(sidex)), ...(await useLatency(sidex))];
+    rows = [...(await itemRate(sidex)), ...(await terminateLatency(sidex)), ...(await useLatency(sidex))];
   } finally {
     await sidex.close({ graceMs: 500 });
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return [...rows, ...(await overTheWire())];
+}
+
+/** The same two figures through `sidex serve` and the SDK, over one WebSocket (DAP at /task/service). */
+async function overTheWire(): Promise<BenchRow[]> {
+  const server = await spawnServer({ env: { SIDEX_POOL_SIZE: '4' } });
+  const client = new PipelineClient({ uri: server.url, auth: server.apiKey, env: {} });
+  try {
+    await client.connect();
+    const inFlight = 64;
+    const { token } = await client.use({ pipeline: threeStages, threads: inFlight, ttl: 0 });
+    const send = async () => {
+      const result = await client.send(token, ' hello pipeline ');
+      if ((result?.text as string[])[0] !== 'HELLO PIPELINE!') throw new Error(`wrong result ${JSON.stringify(result)}`);
+    };
+    await rate(2000, inFlight, send); // warm-up
+    const items = await rate(30_000, inFlight, send);
+    await client.terminate(token);
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const { token: idle } = await client.use({ pipeline: threeStages });
+      await client.send(idle, 'one item');
+      await sleep(100); // the pool's refill (a Node boot) is not what is measured
+      const began = process.hrtime.bigint();
+      await client.terminate(idle);
+      latencies.push(ms(began));
+    }
+    const p50 = percentile(latencies, 50);
+    return [
+      {
+        name: `pipeline items/s over ONE DAP connection (sidex serve + PipelineClient; send = open, write, close; ${inFlight} in flight)`,
+        value: items,
+        unit: '/s',
+        target: '>= 5,000/s',
+        pass: items >= 5000,
+      },
+      { name: 'terminate latency p50 over the wire, idle pipeline (terminate call to its reply: task ended, no process left)', value: p50, unit: 'ms', target: '< 20 ms', pass: p50 < 20 },
+      { name: 'terminate latency p99 over the wire, idle pipeline', value: percentile(latencies, 99), unit: 'ms' },
+    ];
+  } finally {
+    await client.disconnect();
+    await server.stop();
+    fs.rmSync(server.root, { recursive: true, force: true });
   }
 }
 

@@ -6,7 +6,7 @@ import type WebSocket from 'ws';
  * underlying socket is corked at the first send and uncorked on the next
  * tick, so many replies cost one write system call instead of one each.
  */
-export function corkedSender(ws: WebSocket): (text: string) => void {
+export function corkedSender(ws: WebSocket): (data: string | Buffer) => void {
   let corked = false;
   // ws keeps its net.Socket in `_socket`; without it, frames are sent one by one.
   const socket = (ws as unknown as { _socket?: Duplex })._socket;
@@ -14,12 +14,12 @@ export function corkedSender(ws: WebSocket): (text: string) => void {
     corked = false;
     socket?.uncork();
   };
-  return (text) => {
+  return (data) => {
     if (socket && !corked) {
       corked = true;
       socket.cork();
       process.nextTick(uncork);
     }
-    ws.send(text);
+    ws.send(data);
   };
 }

@@ -4,3 +4,7 @@ export type { EventName, EventOf } from './events.js';
 export type { SideExecutionApi } from './side-execution.js';
 export type { ActionBlockApi } from './action-block.js';
 export * from './types.js';
+export { PipelineClient, serviceUrl, type PipelineClientConfig } from './pipeline-client.js';
+export { DataPipe } from './data-pipe.js';
+export { PipelineError } from './pipeline-error.js';
+export * from './pipeline-types.js';

@@ -1,11 +1,10 @@
 // @sidex/client against a real `sidex serve`: matching, timeouts, reconnection, helpers.
 import fs from 'node:fs';
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SidexClient, SidexClientError, type ExecutionEvent } from '../dist/index.js';
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { RawSocket } from '../../sidex/test/helpers/raw-ws.js';
-import { spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
+import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
 import { sleep } from '../../sidex/test/helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
@@ -195,11 +194,4 @@ describe('helpers', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+

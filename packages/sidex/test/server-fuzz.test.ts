@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RawSocket } from './helpers/raw-ws.js';
+import { notJsonObject, wrongType } from './helpers/fuzz.js';
 import { startTestServer } from './helpers/server.js';
 
 const server = await startTestServer();
@@ -15,21 +16,12 @@ afterAll(() => {
 });
 
 const KNOWN_TYPES = ['sideExecution', 'actionBlock'];
-// Non-finite numbers are left out: JSON turns them into null, which means "absent".
-const wrongType = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
 const requestId = fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.integer()), { nil: undefined });
 
 /** Frames that are wrong in one way or another, as text or bytes. */
 const badFrame = fc.oneof(
   // text that is not a JSON object
-  fc.string({ maxLength: 200 }).filter((s) => {
-    try {
-      const v: unknown = JSON.parse(s);
-      return typeof v !== 'object' || v === null || Array.isArray(v);
-    } catch {
-      return true;
-    }
-  }),
+  notJsonObject,
   // JSON values other than objects
   fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
   // random bytes

@@ -7,6 +7,7 @@ import { registerStop } from './commands/stop.js';
 import { registerLs } from './commands/ls.js';
 import { registerLogs } from './commands/logs.js';
 import { registerBlocks } from './commands/blocks.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
 
@@ -24,6 +25,7 @@ registerStop(program);
 registerLs(program);
 registerLogs(program);
 registerBlocks(program);
+registerPipeline(program);
 
 try {
   await program.parseAsync(process.argv);

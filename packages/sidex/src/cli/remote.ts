@@ -18,7 +18,7 @@ export function configuredUrl(options: RemoteOptions): string | undefined {
 }
 
 /** The key: SIDEX_API_KEY, else the one a local server stored in the data directory. */
-function apiKey(options: RemoteOptions): string | undefined {
+export function apiKey(options: RemoteOptions): string | undefined {
   return process.env.SIDEX_API_KEY || readKeyFile(path.join(path.resolve(options.dataDir ?? process.env.SIDEX_DATA_DIR ?? '.sidex'), API_KEY_FILE));
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SidexError } from '../errors.js';
 import { Sidex } from '../sidex.js';
 import { CodeboltServer, refuse } from '../transports/codebolt/codebolt-server.js';
+import { DapServer } from '../transports/dap/dap-server.js';
 import { EventHub } from '../transports/events/event-hub.js';
 import { buildHttpApp } from '../transports/http/http-app.js';
 import { VERSION } from '../version.js';
@@ -21,7 +22,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** One `sidex serve`: the engine, the Codebolt WebSocket dialect and the REST API on one port. */
+/** One `sidex serve`: the engine, the Codebolt and RocketRide (DAP) WebSocket dialects and the REST API on one port. */
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   if (!isLoopbackHost(config.host) && !config.apiKey && !readKeyFile(path.join(config.dataDir, API_KEY_FILE))) {
     throw new SidexError(
@@ -58,15 +59,17 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const app = buildHttpApp({
     sideExecution: sidex.sideExecution,
     actionBlock: sidex.actionBlock,
+    pipelines: sidex.pipelines,
     auth,
     log,
     version: VERSION,
     health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount }),
   });
   const codebolt = new CodeboltServer({ services: sidex, hub, auth, log });
+  const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
   app.server.on('upgrade', (req, socket, head) => {
-    if (!codebolt.handleUpgrade(req, socket, head)) {
-      refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url}; use /codebolt`, code: 'NOT_FOUND' });
+    if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {
+      refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url}; use /codebolt or /task/service`, code: 'NOT_FOUND' });
     }
   });
 
@@ -86,6 +89,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       await sidex.close({ graceMs: config.shutdownGraceMs });
       hub.close();
       await codebolt.close();
+      await dap.close();
       await app.close();
       log.info('shut down');
     })());

@@ -16,6 +16,11 @@ export function presentedKey(headers: IncomingHttpHeaders, query?: URLSearchPara
   return query?.get('token') ?? undefined;
 }
 
+/** A key given in a message (RocketRide's `auth` command): a `Bearer ` prefix is stripped. */
+export function stripBearer(credential: string): string {
+  return credential.trim().replace(/^Bearer\s+/i, '').trim();
+}
+
 export function unauthorized(presented: string | undefined): SidexError {
   return presented === undefined
     ? new SidexError('UNAUTHORIZED', 'an API key is required: send "Authorization: Bearer <key>" (WebSocket: ?token=<key>)')

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll } from 'vitest';
 import type { Sidex, TaskStatus } from '../../dist/index.js';
+import { forever } from '../fixtures/pipelines.js';
 import { eventually, tempDir } from './sidex.js';
 
 /** The status of a task, read through the service. */
@@ -35,4 +37,22 @@ export function ownedDir(prefix: string): string {
   const dir = tempDir(prefix);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * An item that starts a child ignoring SIGTERM and never ends, and writes its
+ * own pid and the child's to a file: for tests of a server in another process,
+ * where a process tree's marker cannot be read. `pids()` waits for the file.
+ */
+export function foreverWithPids(): { code: string; pids(): Promise<number[]> } {
+  const file = path.join(ownedDir('sidex-pids-'), 'pids.json');
+  const code = `
+    const child = require('node:child_process').spawn('sh', ['-c', 'trap "" TERM; sleep 600'], { stdio: 'ignore' });
+    require('node:fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify([process.pid, child.pid]));
+    ${forever}`;
+  const pids = async () => {
+    if (!(await eventually(() => fs.existsSync(file) && fs.statSync(file).size > 0, 10_000))) throw new Error(`the item never wrote ${file}`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as number[];
+  };
+  return { code, pids };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { live, SIDEX_BIN, spawnServer, type ServeOptions, type TestServer } from './spawn-server.js';
@@ -59,5 +60,15 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
       resolve({ code, stdout, stderr });
     });
     child.stdin!.end(options.input ?? '');
+  });
+}
+
+/** A loopback port free at the moment of asking. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }

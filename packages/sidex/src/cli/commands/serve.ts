@@ -19,7 +19,7 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the sidex server: the Codebolt WebSocket dialect at /codebolt and the REST API at /v1, on one port')
+    .description('run the sidex server: the Codebolt WebSocket dialect at /codebolt, the RocketRide dialect at /task/service and /task, and the REST API at /v1, on one port')
     .option('--host <host>', 'address to bind (env SIDEX_HOST; default 127.0.0.1)')
     .option('--port <port>', 'port; 0 picks a free one (env SIDEX_PORT; default 5565)')
     .option('--data-dir <dir>', 'data directory: records, logs, API key (env SIDEX_DATA_DIR; default ./.sidex)')
@@ -57,7 +57,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   }
   const { url, apiKey } = server;
   const keyLine = apiKey.source === 'generated' ? `sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n` : '';
-  process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, REST: ${url}/v1, data: ${config.dataDir})\n`);
+  process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, RocketRide DAP: ${url.replace(/^http/, 'ws')}/task/service, REST: ${url}/v1, data: ${config.dataDir})\n`);
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {

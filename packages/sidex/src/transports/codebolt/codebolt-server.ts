@@ -6,6 +6,7 @@ import type { EventHub } from '../events/event-hub.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
 import { CodeboltConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection.js';
 import { codeboltHandlers, type DialectServices } from './dispatch.js';
+import { closeWebSocketServer, upgradePath } from '../ws/close-server.js';
 
 export const CODEBOLT_PATH = '/codebolt';
 /** Inline code (4 MB) plus params (8 MB) plus the envelope. */
@@ -33,7 +34,7 @@ export class CodeboltServer {
 
   /** Takes the upgrade if it is for `/codebolt`; returns false otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://sidex.invalid');
+    const url = upgradePath(req.url);
     if (url.pathname !== CODEBOLT_PATH) return false;
     const key = presentedKey(req.headers, url.searchParams);
     if (!this.options.auth.matches(key)) {
@@ -48,10 +49,8 @@ export class CodeboltServer {
   }
 
   /** Closes every connection (code 1001) and the server. */
-  async close(): Promise<void> {
-    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    for (const ws of this.wss.clients) ws.terminate();
+  close(): Promise<void> {
+    return closeWebSocketServer(this.wss);
   }
 }
 

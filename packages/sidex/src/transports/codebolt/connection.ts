@@ -8,23 +8,9 @@ import type { ConnectionControl, Handler } from './dispatch.js';
 import { parseFrame, replyTypeOf } from './frames.js';
 import { corkedSender } from '@sidex/client/corked-send';
 import { Subscriptions } from './subscriptions.js';
+import { DEFAULT_CONNECTION_LIMITS, FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 
-export interface ConnectionLimits {
-  /** Events are dropped (and the drop announced) while more than this many bytes wait to be sent. */
-  eventHighWater: number;
-  /** Reading new frames pauses while more than this many bytes of replies wait to be sent... */
-  replyHighWater: number;
-  /** ...or while this many requests are being served. */
-  maxInFlight: number;
-}
-
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
-  eventHighWater: 1024 * 1024,
-  replyHighWater: 8 * 1024 * 1024,
-  maxInFlight: 1024,
-};
-
-const WATCH_MS = 25;
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../ws/flow-control.js';
 
 /**
  * One client on `/codebolt`: reads frames, calls the dialect's handlers, replies
@@ -35,10 +21,7 @@ const WATCH_MS = 25;
  */
 export class CodeboltConnection implements EventSink, ConnectionControl {
   private readonly subscriptions = new Subscriptions();
-  private inFlight = 0;
-  private dropped = 0;
-  private paused = false;
-  private watch: NodeJS.Timeout | undefined;
+  private readonly flow: FlowControl;
   private readonly send: (text: string) => void;
 
   constructor(
@@ -46,9 +29,10 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
     private readonly handlers: Map<string, Map<string, Handler>>,
     private readonly hub: EventHub,
     private readonly log: Logger,
-    private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+    limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
   ) {
     this.send = corkedSender(ws);
+    this.flow = new FlowControl(ws, limits, (count) => this.announceDrops(count));
     ws.on('message', (data) => this.onMessage(data));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.log.debug({ err }, 'codebolt connection error'));
@@ -75,14 +59,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   }
 
   deliver(event: ExecutionEvent): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount > this.limits.eventHighWater) {
-      this.dropped++;
-      this.arm();
-      return;
-    }
-    this.announceDrops();
-    this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
+    if (this.flow.admitEvent()) this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
   }
 
   // ---- frames -----------------------------------------------------------------
@@ -112,15 +89,11 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
       );
       return;
     }
-    this.inFlight++;
-    this.throttle();
+    this.flow.begin();
     handler(frame, this)
       .catch((err: unknown) => fail(type, err))
       .then((reply) => this.reply(reply, frame.requestId))
-      .finally(() => {
-        this.inFlight--;
-        this.throttle();
-      });
+      .finally(() => this.flow.end());
   }
 
   private reply(reply: object, requestId: string | number | undefined): void {
@@ -134,44 +107,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
     this.send(text);
   }
 
-  // ---- flow control -----------------------------------------------------------
-
-  private overloaded(): boolean {
-    return this.inFlight >= this.limits.maxInFlight || this.ws.bufferedAmount > this.limits.replyHighWater;
-  }
-
-  private throttle(): void {
-    if (!this.paused && this.overloaded()) {
-      this.paused = true;
-      this.ws.pause();
-      this.arm();
-    }
-  }
-
-  /** Checks every few ms, while needed, whether the socket drained. */
-  private arm(): void {
-    this.watch ??= setInterval(() => this.check(), WATCH_MS);
-  }
-
-  private check(): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return this.disarm();
-    if (this.paused && this.inFlight < this.limits.maxInFlight / 2 && this.ws.bufferedAmount < this.limits.replyHighWater / 2) {
-      this.paused = false;
-      this.ws.resume();
-    }
-    if (this.dropped > 0 && this.ws.bufferedAmount <= this.limits.eventHighWater / 4) this.announceDrops();
-    if (!this.paused && this.dropped === 0) this.disarm();
-  }
-
-  private disarm(): void {
-    clearInterval(this.watch);
-    this.watch = undefined;
-  }
-
-  private announceDrops(): void {
-    if (this.dropped === 0) return;
-    const count = this.dropped;
-    this.dropped = 0;
+  private announceDrops(count: number): void {
     this.send(
       JSON.stringify({
         type: 'sideExecutionEvent',
@@ -184,7 +120,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   }
 
   private onClose(): void {
-    this.disarm();
+    this.flow.stop();
     this.hub.delete(this);
   }
 }

@@ -4,15 +4,19 @@ import { SidexError } from '../../errors.js';
 import { fail } from '../../services/replies.js';
 import type { ActionBlockService } from '../../services/action-block-service.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
+import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
 import { actionBlockRoutes } from './action-block-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { openApiDocument } from './openapi.js';
-import { registerRoutes } from './route.js';
+import { registerRoutes, shapeOf } from './route.js';
+import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 
 export interface HttpAppOptions {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
+  /** RocketRide's /task routes, when given. */
+  pipelines?: PipelineService;
   auth: Authenticator;
   log: Logger;
   version: string;
@@ -31,7 +35,8 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
   const routes = [...executionRoutes(options.sideExecution), ...actionBlockRoutes(options.actionBlock)];
-  const document = openApiDocument(routes, options.version);
+  const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
+  const document = openApiDocument([...routes, ...tasks], options.version);
 
   // Bodies are JSON; anything else is a 415 rather than a string handed to the routes.
   app.removeContentTypeParser('text/plain');
@@ -39,7 +44,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const key = presentedKey(request.headers);
-    if (!options.auth.matches(key)) return reply.code(401).header('www-authenticate', 'Bearer').send(fail('errorResponse', unauthorized(key)));
+    if (options.auth.matches(key)) return;
+    const shape = shapeOf(request.routeOptions.config);
+    const { status, body } = shape ? shape.error(unauthorized(key)) : { status: 401, body: fail('errorResponse', unauthorized(key)) };
+    return reply.code(status).header('www-authenticate', 'Bearer').send(body);
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -47,6 +55,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (status >= 500) request.log.error({ err }, 'request failed');
     const code = status >= 500 ? 'INTERNAL_ERROR' : (CODE_BY_STATUS[status] ?? 'INVALID_REQUEST');
     const message = status >= 500 ? 'internal error' : `${request.method} ${request.url.split('?')[0]}: ${err.message}`;
+    const shape = shapeOf(request.routeOptions.config);
+    if (shape) return reply.code(status).send(shape.error(new SidexError(code, message)).body);
     return reply.code(status).send(fail('errorResponse', new SidexError(code, message)));
   });
 
@@ -57,5 +67,6 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok', version: options.version, ...options.health() }));
   app.get('/v1/openapi.json', async () => document);
   registerRoutes(app, routes);
+  registerTaskRoutes(app, tasks);
   return app;
 }

@@ -26,6 +26,14 @@ export interface RouteSpec<P extends Shape = Shape, Q extends Shape = Shape, B e
    * raw response (streams).
    */
   handle(input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }, reply: FastifyReply): Promise<object | undefined>;
+  /** How replies are shaped, when not as sidex's `{success, ...}` with the status its code implies. */
+  shape?: ReplyShape;
+}
+
+/** A dialect's reply envelope: the status and body of a result, and of bad input or a thrown error. */
+export interface ReplyShape {
+  ok(result: object): { status: number; body: object };
+  error(err: unknown): { status: number; body: object };
 }
 
 /** A route with its input types checked against its schemas. */
@@ -39,6 +47,7 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
     app.route({
       method: spec.method,
       url: spec.url,
+      ...(spec.shape ? { config: { shape: spec.shape } } : {}),
       handler: async (request, reply) => {
         let input;
         try {
@@ -48,8 +57,13 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
             body: spec.body ? parseInput(spec.body, request.body ?? undefined) : undefined,
           };
         } catch (err) {
+          if (spec.shape) return send(reply, spec.shape.error(err));
           const failed = fail(replyType(spec), err);
           return reply.code(400).send(failed);
+        }
+        if (spec.shape) {
+          const { shape } = spec;
+          return spec.handle(input as never, reply).then((result) => (result === undefined ? reply : send(reply, shape.ok(result))), (err: unknown) => send(reply, shape.error(err)));
         }
         const result = await spec.handle(input as never, reply);
         if (result === undefined) return reply;
@@ -58,3 +72,8 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
     });
   }
 }
+
+const send = (reply: FastifyReply, { status, body }: { status: number; body: object }) => reply.code(status).send(body);
+
+/** The reply shape a route asked for (its Fastify config), if any. */
+export const shapeOf = (config: unknown): ReplyShape | undefined => (config as { shape?: ReplyShape } | undefined)?.shape;

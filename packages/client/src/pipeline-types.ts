@@ -1,0 +1,121 @@
+// The shapes of the RocketRide dialect (shared/PROTOCOLS.md §3) as the
+// PipelineClient sees them.
+
+/** A DAP message: a request the client sends, a response or an event it receives. */
+export interface DapMessage {
+  type: 'request' | 'response' | 'event';
+  seq: number;
+  command?: string;
+  arguments?: Record<string, unknown>;
+  request_seq?: number;
+  success?: boolean;
+  /** Why a request failed. */
+  message?: string;
+  /** sidex: a stable error code (TASK_NOT_FOUND, TASK_TERMINATING, ...). */
+  code?: string;
+  details?: Record<string, unknown>;
+  body?: any;
+  event?: string;
+}
+
+/** Task states, as integers on the wire. */
+export const TaskState = {
+  NONE: 0,
+  STARTING: 1,
+  INITIALIZING: 2,
+  RUNNING: 3,
+  STOPPING: 4,
+  COMPLETED: 5,
+  CANCELLED: 6,
+} as const;
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+
+/** The status of a task (RocketRide's TASK_STATUS, plus sidex's counts). */
+export interface TaskStatus {
+  name: string;
+  project_id: string;
+  source: string;
+  completed: boolean;
+  state: TaskState;
+  /** Unix seconds. */
+  startTime: number;
+  /** Unix seconds; 0 while the task runs. */
+  endTime: number;
+  status: string;
+  warnings: string[];
+  errors: string[];
+  currentObject: string;
+  currentSize: number;
+  notes: Array<string | Record<string, unknown>>;
+  totalSize: number;
+  totalCount: number;
+  completedSize: number;
+  completedCount: number;
+  failedSize: number;
+  failedCount: number;
+  rateSize: number;
+  rateCount: number;
+  serviceUp: boolean;
+  exitCode: number;
+  exitMessage: string;
+  token: string;
+  /** The execution that runs the task. */
+  id: string;
+  threads: number;
+  cancelledCount: number;
+  cancelledSize: number;
+  refusedCount: number;
+  inProgressCount: number;
+  [field: string]: unknown;
+}
+
+/** The result of one item, built by the pipeline's response components. */
+export interface PipelineResult {
+  name: string;
+  path: string;
+  objectId: string;
+  result_types: Record<string, string>;
+  [lane: string]: unknown;
+}
+
+/** What `use()` answers. */
+export interface UseResult {
+  token: string;
+  id: string;
+  publicToken: string;
+  projectId: string;
+  source: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+/** What `connect()` answers: who the server took this client for. */
+export interface ConnectResult {
+  userId: string;
+  displayName: string;
+  organizations: Array<{ id: string; [field: string]: unknown }>;
+  teams: unknown[];
+  server?: { name: string; version: string };
+  [field: string]: unknown;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  errors: Array<{ message: string; [field: string]: unknown }>;
+  warnings: Array<{ message: string; [field: string]: unknown }>;
+  source?: string;
+}
+
+export interface TaskSummary {
+  id: string;
+  token: string;
+  name: string;
+  projectId: string;
+  source: string;
+  state: TaskState;
+  status: string;
+  startTime: number;
+}
+
+/** A monitor: one task by token, or `'*'` for every task. */
+export type MonitorKey = { token: string } | { projectId: string; source: string; pipeId?: number };

@@ -1,0 +1,51 @@
+// The examples of shared/seeds/004 (RocketRide's terminate page), each a
+// program whose only change is its import line, run as child processes
+// against a real server. Like RocketRide's client, they find the server and
+// the key in ROCKETRIDE_URI and ROCKETRIDE_APIKEY.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../../sidex/test/helpers/server.js';
+
+const server = await startTestServer();
+const SEEDS = fileURLToPath(new URL('./seeds/rocketride/', import.meta.url));
+
+function runSeed(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [path.join(SEEDS, file)],
+      { cwd: SEEDS, env: { ...process.env, ROCKETRIDE_URI: server.url, ROCKETRIDE_APIKEY: server.apiKey }, timeout: 45_000 },
+      (err, stdout, stderr) => resolve({ code: child.exitCode ?? (err ? 1 : 0), stdout, stderr }),
+    );
+  });
+}
+
+describe('seed 004 programs run unchanged but for their import', () => {
+  it('Basic Termination', async () => {
+    const { code, stdout, stderr } = await runSeed('basic-termination.mjs');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('Pipeline terminated successfully\n');
+  });
+
+  it('Terminate with Error Handling: success, then the error of an invalid token', async () => {
+    const { code, stdout, stderr } = await runSeed('termination-with-error-handling.mjs');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('Pipeline terminated successfully\nFailed to terminate pipeline: no task with token "tk_not_a_task"\n');
+  });
+
+  it('Terminate After Monitoring: still running, so terminated; the item in progress completes', async () => {
+    const { code, stdout, stderr } = await runSeed('terminate-after-monitoring.mjs');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('Pipeline was still running — terminated\nitem: ["a long item"]\nfinal: Stopped, 1 completed\n');
+  });
+
+  it('nothing is left running', async () => {
+    const res = await fetch(`${server.url}/v1/executions?type=task&status=running,starting,stopping`, { headers: { authorization: `Bearer ${server.apiKey}` } });
+    expect(((await res.json()) as { executions: unknown[] }).executions).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+// The commands of the RocketRide dialect (shared/PROTOCOLS.md §3), each a call
+// of the pipeline service with the request's arguments; the reply body is what
+// the service answers. Only `auth` and `rrext_public_*` are served before the
+// connection has authenticated.
+import type { PipelineListener } from '../../pipelines/monitors.js';
+import type { PipelineService } from '../../services/pipeline-service.js';
+import type { AuthGate } from './auth-gate.js';
+import type { ClientMonitors, ClientPipes } from './client-state.js';
+
+/** What a command may use of the connection that asked. */
+export interface CommandContext {
+  gate: AuthGate;
+  monitors: ClientMonitors;
+  pipes: ClientPipes;
+  /** A listener that sends a monitor's events to this client, the first ones after this request's reply. */
+  listener(): PipelineListener;
+}
+
+export interface DapCommand {
+  /** Served before authentication. */
+  public?: true;
+  run(args: Record<string, unknown>, context: CommandContext): Promise<object> | object;
+}
+
+export interface ServerInfo {
+  version: string;
+}
+
+const withoutToken = ({ token: _token, ...rest }: Record<string, unknown>) => rest;
+const withoutSubcommand = ({ subcommand: _subcommand, ...rest }: Record<string, unknown>) => rest;
+
+/** RocketRide clients name event types in any case (`'summary'`, `'SUMMARY'`). */
+const upperTypes = (types: unknown) => (Array.isArray(types) ? types.map((t) => (typeof t === 'string' ? t.toUpperCase() : t)) : types);
+
+export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<string, DapCommand> {
+  const commands: Record<string, DapCommand> = {
+    auth: { public: true, run: (args, { gate }) => gate.authenticate(args) },
+    deauth: {
+      run: (_args, { gate, monitors }) => {
+        monitors.clear();
+        gate.deauthenticate();
+        return {};
+      },
+    },
+    rrext_public_probe: {
+      public: true,
+      run: () => ({ name: 'sidex', version: info.version, platform: process.platform, capabilities: ['pipelines', 'terminate-drain', 'codebolt'] }),
+    },
+    rrext_ping: { run: () => ({ pong: true }) },
+
+    execute: { run: (args) => pipelines.use(args) },
+    // RocketRide's client sends token '*' with restart: no particular task, look it up by projectId and source.
+    restart: { run: (args) => pipelines.restart(args.token === '*' ? withoutToken(args) : args) },
+    terminate: { run: (args) => pipelines.terminate(args) },
+    rrext_get_task_status: { run: (args) => pipelines.getTaskStatus(args) },
+    rrext_get_tasks: { run: () => pipelines.getTasks() },
+    rrext_validate: { run: (args) => pipelines.validate(withoutToken(args)) },
+
+    rrext_process: {
+      run: async (args, { pipes }) => {
+        if (args.subcommand === 'close' || args.subcommand === 'abandon') pipes.closed(args.token, args.pipe_id); // from now on the item is the task's
+        // sidex: 'abandon' gives an open item up (cancelled, its thread freed) rather than closing it.
+        if (args.subcommand === 'abandon') return pipelines.abandon(withoutSubcommand(args));
+        const reply = await pipelines.process(args);
+        if (args.subcommand === 'open') pipes.opened(args.token as string, (reply as { pipe_id: number }).pipe_id);
+        return reply;
+      },
+    },
+
+    rrext_monitor: {
+      run: async (args, { monitors, listener }) => {
+        const input: Record<string, unknown> = { ...args, types: upperTypes(args.types) };
+        if (typeof input.token === 'string') monitors.checkRoom(input.token);
+        const unsubscribe = await pipelines.monitor(input, listener());
+        const token = input.token as string;
+        if ((input.types as unknown[]).length === 0) {
+          unsubscribe();
+          monitors.replace(token, undefined);
+        } else {
+          monitors.replace(token, unsubscribe);
+        }
+        return {};
+      },
+    },
+  };
+  return new Map(Object.entries(commands));
+}

@@ -1,0 +1,103 @@
+// DAP frames of the RocketRide dialect (shared/PROTOCOLS.md §3): a request is
+// `{type: 'request', seq, command, arguments}`; a binary frame is a UTF-8 JSON
+// header without `data`, a `\n`, then the raw bytes of `arguments.data`; a
+// binary frame with no `\n` is plain JSON.
+import { z } from 'zod';
+import { SidexError } from '../../errors.js';
+
+export interface FrameLimits {
+  /** The JSON of a frame (a text frame, or the header of a binary one). */
+  maxJsonBytes: number;
+  /** How deeply its values may nest. */
+  maxDepth: number;
+}
+
+export const DEFAULT_FRAME_LIMITS: FrameLimits = {
+  // A pipeline file (4 MB) and the envelope around it.
+  maxJsonBytes: 5 * 1024 * 1024,
+  maxDepth: 64,
+};
+
+const RequestEnvelope = z.looseObject({
+  type: z.literal('request', { error: 'must be "request" (sidex sends responses and events; it takes only requests)' }),
+  seq: z
+    .number({ error: 'must be a number: the request\'s sequence number, echoed as request_seq' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(Number.MAX_SAFE_INTEGER, 'is too large'),
+  command: z.string({ error: 'must be a string such as "execute"' }).min(1, 'must not be empty').max(100, 'is too long'),
+  arguments: z.record(z.string(), z.unknown(), { error: 'must be an object of the command\'s arguments' }).nullish(),
+  token: z.string({ error: 'must be a string (a task token)' }).max(200, 'is too long').optional(),
+});
+
+export interface DapRequest {
+  seq: number;
+  command: string;
+  /** The command's arguments, with the top-level `token` filled in when `arguments.token` is absent. */
+  args: Record<string, unknown>;
+}
+
+/** What could be read of a bad frame: enough to address the error reply. */
+export interface FrameHead {
+  seq?: number;
+  command?: string;
+}
+
+export type ParsedFrame = { ok: true; request: DapRequest } | { ok: false; head: FrameHead; error: SidexError };
+
+const NEWLINE = 0x0a;
+const invalid = (message: string, details?: Record<string, unknown>) => new SidexError('INVALID_FRAME', message, details);
+
+export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits = DEFAULT_FRAME_LIMITS): ParsedFrame {
+  const split = isBinary ? data.indexOf(NEWLINE) : -1;
+  const json = split === -1 ? data : data.subarray(0, split);
+  if (json.length > limits.maxJsonBytes) {
+    const what = split === -1 ? 'frame' : 'JSON header of the binary frame';
+    return { ok: false, head: {}, error: new SidexError('FRAME_TOO_LARGE', `${what}: ${json.length} bytes exceeds the limit of ${limits.maxJsonBytes} bytes (send item data as bytes after the header)`, { limit: limits.maxJsonBytes }) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(json.toString('utf8'));
+  } catch (err) {
+    const where = split === -1 ? 'frame' : 'header of the binary frame (the JSON before the first \\n)';
+    return { ok: false, head: {}, error: invalid(`${where} is not valid JSON: ${(err as Error).message}`) };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, head: {}, error: invalid('frame must be a JSON object {type: "request", seq, command, arguments}') };
+  }
+  const head = headOf(value as Record<string, unknown>);
+  if (tooDeep(value, limits.maxDepth)) return { ok: false, head, error: invalid(`frame: values nest deeper than ${limits.maxDepth} levels`) };
+  const parsed = RequestEnvelope.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || '(frame)';
+    return { ok: false, head, error: invalid(`${field}: ${issue.message}`, { field }) };
+  }
+  const { seq, command, token } = parsed.data;
+  const args: Record<string, unknown> = { ...parsed.data.arguments };
+  if (args.token === undefined && token !== undefined) args.token = token;
+  if (split !== -1) args.data = data.subarray(split + 1);
+  return { ok: true, request: { seq, command, args } };
+}
+
+function headOf(value: Record<string, unknown>): FrameHead {
+  const { seq, command } = value;
+  return {
+    ...(typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? { seq } : {}),
+    ...(typeof command === 'string' && command.length <= 100 ? { command } : {}),
+  };
+}
+
+/** Whether objects and arrays nest deeper than `max` (iteratively: any depth is safe to ask about). */
+function tooDeep(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}

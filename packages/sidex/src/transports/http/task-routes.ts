@@ -1,0 +1,114 @@
+// RocketRide's HTTP equivalents of the DAP commands (shared/PROTOCOLS.md §3):
+// `POST /task`, `GET /task`, `DELETE /task`, `POST /task/data`, with its reply
+// envelope `{status: 'OK', data}` or `{status: 'Error', error: {message}}`
+// (HTTP 400 for bad input and refused calls, 401 without a valid key).
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { isSidexError } from '../../errors.js';
+import type { PipelineService } from '../../services/pipeline-service.js';
+import { registerRoutes, route, type ReplyShape, type RouteSpec } from './route.js';
+import { httpStatusOf } from './status.js';
+import { multipartItems, rawItem } from './task-items.js';
+
+const TAG = 'pipelines (RocketRide)';
+
+/** RocketRide's envelope; sidex adds the error's `code` and `details`. */
+export const rocketRideShape: ReplyShape = {
+  ok: (data) => ({ status: 200, body: { status: 'OK', data } }),
+  error: (err) => {
+    if (!isSidexError(err)) {
+      return { status: 500, body: { status: 'Error', error: { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 'INTERNAL_ERROR' } } };
+    }
+    const error = { message: err.message, code: err.code, ...(err.details ? { details: err.details } : {}) };
+    return { status: httpStatusOf({ success: false, code: err.code }), body: { status: 'Error', error } };
+  },
+};
+
+const TokenParam = z.string({ error: 'is required: the task token use() answered' }).min(1, 'must not be empty').max(200, 'is too long');
+const count = (what: string) => z.coerce.number({ error: `must be a number of ${what}` });
+
+const UseQuery = z.strictObject({
+  threads: count('threads').optional().describe('how many items are processed at once (default 1)'),
+  token: TokenParam.optional().describe('a token of your own for the task (letters, digits, _ . : -)'),
+  ttl: count('seconds').optional().describe('idle seconds before the task ends by itself; 0 never (default 3600)'),
+});
+
+const TokenQuery = z.strictObject({ token: TokenParam.describe('the task token') });
+
+const TerminateQuery = z.strictObject({
+  token: TokenParam.describe('the task token'),
+  drainMs: count('milliseconds').optional().describe('how long items in progress may take to finish (default: as use() said, else 30000)'),
+  force: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().describe('cancel items in progress at once'),
+});
+
+const DataQuery = z.strictObject({
+  token: TokenParam.describe('the task token'),
+  name: z.string().max(1000, 'is too long').optional().describe('name of the item (raw body only; multipart parts are named by their file or field name)'),
+});
+
+const PipelineBody = z.record(z.string(), z.unknown(), { error: 'must be the pipeline as a JSON object ({components, source?} or {pipeline: {...}})' });
+
+export function taskRoutes(pipelines: PipelineService): RouteSpec[] {
+  return [
+    route({
+      method: 'POST',
+      url: '/task',
+      operationId: 'execute',
+      summary: 'Start a task running the pipeline in the body; answers {token, ...} once it runs',
+      tag: TAG,
+      query: UseQuery,
+      body: PipelineBody,
+      shape: rocketRideShape,
+      handle: ({ query, body }) => pipelines.use({ pipeline: body, ...query }),
+    }),
+    route({
+      method: 'GET',
+      url: '/task',
+      operationId: 'getTaskStatus',
+      summary: 'The status of a task: state, counts, rates, errors (also after it ended)',
+      tag: TAG,
+      query: TokenQuery,
+      shape: rocketRideShape,
+      handle: async ({ query }) => pipelines.getTaskStatus(query),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/task',
+      operationId: 'terminate',
+      summary: 'Terminate a task: no new item is accepted, items in progress finish (within the drain deadline); answers once it has ended',
+      tag: TAG,
+      query: TerminateQuery,
+      shape: rocketRideShape,
+      handle: ({ query: { force, ...rest } }) => pipelines.terminate({ ...rest, ...(force ? { force: force === 'true' } : {}) }),
+    }),
+    route({
+      method: 'POST',
+      url: '/task/data',
+      operationId: 'sendData',
+      summary: 'Send items to a task: one per multipart/form-data field (files are streamed), or the raw body as one item; answers their results',
+      tag: TAG,
+      query: DataQuery,
+      shape: rocketRideShape,
+      handle: ({ query }, reply) => {
+        const request = reply.request;
+        return request.isMultipart() ? multipartItems(pipelines, query.token, request) : rawItem(pipelines, query.token, request, query.name);
+      },
+    }),
+  ];
+}
+
+/**
+ * Registers the routes. `/task/data` lives in a scope of its own where every
+ * body is taken as it is (bytes), or as multipart parts.
+ */
+export function registerTaskRoutes(app: FastifyInstance, routes: RouteSpec[]): void {
+  const data = routes.filter((r) => r.url === '/task/data');
+  registerRoutes(app, routes.filter((r) => !data.includes(r)));
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    await scope.register(multipart, { throwFileSizeLimit: false }); // a file over the limit is reported by its item
+    registerRoutes(scope, data);
+  });
+}

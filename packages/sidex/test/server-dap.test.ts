@@ -1,0 +1,261 @@
+// The RocketRide dialect at /task/service of a real `sidex serve`, spoken with
+// raw DAP frames: envelope and seq, binary frames, auth first, the commands,
+// monitors, what a client leaves behind when it goes away, and terminate.
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { codeChain, drainedTwoRefusedOne, takes } from './fixtures/pipelines.js';
+import { foreverWithPids } from './helpers/pipelines.js';
+import { RawDap } from './helpers/raw-dap.js';
+import { startTestServer } from './helpers/server.js';
+import { eventually, pidAlive } from './helpers/sidex.js';
+
+const server = await startTestServer();
+const sockets: RawDap[] = [];
+async function authed(): Promise<RawDap> {
+  const dap = await RawDap.authed(server.url, server.apiKey);
+  sockets.push(dap);
+  return dap;
+}
+async function anonymous(): Promise<RawDap> {
+  const dap = await RawDap.open(server.url);
+  sockets.push(dap);
+  return dap;
+}
+afterAll(() => sockets.forEach((s) => s.close()));
+
+const client = await authed();
+const status = async (token: string) => (await client.request('rrext_get_task_status', { token })).body;
+const use = async (pipeline: object, extra: Record<string, unknown> = {}) => {
+  const reply = await client.request('execute', { pipeline, ...extra });
+  expect(reply, JSON.stringify(reply)).toMatchObject({ success: true });
+  return reply.body.token as string;
+};
+/** One item as open, write (a binary frame), close; answers the close response. */
+async function sendItem(dap: RawDap, token: string, text: string): Promise<Record<string, any>> {
+  const open = await dap.request('rrext_process', { subcommand: 'open', token, object: { name: text } });
+  if (!open.success) return open;
+  await dap.binary('rrext_process', { subcommand: 'write', token, pipe_id: open.body.pipe_id }, Buffer.from(text));
+  return dap.request('rrext_process', { subcommand: 'close', token, pipe_id: open.body.pipe_id });
+}
+
+describe('envelope and authentication', () => {
+  it('before auth only auth and rrext_public_* are served; responses count seq per connection and echo request_seq', async () => {
+    const dap = await anonymous();
+    const probe = await dap.request('rrext_public_probe');
+    expect(probe).toMatchObject({ type: 'response', seq: 1, request_seq: 1, command: 'rrext_public_probe', success: true, body: { name: 'sidex', version: expect.any(String) } });
+    const ping = await dap.request('rrext_ping');
+    expect(ping).toMatchObject({ type: 'response', seq: 2, request_seq: 2, command: 'rrext_ping', success: false, code: 'NOT_AUTHENTICATED' });
+    expect(ping.message).toMatch(/send auth/);
+    expect(ping.body).toBeUndefined();
+    const execute = await dap.request('execute', { pipeline: codeChain('return input') });
+    expect(execute).toMatchObject({ success: false, code: 'NOT_AUTHENTICATED' });
+    expect(dap.closed).toBeUndefined();
+
+    const auth = await dap.request('auth', { auth: `Bearer ${server.apiKey}`, clientName: 'raw test', clientVersion: '1.0' });
+    expect(auth).toMatchObject({ seq: 4, request_seq: 4, success: true, body: { userId: expect.any(String), clientName: 'raw test', server: { name: 'sidex' } } });
+    expect(JSON.stringify(auth)).not.toContain(server.apiKey);
+    expect(await dap.request('rrext_ping')).toMatchObject({ success: true, body: { pong: true } });
+
+    expect(await dap.request('deauth')).toMatchObject({ success: true, body: {} });
+    expect(await dap.request('rrext_ping')).toMatchObject({ success: false, code: 'NOT_AUTHENTICATED' });
+    expect(await dap.request('auth', { auth: server.apiKey })).toMatchObject({ success: true });
+    expect(await dap.request('rrext_ping')).toMatchObject({ success: true });
+  });
+
+  it('a wrong key gets an error reply, then the socket is closed', async () => {
+    const dap = await anonymous();
+    const reply = await dap.request('auth', { auth: 'Bearer not-the-key' });
+    expect(reply).toMatchObject({ success: false, code: 'UNAUTHORIZED' });
+    expect(reply.message).toMatch(/not valid/);
+    expect((await dap.untilClosed()).code).toBe(1008);
+
+    const empty = await anonymous();
+    expect(await empty.request('auth', {})).toMatchObject({ success: false, code: 'UNAUTHORIZED', message: expect.stringMatching(/required/) });
+    await empty.untilClosed();
+  });
+
+  it('authentication attempts are limited per connection', async () => {
+    const dap = await anonymous();
+    for (let i = 0; i < 10; i++) {
+      expect(await dap.request('auth', { auth: server.apiKey })).toMatchObject({ success: true });
+      await dap.request('deauth');
+    }
+    expect(await dap.request('auth', { auth: server.apiKey })).toMatchObject({ success: false, code: 'TOO_MANY_AUTH_ATTEMPTS' });
+    await dap.untilClosed();
+  });
+
+  it('an unknown command gets success false with a message, never an empty success; the connection stays usable', async () => {
+    const dap = await authed();
+    const reply = await dap.request('rrext_no_such_thing', {});
+    expect(reply).toMatchObject({ success: false, code: 'UNKNOWN_COMMAND', command: 'rrext_no_such_thing' });
+    expect(reply.message).toMatch(/"rrext_no_such_thing" is not a command.*execute.*terminate/);
+    expect(reply.body).toBeUndefined();
+
+    const before = dap.frames.length;
+    dap.send('not json');
+    dap.send({ type: 'request', seq: 'seven', command: 'rrext_ping' });
+    dap.send({ type: 'event', seq: 33, command: 'rrext_ping' });
+    dap.send({ type: 'request', seq: 77, command: 'rrext_ping', arguments: [1, 2] });
+    dap.ws.send(Buffer.from('{"type":"request","seq":78,"command":"rrext_ping"}')); // binary, no \n: plain JSON
+    dap.ws.send(Buffer.concat([Buffer.from('{not a header'), Buffer.from('\n'), Buffer.from([0, 1, 2])]));
+    await eventually(() => dap.frames.length >= before + 6);
+    const replies = dap.frames.slice(before);
+    // Errors of bad frames are sent at once, in order; the ping's reply whenever it is done.
+    const failures = replies.filter((r) => !r.success);
+    expect(failures).toHaveLength(5);
+    expect(failures[0]!.message).toMatch(/^frame is not valid JSON/);
+    expect(failures[1]).toMatchObject({ request_seq: 0, code: 'INVALID_FRAME', message: expect.stringMatching(/^seq: must be a number/) });
+    expect(failures[2]!.message).toMatch(/^type: must be "request"/);
+    expect(failures[3]).toMatchObject({ request_seq: 77, command: 'rrext_ping', message: expect.stringMatching(/^arguments: must be an object/) });
+    expect(failures[4]!.message).toMatch(/header of the binary frame .* is not valid JSON/);
+    expect(replies.find((r) => r.success)).toMatchObject({ request_seq: 78, body: { pong: true } });
+    expect(await dap.request('rrext_ping')).toMatchObject({ success: true });
+  });
+});
+
+describe('commands', () => {
+  it('execute, then an item as open / write (a binary frame and a text one) / close; the token may come at the top level', async () => {
+    const token = await use(codeChain('return input.toUpperCase()'), { threads: 2 });
+    const open = await client.request('rrext_process', { subcommand: 'open', object: { name: 'doc.txt' }, mimeType: 'text/plain' }, { token });
+    expect(open).toMatchObject({ success: true, body: { pipe_id: expect.any(Number) } });
+    const pipe_id = open.body.pipe_id;
+    expect(await client.binary('rrext_process', { subcommand: 'write', token, pipe_id }, Buffer.from('héllo '))).toMatchObject({ success: true, body: {} });
+    expect(await client.request('rrext_process', { subcommand: 'write', token, pipe_id, data: 'wörld' })).toMatchObject({ success: true });
+    const closed = await client.request('rrext_process', { subcommand: 'close', token, pipe_id });
+    expect(closed).toMatchObject({ success: true, body: { name: 'doc.txt', result_types: { text: 'text' }, text: ['HÉLLO WÖRLD'] } });
+
+    const byTopLevel = await client.request('rrext_get_task_status', {}, { token });
+    expect(byTopLevel.body).toMatchObject({ token, state: 3, status: 'Running', totalCount: 1, completedCount: 1 });
+    expect((await client.request('rrext_get_tasks')).body.tasks).toEqual(expect.arrayContaining([expect.objectContaining({ token, state: 3 })]));
+    expect((await client.request('terminate', { token })).success).toBe(true);
+  });
+
+  it('bad arguments are refused with the field named, and change nothing', async () => {
+    const before = (await client.request('rrext_get_tasks')).body.tasks.length;
+    const noPipeline = await client.request('execute', {});
+    expect(noPipeline).toMatchObject({ success: false, code: 'INVALID_PIPELINE', message: expect.stringMatching(/^pipeline: is required/) });
+    const badProvider = await client.request('execute', { pipeline: { components: [{ id: 'a', provider: 'nope', config: { mode: 'Source' } }] } });
+    expect(badProvider.message).toMatch(/nope.*available/s);
+    expect(await client.request('rrext_get_task_status', { token: 'no such token' })).toMatchObject({ success: false, code: 'INVALID_TOKEN' });
+    expect(await client.request('rrext_process', { subcommand: 'eat', token: 'tk_x' })).toMatchObject({ success: false, message: expect.stringMatching(/subcommand/) });
+    expect((await client.request('rrext_get_tasks')).body.tasks.length).toBe(before);
+  });
+
+  it('rrext_validate answers errors and warnings without starting anything', async () => {
+    const good = await client.request('rrext_validate', { pipeline: codeChain('return input') });
+    expect(good.body).toMatchObject({ valid: true, errors: [] });
+    const bad = await client.request('rrext_validate', { pipeline: codeChain('return (') });
+    expect(bad.body.valid).toBe(false);
+    expect(bad.body.errors[0].message).toMatch(/code_1/);
+  });
+
+  it('rrext_monitor (types in any case): the reply first, then the current state; events follow; types [] unsubscribes', async () => {
+    const token = await use(codeChain('console.log("seen", input); return input'));
+    const watcher = await authed();
+    const reply = await watcher.request('rrext_monitor', { token, types: ['summary', 'Task', 'OUTPUT', 'FLOW'] });
+    expect(reply).toMatchObject({ success: true, body: {} });
+    const replyAt = watcher.frames.indexOf(reply);
+    const first = await watcher.next((f) => f.event === 'apaevt_status_update');
+    expect(watcher.frames.indexOf(first)).toBeGreaterThan(replyAt);
+    expect(first).toMatchObject({ type: 'event', seq: expect.any(Number), body: { token, state: 3, __id: token } });
+    expect(await watcher.next((f) => f.event === 'apaevt_task' && f.body.action === 'running')).toBeTruthy();
+
+    expect((await sendItem(client, token, 'one')).success).toBe(true);
+    await watcher.next((f) => f.event === 'output' && /seen one/.test(f.body.output));
+    await watcher.next((f) => f.event === 'apaevt_flow' && f.body.op === 'end');
+    await watcher.next((f) => f.event === 'apaevt_status_update' && f.body.completedCount === 1, 5000);
+    const seqs = watcher.frames.map((f) => f.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+
+    expect(await watcher.request('rrext_monitor', { token, types: [] })).toMatchObject({ success: true });
+    const count = watcher.frames.length;
+    expect((await sendItem(client, token, 'two')).success).toBe(true);
+    await new Promise((r) => setTimeout(r, 1300)); // past a status interval
+    expect(watcher.frames.length).toBe(count);
+    expect(await watcher.request('rrext_monitor', { token, types: ['NOPE'] })).toMatchObject({ success: false, code: 'INVALID_EVENT_TYPES' });
+    await client.request('terminate', { token });
+  });
+
+  it('a client that goes away: its monitors end and the pipes it left open are abandoned, freeing their threads', async () => {
+    const token = await use(codeChain('return input'), { threads: 1 });
+    const leaver = await authed();
+    await leaver.request('rrext_monitor', { token: '*', types: ['SUMMARY'] });
+    const open = await leaver.request('rrext_process', { subcommand: 'open', token });
+    expect(open.success).toBe(true);
+    // The only thread is taken: another client's item waits for it.
+    const waiting = sendItem(client, token, 'after');
+    await new Promise((r) => setTimeout(r, 200));
+    leaver.close();
+    expect(await waiting).toMatchObject({ success: true, body: { text: ['after'] } });
+    expect(await status(token)).toMatchObject({ cancelledCount: 1, completedCount: 1, inProgressCount: 0 });
+    await client.request('terminate', { token });
+  });
+});
+
+describe('a client that reads too slowly', () => {
+  it('gets events dropped while it does not read, then a notice and the latest status; server memory stays bounded', async () => {
+    const rssOf = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1]) * 1024;
+    const flood = "const line = 'x'.repeat(1023) + '\\n'; for (let i = 0; i < 100 * 1024; i++) process.stdout.write(line); return 'flooded';";
+    const token = await use(codeChain(flood));
+    const slow = await authed();
+    expect(await slow.request('rrext_monitor', { token, types: ['OUTPUT', 'SUMMARY'] })).toMatchObject({ success: true });
+    const before = rssOf();
+    slow.ws.pause(); // reads nothing from now on
+    expect(await sendItem(client, token, 'go')).toMatchObject({ success: true, body: { text: ['flooded'] } });
+    expect(rssOf() - before).toBeLessThan(80 * 1024 * 1024); // 100 MB of output went through
+    slow.ws.resume();
+    const notice = await slow.next((f) => f.event === 'sidex_events_dropped', 15_000);
+    expect(notice.body.count).toBeGreaterThan(0);
+    const latest = await slow.next((f) => f.event === 'apaevt_status_update' && f.seq > notice.seq && f.body.completedCount === 1, 15_000);
+    expect(latest.body.token).toBe(token);
+    await client.request('terminate', { token });
+  });
+});
+
+describe('terminate over DAP', () => {
+  const slowWhenAsked = 'if (input === "slow") await new Promise((r) => setTimeout(r, 2000)); return input;';
+
+  it('an item taking 2 s completes, a send during the drain is refused, and the final status is CANCELLED / Stopped with exact counts', async () => {
+    const token = await use(codeChain(slowWhenAsked), { threads: 2 });
+    expect((await sendItem(client, token, 'fast')).body.text).toEqual(['fast']);
+    const slow = sendItem(client, token, 'slow');
+    await eventually(async () => (await status(token)).inProgressCount === 1);
+    const terminator = await authed();
+    const began = Date.now();
+    const terminated = terminator.request('terminate', { token });
+    await eventually(async () => (await status(token)).state === 4);
+    const late = await client.request('rrext_process', { subcommand: 'open', token });
+    expect(late).toMatchObject({ success: false, code: 'TASK_TERMINATING' });
+    expect(late.message).toMatch(/task is terminating/);
+    expect((await slow).body).toMatchObject({ text: ['slow'] });
+    expect(await terminated).toMatchObject({ success: true, body: {} });
+    expect(Date.now() - began).toBeGreaterThan(1000);
+    expect(await status(token)).toMatchObject(drainedTwoRefusedOne);
+  });
+
+  it('a 100 ms drain on an item that never ends: the item is cancelled and no process is left', async () => {
+    const { code, pids: pidsOf } = foreverWithPids();
+    const token = await use(codeChain(code));
+    const item = sendItem(client, token, 'x');
+    const pids = await pidsOf();
+    expect(pids.every(pidAlive)).toBe(true);
+    const began = Date.now();
+    expect(await client.request('terminate', { token, drainMs: 100 })).toMatchObject({ success: true });
+    expect(Date.now() - began).toBeLessThan(100 + 2000 + 2000); // drain + grace + slack
+    expect(await item).toMatchObject({ success: false, code: 'ITEM_CANCELLED' });
+    expect(await status(token)).toMatchObject({ state: 6, status: 'Stopped', cancelledCount: 1, completedCount: 0, totalCount: 1 });
+    expect(pids.filter(pidAlive)).toEqual([]);
+  });
+
+  it('terminate twice is safe; terminate of an unknown token is an error', async () => {
+    const token = await use(codeChain(takes(300)));
+    const item = sendItem(client, token, 'x');
+    await eventually(async () => (await status(token)).inProgressCount === 1);
+    const [a, b] = await Promise.all([client.request('terminate', { token }), client.request('terminate', {}, { token })]);
+    expect([a.success, b.success]).toEqual([true, true]);
+    expect((await item).body.text).toEqual(['x']);
+    expect(await client.request('terminate', { token })).toMatchObject({ success: true, body: {} });
+    const unknown = await client.request('terminate', { token: 'tk_never_was' });
+    expect(unknown).toMatchObject({ success: false, code: 'TASK_NOT_FOUND', message: 'no task with token "tk_never_was"' });
+  });
+});
