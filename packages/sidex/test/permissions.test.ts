@@ -9,6 +9,10 @@ fs.mkdirSync(blockDir, { recursive: true });
 fs.writeFileSync(path.join(blockDir, 'actionblock.yml'), 'name: reads-own-file\nentryPoint: index.mjs\n');
 fs.writeFileSync(path.join(blockDir, 'data.txt'), 'block data');
 fs.writeFileSync(path.join(blockDir, 'index.mjs'), "import fs from 'node:fs'; export default () => fs.readFileSync('data.txt', 'utf8');");
+const brokenDir = path.join(project, '.codebolt', 'actionblocks', 'broken');
+fs.mkdirSync(brokenDir, { recursive: true });
+fs.writeFileSync(path.join(brokenDir, 'actionblock.yml'), 'name: broken\nentryPoint: index.mjs\n');
+fs.writeFileSync(path.join(brokenDir, 'index.mjs'), 'export default () => { return 1 +; };');
 
 describe("Node's permission model", () => {
   const sidex = makeSidex({ projectDir: project, engine: { permissions: {} } });
@@ -44,6 +48,12 @@ describe("Node's permission model", () => {
     if (!started.success) throw new Error(started.error);
     const done = await api.wait(started.sideExecutionId);
     expect(done.success && done.result).toBe('ERR_ACCESS_DENIED');
+  });
+
+  it('a block with a syntax error still fails its start with SYNTAX_ERROR', async () => {
+    const reply = await api.startWithActionBlock(brokenDir);
+    expect(reply.success).toBe(false);
+    expect(!reply.success && reply.code).toBe('SYNTAX_ERROR');
   });
 
   it('a block runs in its own directory and may read its files', async () => {

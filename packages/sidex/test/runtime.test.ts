@@ -250,7 +250,11 @@ describe('native action blocks', () => {
   });
   const broken = block('broken', {
     'actionblock.yml': 'name: broken\nentryPoint: index.mjs\n',
-    'index.mjs': 'export default async () => { return 1 +; }',
+    'index.mjs': 'import fs from "node:fs";\nexport default async () => { return 1 +; }',
+  });
+  const brokenCjs = block('broken-cjs', {
+    'package.json': JSON.stringify({ name: 'broken-cjs', main: 'index.js' }),
+    'index.js': 'module.exports = () => {\n  return [1, 2;\n};',
   });
   const sidexB = makeSidex({ projectDir: project });
 
@@ -284,9 +288,15 @@ describe('native action blocks', () => {
     expect(done.output).toBe('script ran\nlater\n');
   });
 
-  it('a syntax error in the entry fails the start with SYNTAX_ERROR', async () => {
-    const reply = await sidexB.sideExecution.startWithActionBlock(broken);
+  it.each([
+    ['an ES module', () => broken, 'index.mjs', 2, 40],
+    ['a CommonJS file', () => brokenCjs, 'index.js', 2, 15],
+  ])('a syntax error in the entry (%s) fails the start with SYNTAX_ERROR, file, line and column', async (_kind, dir, file, line, column) => {
+    const reply = await sidexB.sideExecution.startWithActionBlock(dir());
     expect(reply.success).toBe(false);
-    expect(!reply.success && reply.code).toBe('SYNTAX_ERROR');
+    if (reply.success) return;
+    expect(reply.code).toBe('SYNTAX_ERROR');
+    expect(reply.error).toContain(`${file}: Unexpected token`);
+    expect(reply.error).toContain(`(line ${line}, column ${column})`);
   });
 });

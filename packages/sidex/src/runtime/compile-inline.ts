@@ -3,6 +3,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import type { ErrorInfo } from './messages.js';
 import { isBindableIdentifier } from './identifiers.js';
+import { syntaxErrorInfo } from './syntax-location.js';
 
 export type InlineFunction = (...args: unknown[]) => Promise<unknown>;
 
@@ -79,22 +80,4 @@ export function compileInline(code: string, filename: string, paramKeys: readonl
       return fn(params, ctx, require, filename, path.dirname(filename), ...extra.map((k) => bag[k]));
     },
   };
-}
-
-// V8 reports a compile error's place only in the stack header:
-// "<file>:<line>\n<source line>\n<spaces>^^^\n\nSyntaxError: ...".
-function syntaxErrorInfo(err: unknown, prefixLength: number): ErrorInfo {
-  const e = err as Error;
-  const [head = '', sourceLine = '', caretLine = ''] = (e.stack ?? '').split('\n');
-  const line = Number(/:(\d+)$/.exec(head)?.[1]);
-  let column = caretLine.indexOf('^') + 1;
-  // The displayed first line still carries the wrapper prefix.
-  if (line === 1 && column > 0 && sourceLine.length > 0) column -= prefixLength;
-  const info: ErrorInfo = { code: 'SYNTAX_ERROR', message: e.message };
-  if (Number.isFinite(line)) {
-    info.line = line;
-    info.message = `${e.message} (line ${line}${column > 0 ? `, column ${column}` : ''})`;
-  }
-  if (column > 0) info.column = column;
-  return info;
 }

@@ -1,5 +1,6 @@
 // Entry point of every runtime process. It starts warm (idle, waiting for one
 // `run` message), runs exactly one execution, reports over IPC and exits.
+import { checkEntrySyntax } from './check-entry-syntax.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
 import { loadBlock } from './load-block.js';
@@ -21,6 +22,7 @@ let finished = false;
 
 // How long a block's module graph may take to load before the start is
 // answered anyway; load errors within it fail the start, later ones the run.
+// (The entry file itself is syntax-checked first, deterministically.)
 const BLOCK_LOAD_WINDOW_MS = 25;
 
 process.on('disconnect', () => (ctx ? killOwnGroup() : process.exit(0)));
@@ -54,6 +56,8 @@ async function run(message: RunMessage): Promise<void> {
       return failStart(err instanceof InlineSyntaxError ? err.info : errorInfo(err, 'LOAD_ERROR'));
     }
   } else {
+    const syntax = await checkEntrySyntax(message.source.entry);
+    if (syntax) return failStart(syntax);
     const loading = loadBlock(message.source.entry);
     const early = await Promise.race([
       loading.then(

@@ -9,10 +9,11 @@ export function makeStdioBlocking(): void {
   }
 }
 
-const quietWarnings = ['USE_MAIN_CONTEXT_DEFAULT_LOADER'];
+const quietWarnings = ['USE_MAIN_CONTEXT_DEFAULT_LOADER', 'VM Modules is an experimental feature'];
 
-// The runtime itself uses vm's main-context loader so inline code can import();
-// that is an implementation detail and its warning must not reach the user's stderr.
+// The runtime itself uses vm's main-context loader (so inline code can
+// import()) and vm modules (to syntax-check a block's entry): implementation
+// details whose warnings must not reach the user's stderr.
 export function silenceRuntimeWarnings(): void {
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
   process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {

@@ -49,7 +49,8 @@ export class RuntimeFactory {
     fs.mkdirSync(scratchDir, { recursive: true });
     return new RuntimeProcess({
       env: this.options.env(marker),
-      execArgv: [...heapFlags(profile.memoryLimitBytes), ...this.permissionFlags(scratchDir, profile.cwd)],
+      // vm modules: the runtime syntax-checks a block's ES module entry before importing it.
+      execArgv: ['--experimental-vm-modules', ...heapFlags(profile.memoryLimitBytes), ...this.permissionFlags(scratchDir, profile.cwd)],
       cwd: profile.cwd ?? scratchDir,
       scratchDir,
       marker,
