@@ -11,6 +11,7 @@ import { checkRetention, Retention, type RetentionPolicy } from './store/retenti
 import { ActionBlockService } from './services/action-block-service.js';
 import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
+import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 
 export interface SidexOptions {
   dataDir: string;
@@ -36,11 +37,14 @@ export interface SidexOptions {
 }
 
 export const BUILTIN_BLOCKS_DIR = fileURLToPath(new URL('../builtin/actionblocks', import.meta.url));
+export const BUILTIN_CAPABILITIES_DIR = fileURLToPath(new URL('../builtin/capabilities', import.meta.url));
 
 /** The in-process sidex: one engine, the catalog, and the services every transport calls. */
 export class Sidex {
   readonly engine: Engine;
   readonly blocks: ActionBlockCatalog;
+  /** Capabilities and executors on disk. */
+  readonly capabilities: CapabilityCatalog;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
@@ -61,11 +65,12 @@ export class Sidex {
       builtinDir: BUILTIN_BLOCKS_DIR,
       ...(options.extraRoots ? { extraRoots: options.extraRoots.map((r) => path.resolve(r)) } : {}),
     });
+    this.capabilities = new CapabilityCatalog({ ...this.blocks.roots, builtinDir: BUILTIN_CAPABILITIES_DIR });
     const permissions = options.engine?.permissions;
     this.engine = new Engine({
       ...options.engine,
       // Under the permission model, blocks may still read the roots they live in.
-      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...this.blocks.allowedRoots()] } } : {}),
+      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...this.blocks.allowedRoots(), ...this.capabilities.allowedRoots()] } } : {}),
       dataDir,
       ...(options.store ? { store: options.store } : {}),
     });
@@ -120,6 +125,8 @@ export class Sidex {
     // Pipeline tasks drain first (within the grace), so their items are accounted for.
     await this.pipelines.shutdown({ ...(options.graceMs !== undefined ? { drainMs: options.graceMs } : {}) });
     await this.engine.close(options);
+    this.blocks.close();
+    this.capabilities.close();
     await this.engine.store.close();
   }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
+import { applyInputs } from '../catalog/params/apply-inputs.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
@@ -79,13 +80,14 @@ export class SideExecutionService {
 
   /** The spec of a block run: shared by path and by-name starts. */
   blockSpec(block: ActionBlock, params: Record<string, unknown> | null | undefined, timeout: number | null | undefined, options?: StartOptionsInput, prefix: StartSpec['prefix'] = 'side'): StartSpec {
+    const checked = applyInputs(params ?? {}, block.metadata.inputs, `action block "${block.name}"`);
     return {
       prefix,
       kind: 'block',
       name: options?.name ?? block.name,
       entry: path.resolve(block.path, block.entryPoint),
       dir: block.path,
-      ...this.common(params, timeout, options),
+      ...this.common(checked, timeout, options),
     };
   }
 
