@@ -12,6 +12,7 @@ import { ActionBlockService } from './services/action-block-service.js';
 import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
+import { CapabilityService } from './services/capability-service.js';
 
 export interface SidexOptions {
   dataDir: string;
@@ -45,6 +46,8 @@ export class Sidex {
   readonly blocks: ActionBlockCatalog;
   /** Capabilities and executors on disk. */
   readonly capabilities: CapabilityCatalog;
+  /** The `capability` dialect. */
+  readonly capability: CapabilityService;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
@@ -75,6 +78,7 @@ export class Sidex {
       ...(options.store ? { store: options.store } : {}),
     });
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
+    this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     if (options.retention) this.startRetention(options.retention);
     this.pipelines = new PipelineService(this.engine, this.blocks, { dataDir, ...(options.pipelines ? { limits: options.pipelines } : {}) });

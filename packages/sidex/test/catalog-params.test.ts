@@ -85,3 +85,33 @@ describe('action blocks: params against metadata.inputs', () => {
     expect(reply.success === false && reply.error).toMatch(/must be an object of named values/);
   });
 });
+
+describe('capabilities: params against inputs', () => {
+  it('each type is checked; the issues name every bad field', async () => {
+    await expectRefused(
+      () => sidex.capability.startSkill('typed', { count: '3', ratio: 'fast', flag: 1, config: 'x', items: 'y' }),
+      [
+        { field: 'params.text', message: 'is required (string)' },
+        { field: 'params.count', message: 'must be an integer, got the string "3"' },
+        { field: 'params.ratio', message: 'must be a number, got the string "fast"' },
+        { field: 'params.flag', message: 'must be a boolean, got the number 1' },
+        { field: 'params.config', message: 'must be an object, got the string "x"' },
+        { field: 'params.items', message: 'must be an array, got the string "y"' },
+        { field: 'params.whatever', message: 'is required (any)' },
+      ],
+    );
+  });
+
+  it('valid params reach the capability with defaults applied, as params and as ctx.params', async () => {
+    const reply = await sidex.capability.startSkill('typed', { text: 'hi', whatever: [null], ratio: 2.5, flag: false, config: { a: 1 }, items: [] });
+    const params = { text: 'hi', whatever: [null], ratio: 2.5, flag: false, config: { a: 1 }, items: [], count: 3 };
+    expect(await resultOf(reply, 'executionId')).toEqual({ params, ctxParams: params });
+  });
+
+  it('the same check applies to powers and talents, and to a custom executor', async () => {
+    await expectRefused(() => sidex.capability.startPower('deploy', { target: 7 }), [{ field: 'params.target', message: 'must be a string, got the number 7' }]);
+    const review = await sidex.capability.startTalent('review');
+    const result = (await resultOf(review, 'executionId')) as { params: unknown };
+    expect(result.params).toEqual({ change: 'HEAD' });
+  });
+});

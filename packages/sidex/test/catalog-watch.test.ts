@@ -20,16 +20,22 @@ const blockNames = async () => {
 };
 
 describe('the catalog refreshes when files change', () => {
-  it('a new capability appears without a restart, and disappears once deleted', async () => {
+  it('a new capability appears without a restart, runs, and disappears once deleted', async () => {
     expect(await capabilityNames()).not.toContain('power/fresh');
     const dir = path.join(fx.capabilities, 'power', 'fresh');
     write(path.join(dir, 'capability.yaml'), 'name: fresh\ntype: power\ndescription: written while sidex runs\n');
     write(path.join(dir, 'index.js'), 'export default async () => "fresh result";\n');
     expect(await eventually(async () => (await capabilityNames()).includes('power/fresh'))).toBe(true);
 
+    const started = await sidex.capability.startPower('fresh');
+    expect(started.success).toBe(true);
+    const done = await sidex.sideExecution.wait(started.data.executionId);
+    expect(done.success && done.result).toBe('fresh result');
+
     fs.rmSync(dir, { recursive: true });
     expect(await eventually(async () => !(await capabilityNames()).includes('power/fresh'))).toBe(true);
-    expect(() => sidex.capabilities.find('fresh', 'power')).toThrow(/no power named "fresh"/);
+    const gone = await sidex.capability.startPower('fresh');
+    expect(gone.success === false && gone.code).toBe('CAPABILITY_NOT_FOUND');
   });
 
   it('an edited manifest is read again', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
+import { callerMeta } from './caller-meta.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
@@ -19,6 +20,8 @@ export interface SideExecutionLimits {
 export const DEFAULT_LIMITS: SideExecutionLimits = { maxParamsBytes: 8 * 1024 * 1024 };
 
 export interface StopReplyFields {
+  /** The capability dialect's name for the id. */
+  executionId?: string;
   sideExecutionId: string;
   status: string;
   stoppedAt?: number;
@@ -184,7 +187,8 @@ export class SideExecutionService {
     return () => engine.off(event, listener as (...args: unknown[]) => void);
   }
 
-  private common(
+  /** The part of a start spec every dialect builds the same way from params, timeout and options. */
+  common(
     params: Record<string, unknown> | null | undefined,
     timeout: number | null | undefined,
     options: StartOptionsInput | undefined,
@@ -198,7 +202,7 @@ export class SideExecutionService {
       ...(opts?.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
       ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
-      meta: opts?.threadId ? { threadId: opts.threadId } : {},
+      meta: callerMeta(opts),
     };
   }
 
@@ -215,16 +219,20 @@ export class SideExecutionService {
 }
 
 /** A start answers once running (or queued); a start that failed answers `success: false` with the cause. */
-export function startedReply<K extends string>(type: string, record: ExecutionRecord, idField: K) {
-  const fields = { [idField]: record.id, status: record.status } as Record<K, string> & { status: string };
+export function startedReply<K extends string, X extends object = object>(type: string, record: ExecutionRecord, idField: K, extra?: X) {
+  const fields = { [idField]: record.id, status: record.status, ...extra } as Record<K, string> & { status: string } & X;
   if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
   const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
   return fail(type, new SidexError(error.code, error.message, error.stack ? { stack: error.stack } : undefined), fields);
 }
 
-/** The reply to a stop, from the engine's outcome (shared by every dialect's stop). */
-export function stopReply(type: string, { record, alreadyEnded }: StopOutcome) {
+/**
+ * The reply to a stop, from the engine's outcome (shared by every dialect's
+ * stop); the capability dialect names the id `executionId`.
+ */
+export function stopReply(type: string, { record, alreadyEnded }: StopOutcome, idField: 'sideExecutionId' | 'executionId' = 'sideExecutionId') {
   const fields: StopReplyFields = {
+    ...(idField === 'executionId' ? { executionId: record.id } : {}),
     sideExecutionId: record.id,
     status: record.status,
     ...(record.stoppedAt !== undefined ? { stoppedAt: record.stoppedAt } : record.endedAt !== undefined ? { stoppedAt: record.endedAt } : {}),
