@@ -25,7 +25,7 @@ export class CapabilityService {
   constructor(
     private readonly engine: Engine,
     private readonly catalog: CapabilityCatalog,
-    /** Builds start specs the same way for every dialect. */
+    /** Builds start specs and resumes executions the same way for every dialect. */
     private readonly sideExecutions: SideExecutionService,
   ) {}
 
@@ -166,6 +166,16 @@ export class CapabilityService {
       } while (cursor);
       return ok(type, { executions });
     });
+  }
+
+  /** Runs an ended capability execution's code again from its last checkpoint. */
+  resume(executionId: unknown) {
+    const type = 'resumeCapabilityResponse';
+    return replying(type, async () => {
+      const old = await this.record(executionId);
+      const record = await this.sideExecutions.resumeRecord(old);
+      return startedReply(type, record, 'executionId', { sideExecutionId: record.id, resumedFrom: old.id });
+    }, { executionId });
   }
 
   private find(capabilityName: unknown, capabilityType: unknown): Capability {

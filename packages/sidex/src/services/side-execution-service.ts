@@ -3,6 +3,7 @@ import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
+import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
@@ -92,6 +93,24 @@ export class SideExecutionService {
       dir: block.path,
       ...this.common(checked, timeout, options),
     };
+  }
+
+  /**
+   * Starts the same code again, with ctx.resumeFrom set to the last
+   * checkpoint of `id` (which must have ended); the new record's
+   * `resumedFrom` names the old one.
+   */
+  resume(id: unknown) {
+    const type = 'resumeSideExecutionResponse';
+    return replying(type, async () => {
+      const old = await this.record(id);
+      return startedReply(type, await this.resumeRecord(old), 'sideExecutionId', { resumedFrom: old.id });
+    }, { sideExecutionId: id });
+  }
+
+  /** Starts the code of an ended execution again from its last checkpoint (every dialect's resume). */
+  resumeRecord(old: ExecutionRecord): Promise<ExecutionRecord> {
+    return this.engine.start(resumeSpec(old));
   }
 
   getStatus(id: unknown) {
