@@ -13,6 +13,8 @@ import { PipelineService, type PipelineLimits } from './services/pipeline-servic
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
+import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
+import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 
 export interface SidexOptions {
   dataDir: string;
@@ -22,6 +24,12 @@ export interface SidexOptions {
   globalDir?: string;
   /** More directories block paths may point into. */
   extraRoots?: string[];
+  /**
+   * The `/codebolt` WebSocket Codebolt-built blocks connect back to; the
+   * server sets it (its port may be known only once it listens). Without it
+   * such blocks are refused with CODEBOLT_HOST_UNAVAILABLE.
+   */
+  codeboltSocket?: CodeboltSocket;
   engine?: Omit<EngineOptions, 'dataDir' | 'store'>;
   /** An open store to use. Without it, `new Sidex` keeps records in memory and `Sidex.open` opens `storeSpec`. */
   store?: ExecutionStore;
@@ -48,6 +56,8 @@ export class Sidex {
   readonly capabilities: CapabilityCatalog;
   /** The `capability` dialect. */
   readonly capability: CapabilityService;
+  /** What the WebSocket transport consults when a Codebolt-built block connects. */
+  readonly codeboltBlocks: CodeboltBlocks;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
@@ -77,7 +87,8 @@ export class Sidex {
       dataDir,
       ...(options.store ? { store: options.store } : {}),
     });
-    this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
+    this.codeboltBlocks = new CodeboltBlocks(this.engine, options.codeboltSocket);
+    this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
     this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     if (options.retention) this.startRetention(options.retention);
@@ -131,6 +142,7 @@ export class Sidex {
     await this.engine.close(options);
     this.blocks.close();
     this.capabilities.close();
+    this.codeboltBlocks.close();
     await this.engine.store.close();
   }
 

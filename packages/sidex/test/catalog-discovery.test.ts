@@ -50,6 +50,7 @@ describe('action blocks: discovery', () => {
       version: '1.2.0',
       entryPoint: 'index.js',
       type: 'filesystem',
+      protocol: 'sidex',
       metadata: { author: 'fixtures', tags: ['demo'] },
     });
     expect(greet.id).toMatch(/^ab_[0-9a-f]{16}$/);

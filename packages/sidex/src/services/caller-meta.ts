@@ -2,11 +2,12 @@ import type { StartOptionsInput } from './schemas.js';
 
 /** Who asked for an execution (Codebolt thread and agent), kept in its record's meta. */
 export function callerMeta(options: StartOptionsInput | undefined): Record<string, unknown> {
-  const { threadId, parentAgentId, parentAgentInstanceId } = options ?? {};
+  const { threadId, parentAgentId, parentAgentInstanceId, threadContext } = options ?? {};
   return {
     ...(threadId ? { threadId } : {}),
     ...(parentAgentId ? { parentAgentId } : {}),
     ...(parentAgentInstanceId ? { parentAgentInstanceId } : {}),
+    ...(threadContext ? { threadContext } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
+import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.js';
 import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
@@ -42,6 +43,8 @@ export class SideExecutionService {
     private readonly engine: Engine,
     private readonly blocks: ActionBlockCatalog,
     private readonly limits: SideExecutionLimits = DEFAULT_LIMITS,
+    /** Runs Codebolt-built blocks; without it they are refused. */
+    private readonly codebolt?: CodeboltBlocks,
   ) {}
 
   startWithCode(code: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
@@ -85,7 +88,7 @@ export class SideExecutionService {
   /** The spec of a block run: shared by path and by-name starts. */
   blockSpec(block: ActionBlock, params: Record<string, unknown> | null | undefined, timeout: number | null | undefined, options?: StartOptionsInput, prefix: StartSpec['prefix'] = 'side'): StartSpec {
     const checked = applyInputs(params ?? {}, block.metadata.inputs, `action block "${block.name}"`);
-    return {
+    const spec: StartSpec = {
       prefix,
       kind: 'block',
       name: options?.name ?? block.name,
@@ -93,6 +96,7 @@ export class SideExecutionService {
       dir: block.path,
       ...this.common(checked, timeout, options),
     };
+    return block.protocol === 'codebolt' ? this.codeboltSpec(spec) : spec;
   }
 
   /**
@@ -110,7 +114,8 @@ export class SideExecutionService {
 
   /** Starts the code of an ended execution again from its last checkpoint (every dialect's resume). */
   resumeRecord(old: ExecutionRecord): Promise<ExecutionRecord> {
-    return this.engine.start(resumeSpec(old));
+    const spec = resumeSpec(old);
+    return this.engine.start(old.meta[CODEBOLT_META] ? this.codeboltSpec(spec) : spec);
   }
 
   getStatus(id: unknown) {
@@ -223,6 +228,14 @@ export class SideExecutionService {
       ...(opts?.env ? { env: opts.env } : {}),
       meta: callerMeta(opts),
     };
+  }
+
+  /** A Codebolt-built block's spec: Codebolt's environment and a token for its WebSocket. */
+  private codeboltSpec(spec: StartSpec): StartSpec {
+    if (!this.codebolt) {
+      throw new SidexError('CODEBOLT_HOST_UNAVAILABLE', 'this action block is a Codebolt SDK program and this sidex runs no Codebolt host', { field: 'actionBlockPath' });
+    }
+    return this.codebolt.prepare(spec);
   }
 
   private async record(id: unknown): Promise<ExecutionRecord> {

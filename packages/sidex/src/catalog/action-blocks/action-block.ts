@@ -18,6 +18,12 @@ export interface ActionBlock {
   /** Block directory (absolute). */
   path: string;
   type: ActionBlockSource;
+  /**
+   * `codebolt`: a Codebolt SDK program, run with Codebolt's environment and
+   * settled over the WebSocket or IPC; `sidex`: an entry that exports a
+   * function (params, ctx) or a plain script.
+   */
+  protocol: 'sidex' | 'codebolt';
   metadata: {
     author?: string;
     tags?: string[];

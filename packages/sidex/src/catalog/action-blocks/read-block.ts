@@ -4,6 +4,7 @@ import { findFile, isDirectory, isObject, parseYamlObject, readPackageJson, requ
 import { readInputs } from '../params/inputs.js';
 import type { CatalogWarning } from '../warning.js';
 import type { ActionBlock, ActionBlockSource } from './action-block.js';
+import { isCodeboltProgram } from './codebolt-program.js';
 
 const MANIFESTS = ['actionblock.yml', 'actionblock.yaml'];
 
@@ -42,6 +43,7 @@ export function readActionBlock(dir: string, source: ActionBlockSource, warnings
     entryPoint,
     path: dir,
     type: source,
+    protocol: isCodeboltProgram(manifest, pkg, file) ? 'codebolt' : 'sidex',
     metadata: {
       ...metadata,
       ...(author ? { author } : {}),
