@@ -73,6 +73,29 @@ describe('the catalog refreshes when files change', () => {
   });
 });
 
+describe('an item written a moment ago', () => {
+  it('is found by name at once: a miss rescans before it fails', async () => {
+    await blockNames();
+    await capabilityNames();
+    write(path.join(fx.blocks, 'just-written', 'actionblock.yml'), 'name: just-written\nentryPoint: index.js\n');
+    write(path.join(fx.blocks, 'just-written', 'index.js'), 'export default async () => "block right away";\n');
+    const block = await sidex.actionBlock.start('just-written');
+    expect(block.success && block.result).toBe('block right away');
+
+    write(path.join(fx.capabilities, 'executors', 'fresh-executor', 'executor.yaml'), 'name: fresh-executor\nsupportedTypes: [power]\nentryPoint: index.js\n');
+    write(path.join(fx.capabilities, 'executors', 'fresh-executor', 'index.js'), 'export default async ({ capability }) => `ran ${capability.name}`;\n');
+    write(path.join(fx.capabilities, 'power', 'just-written', 'capability.yaml'), 'name: just-written\ntype: power\nexecutor: fresh-executor\n');
+    write(path.join(fx.capabilities, 'power', 'just-written', 'index.js'), 'export default async () => 1;\n');
+    const started = await sidex.capability.startPower('just-written');
+    expect(started.success, started.success ? '' : started.error).toBe(true);
+    const done = await sidex.sideExecution.wait(started.data.executionId);
+    expect(done.success && done.result).toBe('ran just-written');
+    for (const dir of [path.join(fx.blocks, 'just-written'), path.join(fx.capabilities, 'executors', 'fresh-executor'), path.join(fx.capabilities, 'power', 'just-written')]) {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+});
+
 describe('watching, not rescanning', () => {
   it('requests without changes on disk do not rescan; a change causes exactly one rescan', async () => {
     const dir = tempDir('sidex-watch-');
