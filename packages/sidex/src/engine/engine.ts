@@ -327,6 +327,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       cpuMicros: 0,
       ...emptyOutput(),
       ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
+      source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '' } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
       meta: spec.meta ?? {},
     };
   }

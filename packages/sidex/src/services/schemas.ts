@@ -26,6 +26,11 @@ export const StartOptions = z
     /** Extra environment variables for this execution. */
     env: z.record(z.string(), z.string()).optional(),
     threadId: z.string().max(200).optional(),
+    /** The Codebolt agent on whose behalf it runs (PARENT_AGENT_ID of Codebolt-built blocks). */
+    parentAgentId: z.string().max(200).optional(),
+    parentAgentInstanceId: z.string().max(200).optional(),
+    /** Handed to a Codebolt-built block in its actionBlockInvocation. */
+    threadContext: z.record(z.string(), z.unknown()).optional(),
     name: z.string().min(1).max(200).optional(),
   })
   .strict();
