@@ -63,6 +63,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const app = buildHttpApp({
     sideExecution: sidex.sideExecution,
     actionBlock: sidex.actionBlock,
+    capability: sidex.capability,
     pipelines: sidex.pipelines,
     auth,
     log,
