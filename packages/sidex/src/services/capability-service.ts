@@ -8,7 +8,7 @@ import { SidexError } from '../errors.js';
 import { capabilityExecution, isCapabilityRecord, type CapabilityExecution } from './capability/capability-execution.js';
 import { capabilityRun } from './capability/capability-run.js';
 import { ok, replying } from './replies.js';
-import { CapabilityDetailInput, CapabilityExecutionIdInput, CapabilityFilterInput, StartCapabilityInput, type CapabilityFilterType } from './capability/capability-schemas.js';
+import { CapabilityDetailInput, CapabilityExecutionIdInput, CapabilityFilterInput, StartCapabilityInput, StopCapabilityInput, type CapabilityFilterType } from './capability/capability-schemas.js';
 import { startedReply, stopReply, type SideExecutionService } from './side-execution-service.js';
 import { parseInput } from './validation.js';
 
@@ -134,13 +134,15 @@ export class CapabilityService {
   /**
    * The stop protocol, answered like a side execution's stop: `stopped`,
    * `already_stopped`, or `success: false` (ALREADY_FINISHED,
-   * EXECUTION_NOT_FOUND), with `executionId` and `status`.
+   * EXECUTION_NOT_FOUND), with `executionId` and `status`. `options`
+   * (`graceMs`, `force`) is a sidex extension, as on side executions.
    */
-  stopCapability(executionId: unknown) {
+  stopCapability(executionId: unknown, options?: unknown) {
     const type = 'stopCapabilityResponse';
     return replying(type, async () => {
-      const record = await this.record(executionId);
-      return stopReply(type, await this.engine.stop(record.id, { reason: 'user' }), 'executionId');
+      const input = parseInput(StopCapabilityInput, { executionId, options });
+      const record = await this.record(input.executionId);
+      return stopReply(type, await this.engine.stop(record.id, { ...input.options, reason: 'user' }), 'executionId');
     }, { executionId });
   }
 

@@ -52,16 +52,15 @@ export const StartWithBlockInput = z.object({
   options: StartOptions.optional(),
 });
 
-export const StopInput = z.object({
-  id: ExecutionId,
-  options: z
-    .object({
-      graceMs: z.number().refine(Number.isFinite, 'must be finite').refine((n) => n >= 0, 'must not be negative').optional(),
-      force: z.boolean().optional(),
-    })
-    .strict()
-    .optional(),
-});
+/** How a stop goes: the grace before SIGKILL (default 5000), or SIGKILL at once. */
+export const StopOptions = z
+  .object({
+    graceMs: z.number().refine(Number.isFinite, 'must be finite').refine((n) => n >= 0, 'must not be negative').optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
+
+export const StopInput = z.object({ id: ExecutionId, options: StopOptions.optional() });
 
 export const STATUS_VALUES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const;
 

@@ -1,7 +1,7 @@
 // The capability dialect's inputs, beside the shared ones of ../schemas.ts
 // (params, timeout, start options and ids are the same for every dialect).
 import { z } from 'zod';
-import { ExecutionId, Params, StartOptions, TimeoutMs } from '../schemas.js';
+import { ExecutionId, Params, StartOptions, StopOptions, TimeoutMs } from '../schemas.js';
 
 export const CAPABILITY_TYPE_VALUES = ['skill', 'power', 'talent'] as const;
 
@@ -20,6 +20,9 @@ export const CapabilityFilterInput = z
 
 /** A capability execution's id as a named field, so that an error names `executionId` (code INVALID_ID). */
 export const CapabilityExecutionIdInput = z.object({ executionId: ExecutionId });
+
+/** A stop of a capability execution; graceMs and force are sidex's, as for side executions. */
+export const StopCapabilityInput = z.object({ executionId: ExecutionId, options: StopOptions.optional() });
 
 export const CapabilityDetailInput = z.object({ capabilityName: CapabilityName, capabilityType: CapabilityTypeInput.nullish() });
 

@@ -27,6 +27,8 @@ export interface ActionBlockInvocation {
 interface Live {
   executionId: string;
   record: ExecutionRecord;
+  /** Set once its block's WebSocket has been accepted: called when the execution ends. */
+  onEnd?: () => void;
 }
 
 export const CODEBOLT_META = 'codebolt';
@@ -35,8 +37,9 @@ export const CODEBOLT_META = 'codebolt';
  * Codebolt-built blocks: gives them Codebolt's environment with a token
  * scoped to their execution, and is what the WebSocket transport consults
  * when such a block connects: `lookupToken` (whose execution is this?),
- * `invocationFor` (what to send it), `complete` (its actionBlockComplete).
- * A token is valid from the moment its execution exists until it ends.
+ * `attach` (its one connection), `invocationFor` (what to send it),
+ * `complete` (its actionBlockComplete). A token is valid from the moment its
+ * execution exists until it ends.
  */
 export class CodeboltBlocks {
   private readonly byToken = new Map<string, Live>();
@@ -70,6 +73,19 @@ export class CodeboltBlocks {
   lookupToken(token: string): string | undefined {
     if (typeof token !== 'string' || token === '') return undefined;
     return this.byToken.get(hashOf(token))?.executionId;
+  }
+
+  /**
+   * Accepts the one WebSocket of a running execution's block: the invocation
+   * is sent once, so a second connection (while or after the first) is
+   * ALREADY_CONNECTED. `onEnd` is called when the execution ends, to close it.
+   */
+  attach(executionId: string, onEnd: () => void): void {
+    const live = this.live(executionId);
+    if (live.onEnd) {
+      throw new SidexError('ALREADY_CONNECTED', `execution "${executionId}" already has its WebSocket: an execution token opens one connection`, { id: executionId });
+    }
+    live.onEnd = onEnd;
   }
 
   /** The `actionBlockInvocation` to send a block once it has connected. */
@@ -117,8 +133,10 @@ export class CodeboltBlocks {
     const meta = record.meta[CODEBOLT_META] as CodeboltMeta | undefined;
     if (!meta) return;
     if (isTerminal(record.status)) {
+      const ended = this.byExecution.get(record.id);
       this.byToken.delete(meta.tokenHash);
       this.byExecution.delete(record.id);
+      ended?.onEnd?.();
       return;
     }
     if (this.byExecution.has(record.id)) return;
