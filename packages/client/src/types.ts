@@ -5,6 +5,9 @@ export type ExecutionStatus = 'queued' | 'starting' | 'running' | 'stopping' | '
 
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped', 'timeout'];
 
+/** Why an execution was stopped: the first reason wins. */
+export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'shutdown' | 'supervisor_lost';
+
 export interface OkReply<T> {
   type: string;
   success: true;
@@ -33,6 +36,9 @@ export interface ErrorInfo {
   code: string;
   message: string;
   stack?: string;
+  /** Where a SYNTAX_ERROR is. */
+  line?: number;
+  column?: number;
 }
 
 export interface StartFields {
@@ -40,6 +46,7 @@ export interface StartFields {
   status: ExecutionStatus;
 }
 
+/** What a status reply tells about an execution (Codebolt field names, plus sidex's own). */
 export interface StatusFields {
   sideExecutionId: string;
   status: ExecutionStatus;
@@ -48,26 +55,33 @@ export interface StatusFields {
   threadId?: string;
   isRuntimeCode: boolean;
   createdAt: number;
+  /** Epoch ms: when it began running (or was created, while queued). */
   startTime: number;
   endTime?: number;
   duration?: number;
   params: unknown;
   timeout?: number;
   result?: unknown;
+  /** stdout captured so far (the last 1 MB by default). */
   output: string;
+  /** stderr captured so far; for a failed execution without stderr, the failure message. */
   error?: string;
   failure?: ErrorInfo;
   outputTruncated?: boolean;
   exitCode?: number | null;
   signal?: string | null;
-  stopReason?: string;
+  stopReason?: StopReason;
   stoppedAt?: number;
   forced?: boolean;
   checkpoint?: unknown;
   progress?: unknown;
+  /** Resident memory of the whole process tree, bytes. */
   memoryUsage: number;
   peakMemoryUsage: number;
+  /** CPU time of the whole process tree, ms. */
   cpuTime: number;
+  /** The execution this one resumes. */
+  resumedFrom?: string;
 }
 
 export interface StopFields {
@@ -122,7 +136,7 @@ export interface StopOptions {
   force?: boolean;
 }
 
-/** Live events of executions. */
+/** Live events of executions (`type: 'sideExecutionEvent'`). */
 export type ExecutionEvent =
   | {
       event: 'status';
@@ -133,7 +147,7 @@ export type ExecutionEvent =
       terminal: boolean;
       result?: unknown;
       failure?: ErrorInfo;
-      stopReason?: string;
+      stopReason?: StopReason;
       exitCode?: number | null;
     }
   | { event: 'output'; sideExecutionId: string; stream: 'stdout' | 'stderr'; data: string; time: number }

@@ -1,14 +1,9 @@
 // The IPC contract between the supervisor (engine) and the runtime in the child.
 // Values that cross it are pre-serialized JSON text so that the runtime, not the
 // IPC layer, decides what "not serializable" means and reports it clearly.
+import type { ErrorInfo } from '@sidex/client';
 
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  stack?: string;
-  line?: number;
-  column?: number;
-}
+export type { ErrorInfo };
 
 export type ExecSource =
   | { type: 'inline'; code: string; filename: string }

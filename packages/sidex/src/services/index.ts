@@ -6,6 +6,7 @@ export type { ExecutorInput } from './capability/capability-run.js';
 export { CodeboltBlocks, type ActionBlockInvocation } from './codebolt/codebolt-blocks.js';
 export type { CodeboltSocket } from './codebolt/codebolt-env.js';
 export { ok, fail, replying, type Reply, type OkReply, type FailReply } from './replies.js';
-export { statusFields, type StatusFields } from './status-fields.js';
+export { statusFields } from './status-fields.js';
+export type { StatusFields } from '@sidex/client';
 export * as schemas from './schemas.js';
 export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits, type UseReply, type TaskSummary } from './pipeline-service.js';

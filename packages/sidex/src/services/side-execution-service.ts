@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { StatusFields } from '@sidex/client';
 import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
@@ -11,7 +12,7 @@ import { isTerminal, type ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
 import { EventsQuery, ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
-import { statusFields, type StatusFields } from './status-fields.js';
+import { statusFields } from './status-fields.js';
 import { checkParams, parseInput } from './validation.js';
 
 export interface SideExecutionLimits {
