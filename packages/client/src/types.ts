@@ -185,20 +185,26 @@ export interface CapabilityFilter {
   author?: string;
 }
 
-/** A problem found on disk: the item is left out of the listing. */
+/** A problem found while reading the catalog, precise enough to fix it. */
 export interface CatalogWarning {
   file: string;
   field?: string;
   message: string;
 }
 
-export interface CapabilityInput {
+/** One declared input, as Codebolt writes it (shared/PROTOCOLS.md §1). */
+export interface InputSpec {
   name: string;
   type: string;
   description?: string;
   required?: boolean;
   default?: unknown;
 }
+
+export type CapabilityInput = InputSpec;
+
+/** Where an item was found: project over global over built-in. */
+export type CatalogSource = 'project' | 'global' | 'builtin';
 
 /** A skill, power or talent (Codebolt's `Capability`). */
 export interface Capability {
@@ -207,12 +213,16 @@ export interface Capability {
   type: CapabilityType;
   version: string;
   description: string;
+  /** Capability directory (absolute). */
   path: string;
-  source: 'project' | 'global' | 'builtin';
+  source: CatalogSource;
+  /** Entry file relative to `path`, when the capability has code of its own. */
   entryPoint?: string;
+  /** Its SKILL.md (absolute), when it has one. */
   skillFile?: string;
+  /** The executor its manifest asks for; otherwise the first that supports its type. */
   executor?: string;
-  metadata: { author?: string; tags?: string[]; inputs?: CapabilityInput[]; outputs?: unknown[]; [key: string]: unknown };
+  metadata: { author?: string; tags?: string[]; inputs?: InputSpec[]; outputs?: unknown[]; [key: string]: unknown };
 }
 
 /** getCapabilityDetail's capability: which executor would run it (or why none would), and a SKILL.md's instructions. */
@@ -229,9 +239,11 @@ export interface CapabilityExecutor {
   version: string;
   description: string;
   supportedTypes: CapabilityType[];
+  /** Entry file relative to `path`. */
   entryPoint: string;
+  /** Executor directory (absolute). */
   path: string;
-  source: 'project' | 'global' | 'builtin';
+  source: CatalogSource;
 }
 
 export type CapabilityStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed' | 'timeout';
@@ -242,6 +254,7 @@ export interface CapabilityExecution {
   capabilityName: string;
   capabilityType: CapabilityType;
   executorName: string;
+  /** The capability runs as a side execution: the same record, the same id. */
   sideExecutionId: string;
   threadId: string;
   parentAgentId?: string;
