@@ -93,15 +93,34 @@ export interface StopFields {
   forced?: boolean;
 }
 
+export type ActionBlockSource = 'filesystem' | 'runtime' | 'builtin';
+
+/** An action block as the Codebolt dialect describes it (shared/PROTOCOLS.md §1). */
 export interface ActionBlock {
   id: string;
   name: string;
   description: string;
   version: string;
+  /** Entry file, relative to the block directory. */
   entryPoint: string;
+  /** Block directory (absolute). */
   path: string;
-  type: 'filesystem' | 'runtime' | 'builtin';
-  metadata: Record<string, unknown>;
+  type: ActionBlockSource;
+  /**
+   * `codebolt`: a Codebolt SDK program, run with Codebolt's environment and
+   * settled over the WebSocket or IPC; `sidex`: an entry that exports a
+   * function (params, ctx) or a plain script.
+   */
+  protocol: 'sidex' | 'codebolt';
+  metadata: {
+    author?: string;
+    tags?: string[];
+    dependencies?: Record<string, string> | string[];
+    inputs?: InputSpec[];
+    outputs?: InputSpec[];
+    // The manifest's other metadata passes through.
+    [key: string]: unknown;
+  };
 }
 
 export interface ListFilter {

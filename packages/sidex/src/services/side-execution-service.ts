@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { StatusFields } from '@sidex/client';
-import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
+import type { ActionBlock, StatusFields } from '@sidex/client';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
