@@ -25,6 +25,7 @@ export interface FailReply {
   code: string;
   details?: Record<string, unknown>;
   message?: string;
+  /** The request's known fields plus code and error, so `res.data.x` never throws. */
   data: Record<string, any>;
   requestId?: string | number;
   [field: string]: unknown;
