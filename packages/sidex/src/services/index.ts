@@ -9,4 +9,5 @@ export { ok, fail, replying, type Reply, type OkReply, type FailReply } from './
 export { statusFields } from './status-fields.js';
 export type { StatusFields } from '@sidex/client';
 export * as schemas from './schemas.js';
-export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits, type UseReply, type TaskSummary } from './pipeline-service.js';
+export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits } from './pipeline-service.js';
+export type { UseResult as UseReply, TaskSummary } from '@sidex/client';
