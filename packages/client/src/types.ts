@@ -187,11 +187,12 @@ export interface LogLine {
   time: number;
 }
 
-/** One entry of an execution's history (what the store kept, not a live event). */
+/** One entry of an execution's history (what the store kept, in order; not a live event). */
 export interface HistoryEvent {
+  /** 1, 2, 3... within the execution. */
   seq: number;
   time: number;
-  /** `status`, `checkpoint`, `stop_requested`. */
+  /** `status` (a transition), `checkpoint`, `stop_requested`. */
   type: string;
   data?: unknown;
 }
