@@ -41,7 +41,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     projectDir: config.project,
     ...(config.store !== undefined ? { storeSpec: config.store } : {}),
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
-    ...(config.poolSize !== undefined ? { engine: { poolSize: config.poolSize } } : {}),
+    engine: {
+      ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
+      ...(config.permissions ? { permissions: {} } : {}),
+    },
   });
   // After the store and retention are accepted: a refused start writes no key file.
   let apiKey: ResolvedKey;
