@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { SidexError } from '../../errors.js';
-import { isInside } from '../confine.js';
+import { isInside, realpathOrSelf } from '../confine.js';
 import type { ActionBlock, ActionBlockInput, ActionBlockSource } from './action-block.js';
 
 const MANIFESTS = ['actionblock.yml', 'actionblock.yaml'];
@@ -44,7 +44,8 @@ export function readActionBlock(dir: string, source: ActionBlockSource): ActionB
     });
   }
   const entry = path.resolve(dir, entryPoint);
-  if (!isInside(entry, dir)) {
+  // Followed through symlinks: an entry file that links out of the block would run code from outside the roots.
+  if (!isInside(entry, dir) || !isInside(realpathOrSelf(entry), realpathOrSelf(dir))) {
     throw new SidexError('PATH_OUTSIDE_ROOTS', `${manifestFile}: entry "${entryPoint}" is outside the block directory`, {
       file: manifestFile,
       field: 'entryPoint',
