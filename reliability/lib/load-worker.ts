@@ -4,6 +4,7 @@
 // by requestId / request_seq. It answers what was sent, what came back once,
 // twice or never, and the latency of each request.
 import WebSocket from 'ws';
+import { newReplyTally, ReplyMatcher, type Frame, type ReplyTally } from './reply-matcher.js';
 
 export interface WorkerSetup {
   type: 'setup';
@@ -29,59 +30,12 @@ export interface WorkerSetup {
 
 export interface WorkerReport {
   type: 'done';
-  sent: number;
-  answered: number;
-  lost: number;
-  duplicated: number;
-  /** Replies naming a request nobody sent. */
-  unexpected: number;
-  /** Replies with success: false, by code. */
-  failures: Record<string, number>;
-  latenciesMs: number[];
+  tally: ReplyTally;
   starts: number;
   items: number;
   executes: number;
 }
 
-type Frame = Record<string, any>;
-const REPLY_TIMEOUT_MS = 60_000;
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-/** One socket's requests in flight, matched by a key read from each reply. */
-class Matcher {
-  private readonly pending = new Map<string | number, { sent: number; resolve: (f: Frame) => void }>();
-  private readonly answered = new Set<string | number>();
-
-  constructor(private readonly report: WorkerReport) {}
-
-  expect(key: string | number): Promise<Frame> {
-    this.report.sent++;
-    return new Promise((resolve) => this.pending.set(key, { sent: now(), resolve }));
-  }
-
-  reply(key: string | number | undefined, frame: Frame): void {
-    if (key === undefined) return;
-    const waiting = this.pending.get(key);
-    if (!waiting) {
-      if (this.answered.has(key)) this.report.duplicated++;
-      else this.report.unexpected++;
-      return;
-    }
-    this.pending.delete(key);
-    this.answered.add(key);
-    this.report.answered++;
-    this.report.latenciesMs.push(now() - waiting.sent);
-    if (frame.success === false) this.report.failures[frame.code ?? 'NO_CODE'] = (this.report.failures[frame.code ?? 'NO_CODE'] ?? 0) + 1;
-    waiting.resolve(frame);
-  }
-
-  /** Gives up on what is still pending: lost. */
-  abandon(): void {
-    this.report.lost += this.pending.size;
-    for (const { resolve } of this.pending.values()) resolve({ success: false, code: 'LOST' });
-    this.pending.clear();
-  }
-}
 
 function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -91,15 +45,9 @@ function open(url: string, headers: Record<string, string> = {}): Promise<WebSoc
   });
 }
 
-/** Resolves with the reply, or with a LOST frame when none comes in time. */
-function withDeadline(reply: Promise<Frame>, matcher: Matcher): Promise<Frame> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([reply, new Promise<Frame>((resolve) => (timer = setTimeout(() => (matcher.abandon(), resolve({ success: false, code: 'LOST' })), REPLY_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
-}
-
 async function codeboltClient(setup: WorkerSetup, index: number, report: WorkerReport): Promise<() => Promise<void>> {
   const ws = await open(`${setup.url.replace(/^http/, 'ws')}/codebolt`, { authorization: `Bearer ${setup.key}` });
-  const matcher = new Matcher(report);
+  const matcher = new ReplyMatcher(report.tally);
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as Frame;
     matcher.reply(frame.requestId, frame);
@@ -108,7 +56,7 @@ async function codeboltClient(setup: WorkerSetup, index: number, report: WorkerR
     const requestId = `c${index}-${n}`;
     const reply = matcher.expect(requestId);
     ws.send(JSON.stringify({ ...frame, requestId }));
-    return withDeadline(reply, matcher);
+    return reply;
   };
   return async () => {
     let own = setup.statusId;
@@ -134,7 +82,7 @@ async function codeboltClient(setup: WorkerSetup, index: number, report: WorkerR
 
 async function dapClient(setup: WorkerSetup, index: number, report: WorkerReport): Promise<() => Promise<void>> {
   const ws = await open(`${setup.url.replace(/^http/, 'ws')}/task/service`);
-  const matcher = new Matcher(report);
+  const matcher = new ReplyMatcher(report.tally);
   let seq = 0;
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as Frame;
@@ -145,7 +93,7 @@ async function dapClient(setup: WorkerSetup, index: number, report: WorkerReport
     const reply = matcher.expect(mine);
     const header = JSON.stringify({ type: 'request', seq: mine, command, arguments: args });
     ws.send(bytes ? Buffer.concat([Buffer.from(header), Buffer.from('\n'), bytes]) : header);
-    return withDeadline(reply, matcher);
+    return reply;
   };
   const token = setup.taskToken;
   return async () => {
@@ -188,7 +136,7 @@ async function dapClient(setup: WorkerSetup, index: number, report: WorkerReport
 
 let clients: Array<() => Promise<void>> = [];
 let setup: WorkerSetup | undefined;
-const report: WorkerReport = { type: 'done', sent: 0, answered: 0, lost: 0, duplicated: 0, unexpected: 0, failures: {}, latenciesMs: [], starts: 0, items: 0, executes: 0 };
+const report: WorkerReport = { type: 'done', tally: newReplyTally(), starts: 0, items: 0, executes: 0 };
 
 process.on('message', (message: WorkerSetup | { type: 'go' }) => {
   void (async () => {
