@@ -6,26 +6,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stealFromScratch } from './helpers/scratch-theft.js';
 import { startTestServer } from './helpers/server.js';
 
-const clients: SidexClient[] = [];
+// Started at collection, so that startTestServer's afterAll stops them.
+const servers = await Promise.all([startTestServer({ args: ['--permissions'] }), startTestServer({ env: { SIDEX_PERMISSIONS: 'true' } }), startTestServer()]);
+const clients = servers.map((server) => new SidexClient({ url: server.url, apiKey: server.apiKey }));
 afterAll(() => clients.forEach((c) => c.close()));
-
-async function steal(args: string[], env: Record<string, string> = {}): Promise<unknown> {
-  const server = await startTestServer({ args, env });
-  const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
-  clients.push(client);
-  return stealFromScratch(client);
-}
 
 describe('sidex serve --permissions', () => {
   it("with the flag, an execution cannot read another's scratch directory", async () => {
-    expect(await steal(['--permissions'])).toBe('ERR_ACCESS_DENIED');
+    expect(await stealFromScratch(clients[0]!)).toBe('ERR_ACCESS_DENIED');
   });
 
   it('SIDEX_PERMISSIONS=true does the same', async () => {
-    expect(await steal([], { SIDEX_PERMISSIONS: 'true' })).toBe('ERR_ACCESS_DENIED');
+    expect(await stealFromScratch(clients[1]!)).toBe('ERR_ACCESS_DENIED');
   });
 
   it('without it, the permission model is off (the file can be read)', async () => {
-    expect(await steal([])).toBe('owner only');
+    expect(await stealFromScratch(clients[2]!)).toBe('owner only');
   });
 });
