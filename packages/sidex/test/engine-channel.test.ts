@@ -77,6 +77,7 @@ describe('code that sends malformed messages over its IPC channel (process.send)
     ['a message that is not JSON', "{ type: 'message', json: '[' }"],
     ['a checkpoint without json', "{ type: 'checkpoint' }"],
     ['a result that is not JSON', "{ type: 'result', json: '{', cpuMicros: 1 }"],
+    ['a checkpoint over 8 MB, past the runtime', "{ type: 'checkpoint', json: JSON.stringify('x'.repeat(9 * 1024 * 1024)) }"],
   ];
   it.each(hostile)('%s: ignored, and the execution ends with its own result', async (_what, message) => {
     const started = await sidex.sideExecution.startWithCode(`process.send(${message}); await new Promise((r) => setTimeout(r, 100)); ctx.checkpoint('kept'); return 'own result';`);
@@ -90,5 +91,12 @@ describe('code that sends malformed messages over its IPC channel (process.send)
     if (!started.success) throw new Error(started.error);
     const done = await sidex.sideExecution.wait(started.sideExecutionId);
     expect(done.success && [done.status, done.failure?.code, done.cpuTime >= 0]).toEqual(['failed', 'INVALID_ERROR', true]);
+  });
+
+  it('a result over 8 MB, past the runtime: it ends failed with VALUE_TOO_LARGE', async () => {
+    const started = await sidex.sideExecution.startWithCode("process.send({ type: 'result', json: JSON.stringify('x'.repeat(9 * 1024 * 1024)), cpuMicros: 1 }); await new Promise((r) => setTimeout(r, 100)); return 1;");
+    if (!started.success) throw new Error(started.error);
+    const done = await sidex.sideExecution.wait(started.sideExecutionId);
+    expect(done.success && [done.status, done.failure?.code]).toEqual(['failed', 'VALUE_TOO_LARGE']);
   });
 });

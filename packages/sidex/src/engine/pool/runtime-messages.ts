@@ -1,8 +1,11 @@
 // What a runtime sends over IPC, checked before the engine acts on it: the
 // running code shares the runtime's channel (process.send) and may send
 // anything. A message that is not one of the contract's, or whose JSON text is
-// not JSON, is dropped; a malformed error or CPU figure is made harmless.
-import type { CodeboltIpcMessage, ErrorInfo, RuntimeMessage } from '../../runtime/messages.js';
+// not JSON, is dropped; a malformed error or CPU figure is made harmless; a
+// value over MAX_VALUE_BYTES (which the runtime refuses itself) is dropped, or
+// fails the execution when it is the result.
+import { MAX_VALUE_BYTES, type CodeboltIpcMessage, type ErrorInfo, type RuntimeMessage } from '../../runtime/messages.js';
+import { tooLarge } from '../../runtime/serialize.js';
 
 /** A runtime message as the engine acts on it: checkpoint, progress and message values parsed once, here. */
 export type CheckedMessage =
@@ -20,6 +23,8 @@ function parsed(json: unknown): unknown {
     return NOT_JSON;
   }
 }
+
+const oversize = (json: unknown) => typeof json === 'string' && json.length > MAX_VALUE_BYTES / 4 && Buffer.byteLength(json) > MAX_VALUE_BYTES;
 
 const cpu = (micros: unknown) => (typeof micros === 'number' && Number.isFinite(micros) && micros >= 0 ? micros : 0);
 
@@ -44,13 +49,20 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
     case 'checkpoint':
     case 'progress':
     case 'message': {
+      // ctx.send (the pipelines' items) is bounded by the item limits, not this one.
+      if (m.type !== 'message' && oversize(m.json)) return undefined;
       const value = parsed(m.json);
       return value === NOT_JSON ? undefined : { type: m.type, value };
     }
     case 'result':
-    case 'stopped':
+    case 'stopped': {
       if (m.json !== undefined && parsed(m.json) === NOT_JSON) return undefined;
-      return { type: m.type, ...(m.json !== undefined ? { json: m.json as string } : {}), cpuMicros: cpu(m.cpuMicros) };
+      if (m.type === 'result' && oversize(m.json)) {
+        return { type: 'failed', error: { code: 'VALUE_TOO_LARGE', message: tooLarge('result', Buffer.byteLength(m.json as string)) }, cpuMicros: cpu(m.cpuMicros) };
+      }
+      const json = m.json === undefined || oversize(m.json) ? undefined : (m.json as string);
+      return { type: m.type, ...(json !== undefined ? { json } : {}), cpuMicros: cpu(m.cpuMicros) };
+    }
     case 'failed':
       return { type: 'failed', error: error(m.error), cpuMicros: cpu(m.cpuMicros) };
     case 'startFailed':
