@@ -14,6 +14,7 @@ const parts: Array<[string, () => Promise<{ default: Check }>]> = [
   ['crash', () => import('./checks/crash.js')],
   ['load', () => import('./checks/load.js')],
   ['fuzz', () => import('./checks/fuzz.js')],
+  ['hostile-code', () => import('./checks/hostile-code.js')],
   ['security', () => import('./checks/security.js')],
 ];
 /** The whole suite is bounded: past this it stops, cleans up and fails. */
