@@ -288,7 +288,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       ),
     );
     this.sampler.close();
-    this.tracker.killRun();
+    // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
+    for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
     await removeDir(this.scratchRoot);
   }
