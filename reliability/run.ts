@@ -58,7 +58,8 @@ for (const [name, load] of parts) {
   } finally {
     // Whatever a part left running is killed here, and counted: it must be nothing.
     const leftovers = await fleet.cleanup();
-    rows.push(mustBe(name, 'processes still alive when the part ended (killed by the suite)', leftovers.length, 0));
+    rows.push(mustBe(name, 'processes still alive when the part ended (killed by the suite)', leftovers.processes.length, 0));
+    rows.push(mustBe(name, "cgroups of its servers' data directories left once they stopped", leftovers.cgroups.length, 0));
     rows.push(figure(name, 'time taken', `${((Date.now() - partBegan) / 1000).toFixed(1)} s`));
   }
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
 import { dataKeyOf, findMarked, markerMatcher } from '../../packages/sidex/dist/engine/tree/marker.js';
+import { cgroupDataRoot } from '../../packages/sidex/dist/engine/tree/tree-tracker.js';
 import { signalPid } from '../../packages/sidex/dist/engine/tree/proc.js';
 import { spawnServer, type ServeOptions, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
 
@@ -13,6 +14,13 @@ export type { TestServer };
 
 /** Every live process of any execution (or warm runtime) of this data directory, whichever run started it. */
 export const processesOf = (dataDir: string): number[] => findMarked(markerMatcher(`${dataKeyOf(dataDir)}.`, 'prefix'));
+
+/** cgroup directories (v2 and v1 freezer) of this data directory that exist. */
+export const cgroupsOf = (dataDir: string): string[] =>
+  (['cgroup2', 'cgroup1'] as const).flatMap((version) => {
+    const dir = cgroupDataRoot(version, dataKeyOf(dataDir));
+    return dir && fs.existsSync(dir) ? [dir] : [];
+  });
 
 /** Live processes carrying exactly this execution marker (printed by the execution itself). */
 export const processesMarked = (marker: string): number[] => findMarked(markerMatcher(marker, 'exact'));
@@ -93,10 +101,10 @@ export class Fleet {
 
   /**
    * Closes every client, stops every server, then kills whatever process of
-   * their data directories is still alive and removes their files. Answers the
-   * pids it had to kill (none when every promise was kept).
+   * their data directories is still alive, removes the cgroups they left and
+   * their files. Answers what it had to clean (nothing when every promise was kept).
    */
-  async cleanup(): Promise<number[]> {
+  async cleanup(): Promise<{ processes: number[]; cgroups: string[] }> {
     for (const client of this.clients.splice(0)) {
       try {
         client.close();
@@ -105,18 +113,30 @@ export class Fleet {
       }
     }
     await Promise.all(this.servers.splice(0).map((s) => s.stop()));
-    const leftovers: number[] = [];
+    const processes: number[] = [];
+    const cgroups: string[] = [];
     for (const dir of this.dataDirs) {
       for (const pid of processesOf(dir)) {
         signalPid(pid, 'SIGKILL');
-        leftovers.push(pid);
+        processes.push(pid);
+      }
+    }
+    if (processes.length > 0) await sleep(200);
+    for (const dir of this.dataDirs) {
+      for (const cgroup of cgroupsOf(dir)) {
+        cgroups.push(cgroup);
+        try {
+          fs.rmdirSync(cgroup);
+        } catch {
+          // still holds a run's cgroup: reported above
+        }
       }
     }
     for (const root of this.roots) fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(this.scratch, { recursive: true, force: true });
     this.roots.clear();
     this.dataDirs.clear();
-    return leftovers;
+    return { processes, cgroups };
   }
 
   private track(server: TestServer): void {
