@@ -19,6 +19,8 @@ export interface AuthTarget {
   name: string;
   /** Served without a key by design (e.g. /healthz, DAP's auth and rrext_public_*). */
   public: boolean;
+  /** Not a route as such (a spelling of one): no control with the right key. */
+  noControl?: true;
   attempt(variant: KeyVariant): Promise<Outcome>;
 }
 
@@ -75,16 +77,38 @@ export function restTargets(server: TestServer, http: HttpClient, routes: HttpRo
   }));
 }
 
+/** Routes spelled otherwise, to slip past the key check (a public path, a trailing slash, case, dot segments, encoding). */
+const SPELLINGS = ['/v1/executions/', '//v1/executions', '/v1/./executions', '/healthz/../v1/executions', '/V1/EXECUTIONS', '/v1/executions?x=/healthz', '/healthz%2F..%2Fv1%2Fexecutions', '/v1/executions#/healthz', '/v1/openapi.json/../executions'];
+
+export function spellingTargets(server: TestServer, http: HttpClient): AuthTarget[] {
+  return SPELLINGS.map((path) => ({
+    surface: 'REST, routes spelled otherwise',
+    name: path,
+    public: false,
+    noControl: true,
+    attempt: async (variant) => {
+      const outcome = await http.send('GET', path, keyHeader(variant, server.apiKey));
+      // Refused, or no such route: nothing is served without the key.
+      return outcome.status !== undefined && outcome.status >= 400 ? 'refused' : 'served';
+    },
+  }));
+}
+
 export function codeboltTargets(server: TestServer): AuthTarget[] {
   return codeboltCommands().map(([type, action]) => ({
     surface: 'WebSocket /codebolt',
     name: `${type}.${action}`,
     public: false,
     attempt: async (variant) => {
-      const url = variant === 'wrong key' ? `${server.wsUrl}?token=${WRONG_KEY}` : server.wsUrl;
-      const headers = variant === 'right key' ? keyHeader(variant, server.apiKey) : variant === 'wrong key' ? keyHeader(variant, server.apiKey) : {};
-      const replies = await wsRequest(url, headers, [{ type, action, requestId: 'r1' }], (f) => f.requestId === 'r1');
-      return replies === 'refused' || replies[0]?.code === 'UNAUTHORIZED' ? 'refused' : 'served';
+      const once = async (url: string, headers: Record<string, string>): Promise<Outcome> => {
+        const replies = await wsRequest(url, headers, [{ type, action, requestId: 'r1' }], (f) => f.requestId === 'r1');
+        return replies === 'refused' || replies[0]?.code === 'UNAUTHORIZED' ? 'refused' : 'served';
+      };
+      if (variant !== 'wrong key') return once(server.wsUrl, keyHeader(variant, server.apiKey));
+      // A wrong key in either place a WebSocket client may put it: the Authorization header, or ?token=.
+      const inHeader = await once(server.wsUrl, keyHeader(variant, server.apiKey));
+      const inQuery = await once(`${server.wsUrl}?token=${WRONG_KEY}`, {});
+      return inHeader === 'refused' && inQuery === 'refused' ? 'refused' : 'served';
     },
   }));
 }
