@@ -1,4 +1,5 @@
 import { ActionBlockApi } from './action-block.js';
+import { CapabilityApi } from './capability.js';
 import { Connection } from './connection.js';
 import { EventRouter, type EventName, type EventOf } from './events.js';
 import { readLogs } from './logs.js';
@@ -18,10 +19,11 @@ export interface SidexClientOptions {
   reconnectMaxMs?: number;
 }
 
-/** The sidex SDK: the Codebolt `sideExecution` and `actionBlock` APIs over one WebSocket, plus helpers. */
+/** The sidex SDK: the Codebolt `sideExecution`, `actionBlock` and `capability` APIs over one WebSocket, plus helpers. */
 export class SidexClient {
   readonly sideExecution: SideExecutionApi;
   readonly actionBlock: ActionBlockApi;
+  readonly capability: CapabilityApi;
   /** `http(s)://host:port` of the server. */
   readonly httpUrl: string;
   private readonly connection: Connection;
@@ -47,6 +49,7 @@ export class SidexClient {
     this.events = new EventRouter(this.connection);
     this.sideExecution = new SideExecutionApi(this.connection);
     this.actionBlock = new ActionBlockApi(this.connection);
+    this.capability = new CapabilityApi(this.connection);
   }
 
   /** Resolves once connected to the server. */

@@ -1,6 +1,6 @@
 // `import codebolt from '@sidex/client/codebolt'`: a client configured from
 // the environment, so a program written against the Codebolt side-execution
-// documents runs after changing only its import line.
+// and capability documents runs after changing only its import line.
 import { SidexClient } from './client.js';
 
 const codebolt = new SidexClient({

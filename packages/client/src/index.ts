@@ -3,6 +3,7 @@ export { SidexClientError } from './errors.js';
 export type { EventName, EventOf } from './events.js';
 export type { SideExecutionApi } from './side-execution.js';
 export type { ActionBlockApi } from './action-block.js';
+export type { CapabilityApi } from './capability.js';
 export * from './types.js';
 export { PipelineClient, serviceUrl, type PipelineClientConfig } from './pipeline-client.js';
 export { DataPipe } from './data-pipe.js';

@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { ActionBlock, ExecutionStatus, HistoryEvent, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields } from './types.js';
+import type { ActionBlock, ExecutionStatus, HistoryEvent, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields, StopOptions } from './types.js';
 
 const TYPE = 'sideExecution';
 
@@ -18,7 +18,7 @@ export class SideExecutionApi {
   }
 
   /** The stop protocol; answers when no process of it remains. */
-  stop(sideExecutionId: string, options?: { graceMs?: number; force?: boolean }): Promise<Reply<StopFields>> {
+  stop(sideExecutionId: string, options?: StopOptions): Promise<Reply<StopFields>> {
     return this.connection.request({ type: TYPE, action: 'stopSideExecution', sideExecutionId, ...options });
   }
 
@@ -28,6 +28,14 @@ export class SideExecutionApi {
 
   getStatus(sideExecutionId: string): Promise<Reply<StatusFields>> {
     return this.connection.request({ type: TYPE, action: 'getSideExecutionStatus', sideExecutionId });
+  }
+
+  /**
+   * Runs an ended execution's code again, with ctx.resumeFrom set to its last
+   * checkpoint; answers once the new one runs (a sidex extension).
+   */
+  resume(sideExecutionId: string): Promise<Reply<StartFields & { resumedFrom: string }>> {
+    return this.connection.request({ type: TYPE, action: 'resumeSideExecution', sideExecutionId });
   }
 
   /** The history of an execution, oldest first: status transitions, checkpoints, stop requests (a sidex extension). */

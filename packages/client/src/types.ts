@@ -108,7 +108,18 @@ export interface StartOptions {
   graceMs?: number;
   env?: Record<string, string>;
   threadId?: string;
+  /** The Codebolt agent on whose behalf it runs (PARENT_AGENT_ID of Codebolt-built blocks). */
+  parentAgentId?: string;
+  parentAgentInstanceId?: string;
+  /** Handed to a Codebolt-built block in its actionBlockInvocation. */
+  threadContext?: Record<string, unknown>;
   name?: string;
+}
+
+/** How a stop goes (a sidex extension): the grace before SIGKILL, or SIGKILL at once. */
+export interface StopOptions {
+  graceMs?: number;
+  force?: boolean;
 }
 
 /** Live events of executions. */
@@ -150,3 +161,98 @@ export interface HistoryEvent {
   type: string;
   data?: unknown;
 }
+
+export type CapabilityType = 'skill' | 'power' | 'talent';
+
+/** Codebolt's `CapabilityFilter`: tags match if any of them does; the author in any case. */
+export interface CapabilityFilter {
+  type?: CapabilityType;
+  tags?: string[];
+  author?: string;
+}
+
+/** A problem found on disk: the item is left out of the listing. */
+export interface CatalogWarning {
+  file: string;
+  field?: string;
+  message: string;
+}
+
+export interface CapabilityInput {
+  name: string;
+  type: string;
+  description?: string;
+  required?: boolean;
+  default?: unknown;
+}
+
+/** A skill, power or talent (Codebolt's `Capability`). */
+export interface Capability {
+  id: string;
+  name: string;
+  type: CapabilityType;
+  version: string;
+  description: string;
+  path: string;
+  source: 'project' | 'global' | 'builtin';
+  entryPoint?: string;
+  skillFile?: string;
+  executor?: string;
+  metadata: { author?: string; tags?: string[]; inputs?: CapabilityInput[]; outputs?: unknown[]; [key: string]: unknown };
+}
+
+/** getCapabilityDetail's capability: which executor would run it (or why none would), and a SKILL.md's instructions. */
+export interface CapabilityDetail extends Capability {
+  executorName?: string;
+  executorError?: string;
+  instructions?: string;
+}
+
+/** What runs capabilities of some types (Codebolt's `CapabilityExecutor`). */
+export interface CapabilityExecutor {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  supportedTypes: CapabilityType[];
+  entryPoint: string;
+  path: string;
+  source: 'project' | 'global' | 'builtin';
+}
+
+export type CapabilityStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed' | 'timeout';
+
+/** A capability execution as the Codebolt dialect reports it, plus sidex's fields. */
+export interface CapabilityExecution {
+  id: string;
+  capabilityName: string;
+  capabilityType: CapabilityType;
+  executorName: string;
+  sideExecutionId: string;
+  threadId: string;
+  parentAgentId?: string;
+  startTime: number;
+  endTime?: number;
+  status: CapabilityStatus;
+  result?: unknown;
+  error?: string;
+  errorCode?: string;
+  progress?: unknown;
+  checkpoint?: unknown;
+  output: string;
+  resumedFrom?: string;
+}
+
+export interface StartCapabilityFields {
+  executionId: string;
+  sideExecutionId: string;
+  status: ExecutionStatus;
+  executorName: string;
+}
+
+export interface StopCapabilityFields extends StopFields {
+  executionId: string;
+}
+
+/** getExecutionStatus: `execution`, and its fields again flat (`res.data.status`). */
+export type ExecutionStatusFields = CapabilityExecution & { execution: CapabilityExecution; executionId: string };

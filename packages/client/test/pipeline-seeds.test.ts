@@ -2,25 +2,16 @@
 // program whose only change is its import line, run as child processes
 // against a real server. Like RocketRide's client, they find the server and
 // the key in ROCKETRIDE_URI and ROCKETRIDE_APIKEY.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../../sidex/test/helpers/server.js';
+import { runProgram } from './helpers/run-program.js';
 
 const server = await startTestServer();
 const SEEDS = fileURLToPath(new URL('./seeds/rocketride/', import.meta.url));
 
-function runSeed(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [path.join(SEEDS, file)],
-      { cwd: SEEDS, env: { ...process.env, ROCKETRIDE_URI: server.url, ROCKETRIDE_APIKEY: server.apiKey }, timeout: 45_000 },
-      (err, stdout, stderr) => resolve({ code: child.exitCode ?? (err ? 1 : 0), stdout, stderr }),
-    );
-  });
-}
+const runSeed = (file: string) => runProgram(path.join(SEEDS, file), { ROCKETRIDE_URI: server.url, ROCKETRIDE_APIKEY: server.apiKey }, SEEDS);
 
 describe('seed 004 programs run unchanged but for their import', () => {
   it('Basic Termination', async () => {

@@ -1,25 +1,16 @@
 // The examples of shared/seeds/000, 001 and 003, each a program whose only
 // change is its import line, run as child processes against a real server.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { startTestServer } from '../../sidex/test/helpers/server.js';
+import { runProgram } from './helpers/run-program.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const SEEDS = fileURLToPath(new URL('./seeds/', import.meta.url));
 
-function runSeed(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [path.join(SEEDS, file)],
-      { env: { ...process.env, SIDEX_URL: server.url, SIDEX_API_KEY: server.apiKey }, timeout: 45_000 },
-      (err, stdout, stderr) => resolve({ code: child.exitCode ?? (err ? 1 : 0), stdout, stderr }),
-    );
-  });
-}
+const runSeed = (file: string) => runProgram(path.join(SEEDS, file), { SIDEX_URL: server.url, SIDEX_API_KEY: server.apiKey });
 
 describe('seed programs run unchanged but for their import', () => {
   it('003 quick start', async () => {

@@ -1,5 +1,8 @@
 export { Sidex, type SidexOptions } from './sidex.js';
 export { SidexError } from './errors.js';
+export type { Capability, CapabilityExecutor, CapabilityType, CatalogSource } from './catalog/capabilities/capability.js';
+export type { CatalogWarning } from './catalog/warning.js';
+export type { InputSpec } from './catalog/params/inputs.js';
 export * from './engine/index.js';
 export * from './services/index.js';
 export type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from './store/execution-store.js';

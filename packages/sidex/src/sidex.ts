@@ -11,6 +11,10 @@ import { checkRetention, Retention, type RetentionPolicy } from './store/retenti
 import { ActionBlockService } from './services/action-block-service.js';
 import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
+import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
+import { CapabilityService } from './services/capability-service.js';
+import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
+import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 
 export interface SidexOptions {
   dataDir: string;
@@ -20,6 +24,12 @@ export interface SidexOptions {
   globalDir?: string;
   /** More directories block paths may point into. */
   extraRoots?: string[];
+  /**
+   * The `/codebolt` WebSocket Codebolt-built blocks connect back to; the
+   * server sets it (its port may be known only once it listens). Without it
+   * such blocks are refused with CODEBOLT_HOST_UNAVAILABLE.
+   */
+  codeboltSocket?: CodeboltSocket;
   engine?: Omit<EngineOptions, 'dataDir' | 'store'>;
   /** An open store to use. Without it, `new Sidex` keeps records in memory and `Sidex.open` opens `storeSpec`. */
   store?: ExecutionStore;
@@ -36,11 +46,18 @@ export interface SidexOptions {
 }
 
 export const BUILTIN_BLOCKS_DIR = fileURLToPath(new URL('../builtin/actionblocks', import.meta.url));
+export const BUILTIN_CAPABILITIES_DIR = fileURLToPath(new URL('../builtin/capabilities', import.meta.url));
 
 /** The in-process sidex: one engine, the catalog, and the services every transport calls. */
 export class Sidex {
   readonly engine: Engine;
   readonly blocks: ActionBlockCatalog;
+  /** Capabilities and executors on disk. */
+  readonly capabilities: CapabilityCatalog;
+  /** The `capability` dialect. */
+  readonly capability: CapabilityService;
+  /** What the WebSocket transport consults when a Codebolt-built block connects. */
+  readonly codeboltBlocks: CodeboltBlocks;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
@@ -61,15 +78,18 @@ export class Sidex {
       builtinDir: BUILTIN_BLOCKS_DIR,
       ...(options.extraRoots ? { extraRoots: options.extraRoots.map((r) => path.resolve(r)) } : {}),
     });
+    this.capabilities = new CapabilityCatalog({ ...this.blocks.roots, builtinDir: BUILTIN_CAPABILITIES_DIR });
     const permissions = options.engine?.permissions;
     this.engine = new Engine({
       ...options.engine,
       // Under the permission model, blocks may still read the roots they live in.
-      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...this.blocks.allowedRoots()] } } : {}),
+      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...this.blocks.allowedRoots(), ...this.capabilities.allowedRoots()] } } : {}),
       dataDir,
       ...(options.store ? { store: options.store } : {}),
     });
-    this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits });
+    this.codeboltBlocks = new CodeboltBlocks(this.engine, options.codeboltSocket);
+    this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
+    this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     if (options.retention) this.startRetention(options.retention);
     this.pipelines = new PipelineService(this.engine, this.blocks, { dataDir, ...(options.pipelines ? { limits: options.pipelines } : {}) });
@@ -120,6 +140,9 @@ export class Sidex {
     // Pipeline tasks drain first (within the grace), so their items are accounted for.
     await this.pipelines.shutdown({ ...(options.graceMs !== undefined ? { drainMs: options.graceMs } : {}) });
     await this.engine.close(options);
+    this.blocks.close();
+    this.capabilities.close();
+    this.codeboltBlocks.close();
     await this.engine.store.close();
   }
 

@@ -196,10 +196,12 @@ describe('talking to the server', () => {
   });
 
   it('on a TTY: colour and a spinner; --json stays plain', async () => {
+    // A person at a terminal: not a CI job (CI set turns spinners off, as it should).
+    const { CI: _ci, ...terminalEnv } = process.env;
     const tty = (args: string) =>
       new Promise<string>((resolve) => {
         const command = `stty cols 100 rows 30; ${process.execPath} ${SIDEX_BIN} ${args}`;
-        execFile('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...env, TERM: 'xterm' }, timeout: 20_000 }, (_err, stdout) => resolve(stdout));
+        execFile('script', ['-qfec', command, '/dev/null'], { env: { ...terminalEnv, ...env, TERM: 'xterm' }, timeout: 20_000 }, (_err, stdout) => resolve(stdout));
       });
     const coloured = await tty('start --wait --code "await new Promise(r => setTimeout(r, 400)); return 1"');
     expect(coloured).toMatch(/\x1b\[\d+m/); // colour codes

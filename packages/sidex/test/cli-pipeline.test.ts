@@ -22,6 +22,9 @@ function pipelineFile(name: string, code: string, wrapped = false): string {
 }
 const shout = pipelineFile('shout.json', 'return input.toUpperCase()', true);
 const slow = pipelineFile('slow.json', 'await new Promise((r) => setTimeout(r, 1500)); return input');
+// Items that wait until the test releases them: nothing depends on how fast a busy machine runs.
+const release = path.join(server.root, 'release');
+const gated = pipelineFile('gated.json', `while (!require('node:fs').existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 20)); return input`);
 
 describe('use, send, status, terminate', () => {
   it('use prints the token; send prints the result; status the counts; terminate waits for the end (exit 0)', async () => {
@@ -71,11 +74,12 @@ describe('use, send, status, terminate', () => {
 
 describe('watch', () => {
   it('follows the counts until the task ends; exit 130 for a terminated task; --json gives statuses', async () => {
-    const token = (await sidex(['use', slow, '--threads', '2'])).stdout.trim();
+    const token = (await sidex(['use', gated, '--threads', '2'])).stdout.trim();
     const items = [sidex(['send', token, 'a']), sidex(['send', token, 'b'])];
     const watching = sidex(['watch', token]);
     const watchingJson = sidex(['watch', token, '--json']);
     expect(await eventually(async () => json((await sidex(['status', token, '--json'])).stdout).inProgressCount === 2, 15_000)).toBe(true);
+    fs.writeFileSync(release, '');
     const terminated = await sidex(['terminate', token]);
     expect(terminated.code).toBe(0);
     await Promise.all(items);

@@ -44,6 +44,24 @@ describe("an execution's history is kept in the store", () => {
     await api.stop(blocker);
   });
 
+  it('a status read reports an end only once the store holds it (durable before acknowledged)', async () => {
+    for (let i = 0; i < 10; i++) {
+      const started = await api.startWithCode('console.log("x".repeat(1000)); return 1');
+      if (!started.success) throw new Error(started.error);
+      const id = started.sideExecutionId;
+      for (;;) {
+        const status = await sidex.engine.get(id);
+        if (status && ['completed', 'failed', 'stopped', 'timeout'].includes(status.status)) {
+          expect((await sidex.engine.store.get(id))?.status).toBe(status.status);
+          const events = await sidex.engine.store.events(id);
+          expect(events.at(-1)?.data).toMatchObject({ status: status.status });
+          break;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  });
+
   it('pages with after and limit; an unknown id or a bad query is a clear error', async () => {
     const done = await api.startWithCode('return 1');
     if (!done.success) throw new Error(done.error);

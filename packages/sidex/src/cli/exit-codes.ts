@@ -8,7 +8,7 @@ export const EXIT = {
   usage: 2,
   /** Could not reach the server (or it did not answer in time). */
   unavailable: 3,
-  /** No such execution or action block. */
+  /** No such execution, action block, capability or task. */
   notFound: 4,
   /** The server refused the API key. */
   unauthorized: 5,

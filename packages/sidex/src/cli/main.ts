@@ -8,6 +8,8 @@ import { registerLs } from './commands/ls.js';
 import { registerLogs } from './commands/logs.js';
 import { registerBlocks } from './commands/blocks.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerCapabilities } from './commands/capabilities.js';
+import { registerCapabilityRun } from './commands/capability-run.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
 
@@ -25,6 +27,8 @@ registerStop(program);
 registerLs(program);
 registerLogs(program);
 registerBlocks(program);
+registerCapabilities(program);
+registerCapabilityRun(program);
 registerPipeline(program);
 
 try {

@@ -36,3 +36,10 @@ export function parseMoment(value: string, now = Date.now()): number {
   if (Number.isNaN(parsed)) throw new InvalidArgumentError('must be an ISO date, epoch ms, or an age such as 15m, 2h, 7d');
   return parsed;
 }
+
+const CAPABILITY_TYPES = ['skill', 'power', 'talent'] as const;
+
+export function parseCapabilityType(value: string): (typeof CAPABILITY_TYPES)[number] {
+  if (!(CAPABILITY_TYPES as readonly string[]).includes(value)) throw new InvalidArgumentError('must be skill, power or talent');
+  return value as (typeof CAPABILITY_TYPES)[number];
+}

@@ -24,7 +24,7 @@ export function apiKey(options: RemoteOptions): string | undefined {
 
 /** Exit code of a failed reply, by its error code. */
 export function exitForCode(code: string | undefined): number {
-  if (code === 'EXECUTION_NOT_FOUND' || code === 'BLOCK_NOT_FOUND') return EXIT.notFound;
+  if (code?.endsWith('_NOT_FOUND')) return EXIT.notFound;
   if (code === 'UNAUTHORIZED') return EXIT.unauthorized;
   if (code === 'SHUTTING_DOWN' || code === 'QUEUE_FULL') return EXIT.unavailable;
   if (code?.startsWith('INVALID') || code === 'SYNTAX_ERROR' || code === 'PARAMS_TOO_LARGE' || code === 'PATH_OUTSIDE_ROOTS') return EXIT.usage;

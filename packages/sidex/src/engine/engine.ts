@@ -328,6 +328,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       cpuMicros: 0,
       ...emptyOutput(),
       ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
+      source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '' } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
       meta: spec.meta ?? {},
     };
   }
@@ -363,13 +364,13 @@ export class Engine extends EventEmitter<EngineEvents> {
    * execution and its stop must go on, and every write is a whole record,
    * so the next one that succeeds catches the store up.
    */
-  private async save(exec: Execution, attempts = 1, event?: NewEvent): Promise<void> {
+  private async save(exec: Execution, attempts = 1, event?: NewEvent, record = exec.record): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await exec.persist(async (r) => {
           await this.store.update(r);
           if (event) await this.store.appendEvent(r.id, event);
-        });
+        }, record);
       } catch (err) {
         if (attempt >= attempts) {
           this.emit('storeError', { id: exec.id, error: err as Error });
@@ -553,9 +554,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.sampler.sample(exec.sampling); // the tree's final CPU time
     }
     const output = exec.snapshot();
-    Object.assign(
-      record,
-      finalFields({
+    const endedAt = Date.now();
+    // The ended record becomes the live one only once it is durable: nobody
+    // (a status read, a wait) is told of an end the store could still lose.
+    const ended: ExecutionRecord = {
+      ...record,
+      memory: { ...record.memory, current: 0 },
+      ...finalFields({
         stopReason: exec.stopReason,
         outcome: exec.outcome,
         exit: runtime?.exit,
@@ -564,24 +569,17 @@ export class Engine extends EventEmitter<EngineEvents> {
         timeoutMs: record.timeoutMs,
         memoryLimitBytes: record.memoryLimitBytes,
       }),
-    );
-    record.stdout = output.stdout;
-    record.stderr = output.stderr;
-    record.endedAt = Date.now();
-    record.memory.current = 0;
-    if (exec.stopReason) {
-      record.stopReason = exec.stopReason;
-      record.forced = forced;
-      record.stoppedAt ??= record.endedAt;
-    }
-    if (runtime?.exit) {
-      record.exitCode = runtime.exit.code;
-      record.signal = runtime.exit.signal;
-    }
+      stdout: output.stdout,
+      stderr: output.stderr,
+      endedAt,
+      ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
+      ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
+    };
     runtime?.tree.release();
     if (exec.scratchDir) await removeDir(exec.scratchDir);
     // The terminal record is the one that matters most: a passing outage gets a few tries.
-    await this.save(exec, TERMINAL_WRITE_ATTEMPTS, statusEvent(record));
+    await this.save(exec, TERMINAL_WRITE_ATTEMPTS, statusEvent(ended), ended);
+    Object.assign(record, ended);
     this.live.delete(exec.id);
     this.decoders.delete(`${exec.id}:stdout`);
     this.decoders.delete(`${exec.id}:stderr`);

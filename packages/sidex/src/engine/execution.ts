@@ -93,8 +93,8 @@ export class Execution {
    * Store writes of one execution are chained so they land in the order issued.
    * The record, not a snapshot: output tails are written once, at the end.
    */
-  persist(write: (record: ExecutionRecord) => Promise<void>): Promise<void> {
-    const copy = { ...this.record, memory: { ...this.record.memory } };
+  persist(write: (record: ExecutionRecord) => Promise<void>, record = this.record): Promise<void> {
+    const copy = { ...record, memory: { ...record.memory } };
     return this.enqueueWrite(() => write(copy));
   }
 

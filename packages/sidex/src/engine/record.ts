@@ -12,6 +12,9 @@ export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'shutdown' | 'sup
 
 export type ExecutionKind = 'inline' | 'block';
 
+/** The code an execution ran: what a resume runs again. */
+export type ExecutionSource = { type: 'inline'; code: string } | { type: 'block'; entry: string; dir?: string };
+
 export interface StreamText {
   text: string;
   truncated: boolean;
@@ -51,6 +54,8 @@ export interface ExecutionRecord {
   marker?: string;
   /** Execution this one resumes from. */
   resumedFrom?: string;
+  /** Its code (records written before this field existed have none and cannot be resumed). */
+  source?: ExecutionSource;
   /** Dialect-specific facts (thread id, capability, executor...). */
   meta: Record<string, unknown>;
 }

@@ -3,14 +3,15 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { SidexError } from '../errors.js';
 import { Sidex } from '../sidex.js';
-import { CodeboltServer, refuse } from '../transports/codebolt/codebolt-server.js';
+import { CodeboltServer } from '../transports/codebolt/codebolt-server.js';
+import { refuse } from '../transports/ws/refuse-upgrade.js';
 import { DapServer } from '../transports/dap/dap-server.js';
 import { EventHub } from '../transports/events/event-hub.js';
 import { buildHttpApp } from '../transports/http/http-app.js';
 import { VERSION } from '../version.js';
 import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } from './api-key.js';
 import type { ServerConfig } from './config.js';
-import { isLoopbackHost } from './loopback.js';
+import { connectHost, isLoopbackHost } from './loopback.js';
 
 export interface RunningServer {
   /** `http://host:port` it listens on. */
@@ -36,9 +37,12 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     ...(config.retainExecutions !== undefined ? { maxExecutions: config.retainExecutions } : {}),
     ...(config.retainLogMb !== undefined ? { maxLogMb: config.retainLogMb } : {}),
   };
+  // Codebolt-built blocks connect back to the port this server listens on, known once it does.
+  let listeningPort: number | undefined;
   const sidex = await Sidex.open({
     dataDir: config.dataDir,
     projectDir: config.project,
+    codeboltSocket: { port: () => listeningPort, host: connectHost(config.host) },
     ...(config.store !== undefined ? { storeSpec: config.store } : {}),
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
     engine: {
@@ -62,13 +66,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const app = buildHttpApp({
     sideExecution: sidex.sideExecution,
     actionBlock: sidex.actionBlock,
+    capability: sidex.capability,
     pipelines: sidex.pipelines,
     auth,
     log,
     version: VERSION,
     health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount }),
   });
-  const codebolt = new CodeboltServer({ services: sidex, hub, auth, log });
+  const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });
   const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
   app.server.on('upgrade', (req, socket, head) => {
     if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {
@@ -83,6 +88,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     throw new SidexError('LISTEN_FAILED', `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`, { field: 'port' });
   }
   const { port } = app.server.address() as AddressInfo;
+  listeningPort = port;
   const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;

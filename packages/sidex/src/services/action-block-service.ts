@@ -9,6 +9,8 @@ import { z } from 'zod';
 
 const FILTER_TYPES = ['filesystem', 'runtime', 'builtin'] as const;
 const BlockName = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(500, 'is too long');
+/** Parsed as a field so that a bad value is reported as `params` (INVALID_PARAMS). */
+const StartByNameParams = z.object({ params: Params.nullish() });
 
 /** The `actionBlock` dialect: blocks by name (shared/PROTOCOLS.md §1). */
 export class ActionBlockService {
@@ -44,7 +46,7 @@ export class ActionBlockService {
     const type = 'startActionBlockResponse';
     return replying(type, async () => {
       const block = this.blocks.resolveName(parseInput(BlockName, name));
-      const checked = parseInput(Params.nullish(), params);
+      const { params: checked } = parseInput(StartByNameParams, { params });
       const started = await this.engine.start(this.sideExecutions.blockSpec(block, checked, undefined));
       const record = await this.engine.wait(started.id);
       if (record.status !== 'completed') {

@@ -26,6 +26,11 @@ export const StartOptions = z
     /** Extra environment variables for this execution. */
     env: z.record(z.string(), z.string()).optional(),
     threadId: z.string().max(200).optional(),
+    /** The Codebolt agent on whose behalf it runs (PARENT_AGENT_ID of Codebolt-built blocks). */
+    parentAgentId: z.string().max(200).optional(),
+    parentAgentInstanceId: z.string().max(200).optional(),
+    /** Handed to a Codebolt-built block in its actionBlockInvocation. */
+    threadContext: z.record(z.string(), z.unknown()).optional(),
     name: z.string().min(1).max(200).optional(),
   })
   .strict();
@@ -47,16 +52,15 @@ export const StartWithBlockInput = z.object({
   options: StartOptions.optional(),
 });
 
-export const StopInput = z.object({
-  id: ExecutionId,
-  options: z
-    .object({
-      graceMs: z.number().refine(Number.isFinite, 'must be finite').refine((n) => n >= 0, 'must not be negative').optional(),
-      force: z.boolean().optional(),
-    })
-    .strict()
-    .optional(),
-});
+/** How a stop goes: the grace before SIGKILL (default 5000), or SIGKILL at once. */
+export const StopOptions = z
+  .object({
+    graceMs: z.number().refine(Number.isFinite, 'must be finite').refine((n) => n >= 0, 'must not be negative').optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
+
+export const StopInput = z.object({ id: ExecutionId, options: StopOptions.optional() });
 
 export const STATUS_VALUES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const;
 

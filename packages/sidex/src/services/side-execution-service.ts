@@ -1,6 +1,10 @@
 import path from 'node:path';
 import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
+import { applyInputs } from '../catalog/params/apply-inputs.js';
+import { callerMeta } from './caller-meta.js';
+import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.js';
+import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../engine/record.js';
@@ -18,6 +22,8 @@ export interface SideExecutionLimits {
 export const DEFAULT_LIMITS: SideExecutionLimits = { maxParamsBytes: 8 * 1024 * 1024 };
 
 export interface StopReplyFields {
+  /** The capability dialect's name for the id. */
+  executionId?: string;
   sideExecutionId: string;
   status: string;
   stoppedAt?: number;
@@ -37,6 +43,8 @@ export class SideExecutionService {
     private readonly engine: Engine,
     private readonly blocks: ActionBlockCatalog,
     private readonly limits: SideExecutionLimits = DEFAULT_LIMITS,
+    /** Runs Codebolt-built blocks; without it they are refused. */
+    private readonly codebolt?: CodeboltBlocks,
   ) {}
 
   startWithCode(code: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
@@ -79,14 +87,35 @@ export class SideExecutionService {
 
   /** The spec of a block run: shared by path and by-name starts. */
   blockSpec(block: ActionBlock, params: Record<string, unknown> | null | undefined, timeout: number | null | undefined, options?: StartOptionsInput, prefix: StartSpec['prefix'] = 'side'): StartSpec {
-    return {
+    const checked = applyInputs(params ?? {}, block.metadata.inputs, `action block "${block.name}"`);
+    const spec: StartSpec = {
       prefix,
       kind: 'block',
       name: options?.name ?? block.name,
       entry: path.resolve(block.path, block.entryPoint),
       dir: block.path,
-      ...this.common(params, timeout, options),
+      ...this.common(checked, timeout, options),
     };
+    return block.protocol === 'codebolt' ? this.codeboltSpec(spec) : spec;
+  }
+
+  /**
+   * Starts the same code again, with ctx.resumeFrom set to the last
+   * checkpoint of `id` (which must have ended); the new record's
+   * `resumedFrom` names the old one.
+   */
+  resume(id: unknown) {
+    const type = 'resumeSideExecutionResponse';
+    return replying(type, async () => {
+      const old = await this.record(id);
+      return startedReply(type, await this.resumeRecord(old), 'sideExecutionId', { resumedFrom: old.id });
+    }, { sideExecutionId: id });
+  }
+
+  /** Starts the code of an ended execution again from its last checkpoint (every dialect's resume). */
+  resumeRecord(old: ExecutionRecord): Promise<ExecutionRecord> {
+    const spec = resumeSpec(old);
+    return this.engine.start(old.meta[CODEBOLT_META] ? this.codeboltSpec(spec) : spec);
   }
 
   getStatus(id: unknown) {
@@ -182,7 +211,8 @@ export class SideExecutionService {
     return () => engine.off(event, listener as (...args: unknown[]) => void);
   }
 
-  private common(
+  /** The part of a start spec every dialect builds the same way from params, timeout and options. */
+  common(
     params: Record<string, unknown> | null | undefined,
     timeout: number | null | undefined,
     options: StartOptionsInput | undefined,
@@ -196,8 +226,16 @@ export class SideExecutionService {
       ...(opts?.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
       ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
-      meta: opts?.threadId ? { threadId: opts.threadId } : {},
+      meta: callerMeta(opts),
     };
+  }
+
+  /** A Codebolt-built block's spec: Codebolt's environment and a token for its WebSocket. */
+  private codeboltSpec(spec: StartSpec): StartSpec {
+    if (!this.codebolt) {
+      throw new SidexError('CODEBOLT_HOST_UNAVAILABLE', 'this action block is a Codebolt SDK program and this sidex runs no Codebolt host', { field: 'actionBlockPath' });
+    }
+    return this.codebolt.prepare(spec);
   }
 
   private async record(id: unknown): Promise<ExecutionRecord> {
@@ -213,16 +251,20 @@ export class SideExecutionService {
 }
 
 /** A start answers once running (or queued); a start that failed answers `success: false` with the cause. */
-export function startedReply<K extends string>(type: string, record: ExecutionRecord, idField: K) {
-  const fields = { [idField]: record.id, status: record.status } as Record<K, string> & { status: string };
+export function startedReply<K extends string, X extends object = object>(type: string, record: ExecutionRecord, idField: K, extra?: X) {
+  const fields = { [idField]: record.id, status: record.status, ...extra } as Record<K, string> & { status: string } & X;
   if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
   const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
   return fail(type, new SidexError(error.code, error.message, error.stack ? { stack: error.stack } : undefined), fields);
 }
 
-/** The reply to a stop, from the engine's outcome (shared by every dialect's stop). */
-export function stopReply(type: string, { record, alreadyEnded }: StopOutcome) {
+/**
+ * The reply to a stop, from the engine's outcome (shared by every dialect's
+ * stop); the capability dialect names the id `executionId`.
+ */
+export function stopReply(type: string, { record, alreadyEnded }: StopOutcome, idField: 'sideExecutionId' | 'executionId' = 'sideExecutionId') {
   const fields: StopReplyFields = {
+    ...(idField === 'executionId' ? { executionId: record.id } : {}),
     sideExecutionId: record.id,
     status: record.status,
     ...(record.stoppedAt !== undefined ? { stoppedAt: record.stoppedAt } : record.endedAt !== undefined ? { stoppedAt: record.endedAt } : {}),

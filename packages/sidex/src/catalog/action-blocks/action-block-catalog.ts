@@ -1,7 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
 import { confinePath } from '../confine.js';
+import { discover, type Layer } from '../layered.js';
+import { ProjectCache } from '../watch/project-cache.js';
 import type { ActionBlock, ActionBlockSource, CatalogWarning } from './action-block.js';
 import { readActionBlock } from './read-block.js';
 
@@ -21,9 +22,27 @@ export interface BlockListing {
   warnings: CatalogWarning[];
 }
 
-/** Action blocks on disk: discovery (project over global over built-in) and confined lookup by path. */
+/**
+ * Action blocks on disk: discovery (project over global over built-in),
+ * refreshed when the directories change, and confined lookup by path.
+ */
 export class ActionBlockCatalog {
-  constructor(readonly roots: CatalogRoots) {}
+  private readonly listings: ProjectCache<BlockListing>;
+
+  constructor(readonly roots: CatalogRoots) {
+    this.listings = new ProjectCache((project) => {
+      const layers = this.layers(project);
+      return {
+        dirs: layers.map((l) => l.root),
+        scan: () => {
+          const { items, warnings } = discover(layers, (dir, layer, found) => readActionBlock(dir, layer.source, found), {
+            what: () => 'action block',
+          });
+          return { blocks: items, warnings };
+        },
+      };
+    });
+  }
 
   /** Directories a block path may point into. */
   allowedRoots(): string[] {
@@ -40,66 +59,36 @@ export class ActionBlockCatalog {
     return readActionBlock(dir, this.sourceOf(dir));
   }
 
-  /** A block by name, searched in discovery order. */
+  /** A block by name, searched in discovery order; a miss rescans once (it may have just been written). */
   resolveName(name: string, projectPath?: string): ActionBlock {
-    const block = this.list(projectPath).blocks.find((b) => b.name === name);
+    const named = (listing: BlockListing) => listing.blocks.find((b) => b.name === name);
+    const block = named(this.list(projectPath)) ?? named(this.list(projectPath, { fresh: true }));
     if (!block) throw new SidexError('BLOCK_NOT_FOUND', `no action block named "${name}"`, { name });
     return block;
   }
 
-  list(projectPath?: string): BlockListing {
+  /** With `fresh`, rescans even before the watchers report a change. */
+  list(projectPath?: string, options: { fresh?: boolean } = {}): BlockListing {
     const project = projectPath === undefined ? this.roots.projectDir : confinePath(projectPath, this.allowedRoots(), this.roots.projectDir);
-    const searched: Array<[string, ActionBlockSource]> = [
-      [path.join(project, '.codebolt', 'actionblocks'), 'filesystem'],
-      [path.join(this.roots.globalDir, 'actionblocks'), 'filesystem'],
-      ...(this.roots.builtinDir ? [[this.roots.builtinDir, 'builtin'] as [string, ActionBlockSource]] : []),
+    const { blocks, warnings } = this.listings.get(project, options);
+    return { blocks: [...blocks], warnings: [...warnings] };
+  }
+
+  /** Stops watching the directories. */
+  close(): void {
+    this.listings.close();
+  }
+
+  private layers(project: string): Layer<ActionBlockSource>[] {
+    return [
+      { root: path.join(project, '.codebolt', 'actionblocks'), source: 'filesystem', label: 'project' },
+      { root: path.join(this.roots.globalDir, 'actionblocks'), source: 'filesystem', label: 'global' },
+      ...(this.roots.builtinDir ? [{ root: this.roots.builtinDir, source: 'builtin' as const, label: 'built-in' }] : []),
     ];
-    const blocks: ActionBlock[] = [];
-    const warnings: CatalogWarning[] = [];
-    const byName = new Map<string, ActionBlock>();
-    for (const [root, source] of searched) {
-      for (const dir of childDirs(root)) {
-        try {
-          // A symlinked block must not lead out of the directory it was found in.
-          const block = readActionBlock(confinePath(dir, [root], root), source);
-          const earlier = byName.get(block.name);
-          if (earlier) {
-            warnings.push({
-              file: dir,
-              field: 'name',
-              message: `duplicate action block name "${block.name}": ${earlier.path} takes precedence`,
-            });
-            continue;
-          }
-          byName.set(block.name, block);
-          blocks.push(block);
-        } catch (err) {
-          const details = (err as SidexError).details ?? {};
-          warnings.push({
-            file: typeof details.file === 'string' ? details.file : dir,
-            ...(typeof details.field === 'string' ? { field: details.field } : {}),
-            message: (err as Error).message,
-          });
-        }
-      }
-    }
-    return { blocks, warnings };
   }
 
   private sourceOf(dir: string): ActionBlockSource {
     const builtin = this.roots.builtinDir;
     return builtin && dir.startsWith(path.resolve(builtin)) ? 'builtin' : 'filesystem';
-  }
-}
-
-function childDirs(root: string): string[] {
-  try {
-    return fs
-      .readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() || d.isSymbolicLink())
-      .map((d) => path.join(root, d.name))
-      .sort();
-  } catch {
-    return [];
   }
 }

@@ -1,14 +1,13 @@
-/** An action block as the Codebolt dialect describes it (shared/PROTOCOLS.md §1). */
-export interface ActionBlockInput {
-  name: string;
-  type: string;
-  description?: string;
-  required?: boolean;
-  default?: unknown;
-}
+import type { InputSpec } from '../params/inputs.js';
+
+export type { CatalogWarning } from '../warning.js';
+
+/** An input or output a block declares. */
+export type ActionBlockInput = InputSpec;
 
 export type ActionBlockSource = 'filesystem' | 'runtime' | 'builtin';
 
+/** An action block as the Codebolt dialect describes it (shared/PROTOCOLS.md §1). */
 export interface ActionBlock {
   id: string;
   name: string;
@@ -19,6 +18,12 @@ export interface ActionBlock {
   /** Block directory (absolute). */
   path: string;
   type: ActionBlockSource;
+  /**
+   * `codebolt`: a Codebolt SDK program, run with Codebolt's environment and
+   * settled over the WebSocket or IPC; `sidex`: an entry that exports a
+   * function (params, ctx) or a plain script.
+   */
+  protocol: 'sidex' | 'codebolt';
   metadata: {
     author?: string;
     tags?: string[];
@@ -26,11 +31,4 @@ export interface ActionBlock {
     inputs?: ActionBlockInput[];
     outputs?: ActionBlockInput[];
   };
-}
-
-/** A problem found while reading a block, precise enough to fix it. */
-export interface CatalogWarning {
-  file: string;
-  field?: string;
-  message: string;
 }

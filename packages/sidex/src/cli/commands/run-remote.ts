@@ -1,6 +1,4 @@
-import { EXIT } from '../exit-codes.js';
-import { stopOnInterrupt } from '../interrupts.js';
-import { reportEnd } from '../final-status.js';
+import { followToEnd } from '../follow.js';
 import { withClient, type RemoteOptions } from '../remote.js';
 import { failed } from '../remote-command.js';
 import { Ui } from '../ui.js';
@@ -25,20 +23,6 @@ export async function runRemote(run: RemoteRun, remote: RemoteOptions): Promise<
     });
     if (!started.success) return failed(ui, started);
     const id = started.sideExecutionId;
-    const stopListening = stopOnInterrupt((force) => {
-      void api.stop(id, force ? { force: true } : {});
-      return true;
-    });
-    try {
-      for await (const line of client.logs(id, { follow: true })) {
-        (line.stream === 'stdout' ? process.stdout : process.stderr).write(line.data);
-      }
-      return reportEnd(ui, await client.wait(id));
-    } catch (err) {
-      ui.error(`lost ${id}: ${(err as Error).message}`);
-      return EXIT.unavailable;
-    } finally {
-      stopListening();
-    }
+    return followToEnd(ui, client, id, (force) => void api.stop(id, force ? { force: true } : {}));
   });
 }

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import type { SidexClient } from '@sidex/client';
 import { EXIT } from '../exit-codes.js';
 import { parseMs } from '../parse-options.js';
-import { exitForCode, withClient } from '../remote.js';
-import { failed, remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
+import { withClient } from '../remote.js';
+import { remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
+import { reportStops, stopOptions } from '../stop-replies.js';
 
 interface StopFlags extends RemoteFlags {
   all?: boolean;
@@ -28,17 +29,11 @@ export function registerStop(program: Command): void {
       }
       process.exitCode = await withClient(flags, ui, async (client) => {
         const targets = flags.all ? [...new Set([...ids, ...(await active(client))])] : ids;
-        const options = { ...(flags.grace !== undefined ? { graceMs: flags.grace } : {}), ...(flags.force ? { force: true } : {}) };
         const replies = await ui.during(
           `stopping ${targets.length} execution(s)`,
-          Promise.all(targets.map((id) => client.sideExecution.stop(id, options))),
+          Promise.all(targets.map((id) => client.sideExecution.stop(id, stopOptions(flags)))),
         );
-        for (const reply of replies) {
-          if (!reply.success) failed(ui, reply);
-          else if (ui.json) ui.print(reply.data);
-          else ui.line(`${reply.sideExecutionId} ${ui.status(reply.status)}${reply.forced ? ui.dim(' (forced)') : ''}`);
-        }
-        return replies.map((r) => (r.success ? EXIT.completed : exitForCode(r.code))).find((c) => c !== EXIT.completed) ?? EXIT.completed;
+        return reportStops(ui, replies);
       });
     });
 }

@@ -49,8 +49,13 @@ export async function openPostgresStore(spec: string, options: PostgresStoreOpti
       );
     }
     const session = lock;
-    // Destroying the session's connection ends its lock with it.
-    const runner = new PgRunner(pool, where, async () => session.release(true));
+    // Unlocked explicitly: the server would drop the lock of a destroyed
+    // connection only once its backend noticed, and an immediate reopen (a
+    // quick restart) would find it still held.
+    const runner = new PgRunner(pool, where, async () => {
+      await session.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+      session.release(true);
+    });
     if (schema) {
       await runner.transaction(async (tx) => {
         await tx.query(runner.dialect.migrationLock!);

@@ -2,11 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import type { CodeboltBlocks } from '../../services/codebolt/codebolt-blocks.js';
 import type { EventHub } from '../events/event-hub.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
+import { BlockConnection } from './block-connection.js';
+import { looksLikeBlock, presentedToken, TOKEN_REQUIRED, upgradeBlock } from './block-upgrade.js';
 import { CodeboltConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection.js';
 import { codeboltHandlers, type DialectServices } from './dispatch.js';
 import { closeWebSocketServer, upgradePath } from '../ws/close-server.js';
+import { refuse } from '../ws/refuse-upgrade.js';
 
 export const CODEBOLT_PATH = '/codebolt';
 /** Inline code (4 MB) plus params (8 MB) plus the envelope. */
@@ -14,13 +18,19 @@ const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export interface CodeboltServerOptions {
   services: DialectServices;
+  /** Codebolt-built blocks: their WebSockets authenticate with their execution's token. */
+  blocks: CodeboltBlocks;
   hub: EventHub;
   auth: Authenticator;
   log: Logger;
   limits?: Partial<ConnectionLimits>;
 }
 
-/** The Codebolt dialect at `/codebolt`: authenticates the upgrade, then hands each socket to a connection. */
+/**
+ * The Codebolt dialect at `/codebolt`: authenticates the upgrade, then hands
+ * each socket to a connection: a client's (API key) or a Codebolt-built
+ * block's (the token of its execution, never the API key).
+ */
 export class CodeboltServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly handlers;
@@ -36,9 +46,16 @@ export class CodeboltServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = upgradePath(req.url);
     if (url.pathname !== CODEBOLT_PATH) return false;
+    const token = presentedToken(url.searchParams);
+    if (token !== undefined) {
+      upgradeBlock({ req, socket, head, query: url.searchParams, token }, this.wss, this.options.blocks, (ws, executionId) => {
+        new BlockConnection(ws, executionId, this.options.blocks, this.options.log, this.limits);
+      });
+      return true;
+    }
     const key = presentedKey(req.headers, url.searchParams);
     if (!this.options.auth.matches(key)) {
-      const error = unauthorized(key);
+      const error = key === undefined && looksLikeBlock(url.searchParams) ? { message: TOKEN_REQUIRED, code: 'CODEBOLT_TOKEN_REQUIRED' } : unauthorized(key);
       refuse(socket, 401, 'Unauthorized', { success: false, error: error.message, code: error.code });
       return true;
     }
@@ -52,12 +69,4 @@ export class CodeboltServer {
   close(): Promise<void> {
     return closeWebSocketServer(this.wss);
   }
-}
-
-/** Answers an upgrade request with a plain HTTP error and closes the socket. */
-export function refuse(socket: Duplex, status: number, reason: string, body: object): void {
-  const text = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-  );
 }

@@ -9,6 +9,7 @@ import { parseFrame, replyTypeOf } from './frames.js';
 import { corkedSender } from '@sidex/client/corked-send';
 import { Subscriptions } from './subscriptions.js';
 import { DEFAULT_CONNECTION_LIMITS, FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
+import { frameText } from '../ws/frame-text.js';
 
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../ws/flow-control.js';
 
@@ -66,7 +67,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
 
   /** Text and binary frames alike are read as UTF-8 JSON. */
   private onMessage(data: RawData): void {
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const text = frameText(data);
     const parsed = parseFrame(text);
     if (!parsed.ok) {
       this.reply(fail(replyTypeOf(parsed.head), parsed.error), parsed.head.requestId);

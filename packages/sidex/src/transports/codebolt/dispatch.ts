@@ -1,5 +1,6 @@
 import { SidexError } from '../../errors.js';
 import type { ActionBlockService } from '../../services/action-block-service.js';
+import type { CapabilityService } from '../../services/capability-service.js';
 import { fail, ok, replying } from '../../services/replies.js';
 import { ExecutionIdInput } from '../../services/schemas.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
@@ -15,12 +16,13 @@ export interface ConnectionControl {
 export interface DialectServices {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
+  capability: CapabilityService;
 }
 
 export type Handler = (frame: Frame, connection: ConnectionControl) => Promise<object>;
 
 /** The Codebolt dialect (shared/PROTOCOLS.md §1): one handler per type and action, each a call of a service. */
-export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices): Record<string, Record<string, Handler>> {
+export function codeboltHandlers({ sideExecution, actionBlock, capability }: DialectServices): Record<string, Record<string, Handler>> {
   return {
     sideExecution: {
       startSideExecution: (f) => sideExecution.start(f as Record<string, unknown>),
@@ -31,6 +33,7 @@ export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices
       listSideExecutions: (f) => sideExecution.list(f.filter ?? {}),
       countSideExecutions: () => sideExecution.counts(),
       getSideExecutionEvents: (f) => sideExecution.events(f.sideExecutionId, eventsQuery(f)),
+      resumeSideExecution: (f) => sideExecution.resume(f.sideExecutionId),
       subscribe: (f, c) => subscription('subscribeResponse', f, sideExecution, (id) => c.subscribe(id)),
       unsubscribe: (f, c) => subscription('unsubscribeResponse', f, sideExecution, (id) => c.unsubscribe(id), false),
     },
@@ -38,6 +41,17 @@ export function codeboltHandlers({ sideExecution, actionBlock }: DialectServices
       listActionBlocks: (f) => actionBlock.list(f.filterType),
       getActionBlockDetail: (f) => actionBlock.getDetail(f.actionBlockName),
       startActionBlock: (f) => actionBlock.start(f.actionBlockName, f.params),
+    },
+    capability: {
+      listCapabilities: (f) => capability.listCapabilities(f.filter),
+      getCapabilityDetail: (f) => capability.getCapabilityDetail(f.capabilityName, f.capabilityType),
+      listExecutors: () => capability.listExecutors(),
+      startCapability: (f) => capability.startCapability(f.capabilityName, f.capabilityType, f.params, f.timeout, f.options),
+      stopCapability: (f) => capability.stopCapability(f.executionId, stopOptions(f)),
+      getExecutionStatus: (f) => capability.getExecutionStatus(f.executionId),
+      getActiveExecutions: () => capability.getActiveExecutions(),
+      // a sidex extension of the dialect:
+      resumeCapability: (f) => capability.resume(f.executionId),
     },
   };
 }

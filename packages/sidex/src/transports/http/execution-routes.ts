@@ -5,7 +5,7 @@ import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutio
 
 const TAG = 'executions';
 
-/** `/v1/executions`: start, list, get, stop, logs. */
+/** `/v1/executions`: start, list, get, stop, resume, events, logs. */
 export function executionRoutes(service: SideExecutionService): RouteSpec[] {
   return [
     route({
@@ -56,6 +56,16 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       params: ExecutionIdParams,
       body: StopBody,
       handle: ({ params, body }) => service.stop(params.id, body ?? undefined),
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/executions/:id/resume',
+      operationId: 'resumeSideExecution',
+      summary: 'Run an ended execution again from its last checkpoint (ctx.resumeFrom); answers once the new one runs',
+      tag: TAG,
+      params: ExecutionIdParams,
+      successStatus: 201,
+      handle: ({ params }) => service.resume(params.id),
     }),
     route({
       method: 'GET',

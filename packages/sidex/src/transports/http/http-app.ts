@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { SidexError } from '../../errors.js';
 import { fail } from '../../services/replies.js';
 import type { ActionBlockService } from '../../services/action-block-service.js';
+import type { CapabilityService } from '../../services/capability-service.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
 import { actionBlockRoutes } from './action-block-routes.js';
+import { capabilityRoutes } from './capability-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { openApiDocument } from './openapi.js';
 import { registerRoutes, shapeOf } from './route.js';
@@ -15,6 +17,7 @@ import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 export interface HttpAppOptions {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
+  capability: CapabilityService;
   /** RocketRide's /task routes, when given. */
   pipelines?: PipelineService;
   auth: Authenticator;
@@ -34,7 +37,7 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 /** The REST API under /v1, its OpenAPI document, and /healthz, on one Fastify instance. */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
-  const routes = [...executionRoutes(options.sideExecution), ...actionBlockRoutes(options.actionBlock)];
+  const routes = [...executionRoutes(options.sideExecution), ...actionBlockRoutes(options.actionBlock), ...capabilityRoutes(options.capability)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 

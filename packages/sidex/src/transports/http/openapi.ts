@@ -59,7 +59,7 @@ export function openApiDocument(routes: RouteSpec[], version: string): object {
           : jsonReply('success: true'),
         '400': jsonReply('bad input: success false, with what is wrong and where'),
         '401': jsonReply('no API key, or a wrong one'),
-        ...(spec.params ? { '404': jsonReply('no such execution or action block') } : {}),
+        ...(spec.params ? { '404': jsonReply('no such execution, action block or capability') } : {}),
       },
     };
   }

@@ -1,7 +1,7 @@
 // Request schemas of the REST API, composed from the services' schemas. The
 // routes validate with them and the OpenAPI document is generated from them.
 import { z } from 'zod';
-import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopInput, STATUS_VALUES, TimeoutMs } from '../../services/schemas.js';
+import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopOptions, STATUS_VALUES, TimeoutMs } from '../../services/schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
 
@@ -34,7 +34,7 @@ export const ListExecutionsQuery = z
   .strict();
 
 /** graceMs (default 5000) and force, as the service's stop takes them. */
-export const StopBody = StopInput.shape.options.unwrap().nullish();
+export const StopBody = StopOptions.nullish();
 
 export const EventsQueryString = z
   .object({

@@ -1,0 +1,18 @@
+import type { SidexError } from '../errors.js';
+
+/** A problem found while reading the catalog, precise enough to fix it. */
+export interface CatalogWarning {
+  file: string;
+  field?: string;
+  message: string;
+}
+
+/** The warning for an item that could not be read: its error names file and field when it knows them. */
+export function warningOf(err: unknown, fallbackFile: string): CatalogWarning {
+  const details = (err as Partial<SidexError>).details ?? {};
+  return {
+    file: typeof details.file === 'string' ? details.file : fallbackFile,
+    ...(typeof details.field === 'string' ? { field: details.field } : {}),
+    message: (err as Error).message,
+  };
+}

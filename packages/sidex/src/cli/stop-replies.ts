@@ -1,0 +1,21 @@
+import type { Reply, StopFields } from '@sidex/client';
+import { EXIT } from './exit-codes.js';
+import { exitForCode } from './remote.js';
+import { failed } from './remote-command.js';
+import type { Ui } from './ui.js';
+
+/** Prints each stop reply (id, final status, forced or not) and returns the exit code of the first failure, else 0. */
+export function reportStops(ui: Ui, replies: Array<Reply<StopFields>>): number {
+  for (const reply of replies) {
+    if (!reply.success) failed(ui, reply);
+    else if (ui.json) ui.print(reply.data);
+    else ui.line(`${reply.sideExecutionId} ${ui.status(reply.status)}${reply.forced ? ui.dim(' (forced)') : ''}`);
+  }
+  return replies.map((r) => (r.success ? EXIT.completed : exitForCode(r.code))).find((c) => c !== EXIT.completed) ?? EXIT.completed;
+}
+
+/** `--grace` and `--force` as stop options. */
+export const stopOptions = (flags: { grace?: number; force?: boolean }) => ({
+  ...(flags.grace !== undefined ? { graceMs: flags.grace } : {}),
+  ...(flags.force ? { force: true } : {}),
+});
