@@ -27,7 +27,6 @@ export interface AuthTarget {
 /** Codebolt types and actions, from the server's own dispatch table. */
 export function codeboltCommands(): Array<[string, string]> {
   const table = codeboltHandlers({} as DialectServices);
-  // capability dialect: added when it lands (its type and actions come from the same table)
   return Object.entries(table).flatMap(([type, actions]) => Object.keys(actions).map((action): [string, string] => [type, action]));
 }
 

@@ -1,5 +1,6 @@
 // Path traversal: every place a request names a file on the server (block
-// paths, project paths, block names, pipeline `actionblock` components) meets
+// paths, project paths, block and capability names, pipeline `actionblock`
+// components, and the entry points capability.yaml and executor.yaml name) meets
 // every way out of the roots (`..`, absolute paths, a symlink out, a block
 // whose entry is a symlink out, URL encoding). The target is a real, valid
 // block outside the roots that leaves a file behind when it runs: a refusal
@@ -22,6 +23,8 @@ export interface Layout {
   /** A project outside the server's roots, with its block. */
   outsideProject: string;
   outsideBlock: string;
+  /** A skill outside the roots, runnable as it stands. */
+  outsideCapability: string;
   /** Where the blocks leave a file each time they run: `<label>-<pid>`. */
   ranDir: string;
 }
@@ -44,7 +47,38 @@ export function layout(scratch: string, projectDir: string): Layout {
   const entryLink = writeBlock(projectDir, 'entry-link', '');
   fs.rmSync(path.join(entryLink, 'index.js'));
   fs.symlinkSync(path.join(outsideBlock, 'index.js'), path.join(entryLink, 'index.js'));
-  return { outsideProject, outsideBlock, ranDir };
+  return { outsideProject, outsideBlock, ranDir, outsideCapability: capabilityLayout(outsideProject, projectDir, ranDir) };
+}
+
+/**
+ * A skill outside the roots, one inside (the control), and, inside the
+ * project, every way its files could point out: a capability directory that
+ * is a symlink out, an entry file that is one, an entryPoint with `..` and an
+ * absolute one, and a skill run by an executor whose entryPoint leaves its
+ * directory. Returns the outside skill's directory.
+ */
+function capabilityLayout(outsideProject: string, projectDir: string, ranDir: string): string {
+  const skill = (root: string, name: string, extra = '') => {
+    const dir = path.join(root, 'skill', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'capability.yaml'), `name: ${name}\ntype: skill\n${extra}`);
+    return dir;
+  };
+  const outside = skill(path.join(outsideProject, 'capabilities'), 'outside-cap', `author: ${OUTSIDE_DESCRIPTION}\nentryPoint: index.js\n`);
+  fs.writeFileSync(path.join(outside, 'index.js'), ranCode(ranDir, 'outside'));
+  const outsideEntry = path.join(outside, 'index.js');
+  const root = path.join(projectDir, '.codebolt', 'capabilities');
+  fs.writeFileSync(path.join(skill(root, 'inside-cap', 'entryPoint: index.js\n'), 'index.js'), ranCode(ranDir, 'inside'));
+  fs.symlinkSync(outside, path.join(root, 'skill', 'cap-link-out'));
+  fs.symlinkSync(outsideEntry, path.join(skill(root, 'cap-entry-link', 'entryPoint: index.js\n'), 'index.js'));
+  const dotted = skill(root, 'cap-entry-dotted');
+  fs.appendFileSync(path.join(dotted, 'capability.yaml'), `entryPoint: ${path.relative(dotted, outsideEntry)}\n`);
+  skill(root, 'cap-entry-absolute', `entryPoint: ${outsideEntry}\n`);
+  const executor = path.join(root, 'executors', 'exec-escape');
+  fs.mkdirSync(executor, { recursive: true });
+  fs.writeFileSync(path.join(executor, 'executor.yaml'), `name: exec-escape\nsupportedTypes: [skill]\nentryPoint: ${path.relative(executor, outsideEntry)}\n`);
+  fs.writeFileSync(path.join(skill(root, 'cap-via-escaping-executor', 'executor: exec-escape\nentryPoint: index.js\n'), 'index.js'), ranCode(ranDir, 'inside'));
+  return outside;
 }
 
 export const ranCount = (l: Layout, label: 'outside' | 'inside') => fs.readdirSync(l.ranDir).filter((f) => f.startsWith(`${label}-`)).length;
@@ -90,7 +124,23 @@ export function namePayloads(l: Layout, projectDir: string): Payload[] {
   ];
 }
 
-export type PayloadKind = 'block path' | 'project path' | 'block name';
+/** Capability names that try to reach the outside skill, by lookup or through the files of one inside. */
+export function capabilityPayloads(l: Layout, projectDir: string): Payload[] {
+  const relative = path.relative(projectDir, l.outsideCapability);
+  return [
+    { name: "the outside skill's own name", value: 'outside-cap' },
+    { name: '..', value: relative },
+    { name: 'absolute path', value: l.outsideCapability },
+    { name: 'URL-encoded ..', value: encodeURIComponent(relative) },
+    { name: 'symlink out (capability directory)', value: 'cap-link-out' },
+    { name: 'symlink out (entry file)', value: 'cap-entry-link' },
+    { name: 'entryPoint with ..', value: 'cap-entry-dotted' },
+    { name: 'absolute entryPoint', value: 'cap-entry-absolute' },
+    { name: "its executor's entryPoint out", value: 'cap-via-escaping-executor' },
+  ];
+}
+
+export type PayloadKind = 'block path' | 'project path' | 'block name' | 'capability name';
 
 /** One place that names a file, and how to ask there. `accepted`: the server took the request (ran it, listed or described the target). */
 export interface Place {
@@ -102,6 +152,14 @@ export interface Place {
 }
 
 const mentionsOutside = (reply: unknown) => JSON.stringify(reply ?? null).includes(OUTSIDE_DESCRIPTION);
+
+/**
+ * A capability's detail accepts a target when it describes it as runnable: a
+ * skill inside the roots whose executor was refused is described, truthfully,
+ * with `executorError` and no executor, and that is a refusal.
+ */
+const describedRunnable = (reply: { success: boolean; capability?: { executorError?: string } }) =>
+  mentionsOutside(reply) || (reply.success && reply.capability?.executorError === undefined);
 
 /** An actionblock component's config: `{path}` or `{name}`, in a pipeline of its own. */
 const blockPipeline = (config: Record<string, string>) => {
@@ -189,10 +247,45 @@ export function places(server: TestServer, client: SidexClient, http: HttpClient
         return { accepted: r.status === 200, detail: `${r.status} ${r.body.slice(0, 100)}` };
       },
     },
-    // capability dialect: added when it lands — startCapability / getCapabilityDetail capabilityName,
-    // capability.yaml and executor.yaml entry points (one line each, kind 'capability name' / 'capability path').
+    { where: 'WebSocket /codebolt startCapability capabilityName', kind: 'capability name', control: 'inside-cap', attempt: async (v) => started(await client.capability.startSkill(v)) },
+    {
+      where: 'WebSocket /codebolt getCapabilityDetail capabilityName',
+      kind: 'capability name',
+      control: 'inside-cap',
+      attempt: async (v) => {
+        const r = await client.capability.getCapabilityDetail(v, 'skill');
+        return { accepted: describedRunnable(r), detail: r.success ? `described${r.capability.executorError ? `, ${r.capability.executorError}` : ''}` : `${r.code}: ${r.error}` };
+      },
+    },
+    {
+      where: 'REST GET /v1/capabilities/:name',
+      kind: 'capability name',
+      control: 'inside-cap',
+      attempt: async (v) => {
+        const r = await http.send('GET', `/v1/capabilities/${v.includes('%') ? v : encodeURIComponent(v)}?type=skill`, { authorization: auth.authorization });
+        const reply = r.status === 200 ? (JSON.parse(r.body) as { success: boolean; capability?: { executorError?: string } }) : { success: false, body: r.body };
+        return { accepted: describedRunnable(reply), detail: `${r.status} ${r.body.slice(0, 100)}` };
+      },
+    },
+    {
+      where: 'REST POST /v1/capabilities/:name/start',
+      kind: 'capability name',
+      control: 'inside-cap',
+      attempt: async (v) => {
+        const r = await viaHttp('POST', `/v1/capabilities/${v.includes('%') ? v : encodeURIComponent(v)}/start`, { type: 'skill' });
+        const id = /"executionId":"([^"]+)"/.exec(r.detail)?.[1];
+        if (r.accepted && id) await client.wait(id);
+        return r;
+      },
+    },
   ];
 }
 
-export const payloadsOf = (kind: PayloadKind, l: Layout, projectDir: string): Payload[] =>
-  kind === 'block path' ? blockPayloads(l, projectDir) : kind === 'project path' ? projectPayloads(l, projectDir) : namePayloads(l, projectDir);
+const PAYLOADS: Record<PayloadKind, (l: Layout, projectDir: string) => Payload[]> = {
+  'block path': blockPayloads,
+  'project path': projectPayloads,
+  'block name': namePayloads,
+  'capability name': capabilityPayloads,
+};
+
+export const payloadsOf = (kind: PayloadKind, l: Layout, projectDir: string): Payload[] => PAYLOADS[kind](l, projectDir);
