@@ -2,6 +2,13 @@
 // Values that cross it are pre-serialized JSON text so that the runtime, not the
 // IPC layer, decides what "not serializable" means and reports it clearly.
 
+/**
+ * The largest result, checkpoint or progress value that crosses back, as
+ * bytes of JSON: status replies carry them (twice: flat and under `data`), and
+ * must stay readable by every client.
+ */
+export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
+
 export interface ErrorInfo {
   code: string;
   message: string;
