@@ -34,26 +34,40 @@ async function maxThroughput(clients: SidexClient[], id: string, total: number, 
 /** Open loop: `rate` requests a second spread over the clients for `seconds`; latency of each. */
 async function latencyAtRate(clients: SidexClient[], id: string, rate: number, seconds: number): Promise<{ p50: number; p99: number; achieved: number }> {
   const total = Math.round(rate * seconds);
-  const latencies: number[] = [];
-  const pending: Array<Promise<void>> = [];
+  // Preallocated and no promise kept per request: the measuring side must not
+  // fill its own heap and pause for it, which would show as server latency.
+  const latencies = new Float64Array(total);
+  let answered = 0;
+  let failure: Error | undefined;
+  let allAnswered: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allAnswered = resolve));
+  globalThis.gc?.();
   const began = nowMs();
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((nowMs() - began) / 1000) * rate));
     for (; sent < due; sent++) {
       const client = clients[sent % clients.length]!;
+      const slot = sent;
       const t0 = nowMs();
-      pending.push(
-        client.sideExecution.getStatus(id).then((reply) => {
-          if (!reply.success) throw new Error(reply.error);
-          latencies.push(nowMs() - t0);
-        }),
+      void client.sideExecution.getStatus(id).then(
+        (reply) => {
+          if (!reply.success) failure ??= new Error(reply.error);
+          latencies[slot] = nowMs() - t0;
+          if (++answered === total) allAnswered();
+        },
+        (err: Error) => {
+          failure ??= err;
+          if (++answered === total) allAnswered();
+        },
       );
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await Promise.all(pending);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), achieved: total / ((nowMs() - began) / 1000) };
+  await done;
+  if (failure) throw failure;
+  const sorted = Array.from(latencies);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), achieved: total / ((nowMs() - began) / 1000) };
 }
 
 async function roundTrips(server: TestServer, id: string, connections: number): Promise<BenchRow[]> {

@@ -12,6 +12,10 @@ fs.writeFileSync(path.join(blocks, 'escapes', 'actionblock.yml'), 'name: escapes
 const outside = tempDir('sidex-outside-');
 fs.writeFileSync(path.join(outside, 'index.js'), 'export default () => "should never run"');
 fs.symlinkSync(outside, path.join(blocks, 'symlinked-out'));
+// A block inside the roots whose entry file is a symlink to code outside them.
+fs.mkdirSync(path.join(blocks, 'entry-links-out'), { recursive: true });
+fs.writeFileSync(path.join(blocks, 'entry-links-out', 'actionblock.yml'), 'name: entry-links-out\nentryPoint: index.js\n');
+fs.symlinkSync(path.join(outside, 'index.js'), path.join(blocks, 'entry-links-out', 'index.js'));
 
 const sidex = makeSidex({ projectDir: project, limits: { maxParamsBytes: 1024 } });
 const api = sidex.sideExecution;
@@ -42,6 +46,7 @@ const calls: Call[] = [
   ['a block path that climbs out', () => api.startWithActionBlock('../../../../../../tmp'), 'PATH_OUTSIDE_ROOTS', /outside the allowed roots/],
   ['a symlinked block leading out', () => api.startWithActionBlock(path.join(blocks, 'symlinked-out')), 'PATH_OUTSIDE_ROOTS', /outside the allowed roots/],
   ['a block whose entry escapes', () => api.startWithActionBlock(path.join(blocks, 'escapes')), 'PATH_OUTSIDE_ROOTS', /entry .* is outside the block directory/],
+  ['a block whose entry is a symlink out of it', () => api.startWithActionBlock(path.join(blocks, 'entry-links-out')), 'PATH_OUTSIDE_ROOTS', /entry "index\.js" is outside the block directory/],
   ['a block with no entry', () => api.startWithActionBlock(path.join(blocks, 'no-entry')), 'BLOCK_NO_ENTRY', /actionblock\.yml: entry file "dist\/index\.js" does not exist/],
   ['a block that does not exist', () => api.startWithActionBlock(path.join(blocks, 'missing')), 'BLOCK_NOT_FOUND', /no action block directory/],
   ['an empty block path', () => api.startWithActionBlock(''), 'INVALID_ARGUMENT', /path: must not be empty/],

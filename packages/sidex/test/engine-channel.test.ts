@@ -65,3 +65,38 @@ describe('code that reports its own end and never exits (Codebolt-built blocks)'
     expect(done.success && done.result).toBe('from the socket');
   });
 });
+
+describe('code that sends malformed messages over its IPC channel (process.send)', () => {
+  // The running code shares the runtime's channel: whatever it sends, the engine must go on.
+  const hostile: Array<[string, string]> = [
+    ['null', 'null'],
+    ['a string', "'checkpoint'"],
+    ['an unknown type', "{ type: 'nonsense' }"],
+    ['a checkpoint that is not JSON', "{ type: 'checkpoint', json: '{' }"],
+    ['a progress that is not JSON', "{ type: 'progress', json: 'not json' }"],
+    ['a message that is not JSON', "{ type: 'message', json: '[' }"],
+    ['a checkpoint without json', "{ type: 'checkpoint' }"],
+    ['a result that is not JSON', "{ type: 'result', json: '{', cpuMicros: 1 }"],
+    ['a checkpoint over 8 MB, past the runtime', "{ type: 'checkpoint', json: JSON.stringify('x'.repeat(9 * 1024 * 1024)) }"],
+  ];
+  it.each(hostile)('%s: ignored, and the execution ends with its own result', async (_what, message) => {
+    const started = await sidex.sideExecution.startWithCode(`process.send(${message}); await new Promise((r) => setTimeout(r, 100)); ctx.checkpoint('kept'); return 'own result';`);
+    if (!started.success) throw new Error(started.error);
+    const done = await sidex.sideExecution.wait(started.sideExecutionId);
+    expect(done.success && [done.status, done.result, done.checkpoint]).toEqual(['completed', 'own result', 'kept']);
+  });
+
+  it('a failure with no error and a CPU time that is not a number: it ends failed, with a harmless error', async () => {
+    const started = await sidex.sideExecution.startWithCode("process.send({ type: 'failed', error: null, cpuMicros: 'x' }); await new Promise((r) => setTimeout(r, 100)); return 1;");
+    if (!started.success) throw new Error(started.error);
+    const done = await sidex.sideExecution.wait(started.sideExecutionId);
+    expect(done.success && [done.status, done.failure?.code, done.cpuTime >= 0]).toEqual(['failed', 'INVALID_ERROR', true]);
+  });
+
+  it('a result over 8 MB, past the runtime: it ends failed with VALUE_TOO_LARGE', async () => {
+    const started = await sidex.sideExecution.startWithCode("process.send({ type: 'result', json: JSON.stringify('x'.repeat(9 * 1024 * 1024)), cpuMicros: 1 }); await new Promise((r) => setTimeout(r, 100)); return 1;");
+    if (!started.success) throw new Error(started.error);
+    const done = await sidex.sideExecution.wait(started.sideExecutionId);
+    expect(done.success && [done.status, done.failure?.code]).toEqual(['failed', 'VALUE_TOO_LARGE']);
+  });
+});

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createTreeTracker } from '../dist/engine/tree/tree-tracker.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Sidex } from '../dist/index.js';
+import { dataKeyOf } from '../dist/engine/tree/marker.js';
+import { cgroupDataRoot, createTreeTracker } from '../dist/engine/tree/tree-tracker.js';
 import { workloads } from './fixtures/workloads.js';
 import { startReady } from './helpers/ready.js';
-import { makeSidex, survivors } from './helpers/sidex.js';
+import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 function available(mode: 'cgroup2' | 'cgroup1'): boolean {
   try {
@@ -59,5 +63,20 @@ describe.each(backends)('process tree tracking: %s', (mode) => {
     expect(status.peakMemoryUsage).toBeGreaterThanOrEqual(status.memoryUsage);
     expect(status.cpuTime).toBeGreaterThan(100);
     await sidex.sideExecution.stop(id);
+  });
+});
+
+describe.each(backends.filter((m) => m !== 'scan'))('cgroups left behind: %s', (mode) => {
+  it("closing removes the run's cgroup and the data directory's", async () => {
+    const root = tempDir();
+    const sidex = new Sidex({ dataDir: path.join(root, 'data'), projectDir: root, engine: { tracking: mode, poolSize: 1 } });
+    const started = await sidex.sideExecution.startWithCode('return 1');
+    if (!started.success) throw new Error(started.error);
+    await sidex.sideExecution.wait(started.sideExecutionId);
+    const dir = cgroupDataRoot(mode as 'cgroup2' | 'cgroup1', dataKeyOf(path.join(root, 'data')))!;
+    expect(fs.existsSync(dir)).toBe(true);
+    await sidex.close();
+    expect(fs.existsSync(dir)).toBe(false);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });

@@ -99,6 +99,30 @@ describe('inline code is the body of an async function', () => {
     expect(done.failure?.message).toMatch(pattern);
   });
 
+  it('a thrown value that cannot even be printed (nested 200,000 deep) fails the execution; it does not hang', async () => {
+    const done = await runToEnd('let v = 1; for (let i = 0; i < 200000; i++) v = [v]; throw v;', {}, 20_000);
+    expect(done.status).toBe('failed');
+    expect(done.failure?.code).toBe('UNCAUGHT_ERROR');
+  });
+
+  it('a result over 8 MB of JSON fails with VALUE_TOO_LARGE (status replies carry it)', async () => {
+    const done = await runToEnd('return "x".repeat(9 * 1024 * 1024);');
+    expect(done.status).toBe('failed');
+    expect(done.failure?.code).toBe('VALUE_TOO_LARGE');
+    expect(done.failure?.message).toMatch(/result is 9437186 bytes of JSON; at most 8388608/);
+  });
+
+  it('a checkpoint or progress over 8 MB throws in the code (which may catch it) and is not kept', async () => {
+    const done = await runToEnd(`ctx.checkpoint('small');
+      const big = 'x'.repeat(9 * 1024 * 1024);
+      const codes = [];
+      for (const report of [ctx.checkpoint, ctx.progress]) { try { report(big); } catch (e) { codes.push(e.code); } }
+      return codes;`);
+    expect(done.status).toBe('completed');
+    expect(done.result).toEqual(['VALUE_TOO_LARGE', 'VALUE_TOO_LARGE']);
+    expect(done.checkpoint).toBe('small');
+  });
+
   it('process.exit(0) completes; process.exit(3) fails with EXIT_CODE', async () => {
     const zero = await runToEnd('console.log("bye"); process.exit(0);');
     expect(zero.status).toBe('completed');

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RawSocket } from './helpers/raw-ws.js';
-import { notJsonObject, wrongType } from './helpers/fuzz.js';
+import { codeboltBadFrame as badFrame } from './helpers/fuzz.js';
 import { startTestServer } from './helpers/server.js';
 
 const server = await startTestServer();
@@ -14,39 +14,6 @@ afterAll(() => {
   fuzz.close();
   bystander.close();
 });
-
-const KNOWN_TYPES = ['sideExecution', 'actionBlock'];
-const requestId = fc.option(fc.oneof(fc.string({ maxLength: 20 }), fc.integer()), { nil: undefined });
-
-/** Frames that are wrong in one way or another, as text or bytes. */
-const badFrame = fc.oneof(
-  // text that is not a JSON object
-  notJsonObject,
-  // JSON values other than objects
-  fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
-  // random bytes
-  fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
-  // an envelope with a missing or unknown type
-  fc.record({ type: fc.oneof(fc.string({ maxLength: 20 }).filter((t) => !KNOWN_TYPES.includes(t)), wrongType), action: fc.string(), requestId }, { requiredKeys: ['type'] }),
-  // a known type with an unknown action
-  fc.record({
-    type: fc.constantFrom(...KNOWN_TYPES),
-    action: fc.string({ maxLength: 30 }).filter((a) => !/^(start|stop|get|list|subscribe|unsubscribe)/.test(a)),
-    requestId,
-  }),
-  // a known action with a field of the wrong type
-  fc.oneof(
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), inlineCode: wrongType, requestId }),
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), actionBlockPath: wrongType, requestId }),
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), inlineCode: fc.constant('return 1'), params: fc.oneof(fc.integer(), fc.string(), fc.array(fc.integer())), requestId }),
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('startSideExecution'), inlineCode: fc.constant('return 1'), timeout: fc.oneof(fc.string(), fc.constant(-1), fc.boolean()), requestId }),
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constantFrom('getSideExecutionStatus', 'stopSideExecution', 'subscribe', 'unsubscribe'), sideExecutionId: wrongType, requestId }),
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('listActionBlocks'), projectPath: wrongType, requestId }),
-    fc.record({ type: fc.constant('sideExecution'), action: fc.constant('listSideExecutions'), filter: fc.record({ limit: fc.oneof(fc.string(), fc.constant(0), fc.constant(1.5)) }), requestId }),
-    fc.record({ type: fc.constant('actionBlock'), action: fc.constantFrom('getActionBlockDetail', 'startActionBlock'), actionBlockName: wrongType, requestId }),
-    fc.record({ type: fc.constant('actionBlock'), action: fc.constant('listActionBlocks'), filterType: fc.oneof(wrongType, fc.string().filter((s) => !['filesystem', 'runtime', 'builtin'].includes(s))), requestId }),
-  ),
-);
 
 describe('fuzzing /codebolt', () => {
   it('1,000 malformed frames: one error reply each, nothing breaks', async () => {

@@ -26,7 +26,8 @@ export function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function realpathOrSelf(p: string): string {
+/** The real path (symlinks followed), or the path as given when it does not exist. */
+export function realpathOrSelf(p: string): string {
   try {
     return fs.realpathSync(p);
   } catch {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { SidexError } from '../errors.js';
-import type { CodeboltIpcMessage, RuntimeMessage } from '../runtime/messages.js';
+import type { CheckedMessage } from './pool/runtime-messages.js';
 import type { ExecutionStore, ListFilter, ListPage, NewEvent } from '../store/execution-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
@@ -288,7 +288,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       ),
     );
     this.sampler.close();
-    this.tracker.killRun();
+    // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
+    for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
     await removeDir(this.scratchRoot);
   }
@@ -433,11 +434,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return runtime;
   }
 
-  private async onRuntimeMessage(exec: Execution, message: RuntimeMessage | CodeboltIpcMessage): Promise<void> {
+  private async onRuntimeMessage(exec: Execution, message: CheckedMessage): Promise<void> {
     const { record } = exec;
     switch (message.type) {
       case 'message':
-        this.emit('message', { id: exec.id, value: JSON.parse(message.json) });
+        this.emit('message', { id: exec.id, value: message.value });
         return;
       case 'sideExecutionComplete':
         return this.settle(exec.id, { result: message.result });
@@ -451,12 +452,12 @@ export class Engine extends EventEmitter<EngineEvents> {
         exec.settledStart.resolve();
         return;
       case 'checkpoint':
-        record.checkpoint = JSON.parse(message.json);
+        record.checkpoint = message.value;
         this.emit('checkpoint', { id: exec.id, value: record.checkpoint });
         await this.save(exec, 1, { time: Date.now(), type: 'checkpoint', data: record.checkpoint });
         return;
       case 'progress':
-        return this.recordProgress(exec, JSON.parse(message.json));
+        return this.recordProgress(exec, message.value);
       case 'startFailed':
         exec.outcome ??= { kind: 'startFailed', error: message.error };
         return;

@@ -1,4 +1,4 @@
-import { toJson } from './serialize.js';
+import { toBoundedJson, toJson } from './serialize.js';
 
 export type StopHandler = () => unknown;
 
@@ -50,11 +50,11 @@ export class ExecutionContext {
         this.handlers.push(handler);
       },
       checkpoint: (value: unknown) => {
-        const json = toJson(value, 'checkpoint') ?? 'null';
+        const json = toBoundedJson(value, 'checkpoint') ?? 'null';
         this.lastCheckpointJson = json;
         this.report('checkpoint', json);
       },
-      progress: (value: unknown) => this.report('progress', toJson(value, 'progress') ?? 'null'),
+      progress: (value: unknown) => this.report('progress', toBoundedJson(value, 'progress') ?? 'null'),
       send: (value: unknown) => this.report('message', toJson(value, 'message') ?? 'null'),
       onMessage: (handler: (value: unknown) => void) => {
         if (typeof handler !== 'function') throw new TypeError('ctx.onMessage expects a function');
@@ -78,7 +78,7 @@ export class ExecutionContext {
     for (const handler of this.handlers) {
       try {
         const value = await handler();
-        json = toJson(value, 'onStop handler result') ?? json;
+        json = toBoundedJson(value, 'onStop handler result') ?? json;
       } catch (err) {
         process.stderr.write(`onStop handler failed: ${(err as Error)?.stack ?? String(err)}\n`);
       }

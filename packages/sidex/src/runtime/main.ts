@@ -5,7 +5,7 @@ import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
 import { loadBlock } from './load-block.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
-import { errorInfo, toJson } from './serialize.js';
+import { errorInfo, toBoundedJson } from './serialize.js';
 import { makeStdioBlocking, silenceRuntimeWarnings } from './stdio.js';
 import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
 
@@ -115,7 +115,7 @@ async function finish(result: Outcome): Promise<void> {
   if (result.ok) {
     let json: string | undefined;
     try {
-      json = toJson(result.value, 'result');
+      json = toBoundedJson(result.value, 'result');
     } catch (err) {
       await send({ type: 'failed', error: errorInfo(err), cpuMicros: cpuMicros() });
       process.exit(1);
@@ -155,7 +155,7 @@ async function stop(): Promise<void> {
   let json = fromHandlers;
   if (json === undefined && outcome?.ok) {
     try {
-      json = toJson(outcome.value, 'result');
+      json = toBoundedJson(outcome.value, 'result');
     } catch {
       json = undefined;
     }

@@ -5,6 +5,13 @@ import type { ErrorInfo } from '@sidex/client';
 
 export type { ErrorInfo };
 
+/**
+ * The largest result, checkpoint or progress value that crosses back, as
+ * bytes of JSON: status replies carry them (twice: flat and under `data`), and
+ * must stay readable by every client.
+ */
+export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
+
 export type ExecSource =
   | { type: 'inline'; code: string; filename: string }
   | { type: 'block'; entry: string };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ErrorInfo } from './messages.js';
+import { MAX_VALUE_BYTES, type ErrorInfo } from './messages.js';
 
 const runtimeDir = path.dirname(fileURLToPath(import.meta.url));
 const runtimeMarks = [`${runtimeDir}${path.sep}`, `${pathToFileURL(runtimeDir).href}/`];
@@ -15,6 +15,23 @@ function userStack(stack: string): string {
 
 export class NotSerializableError extends Error {
   readonly code = 'RESULT_NOT_SERIALIZABLE';
+}
+
+export class ValueTooLargeError extends Error {
+  readonly code = 'VALUE_TOO_LARGE';
+}
+
+/** The message of a value over MAX_VALUE_BYTES (shared with the engine's check of what crosses IPC). */
+export const tooLarge = (what: string, bytes: number) => `${what} is ${bytes} bytes of JSON; at most ${MAX_VALUE_BYTES} are kept`;
+
+/** toJson for a value that status replies carry (result, checkpoint, progress): at most MAX_VALUE_BYTES. */
+export function toBoundedJson(value: unknown, what: string): string | undefined {
+  const json = toJson(value, what);
+  if (json !== undefined && json.length > MAX_VALUE_BYTES / 4) {
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_VALUE_BYTES) throw new ValueTooLargeError(tooLarge(what, bytes));
+  }
+  return json;
 }
 
 /** JSON text of a value, or undefined for undefined; throws a clear error otherwise. */
@@ -47,6 +64,11 @@ function safeString(value: unknown): string {
   try {
     return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // String() fails too on values nested too deep to print, or whose toString throws.
+    try {
+      return String(value);
+    } catch {
+      return `a ${typeof value} that cannot be printed`;
+    }
   }
 }

@@ -45,7 +45,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     codeboltSocket: { port: () => listeningPort, host: connectHost(config.host) },
     ...(config.store !== undefined ? { storeSpec: config.store } : {}),
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
-    ...(config.poolSize !== undefined ? { engine: { poolSize: config.poolSize } } : {}),
+    engine: {
+      ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
+      ...(config.permissions ? { permissions: {} } : {}),
+    },
   });
   // After the store and retention are accepted: a refused start writes no key file.
   let apiKey: ResolvedKey;

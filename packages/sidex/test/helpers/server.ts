@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { afterAll } from 'vitest';
 import { live, SIDEX_BIN, spawnServer, type ServeOptions, type TestServer } from './spawn-server.js';
 
 export { SIDEX_BIN, spawnServer, type ServeOptions, type TestServer };
+export { writeBlock } from './write-block.js';
 
 /** Spawns the built `sidex serve` on a free loopback port; it is stopped after the file's tests, even on failure. */
 export async function startTestServer(options: ServeOptions = {}): Promise<TestServer> {
@@ -15,15 +15,6 @@ export async function startTestServer(options: ServeOptions = {}): Promise<TestS
     fs.rmSync(server.root, { recursive: true, force: true });
   });
   return server;
-}
-
-/** Writes an action block into a project's `.codebolt/actionblocks/<name>`. */
-export function writeBlock(projectDir: string, name: string, source: string): string {
-  const dir = path.join(projectDir, '.codebolt', 'actionblocks', name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'actionblock.yml'), `name: ${name}\ndescription: test block ${name}\nversion: 1.0.0\nentryPoint: index.js\n`);
-  fs.writeFileSync(path.join(dir, 'index.js'), source);
-  return dir;
 }
 
 /** fetch with the key (or none). */

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { CodeboltIpcMessage, RuntimeMessage, SupervisorMessage } from '../../runtime/messages.js';
+import type { SupervisorMessage } from '../../runtime/messages.js';
+import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
 
 const runtimeMain = fileURLToPath(new URL('../../runtime/main.js', import.meta.url));
@@ -32,7 +33,7 @@ export class RuntimeProcess {
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
   readonly disconnected: Promise<void>;
   exit: ExitInfo | undefined;
-  private listener: ((message: RuntimeMessage | CodeboltIpcMessage) => void) | undefined;
+  private listener: ((message: CheckedMessage) => void) | undefined;
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
@@ -65,7 +66,9 @@ export class RuntimeProcess {
       }
     }
     this.ready = new Promise((resolve, reject) => {
-      const onMessage = (message: RuntimeMessage | CodeboltIpcMessage) => {
+      const onMessage = (raw: unknown) => {
+        const message = checkRuntimeMessage(raw);
+        if (!message) return;
         if (message.type === 'ready') resolve();
         else this.listener?.(message);
       };
@@ -81,7 +84,7 @@ export class RuntimeProcess {
     return this.child.pid;
   }
 
-  onMessage(listener: (message: RuntimeMessage | CodeboltIpcMessage) => void): void {
+  onMessage(listener: (message: CheckedMessage) => void): void {
     this.listener = listener;
   }
 

@@ -16,8 +16,12 @@ export interface TreeTracker {
   readonly kind: 'cgroup2' | 'cgroup1' | 'scan';
   /** Called right after spawn, before the runtime runs any user code. */
   adopt(rootPid: number, marker: string): TrackedTree;
-  /** SIGKILL every process of this tracker's run (shutdown, guardian). */
-  killRun(): void;
+  /**
+   * SIGKILL every process of this tracker's run (shutdown, guardian) and remove
+   * its cgroups; answers whether they are gone (a killed process leaves its
+   * cgroup only once it has exited: call again a moment later).
+   */
+  killRun(): boolean;
   /** SIGKILL survivors of other runs that used the same data directory. */
   sweepOtherRuns(): number[];
 }

@@ -54,8 +54,9 @@ class ScanTracker implements TreeTracker {
     return new ScanTree(rootPid, marker);
   }
 
-  killRun(): void {
+  killRun(): boolean {
     for (const pid of findMarked(markerMatcher(runMarkerPrefix(this.options), 'prefix'))) signalPid(pid, 'SIGKILL');
+    return true;
   }
 
   sweepOtherRuns(): number[] {
@@ -80,10 +81,13 @@ class CgroupTracker implements TreeTracker {
     return new CgroupTree(rootPid, path.join(this.runDir, marker.slice(marker.lastIndexOf('.') + 1)), this.version, marker);
   }
 
-  killRun(): void {
+  killRun(): boolean {
     killCgroup(this.runDir, this.version);
     for (const pid of findMarked(markerMatcher(runMarkerPrefix(this.options), 'prefix'))) signalPid(pid, 'SIGKILL');
     removeCgroupTree(this.runDir);
+    // The data directory's cgroup too, once no run of it is left: one per data directory ever served would pile up.
+    removeIfEmpty(this.dataRoot);
+    return !fs.existsSync(this.runDir);
   }
 
   sweepOtherRuns(): number[] {
@@ -100,7 +104,7 @@ class CgroupTracker implements TreeTracker {
 }
 
 /** <mount><our own cgroup>/sidex/<dataKey>, or undefined when that hierarchy is absent. */
-function cgroupDataRoot(version: CgroupVersion, dataKey: string): string | undefined {
+export function cgroupDataRoot(version: CgroupVersion, dataKey: string): string | undefined {
   const mount = findMount(version);
   if (!mount) return undefined;
   const own = ownCgroupPath(version);
@@ -148,5 +152,13 @@ function canCreate(dir: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // another run of this data directory still has its cgroup here, or it is gone already
   }
 }
