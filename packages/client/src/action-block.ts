@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { ActionBlock, Reply } from './types.js';
+import type { ActionBlock, ActionBlockSource, Reply } from './types.js';
 
 const TYPE = 'actionBlock';
 
@@ -7,7 +7,7 @@ const TYPE = 'actionBlock';
 export class ActionBlockApi {
   constructor(private readonly connection: Connection) {}
 
-  list(filterType?: 'filesystem' | 'runtime' | 'builtin'): Promise<Reply<{ actionBlocks: ActionBlock[] }>> {
+  list(filterType?: ActionBlockSource): Promise<Reply<{ actionBlocks: ActionBlock[] }>> {
     return this.connection.request({ type: TYPE, action: 'listActionBlocks', filterType });
   }
 

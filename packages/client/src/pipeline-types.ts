@@ -18,7 +18,7 @@ export interface DapMessage {
   event?: string;
 }
 
-/** Task states, as integers on the wire. */
+/** RocketRide's task states, as integers on the wire. */
 export const TaskState = {
   NONE: 0,
   STARTING: 1,
@@ -30,7 +30,7 @@ export const TaskState = {
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
-/** The status of a task (RocketRide's TASK_STATUS, plus sidex's counts). */
+/** The status of a task (RocketRide's TASK_STATUS); sidex adds `cancelledCount`, `refusedCount` and a few facts of its own. */
 export interface TaskStatus {
   name: string;
   project_id: string;
@@ -41,6 +41,7 @@ export interface TaskStatus {
   startTime: number;
   /** Unix seconds; 0 while the task runs. */
   endTime: number;
+  debuggerAttached: boolean;
   status: string;
   warnings: string[];
   errors: string[];
@@ -53,23 +54,32 @@ export interface TaskStatus {
   completedCount: number;
   failedSize: number;
   failedCount: number;
+  wordsSize: number;
+  wordsCount: number;
   rateSize: number;
   rateCount: number;
   serviceUp: boolean;
   exitCode: number;
   exitMessage: string;
+  pipeflow: { totalPipes: number; byPipe: Record<number, string[]> };
+  // sidex's own
   token: string;
   /** The execution that runs the task. */
   id: string;
   threads: number;
+  /** Items accepted but cancelled when the drain deadline passed or the task ended. */
   cancelledCount: number;
   cancelledSize: number;
+  /** Opens refused because the task was terminating or had ended. */
   refusedCount: number;
+  /** Items accepted and not yet finished. */
   inProgressCount: number;
-  [field: string]: unknown;
 }
 
-/** The result of one item, built by the pipeline's response components. */
+/**
+ * The per-item result the response components build (RocketRide's
+ * PIPELINE_RESULT): `result_types` maps each result field to its lane type.
+ */
 export interface PipelineResult {
   name: string;
   path: string;
@@ -86,7 +96,6 @@ export interface UseResult {
   projectId: string;
   source: string;
   name: string;
-  [field: string]: unknown;
 }
 
 /** What `connect()` answers: who the server took this client for. */

@@ -5,6 +5,9 @@ export type ExecutionStatus = 'queued' | 'starting' | 'running' | 'stopping' | '
 
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped', 'timeout'];
 
+/** Why an execution was stopped: the first reason wins. */
+export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'shutdown' | 'supervisor_lost';
+
 export interface OkReply<T> {
   type: string;
   success: true;
@@ -22,6 +25,7 @@ export interface FailReply {
   code: string;
   details?: Record<string, unknown>;
   message?: string;
+  /** The request's known fields plus code and error, so `res.data.x` never throws. */
   data: Record<string, any>;
   requestId?: string | number;
   [field: string]: unknown;
@@ -33,6 +37,9 @@ export interface ErrorInfo {
   code: string;
   message: string;
   stack?: string;
+  /** Where a SYNTAX_ERROR is. */
+  line?: number;
+  column?: number;
 }
 
 export interface StartFields {
@@ -40,6 +47,7 @@ export interface StartFields {
   status: ExecutionStatus;
 }
 
+/** What a status reply tells about an execution (Codebolt field names, plus sidex's own). */
 export interface StatusFields {
   sideExecutionId: string;
   status: ExecutionStatus;
@@ -48,26 +56,33 @@ export interface StatusFields {
   threadId?: string;
   isRuntimeCode: boolean;
   createdAt: number;
+  /** Epoch ms: when it began running (or was created, while queued). */
   startTime: number;
   endTime?: number;
   duration?: number;
   params: unknown;
   timeout?: number;
   result?: unknown;
+  /** stdout captured so far (the last 1 MB by default). */
   output: string;
+  /** stderr captured so far; for a failed execution without stderr, the failure message. */
   error?: string;
   failure?: ErrorInfo;
   outputTruncated?: boolean;
   exitCode?: number | null;
   signal?: string | null;
-  stopReason?: string;
+  stopReason?: StopReason;
   stoppedAt?: number;
   forced?: boolean;
   checkpoint?: unknown;
   progress?: unknown;
+  /** Resident memory of the whole process tree, bytes. */
   memoryUsage: number;
   peakMemoryUsage: number;
+  /** CPU time of the whole process tree, ms. */
   cpuTime: number;
+  /** The execution this one resumes. */
+  resumedFrom?: string;
 }
 
 export interface StopFields {
@@ -79,15 +94,34 @@ export interface StopFields {
   forced?: boolean;
 }
 
+export type ActionBlockSource = 'filesystem' | 'runtime' | 'builtin';
+
+/** An action block as the Codebolt dialect describes it (shared/PROTOCOLS.md §1). */
 export interface ActionBlock {
   id: string;
   name: string;
   description: string;
   version: string;
+  /** Entry file, relative to the block directory. */
   entryPoint: string;
+  /** Block directory (absolute). */
   path: string;
-  type: 'filesystem' | 'runtime' | 'builtin';
-  metadata: Record<string, unknown>;
+  type: ActionBlockSource;
+  /**
+   * `codebolt`: a Codebolt SDK program, run with Codebolt's environment and
+   * settled over the WebSocket or IPC; `sidex`: an entry that exports a
+   * function (params, ctx) or a plain script.
+   */
+  protocol: 'sidex' | 'codebolt';
+  metadata: {
+    author?: string;
+    tags?: string[];
+    dependencies?: Record<string, string> | string[];
+    inputs?: InputSpec[];
+    outputs?: InputSpec[];
+    // The manifest's other metadata passes through.
+    [key: string]: unknown;
+  };
 }
 
 export interface ListFilter {
@@ -122,7 +156,7 @@ export interface StopOptions {
   force?: boolean;
 }
 
-/** Live events of executions. */
+/** Live events of executions (`type: 'sideExecutionEvent'`). */
 export type ExecutionEvent =
   | {
       event: 'status';
@@ -133,7 +167,7 @@ export type ExecutionEvent =
       terminal: boolean;
       result?: unknown;
       failure?: ErrorInfo;
-      stopReason?: string;
+      stopReason?: StopReason;
       exitCode?: number | null;
     }
   | { event: 'output'; sideExecutionId: string; stream: 'stdout' | 'stderr'; data: string; time: number }
@@ -153,11 +187,12 @@ export interface LogLine {
   time: number;
 }
 
-/** One entry of an execution's history (what the store kept, not a live event). */
+/** One entry of an execution's history (what the store kept, in order; not a live event). */
 export interface HistoryEvent {
+  /** 1, 2, 3... within the execution. */
   seq: number;
   time: number;
-  /** `status`, `checkpoint`, `stop_requested`. */
+  /** `status` (a transition), `checkpoint`, `stop_requested`. */
   type: string;
   data?: unknown;
 }
@@ -171,20 +206,26 @@ export interface CapabilityFilter {
   author?: string;
 }
 
-/** A problem found on disk: the item is left out of the listing. */
+/** A problem found while reading the catalog, precise enough to fix it. */
 export interface CatalogWarning {
   file: string;
   field?: string;
   message: string;
 }
 
-export interface CapabilityInput {
+/** One declared input, as Codebolt writes it (shared/PROTOCOLS.md §1). */
+export interface InputSpec {
   name: string;
   type: string;
   description?: string;
   required?: boolean;
   default?: unknown;
 }
+
+export type CapabilityInput = InputSpec;
+
+/** Where an item was found: project over global over built-in. */
+export type CatalogSource = 'project' | 'global' | 'builtin';
 
 /** A skill, power or talent (Codebolt's `Capability`). */
 export interface Capability {
@@ -193,12 +234,16 @@ export interface Capability {
   type: CapabilityType;
   version: string;
   description: string;
+  /** Capability directory (absolute). */
   path: string;
-  source: 'project' | 'global' | 'builtin';
+  source: CatalogSource;
+  /** Entry file relative to `path`, when the capability has code of its own. */
   entryPoint?: string;
+  /** Its SKILL.md (absolute), when it has one. */
   skillFile?: string;
+  /** The executor its manifest asks for; otherwise the first that supports its type. */
   executor?: string;
-  metadata: { author?: string; tags?: string[]; inputs?: CapabilityInput[]; outputs?: unknown[]; [key: string]: unknown };
+  metadata: { author?: string; tags?: string[]; inputs?: InputSpec[]; outputs?: unknown[]; [key: string]: unknown };
 }
 
 /** getCapabilityDetail's capability: which executor would run it (or why none would), and a SKILL.md's instructions. */
@@ -215,9 +260,11 @@ export interface CapabilityExecutor {
   version: string;
   description: string;
   supportedTypes: CapabilityType[];
+  /** Entry file relative to `path`. */
   entryPoint: string;
+  /** Executor directory (absolute). */
   path: string;
-  source: 'project' | 'global' | 'builtin';
+  source: CatalogSource;
 }
 
 export type CapabilityStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed' | 'timeout';
@@ -228,6 +275,7 @@ export interface CapabilityExecution {
   capabilityName: string;
   capabilityType: CapabilityType;
   executorName: string;
+  /** The capability runs as a side execution: the same record, the same id. */
   sideExecutionId: string;
   threadId: string;
   parentAgentId?: string;

@@ -1,11 +1,7 @@
+import type { CatalogWarning } from '@sidex/client';
 import type { SidexError } from '../errors.js';
 
-/** A problem found while reading the catalog, precise enough to fix it. */
-export interface CatalogWarning {
-  file: string;
-  field?: string;
-  message: string;
-}
+export type { CatalogWarning };
 
 /** The warning for an item that could not be read: its error names file and field when it knows them. */
 export function warningOf(err: unknown, fallbackFile: string): CatalogWarning {

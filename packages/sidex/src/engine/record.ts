@@ -1,14 +1,13 @@
-import type { ErrorInfo } from '../runtime/messages.js';
+import type { ErrorInfo, ExecutionStatus, StopReason } from '@sidex/client';
 
-export type { ErrorInfo };
+export type { ErrorInfo, ExecutionStatus, StopReason };
 
-export const STATUSES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const;
-export type ExecutionStatus = (typeof STATUSES)[number];
+export const STATUSES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const satisfies readonly ExecutionStatus[];
+// A status the client's union gains and this list lacks fails to compile.
+const everyStatusListed: [Exclude<ExecutionStatus, (typeof STATUSES)[number]>] extends [never] ? true : never = true;
 
 export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'stopped', 'timeout']);
 export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.has(status);
-
-export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'shutdown' | 'supervisor_lost';
 
 export type ExecutionKind = 'inline' | 'block';
 

@@ -1,6 +1,9 @@
 // The IPC contract between the supervisor (engine) and the runtime in the child.
 // Values that cross it are pre-serialized JSON text so that the runtime, not the
 // IPC layer, decides what "not serializable" means and reports it clearly.
+import type { ErrorInfo } from '@sidex/client';
+
+export type { ErrorInfo };
 
 /**
  * The largest result, checkpoint or progress value that crosses back, as
@@ -8,14 +11,6 @@
  * must stay readable by every client.
  */
 export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
-
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  stack?: string;
-  line?: number;
-  column?: number;
-}
 
 export type ExecSource =
   | { type: 'inline'; code: string; filename: string }

@@ -1,3 +1,4 @@
+import type { CapabilityExecution } from '@sidex/client';
 import type { Capability } from '../catalog/capabilities/capability.js';
 import type { CapabilityCatalog } from '../catalog/capabilities/capability-catalog.js';
 import { readSkillMd } from '../catalog/capabilities/skill-md.js';
@@ -5,7 +6,7 @@ import { applyInputs } from '../catalog/params/apply-inputs.js';
 import type { Engine } from '../engine/engine.js';
 import { STATUSES, isTerminal, type ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
-import { capabilityExecution, isCapabilityRecord, type CapabilityExecution } from './capability/capability-execution.js';
+import { capabilityExecution, isCapabilityRecord } from './capability/capability-execution.js';
 import { capabilityRun } from './capability/capability-run.js';
 import { ok, replying } from './replies.js';
 import { CapabilityDetailInput, CapabilityExecutionIdInput, CapabilityFilterInput, StartCapabilityInput, StopCapabilityInput, type CapabilityFilterType } from './capability/capability-schemas.js';

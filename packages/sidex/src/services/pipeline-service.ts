@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TaskSummary, UseResult } from '@sidex/client';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';
@@ -64,26 +65,6 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   keepEnded: 1000,
 };
 
-export interface UseReply {
-  id: string;
-  token: string;
-  publicToken: string;
-  projectId: string;
-  source: string;
-  name: string;
-}
-
-export interface TaskSummary {
-  id: string;
-  token: string;
-  name: string;
-  projectId: string;
-  source: string;
-  state: TaskState;
-  status: string;
-  startTime: number;
-}
-
 export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-host.js', import.meta.url));
 
 export class PipelineService {
@@ -107,7 +88,7 @@ export class PipelineService {
   // ---- execute / restart / terminate -------------------------------------------
 
   /** `execute`: validates the pipeline, starts its task and answers once it runs. */
-  async use(args: unknown): Promise<UseReply> {
+  async use(args: unknown): Promise<UseResult> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and starts no new task');
     const input = parseArgs(UseArgs, args);
     const report = this.check(input.pipeline, input.source);
@@ -195,7 +176,7 @@ export class PipelineService {
    * terminated and a new one started under the same token, with the given
    * pipeline or the one it ran. An invalid pipeline changes nothing.
    */
-  async restart(args: unknown): Promise<UseReply> {
+  async restart(args: unknown): Promise<UseResult> {
     const input = parseArgs(RestartArgs, args ?? {});
     if (!input.token && input.source === undefined) {
       throw new SidexError('INVALID_TOKEN', 'token: give the token of the task to restart, or its projectId and source', { field: 'token' });
@@ -390,7 +371,7 @@ export class PipelineService {
     return this.tasksDir;
   }
 
-  private useReply(task: PipelineTask): UseReply {
+  private useReply(task: PipelineTask): UseResult {
     return {
       id: task.executionId,
       token: task.token,

@@ -2,27 +2,10 @@
 // under `data` (the seed documents read `res.data.status`), and on failure
 // `success: false` with `error` (a string, as Codebolt clients expect) and a
 // stable `code`.
+import type { FailReply, OkReply, Reply } from '@sidex/client';
 import { isSidexError } from '../errors.js';
 
-export interface OkReply<T extends object> {
-  type: string;
-  success: true;
-  message?: string;
-  data: T;
-}
-
-export interface FailReply {
-  type: string;
-  success: false;
-  error: string;
-  code: string;
-  details?: Record<string, unknown>;
-  message?: string;
-  /** The request's known fields plus code and error, so `res.data.x` never throws. */
-  data: Record<string, unknown>;
-}
-
-export type Reply<T extends object> = (OkReply<T> & T) | FailReply;
+export type { FailReply, OkReply, Reply };
 
 export function ok<T extends object>(type: string, fields: T, message?: string): OkReply<T> & T {
   return { type, success: true, ...fields, ...(message ? { message } : {}), data: fields };

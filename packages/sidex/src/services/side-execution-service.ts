@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ActionBlock } from '../catalog/action-blocks/action-block.js';
+import type { ActionBlock, StatusFields, StopCapabilityFields, StopFields } from '@sidex/client';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
@@ -11,7 +11,7 @@ import { isTerminal, type ExecutionRecord } from '../engine/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
 import { EventsQuery, ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
-import { statusFields, type StatusFields } from './status-fields.js';
+import { statusFields } from './status-fields.js';
 import { checkParams, parseInput } from './validation.js';
 
 export interface SideExecutionLimits {
@@ -21,16 +21,8 @@ export interface SideExecutionLimits {
 
 export const DEFAULT_LIMITS: SideExecutionLimits = { maxParamsBytes: 8 * 1024 * 1024 };
 
-export interface StopReplyFields {
-  /** The capability dialect's name for the id. */
-  executionId?: string;
-  sideExecutionId: string;
-  status: string;
-  stoppedAt?: number;
-  result?: unknown;
-  output?: string;
-  forced?: boolean;
-}
+/** The capability dialect adds its name for the id. */
+export type StopReplyFields = StopFields & Partial<Pick<StopCapabilityFields, 'executionId'>>;
 
 export type ServiceEvent = keyof EngineEvents;
 
@@ -273,7 +265,7 @@ export function stopReply(type: string, { record, alreadyEnded }: StopOutcome, i
     ...(record.forced !== undefined ? { forced: record.forced } : {}),
   };
   if (alreadyEnded && record.status === 'stopped') {
-    return ok(type, { ...fields, status: 'already_stopped' }, 'execution was already stopped');
+    return ok(type, { ...fields, status: 'already_stopped' as const }, 'execution was already stopped');
   }
   if (!isTerminal(record.status) || record.status === 'stopped' || (!alreadyEnded && record.status === 'timeout')) {
     return ok(type, fields, `execution ${record.status}`);

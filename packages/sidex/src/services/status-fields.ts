@@ -1,41 +1,5 @@
+import type { StatusFields } from '@sidex/client';
 import { durationOf, type ExecutionRecord } from '../engine/record.js';
-
-/** What a status reply tells about an execution (Codebolt field names, plus sidex's own). */
-export interface StatusFields {
-  sideExecutionId: string;
-  status: ExecutionRecord['status'];
-  name: string;
-  actionBlock?: string;
-  threadId?: string;
-  isRuntimeCode: boolean;
-  createdAt: number;
-  /** Epoch ms: when it began running (or was created, while queued). */
-  startTime: number;
-  endTime?: number;
-  duration?: number;
-  params: unknown;
-  timeout?: number;
-  result?: unknown;
-  /** stdout captured so far (the last 1 MB by default). */
-  output: string;
-  /** stderr captured so far; for a failed execution without stderr, the failure message. */
-  error?: string;
-  failure?: ExecutionRecord['error'];
-  outputTruncated?: boolean;
-  exitCode?: number | null;
-  signal?: string | null;
-  stopReason?: ExecutionRecord['stopReason'];
-  stoppedAt?: number;
-  forced?: boolean;
-  checkpoint?: unknown;
-  progress?: unknown;
-  /** Resident memory of the whole process tree, bytes. */
-  memoryUsage: number;
-  peakMemoryUsage: number;
-  /** CPU time of the whole process tree, ms. */
-  cpuTime: number;
-  resumedFrom?: string;
-}
 
 export function statusFields(r: ExecutionRecord): StatusFields {
   const error = r.stderr.text || (r.error ? r.error.message : '');

@@ -1,4 +1,7 @@
+import type { HistoryEvent } from '@sidex/client';
 import type { ExecutionKind, ExecutionRecord, ExecutionStatus } from '../engine/record.js';
+
+export type { HistoryEvent };
 
 export interface ListFilter {
   status?: ExecutionStatus[];
@@ -28,16 +31,6 @@ export interface PruneCandidate {
   createdAt: number;
   /** Output bytes its log holds (stdout + stderr as captured). */
   logBytes: number;
-}
-
-/** Something that happened to an execution, kept in order: its history. */
-export interface HistoryEvent {
-  /** 1, 2, 3... within the execution. */
-  seq: number;
-  time: number;
-  /** `status` (a transition), `checkpoint`, `stop_requested`. */
-  type: string;
-  data?: unknown;
 }
 
 export type NewEvent = Omit<HistoryEvent, 'seq'>;

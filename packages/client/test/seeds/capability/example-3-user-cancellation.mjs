@@ -22,3 +22,5 @@ currentExecution = null;
 await start();
 // ... user clicks cancel button
 await cancel();
+// sidex test: a second click has nothing left to cancel.
+await cancel();

@@ -1,9 +1,10 @@
 import path from 'node:path';
+import type { ActionBlock, ActionBlockSource } from '@sidex/client';
 import { SidexError } from '../../errors.js';
 import { confinePath } from '../confine.js';
 import { discover, type Layer } from '../layered.js';
 import { ProjectCache } from '../watch/project-cache.js';
-import type { ActionBlock, ActionBlockSource, CatalogWarning } from './action-block.js';
+import type { CatalogWarning } from '../warning.js';
 import { readActionBlock } from './read-block.js';
 
 export interface CatalogRoots {

@@ -1,9 +1,9 @@
 import path from 'node:path';
+import type { ActionBlock, ActionBlockSource } from '@sidex/client';
 import { SidexError } from '../../errors.js';
 import { findFile, isDirectory, isObject, parseYamlObject, readPackageJson, requireName, resolveEntry, stableId, stringField, versionField, type Manifest } from '../manifest.js';
 import { readInputs } from '../params/inputs.js';
 import type { CatalogWarning } from '../warning.js';
-import type { ActionBlock, ActionBlockSource } from './action-block.js';
 import { isCodeboltProgram } from './codebolt-program.js';
 
 const MANIFESTS = ['actionblock.yml', 'actionblock.yaml'];

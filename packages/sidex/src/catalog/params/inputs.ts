@@ -1,6 +1,7 @@
 // The `inputs` a manifest declares (actionblock.yml metadata.inputs,
 // capability.yaml inputs): read once when the item is read, so that a start
 // only has to apply them.
+import type { InputSpec } from '@sidex/client';
 import { SidexError } from '../../errors.js';
 import { isObject } from '../manifest.js';
 import type { CatalogWarning } from '../warning.js';
@@ -9,14 +10,7 @@ import { typeProblem } from './value-types.js';
 export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'any'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
-/** One declared input, as Codebolt writes it (shared/PROTOCOLS.md §1). */
-export interface InputSpec {
-  name: string;
-  type: string;
-  description?: string;
-  required?: boolean;
-  default?: unknown;
-}
+export type { InputSpec };
 
 /** The type params are checked against: a known type, or `any` for one sidex does not know (warned at read time). */
 export function checkedType(input: InputSpec): InputType {

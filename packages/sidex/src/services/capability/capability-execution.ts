@@ -1,29 +1,6 @@
+import type { CapabilityExecution, CapabilityStatus, CapabilityType } from '@sidex/client';
 import type { ExecutionRecord, ExecutionStatus } from '../../engine/record.js';
 import { metaString } from '../caller-meta.js';
-
-export type CapabilityStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed' | 'timeout';
-
-/** A capability execution as the Codebolt dialect reports it (shared/PROTOCOLS.md §1), plus sidex's own fields. */
-export interface CapabilityExecution {
-  id: string;
-  capabilityName: string;
-  capabilityType: string;
-  executorName: string;
-  /** The capability runs as a side execution: the same record, the same id. */
-  sideExecutionId: string;
-  threadId: string;
-  parentAgentId?: string;
-  startTime: number;
-  endTime?: number;
-  status: CapabilityStatus;
-  result?: unknown;
-  error?: string;
-  errorCode?: string;
-  progress?: unknown;
-  checkpoint?: unknown;
-  output: string;
-  resumedFrom?: string;
-}
 
 /** A capability has no `queued`: waiting for a slot is part of starting. */
 const statusOf = (status: ExecutionStatus): CapabilityStatus => (status === 'queued' ? 'starting' : status);
@@ -35,7 +12,8 @@ export function capabilityExecution(r: ExecutionRecord): CapabilityExecution {
   return {
     id: r.id,
     capabilityName: metaString(r.meta, 'capabilityName'),
-    capabilityType: metaString(r.meta, 'capabilityType'),
+    // The capability service wrote it from the catalog's type.
+    capabilityType: metaString(r.meta, 'capabilityType') as CapabilityType,
     executorName: metaString(r.meta, 'executorName'),
     sideExecutionId: r.id,
     threadId: metaString(r.meta, 'threadId'),

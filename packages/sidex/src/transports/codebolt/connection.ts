@@ -3,7 +3,7 @@ import WebSocket, { type RawData } from 'ws';
 import { SidexError } from '../../errors.js';
 import { fail } from '../../services/replies.js';
 import type { EventHub, EventSink } from '../events/event-hub.js';
-import type { ExecutionEvent } from '../events/execution-events.js';
+import type { ExecutionEvent } from '@sidex/client';
 import type { ConnectionControl, Handler } from './dispatch.js';
 import { parseFrame, replyTypeOf } from './frames.js';
 import { corkedSender } from '@sidex/client/corked-send';

@@ -1,5 +1,6 @@
+import type { ExecutionEvent } from '@sidex/client';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
-import { outputEvent, statusEvent, type ExecutionEvent } from './execution-events.js';
+import { outputEvent, statusEvent } from './execution-events.js';
 
 /** Someone who receives live events; it decides what it wants and how it buffers. */
 export interface EventSink {

@@ -1,22 +1,6 @@
+import type { ExecutionEvent } from '@sidex/client';
 import type { ExecutionRecord, OutputEvent } from '../../engine/index.js';
 import { isTerminal } from '../../engine/record.js';
-
-/** One live event of an execution, as sent to subscribers (`type: 'sideExecutionEvent'`). */
-export type ExecutionEvent =
-  | {
-      event: 'status';
-      sideExecutionId: string;
-      status: ExecutionRecord['status'];
-      name: string;
-      time: number;
-      terminal: boolean;
-      result?: unknown;
-      failure?: ExecutionRecord['error'];
-      stopReason?: ExecutionRecord['stopReason'];
-      exitCode?: number | null;
-    }
-  | { event: 'output'; sideExecutionId: string; stream: 'stdout' | 'stderr'; data: string; time: number }
-  | { event: 'checkpoint' | 'progress'; sideExecutionId: string; value: unknown; time: number };
 
 /** A status change, without the captured output (subscribers get that as output events). */
 export function statusEvent(r: ExecutionRecord): ExecutionEvent {

@@ -1,13 +1,8 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { LogLine } from '@sidex/client';
 
 export type LogFormat = 'sse' | 'ndjson';
-
-export interface LogLine {
-  stream: 'stdout' | 'stderr';
-  data: string;
-  time: number;
-}
 
 const CONTENT_TYPES: Record<LogFormat, string> = {
   sse: 'text/event-stream; charset=utf-8',
