@@ -107,6 +107,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private active = 0;
   private closing = false;
   private readonly pool: WarmPool;
+  /** Executions whose stop protocol or leftover collection is running: the pool's refill steps aside for them. */
+  private endsInFlight = 0;
   private readonly sampler: ResourceSampler;
   private readonly factory: RuntimeFactory;
   private readonly scratchRoot: string;
@@ -147,7 +149,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(options.permissions ? { permissions: options.permissions } : {}),
     });
     this.pooledProfile = this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {};
-    this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize);
+    this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
     this.pool.start();
   }
 
@@ -535,13 +537,18 @@ export class Engine extends EventEmitter<EngineEvents> {
       return exec.ending ?? Promise.resolve();
     }
     const protocol = (exec.protocol = new StopProtocol(runtime, graceMs));
+    this.endsInFlight++;
     exec.ending = (async () => {
-      if (exec.stopReason && exec.record.status === 'running') await this.transition(exec, 'stopping');
-      const forced = await protocol.run();
-      exec.record.stoppedAt = Date.now();
-      await runtime.disconnected;
-      await exec.capture?.finish(this.options.drainMs);
-      await this.finalize(exec, forced);
+      try {
+        if (exec.stopReason && exec.record.status === 'running') await this.transition(exec, 'stopping');
+        const forced = await protocol.run();
+        exec.record.stoppedAt = Date.now();
+        await runtime.disconnected;
+        await exec.capture?.finish(this.options.drainMs);
+        await this.finalize(exec, forced);
+      } finally {
+        this.endsInFlight--;
+      }
     })();
     return exec.ending;
   }

@@ -33,7 +33,23 @@ export class TaskRegistry {
     engine.on('message', ({ id, value }) => {
       if (isFromHost(value)) this.byExecution.get(id)?.onHostMessage(value);
     });
-    engine.on('output', ({ id, stream, data }) => this.byExecution.get(id)?.onOutput(stream, data));
+  }
+
+  /**
+   * Output reaches tasks only while one is live: with a listener, the engine
+   * decodes every chunk of every execution to text (a 200 MB flood by some
+   * other execution would be decoded for nothing).
+   */
+  private readonly onOutput = ({ id, stream, data }: { id: string; stream: 'stdout' | 'stderr'; data: string }) =>
+    this.byExecution.get(id)?.onOutput(stream, data);
+
+  private track(executionId: string, task: PipelineTask): void {
+    if (this.byExecution.size === 0) this.engine.on('output', this.onOutput);
+    this.byExecution.set(executionId, task);
+  }
+
+  private untrack(executionId: string): void {
+    if (this.byExecution.delete(executionId) && this.byExecution.size === 0) this.engine.off('output', this.onOutput);
   }
 
   /** The task of this token in memory, running or ended. */
@@ -73,7 +89,7 @@ export class TaskRegistry {
 
   /** A task has ended: it stays in memory among the last `keepEnded`, then by its execution id. */
   ended(task: PipelineTask): void {
-    this.byExecution.delete(task.executionId);
+    this.untrack(task.executionId);
     if (this.tasks.get(task.token) !== task) return; // it never started
     const ended = [...this.tasks.values()].filter((t) => t.isEnded || t === task);
     for (const old of ended.slice(0, Math.max(0, ended.length - this.keepEnded))) {
@@ -113,7 +129,7 @@ export class TaskRegistry {
     if (record.status === 'queued') starting?.bind(record.id);
     const task = this.byExecution.get(record.id) ?? starting;
     if (!task || task.executionId !== record.id) return;
-    this.byExecution.set(record.id, task);
+    this.track(record.id, task);
     task.onExecutionStatus(record);
   }
 }
