@@ -78,6 +78,8 @@ describe('code that sends malformed messages over its IPC channel (process.send)
     ['a checkpoint without json', "{ type: 'checkpoint' }"],
     ['a result that is not JSON', "{ type: 'result', json: '{', cpuMicros: 1 }"],
     ['a checkpoint over 8 MB, past the runtime', "{ type: 'checkpoint', json: JSON.stringify('x'.repeat(9 * 1024 * 1024)) }"],
+    ["the boot handshake's ready", "{ type: 'ready' }"],
+    ["the boot handshake's warmed", "{ type: 'warmed' }"],
   ];
   it.each(hostile)('%s: ignored, and the execution ends with its own result', async (_what, message) => {
     const started = await sidex.sideExecution.startWithCode(`process.send(${message}); await new Promise((r) => setTimeout(r, 100)); ctx.checkpoint('kept'); return 'own result';`);

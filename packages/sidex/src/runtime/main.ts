@@ -1,5 +1,6 @@
 // Entry point of every runtime process. It starts warm (idle, waiting for one
 // `run` message), runs exactly one execution, reports over IPC and exits.
+import path from 'node:path';
 import { checkEntrySyntax } from './check-entry-syntax.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
@@ -31,10 +32,14 @@ process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'run' && !ctx) void run(message);
   else if (message.type === 'stop') void stop();
   else if (message.type === 'message') ctx?.deliver(JSON.parse(message.json));
+  else if (message.type === 'warm' && !ctx) void send({ type: 'warmed' });
 });
 process.on('uncaughtException', (err) => onUncaught(err));
 process.on('unhandledRejection', (reason) => onUncaught(reason));
 
+// Compiled once while idle, so that the first compile's lazy setup of vm is
+// not paid by the start that brings real code.
+compileInline('return undefined', path.resolve('warm-up.js'), []);
 void send({ type: 'ready' });
 
 async function run(message: RunMessage): Promise<void> {

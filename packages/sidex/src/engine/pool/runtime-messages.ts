@@ -44,6 +44,7 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
   const m = raw as Record<string, unknown>;
   switch (m.type) {
     case 'ready':
+    case 'warmed':
     case 'started':
       return { type: m.type };
     case 'checkpoint':

@@ -69,7 +69,9 @@ export class RuntimeProcess {
       const onMessage = (raw: unknown) => {
         const message = checkRuntimeMessage(raw);
         if (!message) return;
-        if (message.type === 'ready') resolve();
+        // Ready once the channel has carried a message each way: see WarmMessage.
+        if (message.type === 'ready') this.send({ type: 'warm' });
+        else if (message.type === 'warmed') resolve();
         else this.listener?.(message);
       };
       this.child.on('message', onMessage);
