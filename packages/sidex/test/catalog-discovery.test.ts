@@ -2,6 +2,7 @@
 // capabilities and executors, on the fixture project of
 // test/fixtures/projects: what is listed, in which order, what wins, and the
 // warning every broken item becomes (file, field, what is wrong).
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CatalogWarning } from '../dist/index.js';
@@ -208,6 +209,26 @@ describe('capabilities and executors: discovery', () => {
     ]);
     expect(reply.executors[0]).toMatchObject({ version: '0.1.0', entryPoint: 'index.js', path: path.join(fx.capabilities, 'executors', 'echo-executor') });
     expect(reply.executors[0]!.id).toMatch(/^executor_[0-9a-f]{16}$/);
+  });
+
+  it('executors of the global directory come after the project\'s and before the built-in one, which a global one of its name replaces', () => {
+    const project = tempDir('sidex-exec-project-');
+    const global = tempDir('sidex-exec-global-');
+    const executor = (root: string, name: string, types: string) => {
+      const dir = path.join(root, 'capabilities', 'executors', name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'executor.yaml'), `name: ${name}\nsupportedTypes: [${types}]\nentryPoint: index.js\n`);
+      fs.writeFileSync(path.join(dir, 'index.js'), 'export default () => 1;\n');
+    };
+    executor(path.join(project, '.codebolt'), 'mine', 'talent');
+    executor(global, 'shared', 'power');
+    executor(global, 'sidex', 'skill');
+    const listing = makeSidex({ projectDir: project, globalDir: global, engine: { poolSize: 0 } }).capabilities.list();
+    expect(listing.executors.map((e) => [e.name, e.supportedTypes, e.source])).toEqual([
+      ['mine', ['talent'], 'project'],
+      ['shared', ['power'], 'global'],
+      ['sidex', ['skill'], 'global'],
+    ]);
   });
 
   it('a project without any .codebolt directory lists only built-ins, without warnings', async () => {

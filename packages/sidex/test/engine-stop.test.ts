@@ -72,6 +72,20 @@ describe('stop protocol against hostile workloads', () => {
     const [a, b] = await Promise.all([api.stop(id), api.stop(id)]);
     expect(a).toEqual(b);
     expect(a.success && a.status).toBe('stopped');
+    expect(survivors(await markerOf(id))).toEqual([]);
+  });
+
+  it('a second stop with a shorter grace period shortens the first one\'s', async () => {
+    const id = await startReady(sidex, workloads.ignoresSigterm);
+    const marker = await markerOf(id);
+    const began = Date.now();
+    const gentle = api.stop(id, { graceMs: 30_000 });
+    await sleep(50);
+    const shorter = await api.stop(id, { graceMs: 300 });
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(shorter.success && [shorter.status, shorter.forced]).toEqual(['stopped', true]);
+    expect(await gentle).toEqual(shorter);
+    expect(survivors(marker)).toEqual([]);
   });
 
   it('a second stop may force at once', async () => {
@@ -91,6 +105,7 @@ describe('stop protocol against hostile workloads', () => {
     const id = await startReady(sidex, workloads.cooperative);
     await api.stop(id);
     const again = await api.stop(id);
+    expect(survivors(await markerOf(id))).toEqual([]);
     expect(again.success).toBe(true);
     expect(again.success && again.status).toBe('already_stopped');
     expect(again.success && again.data.status).toBe('already_stopped');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeSidex } from './helpers/sidex.js';
+import { makeSidex, survivors } from './helpers/sidex.js';
 
 const sidex = makeSidex({ engine: { tailBytes: 1024 * 1024 } });
 const api = sidex.sideExecution;
@@ -33,6 +33,7 @@ describe('output capture', () => {
     expect(done.output.endsWith('END\n')).toBe(true);
     const record = await sidex.engine.get(started.sideExecutionId);
     expect(record?.stdout.bytes).toBe(10 * 1024 * 1024 + 4);
+    expect(survivors(record?.marker)).toEqual([]);
     const { stdout } = await collect(started.sideExecutionId);
     expect(stdout.length).toBe(10 * 1024 * 1024 + 4);
     expect(stdout.endsWith('END\n')).toBe(true);

@@ -91,6 +91,19 @@ describe('providers, and the item result', () => {
     expect(result).toMatchObject({ questions: ['why?'], text: [JSON.stringify({ questions: [{ text: 'why?' }] })] });
   });
 
+  it('dropper: a dropped file is the item, its text on the text lane and its JSON on the data lane', async () => {
+    const result = await runOne(
+      [
+        { id: 'dropper_1', provider: 'dropper', config: { mode: 'Source' } },
+        { id: 'name', provider: 'json_field', config: { field: 'name' }, input: reads('dropper_1', 'data') },
+        { id: 'out', provider: 'response', input: [...reads('name', 'data'), ...reads('dropper_1')] },
+      ],
+      JSON.stringify({ name: 'report.pdf' }),
+      'application/json',
+    );
+    expect(result).toMatchObject({ data: ['report.pdf'], text: [JSON.stringify({ name: 'report.pdf' })] });
+  });
+
   it('an action block, by name and by path, called once per item with {input}', async () => {
     for (const config of [{ name: 'shout' }, { path: blockDir }]) {
       const result = await runOne(

@@ -5,7 +5,7 @@
 // escaping) is repaired.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { makeSidex, sleep, survivors, tempDir } from './helpers/sidex.js';
 
 const project = tempDir('sidex-seeds-');
@@ -36,6 +36,14 @@ const codebolt = {
   sideExecution: sidex.sideExecution,
 };
 const markerOf = async (id: string) => (await sidex.engine.get(id))?.marker;
+
+// Every example's stops must leave no process behind: checked after each one,
+// for every execution that has ended.
+afterEach(async () => {
+  const page = await sidex.sideExecution.list({ status: ['completed', 'failed', 'stopped', 'timeout'], limit: 1000 });
+  if (!page.success) throw new Error(page.error);
+  for (const e of page.executions) expect(survivors(await markerOf(e.sideExecutionId)), e.sideExecutionId).toEqual([]);
+});
 
 describe('seed 001: stop — examples', () => {
   it('Example 1: stop a running execution', async () => {

@@ -130,6 +130,19 @@ describe('commands', () => {
     expect((await client.request('terminate', { token })).success).toBe(true);
   });
 
+  it('restart: by token, or as RocketRide sends it (token *, projectId and source); the task runs its new pipeline under the same token', async () => {
+    const token = await use(codeChain('return input'));
+    const byToken = await client.request('restart', { token, pipeline: codeChain('return input + "!"') });
+    expect(byToken).toMatchObject({ success: true, body: { token } });
+    expect(await sendItem(client, token, 'again')).toMatchObject({ success: true, body: { text: ['again!'] } });
+    const { project_id, source } = (await client.request('rrext_get_task_status', { token })).body;
+    const byProject = await client.request('restart', { token: '*', projectId: project_id, source, pipeline: codeChain('return input + "?"') });
+    expect(byProject).toMatchObject({ success: true, body: { token } });
+    expect(await sendItem(client, token, 'once more')).toMatchObject({ success: true, body: { text: ['once more?'] } });
+    expect(await client.request('restart', { token: 'tk_none', pipeline: codeChain('return input') })).toMatchObject({ success: false, code: 'TASK_NOT_FOUND' });
+    expect((await client.request('terminate', { token })).success).toBe(true);
+  });
+
   it('bad arguments are refused with the field named, and change nothing', async () => {
     const before = (await client.request('rrext_get_tasks')).body.tasks.length;
     const noPipeline = await client.request('execute', {});
