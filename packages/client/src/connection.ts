@@ -150,7 +150,6 @@ export class Connection {
     const headers: Record<string, string> = this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {};
     const ws = new WebSocket(this.options.url, { headers, perMessageDeflate: false, handshakeTimeout: this.options.connectTimeoutMs });
     this.ws = ws;
-    let lastError: Error | undefined;
     ws.on('upgrade', (response) => {
       this.socket = response.socket as Socket;
       this.updateRef();
@@ -165,7 +164,6 @@ export class Connection {
     });
     ws.on('message', (data) => this.onMessage(data.toString()));
     ws.on('error', (err) => {
-      lastError = err;
       if (/Unexpected server response: 401/.test(err.message)) {
         this.fatal = new SidexClientError('UNAUTHORIZED', `${this.displayUrl()} refused the API key (set SIDEX_API_KEY to the server's key)`);
       }
@@ -182,11 +180,11 @@ export class Connection {
         return;
       }
       if (wasOpen) this.failAll(new SidexClientError('CONNECTION_LOST', `the connection to ${this.displayUrl()} was lost before the reply`), false);
-      if (!this.closed) this.scheduleReconnect(lastError);
+      if (!this.closed) this.scheduleReconnect();
     });
   }
 
-  private scheduleReconnect(_cause: Error | undefined): void {
+  private scheduleReconnect(): void {
     const base = Math.min(this.options.reconnectMaxMs, this.options.reconnectInitialMs * 2 ** this.attempt++);
     const delay = base / 2 + Math.random() * (base / 2);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { corkedSender } from './corked-send.js';
 import { PipelineError } from './pipeline-error.js';
@@ -56,11 +55,6 @@ export class DapSocket {
 
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
-  }
-
-  /** The underlying TCP socket, to let a script exit while nothing is pending. */
-  get socket(): Socket | undefined {
-    return (this.ws as unknown as { _socket?: Socket })._socket;
   }
 
   /** Sends a request; resolves with its response (success or not), rejects if the socket closes first or time runs out. */

@@ -27,7 +27,7 @@ export function isInside(child: string, parent: string): boolean {
 }
 
 /** The real path (symlinks followed), or the path as given when it does not exist. */
-export function realpathOrSelf(p: string): string {
+function realpathOrSelf(p: string): string {
   try {
     return fs.realpathSync(p);
   } catch {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isCapabilityType, type CapabilityType } from '../catalog/capabilities/capability.js';
 
 export function parseJsonObject(value: string): Record<string, unknown> {
   let parsed: unknown;
@@ -37,9 +38,7 @@ export function parseMoment(value: string, now = Date.now()): number {
   return parsed;
 }
 
-const CAPABILITY_TYPES = ['skill', 'power', 'talent'] as const;
-
-export function parseCapabilityType(value: string): (typeof CAPABILITY_TYPES)[number] {
-  if (!(CAPABILITY_TYPES as readonly string[]).includes(value)) throw new InvalidArgumentError('must be skill, power or talent');
-  return value as (typeof CAPABILITY_TYPES)[number];
+export function parseCapabilityType(value: string): CapabilityType {
+  if (!isCapabilityType(value)) throw new InvalidArgumentError('must be skill, power or talent');
+  return value;
 }

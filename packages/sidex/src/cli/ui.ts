@@ -55,6 +55,12 @@ export class Ui {
     process.stderr.write(`${this.fancy ? pc.red(text) : text}\n`);
   }
 
+  /** Labelled values, one per line (undefined ones left out), and an output block after them. */
+  fields(rows: Array<[string, string | undefined]>, width: number, output?: string): void {
+    for (const [label, value] of rows) if (value !== undefined) this.line(`${this.dim(label.padEnd(width))}${value}`);
+    if (output) this.line(`${this.dim('output')}\n${output.trimEnd()}`);
+  }
+
   /** A table with a header, columns padded to their widest cell. */
   table(header: string[], rows: string[][]): void {
     const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');

@@ -21,6 +21,7 @@ import { removeDir, type RuntimeProcess } from './pool/runtime-process.js';
 import { WarmPool } from './pool/warm-pool.js';
 import { isTerminal, type ExecutionRecord, type StopReason } from './record.js';
 import { StopProtocol } from './stop/stop-protocol.js';
+import { reportedError } from './reported-error.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
@@ -255,9 +256,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     exec.outcome =
       'error' in settlement
         ? { kind: 'failed', error: { code: settlement.error.code ?? 'EXECUTION_FAILED', message: settlement.error.message, ...(settlement.error.stack ? { stack: settlement.error.stack } : {}) } }
-        : settlement.result === undefined
-          ? { kind: 'result' }
-          : { kind: 'result', json: JSON.stringify(settlement.result) };
+        : { kind: 'result', value: settlement.result };
     void this.end(exec, Math.min(this.graceOf(exec), LEFTOVER_GRACE_MS));
   }
 
@@ -399,7 +398,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.
     exec.runtime = runtime;
-    exec.scratchDir = runtime.scratchDir;
     const cwd = spec.kind === 'inline' ? runtime.scratchDir : blockDir(spec);
     exec.record.marker = runtime.marker;
     exec.capture = new OutputCapture(this.logPath(exec.id), this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
@@ -445,7 +443,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       case 'sideExecutionComplete':
         return this.settle(exec.id, { result: message.result });
       case 'sideExecutionError':
-        return this.settle(exec.id, { error: codeboltError(message.error) });
+        return this.settle(exec.id, { error: reportedError(message.error, 'the code reported an error') });
       case 'started':
         if (record.status !== 'starting' || exec.isEnding) return;
         record.startedAt = Date.now();
@@ -464,7 +462,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         exec.outcome ??= { kind: 'startFailed', error: message.error };
         return;
       case 'result':
-        exec.outcome ??= message.json === undefined ? { kind: 'result' } : { kind: 'result', json: message.json };
+        exec.outcome ??= { kind: 'result', value: message.value };
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
         return;
       case 'failed':
@@ -472,7 +470,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
         return;
       case 'stopped':
-        exec.outcome ??= message.json === undefined ? { kind: 'stopped' } : { kind: 'stopped', json: message.json };
+        exec.outcome ??= { kind: 'stopped', value: message.value };
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
         return;
     }
@@ -582,8 +580,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
       ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
     };
-    runtime?.tree.release();
-    if (exec.scratchDir) await removeDir(exec.scratchDir);
+    await runtime?.cleanup();
     // The terminal record is the one that matters most: a passing outage gets a few tries.
     await this.save(exec, TERMINAL_WRITE_ATTEMPTS, statusEvent(ended), ended);
     Object.assign(record, ended);
@@ -616,14 +613,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     const data = decoder.write(chunk.data);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
   }
-}
-
-function codeboltError(error: unknown): { message: string; stack?: string } {
-  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
-    const { message, stack } = error as { message: string; stack?: unknown };
-    return typeof stack === 'string' ? { message, stack } : { message };
-  }
-  return { message: typeof error === 'string' ? error : 'the code reported an error' };
 }
 
 function blockDir(spec: StartSpec): string {

@@ -28,9 +28,9 @@ export interface StartSpec {
 
 /** What the runtime reported about how its run ended. */
 export type Outcome =
-  | { kind: 'result'; json?: string }
+  | { kind: 'result'; value?: unknown }
   | { kind: 'failed'; error: ErrorInfo }
-  | { kind: 'stopped'; json?: string }
+  | { kind: 'stopped'; value?: unknown }
   | { kind: 'startFailed'; error: ErrorInfo };
 
 export interface Deferred<T> {
@@ -50,7 +50,6 @@ const emptyStream: StreamText = { text: '', truncated: false, bytes: 0 };
 export class Execution {
   runtime: RuntimeProcess | undefined;
   capture: OutputCapture | undefined;
-  scratchDir: string | undefined;
   outcome: Outcome | undefined;
   /** The first reason to stop wins; natural ends are recorded as `endedByItself`. */
   stopReason: StopReason | undefined;

@@ -24,7 +24,7 @@ export function finalFields(ending: Ending): FinalFields {
   const { stopReason, outcome } = ending;
   if (stopReason) {
     const partial =
-      outcome?.kind === 'stopped' || outcome?.kind === 'result' ? parse(outcome.json) : ending.lastCheckpoint;
+      outcome?.kind === 'stopped' || outcome?.kind === 'result' ? outcome.value : ending.lastCheckpoint;
     const fields: FinalFields = { status: statusForStop[stopReason], result: partial };
     const error = stopError(stopReason, ending);
     if (error) fields.error = error;
@@ -32,7 +32,7 @@ export function finalFields(ending: Ending): FinalFields {
   }
   switch (outcome?.kind) {
     case 'result':
-      return { status: 'completed', result: parse(outcome.json) };
+      return { status: 'completed', result: outcome.value };
     case 'failed':
     case 'startFailed':
       return { status: 'failed', error: outcome.error };
@@ -77,10 +77,6 @@ function exitFields({ exit, stderrTail, memoryLimitBytes }: Ending): FinalFields
     return { status: 'failed', error: { code: 'KILLED', message: `process was killed by ${exit.signal}` } };
   }
   return { status: 'failed', error: { code: 'EXIT_CODE', message: `process exited with code ${exit.code}` } };
-}
-
-function parse(json: string | undefined): unknown {
-  return json === undefined ? undefined : JSON.parse(json);
 }
 
 /** The history entry of a transition; an end carries how it ended. */

@@ -70,7 +70,8 @@ export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-hos
 export class PipelineService {
   private readonly registry: TaskRegistry;
   private readonly monitors = new Monitors();
-  private readonly raw = new WeakMap<PipelineTask, { pipeline: unknown; ttl: number; drainMs: number; args: string[]; env: Record<string, string> }>();
+  /** The pipeline as use() got it, unresolved: restart runs it again. */
+  private readonly rawPipeline = new WeakMap<PipelineTask, unknown>();
   private readonly limits: PipelineLimits;
   private readonly tasksDir: string;
   private closing = false;
@@ -137,7 +138,7 @@ export class PipelineService {
       },
       settings,
     );
-    this.raw.set(task, { pipeline: input.pipeline, ttl: settings.ttlSec, drainMs: settings.drainMs, args: settings.args, env });
+    this.rawPipeline.set(task, input.pipeline);
     try {
       await this.registry.start(task);
     } catch (err) {
@@ -186,18 +187,17 @@ export class PipelineService {
       const which = input.token ? `token "${input.token}"` : `project "${input.projectId ?? ''}" and source "${input.source ?? ''}"`;
       throw new SidexError('TASK_NOT_FOUND', `no running task with ${which}`, { ...(input.token ? { token: input.token } : {}) });
     }
-    const before = this.raw.get(task)!;
-    const pipeline = input.pipeline ?? before.pipeline;
+    const pipeline = input.pipeline ?? this.rawPipeline.get(task);
     this.check(pipeline, input.source);
     await task.terminate();
     const reply = await this.use({
       pipeline,
       token: task.token,
       threads: task.settings.threads,
-      ttl: before.ttl,
-      drainMs: before.drainMs,
-      args: before.args,
-      env: before.env,
+      ttl: task.settings.ttlSec,
+      drainMs: task.settings.drainMs,
+      args: task.settings.args,
+      env: task.settings.env,
       ...(input.source ? { source: input.source } : {}),
     });
     this.monitors.dispatch({ token: reply.token, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
@@ -231,9 +231,11 @@ export class PipelineService {
 
   // ---- items -------------------------------------------------------------------------
 
-  /** `rrext_process`: open, write or close, by `subcommand`. */
+  /** `rrext_process`: open, write, close or abandon, by `subcommand`. */
   async process(args: unknown): Promise<{ pipe_id: number } | Record<string, never> | ItemResult> {
-    const { subcommand } = parseArgs(ProcessArgs, args);
+    const { subcommand, ...rest } = parseArgs(ProcessArgs, args);
+    // CloseArgs takes no subcommand 'abandon'.
+    if (subcommand === 'abandon') return this.abandon(rest);
     if (subcommand === 'open') return this.open(args);
     if (subcommand === 'write') return this.write(args);
     return this.close(args);
@@ -262,7 +264,7 @@ export class PipelineService {
 
   /**
    * Gives up an open pipe: its item is cancelled and its slot freed. For a
-   * transport whose client went away with pipes open (not a DAP command).
+   * transport whose client went away with pipes open, and rrext_process 'abandon'.
    */
   async abandon(args: unknown): Promise<Record<string, never>> {
     const input = parseArgs(CloseArgs, args);

@@ -11,21 +11,29 @@ export function ok<T extends object>(type: string, fields: T, message?: string):
   return { type, success: true, ...fields, ...(message ? { message } : {}), data: fields };
 }
 
+export interface ErrorParts {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** What every transport reports of an error; anything not a SidexError is an internal error. */
+export function errorParts(err: unknown): ErrorParts {
+  if (isSidexError(err)) return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+  return { code: 'INTERNAL_ERROR', message: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+}
+
 export function fail(type: string, err: unknown, fields: Record<string, unknown> = {}): FailReply {
-  if (isSidexError(err)) {
-    return {
-      type,
-      success: false,
-      error: err.message,
-      code: err.code,
-      ...(err.details ? { details: err.details } : {}),
-      ...fields,
-      data: { ...fields, code: err.code, error: err.message },
-    };
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  const error = `internal error: ${message}`;
-  return { type, success: false, error, code: 'INTERNAL_ERROR', ...fields, data: { ...fields, code: 'INTERNAL_ERROR', error } };
+  const { code, message: error, details } = errorParts(err);
+  return {
+    type,
+    success: false,
+    error,
+    code,
+    ...(details ? { details } : {}),
+    ...fields,
+    data: { ...fields, code, error },
+  };
 }
 
 /** Runs `body`; any thrown error becomes a failure reply of `type`. */

@@ -1,6 +1,7 @@
 // The one set of schemas: services validate with them, transports reuse them,
 // and the OpenAPI document is generated from them.
 import { z } from 'zod';
+import { MAX_EVENTS } from '../store/event-query.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -85,6 +86,6 @@ export type ListInputType = z.infer<typeof ListInput>;
 export const EventsQuery = z
   .object({
     after: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
-    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_EVENTS, `must be at most ${MAX_EVENTS}`).optional(),
   })
   .strict();

@@ -36,7 +36,7 @@ export class SideExecutionService {
     private readonly blocks: ActionBlockCatalog,
     private readonly limits: SideExecutionLimits = DEFAULT_LIMITS,
     /** Runs Codebolt-built blocks; without it they are refused. */
-    private readonly codebolt?: CodeboltBlocks,
+    private readonly codebolt: CodeboltBlocks,
   ) {}
 
   startWithCode(code: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
@@ -88,7 +88,8 @@ export class SideExecutionService {
       dir: block.path,
       ...this.common(checked, timeout, options),
     };
-    return block.protocol === 'codebolt' ? this.codeboltSpec(spec) : spec;
+    // A Codebolt-built block gets Codebolt's environment and a token for its WebSocket.
+    return block.protocol === 'codebolt' ? this.codebolt.prepare(spec) : spec;
   }
 
   /**
@@ -107,7 +108,7 @@ export class SideExecutionService {
   /** Starts the code of an ended execution again from its last checkpoint (every dialect's resume). */
   resumeRecord(old: ExecutionRecord): Promise<ExecutionRecord> {
     const spec = resumeSpec(old);
-    return this.engine.start(old.meta[CODEBOLT_META] ? this.codeboltSpec(spec) : spec);
+    return this.engine.start(old.meta[CODEBOLT_META] ? this.codebolt.prepare(spec) : spec);
   }
 
   getStatus(id: unknown) {
@@ -222,13 +223,6 @@ export class SideExecutionService {
     };
   }
 
-  /** A Codebolt-built block's spec: Codebolt's environment and a token for its WebSocket. */
-  private codeboltSpec(spec: StartSpec): StartSpec {
-    if (!this.codebolt) {
-      throw new SidexError('CODEBOLT_HOST_UNAVAILABLE', 'this action block is a Codebolt SDK program and this sidex runs no Codebolt host', { field: 'actionBlockPath' });
-    }
-    return this.codebolt.prepare(spec);
-  }
 
   private async record(id: unknown): Promise<ExecutionRecord> {
     const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;

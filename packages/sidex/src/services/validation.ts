@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SidexError } from '../errors.js';
 
 /** Error code for a bad value, by the field it came in. */
-const codeByField: Record<string, string> = {
+export const codeByField: Record<string, string> = {
   code: 'INVALID_CODE',
   inlineCode: 'INVALID_CODE',
   params: 'INVALID_PARAMS',
@@ -17,7 +17,7 @@ const codeByField: Record<string, string> = {
  * Parses `input` with `schema`, or throws a SidexError that names the field,
  * says what is wrong with it, and carries a code specific to that field.
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, codes: Record<string, string> = codeByField): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({
@@ -25,7 +25,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     message: issue.message,
   }));
   const first = issues[0]!;
-  const code = codeByField[first.field.split('.')[0] ?? ''] ?? 'INVALID_ARGUMENT';
+  const code = codes[first.field.split('.')[0] ?? ''] ?? 'INVALID_ARGUMENT';
   throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
 }
 

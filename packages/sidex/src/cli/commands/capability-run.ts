@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CapabilityExecution, CapabilityType, Reply, SidexClient, StartCapabilityFields } from '@sidex/client';
+import { CAPABILITY_TYPES } from '../../catalog/capabilities/capability.js';
 import { EXIT } from '../exit-codes.js';
 import { followToEnd } from '../follow.js';
 import { parseJsonObject, parseMs } from '../parse-options.js';
@@ -26,7 +27,7 @@ interface StopFlags extends RemoteFlags {
  * status and resume take any capability execution's id, whatever its type.
  */
 export function registerCapabilityRun(program: Command): void {
-  for (const type of ['skill', 'power', 'talent'] as const) registerType(program, type);
+  for (const type of CAPABILITY_TYPES) registerType(program, type);
 }
 
 function registerType(program: Command, type: CapabilityType): void {
@@ -87,7 +88,7 @@ async function followStarted(ui: Ui, client: SidexClient, flags: RunFlags, start
     return EXIT.completed;
   }
   if (!ui.json) process.stderr.write(`${ui.dim(`started ${id} on ${started.executorName}`)}\n`);
-  return followToEnd(ui, client, id, (force) => void client.capability.stopCapability(id, force ? { force: true } : {}));
+  return followToEnd(ui, client, id, (force) => void client.capability.stopCapability(id, stopOptions({ force })));
 }
 
 function describe(ui: Ui, e: CapabilityExecution): void {
@@ -104,8 +105,7 @@ function describe(ui: Ui, e: CapabilityExecution): void {
     ['result', e.result === undefined ? undefined : JSON.stringify(e.result)],
     ['error', e.error === undefined ? undefined : `${e.error}${e.errorCode ? ` [${e.errorCode}]` : ''}`],
   ];
-  for (const [label, value] of rows) if (value !== undefined) ui.line(`${ui.dim(label.padEnd(13))}${value}`);
-  if (e.output) ui.line(`${ui.dim('output')}\n${e.output.trimEnd()}`);
+  ui.fields(rows, 13, e.output);
 }
 
 

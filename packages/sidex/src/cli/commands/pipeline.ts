@@ -135,5 +135,5 @@ function describe(ui: Ui, s: TaskStatus): void {
     ['errors', s.errors.length ? s.errors.join('\n            ') : undefined],
     ['warnings', s.warnings.length ? s.warnings.join('\n            ') : undefined],
   ];
-  for (const [label, value] of rows) if (value !== undefined) ui.line(`${ui.dim(label.padEnd(12))}${value}`);
+  ui.fields(rows, 12);
 }

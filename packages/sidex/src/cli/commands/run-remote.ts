@@ -1,4 +1,5 @@
 import { followToEnd } from '../follow.js';
+import { stopOptions } from '../stop-replies.js';
 import { withClient, type RemoteOptions } from '../remote.js';
 import { failed } from '../remote-command.js';
 import { Ui } from '../ui.js';
@@ -23,6 +24,6 @@ export async function runRemote(run: RemoteRun, remote: RemoteOptions): Promise<
     });
     if (!started.success) return failed(ui, started);
     const id = started.sideExecutionId;
-    return followToEnd(ui, client, id, (force) => void api.stop(id, force ? { force: true } : {}));
+    return followToEnd(ui, client, id, (force) => void api.stop(id, stopOptions({ force })));
   });
 }

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from '../../engine/engine.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.js';
+import { reportEnd } from '../final-status.js';
+import { stopOptions } from '../stop-replies.js';
+import { Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
 import { configuredUrl } from '../remote.js';
@@ -63,7 +66,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   });
   const stopListening = stopOnInterrupt((force) => {
     if (id === undefined) return false;
-    void api.stop(id, force ? { force: true } : {});
+    void api.stop(id, stopOptions({ force }));
     return true;
   });
   try {
@@ -79,12 +82,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
       process.stderr.write(`sidex: ${done.error}\n`);
       return EXIT.failed;
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(done.data)}\n`);
-    else if (done.result !== undefined) process.stdout.write(`${JSON.stringify(done.result, null, 2)}\n`);
-    if (!options.json && done.failure && done.status !== 'stopped') {
-      process.stderr.write(`sidex: ${done.status}: ${done.failure.message} [${done.failure.code}]\n`);
-    }
-    return exitCodeFor(done.status);
+    return reportEnd(new Ui(Boolean(options.json)), done);
   } finally {
     stopListening();
     await sidex.close({ graceMs: 1000 });

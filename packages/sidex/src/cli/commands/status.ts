@@ -34,6 +34,5 @@ function describe(ui: Ui, s: StatusFields): void {
     ['failure', s.failure ? `${s.failure.message} [${s.failure.code}]` : undefined],
     ['stop reason', s.stopReason],
   ];
-  for (const [label, value] of rows) if (value !== undefined) ui.line(`${ui.dim(label.padEnd(12))}${value}`);
-  if (s.output) ui.line(`${ui.dim('output')}\n${s.output.trimEnd()}`);
+  ui.fields(rows, 12, s.output);
 }

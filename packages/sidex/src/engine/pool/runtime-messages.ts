@@ -9,8 +9,10 @@ import { tooLarge } from '../../runtime/serialize.js';
 
 /** A runtime message as the engine acts on it: checkpoint, progress and message values parsed once, here. */
 export type CheckedMessage =
-  | Exclude<RuntimeMessage, { type: 'checkpoint' | 'progress' | 'message' }>
+  | Exclude<RuntimeMessage, { type: 'checkpoint' | 'progress' | 'message' | 'result' | 'stopped' }>
   | { type: 'checkpoint' | 'progress' | 'message'; value: unknown }
+  /** `value` is parsed once here; absent when the code gave none (or, stopped, one too large to keep). */
+  | { type: 'result' | 'stopped'; value?: unknown; cpuMicros: number }
   | CodeboltIpcMessage;
 
 const NOT_JSON = Symbol('not JSON');
@@ -57,12 +59,13 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
     }
     case 'result':
     case 'stopped': {
-      if (m.json !== undefined && parsed(m.json) === NOT_JSON) return undefined;
-      if (m.type === 'result' && oversize(m.json)) {
+      const value = m.json === undefined ? undefined : parsed(m.json);
+      if (value === NOT_JSON) return undefined;
+      const tooBig = oversize(m.json);
+      if (m.type === 'result' && tooBig) {
         return { type: 'failed', error: { code: 'VALUE_TOO_LARGE', message: tooLarge('result', Buffer.byteLength(m.json as string)) }, cpuMicros: cpu(m.cpuMicros) };
       }
-      const json = m.json === undefined || oversize(m.json) ? undefined : (m.json as string);
-      return { type: m.type, ...(json !== undefined ? { json } : {}), cpuMicros: cpu(m.cpuMicros) };
+      return { type: m.type, ...(m.json !== undefined && !tooBig ? { value } : {}), cpuMicros: cpu(m.cpuMicros) };
     }
     case 'failed':
       return { type: 'failed', error: error(m.error), cpuMicros: cpu(m.cpuMicros) };

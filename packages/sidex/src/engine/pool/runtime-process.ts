@@ -102,10 +102,13 @@ export class RuntimeProcess {
   /** Kill an idle runtime that never ran anything. */
   discard(): void {
     this.tree.killAll();
-    void this.exited.then(() => {
-      this.tree.release();
-      return removeDir(this.scratchDir);
-    });
+    void this.exited.then(() => this.cleanup());
+  }
+
+  /** Once its tree is gone: its tracking released, its scratch directory removed. */
+  cleanup(): Promise<void> {
+    this.tree.release();
+    return removeDir(this.scratchDir);
   }
 }
 

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { isSidexError, SidexError } from '../../errors.js';
-import { parseInput } from '../../services/validation.js';
+import { codeByField, parseInput } from '../../services/validation.js';
 
 /** Error codes of the pipeline calls' fields, where a field has one of its own. */
 const CODE_OF_FIELD: Record<string, string> = {
@@ -14,16 +13,11 @@ const CODE_OF_FIELD: Record<string, string> = {
   types: 'INVALID_EVENT_TYPES',
 };
 
+const CODES = { ...codeByField, ...CODE_OF_FIELD };
+
 /** parseInput, with the pipeline dialect's codes for its own fields. */
 export function parseArgs<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  try {
-    return parseInput(schema, input);
-  } catch (err) {
-    if (!isSidexError(err) || err.code !== 'INVALID_ARGUMENT') throw err;
-    const issues = err.details?.issues as Array<{ field: string }> | undefined;
-    const code = CODE_OF_FIELD[issues?.[0]?.field.split('.')[0] ?? ''];
-    throw code ? new SidexError(code, err.message, err.details) : err;
-  }
+  return parseInput(schema, input, CODES);
 }
 
 /** Calls that need only a token also take it bare: `terminate(token)`. */

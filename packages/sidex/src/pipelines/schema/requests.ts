@@ -74,7 +74,8 @@ export const CloseArgs = z.strictObject({
 });
 
 export const ProcessArgs = z.looseObject({
-  subcommand: z.enum(['open', 'write', 'close'], { error: 'must be one of open, write, close' }),
+  // sidex: 'abandon' gives an open item up (cancelled, its thread freed) rather than closing it.
+  subcommand: z.enum(['open', 'write', 'close', 'abandon'], { error: 'must be one of open, write, close, abandon' }),
 });
 
 /** An empty `types` receives nothing: RocketRide clients unsubscribe that way. */

@@ -17,6 +17,7 @@ import { IdleTimer } from './idle-timer.js';
 import { Items, type Pipe } from './items.js';
 import { Slots } from './slots.js';
 import { buildStatus } from './status.js';
+import { crashOf } from './status-from-record.js';
 import { StatusThrottle } from './throttle.js';
 
 export interface TaskSettings {
@@ -380,11 +381,11 @@ export class PipelineTask {
       state = this.planned.state;
     } else {
       // Nobody asked it to end: it crashed, failed to start, or was stopped under us.
-      const why = record?.error?.message ?? `its execution ended with status ${record?.status ?? 'unknown'}`;
+      const { why, exitCode, error } = crashOf(record);
       this.exitMessage ||= why;
-      this.exitCode = typeof record?.exitCode === 'number' && record.exitCode !== 0 ? record.exitCode : 1;
-      if (this.state >= TaskState.RUNNING) pushBounded(this.errors, `the task process ended: ${why}`);
-      this.abandonAll('failed', `the task process ended: ${why}`);
+      this.exitCode = exitCode;
+      if (this.state >= TaskState.RUNNING) pushBounded(this.errors, error);
+      this.abandonAll('failed', error);
       this.counters.refusedCount += this.slots.refuseWaiting(() => notRunning(this.token, TaskState.COMPLETED));
       this.endedAt = Date.now();
       state = TaskState.COMPLETED;

@@ -11,9 +11,9 @@ export function statusFromRecord(record: ExecutionRecord): TaskStatus {
   if (!isTerminal(record.status) || isEndState(kept.state)) return kept;
   // The process ended before a final status was set (it crashed, or the server
   // died with it): what the record says of its end completes the last status.
-  const why = record.error?.message ?? `its execution ended with status ${record.status}`;
+  const { why, exitCode, error } = crashOf(record);
   const errors = [...kept.errors];
-  pushBounded(errors, `the task process ended: ${why}`);
+  pushBounded(errors, error);
   return {
     ...kept,
     state: TaskState.COMPLETED,
@@ -21,7 +21,7 @@ export function statusFromRecord(record: ExecutionRecord): TaskStatus {
     completed: true,
     serviceUp: false,
     endTime: record.endedAt === undefined ? 0 : unixSeconds(record.endedAt),
-    exitCode: typeof record.exitCode === 'number' && record.exitCode !== 0 ? record.exitCode : 1,
+    exitCode,
     exitMessage: kept.exitMessage || why,
     errors,
     currentObject: '',
@@ -30,6 +30,13 @@ export function statusFromRecord(record: ExecutionRecord): TaskStatus {
     rateSize: 0,
     inProgressCount: 0,
   };
+}
+
+/** How an execution that ended unasked is reported: a zero or missing exit code still reads as a failure. */
+export function crashOf(record: ExecutionRecord | undefined): { why: string; exitCode: number; error: string } {
+  const why = record?.error?.message ?? `its execution ended with status ${record?.status ?? 'unknown'}`;
+  const exitCode = typeof record?.exitCode === 'number' && record.exitCode !== 0 ? record.exitCode : 1;
+  return { why, exitCode, error: `the task process ended: ${why}` };
 }
 
 function isStatus(value: unknown): value is TaskStatus {

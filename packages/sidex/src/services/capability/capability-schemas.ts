@@ -1,11 +1,10 @@
 // The capability dialect's inputs, beside the shared ones of ../schemas.ts
 // (params, timeout, start options and ids are the same for every dialect).
 import { z } from 'zod';
+import { CAPABILITY_TYPES } from '../../catalog/capabilities/capability.js';
 import { ExecutionId, Params, StartOptions, StopOptions, TimeoutMs } from '../schemas.js';
 
-export const CAPABILITY_TYPE_VALUES = ['skill', 'power', 'talent'] as const;
-
-export const CapabilityTypeInput = z.enum(CAPABILITY_TYPE_VALUES, { error: `must be one of ${CAPABILITY_TYPE_VALUES.join(', ')}` });
+export const CapabilityTypeInput = z.enum(CAPABILITY_TYPES, { error: `must be one of ${CAPABILITY_TYPES.join(', ')}` });
 
 export const CapabilityName = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(500, 'is too long');
 

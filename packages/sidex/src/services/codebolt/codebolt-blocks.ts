@@ -5,6 +5,7 @@ import { isTerminal, type ExecutionRecord } from '../../engine/record.js';
 import { SidexError } from '../../errors.js';
 import { metaString } from '../caller-meta.js';
 import { codeboltEnv, type CodeboltSocket } from './codebolt-env.js';
+import { reportedError } from '../../engine/reported-error.js';
 
 /** What the record keeps of a Codebolt-built execution: never the token itself. */
 export interface CodeboltMeta {
@@ -113,7 +114,7 @@ export class CodeboltBlocks {
    */
   complete(executionId: string, outcome: { result?: unknown } | { error: unknown }): void {
     this.live(executionId);
-    const settlement: ExternalSettlement = 'error' in outcome && outcome.error !== undefined ? { error: errorOf(outcome.error) } : { result: (outcome as { result?: unknown }).result };
+    const settlement: ExternalSettlement = 'error' in outcome && outcome.error !== undefined ? { error: reportedError(outcome.error, 'the action block reported an error') } : { result: (outcome as { result?: unknown }).result };
     this.engine.settle(executionId, settlement);
   }
 
@@ -150,11 +151,3 @@ function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function errorOf(error: unknown): { message: string; stack?: string } {
-  if (typeof error === 'string') return { message: error };
-  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
-    const { message, stack } = error as { message: string; stack?: unknown };
-    return typeof stack === 'string' ? { message, stack } : { message };
-  }
-  return { message: 'the action block reported an error' };
-}

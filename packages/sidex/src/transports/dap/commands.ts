@@ -27,7 +27,6 @@ export interface ServerInfo {
 }
 
 const withoutToken = ({ token: _token, ...rest }: Record<string, unknown>) => rest;
-const withoutSubcommand = ({ subcommand: _subcommand, ...rest }: Record<string, unknown>) => rest;
 
 /** RocketRide clients name event types in any case (`'summary'`, `'SUMMARY'`). */
 const upperTypes = (types: unknown) => (Array.isArray(types) ? types.map((t) => (typeof t === 'string' ? t.toUpperCase() : t)) : types);
@@ -59,8 +58,6 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
     rrext_process: {
       run: async (args, { pipes }) => {
         if (args.subcommand === 'close' || args.subcommand === 'abandon') pipes.closed(args.token, args.pipe_id); // from now on the item is the task's
-        // sidex: 'abandon' gives an open item up (cancelled, its thread freed) rather than closing it.
-        if (args.subcommand === 'abandon') return pipelines.abandon(withoutSubcommand(args));
         const reply = await pipelines.process(args);
         if (args.subcommand === 'open') pipes.opened(args.token as string, (reply as { pipe_id: number }).pipe_id);
         return reply;

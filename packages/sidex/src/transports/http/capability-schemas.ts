@@ -1,12 +1,13 @@
 // Request schemas of the capability routes, composed from the capability
 // dialect's own (services/capability/capability-schemas.ts).
 import { z } from 'zod';
-import { CAPABILITY_TYPE_VALUES, CapabilityName, CapabilityTypeInput } from '../../services/capability/capability-schemas.js';
+import { CAPABILITY_TYPES } from '../../catalog/capabilities/capability.js';
+import { CapabilityName, CapabilityTypeInput } from '../../services/capability/capability-schemas.js';
 import { ExecutionId, Params, StartOptions, TimeoutMs } from '../../services/schemas.js';
 
 export const CapabilitiesQuery = z
   .object({
-    type: CapabilityTypeInput.optional().describe(`one of ${CAPABILITY_TYPE_VALUES.join(', ')}`),
+    type: CapabilityTypeInput.optional().describe(`one of ${CAPABILITY_TYPES.join(', ')}`),
     tag: z.string().max(2000).optional().describe('comma-separated tags: capabilities carrying any of them'),
     author: z.string().max(200).optional().describe('author, in any case'),
   })
@@ -18,7 +19,7 @@ export const CapabilityDetailQuery = z.object({ type: CapabilityTypeInput.option
 
 export const StartCapabilityBody = z
   .object({
-    type: CapabilityTypeInput.describe(`one of ${CAPABILITY_TYPE_VALUES.join(', ')}`),
+    type: CapabilityTypeInput.describe(`one of ${CAPABILITY_TYPES.join(', ')}`),
     params: Params.optional().describe('named values, checked against its declared inputs'),
     timeout: TimeoutMs.optional().describe('ms of running after which it is stopped; 0 or absent: none'),
     options: StartOptions.optional(),

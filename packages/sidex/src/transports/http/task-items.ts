@@ -4,9 +4,10 @@
 // failed write, a client gone mid-upload) is abandoned.
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { isSidexError, SidexError } from '../../errors.js';
+import { SidexError } from '../../errors.js';
 import type { ItemResult } from '../../pipelines/model.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
+import { errorParts } from '../../services/replies.js';
 
 /** Limits of the multipart parser; the item size itself is the service's to check. */
 export const MULTIPART_LIMITS = {
@@ -99,6 +100,6 @@ async function oneItem(pipelines: PipelineService, token: string, part: Multipar
 }
 
 function describe(err: unknown): { code: string; error: string } {
-  if (isSidexError(err)) return { code: err.code, error: err.message };
-  return { code: 'INTERNAL_ERROR', error: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+  const { code, message } = errorParts(err);
+  return { code, error: message };
 }

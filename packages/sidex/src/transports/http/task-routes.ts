@@ -5,8 +5,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { isSidexError } from '../../errors.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
+import { errorParts } from '../../services/replies.js';
 import { registerRoutes, route, type ReplyShape, type RouteSpec } from './route.js';
 import { httpStatusOf } from './status.js';
 import { multipartItems, rawItem } from './task-items.js';
@@ -17,11 +17,10 @@ const TAG = 'pipelines (RocketRide)';
 export const rocketRideShape: ReplyShape = {
   ok: (data) => ({ status: 200, body: { status: 'OK', data } }),
   error: (err) => {
-    if (!isSidexError(err)) {
-      return { status: 500, body: { status: 'Error', error: { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, code: 'INTERNAL_ERROR' } } };
-    }
-    const error = { message: err.message, code: err.code, ...(err.details ? { details: err.details } : {}) };
-    return { status: httpStatusOf({ success: false, code: err.code }), body: { status: 'Error', error } };
+    const { message, code, details } = errorParts(err);
+    const error = { message, code, ...(details ? { details } : {}) };
+    // httpStatusOf answers 500 for INTERNAL_ERROR.
+    return { status: httpStatusOf({ success: false, code }), body: { status: 'Error', error } };
   },
 };
 
