@@ -177,6 +177,31 @@ describe('sidex run', () => {
     }
   });
 
+  it('embedded: Ctrl-C stops it; a second Ctrl-C forces a stop whose onStop hangs; exits 130', async () => {
+    const childEnv = { ...process.env };
+    delete childEnv.SIDEX_URL;
+    const child = spawn(process.execPath, [SIDEX_BIN, 'run', '-', '--grace', '60000', '--data-dir', path.join(server.root, 'embedded-ctrl-c')], {
+      env: childEnv,
+      cwd: server.root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end("ctx.onStop(() => { console.log('stopping'); return new Promise(() => {}); }); console.log('ready'); await new Promise(r => setTimeout(r, 60000))");
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      expect(await eventually(() => out.includes('ready'), 15_000)).toBe(true);
+      const began = Date.now();
+      child.kill('SIGINT');
+      expect(await eventually(() => out.includes('stopping'), 15_000)).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - began).toBeLessThan(20_000); // not the 60 s grace
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('a timeout on the server exits 124', async () => {
     expect((await sidex(['run', '-', '--timeout', '200'], { input: 'await new Promise(r => setTimeout(r, 60000))' })).code).toBe(124);
   });
