@@ -6,7 +6,7 @@ import { dataKeyOf } from '../dist/engine/tree/marker.js';
 import { cgroupDataRoot, createTreeTracker } from '../dist/engine/tree/tree-tracker.js';
 import { workloads } from './fixtures/workloads.js';
 import { startReady } from './helpers/ready.js';
-import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
+import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 function available(mode: 'cgroup2' | 'cgroup1'): boolean {
   try {
@@ -55,7 +55,12 @@ describe.each(backends)('process tree tracking: %s', (mode) => {
 
   it('reports whole-tree memory and CPU while running', async () => {
     const id = await startReady(sidex, `const big = Buffer.alloc(64 * 1024 * 1024, 1); console.log('ready'); for (const end = Date.now() + 800; Date.now() < end;) {} await new Promise((r) => setTimeout(r, 60000));`);
-    await new Promise((r) => setTimeout(r, 600));
+    // Usage is sampled on an interval: poll until a sample has seen the buffer and the busy loop.
+    const sampled = async () => {
+      const status = await sidex.sideExecution.getStatus(id);
+      return status.success && status.memoryUsage > 64 * 1024 * 1024 && status.cpuTime > 100;
+    };
+    await eventually(sampled);
     const status = await sidex.sideExecution.getStatus(id);
     expect(status.success).toBe(true);
     if (!status.success) return;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeSidex, survivors } from './helpers/sidex.js';
+import { eventually, makeSidex, survivors } from './helpers/sidex.js';
 
 const sidex = makeSidex({ engine: { tailBytes: 1024 * 1024 } });
 const api = sidex.sideExecution;
@@ -76,14 +76,21 @@ describe('output capture', () => {
     if (!started.success) throw new Error(started.error);
     const gone = new AbortController();
     const seen: string[] = [];
+    let sawFirst!: () => void;
+    const firstSeen = new Promise<void>((resolve) => (sawFirst = resolve));
     const reading = (async () => {
-      for await (const chunk of api.logs(started.sideExecutionId, { follow: true, signal: gone.signal })) seen.push(chunk.data);
+      for await (const chunk of api.logs(started.sideExecutionId, { follow: true, signal: gone.signal })) {
+        seen.push(chunk.data);
+        if (seen.join('').includes('first\n')) sawFirst();
+      }
     })();
-    await new Promise((r) => setTimeout(r, 300));
+    // Abort once the follower is really streaming, not after a guessed delay: a loaded CI machine may take longer.
+    await firstSeen;
     const abortedAt = Date.now();
     gone.abort();
     await reading;
-    expect(Date.now() - abortedAt).toBeLessThan(50);
+    // The execution never ends, so any bound tells "stopped at once" from "waited for the end".
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
     expect(seen.join('')).toBe('first\n');
     const status = await api.getStatus(started.sideExecutionId);
     expect(status.success && status.status).toBe('running');
@@ -93,7 +100,11 @@ describe('output capture', () => {
   it('output written up to a SIGKILL is kept', async () => {
     const started = await api.startWithCode(`console.log('before the kill'); for (;;) {}`);
     if (!started.success) throw new Error(started.error);
-    await new Promise((r) => setTimeout(r, 200));
+    const printed = async () => {
+      const status = await api.getStatus(started.sideExecutionId);
+      return status.success && status.output.includes('before the kill');
+    };
+    expect(await eventually(printed)).toBe(true);
     const stopped = await api.stop(started.sideExecutionId, { graceMs: 100 });
     expect(stopped.success && stopped.forced).toBe(true);
     expect(stopped.success && stopped.output).toBe('before the kill\n');
@@ -117,9 +128,16 @@ describe('output capture', () => {
   it('listings show the live output and memory of running executions', async () => {
     const started = await api.startWithCode('console.log("listed live"); await new Promise(() => {});');
     if (!started.success) throw new Error(started.error);
-    await new Promise((r) => setTimeout(r, 400));
-    const listed = await api.list({ status: 'running' });
-    const mine = listed.success ? listed.executions.find((e) => e.sideExecutionId === started.sideExecutionId) : undefined;
+    const listedMine = async () => {
+      const listed = await api.list({ status: 'running' });
+      return listed.success ? listed.executions.find((e) => e.sideExecutionId === started.sideExecutionId) : undefined;
+    };
+    // Memory is sampled on an interval, so the listing is polled until a sample and the output are both in.
+    await eventually(async () => {
+      const listed = await listedMine();
+      return (listed?.memoryUsage ?? 0) > 0 && listed?.output === 'listed live\n';
+    });
+    const mine = await listedMine();
     expect(mine?.output).toBe('listed live\n');
     expect(mine?.memoryUsage).toBeGreaterThan(0);
     await api.stop(started.sideExecutionId);

@@ -43,7 +43,12 @@ async function load(client: SidexClient) {
     if (!started.success) throw new Error(started.error);
     running.push(started.sideExecutionId);
   }
-  await new Promise((r) => setTimeout(r, 400)); // output lands in the logs
+  // Two ticks of each are in the logs before the kill, as the checks after the restart expect.
+  const ticked = async (id: string) => {
+    const status = await client.sideExecution.getStatus(id);
+    return status.success && status.output.includes(' tick 1\n');
+  };
+  expect(await eventually(async () => (await Promise.all(running.map(ticked))).every(Boolean), 10_000)).toBe(true);
   return { finished, running };
 }
 

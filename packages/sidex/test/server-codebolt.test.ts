@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { startTestServer } from './helpers/server.js';
-import { sleep } from './helpers/sidex.js';
+import { eventually, sleep } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const sockets: RawSocket[] = [];
@@ -110,7 +110,8 @@ describe('type sideExecution', () => {
 
   it('getSideExecutionEvents gives the history (a sidex extension)', async () => {
     const started = await se('startSideExecution', { inlineCode: 'return 1' });
-    await new Promise((r) => setTimeout(r, 300));
+    const completed = async () => (await se('getSideExecutionStatus', { sideExecutionId: started.sideExecutionId })).status === 'completed';
+    expect(await eventually(completed)).toBe(true);
     const reply = await se('getSideExecutionEvents', { sideExecutionId: started.sideExecutionId, after: 3 });
     expect(reply).toMatchObject({ success: true, type: 'getSideExecutionEventsResponse', sideExecutionId: started.sideExecutionId });
     expect(reply.events).toEqual([expect.objectContaining({ seq: 4, type: 'status', data: expect.objectContaining({ status: 'completed' }) })]);
