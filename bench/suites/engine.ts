@@ -200,7 +200,7 @@ async function throughput(sidex: Sidex): Promise<BenchRow[]> {
   ];
 }
 
-/** 200 MB through stdout: sidex capture (log file + tails) vs a raw pipe read and discarded. */
+/** 200 MB through stdout: sidex capture (the child writes its log file, sidex follows it) vs a raw pipe read and discarded. */
 async function capture(sidex: Sidex): Promise<BenchRow[]> {
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
@@ -241,7 +241,7 @@ async function capture(sidex: Sidex): Promise<BenchRow[]> {
   const growth = (rssPeak - rssBefore) / (1024 * 1024);
   return [
     {
-      name: 'output capture, 200 MB (log file + tails), throughput',
+      name: 'output capture, 200 MB (log files + index + tails), throughput',
       value: mb / oursSec,
       unit: 'MB/s',
       baseline: 'raw pipe, read and discarded',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog.js';
 import { DEFAULT_TAIL_BYTES, Engine, type EngineOptions } from './engine/engine.js';
+import { logFileList } from './engine/output/log-files.js';
 import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './engine/recovery.js';
 import { SidexError } from './errors.js';
 import type { ExecutionStore } from './store/execution-store.js';
@@ -116,7 +117,7 @@ export class Sidex {
       sidex.recovery = await recoverLostExecutions({
         store,
         tracker: sidex.engine.tracker,
-        logPath: (id) => sidex.engine.logPath(id),
+        logFiles: (id) => sidex.engine.logFiles(id),
         staleScratch,
         tailBytes: options.engine?.tailBytes ?? DEFAULT_TAIL_BYTES,
       });
@@ -148,7 +149,7 @@ export class Sidex {
 
   private startRetention(policy: RetentionPolicy): void {
     this.retention = new Retention(this.engine.store, policy, {
-      logPath: (id) => this.engine.logPath(id),
+      logFiles: (id) => logFileList(this.engine.logFiles(id)),
       onError: (err) => process.stderr.write(`sidex: retention pass failed, will retry: ${(err as Error).message}\n`),
     });
     this.retention.start();

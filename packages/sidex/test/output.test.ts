@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, makeSidex, survivors } from './helpers/sidex.js';
+import { Sidex } from '../dist/index.js';
+import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 const sidex = makeSidex({ engine: { tailBytes: 1024 * 1024 } });
 const api = sidex.sideExecution;
@@ -39,7 +41,7 @@ describe('output capture', () => {
     expect(stdout.endsWith('END\n')).toBe(true);
   });
 
-  // Across the two pipes, the log holds the order in which the server read them:
+  // Across the two files, the log holds the order in which the server saw them:
   // exact within each stream, arrival order between them.
   it('stdout and stderr are captured separately and in order; log frames are in time order', async () => {
     const started = await api.startWithCode(`
@@ -60,6 +62,21 @@ describe('output capture', () => {
     const times: number[] = [];
     for await (const frame of sidex.engine.logs(started.sideExecutionId)) times.push(frame.time);
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('writes to the two streams a moment apart come back from the log interleaved as written', async () => {
+    const started = await api.startWithCode(`
+      const pause = () => new Promise((r) => setTimeout(r, 100));
+      process.stdout.write('one\\n'); await pause();
+      process.stderr.write('two\\n'); await pause();
+      process.stdout.write('three\\n'); await pause();
+      process.stderr.write('four\\n');
+    `);
+    if (!started.success) throw new Error(started.error);
+    await api.wait(started.sideExecutionId);
+    const frames: string[] = [];
+    for await (const frame of sidex.engine.logs(started.sideExecutionId)) frames.push(`${frame.stream}:${frame.data}`);
+    expect(frames).toEqual(['stdout:one\n', 'stderr:two\n', 'stdout:three\n', 'stderr:four\n']);
   });
 
   it('logs with follow streams until the execution ends, missing nothing', async () => {
@@ -147,7 +164,33 @@ describe('output capture', () => {
     const started = await api.startWithCode('console.log("on disk")');
     if (!started.success) throw new Error(started.error);
     await api.wait(started.sideExecutionId);
-    const file = sidex.engine.logPath(started.sideExecutionId);
-    expect(fs.statSync(file).size).toBeGreaterThan('on disk\n'.length);
+    const files = sidex.engine.logFiles(started.sideExecutionId);
+    for (const file of Object.values(files)) expect(path.dirname(file)).toMatch(/\/data\/logs$/);
+    // The child wrote its stdout file itself, byte for byte; the index says when each stretch arrived.
+    expect(fs.readFileSync(files.stdout, 'utf8')).toBe('on disk\n');
+    expect(fs.readFileSync(files.stderr, 'utf8')).toBe('');
+    expect(fs.statSync(files.index).size).toBeGreaterThan(0);
+  });
+});
+
+describe('output files of idle runtimes', () => {
+  it('live beside the scratch directories until claimed, are never in the logs directory, and are gone after close', async () => {
+    const root = tempDir();
+    const dataDir = path.join(root, 'data');
+    const own = new Sidex({ dataDir, projectDir: root, globalDir: root, engine: { poolSize: 2 } });
+    try {
+      await own.engine.warm();
+      const spare = () => fs.readdirSync(path.join(dataDir, 'scratch'), { recursive: true }).map(String).filter((f) => /\.(out|err)$/.test(f));
+      expect(spare()).toHaveLength(4); // two idle runtimes, stdout and stderr each
+      expect(fs.readdirSync(path.join(dataDir, 'logs'))).toEqual([]);
+      const started = await own.sideExecution.startWithCode('console.log("claimed")');
+      if (!started.success) throw new Error(started.error);
+      await own.sideExecution.wait(started.sideExecutionId);
+      expect(fs.readFileSync(own.engine.logFiles(started.sideExecutionId).stdout, 'utf8')).toBe('claimed\n');
+    } finally {
+      await own.close();
+    }
+    expect(fs.existsSync(path.join(dataDir, 'scratch')) ? fs.readdirSync(path.join(dataDir, 'scratch'), { recursive: true }) : []).toEqual([]);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });

@@ -5,22 +5,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type ExecutionRecord } from '../dist/index.js';
-import { frameHeader } from '../dist/engine/output/log-format.js';
+import { indexEntry } from '../dist/engine/output/log-format.js';
+import { logFilesOf, type LogFiles } from '../dist/engine/output/log-files.js';
 import { dataKeyOf } from '../dist/engine/tree/marker.js';
 import { makeRecord } from './fixtures/records.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { pidAlive } from './helpers/sidex.js';
 
-function writeLog(file: string, frames: Array<['stdout' | 'stderr', string]>, partialTail = false): void {
-  const parts: Buffer[] = [];
-  for (const [stream, text] of frames) {
-    const data = Buffer.from(text);
-    parts.push(frameHeader(stream, Date.now(), data.length), data);
+/** Output files and index as a killed server leaves them (engine/output/log-format.ts). */
+function writeLog(files: LogFiles, stretches: Array<['stdout' | 'stderr', string]>, unindexed = ''): void {
+  const data = { stdout: '', stderr: '' };
+  const index: Buffer[] = [];
+  for (const [stream, text] of stretches) {
+    data[stream] += text;
+    index.push(indexEntry(stream, Date.now(), Buffer.byteLength(data[stream])));
   }
-  // The server died in the middle of writing a frame.
-  if (partialTail) parts.push(frameHeader('stdout', Date.now(), 100), Buffer.from('cut short'));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, Buffer.concat(parts));
+  if (unindexed) {
+    // The child wrote this after the server's last index write, which was torn by the kill.
+    data.stdout += unindexed;
+    index.push(indexEntry('stdout', Date.now(), Buffer.byteLength(data.stdout)).subarray(0, 5));
+  }
+  fs.mkdirSync(path.dirname(files.index), { recursive: true });
+  fs.writeFileSync(files.stdout, data.stdout);
+  fs.writeFileSync(files.stderr, data.stderr);
+  fs.writeFileSync(files.index, Buffer.concat(index));
 }
 
 /** A process that looks like a survivor of an execution: it carries the marker. */
@@ -43,7 +51,7 @@ afterAll(() => {
 
 describe('recovery at start: records left unfinished are resolved', () => {
   const home = sidexHome();
-  const logPath = (id: string) => path.join(home.dataDir, 'logs', `${id}.log`);
+  const logFiles = (id: string) => logFilesOf(path.join(home.dataDir, 'logs'), id);
   const key = dataKeyOf(home.dataDir);
   const now = Date.now();
   const queued = makeRecord({ status: 'queued', createdAt: now - 5000 });
@@ -65,8 +73,8 @@ describe('recovery at start: records left unfinished are resolved', () => {
     const store = await openStore(undefined, home.dataDir);
     for (const r of [queued, starting, running, stopping, completed]) await store.insert(r);
     await store.close();
-    writeLog(logPath(running.id), [['stdout', 'hello\n'], ['stderr', 'warn ✓\n'], ['stdout', 'world\n']], true);
-    writeLog(logPath(stopping.id), [['stdout', 'x'.repeat(40)]]);
+    writeLog(logFiles(running.id), [['stdout', 'hello\n'], ['stderr', 'warn ✓\n'], ['stdout', 'world\n']], 'end\n');
+    writeLog(logFiles(stopping.id), [['stdout', 'x'.repeat(40)]]);
     fs.mkdirSync(path.join(home.dataDir, 'scratch', 'oldrun01', 'slot-1'), { recursive: true });
     fs.mkdirSync(path.join(home.dataDir, 'scratch', running.id), { recursive: true });
     survivors = [survivor(running.marker!), survivor(`${key}.0ldrun03.9`), survivor(stopping.marker!)];
@@ -101,21 +109,22 @@ describe('recovery at start: records left unfinished are resolved', () => {
 
   it('rebuilds the output tails from the logs (tail size, truncation and byte counts as the engine keeps them)', async () => {
     const r = await sidex.engine.get(running.id);
-    expect(r?.stdout).toEqual({ text: 'hello\nworld\n', truncated: false, bytes: 12 });
+    // Every byte the child wrote, including what the index never covered.
+    expect(r?.stdout).toEqual({ text: 'hello\nworld\nend\n', truncated: false, bytes: 16 });
     expect(r?.stderr).toEqual({ text: 'warn ✓\n', truncated: false, bytes: 9 });
     const s = await sidex.engine.get(stopping.id);
     expect(s?.stdout).toEqual({ text: 'x'.repeat(16), truncated: true, bytes: 40 });
     // No log (the server died before it had one): what the store had stays.
     expect((await sidex.engine.get(starting.id))?.stdout.text).toBe('persisted tail');
     const status = await sidex.sideExecution.getStatus(running.id);
-    expect(status.success && status.output).toBe('hello\nworld\n');
+    expect(status.success && status.output).toBe('hello\nworld\nend\n');
     expect(status.success && status.failure?.code).toBe('SUPERVISOR_LOST');
   });
 
   it('keeps the full log for `logs`, removes scratch space of earlier runs, leaves finished records alone', async () => {
     const frames = [];
     for await (const f of sidex.sideExecution.logs(running.id)) frames.push(`${f.stream}:${f.data}`);
-    expect(frames).toEqual(['stdout:hello\n', 'stderr:warn ✓\n', 'stdout:world\n']);
+    expect(frames).toEqual(['stdout:hello\n', 'stderr:warn ✓\n', 'stdout:world\n', 'stdout:end\n']);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', running.id))).toBe(false);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', 'oldrun01'))).toBe(false);
     expect(await sidex.engine.get(completed.id)).toEqual(completed);

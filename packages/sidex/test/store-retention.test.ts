@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore, openStore, type ExecutionRecord, type ExecutionStore } from '../dist/index.js';
+import { logFileList } from '../dist/engine/output/log-files.js';
 import { Retention, type RetentionPolicy } from '../dist/store/retention.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
@@ -25,7 +26,7 @@ describe.each(stores)('retention on the %s store', (_label, open) => {
   let store: ExecutionStore;
   let logDir: string;
   const running: Retention[] = [];
-  const logPath = (id: string) => path.join(logDir, `${id}.log`);
+  const logFiles = (id: string) => [path.join(logDir, `${id}.out`), path.join(logDir, `${id}.idx`)];
 
   async function setUp(records: ExecutionRecord[]): Promise<void> {
     const dir = newDataDir();
@@ -34,11 +35,11 @@ describe.each(stores)('retention on the %s store', (_label, open) => {
     fs.mkdirSync(logDir, { recursive: true });
     for (const r of records) {
       await store.insert(r);
-      fs.writeFileSync(logPath(r.id), 'log');
+      for (const file of logFiles(r.id)) fs.writeFileSync(file, 'log');
     }
   }
   function retention(policy: RetentionPolicy): Retention {
-    const r = new Retention(store, policy, { logPath, now: () => NOW });
+    const r = new Retention(store, policy, { logFiles, now: () => NOW });
     running.push(r);
     return r;
   }
@@ -87,7 +88,7 @@ describe.each(stores)('retention on the %s store', (_label, open) => {
     const records = history(6);
     await setUp(records);
     const pruned = await retention({ maxExecutions: 3 }).runOnce();
-    for (const r of records) expect(fs.existsSync(logPath(r.id)), r.id).toBe(!pruned.includes(r.id));
+    for (const r of records) for (const file of logFiles(r.id)) expect(fs.existsSync(file), file).toBe(!pruned.includes(r.id));
   });
 
   it('never prunes a live execution, whatever the limits say', async () => {
@@ -130,7 +131,7 @@ describe('retention does not get in the way', () => {
     const dir = newDataDir();
     const store = await openStore(undefined, dir);
     for (let i = 0; i < 5000; i++) await store.insert(makeRecord({ createdAt: NOW - 5000 + i }));
-    const r = new Retention(store, { maxExecutions: 0, batchSize: 200 }, { logPath: (id) => path.join(dir, 'logs', `${id}.log`) });
+    const r = new Retention(store, { maxExecutions: 0, batchSize: 200 }, { logFiles: (id) => [path.join(dir, 'logs', `${id}.out`)] });
     // The longest stretch the event loop was held, counted in this process's
     // CPU time: other processes busy on this machine do not make it longer.
     let lastCpu = process.cpuUsage();
@@ -157,7 +158,7 @@ describe('retention does not get in the way', () => {
       import { openStore } from ${JSON.stringify(path.join(dist, 'index.js'))};
       import { Retention } from ${JSON.stringify(path.join(dist, 'store/retention.js'))};
       const store = await openStore('memory:', ${JSON.stringify(dir)});
-      new Retention(store, { maxExecutions: 1, intervalMs: 60000 }, { logPath: (id) => id }).start();`;
+      new Retention(store, { maxExecutions: 1, intervalMs: 60000 }, { logFiles: (id) => [id] }).start();`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
@@ -179,11 +180,11 @@ describe('retention in sidex', () => {
       ids.push(started.sideExecutionId);
     }
     // A pass deletes the records, then their log files: wait for both.
-    const pruned = async () => (await sidex.engine.store.usage()).records === 3 && ids.slice(0, 3).every((id) => !fs.existsSync(sidex.engine.logPath(id)));
+    const pruned = async () => (await sidex.engine.store.usage()).records === 3 && ids.slice(0, 3).every((id) => logFileList(sidex.engine.logFiles(id)).every((f) => !fs.existsSync(f)));
     expect(await eventually(pruned, 5000)).toBe(true);
     for (const [i, id] of ids.entries()) {
       expect(!!(await sidex.engine.get(id)), id).toBe(i >= 3);
-      expect(fs.existsSync(sidex.engine.logPath(id)), id).toBe(i >= 3);
+      for (const file of logFileList(sidex.engine.logFiles(id))) expect(fs.existsSync(file), file).toBe(i >= 3);
     }
     expect(await sidex.pruneNow()).toEqual([]);
     await sidex.close();

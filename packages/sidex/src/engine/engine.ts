@@ -15,6 +15,7 @@ import { checkInlineSyntax } from './inline-syntax.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import { OutputCapture, type OutputChunk } from './output/capture.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
+import { claimStdioFiles, logFilesOf, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
 import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
 import { removeDir, type RuntimeProcess } from './pool/runtime-process.js';
@@ -36,8 +37,6 @@ export interface EngineOptions {
   defaultGraceMs?: number;
   /** Bytes of each stream kept in memory for status replies. */
   tailBytes?: number;
-  /** How long to wait for pipes to close after the tree is gone. */
-  drainMs?: number;
   /** Default memory limit of an execution (V8 heap flag plus whole-tree RSS). */
   memoryLimitBytes?: number;
   sampleIntervalMs?: number;
@@ -126,7 +125,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       maxQueued: 10_000,
       defaultGraceMs: 5000,
       tailBytes: DEFAULT_TAIL_BYTES,
-      drainMs: 250,
       sampleIntervalMs: 250,
       tracking: 'auto',
       envAllow: DEFAULT_ENV_ALLOW,
@@ -266,11 +264,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
     if (!this.live.has(id) && !(await this.store.get(id))) throw notFound(id);
-    if (!options.follow) return yield* readLog(this.logPath(id));
+    if (!options.follow) return yield* readLog(this.logFiles(id));
     const exec = this.live.get(id);
     const { signal } = options;
     const aborted = signal ? once(signal, 'abort') : new Promise<never>(() => {});
-    yield* readLog(this.logPath(id), async () => {
+    yield* readLog(this.logFiles(id), async () => {
       if (!exec || isTerminal(exec.record.status) || signal?.aborted) return false;
       // New output or the end wakes the reader; the poll covers bytes still in the write buffer.
       await Promise.race([once(this, 'output'), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS), aborted]);
@@ -308,8 +306,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.queue.length;
   }
 
-  logPath(id: string): string {
-    return path.join(this.logDir, `${id}.log`);
+  logFiles(id: string): LogFiles {
+    return logFilesOf(this.logDir, id);
   }
 
   // ---- lifecycle -------------------------------------------------------------
@@ -392,7 +390,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       exec.outcome = { kind: 'startFailed', error: { code: 'SPAWN_FAILED', message: (err as Error).message } };
       return this.finalize(exec, false);
     }
-    if (exec.stopReason) {
+    if (!exec.stopReason) {
+      try {
+        exec.capture = this.captureOutput(exec, runtime);
+      } catch (err) {
+        // Out of file descriptors, or the data directory went away: the execution could not keep its output.
+        exec.outcome = { kind: 'startFailed', error: { code: 'SPAWN_FAILED', message: `cannot capture output: ${(err as Error).message}` } };
+      }
+    }
+    if (!exec.capture) {
       runtime.discard();
       return this.finalize(exec, false);
     }
@@ -400,9 +406,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     exec.runtime = runtime;
     const cwd = spec.kind === 'inline' ? runtime.scratchDir : blockDir(spec);
     exec.record.marker = runtime.marker;
-    exec.capture = new OutputCapture(this.logPath(exec.id), this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
-    exec.capture.attach('stdout', runtime.child.stdout);
-    exec.capture.attach('stderr', runtime.child.stderr);
     runtime.onMessage((message) => void this.onRuntimeMessage(exec, message));
     void runtime.exited.then(() => {
       if (!exec.stopReason) exec.endedByItself = true;
@@ -527,6 +530,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */
+  /** The runtime's output files become the execution's log, followed from here on. */
+  private captureOutput(exec: Execution, runtime: RuntimeProcess): OutputCapture {
+    const files = this.logFiles(exec.id);
+    claimStdioFiles(runtime.output, files);
+    return new OutputCapture(files, this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
+  }
+
   private end(exec: Execution, graceMs: number): Promise<void> {
     const runtime = exec.runtime;
     if (!runtime) return Promise.resolve();
@@ -542,7 +552,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         const forced = await protocol.run();
         exec.record.stoppedAt = Date.now();
         await runtime.disconnected;
-        await exec.capture?.finish(this.options.drainMs);
+        await exec.capture?.finish();
         await this.finalize(exec, forced);
       } finally {
         this.endsInFlight--;

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionStore } from '../store/execution-store.js';
 import { finalFields, statusEvent } from './final-status.js';
-import { readLog } from './output/log-reader.js';
-import { TailBuffer } from './output/tail-buffer.js';
-import type { ExecutionRecord, StreamText } from './record.js';
+import type { LogFiles } from './output/log-files.js';
+import { tailsFromLog } from './output/log-tails.js';
+import type { ExecutionRecord } from './record.js';
 import { findMarked, markerMatcher } from './tree/marker.js';
 import { isAlive, signalPid } from './tree/proc.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
@@ -16,7 +16,7 @@ import type { TreeTracker } from './tree/tracked-tree.js';
 export interface RecoveryOptions {
   store: ExecutionStore;
   tracker: TreeTracker;
-  logPath(id: string): string;
+  logFiles(id: string): LogFiles;
   /** Scratch directories earlier runs left behind, removed once their processes are dead. */
   staleScratch: string[];
   /** Bytes of each stream kept in the record, as the engine keeps them. */
@@ -43,7 +43,7 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
   await waitGone([...killed], options.killWaitMs ?? 3000);
 
   for (const record of lost) {
-    const resolved = await resolveLost(record, options.logPath(record.id), options.tailBytes);
+    const resolved = await resolveLost(record, options.logFiles(record.id), options.tailBytes);
     await options.store.update(resolved);
     await options.store.appendEvent(resolved.id, statusEvent(resolved));
   }
@@ -61,8 +61,9 @@ export function leftoverScratch(dataDir: string): string[] {
   return fs.existsSync(root) ? fs.readdirSync(root).map((name) => path.join(root, name)) : [];
 }
 
-async function resolveLost(record: ExecutionRecord, logPath: string, tailBytes: number): Promise<ExecutionRecord> {
-  const output = fs.existsSync(logPath) ? await outputFromLog(logPath, tailBytes) : undefined;
+async function resolveLost(record: ExecutionRecord, files: LogFiles, tailBytes: number): Promise<ExecutionRecord> {
+  // The output files hold everything written up to the crash, read or not.
+  const output = await tailsFromLog(files, tailBytes);
   const endedAt = Date.now();
   const resolved: ExecutionRecord = {
     ...record,
@@ -82,18 +83,6 @@ async function resolveLost(record: ExecutionRecord, logPath: string, tailBytes: 
     memory: { ...record.memory, current: 0 },
   };
   return resolved;
-}
-
-/** The tails a status reply shows, rebuilt from the log: it holds everything written up to the crash. */
-async function outputFromLog(logPath: string, tailBytes: number): Promise<{ stdout: StreamText; stderr: StreamText }> {
-  const tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
-  const bytes = { stdout: 0, stderr: 0 };
-  for await (const frame of readLog(logPath)) {
-    tails[frame.stream].push(frame.data);
-    bytes[frame.stream] += frame.data.length;
-  }
-  const text = (s: 'stdout' | 'stderr'): StreamText => ({ text: tails[s].text(), truncated: tails[s].truncated, bytes: bytes[s] });
-  return { stdout: text('stdout'), stderr: text('stderr') };
 }
 
 function killByMarkers(markers: string[]): number[] {

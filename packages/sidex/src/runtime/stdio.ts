@@ -1,14 +1,3 @@
-// Pipes are asynchronous on POSIX: a child that writes a lot and then calls
-// process.exit() loses everything still queued (Node issue #6456). Blocking
-// writes make every byte reach the pipe before the write returns, and make a
-// flooding child wait for the supervisor instead of buffering in its own heap.
-export function makeStdioBlocking(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    const handle = (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle;
-    handle?.setBlocking?.(true);
-  }
-}
-
 const quietWarnings = ['USE_MAIN_CONTEXT_DEFAULT_LOADER', 'VM Modules is an experimental feature'];
 
 // The runtime itself uses vm's main-context loader (so inline code can

@@ -56,8 +56,8 @@ function invalid(field: string, message: string): SidexError {
 }
 
 export interface RetentionHooks {
-  /** The log file of an execution, deleted with its record. */
-  logPath(id: string): string;
+  /** The log files of an execution, deleted with its record. */
+  logFiles(id: string): string[];
   /** A pass failed (store unreachable...); the next pass tries again. */
   onError?(err: unknown): void;
   now?(): number;
@@ -120,7 +120,8 @@ export class Retention {
       if (doomed.length === 0) break;
       const gone = await this.store.deleteEnded(doomed.map((c) => c.id));
       // Record first, then its log: a crash between leaves an orphan file, never a record without its output.
-      await Promise.all(gone.map((id) => fs.rm(this.hooks.logPath(id), { force: true }).catch(() => {})));
+      const files = gone.flatMap((id) => this.hooks.logFiles(id));
+      await Promise.all(files.map((file) => fs.rm(file, { force: true }).catch(() => {})));
       pruned.push(...gone);
       if (gone.length === 0 || doomed.length < batch.length || batch.length < batchSize) break;
       await yieldToEventLoop();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
-import { frameHeader, type StreamName } from './log-format.js';
+import { indexEntry, STREAMS, type StreamName } from './log-format.js';
+import type { LogFiles } from './log-files.js';
 import { TailBuffer } from './tail-buffer.js';
 
 export interface OutputChunk {
@@ -15,56 +15,50 @@ export interface CapturedText {
   bytes: number;
 }
 
+/** Bytes read in one turn of the event loop: a flood must not hold it. */
+const TURN_BYTES = 4 * 1024 * 1024;
+const READ_BYTES = 1024 * 1024;
+/** Where the file system cannot watch files, new output is looked for this often. */
+const POLL_MS = 100;
+
 /**
- * Captures a child's stdout and stderr completely: every chunk goes to the log
- * file, the bounded tails and the live listener. When the log file falls
- * behind, the pipes are paused, so a flood makes the child wait (its writes are
- * blocking) instead of growing this process's memory.
+ * Follows the output files a child writes directly (log-files.ts): each new
+ * stretch goes to the bounded tails, the live listener and the index. It reads
+ * behind the child, never in its way: the child does not wait for this process.
  */
 export class OutputCapture {
-  private readonly tails = { stdout: new TailBuffer(0), stderr: new TailBuffer(0) };
+  private readonly tails: Record<StreamName, TailBuffer>;
+  /** Bytes of each file read so far: also where the next read starts. */
   private readonly bytes = { stdout: 0, stderr: 0 };
-  private readonly log: fs.WriteStream;
-  private readonly sources: Readable[] = [];
-  private readonly names = new Map<Readable, StreamName>();
-  private openStreams = 0;
-  private endedResolve!: () => void;
-  private readonly ended = new Promise<void>((resolve) => (this.endedResolve = resolve));
+  private readonly fds: Record<StreamName, number>;
+  private readonly index: fs.WriteStream;
+  private readonly watchers: fs.FSWatcher[] = [];
+  private poller: NodeJS.Timeout | undefined;
+  private turnScheduled = false;
+  private finished = false;
 
   constructor(
-    logPath: string,
+    files: LogFiles,
     tailBytes: number,
     private readonly onChunk: (chunk: OutputChunk) => void,
   ) {
     this.tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
-    this.log = fs.createWriteStream(logPath, { flags: 'w', highWaterMark: 1024 * 1024 });
-    this.log.on('error', () => {}); // a full disk must not crash the server; tails and events still work
-  }
-
-  attach(stream: StreamName, source: Readable | null): void {
-    if (!source) return;
-    this.openStreams++;
-    this.sources.push(source);
-    this.names.set(source, stream);
-    source.on('data', (data: Buffer) => this.take(stream, data));
-    source.once('close', () => {
-      if (--this.openStreams === 0) this.endedResolve();
-    });
-  }
-
-  private take(stream: StreamName, data: Buffer): void {
-    const time = Date.now();
-    this.bytes[stream] += data.length;
-    this.tails[stream].push(data);
-    this.log.cork();
-    this.log.write(frameHeader(stream, time, data.length));
-    const more = this.log.write(data);
-    this.log.uncork();
-    if (!more) {
-      for (const s of this.sources) s.pause();
-      this.log.once('drain', () => this.sources.forEach((s) => s.resume()));
+    const stdout = fs.openSync(files.stdout, 'r');
+    try {
+      this.fds = { stdout, stderr: fs.openSync(files.stderr, 'r') };
+    } catch (err) {
+      fs.closeSync(stdout);
+      throw err;
     }
-    this.onChunk({ stream, time, data });
+    this.index = fs.createWriteStream(files.index, { flags: 'w' });
+    this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
+    try {
+      for (const stream of STREAMS) this.watchers.push(fs.watch(files[stream], { persistent: false }, () => this.pull()));
+    } catch {
+      this.poller = setInterval(() => this.pull(), POLL_MS);
+      this.poller.unref();
+    }
+    this.pull(); // what the runtime wrote before it had this execution
   }
 
   text(stream: StreamName): CapturedText {
@@ -72,23 +66,60 @@ export class OutputCapture {
     return { text: tail.text(), truncated: tail.truncated, bytes: this.bytes[stream] };
   }
 
-  /**
-   * Waits for both pipes to close, but at most `drainMs`: a stray process may
-   * hold the write end open forever, and a stop must not wait for it.
-   */
-  async finish(drainMs: number): Promise<void> {
-    if (this.openStreams > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
-      clearTimeout(timer);
-      for (const source of this.sources) {
-        // Chunks held back by log backpressure are still ours to keep.
-        for (let chunk = source.read() as Buffer | null; chunk !== null; chunk = source.read() as Buffer | null) {
-          this.take(this.names.get(source)!, chunk);
-        }
-        source.destroy();
+  /** Once the execution's processes are dead: reads what is left, then lets go of the files. */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    for (const watcher of this.watchers) watcher.close();
+    clearInterval(this.poller);
+    const ends = { stdout: fs.fstatSync(this.fds.stdout).size, stderr: fs.fstatSync(this.fds.stderr).size };
+    // Up to the sizes seen now: a stray writer that outlived its tree cannot keep the end waiting.
+    while (this.readTurn(ends)) await new Promise((resolve) => setImmediate(resolve));
+    for (const stream of STREAMS) fs.closeSync(this.fds[stream]);
+    await new Promise<void>((resolve) => this.index.end(resolve));
+  }
+
+  private pull(): void {
+    if (this.finished || this.turnScheduled) return;
+    let more: boolean;
+    try {
+      more = this.readTurn();
+    } catch {
+      return; // an I/O error on a log file: the next change, or finish(), tries again
+    }
+    if (more) {
+      // More is waiting: the next turn reads it, after whatever else is due.
+      this.turnScheduled = true;
+      setImmediate(() => {
+        this.turnScheduled = false;
+        this.pull();
+      });
+    }
+  }
+
+  /** Reads what is new, at most TURN_BYTES; true when more may be waiting. */
+  private readTurn(ends?: Record<StreamName, number>): boolean {
+    let budget = TURN_BYTES;
+    for (const stream of STREAMS) {
+      const fd = this.fds[stream];
+      const end = ends?.[stream] ?? fs.fstatSync(fd).size;
+      while (this.bytes[stream] < end && budget > 0) {
+        const want = Math.min(end - this.bytes[stream], READ_BYTES, budget);
+        const data = Buffer.allocUnsafe(want);
+        const read = fs.readSync(fd, data, 0, want, this.bytes[stream]);
+        if (read === 0) break;
+        budget -= read;
+        this.take(stream, read < want ? data.subarray(0, read) : data);
       }
     }
-    await new Promise<void>((resolve) => this.log.end(resolve));
+    return budget <= 0;
+  }
+
+  private take(stream: StreamName, data: Buffer): void {
+    const time = Date.now();
+    this.bytes[stream] += data.length;
+    this.tails[stream].push(data);
+    this.index.write(indexEntry(stream, time, this.bytes[stream]));
+    this.onChunk({ stream, time, data });
   }
 }

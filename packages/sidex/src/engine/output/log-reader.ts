@@ -1,40 +1,74 @@
 import fs from 'node:fs/promises';
-import { parseFrames, type LogFrame } from './log-format.js';
+import { parseIndex, STREAMS, type IndexEntry, type LogFrame, type StreamName } from './log-format.js';
+import type { LogFiles } from './log-files.js';
 
 const READ_BYTES = 256 * 1024;
 
 /**
- * Every frame of an execution's log, in order. With `more`, it follows the
- * file like `tail -f`: at the end of the file it awaits `more()`, which
- * resolves true when there may be new bytes and false when the log is final.
+ * Every frame of an execution's log, in the order it was seen. With `more`, it
+ * follows the log like `tail -f`: at the end of the index it awaits `more()`,
+ * which resolves true when there may be new output and false when the log is
+ * final. Bytes no index entry covers (the index is written behind the output,
+ * so a supervisor killed mid-run may not have recorded the last stretch) come
+ * last, stamped with their file's modification time.
  */
-export async function* readLog(file: string, more?: () => Promise<boolean>): AsyncGenerator<LogFrame> {
-  let handle: fs.FileHandle;
+export async function* readLog(files: LogFiles, more?: () => Promise<boolean>): AsyncGenerator<LogFrame> {
+  let index: fs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    index = await fs.open(files.index, 'r');
   } catch {
     return;
   }
+  const streams = await openStreams(files);
   try {
+    const read = { stdout: 0, stderr: 0 };
     let offset = 0;
     let pending = Buffer.alloc(0);
     let final = more === undefined;
     for (;;) {
       const chunk = Buffer.allocUnsafe(READ_BYTES);
-      const { bytesRead } = await handle.read(chunk, 0, READ_BYTES, offset);
+      const { bytesRead } = await index.read(chunk, 0, READ_BYTES, offset);
       if (bytesRead > 0) {
         offset += bytesRead;
         pending = pending.length ? Buffer.concat([pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-        const { frames, used } = parseFrames(pending);
-        yield* frames;
+        const { entries, used } = parseIndex(pending);
         pending = pending.subarray(used);
+        for (const entry of entries) {
+          yield* stretch(streams[entry.stream], entry, read[entry.stream]);
+          read[entry.stream] = Math.max(read[entry.stream], entry.end);
+        }
         continue;
       }
-      if (final || !more) return;
-      // One more pass after the writer is done, for the bytes it flushed last.
+      if (final || !more) break;
+      // One more pass after the writer is done, for the entries it wrote last.
       final = !(await more());
     }
+    for (const stream of STREAMS) {
+      const handle = streams[stream];
+      if (!handle) continue;
+      const { size, mtimeMs } = await handle.stat();
+      if (size > read[stream]) yield* stretch(handle, { stream, time: mtimeMs, end: size }, read[stream]);
+    }
   } finally {
-    await handle.close();
+    await index.close();
+    await Promise.all(STREAMS.map((s) => streams[s]?.close()));
+  }
+}
+
+async function openStreams(files: LogFiles): Promise<Record<StreamName, fs.FileHandle | undefined>> {
+  const open = (file: string) => fs.open(file, 'r').catch(() => undefined);
+  const [stdout, stderr] = await Promise.all([open(files.stdout), open(files.stderr)]);
+  return { stdout, stderr };
+}
+
+/** The bytes of one index entry, from where the stream was read up to, in frames of at most READ_BYTES. */
+async function* stretch(handle: fs.FileHandle | undefined, entry: IndexEntry, from: number): AsyncGenerator<LogFrame> {
+  if (!handle) return;
+  for (let at = from; at < entry.end; ) {
+    const data = Buffer.allocUnsafe(Math.min(READ_BYTES, entry.end - at));
+    const { bytesRead } = await handle.read(data, 0, data.length, at);
+    if (bytesRead === 0) return;
+    at += bytesRead;
+    yield { stream: entry.stream, time: entry.time, data: data.subarray(0, bytesRead) };
   }
 }

@@ -53,6 +53,8 @@ export class RuntimeFactory {
       execArgv: ['--experimental-vm-modules', ...heapFlags(profile.memoryLimitBytes), ...this.permissionFlags(scratchDir, profile.cwd)],
       cwd: profile.cwd ?? scratchDir,
       scratchDir,
+      // Beside the scratch directory, out of the execution's reach under the permission model.
+      outputBase: path.join(this.options.scratchRoot, `${slot}`),
       marker,
       tracker: this.options.tracker,
     });

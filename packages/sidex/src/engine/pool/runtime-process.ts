@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { SupervisorMessage } from '../../runtime/messages.js';
+import type { StreamName } from '../output/log-format.js';
+import { openStdioFiles } from '../output/log-files.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
 
@@ -13,6 +16,8 @@ export interface SpawnOptions {
   cwd: string;
   /** This runtime's own scratch directory, removed when it is done. */
   scratchDir: string;
+  /** Path and name without extension of the files its stdout and stderr are written to. */
+  outputBase: string;
   marker: string;
   tracker: TreeTracker;
 }
@@ -28,6 +33,8 @@ export class RuntimeProcess {
   readonly tree: TrackedTree;
   readonly marker: string;
   readonly scratchDir: string;
+  /** Its stdout and stderr files, until an execution claims them (log-files.ts). */
+  readonly output: Record<StreamName, string>;
   readonly ready: Promise<void>;
   readonly exited: Promise<ExitInfo>;
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
@@ -38,13 +45,21 @@ export class RuntimeProcess {
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
     this.scratchDir = options.scratchDir;
-    this.child = spawn(process.execPath, [...options.execArgv, runtimeMain], {
-      cwd: options.cwd,
-      env: options.env,
-      // Its own process group, so a signal to the group reaches the whole tree.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const { files, fds } = openStdioFiles(options.outputBase);
+    this.output = files;
+    try {
+      this.child = spawn(process.execPath, [...options.execArgv, runtimeMain], {
+        cwd: options.cwd,
+        env: options.env,
+        // Its own process group, so a signal to the group reaches the whole tree.
+        detached: true,
+        stdio: ['ignore', fds.stdout, fds.stderr, 'ipc'],
+      });
+    } finally {
+      // The child has its own copies: ours would only keep the files open.
+      fsSync.closeSync(fds.stdout);
+      fsSync.closeSync(fds.stderr);
+    }
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => resolve((this.exit = { code, signal })));
       this.child.once('error', () => resolve((this.exit ??= { code: null, signal: null })));
@@ -105,13 +120,14 @@ export class RuntimeProcess {
     void this.exited.then(() => this.cleanup());
   }
 
-  /** Once its tree is gone: its tracking released, its scratch directory removed. */
-  cleanup(): Promise<void> {
+  /** Once its tree is gone: its tracking released, its scratch directory and unclaimed output files removed. */
+  async cleanup(): Promise<void> {
     this.tree.release();
-    return removeDir(this.scratchDir);
+    await Promise.all([this.scratchDir, this.output.stdout, this.output.stderr].map(removeDir));
   }
 }
 
+/** Removes a directory or a file; what is already gone is fine. */
 export function removeDir(dir: string): Promise<void> {
   return fs.rm(dir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
 }

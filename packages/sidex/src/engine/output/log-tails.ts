@@ -1,0 +1,34 @@
+import fs from 'node:fs/promises';
+import { STREAMS, type StreamName } from './log-format.js';
+import type { LogFiles } from './log-files.js';
+import type { CapturedText } from './capture.js';
+import { TailBuffer } from './tail-buffer.js';
+
+const NONE: CapturedText = { text: '', truncated: false, bytes: 0 };
+
+/**
+ * The tails a status reply shows, read from the end of each output file: they
+ * hold everything written up to a crash, whether or not anyone read it then.
+ * Undefined when the execution never had output files.
+ */
+export async function tailsFromLog(files: LogFiles, tailBytes: number): Promise<Record<StreamName, CapturedText> | undefined> {
+  const texts: Record<StreamName, CapturedText> = { stdout: NONE, stderr: NONE };
+  let found = false;
+  for (const stream of STREAMS) {
+    const handle = await fs.open(files[stream], 'r').catch(() => undefined);
+    if (!handle) continue;
+    found = true;
+    try {
+      const { size } = await handle.stat();
+      const data = Buffer.alloc(Math.min(size, tailBytes));
+      await handle.read(data, 0, data.length, size - data.length);
+      const tail = new TailBuffer(tailBytes);
+      tail.push(data);
+      tail.truncated = size > data.length;
+      texts[stream] = { text: tail.text(), truncated: tail.truncated, bytes: size };
+    } finally {
+      await handle.close();
+    }
+  }
+  return found ? texts : undefined;
+}
