@@ -174,15 +174,15 @@ describe('output capture', () => {
 });
 
 describe('output files of idle runtimes', () => {
-  it('live beside the scratch directories until claimed, are never in the logs directory, and are gone after close', async () => {
+  it('wait in the log directory, under .spare/<run>, until claimed (a claim is a rename), and are gone after close', async () => {
     const root = tempDir();
     const dataDir = path.join(root, 'data');
     const own = new Sidex({ dataDir, projectDir: root, globalDir: root, engine: { poolSize: 2 } });
     try {
       await own.engine.warm();
-      const spare = () => fs.readdirSync(path.join(dataDir, 'scratch'), { recursive: true }).map(String).filter((f) => /\.(out|err)$/.test(f));
-      expect(spare()).toHaveLength(4); // two idle runtimes, stdout and stderr each
-      expect(fs.readdirSync(path.join(dataDir, 'logs'))).toEqual([]);
+      const spare = fs.readdirSync(path.join(dataDir, 'logs', '.spare'), { recursive: true }).map(String);
+      expect(spare.filter((f) => /\.(out|err)$/.test(f))).toHaveLength(4); // two idle runtimes, stdout and stderr each
+      expect(fs.readdirSync(path.join(dataDir, 'logs'))).toEqual(['.spare']);
       const started = await own.sideExecution.startWithCode('console.log("claimed")');
       if (!started.success) throw new Error(started.error);
       await own.sideExecution.wait(started.sideExecutionId);
@@ -190,7 +190,10 @@ describe('output files of idle runtimes', () => {
     } finally {
       await own.close();
     }
-    expect(fs.existsSync(path.join(dataDir, 'scratch')) ? fs.readdirSync(path.join(dataDir, 'scratch'), { recursive: true }) : []).toEqual([]);
+    for (const dir of ['scratch', 'logs/.spare']) {
+      const left = path.join(dataDir, dir);
+      expect(fs.existsSync(left) ? fs.readdirSync(left, { recursive: true }) : [], dir).toEqual([]);
+    }
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

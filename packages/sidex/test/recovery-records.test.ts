@@ -77,6 +77,9 @@ describe('recovery at start: records left unfinished are resolved', () => {
     writeLog(logFiles(stopping.id), [['stdout', 'x'.repeat(40)]]);
     fs.mkdirSync(path.join(home.dataDir, 'scratch', 'oldrun01', 'slot-1'), { recursive: true });
     fs.mkdirSync(path.join(home.dataDir, 'scratch', running.id), { recursive: true });
+    // An idle runtime's output file that no execution claimed.
+    fs.mkdirSync(path.join(home.dataDir, 'logs', '.spare', 'oldrun01'), { recursive: true });
+    fs.writeFileSync(path.join(home.dataDir, 'logs', '.spare', 'oldrun01', '1.out'), '');
     survivors = [survivor(running.marker!), survivor(`${key}.0ldrun03.9`), survivor(stopping.marker!)];
     expect(survivors.every(pidAlive)).toBe(true);
   });
@@ -121,12 +124,13 @@ describe('recovery at start: records left unfinished are resolved', () => {
     expect(status.success && status.failure?.code).toBe('SUPERVISOR_LOST');
   });
 
-  it('keeps the full log for `logs`, removes scratch space of earlier runs, leaves finished records alone', async () => {
+  it('keeps the full log for `logs`, removes scratch space and unclaimed output files of earlier runs, leaves finished records alone', async () => {
     const frames = [];
     for await (const f of sidex.sideExecution.logs(running.id)) frames.push(`${f.stream}:${f.data}`);
     expect(frames).toEqual(['stdout:hello\n', 'stderr:warn ✓\n', 'stdout:world\n', 'stdout:end\n']);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', running.id))).toBe(false);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', 'oldrun01'))).toBe(false);
+    expect(fs.existsSync(path.join(home.dataDir, 'logs', '.spare', 'oldrun01'))).toBe(false);
     expect(await sidex.engine.get(completed.id)).toEqual(completed);
   });
 

@@ -15,7 +15,7 @@ import { checkInlineSyntax } from './inline-syntax.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import { OutputCapture, type OutputChunk } from './output/capture.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
-import { claimStdioFiles, logFilesOf, type LogFiles } from './output/log-files.js';
+import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
 import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
 import { removeDir, type RuntimeProcess } from './pool/runtime-process.js';
@@ -112,6 +112,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly sampler: ResourceSampler;
   private readonly factory: RuntimeFactory;
   private readonly scratchRoot: string;
+  /** Output files of runtimes no execution has claimed yet: inside the log directory, so a claim is a rename. */
+  private readonly spareOutputRoot: string;
   private readonly pooledProfile: RuntimeProfile;
   private readonly guardian: Guardian;
   private readonly logDir: string;
@@ -140,8 +142,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind });
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
+    this.spareOutputRoot = path.join(this.logDir, SPARE_OUTPUT_DIR, trackerOptions.runId);
     this.factory = new RuntimeFactory({
       scratchRoot: this.scratchRoot,
+      outputRoot: this.spareOutputRoot,
       markerPrefix: `${trackerOptions.dataKey}.${trackerOptions.runId}.`,
       tracker: this.tracker,
       env: (marker) => buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
@@ -290,7 +294,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
-    await removeDir(this.scratchRoot);
+    await Promise.all([removeDir(this.scratchRoot), removeDir(this.spareOutputRoot)]);
   }
 
   /** Resolves once the warm pool is full: the next starts cost no process boot. */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionStore } from '../store/execution-store.js';
 import { finalFields, statusEvent } from './final-status.js';
-import type { LogFiles } from './output/log-files.js';
+import { SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { tailsFromLog } from './output/log-tails.js';
 import type { ExecutionRecord } from './record.js';
 import { findMarked, markerMatcher } from './tree/marker.js';
@@ -52,13 +52,13 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
 }
 
 /**
- * Scratch directories under the data directory, listed before this run's
- * engine creates any: all of them were left by earlier runs (the store's lock
- * keeps other servers off this data directory).
+ * Scratch directories and unclaimed output files under the data directory,
+ * listed before this run's engine creates any: all of them were left by
+ * earlier runs (the store's lock keeps other servers off this data directory).
  */
 export function leftoverScratch(dataDir: string): string[] {
-  const root = path.join(path.resolve(dataDir), 'scratch');
-  return fs.existsSync(root) ? fs.readdirSync(root).map((name) => path.join(root, name)) : [];
+  const roots = [path.join(path.resolve(dataDir), 'scratch'), path.join(path.resolve(dataDir), 'logs', SPARE_OUTPUT_DIR)];
+  return roots.flatMap((root) => (fs.existsSync(root) ? fs.readdirSync(root).map((name) => path.join(root, name)) : []));
 }
 
 async function resolveLost(record: ExecutionRecord, files: LogFiles, tailBytes: number): Promise<ExecutionRecord> {

@@ -53,10 +53,13 @@ export class OutputCapture {
     this.index = fs.createWriteStream(files.index, { flags: 'w' });
     this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
     try {
-      for (const stream of STREAMS) this.watchers.push(fs.watch(files[stream], { persistent: false }, () => this.pull()));
+      for (const stream of STREAMS) {
+        const watcher = fs.watch(files[stream], { persistent: false }, () => this.pull());
+        watcher.on('error', () => this.poll());
+        this.watchers.push(watcher);
+      }
     } catch {
-      this.poller = setInterval(() => this.pull(), POLL_MS);
-      this.poller.unref();
+      this.poll(); // out of inotify watches, or a file system that cannot watch
     }
     this.pull(); // what the runtime wrote before it had this execution
   }
@@ -77,6 +80,12 @@ export class OutputCapture {
     while (this.readTurn(ends)) await new Promise((resolve) => setImmediate(resolve));
     for (const stream of STREAMS) fs.closeSync(this.fds[stream]);
     await new Promise<void>((resolve) => this.index.end(resolve));
+  }
+
+  private poll(): void {
+    if (this.poller || this.finished) return;
+    this.poller = setInterval(() => this.pull(), POLL_MS);
+    this.poller.unref();
   }
 
   private pull(): void {

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StreamName } from './log-format.js';
 
+/** Under the log directory, one directory per run: idle runtimes' output files (openStdioFiles). */
+export const SPARE_OUTPUT_DIR = '.spare';
+
 /** Where an execution's output lives: see log-format.ts. */
 export interface LogFiles extends Record<StreamName, string> {
   index: string;

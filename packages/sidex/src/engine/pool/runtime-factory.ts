@@ -24,6 +24,8 @@ export interface RuntimeProfile {
 
 export interface FactoryOptions {
   scratchRoot: string;
+  /** Where idle runtimes' output files are created (log-files.ts). */
+  outputRoot: string;
   markerPrefix: string;
   tracker: TreeTracker;
   env: (marker: string) => Record<string, string>;
@@ -40,6 +42,7 @@ export class RuntimeFactory {
 
   constructor(private readonly options: FactoryOptions) {
     fs.mkdirSync(options.scratchRoot, { recursive: true });
+    fs.mkdirSync(options.outputRoot, { recursive: true });
   }
 
   spawn(profile: RuntimeProfile): RuntimeProcess {
@@ -53,8 +56,7 @@ export class RuntimeFactory {
       execArgv: ['--experimental-vm-modules', ...heapFlags(profile.memoryLimitBytes), ...this.permissionFlags(scratchDir, profile.cwd)],
       cwd: profile.cwd ?? scratchDir,
       scratchDir,
-      // Beside the scratch directory, out of the execution's reach under the permission model.
-      outputBase: path.join(this.options.scratchRoot, `${slot}`),
+      outputBase: path.join(this.options.outputRoot, slot),
       marker,
       tracker: this.options.tracker,
     });
