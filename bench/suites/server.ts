@@ -1,10 +1,12 @@
 // sidex serve, measured through the SDK over loopback: getStatus round trips
-// over one WebSocket and over 100, and start latency (start call to first
-// output event) beside a cold child_process.fork() measured in this run.
+// over one WebSocket and over 100, beside a bare ws server answering a canned
+// reply (the floor of any Node server here), and start latency (start call to
+// first output event) beside a cold child_process.fork() measured in this run.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SidexClient } from '@sidex/client';
 import { spawnServer, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
@@ -73,23 +75,74 @@ async function latencyAtRate(clients: SidexClient[], id: string, rate: number, s
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), achieved: total / ((nowMs() - began) / 1000) };
 }
 
-async function roundTrips(server: TestServer, id: string, connections: number): Promise<BenchRow[]> {
-  const clients = Array.from({ length: connections }, () => new SidexClient({ url: server.url, apiKey: server.apiKey }));
+interface Target {
+  url: string;
+  apiKey: string;
+}
+
+/** Throughput (closed loop), then p50/p99 at the target rate (open loop), over `connections` SDK clients. */
+async function measure(target: Target, id: string, connections: number) {
+  const clients = Array.from({ length: connections }, () => new SidexClient({ url: target.url, apiKey: target.apiKey }));
   try {
     await Promise.all(clients.map((c) => c.waitForReady()));
     const window = Math.max(1, Math.ceil(64 / connections));
     await maxThroughput(clients, id, 5000, window); // warm up
     const throughput = await maxThroughput(clients, id, 60_000, window);
-    const at = await latencyAtRate(clients, id, TARGET_RATE, 3);
-    const label = connections === 1 ? 'one WebSocket' : `${connections} WebSockets`;
-    return [
-      { name: `getStatus round trips/s, ${label} (${window * connections} in flight)`, value: round(throughput, 0), unit: '/s', target: '>= 20000/s', pass: throughput >= TARGET_RATE },
-      { name: `getStatus p50 at ${TARGET_RATE}/s offered, ${label}`, value: round(at.p50, 3), unit: 'ms' },
-      { name: `getStatus p99 at ${TARGET_RATE}/s offered, ${label} (achieved ${round(at.achieved, 0)}/s)`, value: round(at.p99, 3), unit: 'ms', target: '< 2 ms', pass: at.p99 < 2 && at.achieved >= TARGET_RATE * 0.98 },
-    ];
+    return { window, throughput, ...(await latencyAtRate(clients, id, TARGET_RATE, 3)) };
   } finally {
     clients.forEach((c) => c.close());
   }
+}
+
+/** The floor (canned-reply-server.mjs), answering with `reply`. */
+async function cannedReplyServer(reply: object): Promise<{ target: Target; close(): void }> {
+  const script = fileURLToPath(new URL('../lib/canned-reply-server.mjs', import.meta.url));
+  const child = fork(script, [JSON.stringify(reply)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as number));
+    child.once('exit', (code) => reject(new Error(`canned-reply server exited with ${code}`)));
+  });
+  return { target: { url: `http://127.0.0.1:${port}`, apiKey: 'unused' }, close: () => child.kill() };
+}
+
+async function roundTrips(server: TestServer, id: string, connections: number): Promise<BenchRow[]> {
+  const sidex = await measure(server, id, connections);
+  const probe = new SidexClient({ url: server.url, apiKey: server.apiKey });
+  await probe.waitForReady();
+  const reply = await probe.sideExecution.getStatus(id);
+  probe.close();
+  const floorServer = await cannedReplyServer(reply);
+  let floor: Awaited<ReturnType<typeof measure>>;
+  try {
+    floor = await measure(floorServer.target, id, connections);
+  } finally {
+    floorServer.close();
+  }
+  const label = connections === 1 ? 'one WebSocket' : `${connections} WebSockets`;
+  const baseline = 'bare ws server, canned reply (the floor)';
+  return [
+    {
+      name: `getStatus round trips/s, ${label} (${sidex.window * connections} in flight)`,
+      value: round(sidex.throughput, 0),
+      unit: '/s',
+      baseline,
+      baselineValue: round(floor.throughput, 0),
+      ratio: `${round(sidex.throughput / floor.throughput, 2)}x`,
+      target: '>= 20000/s',
+      pass: sidex.throughput >= TARGET_RATE,
+    },
+    { name: `getStatus p50 at ${TARGET_RATE}/s offered, ${label}`, value: round(sidex.p50, 3), unit: 'ms', baseline, baselineValue: round(floor.p50, 3) },
+    {
+      name: `getStatus p99 at ${TARGET_RATE}/s offered, ${label} (achieved ${round(sidex.achieved, 0)}/s)`,
+      value: round(sidex.p99, 3),
+      unit: 'ms',
+      baseline,
+      baselineValue: round(floor.p99, 3),
+      ratio: `${round(sidex.p99 / floor.p99, 2)}x the floor`,
+      target: '< 2 ms',
+      pass: sidex.p99 < 2 && sidex.achieved >= TARGET_RATE * 0.98,
+    },
+  ];
 }
 
 /** Start call to the first output event, through the SDK, warm pool given time to refill between starts. */

@@ -225,6 +225,29 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.text)).toMatchObject({ success: false, code: 'BODY_TOO_LARGE' });
   });
+
+  it('a client that writes its whole oversize body before reading still gets the 413, every time (no EPIPE)', async () => {
+    const body = Buffer.alloc(16 * 1024 * 1024 + 1, 0x20);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      outcomes.push(
+        await new Promise<string>((resolve) => {
+          const req = http.request(`${server.url}/v1/executions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json', 'content-length': body.length },
+          });
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${JSON.parse(text).code}`));
+          });
+          req.on('error', (err) => resolve(err.message));
+          req.end(body);
+        }),
+      );
+    }
+    expect(outcomes).toEqual(Array(10).fill('413 BODY_TOO_LARGE'));
+  });
 });
 
 describe('OpenAPI', () => {

@@ -533,7 +533,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */
   /** The runtime's output files become the execution's log, followed from here on. */
   private captureOutput(exec: Execution, runtime: RuntimeProcess): OutputCapture {
     const files = this.logFiles(exec.id);
@@ -541,6 +540,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     return new OutputCapture(files, this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
   }
 
+  /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */
   private end(exec: Execution, graceMs: number): Promise<void> {
     const runtime = exec.runtime;
     if (!runtime) return Promise.resolve();

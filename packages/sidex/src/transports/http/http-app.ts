@@ -8,6 +8,7 @@ import type { SideExecutionService } from '../../services/side-execution-service
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
 import { actionBlockRoutes } from './action-block-routes.js';
+import { keepConnectionToDrain } from './drain-refused-body.js';
 import { capabilityRoutes } from './capability-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -58,6 +59,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (status >= 500) request.log.error({ err }, 'request failed');
     const code = status >= 500 ? 'INTERNAL_ERROR' : (CODE_BY_STATUS[status] ?? 'INVALID_REQUEST');
     const message = status >= 500 ? 'internal error' : `${request.method} ${request.url.split('?')[0]}: ${err.message}`;
+    if (status === 413) keepConnectionToDrain(request.raw, () => reply.removeHeader('connection'));
     const shape = shapeOf(request.routeOptions.config);
     if (shape) return reply.code(status).send(shape.error(new SidexError(code, message)).body);
     return reply.code(status).send(fail('errorResponse', new SidexError(code, message)));
