@@ -13,7 +13,7 @@ import { Guardian } from './guardian/guardian.js';
 import { newExecutionId } from './ids.js';
 import { checkInlineSyntax } from './inline-syntax.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
-import { OutputCapture, type OutputChunk } from './output/capture.js';
+import type { OutputCapture, OutputChunk } from './output/capture.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
 import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
@@ -536,8 +536,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The runtime's output files become the execution's log, followed from here on. */
   private captureOutput(exec: Execution, runtime: RuntimeProcess): OutputCapture {
     const files = this.logFiles(exec.id);
-    claimStdioFiles(runtime.output, files);
-    return new OutputCapture(files, this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
+    claimStdioFiles(runtime.output.files, files);
+    runtime.output.begin(files.index, this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
+    return runtime.output;
   }
 
   /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */

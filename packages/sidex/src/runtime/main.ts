@@ -7,12 +7,13 @@ import { ExecutionContext } from './context.js';
 import { loadBlock } from './load-block.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
-import { silenceRuntimeWarnings } from './stdio.js';
+import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
 
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
 silenceRuntimeWarnings();
+openStdio();
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 

@@ -1,3 +1,11 @@
+// Node creates process.stdout and process.stderr on first use (a
+// SyncWriteStream each, as they are files: engine/output/log-files.ts). Done at
+// boot, so an execution's first write does not pay for it.
+export function openStdio(): void {
+  void process.stdout.fd;
+  void process.stderr.fd;
+}
+
 const quietWarnings = ['USE_MAIN_CONTEXT_DEFAULT_LOADER', 'VM Modules is an experimental feature'];
 
 // The runtime itself uses vm's main-context loader (so inline code can

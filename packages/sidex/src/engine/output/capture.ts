@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { indexEntry, STREAMS, type StreamName } from './log-format.js';
-import type { LogFiles } from './log-files.js';
 import { TailBuffer } from './tail-buffer.js';
 
 export interface OutputChunk {
@@ -25,24 +24,24 @@ const POLL_MS = 100;
  * Follows the output files a child writes directly (log-files.ts): each new
  * stretch goes to the bounded tails, the live listener and the index. It reads
  * behind the child, never in its way: the child does not wait for this process.
+ * It opens and watches a runtime's files when the runtime is spawned, so that
+ * a start only renames them and calls begin().
  */
 export class OutputCapture {
-  private readonly tails: Record<StreamName, TailBuffer>;
+  private tails = { stdout: new TailBuffer(0), stderr: new TailBuffer(0) };
   /** Bytes of each file read so far: also where the next read starts. */
   private readonly bytes = { stdout: 0, stderr: 0 };
   private readonly fds: Record<StreamName, number>;
-  private readonly index: fs.WriteStream;
+  private index: fs.WriteStream | undefined;
+  private onChunk: ((chunk: OutputChunk) => void) | undefined;
   private readonly watchers: fs.FSWatcher[] = [];
   private poller: NodeJS.Timeout | undefined;
   private turnScheduled = false;
   private finished = false;
+  private ending: Promise<void> | undefined;
 
-  constructor(
-    files: LogFiles,
-    tailBytes: number,
-    private readonly onChunk: (chunk: OutputChunk) => void,
-  ) {
-    this.tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
+  /** `files`: where the runtime's stdout and stderr are; renaming them later does not matter. */
+  constructor(readonly files: Record<StreamName, string>) {
     const stdout = fs.openSync(files.stdout, 'r');
     try {
       this.fds = { stdout, stderr: fs.openSync(files.stderr, 'r') };
@@ -50,8 +49,6 @@ export class OutputCapture {
       fs.closeSync(stdout);
       throw err;
     }
-    this.index = fs.createWriteStream(files.index, { flags: 'w' });
-    this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
     try {
       for (const stream of STREAMS) {
         const watcher = fs.watch(files[stream], { persistent: false }, () => this.pull());
@@ -61,6 +58,14 @@ export class OutputCapture {
     } catch {
       this.poll(); // out of inotify watches, or a file system that cannot watch
     }
+  }
+
+  /** An execution claimed the files: from here on, its output goes to its tails, its index and `onChunk`. */
+  begin(indexFile: string, tailBytes: number, onChunk: (chunk: OutputChunk) => void): void {
+    this.tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
+    this.onChunk = onChunk;
+    this.index = fs.createWriteStream(indexFile, { flags: 'w' });
+    this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
     this.pull(); // what the runtime wrote before it had this execution
   }
 
@@ -69,17 +74,29 @@ export class OutputCapture {
     return { text: tail.text(), truncated: tail.truncated, bytes: this.bytes[stream] };
   }
 
-  /** Once the execution's processes are dead: reads what is left, then lets go of the files. */
-  async finish(): Promise<void> {
+  /** Lets go of the files without reading them: for a runtime no execution claimed. */
+  close(): void {
     if (this.finished) return;
     this.finished = true;
     for (const watcher of this.watchers) watcher.close();
     clearInterval(this.poller);
+    for (const stream of STREAMS) fs.closeSync(this.fds[stream]);
+  }
+
+  /** Once the execution's processes are dead: reads what is left, then lets go of the files. */
+  finish(): Promise<void> {
+    this.ending ??= this.readToEnd();
+    return this.ending;
+  }
+
+  private async readToEnd(): Promise<void> {
+    const index = this.index;
+    if (this.finished || !index) return this.close();
     const ends = { stdout: fs.fstatSync(this.fds.stdout).size, stderr: fs.fstatSync(this.fds.stderr).size };
     // Up to the sizes seen now: a stray writer that outlived its tree cannot keep the end waiting.
     while (this.readTurn(ends)) await new Promise((resolve) => setImmediate(resolve));
-    for (const stream of STREAMS) fs.closeSync(this.fds[stream]);
-    await new Promise<void>((resolve) => this.index.end(resolve));
+    this.close();
+    await new Promise<void>((resolve) => index.end(resolve));
   }
 
   private poll(): void {
@@ -89,7 +106,7 @@ export class OutputCapture {
   }
 
   private pull(): void {
-    if (this.finished || this.turnScheduled) return;
+    if (this.finished || this.turnScheduled || !this.onChunk) return;
     let more: boolean;
     try {
       more = this.readTurn();
@@ -128,7 +145,7 @@ export class OutputCapture {
     const time = Date.now();
     this.bytes[stream] += data.length;
     this.tails[stream].push(data);
-    this.index.write(indexEntry(stream, time, this.bytes[stream]));
-    this.onChunk({ stream, time, data });
+    this.index?.write(indexEntry(stream, time, this.bytes[stream]));
+    this.onChunk?.({ stream, time, data });
   }
 }

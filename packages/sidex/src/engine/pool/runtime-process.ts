@@ -3,7 +3,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { SupervisorMessage } from '../../runtime/messages.js';
-import type { StreamName } from '../output/log-format.js';
+import { OutputCapture } from '../output/capture.js';
 import { openStdioFiles } from '../output/log-files.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
@@ -33,8 +33,8 @@ export class RuntimeProcess {
   readonly tree: TrackedTree;
   readonly marker: string;
   readonly scratchDir: string;
-  /** Its stdout and stderr files, until an execution claims them (log-files.ts). */
-  readonly output: Record<StreamName, string>;
+  /** Follows its stdout and stderr files (log-files.ts), for the execution that claims them. */
+  readonly output: OutputCapture;
   readonly ready: Promise<void>;
   readonly exited: Promise<ExitInfo>;
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
@@ -46,8 +46,10 @@ export class RuntimeProcess {
     this.marker = options.marker;
     this.scratchDir = options.scratchDir;
     const { files, fds } = openStdioFiles(options.outputBase);
-    this.output = files;
+    let output: OutputCapture | undefined;
     try {
+      // Opened and watched now, off the path of a start: see OutputCapture.
+      this.output = output = new OutputCapture(files);
       this.child = spawn(process.execPath, [...options.execArgv, runtimeMain], {
         cwd: options.cwd,
         env: options.env,
@@ -55,6 +57,9 @@ export class RuntimeProcess {
         detached: true,
         stdio: ['ignore', fds.stdout, fds.stderr, 'ipc'],
       });
+    } catch (err) {
+      output?.close();
+      throw err;
     } finally {
       // The child has its own copies: ours would only keep the files open.
       fsSync.closeSync(fds.stdout);
@@ -123,7 +128,8 @@ export class RuntimeProcess {
   /** Once its tree is gone: its tracking released, its scratch directory and unclaimed output files removed. */
   async cleanup(): Promise<void> {
     this.tree.release();
-    await Promise.all([this.scratchDir, this.output.stdout, this.output.stderr].map(removeDir));
+    this.output.close();
+    await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removeDir));
   }
 }
 
