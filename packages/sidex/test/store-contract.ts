@@ -317,6 +317,20 @@ export function storeContract(label: string, factory: StoreFactory): void {
         }
       });
 
+      it('insert and update with an event write the record and append the event together', async () => {
+        const record = makeRecord({ status: 'queued' });
+        const store = await fresh();
+        await store.insert(record, { time: 1, type: 'status', data: { status: 'queued' } });
+        const running = { ...record, status: 'running' as const, startedAt: record.createdAt + 5 };
+        await store.update(running, { time: 2, type: 'status', data: { status: 'running' } });
+        await store.update(running);
+        expect(await store.get(record.id)).toEqual(running);
+        expect((await store.events(record.id)).map((e) => [e.seq, e.data])).toEqual([
+          [1, { status: 'queued' }],
+          [2, { status: 'running' }],
+        ]);
+      });
+
       it('deleteEnded deletes the history with the record', async () => {
         const ended = makeRecord({ status: 'completed' });
         const store = await fresh([ended]);
@@ -327,6 +341,37 @@ export function storeContract(label: string, factory: StoreFactory): void {
         await store.appendEvent(ended.id, { time: 2, type: 'status' });
         expect((await store.events(ended.id)).map((e) => e.seq)).toEqual([1]);
       });
+    });
+  });
+}
+
+/**
+ * SQL stores: a record write and its event are one transaction. An event the
+ * database refuses (a NOT NULL column) must leave the record as it was, and an
+ * insert must leave no record at all.
+ */
+export function sqlWriteAtomicity(label: string, factory: StoreFactory): void {
+  describe(`record and event in one transaction: ${label}`, () => {
+    afterEach(async () => factory.cleanup?.());
+
+    it('an event the database refuses leaves nothing of its write', async () => {
+      const store = await factory.open();
+      try {
+        const refused = { time: 1, type: null as unknown as string };
+        const record = makeRecord({ status: 'queued' });
+        await expect(store.insert(record, refused)).rejects.toBeDefined();
+        expect(await store.get(record.id)).toBeUndefined();
+        await store.insert(record, { time: 1, type: 'status' });
+        await expect(store.update({ ...record, status: 'running' }, refused)).rejects.toBeDefined();
+        expect((await store.get(record.id))?.status).toBe('queued');
+        expect((await store.events(record.id)).length).toBe(1);
+        // The store goes on: the failed transaction was rolled back, not left open.
+        await store.update({ ...record, status: 'running' }, { time: 2, type: 'status' });
+        expect((await store.get(record.id))?.status).toBe('running');
+        expect((await store.events(record.id)).length).toBe(2);
+      } finally {
+        await store.close();
+      }
     });
   });
 }

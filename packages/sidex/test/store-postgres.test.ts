@@ -4,7 +4,7 @@ import { openStore, Sidex, type ExecutionStore } from '../dist/index.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
 import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.js';
-import { storeContract } from './store-contract.js';
+import { sqlWriteAtomicity, storeContract } from './store-contract.js';
 import { postgresMigrations } from '../dist/store/postgres/migrations.js';
 
 const missing = postgresMissing();
@@ -25,10 +25,9 @@ if (missing && process.env.CI) {
   const schemas = new PgSchemas();
   afterAll(() => schemas.dropAll());
 
-  storeContract('postgres', {
-    open: () => openStore(schemas.spec(), os.tmpdir()),
-    cleanup: () => schemas.dropAll(),
-  });
+  const factory = { open: () => openStore(schemas.spec(), os.tmpdir()), cleanup: () => schemas.dropAll() };
+  storeContract('postgres', factory);
+  sqlWriteAtomicity('postgres', factory);
 
   describe('store: postgres specifics', () => {
     const open: ExecutionStore[] = [];

@@ -7,11 +7,12 @@ import { openSqliteStore } from '../dist/store/sqlite/open-sqlite.js';
 import { sqliteMigrations } from '../dist/store/sqlite/migrations.js';
 import { makeRecord } from './fixtures/records.js';
 import { dataDirs, killAndWait, lockHolder } from './fixtures/sqlite-files.js';
-import { storeContract } from './store-contract.js';
+import { sqlWriteAtomicity, storeContract } from './store-contract.js';
 
 const newDataDir = dataDirs();
 
 storeContract('sqlite', { open: () => openStore(undefined, newDataDir()) });
+sqlWriteAtomicity('sqlite', { open: () => openStore(undefined, newDataDir()) });
 
 const errorOf = (p: Promise<unknown>) =>
   p.then(

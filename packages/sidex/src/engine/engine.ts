@@ -170,7 +170,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const exec = new Execution(this.newRecord(spec), spec);
     // Nothing runs that the store has not recorded: a failing store refuses the start.
-    await exec.persist((r) => this.store.insert(r).then(() => this.store.appendEvent(r.id, statusEvent(r)))).catch((err: unknown) => {
+    await exec.persist((r) => this.store.insert(r, statusEvent(r))).catch((err: unknown) => {
       if (err instanceof SidexError) throw err;
       throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
     });
@@ -370,10 +370,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async save(exec: Execution, attempts = 1, event?: NewEvent, record = exec.record): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await exec.persist(async (r) => {
-          await this.store.update(r);
-          if (event) await this.store.appendEvent(r.id, event);
-        }, record);
+        return await exec.persist((r) => this.store.update(r, event), record);
       } catch (err) {
         if (attempt >= attempts) {
           this.emit('storeError', { id: exec.id, error: err as Error });

@@ -44,8 +44,7 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
 
   for (const record of lost) {
     const resolved = await resolveLost(record, options.logFiles(record.id), options.tailBytes);
-    await options.store.update(resolved);
-    await options.store.appendEvent(resolved.id, statusEvent(resolved));
+    await options.store.update(resolved, statusEvent(resolved));
   }
   for (const dir of options.staleScratch) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
   return { recovered: lost.map((r) => r.id), killed: [...killed] };

@@ -52,10 +52,14 @@ export interface StoreUsage {
  * write's promise resolves only once the write is durable.
  */
 export interface ExecutionStore {
-  /** Inserts the record, or replaces one with the same id. */
-  insert(record: ExecutionRecord): Promise<void>;
-  /** Replaces the stored record with this one; does nothing for an unknown id. */
-  update(record: ExecutionRecord): Promise<void>;
+  /**
+   * Inserts the record, or replaces one with the same id. With `event`, the
+   * event is appended to its history in the same transaction: a crash never
+   * keeps one without the other.
+   */
+  insert(record: ExecutionRecord, event?: NewEvent): Promise<void>;
+  /** Replaces the stored record with this one (and appends `event`, as insert does); does nothing for an unknown id. */
+  update(record: ExecutionRecord, event?: NewEvent): Promise<void>;
   get(id: string): Promise<ExecutionRecord | undefined>;
   /** Newest first (createdAt, then id, descending). Bad filters throw INVALID_FILTER / INVALID_CURSOR. */
   list(filter: ListFilter): Promise<ListPage>;

@@ -12,7 +12,7 @@ export class MemoryStore implements ExecutionStore {
 
   constructor(private readonly capacity = 10_000) {}
 
-  async insert(record: ExecutionRecord): Promise<void> {
+  async insert(record: ExecutionRecord, event?: NewEvent): Promise<void> {
     this.records.set(record.id, structuredClone(record));
     if (this.records.size > this.capacity) {
       const oldest = this.records.keys().next().value;
@@ -21,10 +21,12 @@ export class MemoryStore implements ExecutionStore {
         this.history.delete(oldest);
       }
     }
+    if (event) await this.appendEvent(record.id, event);
   }
 
-  async update(record: ExecutionRecord): Promise<void> {
+  async update(record: ExecutionRecord, event?: NewEvent): Promise<void> {
     if (this.records.has(record.id)) this.records.set(record.id, structuredClone(record));
+    if (event) await this.appendEvent(record.id, event);
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {

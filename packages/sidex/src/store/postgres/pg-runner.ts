@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { postgresDialect } from '../sql/dialect.js';
-import type { SqlExecutor, SqlRunner } from '../sql/sql-runner.js';
+import type { SqlExecutor, SqlRunner, SqlStatement } from '../sql/sql-runner.js';
 import { pgError } from './pg-errors.js';
 
 /** Statements on a pg pool. A write has committed (synchronous_commit) when its promise resolves. */
@@ -23,6 +23,13 @@ export class PgRunner implements SqlRunner {
 
   exec(script: string): Promise<void> {
     return this.executor.exec(script);
+  }
+
+  /** On one pooled client, so other callers' statements stay outside it. */
+  batch(statements: readonly SqlStatement[]): Promise<void> {
+    return this.transaction(async (tx) => {
+      for (const { sql, params } of statements) await tx.query(sql, params);
+    });
   }
 
   async transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -8,8 +8,16 @@ export interface SqlExecutor {
   exec(script: string): Promise<void>;
 }
 
+/** One statement with its parameters. */
+export interface SqlStatement {
+  sql: string;
+  params: readonly unknown[];
+}
+
 export interface SqlRunner extends SqlExecutor {
   readonly dialect: SqlDialect;
+  /** Runs the statements in order in one transaction, safe beside other callers: all of them are committed, or none. */
+  batch(statements: readonly SqlStatement[]): Promise<void>;
   /** Runs `body` in one transaction: all of it is committed, or none. */
   transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

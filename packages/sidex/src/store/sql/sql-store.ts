@@ -5,7 +5,7 @@ import { checkFilter, type CheckedFilter } from '../filter.js';
 import { compareNewestFirst, encodeCursor } from '../paging.js';
 import { RECORD_COLUMNS, recordFromDoc, rowOf, UPDATED_COLUMNS } from '../record-columns.js';
 import { listQuery } from './list-query.js';
-import { SqlParams, type SqlRunner } from './sql-runner.js';
+import { SqlParams, type SqlRunner, type SqlStatement } from './sql-runner.js';
 
 const TERMINAL = STATUSES.filter(isTerminal);
 const LIVE = STATUSES.filter((s) => !isTerminal(s));
@@ -36,14 +36,20 @@ export class SqlExecutionStore implements ExecutionStore {
       ` WHERE id = ${ph(UPDATED_COLUMNS.length)}`;
   }
 
-  async insert(record: ExecutionRecord): Promise<void> {
+  async insert(record: ExecutionRecord, event?: NewEvent): Promise<void> {
     const row = rowOf(record, this.owner);
-    await this.db.query(this.upsertSql, RECORD_COLUMNS.map((c) => row[c]));
+    await this.write({ sql: this.upsertSql, params: RECORD_COLUMNS.map((c) => row[c]) }, record.id, event);
   }
 
-  async update(record: ExecutionRecord): Promise<void> {
+  async update(record: ExecutionRecord, event?: NewEvent): Promise<void> {
     const row = rowOf(record, this.owner);
-    await this.db.query(this.updateSql, [...UPDATED_COLUMNS.map((c) => row[c]), row.id]);
+    await this.write({ sql: this.updateSql, params: [...UPDATED_COLUMNS.map((c) => row[c]), row.id] }, record.id, event);
+  }
+
+  /** A record write, with its history event in the same transaction when there is one. */
+  private async write(statement: SqlStatement, id: string, event: NewEvent | undefined): Promise<void> {
+    if (event) await this.db.batch([statement, this.eventStatement(id, event)]);
+    else await this.db.query(statement.sql, statement.params);
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {
@@ -73,20 +79,26 @@ export class SqlExecutionStore implements ExecutionStore {
     return counts;
   }
 
+  async appendEvent(executionId: string, event: NewEvent): Promise<void> {
+    const { sql, params } = this.eventStatement(executionId, event);
+    await this.db.query(sql, params);
+  }
+
   /**
    * The next seq is taken in the statement itself: one execution's writes are
    * never concurrent. An execution the store no longer has (pruned meanwhile)
    * gets no orphan history.
    */
-  async appendEvent(executionId: string, event: NewEvent): Promise<void> {
+  private eventStatement(executionId: string, event: NewEvent): SqlStatement {
     const p = new SqlParams(this.db.dialect);
     // Parameters in order of appearance: SQLite's placeholders are positional.
     const values = `${p.add(executionId)}, coalesce(max(seq), 0) + 1, ${p.add(event.time)}, ${p.add(event.type)}, ${p.add(event.data === undefined ? null : JSON.stringify(event.data))}`;
-    await this.db.query(
-      `INSERT INTO execution_events (execution_id, seq, time, type, data) SELECT ${values} FROM execution_events` +
+    return {
+      sql:
+        `INSERT INTO execution_events (execution_id, seq, time, type, data) SELECT ${values} FROM execution_events` +
         ` WHERE execution_id = ${p.add(executionId)} HAVING EXISTS (SELECT 1 FROM executions WHERE id = ${p.add(executionId)})`,
-      p.values,
-    );
+      params: p.values,
+    };
   }
 
   async events(executionId: string, query?: EventQuery): Promise<HistoryEvent[]> {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { sqliteDialect } from '../sql/dialect.js';
-import type { SqlExecutor, SqlRunner } from '../sql/sql-runner.js';
+import type { SqlExecutor, SqlRunner, SqlStatement } from '../sql/sql-runner.js';
 import { sqliteError } from './sqlite-errors.js';
 
 /** Prepared statements kept; list queries vary with the filter, so the cache is bounded. */
@@ -30,6 +30,15 @@ export class SqliteRunner implements SqlRunner {
 
   async exec(script: string): Promise<void> {
     this.guard(() => this.db.exec(script));
+  }
+
+  /** Synchronous from BEGIN to COMMIT: no other caller's statement can land inside it. */
+  async batch(statements: readonly SqlStatement[]): Promise<void> {
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (const { sql, params } of statements) this.prepare(sql).run(...params);
+      })(),
+    );
   }
 
   /**
