@@ -1,9 +1,12 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import { SidexClient } from '@sidex/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, Sidex, type ExecutionStore } from '../dist/index.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
 import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.js';
+import { spawnServer } from './helpers/server.js';
 import { sqlWriteAtomicity, storeContract } from './store-contract.js';
 import { postgresMigrations } from '../dist/store/postgres/migrations.js';
 
@@ -143,6 +146,30 @@ if (missing && process.env.CI) {
         await again.close();
       } finally {
         await neighbour.close();
+      }
+    });
+
+    it('sidex serve --store postgres://...: an execution started through the SDK is in the database, and another server reads it', async () => {
+      const spec = schemas.spec();
+      const first = await spawnServer({ args: ['--store', spec] });
+      const second = await spawnServer({ args: ['--store', spec] });
+      const clients = [first, second].map((s) => new SidexClient({ url: s.url, apiKey: s.apiKey }));
+      try {
+        const started = await clients[0]!.sideExecution.startWithCode('console.log("served from pg"); return 7');
+        if (!started.success) throw new Error(started.error);
+        await clients[0]!.wait(started.sideExecutionId);
+        const schema = new URL(spec).searchParams.get('schema')!;
+        const rows = await schemas.sql<{ status: string }>(`SELECT status FROM "${schema}".executions WHERE id = $1`, [started.sideExecutionId]);
+        expect(rows).toEqual([{ status: 'completed' }]);
+        // A second server on the same database (its own data directory) reads everyone's records.
+        const seen = await clients[1]!.sideExecution.getStatus(started.sideExecutionId);
+        expect(seen.success && [seen.status, seen.result, seen.output]).toEqual(['completed', 7, 'served from pg\n']);
+      } finally {
+        clients.forEach((c) => c.close());
+        for (const server of [first, second]) {
+          await server.stop();
+          fs.rmSync(server.root, { recursive: true, force: true });
+        }
       }
     });
   });

@@ -280,7 +280,13 @@ export class PipelineService {
     }
     parseArgs(WriteArgs, { token, pipe_id: 1, data }); // token and data are checked before an item is opened
     const { pipe_id } = await this.open({ token, object, ...(mimeType ? { mimeType } : {}) });
-    await this.write({ token, pipe_id, data });
+    try {
+      await this.write({ token, pipe_id, data });
+    } catch (err) {
+      // An item left open would hold one of the task's threads.
+      await this.abandon({ token, pipe_id }).catch(() => {});
+      throw err;
+    }
     return this.close({ token, pipe_id });
   }
 
