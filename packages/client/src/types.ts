@@ -6,7 +6,7 @@ export type ExecutionStatus = 'queued' | 'starting' | 'running' | 'stopping' | '
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped', 'timeout'];
 
 /** Why an execution was stopped: the first reason wins. */
-export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'shutdown' | 'supervisor_lost';
+export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'output_limit' | 'shutdown' | 'supervisor_lost';
 
 export interface OkReply<T> {
   type: string;
@@ -139,6 +139,8 @@ export interface ListFilter {
 
 export interface StartOptions {
   memoryLimitMb?: number;
+  /** Most output (stdout and stderr together) the execution may write, MB; the server's default otherwise. */
+  outputLimitMb?: number;
   graceMs?: number;
   env?: Record<string, string>;
   threadId?: string;

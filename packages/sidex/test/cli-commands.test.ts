@@ -205,6 +205,14 @@ describe('sidex run', () => {
   it('a timeout on the server exits 124', async () => {
     expect((await sidex(['run', '-', '--timeout', '200'], { input: 'await new Promise(r => setTimeout(r, 60000))' })).code).toBe(124);
   });
+
+  it('--max-output stops a runaway writer: exit 1, OUTPUT_LIMIT in its final status', async () => {
+    const flood = "const line = 'w'.repeat(1023) + '\\n'; for (;;) process.stdout.write(line);";
+    const { code, stdout } = await sidex(['run', '-', '--max-output', '1', '--json'], { input: flood });
+    expect(code).toBe(1);
+    expect(json(stdout)).toMatchObject({ status: 'failed', stopReason: 'output_limit', failure: { code: 'OUTPUT_LIMIT' } });
+    expect((await sidex(['run', '-', '--max-output', '0'], { input: 'return 1' })).code).toBe(2);
+  });
 });
 
 describe('talking to the server', () => {

@@ -218,6 +218,38 @@ describe('isolation', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
+  it('an output limit ends a runaway writer in failed, OUTPUT_LIMIT, its log kept, the tree gone', async () => {
+    const started = await api.startWithCode("const line = 'y'.repeat(1023) + '\\n'; for (;;) process.stdout.write(line);", {}, undefined, { outputLimitMb: 2 });
+    if (!started.success) throw new Error(started.error);
+    const marker = (await sidex.engine.get(started.sideExecutionId))?.marker;
+    const done = await api.wait(started.sideExecutionId);
+    expect(done.success && [done.status, done.stopReason, done.failure?.code]).toEqual(['failed', 'output_limit', 'OUTPUT_LIMIT']);
+    const record = await sidex.engine.get(started.sideExecutionId);
+    expect(record?.outputLimitBytes).toBe(2 * 1024 * 1024);
+    // Everything it wrote before the kill is in its log: the limit and the little more of its last moment.
+    const written = fs.statSync(sidex.engine.logFiles(started.sideExecutionId).stdout).size;
+    expect(record?.stdout.bytes).toBe(written);
+    expect(written).toBeGreaterThan(2 * 1024 * 1024);
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('the output limit counts what the whole tree writes, and an execution under it completes; the default is 1 GiB', async () => {
+    const done = await runToEnd(
+      "require('node:child_process').execSync('head -c 3000000 /dev/zero', { stdio: ['ignore', 'inherit', 'inherit'] }); await new Promise((r) => setTimeout(r, 10000));",
+      {},
+      undefined,
+      { outputLimitMb: 1 },
+    );
+    expect(done.success && [done.status, done.failure?.code]).toEqual(['failed', 'OUTPUT_LIMIT']);
+    const within = await runToEnd("console.log('a little'); return 1");
+    expect(within.success && within.status).toBe('completed');
+    expect((await sidex.engine.get(within.success ? within.sideExecutionId : ''))?.outputLimitBytes).toBe(1024 * 1024 * 1024);
+    for (const bad of [0, -1, 'big']) {
+      const refused = await api.startWithCode('return 1', {}, undefined, { outputLimitMb: bad as number });
+      expect(refused.success ? 'started' : [refused.code, refused.error]).toEqual(['INVALID_ARGUMENT', expect.stringContaining('outputLimitMb')]);
+    }
+  });
+
   it('a JavaScript heap over the limit ends in failed, MEMORY_LIMIT', async () => {
     const done = await runToEnd('const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });', {}, undefined, {
       memoryLimitMb: 64,

@@ -39,6 +39,8 @@ export interface EngineOptions {
   tailBytes?: number;
   /** Default memory limit of an execution (V8 heap flag plus whole-tree RSS). */
   memoryLimitBytes?: number;
+  /** Default most output an execution may write (stdout and stderr together): its log is on the server's disk. */
+  outputLimitBytes?: number;
   sampleIntervalMs?: number;
   tracking?: TrackingMode;
   envAllow?: string[];
@@ -87,6 +89,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A memory limit is a hazard to the machine: its grace is short. */
 const MEMORY_LIMIT_GRACE_MS = 500;
+/** Shorter still for output: a flood writes hundreds of MB a second to the server's disk. */
+const OUTPUT_LIMIT_GRACE_MS = 100;
+/** 1 GiB: a chatty long job fits, a runaway loop does not fill the disk. */
+export const DEFAULT_OUTPUT_LIMIT_BYTES = 1024 * 1024 * 1024;
 /** Processes left behind by code that has returned get a short grace: nobody waits on them. */
 const LEFTOVER_GRACE_MS = 1000;
 const TERMINAL_WRITE_ATTEMPTS = 5;
@@ -127,6 +133,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       maxQueued: 10_000,
       defaultGraceMs: 5000,
       tailBytes: DEFAULT_TAIL_BYTES,
+      outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES,
       sampleIntervalMs: 250,
       tracking: 'auto',
       envAllow: DEFAULT_ENV_ALLOW,
@@ -325,6 +332,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       params: spec.params ?? {},
       ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
       ...(this.memoryLimitOf(spec) !== undefined ? { memoryLimitBytes: this.memoryLimitOf(spec) } : {}),
+      outputLimitBytes: spec.outputLimitBytes ?? this.options.outputLimitBytes,
       status: 'queued',
       createdAt: Date.now(),
       memory: { current: 0, peak: 0 },
@@ -534,8 +542,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   private captureOutput(exec: Execution, runtime: RuntimeProcess): OutputCapture {
     const files = this.logFiles(exec.id);
     claimStdioFiles(runtime.output.files, files);
-    runtime.output.begin(files.index, this.options.tailBytes, (chunk) => this.emitOutput(exec, chunk));
-    return runtime.output;
+    const capture = runtime.output;
+    const limit = exec.record.outputLimitBytes;
+    capture.begin(files.index, this.options.tailBytes, (chunk) => {
+      this.emitOutput(exec, chunk);
+      if (limit && capture.totalBytes > limit) this.requestStop(exec, 'output_limit', OUTPUT_LIMIT_GRACE_MS);
+    });
+    return capture;
   }
 
   /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */
@@ -585,6 +598,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         lastCheckpoint: record.checkpoint,
         timeoutMs: record.timeoutMs,
         memoryLimitBytes: record.memoryLimitBytes,
+        outputLimitBytes: record.outputLimitBytes,
       }),
       stdout: output.stdout,
       stderr: output.stderr,

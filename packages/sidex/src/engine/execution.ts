@@ -20,6 +20,7 @@ export interface StartSpec {
   /** Grace period of this execution's stops and timeout (default: the engine's). */
   graceMs?: number;
   memoryLimitBytes?: number;
+  outputLimitBytes?: number;
   env?: Record<string, string>;
   meta?: Record<string, unknown>;
   resumeFrom?: unknown;

@@ -11,6 +11,7 @@ export interface Ending {
   lastCheckpoint: unknown;
   timeoutMs: number | undefined;
   memoryLimitBytes: number | undefined;
+  outputLimitBytes?: number | undefined;
 }
 
 export type FinalFields = Pick<ExecutionRecord, 'status' | 'result' | 'error'>;
@@ -45,6 +46,7 @@ const statusForStop: Record<StopReason, ExecutionStatus> = {
   shutdown: 'stopped',
   timeout: 'timeout',
   memory_limit: 'failed',
+  output_limit: 'failed',
   supervisor_lost: 'failed',
 };
 
@@ -54,6 +56,8 @@ function stopError(reason: StopReason, ending: Ending): ErrorInfo | undefined {
       return { code: 'TIMEOUT', message: `execution exceeded its timeout of ${ending.timeoutMs} ms` };
     case 'memory_limit':
       return { code: 'MEMORY_LIMIT', message: `execution exceeded its memory limit of ${ending.memoryLimitBytes} bytes` };
+    case 'output_limit':
+      return { code: 'OUTPUT_LIMIT', message: `execution wrote more than its output limit of ${ending.outputLimitBytes} bytes (stdout and stderr together)` };
     case 'supervisor_lost':
       return { code: 'SUPERVISOR_LOST', message: 'the server stopped without ending this execution' };
     default:

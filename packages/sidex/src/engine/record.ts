@@ -30,6 +30,8 @@ export interface ExecutionRecord {
   params: unknown;
   timeoutMs?: number;
   memoryLimitBytes?: number;
+  /** Most bytes of stdout and stderr together; beyond it the execution is stopped (output_limit). */
+  outputLimitBytes?: number;
   status: ExecutionStatus;
   createdAt: number;
   startedAt?: number;

@@ -30,6 +30,7 @@ export function resumeSpec(record: ExecutionRecord): StartSpec {
     params: record.params,
     ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
     ...(record.memoryLimitBytes !== undefined ? { memoryLimitBytes: record.memoryLimitBytes } : {}),
+    ...(record.outputLimitBytes !== undefined ? { outputLimitBytes: record.outputLimitBytes } : {}),
     meta: { ...record.meta },
     ...(record.checkpoint !== undefined ? { resumeFrom: record.checkpoint } : {}),
     resumedFrom: record.id,

@@ -22,6 +22,8 @@ export const StartOptions = z
   .object({
     /** Memory limit of the whole process tree, in MB. */
     memoryLimitMb: z.number().positive().max(1024 * 1024).optional(),
+    /** Most output (stdout and stderr together) it may write, in MB. */
+    outputLimitMb: z.number().positive().max(1024 * 1024).optional(),
     /** Grace period of this execution's stops and timeout, ms. */
     graceMs: z.number().int().min(0).max(600_000).optional(),
     /** Extra environment variables for this execution. */

@@ -218,6 +218,7 @@ export class SideExecutionService {
       ...(timeout ? { timeoutMs: timeout } : {}),
       ...(opts?.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
       ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
+      ...(opts?.outputLimitMb ? { outputLimitBytes: Math.round(opts.outputLimitMb * 1024 * 1024) } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
       meta: callerMeta(opts),
     };

@@ -10,7 +10,13 @@ export interface RemoteRun {
   timeout?: number;
   grace?: number;
   memory?: number;
+  maxOutput?: number;
   json?: boolean;
+}
+
+/** The start options of `sidex run`'s limit flags, embedded or remote. */
+export function limitOptions(run: Pick<RemoteRun, 'memory' | 'maxOutput'>): { memoryLimitMb?: number; outputLimitMb?: number } {
+  return { ...(run.memory ? { memoryLimitMb: run.memory } : {}), ...(run.maxOutput ? { outputLimitMb: run.maxOutput } : {}) };
 }
 
 /** `sidex run` against a server: start, stream the output, and end like the execution ended. Ctrl-C stops it. */
@@ -19,7 +25,7 @@ export async function runRemote(run: RemoteRun, remote: RemoteOptions): Promise<
   return withClient(remote, ui, async (client) => {
     const api = client.sideExecution;
     const started = await api.startWithCode(run.code, run.params, run.timeout, {
-      ...(run.memory ? { memoryLimitMb: run.memory } : {}),
+      ...limitOptions(run),
       ...(run.grace !== undefined ? { graceMs: run.grace } : {}),
     });
     if (!started.success) return failed(ui, started);

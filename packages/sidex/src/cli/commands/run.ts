@@ -9,13 +9,14 @@ import { Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
 import { configuredUrl } from '../remote.js';
-import { runRemote } from './run-remote.js';
+import { limitOptions, runRemote } from './run-remote.js';
 
 interface RunOptions {
   params?: Record<string, unknown>;
   timeout?: number;
   grace?: number;
   memory?: number;
+  maxOutput?: number;
   json?: boolean;
   dataDir: string;
   url?: string;
@@ -30,6 +31,7 @@ export function registerRun(program: Command): void {
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
     .option('--grace <ms>', 'grace period of a stop before SIGKILL', parseMs)
     .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
+    .option('--max-output <mb>', 'most output (stdout and stderr together) it may write, MB (default 1024)', parsePositive)
     .option('--json', 'print the final status as JSON instead of the result')
     .option('--data-dir <dir>', 'data directory (logs, scratch; a local server keeps its API key there)', process.env.SIDEX_DATA_DIR ?? '.sidex')
     .option('--url <url>', 'run on this server (env SIDEX_URL) instead of an embedded engine')
@@ -47,8 +49,8 @@ async function run(file: string, options: RunOptions): Promise<number> {
     return EXIT.usage;
   }
   if (configuredUrl(options)) {
-    const { params, timeout, grace, memory, json } = options;
-    return runRemote({ code, params, timeout, grace, memory, json }, options);
+    const { params, timeout, grace, memory, maxOutput, json } = options;
+    return runRemote({ code, params, timeout, grace, memory, maxOutput, json }, options);
   }
   const { Sidex } = await import('../../sidex.js'); // the engine only when run embedded
   const sidex = new Sidex({
@@ -70,7 +72,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     return true;
   });
   try {
-    const started = await api.startWithCode(code, options.params, options.timeout, options.memory ? { memoryLimitMb: options.memory } : undefined);
+    const started = await api.startWithCode(code, options.params, options.timeout, limitOptions(options));
     if (!started.success) {
       process.stderr.write(`sidex: ${started.error} [${started.code}]\n`);
       return started.code === 'SPAWN_FAILED' ? EXIT.failed : EXIT.usage;

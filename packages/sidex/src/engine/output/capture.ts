@@ -69,6 +69,11 @@ export class OutputCapture {
     this.pull(); // what the runtime wrote before it had this execution
   }
 
+  /** Bytes of stdout and stderr together, read so far. */
+  get totalBytes(): number {
+    return this.bytes.stdout + this.bytes.stderr;
+  }
+
   text(stream: StreamName): CapturedText {
     const tail = this.tails[stream];
     return { text: tail.text(), truncated: tail.truncated, bytes: this.bytes[stream] };
