@@ -79,7 +79,7 @@ function rssOf(pid: number): number {
   return Number(statm[1]) * 4096;
 }
 
-/** 1,000 MB of output as fast as the pipe takes it, on a server of its own, while a client asks for the status. */
+/** 1,000 MB of output as fast as the child can write it (under the default 1 GiB output limit), on a server of its own, while a client asks for the status. */
 async function flood(server: TestServer, client: SidexClient): Promise<Row[]> {
   const pid = server.child.pid!;
   const before = rssOf(pid);
