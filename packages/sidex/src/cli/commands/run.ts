@@ -9,15 +9,9 @@ import { Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
 import { configuredUrl } from '../remote.js';
-import { limitOptions, runRemote } from './run-remote.js';
+import { limitOptions, runRemote, type RemoteRun } from './run-remote.js';
 
-interface RunOptions {
-  params?: Record<string, unknown>;
-  timeout?: number;
-  grace?: number;
-  memory?: number;
-  maxOutput?: number;
-  json?: boolean;
+interface RunOptions extends Omit<RemoteRun, 'code'> {
   dataDir: string;
   url?: string;
 }
@@ -49,8 +43,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     return EXIT.usage;
   }
   if (configuredUrl(options)) {
-    const { params, timeout, grace, memory, maxOutput, json } = options;
-    return runRemote({ code, params, timeout, grace, memory, maxOutput, json }, options);
+    return runRemote({ ...options, code }, options);
   }
   const { Sidex } = await import('../../sidex.js'); // the engine only when run embedded
   const sidex = new Sidex({
