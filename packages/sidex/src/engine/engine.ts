@@ -281,8 +281,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const aborted = signal ? once(signal, 'abort') : new Promise<never>(() => {});
     yield* readLog(this.logFiles(id), async () => {
       if (!exec || isTerminal(exec.record.status) || signal?.aborted) return false;
-      // New output or the end wakes the reader; the poll covers bytes still in the write buffer.
+      // New output or the end wakes the reader, once the index has it; the poll is a safety net.
       await Promise.race([once(this, 'output'), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS), aborted]);
+      await exec.capture?.indexed();
       return !signal?.aborted;
     });
   }

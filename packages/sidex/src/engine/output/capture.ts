@@ -19,6 +19,7 @@ const TURN_BYTES = 4 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
 /** Where the file system cannot watch files, new output is looked for this often. */
 const POLL_MS = 100;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Follows the output files a child writes directly (log-files.ts): each new
@@ -67,6 +68,13 @@ export class OutputCapture {
     this.index = fs.createWriteStream(indexFile, { flags: 'w' });
     this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
     this.pull(); // what the runtime wrote before it had this execution
+  }
+
+  /** Resolves once every index entry taken so far is in the file, where a log follower reads it. */
+  indexed(): Promise<void> {
+    const index = this.index;
+    if (!index || index.writableLength === 0 || index.writableEnded) return Promise.resolve();
+    return new Promise((resolve) => index.write(EMPTY, () => resolve()));
   }
 
   /** Bytes of stdout and stderr together, read so far. */
