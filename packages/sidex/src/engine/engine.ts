@@ -443,7 +443,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     if (this.factory.fitsPool(profile, this.pooledProfile)) return this.pool.acquire();
     const runtime = this.factory.spawn(profile);
-    await runtime.ready;
+    try {
+      await runtime.ready;
+    } catch (err) {
+      runtime.discard();
+      throw err;
+    }
     return runtime;
   }
 

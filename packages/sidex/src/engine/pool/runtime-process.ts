@@ -85,7 +85,7 @@ export class RuntimeProcess {
         throw err;
       }
     }
-    this.ready = new Promise((resolve, reject) => {
+    const handshake = new Promise<void>((resolve, reject) => {
       const onMessage = (raw: unknown) => {
         const message = checkRuntimeMessage(raw);
         if (!message) return;
@@ -99,6 +99,8 @@ export class RuntimeProcess {
         reject(new Error(`runtime process exited before it was ready (code ${info.code}, signal ${info.signal})`)),
       );
     });
+    handshake.catch(() => {});
+    this.ready = Promise.all([handshake, this.tree.adopted]).then(() => {});
     this.ready.catch(() => {});
   }
 
@@ -140,6 +142,7 @@ export function removeDir(dir: string): Promise<void> {
 
 const nullTree: TrackedTree = {
   rootPid: 0,
+  adopted: Promise.resolve(),
   members: () => [],
   signalAll: () => {},
   killAll: () => {},

@@ -81,6 +81,7 @@ function tryWrite(file: string, value: string): boolean {
 export class CgroupTree implements TrackedTree {
   private readonly matches: (environ: Buffer) => boolean;
   private readonly cpu = new CpuLedger();
+  readonly adopted: Promise<void>;
 
   constructor(
     readonly rootPid: number,
@@ -89,7 +90,10 @@ export class CgroupTree implements TrackedTree {
     marker: string,
   ) {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(rootPid));
+    // Moving a process between cgroups waits for the kernel (~20 ms here): on
+    // the thread pool, not the event loop. Until then killAll still finds the
+    // root by its marker.
+    this.adopted = fs.promises.writeFile(path.join(dir, 'cgroup.procs'), String(rootPid));
     this.matches = markerMatcher(marker, 'exact');
   }
 

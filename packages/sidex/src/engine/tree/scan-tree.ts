@@ -9,6 +9,7 @@ import type { TrackedTree } from './tracked-tree.js';
 export class ScanTree implements TrackedTree {
   private readonly matches: (environ: Buffer) => boolean;
   private readonly cpu = new CpuLedger();
+  readonly adopted = Promise.resolve();
 
   constructor(
     readonly rootPid: number,

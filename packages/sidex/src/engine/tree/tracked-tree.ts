@@ -1,6 +1,12 @@
 /** The processes of one execution: its runtime and every descendant. */
 export interface TrackedTree {
   readonly rootPid: number;
+  /**
+   * Resolves once the backend tracks the root (for cgroups: it has joined its
+   * cgroup, a write the kernel can take ~20 ms over, done off the event loop).
+   * A runtime is not ready, so runs no code, before.
+   */
+  readonly adopted: Promise<void>;
   /** Live (non-zombie) processes of the tree. */
   members(): number[];
   signalAll(signal: NodeJS.Signals): void;
