@@ -1,6 +1,7 @@
 // `sidex serve` as a process: configuration, API key, refusing exposed hosts without a key, graceful shutdown.
 import fs from 'node:fs';
 import path from 'node:path';
+import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, runCli, spawnServer, type TestServer } from './helpers/server.js';
 import { eventually, sleep, tempDir } from './helpers/sidex.js';
@@ -24,6 +25,8 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['an unknown store', ['--store', 'mongodb://x'], {}, /--store "mongodb:\/\/x"/],
     ['a retention of no executions', ['--retain-executions', '0'], {}, /--retain-executions: must be positive/],
     ['a retention in days that is not a number', [], { SIDEX_RETAIN_DAYS: 'week' }, /SIDEX_RETAIN_DAYS/],
+    ['an output limit of nothing', ['--output-limit-mb', '0'], {}, /--output-limit-mb: must be a positive number of MB/],
+    ['an output limit that is not a number', [], { SIDEX_OUTPUT_LIMIT_MB: 'lots' }, /SIDEX_OUTPUT_LIMIT_MB/],
   ])('%s', async (_name, args, env, message) => {
     const { code, stderr } = await serve(args, env);
     expect(code).toBe(2);
@@ -143,6 +146,27 @@ describe('graceful shutdown', () => {
     } finally {
       await server.stop();
       fs.rmSync(server.root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('--output-limit-mb', () => {
+  it("sets the default output limit of the server's executions; a start may set its own", async () => {
+    const server = await spawnServer({ args: ['--output-limit-mb', '1'] });
+    const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
+    try {
+      const twoMb = "process.stdout.write('z'.repeat(2 * 1024 * 1024)); await new Promise((r) => setTimeout(r, 10000));";
+      const limited = await client.sideExecution.startWithCode(twoMb);
+      if (!limited.success) throw new Error(limited.error);
+      const ended = await client.wait(limited.sideExecutionId);
+      expect(ended.success && [ended.status, ended.failure?.code]).toEqual(['failed', 'OUTPUT_LIMIT']);
+      const own = await client.sideExecution.startWithCode("process.stdout.write('z'.repeat(2 * 1024 * 1024)); return 'fits'", {}, undefined, { outputLimitMb: 8 });
+      if (!own.success) throw new Error(own.error);
+      const done = await client.wait(own.sideExecutionId);
+      expect(done.success && [done.status, done.result]).toEqual(['completed', 'fits']);
+    } finally {
+      client.close();
+      await stopAndRemove(server);
     }
   });
 });

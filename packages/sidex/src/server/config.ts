@@ -25,6 +25,8 @@ export const ServerConfigSchema = z
     retainDays: z.coerce.number().positive('must be a positive number of days').optional(),
     retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
     retainLogMb: z.coerce.number().positive('must be a positive number of MB').optional(),
+    /** Default most output an execution may write, MB (a start may set its own). */
+    outputLimitMb: z.coerce.number().positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB').optional(),
     /** Run executions under Node's permission model: each may read only its own scratch directory, the runtime and the block roots, write only its scratch directory, and start no child process. */
     permissions: z
       .preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' }))
@@ -49,6 +51,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_RETAIN_DAYS: 'retainDays',
   SIDEX_RETAIN_EXECUTIONS: 'retainExecutions',
   SIDEX_RETAIN_LOG_MB: 'retainLogMb',
+  SIDEX_OUTPUT_LIMIT_MB: 'outputLimitMb',
   SIDEX_PERMISSIONS: 'permissions',
 };
 
