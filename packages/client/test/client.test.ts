@@ -5,7 +5,7 @@ import { SidexClient, SidexClientError, type ExecutionEvent } from '../dist/inde
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { RawSocket } from '../../sidex/test/helpers/raw-ws.js';
 import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
-import { sleep } from '../../sidex/test/helpers/sidex.js';
+import { eventually, sleep } from '../../sidex/test/helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const clients: SidexClient[] = [];
@@ -162,10 +162,9 @@ describe('helpers', () => {
     await sleep(100);
     const a = await sdk.sideExecution.startWithCode('return 1');
     const b = await sdk.sideExecution.startWithCode('return 2');
-    await sleep(400);
+    const ids = [a, b].map((r) => (r.success ? r.sideExecutionId : ''));
+    expect(await eventually(() => ids.every((id) => seen.has(id)))).toBe(true);
     off();
-    expect(seen.has(a.success ? a.sideExecutionId : '')).toBe(true);
-    expect(seen.has(b.success ? b.sideExecutionId : '')).toBe(true);
   });
 
   it('logs() reads the output, and follows it until the end', async () => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeSidex, sleep, survivors, tempDir } from './helpers/sidex.js';
+import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 const project = tempDir('sidex-seeds-');
 const blocksDir = path.join(project, '.codebolt', 'actionblocks');
@@ -160,7 +160,12 @@ describe('seed 001: stop — examples', () => {
       }
       return { results };
     `);
-    await sleep(300);
+    // Three checkpoints in, however slowly this machine runs it.
+    const checkpointed = async () => {
+      const status = await codebolt.sideExecution.getStatus(execution.data.sideExecutionId);
+      return ((status.data.checkpoint as { results?: unknown[] } | undefined)?.results?.length ?? 0) >= 3;
+    };
+    expect(await eventually(checkpointed)).toBe(true);
     const stopResult = await codebolt.sideExecution.stop(execution.data.sideExecutionId);
     const partial = stopResult.data.result as { results: Array<{ index: number; value: number }> };
     expect(partial.results.length).toBeGreaterThan(0);

@@ -19,6 +19,12 @@ const ws = await open();
 const se = (action: string, fields: Record<string, unknown> = {}) => ws.request({ type: 'sideExecution', action, ...fields });
 const ab = (action: string, fields: Record<string, unknown> = {}) => ws.request({ type: 'actionBlock', action, ...fields });
 
+/** Waits (bounded) until the execution has ended: a fixed sleep is a guess a loaded machine can miss. */
+async function ended(id: string): Promise<void> {
+  const over = async () => !['queued', 'starting', 'running', 'stopping'].includes((await se('getSideExecutionStatus', { sideExecutionId: id })).status);
+  expect(await eventually(over, 10_000)).toBe(true);
+}
+
 async function startRunning(code = "ctx.onStop(() => ({ partial: true })); console.log('ready'); await new Promise(r => setTimeout(r, 600000));") {
   const reply = await se('startSideExecution', { inlineCode: code });
   expect(reply.success).toBe(true);
@@ -38,7 +44,7 @@ describe('type sideExecution', () => {
   it('startSideExecution with actionBlockPath runs the block with params and timeout', async () => {
     const reply = await se('startSideExecution', { actionBlockPath: '.codebolt/actionblocks/quick', params: { a: 1 }, timeout: 10_000 });
     expect(reply.success).toBe(true);
-    await sleep(800);
+    await ended(reply.sideExecutionId);
     const status = await se('getSideExecutionStatus', { sideExecutionId: reply.sideExecutionId });
     expect(status).toMatchObject({ type: 'getSideExecutionStatusResponse', success: true, status: 'completed', isRuntimeCode: false, name: 'quick' });
     expect(status.result).toEqual({ quick: true, params: { a: 1 } });
@@ -70,14 +76,15 @@ describe('type sideExecution', () => {
 
   it('stopSideExecution: stopped with stoppedAt, partial result and output; then already_stopped; finished ones fail', async () => {
     const id = await startRunning();
-    await sleep(200);
+    // Its output must hold "ready" before the stop, as the reply is checked for it.
+    expect(await eventually(async () => String((await se('getSideExecutionStatus', { sideExecutionId: id })).output).includes('ready'))).toBe(true);
     const stopped = await se('stopSideExecution', { sideExecutionId: id });
     expect(stopped).toMatchObject({ type: 'stopSideExecutionResponse', success: true, sideExecutionId: id, status: 'stopped', result: { partial: true } });
     expect(stopped.output).toContain('ready');
     expect(typeof stopped.data.stoppedAt).toBe('number');
     expect(await se('stopSideExecution', { sideExecutionId: id })).toMatchObject({ success: true, status: 'already_stopped' });
     const done = await se('startSideExecution', { inlineCode: 'return 1' });
-    await sleep(300);
+    await ended(done.sideExecutionId);
     expect(await se('stopSideExecution', { sideExecutionId: done.sideExecutionId })).toMatchObject({ success: false, code: 'ALREADY_FINISHED', status: 'completed' });
     expect(await se('stopSideExecution', { sideExecutionId: 'side_1_00000000' })).toMatchObject({ success: false, code: 'EXECUTION_NOT_FOUND' });
   });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { api, startTestServer } from './helpers/server.js';
-import { sleep } from './helpers/sidex.js';
+import { eventually, sleep } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, any> });
@@ -14,6 +14,12 @@ async function started(code: string): Promise<string> {
   const { status, body } = await post('/v1/executions', { inlineCode: code });
   expect(status).toBe(201);
   return body.sideExecutionId;
+}
+
+/** Waits (bounded) until the execution has ended: a fixed sleep is a guess a loaded machine can miss. */
+async function ended(id: string): Promise<void> {
+  const over = async () => !['queued', 'starting', 'running', 'stopping'].includes((await get(`/v1/executions/${id}`)).body.status);
+  expect(await eventually(over, 10_000)).toBe(true);
 }
 
 const ROUTES: Array<[string, string, unknown?]> = [
@@ -55,7 +61,7 @@ describe('authentication', () => {
 describe('executions', () => {
   it('POST /v1/executions starts inline code; GET /v1/executions/:id follows it to the end', async () => {
     const id = await started('console.log("hi"); return params.x ?? 42');
-    await sleep(300);
+    await ended(id);
     const { status, body } = await get(`/v1/executions/${id}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ type: 'getSideExecutionStatusResponse', success: true, status: 'completed', result: 42, output: 'hi\n' });
@@ -65,7 +71,7 @@ describe('executions', () => {
   it('POST /v1/executions starts an action block with params and timeout', async () => {
     const { status, body } = await post('/v1/executions', { actionBlockPath: '.codebolt/actionblocks/quick', params: { p: 1 }, timeout: 5000 });
     expect(status).toBe(201);
-    await sleep(700);
+    await ended(body.sideExecutionId);
     expect((await get(`/v1/executions/${body.sideExecutionId}`)).body).toMatchObject({ status: 'completed', result: { quick: true, params: { p: 1 } } });
   });
 
@@ -109,7 +115,7 @@ describe('executions', () => {
 
   it('GET /v1/executions/:id/events gives the history; bad paging is a 400', async () => {
     const id = await started('return 1');
-    await sleep(300);
+    await ended(id);
     const { status, body } = await get(`/v1/executions/${id}/events`);
     expect(status).toBe(200);
     expect(body.events.map((e: { data: { status: string } }) => e.data.status)).toEqual(['queued', 'starting', 'running', 'completed']);
@@ -121,7 +127,7 @@ describe('executions', () => {
   it('GET /v1/executions finds by text in the name, time range and type; /counts counts by status', async () => {
     const { body } = await post('/v1/executions', { inlineCode: 'return 1', options: { name: 'Nightly-Report' } });
     const id = body.sideExecutionId as string;
-    await sleep(200);
+    await ended(id);
     const found = (await get(`/v1/executions?q=nightly&since=${Date.now() - 60_000}&type=side`)).body;
     expect(found.executions.map((e: { sideExecutionId: string }) => e.sideExecutionId)).toEqual([id]);
     expect((await get(`/v1/executions?q=nightly&until=${Date.now() - 60_000}`)).body.executions).toEqual([]);
@@ -141,7 +147,7 @@ describe('executions', () => {
     expect((await post(`/v1/executions/${id}/stop`, {})).body.status).toBe('already_stopped');
     expect((await post('/v1/executions/side_1_00000000/stop', {})).status).toBe(404);
     const done = await started('return 1');
-    await sleep(300);
+    await ended(done);
     expect(await post(`/v1/executions/${done}/stop`, {})).toMatchObject({ status: 409, body: { code: 'ALREADY_FINISHED' } });
     expect((await post(`/v1/executions/${done}/stop`, { graceMs: -1 })).status).toBe(400);
     const noBody = await api(server, `/v1/executions/${done}/stop`, { method: 'POST' });
