@@ -75,6 +75,7 @@ describe('recovery at start: records left unfinished are resolved', () => {
     await store.close();
     writeLog(logFiles(running.id), [['stdout', 'hello\n'], ['stderr', 'warn ✓\n'], ['stdout', 'world\n']], 'end\n');
     writeLog(logFiles(stopping.id), [['stdout', 'x'.repeat(40)]]);
+    fs.rmSync(logFiles(stopping.id).index); // the index could not be written: the output files still hold it all
     fs.mkdirSync(path.join(home.dataDir, 'scratch', 'oldrun01', 'slot-1'), { recursive: true });
     fs.mkdirSync(path.join(home.dataDir, 'scratch', running.id), { recursive: true });
     // An idle runtime's output file that no execution claimed.
@@ -128,6 +129,9 @@ describe('recovery at start: records left unfinished are resolved', () => {
     const frames = [];
     for await (const f of sidex.sideExecution.logs(running.id)) frames.push(`${f.stream}:${f.data}`);
     expect(frames).toEqual(['stdout:hello\n', 'stderr:warn ✓\n', 'stdout:world\n', 'stdout:end\n']);
+    const unindexed = [];
+    for await (const f of sidex.sideExecution.logs(stopping.id)) unindexed.push(`${f.stream}:${f.data}`);
+    expect(unindexed).toEqual([`stdout:${'x'.repeat(40)}`]);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', running.id))).toBe(false);
     expect(fs.existsSync(path.join(home.dataDir, 'scratch', 'oldrun01'))).toBe(false);
     expect(fs.existsSync(path.join(home.dataDir, 'logs', '.spare', 'oldrun01'))).toBe(false);

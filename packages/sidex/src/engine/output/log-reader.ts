@@ -13,13 +13,10 @@ const READ_BYTES = 256 * 1024;
  * last, stamped with their file's modification time.
  */
 export async function* readLog(files: LogFiles, more?: () => Promise<boolean>): AsyncGenerator<LogFrame> {
-  let index: fs.FileHandle;
-  try {
-    index = await fs.open(files.index, 'r');
-  } catch {
-    return;
-  }
+  // Without an index (it could not be created: a full disk) the output files still hold every byte.
+  const index = await fs.open(files.index, 'r').catch(() => undefined);
   const streams = await openStreams(files);
+  if (!index && !streams.stdout && !streams.stderr) return;
   try {
     const read = { stdout: 0, stderr: 0 };
     let offset = 0;
@@ -27,7 +24,7 @@ export async function* readLog(files: LogFiles, more?: () => Promise<boolean>): 
     let final = more === undefined;
     for (;;) {
       const chunk = Buffer.allocUnsafe(READ_BYTES);
-      const { bytesRead } = await index.read(chunk, 0, READ_BYTES, offset);
+      const { bytesRead } = index ? await index.read(chunk, 0, READ_BYTES, offset) : { bytesRead: 0 };
       if (bytesRead > 0) {
         offset += bytesRead;
         pending = pending.length ? Buffer.concat([pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
@@ -50,7 +47,7 @@ export async function* readLog(files: LogFiles, more?: () => Promise<boolean>): 
       if (size > read[stream]) yield* stretch(handle, { stream, time: mtimeMs, end: size }, read[stream]);
     }
   } finally {
-    await index.close();
+    await index?.close();
     await Promise.all(STREAMS.map((s) => streams[s]?.close()));
   }
 }
