@@ -114,6 +114,25 @@ describe('output capture', () => {
     await api.stop(started.sideExecutionId);
   });
 
+  it('a follower of a quiet execution does not pile up listeners while it waits', async () => {
+    const started = await api.startWithCode('console.log("once"); await new Promise(() => {});');
+    if (!started.success) throw new Error(started.error);
+    const gone = new AbortController();
+    const reading = (async () => {
+      for await (const _ of api.logs(started.sideExecutionId, { follow: true, signal: gone.signal })) void _;
+    })();
+    let most = 0;
+    // A dozen polls of the follower (100 ms each) with nothing new to read.
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      most = Math.max(most, sidex.engine.listenerCount('output'));
+    }
+    gone.abort();
+    await reading;
+    expect(most).toBeLessThanOrEqual(2);
+    await api.stop(started.sideExecutionId);
+  });
+
   it('output written up to a SIGKILL is kept', async () => {
     const started = await api.startWithCode(`console.log('before the kill'); for (;;) {}`);
     if (!started.success) throw new Error(started.error);
@@ -170,6 +189,30 @@ describe('output capture', () => {
     expect(fs.readFileSync(files.stdout, 'utf8')).toBe('on disk\n');
     expect(fs.readFileSync(files.stderr, 'utf8')).toBe('');
     expect(fs.statSync(files.index).size).toBeGreaterThan(0);
+  });
+});
+
+describe('following a log that does not exist yet', () => {
+  it('a follower of a queued execution gets its output once it runs, and ends with it', async () => {
+    const root = tempDir();
+    const own = new Sidex({ dataDir: path.join(root, 'data'), projectDir: root, globalDir: root, engine: { poolSize: 1, maxConcurrent: 1 } });
+    try {
+      const blocker = await own.sideExecution.startWithCode('await new Promise(() => {});');
+      const queued = await own.sideExecution.startWithCode('console.log("ran at last"); return 1');
+      if (!blocker.success || !queued.success) throw new Error('start failed');
+      expect(queued.status).toBe('queued');
+      const followed = (async () => {
+        let text = '';
+        for await (const chunk of own.sideExecution.logs(queued.sideExecutionId, { follow: true })) text += chunk.data;
+        return text;
+      })();
+      await new Promise((r) => setTimeout(r, 200)); // the follower is waiting on files that are not there yet
+      await own.sideExecution.stop(blocker.sideExecutionId);
+      expect(await followed).toBe('ran at last\n');
+    } finally {
+      await own.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,6 +9,20 @@ process.env.SIDEX_TEST_SERVER_SECRET = 'hunter2';
 const sidex = makeSidex({ engine: { maxConcurrent: 8 } });
 const api = sidex.sideExecution;
 
+/**
+ * Starts code that writes past its output limit from its first moment, and
+ * waits for its end: the start succeeds (the limit ends the execution, not its
+ * start), and the execution ends failed, OUTPUT_LIMIT.
+ */
+async function floodPastLimit(code: string, outputLimitMb: number) {
+  const started = await api.startWithCode(code, {}, undefined, { outputLimitMb });
+  if (!started.success) throw new Error(`${started.code}: ${started.error}`);
+  const id = started.sideExecutionId;
+  const done = await api.wait(id);
+  expect(done.success && [done.status, done.stopReason, done.failure?.code]).toEqual(['failed', 'output_limit', 'OUTPUT_LIMIT']);
+  return id;
+}
+
 async function runToEnd(code: string, params?: Record<string, unknown>, timeout?: number, options?: Record<string, unknown>) {
   const started = await api.startWithCode(code, params, timeout, options);
   if (!started.success) throw new Error(`${started.code}: ${started.error}`);
@@ -219,28 +233,19 @@ describe('isolation', () => {
   });
 
   it('an output limit ends a runaway writer in failed, OUTPUT_LIMIT, its log kept, the tree gone', async () => {
-    const started = await api.startWithCode("const line = 'y'.repeat(1023) + '\\n'; for (;;) process.stdout.write(line);", {}, undefined, { outputLimitMb: 2 });
-    if (!started.success) throw new Error(started.error);
-    const marker = (await sidex.engine.get(started.sideExecutionId))?.marker;
-    const done = await api.wait(started.sideExecutionId);
-    expect(done.success && [done.status, done.stopReason, done.failure?.code]).toEqual(['failed', 'output_limit', 'OUTPUT_LIMIT']);
-    const record = await sidex.engine.get(started.sideExecutionId);
+    const id = await floodPastLimit("const line = 'y'.repeat(1023) + '\\n'; for (;;) process.stdout.write(line);", 2);
+    const record = await sidex.engine.get(id);
+    const marker = record?.marker;
     expect(record?.outputLimitBytes).toBe(2 * 1024 * 1024);
     // Everything it wrote before the kill is in its log: the limit and the little more of its last moment.
-    const written = fs.statSync(sidex.engine.logFiles(started.sideExecutionId).stdout).size;
+    const written = fs.statSync(sidex.engine.logFiles(id).stdout).size;
     expect(record?.stdout.bytes).toBe(written);
     expect(written).toBeGreaterThan(2 * 1024 * 1024);
     expect(survivors(marker)).toEqual([]);
   });
 
   it('the output limit counts what the whole tree writes, and an execution under it completes; the default is 1 GiB', async () => {
-    const done = await runToEnd(
-      "require('node:child_process').execSync('head -c 3000000 /dev/zero', { stdio: ['ignore', 'inherit', 'inherit'] }); await new Promise((r) => setTimeout(r, 10000));",
-      {},
-      undefined,
-      { outputLimitMb: 1 },
-    );
-    expect(done.success && [done.status, done.failure?.code]).toEqual(['failed', 'OUTPUT_LIMIT']);
+    await floodPastLimit("require('node:child_process').execSync('head -c 3000000 /dev/zero', { stdio: ['ignore', 'inherit', 'inherit'] }); await new Promise((r) => setTimeout(r, 10000));", 1);
     const within = await runToEnd("console.log('a little'); return 1");
     expect(within.success && within.status).toBe('completed');
     expect((await sidex.engine.get(within.success ? within.sideExecutionId : ''))?.outputLimitBytes).toBe(1024 * 1024 * 1024);

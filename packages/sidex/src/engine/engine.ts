@@ -282,7 +282,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     yield* readLog(this.logFiles(id), async () => {
       if (!exec || isTerminal(exec.record.status) || signal?.aborted) return false;
       // New output or the end wakes the reader, once the index has it; the poll is a safety net.
-      await Promise.race([once(this, 'output'), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS), aborted]);
+      // The 'output' listener goes with the wait that lost the race: a quiet execution must not pile them up.
+      const woken = new AbortController();
+      try {
+        await Promise.race([once(this, 'output', { signal: woken.signal }), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS), aborted]);
+      } finally {
+        woken.abort();
+      }
       await exec.capture?.indexed();
       return !signal?.aborted;
     });
@@ -468,6 +474,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.armLimits(exec);
         await this.transition(exec, 'running');
         exec.settledStart.resolve();
+        this.enforceOutputLimit(exec);
         return;
       case 'checkpoint':
         record.checkpoint = message.value;
@@ -548,13 +555,22 @@ export class Engine extends EventEmitter<EngineEvents> {
   private captureOutput(exec: Execution, runtime: RuntimeProcess): OutputCapture {
     const files = this.logFiles(exec.id);
     claimStdioFiles(runtime.output.files, files);
-    const capture = runtime.output;
-    const limit = exec.record.outputLimitBytes;
-    capture.begin(files.index, this.options.tailBytes, (chunk) => {
+    runtime.output.begin(files.index, this.options.tailBytes, (chunk) => {
       this.emitOutput(exec, chunk);
-      if (limit && capture.totalBytes > limit) this.requestStop(exec, 'output_limit', OUTPUT_LIMIT_GRACE_MS);
+      this.enforceOutputLimit(exec);
     });
-    return capture;
+    return runtime.output;
+  }
+
+  /**
+   * Only once it is recorded running: a flood in its first moments ends the
+   * execution, not its start (checked again when it becomes running).
+   */
+  private enforceOutputLimit(exec: Execution): void {
+    const limit = exec.record.outputLimitBytes;
+    if (limit && exec.record.status === 'running' && (exec.capture?.totalBytes ?? 0) > limit) {
+      this.requestStop(exec, 'output_limit', OUTPUT_LIMIT_GRACE_MS);
+    }
   }
 
   /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */

@@ -65,8 +65,13 @@ export class OutputCapture {
   begin(indexFile: string, tailBytes: number, onChunk: (chunk: OutputChunk) => void): void {
     this.tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
     this.onChunk = onChunk;
-    this.index = fs.createWriteStream(indexFile, { flags: 'w' });
-    this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
+    try {
+      // Opened now, so the index exists once the start has answered and a follower can read it.
+      this.index = fs.createWriteStream(indexFile, { fd: fs.openSync(indexFile, 'w') });
+      this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
+    } catch {
+      // No index: logs() still gives every byte of the output files, in one stretch each.
+    }
     this.pull(); // what the runtime wrote before it had this execution
   }
 
