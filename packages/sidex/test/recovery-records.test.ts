@@ -3,14 +3,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore, type ExecutionRecord } from '../dist/index.js';
 import { indexEntry } from '../dist/engine/output/log-format.js';
 import { logFilesOf, type LogFiles } from '../dist/engine/output/log-files.js';
 import { dataKeyOf } from '../dist/engine/tree/marker.js';
 import { makeRecord } from './fixtures/records.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
-import { pidAlive } from './helpers/sidex.js';
+import { killedAfterAll, pidAlive } from './helpers/sidex.js';
 
 /** Output files and index as a killed server leaves them (engine/output/log-format.ts). */
 function writeLog(files: LogFiles, stretches: Array<['stdout' | 'stderr', string]>, unindexed = ''): void {
@@ -38,16 +38,7 @@ function survivor(marker: string): number {
   spawned.push(child.pid!);
   return child.pid!;
 }
-const spawned: number[] = [];
-afterAll(() => {
-  for (const pid of spawned) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
-});
+const spawned = killedAfterAll();
 
 describe('recovery at start: records left unfinished are resolved', () => {
   const home = sidexHome();

@@ -27,8 +27,8 @@ const checkpointAtLeast = (id: string, n: number) => eventually(async () => (awa
 const printed = (id: string, text: string) => eventually(async () => (await recordOf(id)).stdout.text.includes(text));
 
 describe('resume of side executions', () => {
-  it('inline code: the new execution starts from the old one\'s last checkpoint, with the same params and timeout', async () => {
-    const started = await side.startWithCode(counting, { label: 'L' }, 60_000);
+  it('inline code: the new execution starts from the old one\'s last checkpoint, with the same params, timeout and limits', async () => {
+    const started = await side.startWithCode(counting, { label: 'L' }, 60_000, { memoryLimitMb: 256, outputLimitMb: 5 });
     const oldId = started.data.sideExecutionId as string;
     expect(await checkpointAtLeast(oldId, 3)).toBe(true);
     const stopped = await side.stop(oldId);
@@ -47,6 +47,7 @@ describe('resume of side executions', () => {
 
     const status = await side.getStatus(newId);
     expect(status.data).toMatchObject({ resumedFrom: oldId, params: { label: 'L' }, timeout: 60_000, isRuntimeCode: true });
+    expect(await recordOf(newId)).toMatchObject({ memoryLimitBytes: 256 * 1024 * 1024, outputLimitBytes: 5 * 1024 * 1024 });
     expect(await checkpointAtLeast(newId, last.i + 2)).toBe(true);
     await side.stop(newId);
   });

@@ -3,20 +3,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, pidAlive, tempDir } from './helpers/sidex.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, killedAfterAll, pidAlive, tempDir } from './helpers/sidex.js';
 
 const runtimeMain = fileURLToPath(new URL('../dist/runtime/main.js', import.meta.url));
-const pids: number[] = [];
-afterAll(() => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
-});
+const pids = killedAfterAll();
 
 describe('a runtime whose supervisor goes away', () => {
   it('kills its own process group, grandchild included, within a second of its IPC channel closing', async () => {

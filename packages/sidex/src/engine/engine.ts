@@ -7,7 +7,7 @@ import type { CheckedMessage } from './pool/runtime-messages.js';
 import type { ExecutionStore, ListFilter, ListPage, NewEvent } from '../store/execution-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
-import { emptyOutput, Execution, type StartSpec } from './execution.js';
+import { Execution, type StartSpec } from './execution.js';
 import { finalFields, statusEvent } from './final-status.js';
 import { Guardian } from './guardian/guardian.js';
 import { newExecutionId } from './ids.js';
@@ -18,9 +18,9 @@ import type { LogFrame, StreamName } from './output/log-format.js';
 import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
 import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
-import { removeDir, type RuntimeProcess } from './pool/runtime-process.js';
+import { removePath, type RuntimeProcess } from './pool/runtime-process.js';
 import { WarmPool } from './pool/warm-pool.js';
-import { isTerminal, type ExecutionRecord, type StopReason } from './record.js';
+import { emptyOutput, isTerminal, type ExecutionRecord, type StopReason } from './record.js';
 import { StopProtocol } from './stop/stop-protocol.js';
 import { reportedError } from './reported-error.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
@@ -308,7 +308,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
-    await Promise.all([removeDir(this.scratchRoot), removeDir(this.spareOutputRoot)]);
+    await Promise.all([removePath(this.scratchRoot), removePath(this.spareOutputRoot)]);
   }
 
   /** Resolves once the warm pool is full: the next starts cost no process boot. */

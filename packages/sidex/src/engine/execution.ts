@@ -2,7 +2,7 @@ import type { ErrorInfo } from '../runtime/messages.js';
 import type { SampleTarget } from './limits/resource-sampler.js';
 import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
-import type { ExecutionRecord, StopReason, StreamText } from './record.js';
+import type { ExecutionRecord, StopReason } from './record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
 
 export interface StartSpec {
@@ -44,8 +44,6 @@ export function deferred<T>(): Deferred<T> {
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
-
-const emptyStream: StreamText = { text: '', truncated: false, bytes: 0 };
 
 /** The live state of one execution, from creation until its record is terminal. */
 export class Execution {
@@ -104,8 +102,4 @@ export class Execution {
     this.writes = next.catch(() => {});
     return next;
   }
-}
-
-export function emptyOutput(): { stdout: StreamText; stderr: StreamText } {
-  return { stdout: { ...emptyStream }, stderr: { ...emptyStream } };
 }

@@ -20,6 +20,11 @@ export interface StreamText {
   bytes: number;
 }
 
+/** Nothing written yet, on either stream. */
+export function emptyOutput(): { stdout: StreamText; stderr: StreamText } {
+  return { stdout: { text: '', truncated: false, bytes: 0 }, stderr: { text: '', truncated: false, bytes: 0 } };
+}
+
 /** One record type for every dialect: side executions, capabilities, pipeline tasks. */
 export interface ExecutionRecord {
   id: string;

@@ -53,3 +53,18 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A list for pids a test starts outside sidex: any still alive is SIGKILLed after the file's tests. */
+export function killedAfterAll(): number[] {
+  const pids: number[] = [];
+  afterAll(() => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
+  });
+  return pids;
+}

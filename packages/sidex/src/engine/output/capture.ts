@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { StreamText } from '../record.js';
 import { indexEntry, STREAMS, type StreamName } from './log-format.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -6,12 +7,6 @@ export interface OutputChunk {
   stream: StreamName;
   time: number;
   data: Buffer;
-}
-
-export interface CapturedText {
-  text: string;
-  truncated: boolean;
-  bytes: number;
 }
 
 /** Bytes read in one turn of the event loop: a flood must not hold it. */
@@ -87,7 +82,7 @@ export class OutputCapture {
     return this.bytes.stdout + this.bytes.stderr;
   }
 
-  text(stream: StreamName): CapturedText {
+  text(stream: StreamName): StreamText {
     const tail = this.tails[stream];
     return { text: tail.text(), truncated: tail.truncated, bytes: this.bytes[stream] };
   }

@@ -1,18 +1,16 @@
 import fs from 'node:fs/promises';
 import { STREAMS, type StreamName } from './log-format.js';
 import type { LogFiles } from './log-files.js';
-import type { CapturedText } from './capture.js';
+import { emptyOutput, type StreamText } from '../record.js';
 import { TailBuffer } from './tail-buffer.js';
-
-const NONE: CapturedText = { text: '', truncated: false, bytes: 0 };
 
 /**
  * The tails a status reply shows, read from the end of each output file: they
  * hold everything written up to a crash, whether or not anyone read it then.
  * Undefined when the execution never had output files.
  */
-export async function tailsFromLog(files: LogFiles, tailBytes: number): Promise<Record<StreamName, CapturedText> | undefined> {
-  const texts: Record<StreamName, CapturedText> = { stdout: NONE, stderr: NONE };
+export async function tailsFromLog(files: LogFiles, tailBytes: number): Promise<Record<StreamName, StreamText> | undefined> {
+  const texts = emptyOutput();
   let found = false;
   for (const stream of STREAMS) {
     const handle = await fs.open(files[stream], 'r').catch(() => undefined);

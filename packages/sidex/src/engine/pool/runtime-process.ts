@@ -131,13 +131,13 @@ export class RuntimeProcess {
   async cleanup(): Promise<void> {
     this.tree.release();
     this.output.close();
-    await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removeDir));
+    await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removePath));
   }
 }
 
 /** Removes a directory or a file; what is already gone is fine. */
-export function removeDir(dir: string): Promise<void> {
-  return fs.rm(dir, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
+export function removePath(target: string): Promise<void> {
+  return fs.rm(target, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
 }
 
 const nullTree: TrackedTree = {
