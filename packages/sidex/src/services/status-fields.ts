@@ -1,38 +1,44 @@
 import type { StatusFields } from '@sidex/client';
 import { durationOf, type ExecutionRecord } from '../engine/record.js';
 
+/**
+ * The status of a record as every dialect reports it. Optional fields are
+ * set only when present, by assignment rather than spreads: this runs for
+ * every getStatus, and each spread allocated an object that lived a moment.
+ */
 export function statusFields(r: ExecutionRecord): StatusFields {
   const error = r.stderr.text || (r.error ? r.error.message : '');
   const duration = durationOf(r);
   const threadId = r.meta.threadId;
-  return {
+  const fields: StatusFields = {
     sideExecutionId: r.id,
     status: r.status,
     name: r.name,
-    ...(r.kind === 'block' && r.path ? { actionBlock: r.path } : {}),
-    ...(typeof threadId === 'string' ? { threadId } : {}),
     isRuntimeCode: r.kind === 'inline',
     createdAt: r.createdAt,
     startTime: r.startedAt ?? r.createdAt,
-    ...(r.endedAt !== undefined ? { endTime: r.endedAt } : {}),
-    ...(duration !== undefined ? { duration } : {}),
     params: r.params,
-    ...(r.timeoutMs !== undefined ? { timeout: r.timeoutMs } : {}),
-    ...(r.result !== undefined ? { result: r.result } : {}),
     output: r.stdout.text,
-    ...(error ? { error } : {}),
-    ...(r.error ? { failure: r.error } : {}),
-    ...(r.stdout.truncated || r.stderr.truncated ? { outputTruncated: true } : {}),
-    ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-    ...(r.signal !== undefined ? { signal: r.signal } : {}),
-    ...(r.stopReason ? { stopReason: r.stopReason } : {}),
-    ...(r.stoppedAt !== undefined ? { stoppedAt: r.stoppedAt } : {}),
-    ...(r.forced !== undefined ? { forced: r.forced } : {}),
-    ...(r.checkpoint !== undefined ? { checkpoint: r.checkpoint } : {}),
-    ...(r.progress !== undefined ? { progress: r.progress } : {}),
     memoryUsage: r.memory.current,
     peakMemoryUsage: r.memory.peak,
     cpuTime: Math.round(r.cpuMicros / 1000),
-    ...(r.resumedFrom ? { resumedFrom: r.resumedFrom } : {}),
   };
+  if (r.kind === 'block' && r.path) fields.actionBlock = r.path;
+  if (typeof threadId === 'string') fields.threadId = threadId;
+  if (r.endedAt !== undefined) fields.endTime = r.endedAt;
+  if (duration !== undefined) fields.duration = duration;
+  if (r.timeoutMs !== undefined) fields.timeout = r.timeoutMs;
+  if (r.result !== undefined) fields.result = r.result;
+  if (error) fields.error = error;
+  if (r.error) fields.failure = r.error;
+  if (r.stdout.truncated || r.stderr.truncated) fields.outputTruncated = true;
+  if (r.exitCode !== undefined) fields.exitCode = r.exitCode;
+  if (r.signal !== undefined) fields.signal = r.signal;
+  if (r.stopReason) fields.stopReason = r.stopReason;
+  if (r.stoppedAt !== undefined) fields.stoppedAt = r.stoppedAt;
+  if (r.forced !== undefined) fields.forced = r.forced;
+  if (r.checkpoint !== undefined) fields.checkpoint = r.checkpoint;
+  if (r.progress !== undefined) fields.progress = r.progress;
+  if (r.resumedFrom) fields.resumedFrom = r.resumedFrom;
+  return fields;
 }
