@@ -1,5 +1,6 @@
 // The REST API under /v1, its OpenAPI document, /healthz and authentication, over real HTTP.
 import http from 'node:http';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { api, startTestServer } from './helpers/server.js';
@@ -253,6 +254,45 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
       );
     }
     expect(outcomes).toEqual(Array(10).fill('413 BODY_TOO_LARGE'));
+  });
+
+  // The drain is bounded: past 64 MB, or 10 s, the connection is cut.
+  it('a refused body is drained up to 64 MB, then its connection is cut', async () => {
+    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => {}); // EPIPE or a reset once the server cuts
+    socket.write(`POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n`);
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let written = 0;
+    let isClosed = false;
+    void closed.then(() => (isClosed = true));
+    // At most 256 MB, so that a server that never cuts fails the test instead of hanging it.
+    while (!isClosed && written < 256 * 1024 * 1024) {
+      if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+      written += chunk.length;
+    }
+    await Promise.race([closed, sleep(5000)]);
+    expect(isClosed).toBe(true);
+    expect(written).toBeGreaterThan(64 * 1024 * 1024);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply).toContain('BODY_TOO_LARGE');
+  });
+
+  it('a refused body that stops coming is waited for 10 s, then its connection is cut', async () => {
+    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    socket.on('error', () => {});
+    const began = Date.now();
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - began)));
+    socket.write(`POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n{"inlineCode":"`);
+    const after = await Promise.race([closed, sleep(20_000).then(() => -1)]);
+    socket.destroy();
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(after).toBeGreaterThanOrEqual(9_500);
+    expect(after).toBeLessThan(15_000);
   });
 });
 
