@@ -1,7 +1,8 @@
-// sidex serve, measured through the SDK over loopback: getStatus round trips
-// over one WebSocket and over 100, beside a bare ws server answering a canned
-// reply (the floor of any Node server here), and start latency (start call to
-// first output event) beside a cold child_process.fork() measured in this run.
+// sidex serve over loopback: getStatus round trips over one WebSocket and over
+// 100 (throughput through the SDK; latency at the target rate from a lean probe
+// in its own process), beside a bare ws server answering a canned reply (the
+// floor of any Node server here), and start latency through the SDK (start call
+// to first output event) beside a cold child_process.fork() measured in this run.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,46 +34,17 @@ async function maxThroughput(clients: SidexClient[], id: string, total: number, 
   return total / ((nowMs() - began) / 1000);
 }
 
-/** Open loop: `rate` requests a second spread over the clients for `seconds`; latency of each. */
-async function latencyAtRate(clients: SidexClient[], id: string, rate: number, seconds: number): Promise<{ p50: number; p99: number; achieved: number }> {
-  const total = Math.round(rate * seconds);
-  // Preallocated and no promise kept per request: the measuring side must not
-  // fill its own heap and pause for it, which would show as server latency.
-  const latencies = new Float64Array(total);
-  let answered = 0;
-  let failure: Error | undefined;
-  let allAnswered: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allAnswered = resolve));
-  globalThis.gc?.();
-  const began = nowMs();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((nowMs() - began) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const client = clients[sent % clients.length]!;
-      const slot = sent;
-      const t0 = nowMs();
-      void client.sideExecution.getStatus(id).then(
-        (reply) => {
-          if (!reply.success) failure ??= new Error(reply.error);
-          latencies[slot] = nowMs() - t0;
-          if (++answered === total) allAnswered();
-        },
-        (err: Error) => {
-          failure ??= err;
-          if (++answered === total) allAnswered();
-        },
-      );
-    }
-    // A tick of 1 ms between bursts, not setImmediate: spinning, the probe
-    // took a core and allocated a promise per turn (126 collections a second
-    // at 1,000/s), and the server, sharing the two cores, answered late.
-    await sleep(1);
-  }
-  await done;
-  if (failure) throw failure;
-  const sorted = Array.from(latencies);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), achieved: total / ((nowMs() - began) / 1000) };
+/** Open loop: `rate` requests a second over `connections` sockets, from the lean probe in its own process (lean-load.mjs). */
+async function latencyAtRate(target: Target, id: string, connections: number, rate: number, seconds: number): Promise<{ p50: number; p99: number; achieved: number }> {
+  const script = fileURLToPath(new URL('../lib/lean-load.mjs', import.meta.url));
+  const config = { port: Number(new URL(target.url).port), apiKey: target.apiKey, id, connections, rate, seconds, warmupSeconds: 1 };
+  const child = fork(script, [JSON.stringify(config)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const message = await new Promise<{ result?: { p50: number; p99: number; achieved: number }; error?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as never));
+    child.once('exit', (code) => reject(new Error(`the lean probe exited with ${code} before its result`)));
+  });
+  if (!message.result) throw new Error(`the lean probe failed: ${message.error}`);
+  return message.result;
 }
 
 interface Target {
@@ -80,15 +52,20 @@ interface Target {
   apiKey: string;
 }
 
-/** Throughput (closed loop), then p50/p99 at the target rate (open loop), over `connections` SDK clients. */
+/** Throughput through the SDK (closed loop), then p50/p99 at the target rate from the lean probe (open loop). */
 async function measure(target: Target, id: string, connections: number) {
+  return { ...(await sdkThroughput(target, id, connections)), ...(await latencyAtRate(target, id, connections, TARGET_RATE, 3)) };
+}
+
+/** Closed loop over `connections` SDK clients. */
+async function sdkThroughput(target: Target, id: string, connections: number) {
   const clients = Array.from({ length: connections }, () => new SidexClient({ url: target.url, apiKey: target.apiKey }));
   try {
     await Promise.all(clients.map((c) => c.waitForReady()));
     const window = Math.max(1, Math.ceil(64 / connections));
     await maxThroughput(clients, id, 5000, window); // warm up
     const throughput = await maxThroughput(clients, id, 60_000, window);
-    return { window, throughput, ...(await latencyAtRate(clients, id, TARGET_RATE, 3)) };
+    return { window, throughput };
   } finally {
     clients.forEach((c) => c.close());
   }
@@ -122,7 +99,7 @@ async function roundTrips(server: TestServer, id: string, connections: number): 
   const baseline = 'bare ws server, canned reply (the floor)';
   return [
     {
-      name: `getStatus round trips/s, ${label} (${sidex.window * connections} in flight)`,
+      name: `getStatus round trips/s through the SDK, ${label} (${sidex.window * connections} in flight)`,
       value: round(sidex.throughput, 0),
       unit: '/s',
       baseline,
@@ -131,9 +108,9 @@ async function roundTrips(server: TestServer, id: string, connections: number): 
       target: '>= 20000/s',
       pass: sidex.throughput >= TARGET_RATE,
     },
-    { name: `getStatus p50 at ${TARGET_RATE}/s offered, ${label}`, value: round(sidex.p50, 3), unit: 'ms', baseline, baselineValue: round(floor.p50, 3) },
+    { name: `getStatus p50 at ${TARGET_RATE}/s offered (lean probe), ${label}`, value: round(sidex.p50, 3), unit: 'ms', baseline, baselineValue: round(floor.p50, 3) },
     {
-      name: `getStatus p99 at ${TARGET_RATE}/s offered, ${label} (achieved ${round(sidex.achieved, 0)}/s)`,
+      name: `getStatus p99 at ${TARGET_RATE}/s offered (lean probe), ${label} (achieved ${round(sidex.achieved, 0)}/s)`,
       value: round(sidex.p99, 3),
       unit: 'ms',
       baseline,
