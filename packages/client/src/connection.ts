@@ -123,7 +123,7 @@ export class Connection {
     });
   }
 
-  /** Keeps the process alive until the returned release is called (used by waits). */
+  /** Keeps the process alive until the returned release is called (waits, event listeners). */
   hold(): () => void {
     this.holds++;
     this.updateRef();

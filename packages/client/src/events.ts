@@ -15,7 +15,9 @@ const ALL = '*';
 /**
  * Local listeners over server subscriptions: the first listener of an
  * execution (or of all) subscribes, the last one unsubscribes, and every
- * reconnection subscribes again.
+ * reconnection subscribes again. A listener keeps the process alive until it
+ * is removed (or the client closed), as a listener on a socket would: a
+ * script that only listens must not exit before it hears anything.
  */
 export class EventRouter {
   private readonly listeners = new Set<Listener>();
@@ -35,10 +37,12 @@ export class EventRouter {
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
     if (count === 1) this.acks.set(key, this.subscribe(key));
+    const release = this.connection.hold();
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
+      release();
       this.listeners.delete(listener);
       const left = (this.counts.get(key) ?? 1) - 1;
       if (left > 0) {

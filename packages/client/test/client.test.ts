@@ -1,11 +1,15 @@
 // @sidex/client against a real `sidex serve`: matching, timeouts, reconnection, helpers.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SidexClient, SidexClientError, type ExecutionEvent } from '../dist/index.js';
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { RawSocket } from '../../sidex/test/helpers/raw-ws.js';
 import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
 import { eventually, sleep } from '../../sidex/test/helpers/sidex.js';
+import { runProgram } from './helpers/run-program.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const clients: SidexClient[] = [];
@@ -154,6 +158,31 @@ describe('helpers', () => {
     const output = events.filter((e) => e.event === 'output').map((e) => (e.event === 'output' ? e.data : '')).join('');
     expect(output).toMatch(/n4\n$/);
     expect(events.some((e) => e.event === 'status' && e.status === 'completed')).toBe(true);
+  });
+
+  it('a script that only listens stays alive until its listener is removed, then exits by itself', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-listen-'));
+    const sdkEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = path.join(dir, 'listen.mjs');
+    // Nothing is awaited after the start: only the listener can keep the process up.
+    fs.writeFileSync(script, `
+      import { SidexClient } from ${JSON.stringify(sdkEntry)};
+      const client = new SidexClient({ url: process.env.SIDEX_URL, apiKey: process.env.SIDEX_API_KEY });
+      const started = await client.sideExecution.startWithCode("await new Promise((r) => setTimeout(r, 500)); console.log('late')");
+      const off = client.on('status', (e) => {
+        if (!e.terminal) return;
+        console.log('heard', e.status);
+        off();
+      }, { sideExecutionId: started.sideExecutionId });
+    `);
+    try {
+      const run = await runProgram(script, { SIDEX_URL: server.url, SIDEX_API_KEY: server.apiKey });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('heard completed\n');
+      expect(run.code).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('on() without an id hears every execution', async () => {
