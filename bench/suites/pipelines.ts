@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PipelineClient } from '@sidex/client';
 import { Sidex } from '../../packages/sidex/dist/index.js';
-import { spawnServer } from '../../packages/sidex/test/helpers/spawn-server.js';
+import { spawnServer, stopAndRemove } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 import { ms, rate, sleep } from '../lib/timing.js';
 
@@ -74,8 +74,7 @@ async function overTheWire(): Promise<BenchRow[]> {
     ];
   } finally {
     await client.disconnect();
-    await server.stop();
-    fs.rmSync(server.root, { recursive: true, force: true });
+    await stopAndRemove(server);
   }
 }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SidexClient } from '@sidex/client';
-import { spawnServer, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
+import { spawnServer, stopAndRemove, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 
 const TARGET_RATE = 20_000;
@@ -197,7 +197,6 @@ export default async function serverSuite(): Promise<BenchRow[]> {
     );
     return rows;
   } finally {
-    await server.stop();
-    fs.rmSync(server.root, { recursive: true, force: true });
+    await stopAndRemove(server);
   }
 }

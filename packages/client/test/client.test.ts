@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SidexClient, SidexClientError, type ExecutionEvent } from '../dist/index.js';
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { RawSocket } from '../../sidex/test/helpers/raw-ws.js';
-import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
+import { freePort, spawnServer, startTestServer, stopAndRemove } from '../../sidex/test/helpers/server.js';
 import { eventually, sleep } from '../../sidex/test/helpers/sidex.js';
 import { runProgram } from './helpers/run-program.js';
 
@@ -114,12 +114,10 @@ describe('reconnection', () => {
         expect(c.connected).toBe(true);
         expect((await c.sideExecution.startWithCode('return 3')).success).toBe(true);
       } finally {
-        await second.stop();
-        fs.rmSync(second.root, { recursive: true, force: true });
+        await stopAndRemove(second);
       }
     } finally {
-      await first.stop();
-      fs.rmSync(first.root, { recursive: true, force: true });
+      await stopAndRemove(first);
     }
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineClient, PipelineError, TaskState, type DapMessage } from '../dist/index.js';
 import { codeChain, drainedTwoRefusedOne, takes } from '../../sidex/test/fixtures/pipelines.js';
 import { foreverWithPids, ownedDir } from '../../sidex/test/helpers/pipelines.js';
-import { freePort, spawnServer, startTestServer } from '../../sidex/test/helpers/server.js';
+import { freePort, spawnServer, startTestServer, stopAndRemove } from '../../sidex/test/helpers/server.js';
 import { eventually, pidAlive } from '../../sidex/test/helpers/sidex.js';
 
 const server = await startTestServer();
@@ -93,12 +93,10 @@ describe('persist', () => {
         await c.terminate(token);
       } finally {
         await c.disconnect();
-        await second.stop();
-        fs.rmSync(second.root, { recursive: true, force: true });
+        await stopAndRemove(second);
       }
     } finally {
-      await first.stop();
-      fs.rmSync(first.root, { recursive: true, force: true });
+      await stopAndRemove(first);
     }
   });
 });

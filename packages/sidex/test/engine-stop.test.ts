@@ -10,6 +10,21 @@ async function markerOf(id: string): Promise<string | undefined> {
   return (await sidex.engine.get(id))?.marker;
 }
 
+/**
+ * A stop with a 30 s grace, then 50 ms later a second stop with `second`:
+ * both replies, once the second has answered well within the first's grace.
+ */
+async function stopAgain(workload: string, second: { graceMs?: number; force?: boolean }) {
+  const id = await startReady(sidex, workload);
+  const marker = await markerOf(id);
+  const began = Date.now();
+  const gentle = api.stop(id, { graceMs: 30_000 });
+  await sleep(50);
+  const later = await api.stop(id, second);
+  expect(Date.now() - began).toBeLessThan(5000);
+  return { gentle: await gentle, later, marker };
+}
+
 describe('stop protocol against hostile workloads', () => {
   it('cooperative code: onStop runs, its return value is the partial result, no SIGKILL', async () => {
     const id = await startReady(sidex, workloads.cooperative);
@@ -76,27 +91,15 @@ describe('stop protocol against hostile workloads', () => {
   });
 
   it('a second stop with a shorter grace period shortens the first one\'s', async () => {
-    const id = await startReady(sidex, workloads.ignoresSigterm);
-    const marker = await markerOf(id);
-    const began = Date.now();
-    const gentle = api.stop(id, { graceMs: 30_000 });
-    await sleep(50);
-    const shorter = await api.stop(id, { graceMs: 300 });
-    expect(Date.now() - began).toBeLessThan(5000);
+    const { gentle, later: shorter, marker } = await stopAgain(workloads.ignoresSigterm, { graceMs: 300 });
     expect(shorter.success && [shorter.status, shorter.forced]).toEqual(['stopped', true]);
-    expect(await gentle).toEqual(shorter);
+    expect(gentle).toEqual(shorter);
     expect(survivors(marker)).toEqual([]);
   });
 
   it('a second stop may force at once', async () => {
-    const id = await startReady(sidex, workloads.busyLoop);
-    const marker = await markerOf(id);
-    const began = Date.now();
-    const gentle = api.stop(id, { graceMs: 30_000 });
-    await sleep(50);
-    const forced = await api.stop(id, { force: true });
-    expect(Date.now() - began).toBeLessThan(5000);
-    expect((await gentle).success).toBe(true);
+    const { gentle, later: forced, marker } = await stopAgain(workloads.busyLoop, { force: true });
+    expect(gentle.success).toBe(true);
     expect(forced.success && forced.forced).toBe(true);
     expect(survivors(marker)).toEqual([]);
   });

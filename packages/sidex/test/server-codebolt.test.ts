@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { startTestServer } from './helpers/server.js';
-import { eventually, sleep } from './helpers/sidex.js';
+import { eventually, sleep, untilEnded } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const sockets: RawSocket[] = [];
@@ -19,11 +19,7 @@ const ws = await open();
 const se = (action: string, fields: Record<string, unknown> = {}) => ws.request({ type: 'sideExecution', action, ...fields });
 const ab = (action: string, fields: Record<string, unknown> = {}) => ws.request({ type: 'actionBlock', action, ...fields });
 
-/** Waits (bounded) until the execution has ended: a fixed sleep is a guess a loaded machine can miss. */
-async function ended(id: string): Promise<void> {
-  const over = async () => !['queued', 'starting', 'running', 'stopping'].includes((await se('getSideExecutionStatus', { sideExecutionId: id })).status);
-  expect(await eventually(over, 10_000)).toBe(true);
-}
+const ended = (id: string) => untilEnded(async () => (await se('getSideExecutionStatus', { sideExecutionId: id })).status);
 
 async function startRunning(code = "ctx.onStop(() => ({ partial: true })); console.log('ready'); await new Promise(r => setTimeout(r, 600000));") {
   const reply = await se('startSideExecution', { inlineCode: code });

@@ -3,14 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, runCli, spawnServer, type TestServer } from './helpers/server.js';
+import { api, runCli, spawnServer, stopAndRemove } from './helpers/server.js';
 import { eventually, sleep, tempDir } from './helpers/sidex.js';
 
 // Servers started inside a test are stopped by that test (afterAll hooks cannot be added from a test).
-async function stopAndRemove(server: TestServer): Promise<void> {
-  await server.stop();
-  fs.rmSync(server.root, { recursive: true, force: true });
-}
 
 describe('invalid configuration: a clear message and exit code 2', () => {
   const dir = tempDir('sidex-config-');
@@ -144,8 +140,7 @@ describe('graceful shutdown', () => {
       expect(await eventually(() => fs.existsSync(marker), 2000)).toBe(true);
       expect(fs.readFileSync(marker, 'utf8')).toBe('yes');
     } finally {
-      await server.stop();
-      fs.rmSync(server.root, { recursive: true, force: true });
+      await stopAndRemove(server);
     }
   });
 });

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { api, startTestServer } from './helpers/server.js';
-import { eventually, sleep } from './helpers/sidex.js';
+import { sleep, untilEnded } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, any> });
@@ -17,11 +17,7 @@ async function started(code: string): Promise<string> {
   return body.sideExecutionId;
 }
 
-/** Waits (bounded) until the execution has ended: a fixed sleep is a guess a loaded machine can miss. */
-async function ended(id: string): Promise<void> {
-  const over = async () => !['queued', 'starting', 'running', 'stopping'].includes((await get(`/v1/executions/${id}`)).body.status);
-  expect(await eventually(over, 10_000)).toBe(true);
-}
+const ended = (id: string) => untilEnded(async () => (await get(`/v1/executions/${id}`)).body.status);
 
 const ROUTES: Array<[string, string, unknown?]> = [
   ['GET', '/v1/executions'],
@@ -256,14 +252,21 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     expect(outcomes).toEqual(Array(10).fill('413 BODY_TOO_LARGE'));
   });
 
-  // The drain is bounded: past 64 MB, or 10 s, the connection is cut.
-  it('a refused body is drained up to 64 MB, then its connection is cut', async () => {
+  /** A raw POST that declares a 1 GiB body; `reply()` is what came back, `closed` how long after the headers the server cut it. */
+  function hugePost(bodyStart = '') {
     const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
     let reply = '';
     socket.on('data', (d: Buffer) => (reply += d.toString()));
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.on('error', () => {}); // EPIPE or a reset once the server cuts
-    socket.write(`POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n`);
+    const began = Date.now();
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - began)));
+    socket.write(`POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n${bodyStart}`);
+    return { socket, closed, reply: () => reply };
+  }
+
+  // The drain is bounded: past 64 MB, or 10 s, the connection is cut.
+  it('a refused body is drained up to 64 MB, then its connection is cut', async () => {
+    const { socket, closed, reply } = hugePost();
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
     let written = 0;
     let isClosed = false;
@@ -276,21 +279,15 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     await Promise.race([closed, sleep(5000)]);
     expect(isClosed).toBe(true);
     expect(written).toBeGreaterThan(64 * 1024 * 1024);
-    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
-    expect(reply).toContain('BODY_TOO_LARGE');
+    expect(reply()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply()).toContain('BODY_TOO_LARGE');
   });
 
   it('a refused body that stops coming is waited for 10 s, then its connection is cut', async () => {
-    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
-    let reply = '';
-    socket.on('data', (d: Buffer) => (reply += d.toString()));
-    socket.on('error', () => {});
-    const began = Date.now();
-    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - began)));
-    socket.write(`POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${2 ** 30}\r\n\r\n{"inlineCode":"`);
+    const { socket, closed, reply } = hugePost('{"inlineCode":"');
     const after = await Promise.race([closed, sleep(20_000).then(() => -1)]);
     socket.destroy();
-    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply()).toMatch(/^HTTP\/1\.1 413 /);
     expect(after).toBeGreaterThanOrEqual(9_500);
     expect(after).toBeLessThan(15_000);
   });

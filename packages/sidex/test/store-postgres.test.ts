@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import { SidexClient } from '@sidex/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { openStore, Sidex, type ExecutionStore } from '../dist/index.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
 import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.js';
-import { spawnServer } from './helpers/server.js';
+import { spawnServer, stopAndRemove } from './helpers/server.js';
 import { sqlWriteAtomicity, storeContract } from './store-contract.js';
 import { postgresMigrations } from '../dist/store/postgres/migrations.js';
 
@@ -167,8 +166,7 @@ if (missing && process.env.CI) {
       } finally {
         clients.forEach((c) => c.close());
         for (const server of [first, second]) {
-          await server.stop();
-          fs.rmSync(server.root, { recursive: true, force: true });
+          await stopAndRemove(server);
         }
       }
     });

@@ -11,7 +11,7 @@ export interface Ending {
   lastCheckpoint: unknown;
   timeoutMs: number | undefined;
   memoryLimitBytes: number | undefined;
-  outputLimitBytes?: number | undefined;
+  outputLimitBytes: number | undefined;
 }
 
 export type FinalFields = Pick<ExecutionRecord, 'status' | 'result' | 'error'>;

@@ -75,6 +75,7 @@ async function resolveLost(record: ExecutionRecord, files: LogFiles, tailBytes: 
       lastCheckpoint: record.checkpoint,
       timeoutMs: record.timeoutMs,
       memoryLimitBytes: record.memoryLimitBytes,
+      outputLimitBytes: record.outputLimitBytes,
     }),
     stopReason: 'supervisor_lost',
     endedAt,

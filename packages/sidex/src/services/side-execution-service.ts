@@ -224,7 +224,6 @@ export class SideExecutionService {
     };
   }
 
-
   private async record(id: unknown): Promise<ExecutionRecord> {
     const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
     const record = await this.engine.get(validId);

@@ -1,19 +1,15 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll } from 'vitest';
-import { live, SIDEX_BIN, spawnServer, type ServeOptions, type TestServer } from './spawn-server.js';
+import { live, SIDEX_BIN, spawnServer, stopAndRemove, type ServeOptions, type TestServer } from './spawn-server.js';
 
-export { SIDEX_BIN, spawnServer, type ServeOptions, type TestServer };
+export { SIDEX_BIN, spawnServer, stopAndRemove, type ServeOptions, type TestServer };
 export { writeBlock } from './write-block.js';
 
 /** Spawns the built `sidex serve` on a free loopback port; it is stopped after the file's tests, even on failure. */
 export async function startTestServer(options: ServeOptions = {}): Promise<TestServer> {
   const server = await spawnServer(options);
-  afterAll(async () => {
-    await server.stop();
-    fs.rmSync(server.root, { recursive: true, force: true });
-  });
+  afterAll(() => stopAndRemove(server));
   return server;
 }
 

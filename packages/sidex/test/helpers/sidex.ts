@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { TERMINAL_STATUSES } from '@sidex/client';
+import { afterAll, expect } from 'vitest';
 import { Sidex, type SidexOptions } from '../../dist/index.js';
 import { findMarked, markerMatcher } from '../../dist/engine/tree/marker.js';
 
@@ -33,6 +34,12 @@ export function survivors(marker: string | undefined): number[] {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (bounded) until `statusOf` gives a terminal status: a fixed sleep is a guess a loaded machine can miss. */
+export async function untilEnded(statusOf: () => Promise<unknown>, timeoutMs = 10_000): Promise<void> {
+  const over = async () => (TERMINAL_STATUSES as readonly unknown[]).includes(await statusOf());
+  expect(await eventually(over, timeoutMs)).toBe(true);
+}
 
 /** Polls until `check` is true or `timeoutMs` passes; returns the last value of check. */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 20): Promise<boolean> {

@@ -35,6 +35,12 @@ export interface ServeOptions {
   apiKey?: string | false;
 }
 
+/** Stops the server (SIGTERM, waiting for its exit) and removes its directories. */
+export async function stopAndRemove(server: TestServer): Promise<void> {
+  await server.stop();
+  fs.rmSync(server.root, { recursive: true, force: true });
+}
+
 /** Processes this module started, killed if the test process exits without stopping them. */
 export const live = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { StreamText } from '../record.js';
+import { openPair } from './log-files.js';
 import { indexEntry, STREAMS, type StreamName } from './log-format.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -38,13 +39,7 @@ export class OutputCapture {
 
   /** `files`: where the runtime's stdout and stderr are; renaming them later does not matter. */
   constructor(readonly files: Record<StreamName, string>) {
-    const stdout = fs.openSync(files.stdout, 'r');
-    try {
-      this.fds = { stdout, stderr: fs.openSync(files.stderr, 'r') };
-    } catch (err) {
-      fs.closeSync(stdout);
-      throw err;
-    }
+    this.fds = openPair(files, 'r');
     try {
       for (const stream of STREAMS) {
         const watcher = fs.watch(files[stream], { persistent: false }, () => this.pull());
@@ -83,8 +78,7 @@ export class OutputCapture {
   }
 
   text(stream: StreamName): StreamText {
-    const tail = this.tails[stream];
-    return { text: tail.text(), truncated: tail.truncated, bytes: this.bytes[stream] };
+    return this.tails[stream].streamText(this.bytes[stream]);
   }
 
   /** Lets go of the files without reading them: for a runtime no execution claimed. */

@@ -31,9 +31,14 @@ export function logFileList(files: LogFiles): string[] {
  */
 export function openStdioFiles(base: string): { files: Record<StreamName, string>; fds: Record<StreamName, number> } {
   const files = { stdout: `${base}.out`, stderr: `${base}.err` };
-  const stdout = fs.openSync(files.stdout, 'a', 0o600);
+  return { files, fds: openPair(files, 'a', 0o600) };
+}
+
+/** Opens both files, or neither: a failure on the second closes the first. */
+export function openPair(files: Record<StreamName, string>, flags: string, mode?: number): Record<StreamName, number> {
+  const stdout = fs.openSync(files.stdout, flags, mode);
   try {
-    return { files, fds: { stdout, stderr: fs.openSync(files.stderr, 'a', 0o600) } };
+    return { stdout, stderr: fs.openSync(files.stderr, flags, mode) };
   } catch (err) {
     fs.closeSync(stdout);
     throw err;

@@ -18,12 +18,12 @@ export async function tailsFromLog(files: LogFiles, tailBytes: number): Promise<
     found = true;
     try {
       const { size } = await handle.stat();
-      const data = Buffer.alloc(Math.min(size, tailBytes));
+      // One byte more than the tail holds, when there is more: the tail then knows it was cut.
+      const data = Buffer.alloc(Math.min(size, tailBytes + 1));
       await handle.read(data, 0, data.length, size - data.length);
       const tail = new TailBuffer(tailBytes);
       tail.push(data);
-      tail.truncated = size > data.length;
-      texts[stream] = { text: tail.text(), truncated: tail.truncated, bytes: size };
+      texts[stream] = tail.streamText(size);
     } finally {
       await handle.close();
     }

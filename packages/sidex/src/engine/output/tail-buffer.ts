@@ -1,3 +1,5 @@
+import type { StreamText } from '../record.js';
+
 /** The last `capacity` bytes of a stream, for status replies. */
 export class TailBuffer {
   private chunks: Buffer[] = [];
@@ -30,6 +32,11 @@ export class TailBuffer {
         this.size -= excess;
       }
     }
+  }
+
+  /** What a record keeps of the stream: the tail's text, and `bytes` written in all. */
+  streamText(bytes: number): StreamText {
+    return { text: this.text(), truncated: this.truncated, bytes };
   }
 
   text(): string {

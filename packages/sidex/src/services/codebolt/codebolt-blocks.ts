@@ -150,4 +150,3 @@ export class CodeboltBlocks {
 function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
-

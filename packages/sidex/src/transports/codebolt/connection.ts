@@ -11,7 +11,6 @@ import { Subscriptions } from './subscriptions.js';
 import { DEFAULT_CONNECTION_LIMITS, FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { frameText } from '../ws/frame-text.js';
 
-
 /**
  * One client on `/codebolt`: reads frames, calls the dialect's handlers, replies
  * with the request's `requestId`, and streams the events it subscribed to.

@@ -5,7 +5,7 @@ import { isSidexError, SidexError } from '../../errors.js';
 import type { PipelineEvent } from '../../pipelines/events.js';
 import type { PipelineListener } from '../../pipelines/monitors.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
-import { errorParts } from '../../services/replies.js';
+import { errorParts, type ErrorParts } from '../../services/replies.js';
 import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { AuthGate, type AuthLimits, type FailedAuths } from './auth-gate.js';
 import type { Authenticator } from '../auth.js';
@@ -156,10 +156,9 @@ export class DapConnection {
   }
 
   /** `message` is what RocketRide clients read; sidex adds a stable `code` and the `details`. */
-  private errorFields(err: unknown, command: string): { message: string; code: string; details?: Record<string, unknown> } {
+  private errorFields(err: unknown, command: string): ErrorParts {
     if (!isSidexError(err)) this.options.log.error({ err, command }, 'task/service command failed');
-    const { message, code, details } = errorParts(err);
-    return { message, code, ...(details ? { details } : {}) };
+    return errorParts(err);
   }
 
   // ---- events -------------------------------------------------------------------

@@ -17,10 +17,9 @@ const TAG = 'pipelines (RocketRide)';
 export const rocketRideShape: ReplyShape = {
   ok: (data) => ({ status: 200, body: { status: 'OK', data } }),
   error: (err) => {
-    const { message, code, details } = errorParts(err);
-    const error = { message, code, ...(details ? { details } : {}) };
+    const error = errorParts(err);
     // httpStatusOf answers 500 for INTERNAL_ERROR.
-    return { status: httpStatusOf({ success: false, code }), body: { status: 'Error', error } };
+    return { status: httpStatusOf({ success: false, code: error.code }), body: { status: 'Error', error } };
   },
 };
 
