@@ -137,10 +137,14 @@ export interface ListFilter {
   cursor?: string;
 }
 
+export type NetworkOption = 'all' | 'none' | { allow: string[] };
+
 export interface StartOptions {
   memoryLimitMb?: number;
   /** Most output (stdout and stderr together) the execution may write, MB; the server's default otherwise. */
   outputLimitMb?: number;
+  /** Its sandbox's network: `all`, `none` (loopback only), or only the listed hosts through the server's filtering proxy. */
+  network?: NetworkOption;
   graceMs?: number;
   env?: Record<string, string>;
   threadId?: string;

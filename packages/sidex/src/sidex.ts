@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,16 @@ export interface SidexOptions {
   pipelines?: Partial<PipelineLimits>;
 }
 
+/** node_modules directories Node's resolution reaches from `dir` upwards. */
+function modulesAbove(dir: string): string[] {
+  const found: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const modules = path.join(d, 'node_modules');
+    if (fs.existsSync(modules)) found.push(modules);
+    if (path.dirname(d) === d) return found;
+  }
+}
+
 export const BUILTIN_BLOCKS_DIR = fileURLToPath(new URL('../builtin/actionblocks', import.meta.url));
 export const BUILTIN_CAPABILITIES_DIR = fileURLToPath(new URL('../builtin/capabilities', import.meta.url));
 
@@ -81,10 +92,13 @@ export class Sidex {
     });
     this.capabilities = new CapabilityCatalog({ ...this.blocks.roots, builtinDir: BUILTIN_CAPABILITIES_DIR });
     const permissions = options.engine?.permissions;
+    const roots = [...this.blocks.allowedRoots(), ...this.capabilities.allowedRoots()];
     this.engine = new Engine({
       ...options.engine,
+      // Sandboxes see the roots blocks and capabilities live in, read-only, and the packages they import.
+      sandbox: { ...options.engine?.sandbox, readOnlyPaths: [...(options.engine?.sandbox?.readOnlyPaths ?? []), ...roots, ...roots.flatMap(modulesAbove)] },
       // Under the permission model, blocks may still read the roots they live in.
-      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...this.blocks.allowedRoots(), ...this.capabilities.allowedRoots()] } } : {}),
+      ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...roots] } } : {}),
       dataDir,
       ...(options.store ? { store: options.store } : {}),
     });
@@ -93,7 +107,7 @@ export class Sidex {
     this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     if (options.retention) this.startRetention(options.retention);
-    this.pipelines = new PipelineService(this.engine, this.blocks, { dataDir, ...(options.pipelines ? { limits: options.pipelines } : {}) });
+    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}) });
   }
 
   /**

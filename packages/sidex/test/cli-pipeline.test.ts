@@ -23,7 +23,8 @@ function pipelineFile(name: string, code: string, wrapped = false): string {
 const shout = pipelineFile('shout.json', 'return input.toUpperCase()', true);
 const slow = pipelineFile('slow.json', 'await new Promise((r) => setTimeout(r, 1500)); return input');
 // Items that wait until the test releases them: nothing depends on how fast a busy machine runs.
-const release = path.join(server.root, 'release');
+// In the project directory: the one place outside that executions see (read-only), sandboxed or not.
+const release = path.join(server.projectDir, 'release');
 const gated = pipelineFile('gated.json', `while (!require('node:fs').existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 20)); return input`);
 
 describe('use, send, status, terminate', () => {

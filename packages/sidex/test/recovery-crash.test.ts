@@ -36,8 +36,8 @@ function startHost(home: ReturnType<typeof sidexHome>, config: Omit<HostConfig, 
 }
 
 /** A host that has run 5 executions to the end and has `long` running; what it reported. */
-async function loadedHost(home: ReturnType<typeof sidexHome>, long: number, hostile = false) {
-  const host = startHost(home, { scenario: 'load', short: 5, long, hostile });
+async function loadedHost(home: ReturnType<typeof sidexHome>, long: number, hostile = false, isolation: HostConfig['isolation'] = 'auto') {
+  const host = startHost(home, { scenario: 'load', short: 5, long, hostile, isolation });
   const report = await host.next('report');
   return { host, finished: report.finished as Finished[], running: report.running as Running[] };
 }
@@ -93,11 +93,12 @@ describe('crash: the server is SIGKILLed while 20 executions run and 5 have fini
   });
 });
 
-describe('crash: the server and its guardian are both SIGKILLed, leaving survivors', () => {
+// Only process isolation can leave survivors: a sandbox dies with its server (sandbox-attacks.test.ts).
+describe('crash: the server and its guardian are both SIGKILLed, leaving survivors (process isolation)', () => {
   const home = sidexHome();
 
   it('recovery at start kills them (cgroup or marker) before accepting work', async () => {
-    const { host, finished, running } = await loadedHost(home, 4, true);
+    const { host, finished, running } = await loadedHost(home, 4, true, 'process');
     const guardian = guardianOf(host.pid);
     expect(guardian).toBeDefined();
     process.kill(guardian!, 'SIGKILL');

@@ -7,7 +7,8 @@ import { stealFromScratch } from './helpers/scratch-theft.js';
 import { startTestServer } from './helpers/server.js';
 
 // Started at collection, so that startTestServer's afterAll stops them.
-const servers = await Promise.all([startTestServer({ args: ['--permissions'] }), startTestServer({ env: { SIDEX_PERMISSIONS: 'true' } }), startTestServer()]);
+// The third runs without sandboxes: in one, another execution's scratch directory does not even exist (sandbox-attacks.test.ts).
+const servers = await Promise.all([startTestServer({ args: ['--permissions'] }), startTestServer({ env: { SIDEX_PERMISSIONS: 'true' } }), startTestServer({ args: ['--isolation', 'process'] })]);
 const clients = servers.map((server) => new SidexClient({ url: server.url, apiKey: server.apiKey }));
 afterAll(() => clients.forEach((c) => c.close()));
 

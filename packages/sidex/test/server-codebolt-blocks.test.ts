@@ -9,7 +9,7 @@ import { writeCodeboltWsBlock } from './fixtures/codebolt-ws-block.js';
 import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { startTestServer } from './helpers/server.js';
-import { eventually, pidAlive, sleep } from './helpers/sidex.js';
+import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { refusedUpgrade } from './helpers/upgrade.js';
 
 const server = await startTestServer({
@@ -36,16 +36,18 @@ async function ended(id: string): Promise<Record<string, any>> {
   return last;
 }
 
-/** The pid the fixture block printed. */
-const pidOf = (output: string) => Number(/^pid (\d+)$/m.exec(output)?.[1]);
+/** The tree marker the fixture block printed. */
+const markOf = (output: string) => /^mark (\S+)$/m.exec(output)?.[1];
+/** Whether any process of that tree is alive. */
+const treeAlive = (mark: string | undefined) => survivors(mark).length > 0;
 
 async function runWsBlock(params: Record<string, unknown>, options: Record<string, unknown> = {}) {
   const started = await se('startSideExecution', { actionBlockPath: '.codebolt/actionblocks/codebolt-ws', params, options });
   expect(started.success, started.error).toBe(true);
   const done = await ended(started.sideExecutionId);
-  const pid = pidOf(done.output);
-  expect(pid).toBeGreaterThan(0);
-  return { id: started.sideExecutionId as string, done, pid };
+  const mark = markOf(done.output);
+  expect(mark).toBeTruthy();
+  return { id: started.sideExecutionId as string, done, mark };
 }
 
 describe('a block speaking the Codebolt protocol', () => {
@@ -55,7 +57,7 @@ describe('a block speaking the Codebolt protocol', () => {
   });
 
   it('connects, gets its invocation, completes with its result; its process is ended', async () => {
-    const { id, done, pid } = await runWsBlock(
+    const { id, done, mark } = await runWsBlock(
       { mode: 'complete' },
       { threadId: 'thread-7', parentAgentId: 'agent-7', threadContext: { projectPath: '/p', messages: ['hello'] } },
     );
@@ -71,19 +73,19 @@ describe('a block speaking the Codebolt protocol', () => {
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(done.output).toContain(`invoked ${id}`);
-    expect(pidAlive(pid)).toBe(false);
+    expect(treeAlive(mark)).toBe(false);
   });
 
   it('by name, startActionBlock answers once the block has completed, with its result', async () => {
     const reply = await client.request({ type: 'actionBlock', action: 'startActionBlock', actionBlockName: 'codebolt-ws', params: { mode: 'complete' } });
     expect(reply).toMatchObject({ success: true, result: { echo: { mode: 'complete' } } });
-    expect(pidAlive(pidOf((await status(reply.sideExecutionId)).output))).toBe(false);
+    expect(treeAlive(markOf((await status(reply.sideExecutionId)).output))).toBe(false);
   });
 
   it('an error it reports ends it failed with that error', async () => {
-    const { done, pid } = await runWsBlock({ mode: 'error' });
+    const { done, mark } = await runWsBlock({ mode: 'error' });
     expect(done).toMatchObject({ status: 'failed', error: 'the block could not do it', failure: { code: 'EXECUTION_FAILED' } });
-    expect(pidAlive(pid)).toBe(false);
+    expect(treeAlive(mark)).toBe(false);
   });
 
   it('a Codebolt API sidex does not provide gets an error reply naming it, with its requestId', async () => {
@@ -96,9 +98,9 @@ describe('a block speaking the Codebolt protocol', () => {
   });
 
   it('a block that exits without completing ends by its exit', async () => {
-    const { done, pid } = await runWsBlock({ mode: 'exit' });
+    const { done, mark } = await runWsBlock({ mode: 'exit' });
     expect(done).toMatchObject({ status: 'failed', exitCode: 7, failure: { code: 'EXIT_CODE' } });
-    expect(pidAlive(pid)).toBe(false);
+    expect(treeAlive(mark)).toBe(false);
   });
 });
 

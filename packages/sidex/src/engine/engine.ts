@@ -26,6 +26,9 @@ import { reportedError } from './reported-error.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
+import { resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
+import type { SandboxNetwork } from './sandbox/launch.js';
+import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -47,7 +50,24 @@ export interface EngineOptions {
   env?: Record<string, string>;
   /** Run executions under Node's permission model (off when absent). */
   permissions?: PermissionOptions;
+  /** `auto` (the default): a sandbox per execution where the kernel allows it, else `process`. */
+  isolation?: IsolationRequest;
+  /** What sandboxes see and may reach (sandbox isolation only). */
+  sandbox?: SandboxSettings;
   store?: ExecutionStore;
+}
+
+export interface SandboxSettings {
+  /** Directories every execution may read (block and capability roots, configured extras). */
+  readOnlyPaths?: string[];
+  /** Directories every execution may write besides its scratch directory. */
+  readWritePaths?: string[];
+  /** Paths never visible, even inside a readable directory (the server's config file). */
+  hiddenPaths?: string[];
+  /** Host uid sandboxed code runs as when the server is root (default 65534, nobody). */
+  uid?: number;
+  /** Default network of an execution (a start may choose its own). */
+  network?: SandboxNetwork;
 }
 
 export interface StopOptions {
@@ -107,7 +127,9 @@ export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 export class Engine extends EventEmitter<EngineEvents> {
   readonly store: ExecutionStore;
   readonly tracker: TreeTracker;
-  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env' | 'permissions'>> & EngineOptions;
+  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
+  /** The isolation in force, and why it is not `sandbox` when it is not. */
+  readonly isolation: Isolation;
   private readonly live = new Map<string, Execution>();
   private readonly queue: Execution[] = [];
   private active = 0;
@@ -144,6 +166,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(this.logDir, { recursive: true });
     this.store = options.store ?? new MemoryStore();
+    this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId() };
     this.tracker = createTreeTracker(trackerOptions);
     this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind });
@@ -157,8 +180,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       tracker: this.tracker,
       env: (marker) => buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
       ...(options.permissions ? { permissions: options.permissions } : {}),
+      ...(this.isolation.mode === 'sandbox' ? { sandbox: { isolation: this.isolation, mounts: (scratchDir: string) => this.mountPlan(scratchDir) } } : {}),
     });
-    this.pooledProfile = this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {};
+    this.pooledProfile = {
+      ...(this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {}),
+      ...(options.sandbox?.network ? { network: options.sandbox.network } : {}),
+    };
     this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
     this.pool.start();
   }
@@ -351,6 +378,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
   }
 
+  /** A sandbox sees the system, sidex's code, the readable roots and its scratch directory; never the data directory. */
+  private mountPlan(scratchDir: string): MountPlan {
+    const sandbox = this.options.sandbox ?? {};
+    return {
+      readOnly: [...codePaths(), ...(sandbox.readOnlyPaths ?? [])],
+      readWrite: [scratchDir, ...(sandbox.readWritePaths ?? [])],
+      hidden: [this.options.dataDir, ...(sandbox.hiddenPaths ?? [])],
+    };
+  }
+
   private memoryLimitOf(spec: StartSpec): number | undefined {
     return spec.memoryLimitBytes ?? this.options.memoryLimitBytes;
   }
@@ -420,7 +457,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.
     exec.runtime = runtime;
-    const cwd = spec.kind === 'inline' ? runtime.scratchDir : blockDir(spec);
+    const cwd = spec.kind === 'inline' || spec.inScratch ? runtime.scratchDir : blockDir(spec);
     exec.record.marker = runtime.marker;
     runtime.onMessage((message) => void this.onRuntimeMessage(exec, message));
     void runtime.exited.then(() => {
@@ -443,9 +480,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async acquireRuntime(spec: StartSpec): Promise<RuntimeProcess> {
     const limit = this.memoryLimitOf(spec);
+    const network = spec.network ?? this.options.sandbox?.network;
     const profile: RuntimeProfile = {
       ...(limit ? { memoryLimitBytes: limit } : {}),
-      ...(spec.kind === 'block' ? { cwd: blockDir(spec) } : {}),
+      ...(network ? { network } : {}),
+      ...(spec.kind === 'block' && !spec.inScratch ? { cwd: blockDir(spec) } : {}),
     };
     if (this.factory.fitsPool(profile, this.pooledProfile)) return this.pool.acquire();
     const runtime = this.factory.spawn(profile);

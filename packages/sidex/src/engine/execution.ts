@@ -4,6 +4,7 @@ import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
 import type { ExecutionRecord, StopReason } from './record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
+import type { SandboxNetwork } from './sandbox/launch.js';
 
 export interface StartSpec {
   prefix: 'side' | 'cap' | 'task';
@@ -15,12 +16,16 @@ export interface StartSpec {
   entry?: string;
   /** Block directory: the working directory of a block. */
   dir?: string;
+  /** A block that runs in its runtime's scratch directory instead (a pipeline task's host). */
+  inScratch?: boolean;
   params?: unknown;
   timeoutMs?: number;
   /** Grace period of this execution's stops and timeout (default: the engine's). */
   graceMs?: number;
   memoryLimitBytes?: number;
   outputLimitBytes?: number;
+  /** The sandbox's network (sandbox isolation only). */
+  network?: SandboxNetwork;
   env?: Record<string, string>;
   meta?: Record<string, unknown>;
   resumeFrom?: unknown;

@@ -1,6 +1,7 @@
 // Entry point of every runtime process. It starts warm (idle, waiting for one
 // `run` message), runs exactly one execution, reports over IPC and exits.
 import path from 'node:path';
+import { namespaceOthers, SANDBOXED } from './namespace.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
@@ -169,5 +170,17 @@ async function stop(): Promise<void> {
   }
   json ??= ctx.lastCheckpointJson;
   await send({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
+  await othersGone();
   process.exit(0);
+}
+
+/**
+ * In a sandbox this process's exit ends the PID namespace, and the kernel
+ * kills whatever else is in it: the other processes of the tree, which got
+ * SIGTERM with this one, are waited for so that they too may clean up within
+ * the grace period (the supervisor kills them all when it ends).
+ */
+async function othersGone(): Promise<void> {
+  if (!SANDBOXED) return;
+  while (namespaceOthers() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -4,6 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SidexError } from '../errors.js';
 
+const pathList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v),
+  z.array(z.string({ error: 'must be a list of directory paths' }).min(1, 'must not be empty'), { error: 'must be a list of directory paths' }),
+);
+
 /** Everything `sidex serve` can be told, after flags, environment and config file are merged. */
 export const ServerConfigSchema = z
   .object({
@@ -31,12 +36,25 @@ export const ServerConfigSchema = z
     permissions: z
       .preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' }))
       .default(false),
+    /** `auto`: a bubblewrap sandbox per execution where the kernel allows it, else `process` (said at start and in /healthz). */
+    isolation: z.enum(['auto', 'sandbox', 'process'], { error: 'must be auto, sandbox or process' }).default('auto'),
+    /** Default network of an execution's sandbox; a start may choose its own. */
+    network: z.enum(['all', 'none'], { error: 'must be all or none' }).default('all'),
+    /** Host uid sandboxed code runs as when the server runs as root (default 65534, nobody). */
+    sandboxUid: z.coerce.number({ error: 'must be a uid' }).int('must be a whole number').min(1, 'must not be 0 (root)').max(2 ** 32 - 2).optional(),
+    /** More directories every sandbox sees read-only / read-write (YAML lists, or comma-separated in the environment). */
+    sandboxReadOnly: pathList.optional(),
+    sandboxReadWrite: pathList.optional(),
     /** Grace period of the stops at shutdown, ms. */
     shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(5000),
   })
   .strict();
 
-export type ServerConfig = z.output<typeof ServerConfigSchema> & { project: string };
+export type ServerConfig = z.output<typeof ServerConfigSchema> & {
+  project: string;
+  /** The config file read, if any: sandboxes never see it. */
+  configFile?: string;
+};
 
 /** The environment variable of each setting. */
 export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>> = {
@@ -53,6 +71,11 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_RETAIN_LOG_MB: 'retainLogMb',
   SIDEX_OUTPUT_LIMIT_MB: 'outputLimitMb',
   SIDEX_PERMISSIONS: 'permissions',
+  SIDEX_ISOLATION: 'isolation',
+  SIDEX_NETWORK: 'network',
+  SIDEX_SANDBOX_UID: 'sandboxUid',
+  SIDEX_SANDBOX_READ_ONLY: 'sandboxReadOnly',
+  SIDEX_SANDBOX_READ_WRITE: 'sandboxReadWrite',
 };
 
 export interface ConfigSources {
@@ -90,10 +113,14 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     throw new SidexError('INVALID_CONFIG', `${origin}: ${issue.message}`, { field: key });
   }
   const config = parsed.data;
+  const resolveAll = (paths: string[] | undefined) => paths?.map((p) => path.resolve(sources.cwd, p));
   return {
     ...config,
     dataDir: path.resolve(sources.cwd, config.dataDir),
     project: path.resolve(sources.cwd, config.project ?? '.'),
+    ...(config.sandboxReadOnly ? { sandboxReadOnly: resolveAll(config.sandboxReadOnly) } : {}),
+    ...(config.sandboxReadWrite ? { sandboxReadWrite: resolveAll(config.sandboxReadWrite) } : {}),
+    ...(file.path ? { configFile: file.path } : {}),
   };
 }
 

@@ -49,6 +49,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
       ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
+      isolation: config.isolation,
+      sandbox: {
+        network: config.network,
+        ...(config.sandboxUid !== undefined ? { uid: config.sandboxUid } : {}),
+        ...(config.sandboxReadOnly ? { readOnlyPaths: config.sandboxReadOnly } : {}),
+        ...(config.sandboxReadWrite ? { readWritePaths: config.sandboxReadWrite } : {}),
+        ...(config.configFile ? { hiddenPaths: [config.configFile] } : {}),
+      },
     },
   });
   // After the store and retention are accepted: a refused start writes no key file.
@@ -64,6 +72,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const auth = new KeyCheck(apiKey.key);
   const hub = new EventHub(sidex.sideExecution);
   const startedAt = Date.now();
+  const { mode, reason } = sidex.engine.isolation;
+  const isolation = { mode, ...(reason ? { reason } : {}) };
+  if (mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
+  else log.warn({ isolation }, `executions are NOT sandboxed: ${reason}`);
   const app = buildHttpApp({
     sideExecution: sidex.sideExecution,
     actionBlock: sidex.actionBlock,
@@ -72,7 +84,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     auth,
     log,
     version: VERSION,
-    health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount }),
+    health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount, isolation }),
   });
   const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });
   const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });

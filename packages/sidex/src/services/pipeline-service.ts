@@ -73,16 +73,14 @@ export class PipelineService {
   /** The pipeline as use() got it, unresolved: restart runs it again. */
   private readonly rawPipeline = new WeakMap<PipelineTask, unknown>();
   private readonly limits: PipelineLimits;
-  private readonly tasksDir: string;
   private closing = false;
 
   constructor(
     private readonly engine: Engine,
     private readonly blocks: ActionBlockCatalog,
-    options: { dataDir: string; limits?: Partial<PipelineLimits> },
+    options: { limits?: Partial<PipelineLimits> } = {},
   ) {
     this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
-    this.tasksDir = path.join(options.dataDir, 'pipelines');
     this.registry = new TaskRegistry(engine, this.limits.keepEnded);
   }
 
@@ -122,7 +120,6 @@ export class PipelineService {
       maxItemBytes: this.limits.maxItemBytes,
       startTimeoutMs: this.limits.startTimeoutMs,
       statusIntervalMs: this.limits.statusIntervalMs,
-      dir: fs.mkdtempSync(path.join(this.ensureTasksDir(), `${token.slice(0, 40)}-`)),
       env,
       hostEntry: TASK_HOST_ENTRY,
     };
@@ -131,20 +128,12 @@ export class PipelineService {
         engine: this.engine,
         emit: (event) => this.monitors.dispatch(event),
         wants: (event) => this.monitors.wants(event),
-        ended: (t) => {
-          this.registry.ended(t);
-          fs.rm(t.settings.dir, { recursive: true, force: true }, () => {});
-        },
+        ended: (t) => this.registry.ended(t),
       },
       settings,
     );
     this.rawPipeline.set(task, input.pipeline);
-    try {
-      await this.registry.start(task);
-    } catch (err) {
-      fs.rm(settings.dir, { recursive: true, force: true }, () => {});
-      throw err;
-    }
+    await this.registry.start(task);
     return this.useReply(task);
   }
 
@@ -372,11 +361,6 @@ export class PipelineService {
         return path.resolve(block.path, block.entryPoint);
       },
     });
-  }
-
-  private ensureTasksDir(): string {
-    fs.mkdirSync(this.tasksDir, { recursive: true });
-    return this.tasksDir;
   }
 
   private useReply(task: PipelineTask): UseResult {

@@ -220,6 +220,7 @@ export class SideExecutionService {
       ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
       ...(opts?.outputLimitMb ? { outputLimitBytes: Math.round(opts.outputLimitMb * 1024 * 1024) } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
+      ...(opts?.network ? { network: opts.network } : {}),
       meta: callerMeta(opts),
     };
   }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll } from 'vitest';
 import type { Sidex, TaskStatus } from '../../dist/index.js';
+import { findMarked } from '../../dist/engine/tree/marker.js';
 import { forever } from '../fixtures/pipelines.js';
 import { eventually, tempDir } from './sidex.js';
 
@@ -40,19 +41,20 @@ export function ownedDir(prefix: string): string {
 }
 
 /**
- * An item that starts a child ignoring SIGTERM and never ends, and writes its
- * own pid and the child's to a file: for tests of a server in another process,
- * where a process tree's marker cannot be read. `pids()` waits for the file.
+ * An item that starts a child ignoring SIGTERM and never ends; the child's
+ * processes carry a token in their environment by which a test finds them
+ * from outside (a sandbox's pids and files are its own). `processes()` waits
+ * until they are there and gives their host pids.
  */
-export function foreverWithPids(): { code: string; pids(): Promise<number[]> } {
-  const file = path.join(ownedDir('sidex-pids-'), 'pids.json');
+export function foreverWithChild(): { code: string; processes(): Promise<number[]>; alive(): number[] } {
+  const token = `sidex-test-tree-${randomUUID()}`;
   const code = `
-    const child = require('node:child_process').spawn('sh', ['-c', 'trap "" TERM; sleep 600'], { stdio: 'ignore' });
-    require('node:fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify([process.pid, child.pid]));
+    require('node:child_process').spawn('sh', ['-c', 'trap "" TERM; sleep 600'], { stdio: 'ignore', env: { ...process.env, SIDEX_TEST_TREE: ${JSON.stringify(token)} } });
     ${forever}`;
-  const pids = async () => {
-    if (!(await eventually(() => fs.existsSync(file) && fs.statSync(file).size > 0, 10_000))) throw new Error(`the item never wrote ${file}`);
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as number[];
+  const alive = () => findMarked((environ) => environ.includes(`SIDEX_TEST_TREE=${token}`));
+  const processes = async () => {
+    if (!(await eventually(() => alive().length >= 2, 10_000))) throw new Error(`the item's child never started (${token})`);
+    return alive();
   };
-  return { code, pids };
+  return { code, processes, alive };
 }

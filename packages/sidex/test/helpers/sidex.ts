@@ -6,8 +6,14 @@ import { afterAll, expect } from 'vitest';
 import { Sidex, type SidexOptions } from '../../dist/index.js';
 import { findMarked, markerMatcher } from '../../dist/engine/tree/marker.js';
 
+/**
+ * A fresh directory others may read, as a project directory is: a root
+ * server's sandboxes run as an unprivileged uid, which must read the blocks it runs.
+ */
 export function tempDir(prefix = 'sidex-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755);
+  return dir;
 }
 
 /** A real in-process sidex on a fresh data directory, closed after the file's tests. */

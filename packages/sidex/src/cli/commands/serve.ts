@@ -16,6 +16,8 @@ interface ServeFlags {
   retainLogMb?: string;
   outputLimitMb?: string;
   permissions?: boolean;
+  isolation?: string;
+  network?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -32,6 +34,8 @@ export function registerServe(program: Command): void {
     .option('--retain-log-mb <n>', 'keep at most N MB of captured output (env SIDEX_RETAIN_LOG_MB)')
     .option('--output-limit-mb <n>', 'default most output one execution may write, MB (env SIDEX_OUTPUT_LIMIT_MB; default 1024)')
     .option('--permissions', "run executions under Node's permission model: each reads only its own scratch directory and the block roots (env SIDEX_PERMISSIONS=true)")
+    .option('--isolation <mode>', 'auto (a sandbox per execution where the kernel allows it), sandbox (refuse to start without) or process (env SIDEX_ISOLATION; default auto)')
+    .option('--network <mode>', "executions' default network: all, or none (loopback only) (env SIDEX_NETWORK; default all)")
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SIDEX_LOG_LEVEL; default info)')
     .action(async (flags: ServeFlags) => {
@@ -61,7 +65,9 @@ async function serve(flags: ServeFlags): Promise<number> {
   }
   const { url, apiKey } = server;
   const keyLine = apiKey.source === 'generated' ? `sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n` : '';
-  process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, RocketRide DAP: ${url.replace(/^http/, 'ws')}/task/service, REST: ${url}/v1, data: ${config.dataDir})\n`);
+  const { mode, reason } = server.sidex.engine.isolation;
+  const isolationLine = mode === 'sandbox' ? 'isolation: sandbox (bubblewrap)' : `isolation: process, NOT sandboxed (${reason})`;
+  process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, RocketRide DAP: ${url.replace(/^http/, 'ws')}/task/service, REST: ${url}/v1, data: ${config.dataDir})\n${isolationLine}\n`);
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Isolation } from '../sandbox/isolation.js';
+import { sandboxedCommand, type SandboxNetwork } from '../sandbox/launch.js';
+import type { MountPlan } from '../sandbox/mount-plan.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
-import { RuntimeProcess } from './runtime-process.js';
+import { RuntimeProcess, runtimeMain } from './runtime-process.js';
 
 const runtimeDir = fileURLToPath(new URL('../../runtime', import.meta.url));
 
@@ -20,6 +23,14 @@ export interface RuntimeProfile {
   memoryLimitBytes?: number;
   /** Working directory at boot; under the permission model chdir is forbidden. */
   cwd?: string;
+  /** A sandbox's network is made when it is spawned. */
+  network?: SandboxNetwork;
+}
+
+export interface SandboxOptions {
+  isolation: Isolation;
+  /** What the runtime with this scratch directory sees of the file system. */
+  mounts: (scratchDir: string) => MountPlan;
 }
 
 export interface FactoryOptions {
@@ -30,12 +41,15 @@ export interface FactoryOptions {
   tracker: TreeTracker;
   env: (marker: string) => Record<string, string>;
   permissions?: PermissionOptions;
+  /** Absent: `process` isolation. */
+  sandbox?: SandboxOptions;
 }
 
 /**
  * Spawns runtimes: each with a fresh scratch directory of its own (its working
- * directory), its environment marker, its heap limit and, when enabled, Node's
- * permission model confining it to that directory and the allowed roots.
+ * directory), its environment marker, its heap limit, in its own sandbox
+ * unless isolation is `process`, and, when enabled, Node's permission model
+ * confining it to that directory and the allowed roots.
  */
 export class RuntimeFactory {
   private slot = 0;
@@ -50,11 +64,35 @@ export class RuntimeFactory {
     const marker = `${this.options.markerPrefix}${slot}`;
     const scratchDir = path.join(this.options.scratchRoot, slot);
     fs.mkdirSync(scratchDir, { recursive: true });
-    return new RuntimeProcess({
-      env: this.options.env(marker),
+    const node = [
+      process.execPath,
       // vm modules: the runtime syntax-checks a block's ES module entry before importing it.
-      execArgv: ['--experimental-vm-modules', ...heapFlags(profile.memoryLimitBytes), ...this.permissionFlags(scratchDir, profile.cwd)],
-      cwd: profile.cwd ?? scratchDir,
+      '--experimental-vm-modules',
+      ...heapFlags(profile.memoryLimitBytes),
+      ...this.permissionFlags(scratchDir, profile.cwd),
+      runtimeMain,
+    ];
+    const cwd = profile.cwd ?? scratchDir;
+    const env = this.options.env(marker);
+    const sandbox = this.options.sandbox;
+    let launch = { file: node[0]!, args: node.slice(1) };
+    if (sandbox) {
+      const owner = sandbox.isolation.user?.switchTo;
+      if (owner) fs.chownSync(scratchDir, owner.uid, owner.gid);
+      // Home is the scratch directory: the server's home does not exist inside.
+      Object.assign(env, { HOME: scratchDir, TMPDIR: '/tmp', SIDEX_SCRATCH_DIR: scratchDir, SIDEX_SANDBOXED: '1' });
+      launch = sandboxedCommand(
+        { isolation: sandbox.isolation, mounts: sandbox.mounts(scratchDir), cwd, network: profile.network ?? 'all', joinFiles: this.options.tracker.joinFiles(marker) },
+        node,
+      );
+    }
+    return new RuntimeProcess({
+      env,
+      ...launch,
+      sandboxed: sandbox !== undefined,
+      joinsItself: sandbox !== undefined,
+      // bwrap enters `cwd` inside the sandbox; outside, the scratch directory always exists.
+      cwd: sandbox ? scratchDir : cwd,
       scratchDir,
       outputBase: path.join(this.options.outputRoot, slot),
       marker,
@@ -69,6 +107,7 @@ export class RuntimeFactory {
    */
   fitsPool(profile: RuntimeProfile, pooled: RuntimeProfile): boolean {
     if (profile.memoryLimitBytes !== pooled.memoryLimitBytes) return false;
+    if (this.options.sandbox && (profile.network ?? 'all') !== (pooled.network ?? 'all')) return false;
     return !(this.options.permissions && profile.cwd !== pooled.cwd);
   }
 

@@ -1,19 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { SandboxTree } from '../sandbox/sandbox-tree.js';
 import type { SupervisorMessage } from '../../runtime/messages.js';
 import { OutputCapture } from '../output/capture.js';
 import { openStdioFiles } from '../output/log-files.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
 
-const runtimeMain = fileURLToPath(new URL('../../runtime/main.js', import.meta.url));
+export const runtimeMain = fileURLToPath(new URL('../../runtime/main.js', import.meta.url));
 
 export interface SpawnOptions {
   env: Record<string, string>;
-  execArgv: string[];
+  /** The program and its arguments: node with the runtime, or the sandbox's launch of it. */
+  file: string;
+  args: string[];
+  /** Host working directory of the spawned program. */
   cwd: string;
+  /** Runs in a sandbox: its root is bwrap, whose exit status stands for the runtime's. */
+  sandboxed: boolean;
+  /** The process joins its cgroups itself before anything forks (the sandbox's launch). */
+  joinsItself: boolean;
   /** This runtime's own scratch directory, removed when it is done. */
   scratchDir: string;
   /** Path and name without extension of the files its stdout and stderr are written to. */
@@ -50,7 +59,7 @@ export class RuntimeProcess {
     try {
       // Opened and watched now, off the path of a start: see OutputCapture.
       this.output = output = new OutputCapture(files);
-      this.child = spawn(process.execPath, [...options.execArgv, runtimeMain], {
+      this.child = spawn(options.file, options.args, {
         cwd: options.cwd,
         env: options.env,
         // Its own process group, so a signal to the group reaches the whole tree.
@@ -66,7 +75,7 @@ export class RuntimeProcess {
       fsSync.closeSync(fds.stderr);
     }
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => resolve((this.exit = { code, signal })));
+      this.child.once('exit', (code, signal) => resolve((this.exit = options.sandboxed ? sandboxExit(code, signal) : { code, signal })));
       this.child.once('error', () => resolve((this.exit ??= { code: null, signal: null })));
     });
     this.disconnected = new Promise((resolve) => {
@@ -79,7 +88,8 @@ export class RuntimeProcess {
       this.tree = nullTree;
     } else {
       try {
-        this.tree = options.tracker.adopt(this.child.pid, options.marker);
+        const tree = options.tracker.adopt(this.child.pid, options.marker, { joined: options.joinsItself });
+        this.tree = options.sandboxed ? new SandboxTree(tree) : tree;
       } catch (err) {
         this.child.kill('SIGKILL');
         throw err;
@@ -133,6 +143,13 @@ export class RuntimeProcess {
     this.output.close();
     await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removePath));
   }
+}
+
+/** bwrap exits 128 + N when the runtime died of signal N: report it as that signal, as an unsandboxed runtime's would be. */
+function sandboxExit(code: number | null, signal: NodeJS.Signals | null): ExitInfo {
+  if (code === null || code <= 128 || code > 128 + 64) return { code, signal };
+  const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined;
+  return name ? { code: null, signal: name } : { code, signal };
 }
 
 /** Removes a directory or a file; what is already gone is fine. */

@@ -88,12 +88,13 @@ export class CgroupTree implements TrackedTree {
     private readonly dir: string,
     private readonly version: CgroupVersion,
     marker: string,
+    joined: boolean,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     // Moving a process between cgroups waits for the kernel (~20 ms here): on
     // the thread pool, not the event loop. Until then killAll still finds the
     // root by its marker.
-    this.adopted = fs.promises.writeFile(path.join(dir, 'cgroup.procs'), String(rootPid));
+    this.adopted = joined ? Promise.resolve() : fs.promises.writeFile(path.join(dir, 'cgroup.procs'), String(rootPid));
     this.matches = markerMatcher(marker, 'exact');
   }
 

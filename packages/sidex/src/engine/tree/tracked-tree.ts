@@ -20,8 +20,13 @@ export interface TrackedTree {
 
 export interface TreeTracker {
   readonly kind: 'cgroup2' | 'cgroup1' | 'scan';
-  /** Called right after spawn, before the runtime runs any user code. */
-  adopt(rootPid: number, marker: string): TrackedTree;
+  /**
+   * The files a process writes its own pid into to join the tree's cgroups
+   * before it starts anything (the sandbox's launch does): none without cgroups.
+   */
+  joinFiles(marker: string): string[];
+  /** Called right after spawn, before the runtime runs any user code; `joined`: it joined by itself. */
+  adopt(rootPid: number, marker: string, options?: { joined?: boolean }): TrackedTree;
   /**
    * SIGKILL every process of this tracker's run (shutdown, guardian) and remove
    * its cgroups; answers whether they are gone (a killed process leaves its

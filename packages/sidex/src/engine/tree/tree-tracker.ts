@@ -50,6 +50,10 @@ class ScanTracker implements TreeTracker {
   readonly kind = 'scan' as const;
   constructor(private readonly options: TrackerOptions) {}
 
+  joinFiles(): string[] {
+    return [];
+  }
+
   adopt(rootPid: number, marker: string): TrackedTree {
     return new ScanTree(rootPid, marker);
   }
@@ -77,8 +81,18 @@ class CgroupTracker implements TreeTracker {
     this.runDir = path.join(dataRoot, options.runId);
   }
 
-  adopt(rootPid: number, marker: string): TrackedTree {
-    return new CgroupTree(rootPid, path.join(this.runDir, marker.slice(marker.lastIndexOf('.') + 1)), this.version, marker);
+  joinFiles(marker: string): string[] {
+    const dir = this.dirOf(marker);
+    fs.mkdirSync(dir, { recursive: true });
+    return [path.join(dir, 'cgroup.procs')];
+  }
+
+  adopt(rootPid: number, marker: string, options: { joined?: boolean } = {}): TrackedTree {
+    return new CgroupTree(rootPid, this.dirOf(marker), this.version, marker, options.joined ?? false);
+  }
+
+  private dirOf(marker: string): string {
+    return path.join(this.runDir, marker.slice(marker.lastIndexOf('.') + 1));
   }
 
   killRun(): boolean {

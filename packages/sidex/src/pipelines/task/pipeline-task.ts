@@ -36,8 +36,6 @@ export interface TaskSettings {
   maxItemBytes: number;
   startTimeoutMs: number;
   statusIntervalMs: number;
-  /** The working directory of the task's process. */
-  dir: string;
   env: Record<string, string>;
   hostEntry: string;
 }
@@ -127,7 +125,8 @@ export class PipelineTask {
       kind: 'block',
       name: settings.pipeline.name,
       entry: settings.hostEntry,
-      dir: settings.dir,
+      // Its working directory is the runtime's own scratch directory, gone with it.
+      inScratch: true,
       params,
       graceMs: settings.graceMs,
       env: settings.env,

@@ -1,0 +1,67 @@
+// Which isolation an engine gets. `sandbox` is bubblewrap around every runtime
+// (its own PID, user, mount, IPC and UTS namespaces); `process` is what is left
+// where the kernel or the container forbids namespaces: process groups,
+// markers and cgroups. The choice is made once, at start, and said plainly.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SidexError } from '../../errors.js';
+import { sandboxUser, type SandboxUser } from './sandbox-user.js';
+
+export type IsolationRequest = 'auto' | 'sandbox' | 'process';
+
+export interface Isolation {
+  mode: 'sandbox' | 'process';
+  /** Why the mode is `process` (asked for, or what made the sandbox unavailable). */
+  reason?: string;
+  /** The bwrap binary, in sandbox mode. */
+  bwrap?: string;
+  /** Who sandboxed code runs as on the host. */
+  user?: SandboxUser;
+}
+
+const cache = new Map<string, Isolation>();
+
+/**
+ * `auto` picks the sandbox where it works and says why not otherwise;
+ * `sandbox` refuses to start without it. The probe runs bwrap once (a few ms)
+ * exactly as runtimes will be run, so a kernel that forbids user namespaces
+ * is found here rather than at the first start.
+ */
+export function resolveIsolation(request: IsolationRequest, sandboxUid?: number): Isolation {
+  if (request === 'process') return { mode: 'process', reason: 'process isolation was asked for (--isolation process)' };
+  const key = `${sandboxUid ?? ''}`;
+  let found = cache.get(key);
+  if (!found) cache.set(key, (found = probeSandbox(sandboxUid)));
+  if (found.mode === 'sandbox' || request === 'auto') return found;
+  throw new SidexError('SANDBOX_UNAVAILABLE', `isolation "sandbox" was asked for but is unavailable: ${found.reason}`, { field: 'isolation' });
+}
+
+function probeSandbox(sandboxUid: number | undefined): Isolation {
+  if (process.platform !== 'linux') return { mode: 'process', reason: `sandboxes need Linux namespaces (this is ${process.platform})` };
+  const bwrap = findBwrap();
+  if (!bwrap) return { mode: 'process', reason: 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap' };
+  const user = sandboxUser(sandboxUid);
+  const probe = spawnSync(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'], {
+    timeout: 5000,
+    encoding: 'utf8',
+    ...(user.switchTo ? { uid: user.switchTo.uid, gid: user.switchTo.gid } : {}),
+  });
+  if (probe.status === 0) return { mode: 'sandbox', bwrap, user };
+  const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0];
+  return { mode: 'process', reason: `bwrap cannot create namespaces here (${why}); user namespaces may be disabled` };
+}
+
+function findBwrap(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/bin', '/usr/local/bin', '/bin']);
+  for (const dir of dirs) {
+    const file = path.join(dir, 'bwrap');
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,56 @@
+// The command line a sandboxed runtime is spawned with:
+//   sh (joins the execution's cgroups, so nothing can fork before it is counted)
+//   -> bwrap (namespaces, mounts, dies with the server)
+//   -> setpriv (root servers only: the dedicated uid, no capabilities at all)
+//   -> node runtime
+// Each step execs the next: one process, spawned when the warm runtime is, so
+// a start still costs one IPC message.
+import { mountArgs, type MountPlan } from './mount-plan.js';
+import type { Isolation } from './isolation.js';
+
+export type SandboxNetwork = 'all' | 'none';
+
+export interface SandboxSpec {
+  isolation: Isolation;
+  mounts: MountPlan;
+  /** Working directory inside (it exists there: scratch or a bound block directory). */
+  cwd: string;
+  network: SandboxNetwork;
+  /** cgroup.procs files the process writes its pid into before bwrap runs. */
+  joinFiles: string[];
+}
+
+/** Joins each cgroup named before "--", then execs the rest; exit 126 when a join fails, so nothing runs untracked. */
+const JOIN_SCRIPT = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"';
+
+export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: string; args: string[] } {
+  const { isolation } = spec;
+  if (!isolation.bwrap) throw new Error('sandboxedCommand needs the sandbox isolation');
+  const switchTo = isolation.user?.switchTo;
+  const bwrap = [
+    isolation.bwrap,
+    // A root server's bwrap needs no user namespace (setpriv drops to the sandbox uid inside);
+    // any other server's is unprivileged and needs one.
+    ...(switchTo ? [] : ['--unshare-user', '--cap-drop', 'ALL']),
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...(spec.network === 'all' ? [] : ['--unshare-net']),
+    '--die-with-parent',
+    // No controlling terminal to inject keystrokes into (TIOCSTI), and a group of its own.
+    '--new-session',
+    '--hostname',
+    'sidex',
+    ...mountArgs(spec.mounts),
+    '--chdir',
+    spec.cwd,
+    '--',
+    ...(switchTo
+      ? ['setpriv', `--reuid=${switchTo.uid}`, `--regid=${switchTo.gid}`, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--']
+      : []),
+    ...command,
+  ];
+  if (spec.joinFiles.length === 0) return { file: bwrap[0]!, args: bwrap.slice(1) };
+  return { file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'sidex-sandbox', ...spec.joinFiles, '--', ...bwrap] };
+}

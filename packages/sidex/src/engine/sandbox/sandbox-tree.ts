@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { signalPid } from '../tree/proc.js';
+import type { TrackedTree } from '../tree/tracked-tree.js';
+
+/**
+ * A sandboxed runtime's tree, as the host sees it: bwrap (the root), bwrap's
+ * init of the PID namespace, and everything inside. Signals meant for the code
+ * must skip the two bwrap processes: a SIGTERM to either ends the namespace at
+ * once, and with it every cleanup the stop protocol's grace is for. A kill, on
+ * the other hand, goes to the root first: its death takes the namespace's init
+ * (parent-death signal) and the kernel then kills everything in it.
+ */
+export class SandboxTree implements TrackedTree {
+  private initPid: number | undefined;
+
+  constructor(private readonly inner: TrackedTree) {}
+
+  get rootPid(): number {
+    return this.inner.rootPid;
+  }
+
+  get adopted(): Promise<void> {
+    return this.inner.adopted;
+  }
+
+  members(): number[] {
+    return this.inner.members();
+  }
+
+  signalAll(signal: NodeJS.Signals): void {
+    const init = this.init();
+    for (const pid of this.members()) if (pid !== this.rootPid && pid !== init) signalPid(pid, signal);
+  }
+
+  killAll(): void {
+    signalPid(this.rootPid, 'SIGKILL');
+    const init = this.init();
+    if (init !== undefined) signalPid(init, 'SIGKILL');
+    this.inner.killAll();
+  }
+
+  cpuMicros(): number | undefined {
+    return this.inner.cpuMicros();
+  }
+
+  release(): void {
+    this.inner.release();
+  }
+
+  /** bwrap forks the namespace's init once, at once: its only child. */
+  private init(): number | undefined {
+    if (this.initPid !== undefined) return this.initPid;
+    try {
+      const children = fs.readFileSync(`/proc/${this.rootPid}/task/${this.rootPid}/children`, 'latin1').trim();
+      if (children) this.initPid = Number(children.split(' ')[0]);
+    } catch {
+      // gone already, or no children file on this kernel: killAll's root kill still ends it
+    }
+    return this.initPid;
+  }
+}
