@@ -60,6 +60,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     throw err;
   }
   sidex.engine.on('storeError', ({ id, error }) => log.error({ id, err: error }, 'store write failed; the execution goes on'));
+  sidex.engine.on('guardianRestarted', ({ pid, previousPid, exit, delayMs }) =>
+    log.warn({ pid, previousPid, exit, delayMs }, 'the guardian process died; a new one took its place'),
+  );
   if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
   const auth = new KeyCheck(apiKey.key);
   const hub = new EventHub(sidex.sideExecution);
