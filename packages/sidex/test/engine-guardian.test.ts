@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, type GuardianRestart } from '../dist/index.js';
 import { workloads } from './fixtures/workloads.js';
 import { guardianOf } from './fixtures/host-process.js';
-import { startTestServer } from './helpers/server.js';
+import { spawnServer, stopAndRemove } from './helpers/server.js';
 import { eventually, killedAfterAll, pidAlive, survivors, tempDir } from './helpers/sidex.js';
 
 const host = fileURLToPath(new URL('./fixtures/engine-host.mjs', import.meta.url));
@@ -66,16 +66,20 @@ describe('a guardian that dies is replaced', () => {
 
 describe('the server', () => {
   it('logs the replacement of its guardian', async () => {
-    const server = await startTestServer();
-    const first = guardianOf(server.child.pid!);
-    expect(first).toBeDefined();
-    process.kill(first!, 'SIGKILL');
-    const logged = () => server.stderr().split('\n').find((line) => line.includes('the guardian process died'));
-    expect(await eventually(() => logged() !== undefined, 5000)).toBe(true);
-    const line = JSON.parse(logged()!) as Record<string, unknown>;
-    expect(line).toMatchObject({ level: 40, previousPid: first, exit: { signal: 'SIGKILL' } });
-    expect(line.pid).toBe(guardianOf(server.child.pid!));
-    expect(pidAlive(line.pid as number)).toBe(true);
+    const server = await spawnServer();
+    try {
+      const first = guardianOf(server.child.pid!);
+      expect(first).toBeDefined();
+      process.kill(first!, 'SIGKILL');
+      const logged = () => server.stderr().split('\n').find((line) => line.includes('the guardian process died'));
+      expect(await eventually(() => logged() !== undefined, 5000)).toBe(true);
+      const line = JSON.parse(logged()!) as Record<string, unknown>;
+      expect(line).toMatchObject({ level: 40, previousPid: first, exit: { signal: 'SIGKILL' } });
+      expect(line.pid).toBe(guardianOf(server.child.pid!));
+      expect(pidAlive(line.pid as number)).toBe(true);
+    } finally {
+      await stopAndRemove(server);
+    }
   });
 });
 
