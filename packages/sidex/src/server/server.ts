@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
     engine: {
       ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
+      ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
       ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
     },
