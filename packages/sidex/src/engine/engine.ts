@@ -544,6 +544,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.note(exec, { time: Date.now(), type: 'stop_requested', data: { reason, graceMs } });
     switch (exec.record.status) {
       case 'queued': {
+        // Stops arriving until its terminal record is written find it ending and wait for that record: one outcome.
         const index = this.queue.indexOf(exec);
         if (index >= 0) this.queue.splice(index, 1);
         void this.finalize(exec, false);
