@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ExecutionRecord, StopOutcome } from '../dist/index.js';
 import { workloads, leavesProcesses } from './fixtures/workloads.js';
 import { startReady } from './helpers/ready.js';
 import { eventually, makeSidex, sleep, survivors } from './helpers/sidex.js';
@@ -174,6 +175,34 @@ describe('stop before running', () => {
     expect(status.success && status.output).toBe('');
     expect(status.success && status.startTime).toBeDefined();
     await small.sideExecution.stop(blocker.sideExecutionId);
+  });
+
+  it('50 concurrent stops of a queued execution share one outcome; a later stop finds it ended', async () => {
+    const blocker = await small.sideExecution.startWithCode(workloads.cooperative);
+    if (!blocker.success) throw new Error(blocker.error);
+    const queued = await small.sideExecution.startWithCode('return 1');
+    if (!queued.success) throw new Error(queued.error);
+    expect(queued.status).toBe('queued');
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => small.engine.stop(queued.sideExecutionId)));
+    expect(outcomes.filter((o) => o.alreadyEnded || o.record !== outcomes[0]!.record)).toEqual([]);
+    expect(outcomes[0]!.record.status).toBe('stopped');
+    expect((await small.engine.stop(queued.sideExecutionId)).alreadyEnded).toBe(true);
+    await small.sideExecution.stop(blocker.sideExecutionId);
+  });
+
+  it('50 concurrent stops of a starting execution share one outcome', async () => {
+    let stops: Promise<StopOutcome[]> | undefined;
+    const onStatus = (r: ExecutionRecord) => {
+      if (r.status === 'starting' && !stops) stops = Promise.all(Array.from({ length: 50 }, () => small.engine.stop(r.id)));
+    };
+    small.engine.on('status', onStatus);
+    const started = await small.sideExecution.startWithCode(workloads.cooperative);
+    small.engine.off('status', onStatus);
+    expect(started.success && started.status).toBe('stopped');
+    const outcomes = await stops!;
+    expect(outcomes.filter((o) => o.alreadyEnded || o.record !== outcomes[0]!.record)).toEqual([]);
+    expect(outcomes[0]!.record.status).toBe('stopped');
+    expect(survivors(outcomes[0]!.record.marker)).toEqual([]);
   });
 
   it('stop while starting: the half-started tree is killed', async () => {

@@ -101,6 +101,8 @@ describe('crash: the server and its guardian are both SIGKILLed, leaving survivo
     const { host, finished, running } = await loadedHost(home, 4, true, 'process');
     const guardian = guardianOf(host.pid);
     expect(guardian).toBeDefined();
+    // A live engine replaces a dead guardian: frozen, it cannot.
+    process.kill(host.pid, 'SIGSTOP');
     process.kill(guardian!, 'SIGKILL');
     await eventually(() => !pidAlive(guardian!));
     await host.kill('SIGKILL');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { RawSocket } from './helpers/raw-ws.js';
-import { startTestServer } from './helpers/server.js';
+import { spawnServer, startTestServer, stopAndRemove } from './helpers/server.js';
 import { eventually, sleep, untilEnded } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
@@ -126,6 +126,30 @@ describe('type sideExecution', () => {
     expect(reply).toMatchObject({ success: true, type: 'countSideExecutionsResponse' });
     expect(reply.counts.completed + reply.counts.stopped + reply.counts.running).toBeGreaterThan(0);
     expect(reply.data.counts).toEqual(reply.counts);
+  });
+});
+
+describe('stops of a queued execution (one execution runs at a time)', () => {
+  it('50 stops that arrive together all answer stopped, with one outcome; a later stop answers already_stopped', async () => {
+    const queueing = await spawnServer({ env: { SIDEX_MAX_CONCURRENT: '1' } });
+    try {
+      const socket = await RawSocket.open(queueing.wsUrl, queueing.apiKey);
+      sockets.push(socket);
+      const request = (action: string, fields: Record<string, unknown> = {}) => socket.request({ type: 'sideExecution', action, ...fields });
+      const blocker = await request('startSideExecution', { inlineCode: 'await new Promise(r => setTimeout(r, 600000))' });
+      const queued = await request('startSideExecution', { inlineCode: 'return 1' });
+      expect([blocker.status, queued.status]).toEqual(['running', 'queued']);
+      const id = queued.sideExecutionId as string;
+      // A queued execution is stopped by one store write, within a millisecond or two: only stops that
+      // reach the server before that are concurrent with it, so they are sent in one write.
+      socket.sendTogether(Array.from({ length: 50 }, (_, i) => ({ type: 'sideExecution', action: 'stopSideExecution', sideExecutionId: id, requestId: `q-${i}` })));
+      const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => socket.next((f) => f.requestId === `q-${i}`)));
+      expect(new Set(replies.map((r) => `${r.success} ${r.status} ${r.stoppedAt}`))).toEqual(new Set([`true stopped ${replies[0]!.stoppedAt}`]));
+      expect(await request('stopSideExecution', { sideExecutionId: id })).toMatchObject({ success: true, status: 'already_stopped' });
+      await request('stopSideExecution', { sideExecutionId: blocker.sideExecutionId, force: true });
+    } finally {
+      await stopAndRemove(queueing);
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
 import { finalFields, statusEvent } from './final-status.js';
-import { Guardian } from './guardian/guardian.js';
+import { Guardian, type GuardianRestart } from './guardian/guardian.js';
 import { newExecutionId } from './ids.js';
 import { checkInlineSyntax } from './inline-syntax.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
@@ -99,6 +99,8 @@ export interface EngineEvents {
   message: [{ id: string; value: unknown }];
   /** A store write failed; the execution goes on and the next write catches the store up. */
   storeError: [{ id: string; error: Error }];
+  /** The guardian process died while the engine lives; a new one has taken its place. */
+  guardianRestarted: [GuardianRestart];
 }
 
 /** How code that never exits by itself reports its end (Codebolt-built blocks). */
@@ -169,7 +171,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId() };
     this.tracker = createTreeTracker(trackerOptions);
-    this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind });
+    this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
     this.spareOutputRoot = path.join(this.logDir, SPARE_OUTPUT_DIR, trackerOptions.runId);
@@ -349,6 +351,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   get queuedCount(): number {
     return this.queue.length;
+  }
+
+  /** The guardian process that kills this run's trees if the engine dies; undefined while it is being replaced. */
+  get guardianPid(): number | undefined {
+    return this.guardian.pid;
   }
 
   logFiles(id: string): LogFiles {
@@ -576,6 +583,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.note(exec, { time: Date.now(), type: 'stop_requested', data: { reason, graceMs } });
     switch (exec.record.status) {
       case 'queued': {
+        // Stops arriving until its terminal record is written find it ending and wait for that record: one outcome.
         const index = this.queue.indexOf(exec);
         if (index >= 0) this.queue.splice(index, 1);
         void this.finalize(exec, false);

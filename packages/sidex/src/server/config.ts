@@ -26,6 +26,8 @@ export const ServerConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Warm runtimes kept booted. */
     poolSize: z.coerce.number().int().min(0).max(64).optional(),
+    /** Executions running at once; more wait in the queue. */
+    maxConcurrent: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
     /** Retention: keep executions of the last N days / the newest N / N MB of output (pruned in the background). */
     retainDays: z.coerce.number().positive('must be a positive number of days').optional(),
     retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
@@ -66,6 +68,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_API_KEY: 'apiKey',
   SIDEX_LOG_LEVEL: 'logLevel',
   SIDEX_POOL_SIZE: 'poolSize',
+  SIDEX_MAX_CONCURRENT: 'maxConcurrent',
   SIDEX_RETAIN_DAYS: 'retainDays',
   SIDEX_RETAIN_EXECUTIONS: 'retainExecutions',
   SIDEX_RETAIN_LOG_MB: 'retainLogMb',

@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
     engine: {
       ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
+      ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
       ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
       isolation: config.isolation,
@@ -68,6 +69,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     throw err;
   }
   sidex.engine.on('storeError', ({ id, error }) => log.error({ id, err: error }, 'store write failed; the execution goes on'));
+  sidex.engine.on('guardianRestarted', ({ pid, previousPid, exit, delayMs }) =>
+    log.warn({ pid, previousPid, exit, delayMs }, 'the guardian process died; a new one took its place'),
+  );
   if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
   const auth = new KeyCheck(apiKey.key);
   const hub = new EventHub(sidex.sideExecution);

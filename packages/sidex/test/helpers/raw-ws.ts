@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 
 /** A raw WebSocket to `/codebolt` that collects every frame, for tests that speak the dialect by hand. */
@@ -24,6 +25,17 @@ export class RawSocket {
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /**
+   * Sends the frames in one write, so that they reach the server in one read:
+   * frames sent one by one may each be read on a turn of its own.
+   */
+  sendTogether(frames: unknown[]): void {
+    const socket = (this.ws as unknown as { _socket: Socket })._socket;
+    socket.cork();
+    for (const frame of frames) this.send(frame);
+    socket.uncork();
   }
 
   /** Waits for a frame matching `match` (already received or to come). */

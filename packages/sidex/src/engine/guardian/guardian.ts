@@ -2,29 +2,107 @@
 // the engine holds. If the engine dies in any way (SIGKILL included), the pipe
 // reaches EOF and the guardian kills every process of this run: busy loops
 // that never see their IPC channel close, and setsid'd descendants too.
+// The engine watches its guardian in turn: one that dies is replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TrackerOptions } from '../tree/tree-tracker.js';
 
 const guardianMain = fileURLToPath(new URL('./guardian-main.js', import.meta.url));
 
-export class Guardian {
-  private readonly child: ChildProcess;
+export interface GuardianExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Why it could not be spawned at all. */
+  error?: string;
+}
 
-  constructor(options: TrackerOptions) {
-    this.child = spawn(process.execPath, [guardianMain, JSON.stringify(options)], {
-      detached: true,
-      stdio: ['pipe', 'ignore', 'inherit'],
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    this.child.on('error', () => {});
-    // Neither the guardian nor its lifeline may keep the engine's event loop alive.
-    this.child.unref();
-    (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+export interface GuardianRestart {
+  /** The new guardian. */
+  pid: number;
+  /** The one that died (none when it could not be spawned). */
+  previousPid: number | undefined;
+  exit: GuardianExit;
+  /** How long the restart waited: more than 0 once replacements keep dying. */
+  delayMs: number;
+}
+
+// A replacement that dies within QUICK_DEATH_MS is restarted after a wait
+// that doubles up to MAX_BACKOFF_MS: a guardian that cannot live (node gone,
+// something killing it on sight) must not make the engine spawn in a tight
+// loop. It never gives up, though: without a guardian, an engine that dies
+// leaves busy loops and setsid'd processes behind.
+const QUICK_DEATH_MS = 5000;
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+
+export class Guardian {
+  private child: ChildProcess | undefined;
+  private released = false;
+  /** When the current guardian was started as a replacement; undefined for the first. */
+  private replacedAt: number | undefined;
+  private backoffMs = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: TrackerOptions,
+    private readonly onRestart: (restart: GuardianRestart) => void = () => {},
+  ) {
+    this.child = this.spawn();
+  }
+
+  /** The live guardian's pid; undefined between its death and its replacement, and once released. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Normal shutdown: the guardian sweeps once (finding nothing, normally) and exits. */
   release(): void {
-    this.child.stdin?.end();
+    this.released = true;
+    clearTimeout(this.restartTimer);
+    this.child?.stdin?.end();
+    this.child = undefined;
+  }
+
+  private spawn(): ChildProcess {
+    const child = spawn(process.execPath, [guardianMain, JSON.stringify(this.options)], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'inherit'],
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    let gone = false;
+    const died = (exit: GuardianExit) => {
+      if (gone) return;
+      gone = true;
+      this.died(child, exit);
+    };
+    child.on('exit', (code, signal) => died({ code, signal }));
+    // A failed spawn may report only 'error', never 'exit'.
+    child.on('error', (err) => {
+      if (child.pid === undefined) died({ code: null, signal: null, error: err.message });
+    });
+    // Ending the pipe of a guardian that is already dead is EPIPE, not a crash of the engine.
+    child.stdin?.on('error', () => {});
+    // Neither the guardian nor its lifeline may keep the engine's event loop alive.
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return child;
+  }
+
+  private died(child: ChildProcess, exit: GuardianExit): void {
+    if (this.released || this.child !== child) return;
+    this.child = undefined;
+    const quick = this.replacedAt !== undefined && Date.now() - this.replacedAt < QUICK_DEATH_MS;
+    this.backoffMs = quick ? Math.min(Math.max(this.backoffMs * 2, FIRST_BACKOFF_MS), MAX_BACKOFF_MS) : 0;
+    const delayMs = this.backoffMs;
+    const restart = () => {
+      this.restartTimer = undefined;
+      if (this.released) return;
+      const next = (this.child = this.spawn());
+      this.replacedAt = Date.now();
+      if (next.pid !== undefined) this.onRestart({ pid: next.pid, previousPid: child.pid, exit, delayMs });
+    };
+    if (delayMs === 0) return restart();
+    this.restartTimer = setTimeout(restart, delayMs);
+    this.restartTimer.unref();
   }
 }
