@@ -1,0 +1,330 @@
+// Hostile code against a real `sidex serve`, run from inside executions, as an
+// attacker would. Each attack must fail in the default (sandbox) isolation.
+// Where `process` isolation cannot keep a promise, its test asserts what it
+// does instead, so that docs/security.md's table of what each mode guarantees
+// stays true.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { SidexClient, type StartOptions } from '@sidex/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
+import { guardianOf } from './fixtures/host-process.js';
+import { spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
+import { eventually, pidAlive, sleep } from './helpers/sidex.js';
+
+const SECRET = `s3cret-${randomUUID()}`;
+const secrets = { SIDEX_API_KEY: `key-${SECRET}`, DATABASE_URL: `postgres://app:${SECRET}@127.0.0.1/db`, AWS_SECRET_ACCESS_KEY: SECRET };
+
+const sandboxed = await startTestServer({ env: secrets, apiKey: false });
+const unsandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--isolation', 'process'] });
+const clientOf = (server: TestServer) => new SidexClient({ url: server.url, apiKey: secrets.SIDEX_API_KEY });
+const clients = new Map<TestServer, SidexClient>([
+  [sandboxed, clientOf(sandboxed)],
+  [unsandboxed, clientOf(unsandboxed)],
+]);
+afterAll(() => clients.forEach((c) => c.close()));
+
+/** Runs code to its end; answers its record. */
+async function run(server: TestServer, code: string, params: Record<string, unknown> = {}, options: StartOptions = {}, timeout?: number) {
+  const client = clients.get(server)!;
+  const started = await client.sideExecution.startWithCode(code, params, timeout, options);
+  if (!started.success) throw new Error(started.error);
+  const done = await client.wait(started.sideExecutionId);
+  if (!done.success) throw new Error(done.error);
+  return done.data;
+}
+
+/** Host processes whose command line holds `token` (the attacks name their escapees by it). */
+function withToken(token: string): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(token) && pidAlive(pid)) found.push(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+const readEveryEnviron = `
+  const fs = require('node:fs');
+  const found = [];
+  const places = ['/proc/' + process.ppid + '/environ', '/proc/1/environ'];
+  for (const name of fs.readdirSync('/proc')) if (/^\\d+$/.test(name)) places.push('/proc/' + name + '/environ', '/proc/' + name + '/cmdline');
+  for (const file of places) {
+    try { if (fs.readFileSync(file, 'latin1').includes(secret)) found.push(file); } catch {}
+  }
+  return { found, envHasSecret: JSON.stringify(process.env).includes(secret) };`;
+
+describe('secrets: the server environment', () => {
+  it('sandbox: no /proc/*/environ or cmdline it can read holds a server secret, nor does its own environment', async () => {
+    const done = await run(sandboxed, readEveryEnviron, { secret: SECRET });
+    expect(done.status).toBe('completed');
+    expect(done.result).toEqual({ found: [], envHasSecret: false });
+  });
+
+  it('process isolation: its own environment is clean, but the server is an ordinary process of the same user: /proc/<ppid>/environ gives its secrets away', async () => {
+    const done = await run(unsandboxed, readEveryEnviron, { secret: SECRET });
+    expect(done.result).toMatchObject({ envHasSecret: false });
+    expect((done.result as { found: string[] }).found.length).toBeGreaterThan(0);
+  });
+});
+
+/** Server and guardian alive and not stopped, and the server still runs work. */
+async function expectServerUnharmed(server: TestServer, guardian: number): Promise<void> {
+  const serverPid = server.child.pid!;
+  expect(pidAlive(serverPid)).toBe(true);
+  expect(pidAlive(guardian)).toBe(true);
+  for (const pid of [serverPid, guardian]) expect(fs.readFileSync(`/proc/${pid}/stat`, 'latin1')).not.toMatch(/\) T /);
+  const health = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
+  expect(health).toMatchObject({ status: 'ok', isolation: { mode: 'sandbox' } });
+  expect((await run(server, 'return 6 * 7')).result).toBe(42);
+}
+
+describe('signals: the server and its guardian', () => {
+  it('sandbox: SIGKILL and SIGSTOP at the server, the guardian, its parent and every pid it sees reach nothing outside', async () => {
+    const serverPid = sandboxed.child.pid!;
+    const guardian = guardianOf(serverPid);
+    expect(guardian).toBeDefined();
+    const done = await run(
+      sandboxed,
+      `const tried = {};
+       const targets = [process.ppid, 1, serverPid, guardianPid];
+       for (const name of require('node:fs').readdirSync('/proc')) if (/^\\d+$/.test(name) && Number(name) !== process.pid) targets.push(Number(name));
+       for (const pid of targets) for (const signal of ['SIGSTOP', 'SIGKILL']) {
+         try { process.kill(pid, signal); tried[pid + ' ' + signal] = 'sent'; } catch (e) { tried[pid + ' ' + signal] = e.code; }
+       }
+       return tried;`,
+      { serverPid, guardianPid: guardian },
+    );
+    // bwrap's init (pid 1 inside, its parent) refuses; the host's pids do not exist in its namespace.
+    expect(done.result).toEqual({
+      '1 SIGSTOP': 'EPERM',
+      '1 SIGKILL': 'EPERM',
+      [`${serverPid} SIGSTOP`]: 'ESRCH',
+      [`${serverPid} SIGKILL`]: 'ESRCH',
+      [`${guardian} SIGSTOP`]: 'ESRCH',
+      [`${guardian} SIGKILL`]: 'ESRCH',
+    });
+    await expectServerUnharmed(sandboxed, guardian!);
+  });
+
+  it('sandbox: kill(-1) and kill(0), SIGSTOP then SIGKILL, end only the attacker itself', async () => {
+    const guardian = guardianOf(sandboxed.child.pid!)!;
+    const done = await run(sandboxed, `require('node:child_process').spawnSync('sh', ['-c', 'kill -STOP -1; kill -KILL -1; kill -KILL 0'], { stdio: 'ignore' }); return 'survived';`);
+    expect(done.status).toBe('failed');
+    expect(done.signal).toBe('SIGKILL');
+    await expectServerUnharmed(sandboxed, guardian);
+  });
+
+  it('process isolation: the server is visible as its parent (the promise needs the sandbox; /healthz says so)', async () => {
+    const done = await run(unsandboxed, 'return process.ppid');
+    expect(done.result).toBe(unsandboxed.child.pid);
+    const health = (await (await fetch(`${unsandboxed.url}/healthz`)).json()) as Record<string, any>;
+    expect(health.isolation).toEqual({ mode: 'process', reason: expect.stringContaining('--isolation process') });
+  });
+});
+
+describe('the data directory: key file, database, other executions', () => {
+  const attack = `
+    const fs = require('node:fs');
+    const out = {};
+    for (const [name, file] of Object.entries(targets)) {
+      try { fs.readFileSync(file); out['read ' + name] = 'read'; } catch (e) { out['read ' + name] = e.code; }
+      try { fs.appendFileSync(file, 'pwned'); out['write ' + name] = 'written'; } catch (e) { out['write ' + name] = e.code; }
+    }
+    try { fs.writeFileSync(path.join(dataDir, 'api-key'), 'attacker-key-0123456789'); out.replaceKey = 'written'; } catch (e) { out.replaceKey = e.code; }
+    try { out.listData = fs.readdirSync(dataDir); } catch (e) { out.listData = e.code; }
+    return out;`;
+
+  async function victim(server: TestServer): Promise<{ id: string; scratch: string }> {
+    const client = clients.get(server)!;
+    const started = await client.sideExecution.startWithCode(`require('node:fs').writeFileSync('mine.txt', 'private'); console.log(process.cwd()); await new Promise(() => {});`);
+    if (!started.success) throw new Error(started.error);
+    let scratch = '';
+    await eventually(async () => {
+      const status = await client.sideExecution.getStatus(started.sideExecutionId);
+      return (scratch = status.success ? status.output.trim() : '') !== '';
+    }, 10_000);
+    return { id: started.sideExecutionId, scratch };
+  }
+
+  function targetsOf(server: TestServer, other: { id: string; scratch: string }) {
+    return {
+      keyFile: path.join(server.dataDir, 'api-key'),
+      database: path.join(server.dataDir, 'sidex.db'),
+      otherScratch: path.join(other.scratch, 'mine.txt'),
+      otherLog: path.join(server.dataDir, 'logs', `${other.id}.out`),
+    };
+  }
+
+  it('sandbox: none of them exists inside; nothing on disk changes', async () => {
+    fs.writeFileSync(path.join(sandboxed.dataDir, 'api-key'), `${secrets.SIDEX_API_KEY}\n`, { mode: 0o600 });
+    const other = await victim(sandboxed);
+    const targets = targetsOf(sandboxed, other);
+    const before = Object.fromEntries(Object.entries(targets).map(([k, f]) => [k, fs.readFileSync(f)]));
+    const result = (await run(sandboxed, `const path = require('node:path');\n${attack}`, { targets, dataDir: sandboxed.dataDir })).result as Record<string, unknown>;
+    for (const name of Object.keys(targets)) {
+      expect(result[`read ${name}`], name).toMatch(/^(ENOENT|EACCES)$/);
+      expect(result[`write ${name}`], name).toMatch(/^(ENOENT|EACCES|EROFS)$/);
+    }
+    expect(result.replaceKey).toMatch(/^(ENOENT|EACCES|EROFS)$/);
+    // What is left of it inside is the path down to its own scratch directory: empty directories.
+    expect(result.listData === 'EACCES' || result.listData === 'ENOENT' || JSON.stringify(result.listData) === '["scratch"]', String(result.listData)).toBe(true);
+    expect(fs.readFileSync(targets.keyFile)).toEqual(before.keyFile);
+    expect(fs.readFileSync(targets.otherScratch)).toEqual(before.otherScratch);
+    expect(fs.readFileSync(targets.otherLog)).toEqual(before.otherLog);
+    await clients.get(sandboxed)!.sideExecution.stop(other.id, { force: true });
+  });
+
+  it('process isolation: without --permissions the key file is readable (the promise needs the sandbox)', async () => {
+    fs.writeFileSync(path.join(unsandboxed.dataDir, 'api-key'), `${secrets.SIDEX_API_KEY}\n`, { mode: 0o600 });
+    const other = await victim(unsandboxed);
+    const targets = { keyFile: targetsOf(unsandboxed, other).keyFile };
+    const result = (await run(unsandboxed, `try { return require('node:fs').readFileSync(file, 'utf8').length > 0 } catch (e) { return e.code }`, { file: targets.keyFile })).result;
+    await clients.get(unsandboxed)!.sideExecution.stop(other.id, { force: true });
+    expect(result).toBe(true);
+  });
+});
+
+/**
+ * A grandchild that clears its environment (the marker), leaves the session
+ * and its parent, and moves itself into the root cgroup of every hierarchy.
+ */
+const escapee = (token: string) => `
+  require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(
+    `env -i /usr/bin/setsid /bin/sh -c 'for f in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs; do echo $$ > $f 2>/dev/null; done; while :; do sleep 1; done' ${'$'}0 &`,
+  )}, ${JSON.stringify(token)}], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  console.log('ready');
+  await new Promise(() => {});`;
+
+describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
+  it.each([
+    ['stop', async (client: SidexClient, id: string): Promise<void> => void (await client.sideExecution.stop(id, { graceMs: 200 }))],
+    ['timeout', async (client: SidexClient, id: string): Promise<void> => void (await client.wait(id))],
+  ] as const)('sandbox: nothing survives a %s (5 tries)', async (_how, end) => {
+    const client = clients.get(sandboxed)!;
+    for (let i = 0; i < 5; i++) {
+      const token = `sidex-escapee-${randomUUID()}`;
+      const started = await client.sideExecution.startWithCode(escapee(token), {}, _how === 'timeout' ? 1500 : undefined);
+      if (!started.success) throw new Error(started.error);
+      expect(await eventually(() => withToken(token).length > 0, 10_000)).toBe(true);
+      await end(client, started.sideExecutionId);
+      const left = withToken(token);
+      killAll(left);
+      expect(left, `try ${i}`).toEqual([]);
+    }
+  });
+
+  it('sandbox: nothing survives the server shutting down', async () => {
+    const server = await spawnServer({ env: secrets, apiKey: false });
+    const client = clientOf(server);
+    const token = `sidex-escapee-${randomUUID()}`;
+    try {
+      const started = await client.sideExecution.startWithCode(escapee(token));
+      if (!started.success) throw new Error(started.error);
+      expect(await eventually(() => withToken(token).length > 0, 10_000)).toBe(true);
+    } finally {
+      client.close();
+      await stopAndRemove(server);
+    }
+    const left = withToken(token);
+    killAll(left);
+    expect(left).toEqual([]);
+  });
+
+  it('process isolation: a root server cannot keep it (it moves itself out of the cgroup and loses the marker); the promise needs the sandbox', async () => {
+    const client = clients.get(unsandboxed)!;
+    const token = `sidex-escapee-${randomUUID()}`;
+    const started = await client.sideExecution.startWithCode(escapee(token));
+    if (!started.success) throw new Error(started.error);
+    expect(await eventually(() => withToken(token).length > 0, 10_000)).toBe(true);
+    await client.sideExecution.stop(started.sideExecutionId, { graceMs: 200 });
+    const left = withToken(token);
+    killAll(left);
+    // Escaped when the server runs as root (it can write every cgroup.procs); not otherwise.
+    if (process.getuid?.() === 0) expect(left.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the server and its guardian SIGKILLed together', () => {
+  it('sandbox: 50 running trees (busy loops, awaiting code, setsid grandchildren): no process alive 2 s later', async () => {
+    const server = await spawnServer({ env: { ...secrets, SIDEX_POOL_SIZE: '4' }, apiKey: false });
+    const client = clientOf(server);
+    const token = `sidex-tree-${randomUUID()}`;
+    try {
+      const grandchild = `require('node:child_process').spawn('setsid', ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done', ${JSON.stringify(token)}], { stdio: 'ignore', detached: true });`;
+      const codes = [
+        `${grandchild} console.log('ready'); for (;;) {}`,
+        `${grandchild} console.log('ready'); await new Promise(() => {});`,
+      ];
+      const ids = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const started = await client.sideExecution.startWithCode(codes[i % 2]!);
+          if (!started.success) throw new Error(started.error);
+          return started.sideExecutionId;
+        }),
+      );
+      expect(ids).toHaveLength(50);
+      expect(await eventually(() => withToken(token).length >= 50, 30_000, 100)).toBe(true);
+      const dataKeyMarked = () => findMarked(markerMatcher(`${dataKeyOf(server.dataDir)}.`, 'prefix'));
+      expect(dataKeyMarked().length).toBeGreaterThanOrEqual(50);
+      const guardian = guardianOf(server.child.pid!);
+      expect(guardian).toBeDefined();
+      process.kill(guardian!, 'SIGKILL');
+      server.child.kill('SIGKILL');
+      await server.exited;
+      await sleep(2000);
+      const left = withToken(token);
+      const runtimes = dataKeyMarked();
+      killAll([...left, ...runtimes]);
+      expect(left).toEqual([]);
+      expect(runtimes).toEqual([]);
+    } finally {
+      client.close();
+      await stopAndRemove(server);
+    }
+  });
+});
+
+describe('network', () => {
+  let port = 0;
+  const target = http.createServer((_req, res) => res.end('reached'));
+  afterAll(() => new Promise<void>((resolve) => target.close(() => resolve())));
+
+  const dial = `try { const res = await fetch(url); return await res.text(); } catch (e) { return 'failed: ' + (e.cause?.code ?? e.message); }`;
+
+  it("'none': only the sandbox's own loopback; a server on the host's loopback is out of reach", async () => {
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    port = (target.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}/`;
+    expect((await run(sandboxed, dial, { url }, { network: 'none' })).result).toMatch(/^failed: ECONNREFUSED/);
+    expect((await run(sandboxed, dial, { url }, { network: 'all' })).result).toBe('reached');
+    expect((await run(sandboxed, dial, { url })).result).toBe('reached'); // the server's default
+  });
+
+  it("a bad network value is refused with its field named, and nothing runs", async () => {
+    const client = clients.get(sandboxed)!;
+    const started = await client.sideExecution.startWithCode('return 1', {}, undefined, { network: 'some' as never });
+    expect(started.success).toBe(false);
+    if (started.success) return;
+    expect(started.error).toMatch(/options\.network/);
+  });
+});
