@@ -1,8 +1,16 @@
 // The pieces of `network: { allow: [...] }`: the allowlist, the filtering proxy
 // on a real Unix socket with real upstream servers on 127.0.0.1, and the
 // in-sandbox bridge driven from a child node process.
-import { describe, expect, it } from 'vitest';
+import dns from 'node:dns';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isGuardedAddress } from '../dist/engine/sandbox/network/address-guard.js';
 import { Allowlist } from '../dist/engine/sandbox/network/allowlist.js';
+import { FilteringProxy, type FilteringProxyOptions, type ProxyDecision } from '../dist/engine/sandbox/network/filtering-proxy.js';
 import { SidexError } from '../dist/errors.js';
 
 function refusal(entries: unknown): SidexError {
@@ -100,5 +108,265 @@ describe('allowlist', () => {
     expect(refusal(['example.com', 'ok.example.net', 'http://x']).message).toBe('network.allow[2]: "http://x" is not a host pattern (use host, host:port or *.domain)');
     expect(() => Allowlist.parse(['http://x'], 'executions[3].network.allow')).toThrow('executions[3].network.allow[0]: "http://x"');
     expect(refusal('example.com').message).toBe('network.allow must be a list of host patterns (use host, host:port or *.domain)');
+  });
+});
+
+// ---- helpers: every wait is bounded, nothing sleeps a fixed time ----
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-net-'));
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+/** A real HTTP server on 127.0.0.1 that answers what it was asked, and counts connections. */
+async function httpUpstream() {
+  const seen = { connections: 0 };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => res.end(`${req.method} ${req.url} host=${req.headers.host} body=${body}`));
+  });
+  server.on('connection', () => seen.connections++);
+  const port = await listen(server);
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  cleanups.push(() => server.closeAllConnections());
+  return { port, seen };
+}
+
+/** A TCP echo server on 127.0.0.1; when its client half-closes it says "bye" and ends too. */
+async function echoUpstream() {
+  const open = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => socket.write(chunk));
+    socket.on('end', () => socket.end('bye'));
+  });
+  const port = await listen(server);
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  cleanups.push(() => open.forEach((s) => s.destroy()));
+  return { port, open };
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server);
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+async function startProxy(allow: readonly string[], extra: Partial<FilteringProxyOptions> = {}) {
+  const dir = tempDir();
+  const decisions: ProxyDecision[] = [];
+  const proxy = await FilteringProxy.start({ socketPath: path.join(dir, 'proxy.sock'), allow, onDecision: (d) => decisions.push(d), ...extra });
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => proxy.close());
+  return { proxy, decisions };
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** An absolute-form request to the proxy, as curl or an HTTP library sends it. */
+function viaProxy(socketPath: string, url: string, method = 'GET', body?: string): Promise<Answer> {
+  return within(
+    new Promise<Answer>((resolve, reject) => {
+      const req = http.request({ socketPath, method, path: url, headers: { host: URL.canParse(url) ? new URL(url).host : 'nowhere' }, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    }),
+    `${method} ${url}`,
+  );
+}
+
+/** Reads a socket into a string, with a wait for what is expected. */
+function reader(socket: net.Socket) {
+  const state = { text: '', ended: false, closed: false };
+  socket.on('data', (c: Buffer) => (state.text += c.toString('latin1')));
+  socket.on('end', () => (state.ended = true));
+  socket.on('close', () => (state.closed = true));
+  socket.on('error', () => {});
+  return { state, wait: (check: () => boolean, what: string) => until(check, what) };
+}
+
+/** Sends raw bytes to the proxy's socket and returns everything said back until it closes. */
+async function rawExchange(socketPath: string, text: string): Promise<string> {
+  const socket = net.connect(socketPath);
+  const r = reader(socket);
+  socket.write(text);
+  await r.wait(() => r.state.closed, `the answer to ${JSON.stringify(text.split('\r\n')[0])}`);
+  return r.state.text;
+}
+
+/** Opens a CONNECT tunnel (with `early` bytes sent right behind the request) and expects 200. */
+async function openTunnel(socketPath: string, target: string, early = '') {
+  const socket = net.connect({ path: socketPath, allowHalfOpen: true });
+  const r = reader(socket);
+  socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n${early}`);
+  await r.wait(() => r.state.text.includes('\r\n\r\n'), 'the CONNECT answer');
+  expect(r.state.text.split('\r\n')[0]).toBe('HTTP/1.1 200 Connection Established');
+  r.state.text = r.state.text.slice(r.state.text.indexOf('\r\n\r\n') + 4);
+  cleanups.push(() => void socket.destroy());
+  return { socket, ...r };
+}
+
+describe('address guard', () => {
+  it('covers loopback, unspecified, link-local and metadata addresses, not private ranges or the Internet', () => {
+    for (const a of ['127.0.0.1', '127.9.9.9', '0.0.0.0', '169.254.169.254', '::1', '::', 'fe80::1', '::ffff:127.0.0.1', 'fd00:ec2::254']) expect([a, isGuardedAddress(a)]).toEqual([a, true]);
+    for (const a of ['10.0.0.1', '192.168.1.1', '172.16.0.1', 'fd00::1', '93.184.216.34', '2001:db8::1']) expect([a, isGuardedAddress(a)]).toEqual([a, false]);
+  });
+});
+
+describe('filtering proxy on a Unix socket', () => {
+  it('forwards allowed absolute-form HTTP requests, bodies included, with the Host of the URI', async () => {
+    const up = await httpUpstream();
+    const { proxy, decisions } = await startProxy([`127.0.0.1:${up.port}`]);
+    expect(await viaProxy(proxy.socketPath, `http://127.0.0.1:${up.port}/a/b?c=1`)).toEqual({ status: 200, body: `GET /a/b?c=1 host=127.0.0.1:${up.port} body=` });
+    expect(await viaProxy(proxy.socketPath, `http://127.0.0.1:${up.port}/post`, 'POST', 'hello')).toEqual({ status: 200, body: `POST /post host=127.0.0.1:${up.port} body=hello` });
+    expect(proxy.counts()).toEqual({ allowed: 2, denied: 0, failed: 0 });
+    expect(decisions.map((d) => [d.outcome, d.kind, d.host, d.port])).toEqual([
+      ['allowed', 'http', '127.0.0.1', up.port],
+      ['allowed', 'http', '127.0.0.1', up.port],
+    ]);
+  });
+
+  it('carries bytes both ways through an allowed CONNECT tunnel, early bytes and half-close included', async () => {
+    const echo = await echoUpstream();
+    const { proxy } = await startProxy([`127.0.0.1:${echo.port}`]);
+    const tunnel = await openTunnel(proxy.socketPath, `127.0.0.1:${echo.port}`, 'early;');
+    await tunnel.wait(() => tunnel.state.text === 'early;', 'the early bytes echoed');
+    tunnel.socket.write('ping;');
+    await tunnel.wait(() => tunnel.state.text === 'early;ping;', 'ping echoed');
+    // Our FIN reaches the upstream, whose answer and FIN still come back.
+    tunnel.socket.end('last;');
+    await tunnel.wait(() => tunnel.state.ended, 'the end of the tunnel');
+    expect(tunnel.state.text).toBe('early;ping;last;bye');
+    await until(() => proxy.openSockets === 0 && echo.open.size === 0, 'every socket of the tunnel to close');
+    expect(proxy.counts()).toEqual({ allowed: 1, denied: 0, failed: 0 });
+  });
+
+  it('refuses a host outside the allowlist with 403 and a one-line reason, connecting nothing', async () => {
+    const up = await httpUpstream();
+    const { proxy, decisions } = await startProxy(['example.com', `127.0.0.1:${up.port + 1}`]);
+    const line = `sidex proxy: 127.0.0.1:${up.port} is not in this execution's network allowlist\n`;
+    expect(await viaProxy(proxy.socketPath, `http://127.0.0.1:${up.port}/`)).toEqual({ status: 403, body: line });
+    const connect = await rawExchange(proxy.socketPath, `CONNECT 127.0.0.1:${up.port} HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n\r\n`);
+    expect(connect.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(connect.endsWith(`\r\n\r\n${line}`)).toBe(true);
+    const other = await rawExchange(proxy.socketPath, 'CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n');
+    expect(other).toContain("sidex proxy: www.example.com:443 is not in this execution's network allowlist");
+    expect(up.seen.connections).toBe(0);
+    expect(proxy.counts()).toEqual({ allowed: 0, denied: 3, failed: 0 });
+    expect(decisions.every((d) => d.outcome === 'denied' && d.reason === 'not in allowlist')).toBe(true);
+    await until(() => proxy.openSockets === 0, 'refused connections to close');
+  });
+
+  it('answers 502 when an allowed target cannot be reached', async () => {
+    const port = await closedPort();
+    const { proxy } = await startProxy([`127.0.0.1:${port}`]);
+    const answer = await viaProxy(proxy.socketPath, `http://127.0.0.1:${port}/`);
+    expect(answer).toEqual({ status: 502, body: `sidex proxy: cannot reach 127.0.0.1:${port}: ECONNREFUSED\n` });
+    const connect = await rawExchange(proxy.socketPath, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\n\r\n`);
+    expect(connect.split('\r\n')[0]).toBe('HTTP/1.1 502 Bad Gateway');
+    expect(proxy.counts()).toEqual({ allowed: 0, denied: 0, failed: 2 });
+  });
+
+  it('answers 400 to what is no proxy request', async () => {
+    const { proxy } = await startProxy(['example.com']);
+    expect((await viaProxy(proxy.socketPath, '/just/a/path')).status).toBe(400);
+    expect((await viaProxy(proxy.socketPath, 'https://example.com/')).status).toBe(400);
+    expect((await viaProxy(proxy.socketPath, 'http://user@example.com/')).status).toBe(400);
+    expect((await rawExchange(proxy.socketPath, 'CONNECT example.com HTTP/1.1\r\n\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect((await rawExchange(proxy.socketPath, 'NOT HTTP AT ALL\r\n\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(proxy.counts().allowed).toBe(0);
+  });
+
+  it('setAllow takes effect on the next request; a bad list is refused and changes nothing', async () => {
+    const up = await httpUpstream();
+    const { proxy } = await startProxy([]);
+    const url = `http://127.0.0.1:${up.port}/`;
+    expect((await viaProxy(proxy.socketPath, url)).status).toBe(403);
+    proxy.setAllow([`127.0.0.1:${up.port}`]);
+    expect((await viaProxy(proxy.socketPath, url)).status).toBe(200);
+    expect(() => proxy.setAllow(['ok.example.com', 'http://x'])).toThrow('network.allow[1]: "http://x" is not a host pattern');
+    expect((await viaProxy(proxy.socketPath, url)).status).toBe(200);
+    proxy.setAllow(Allowlist.parse(['example.com']));
+    expect((await viaProxy(proxy.socketPath, url)).status).toBe(403);
+    expect(proxy.counts()).toEqual({ allowed: 2, denied: 2, failed: 0 });
+    expect(up.seen.connections).toBe(2);
+  });
+
+  it('refuses an allowed name that resolves to loopback unless that address is allowed itself (localhost excepted)', async () => {
+    const up = await httpUpstream();
+    // A hosts file of the test's own: rebind.test points at 127.0.0.1, as a hostile DNS record could.
+    const lookup: net.LookupFunction = (hostname, options, callback) => dns.lookup(hostname === 'rebind.test' ? '127.0.0.1' : hostname, options, callback);
+    const { proxy } = await startProxy(['rebind.test'], { lookup });
+    const refused = await viaProxy(proxy.socketPath, `http://rebind.test:${up.port}/`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('rebind.test resolves to 127.0.0.1, which an allowed name may not reach');
+    const connect = await rawExchange(proxy.socketPath, `CONNECT rebind.test:${up.port} HTTP/1.1\r\n\r\n`);
+    expect(connect.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(up.seen.connections).toBe(0);
+    expect(proxy.counts()).toEqual({ allowed: 0, denied: 2, failed: 0 });
+
+    proxy.setAllow(['rebind.test', `127.0.0.1:${up.port}`]);
+    expect(await viaProxy(proxy.socketPath, `http://rebind.test:${up.port}/x`)).toEqual({ status: 200, body: `GET /x host=rebind.test:${up.port} body=` });
+    proxy.setAllow([`localhost:${up.port}`]);
+    expect((await viaProxy(proxy.socketPath, `http://localhost:${up.port}/`)).status).toBe(200);
+  });
+
+  it('a client that goes away mid-tunnel takes its upstream connection with it', async () => {
+    const echo = await echoUpstream();
+    const { proxy } = await startProxy([`127.0.0.1:${echo.port}`]);
+    const tunnel = await openTunnel(proxy.socketPath, `127.0.0.1:${echo.port}`);
+    tunnel.socket.write('x');
+    await tunnel.wait(() => tunnel.state.text === 'x', 'the echo');
+    expect(echo.open.size).toBe(1);
+    tunnel.socket.destroy();
+    await until(() => echo.open.size === 0 && proxy.openSockets === 0, 'the upstream side to close');
+  });
+
+  it('close() ends every open tunnel and removes its socket', async () => {
+    const echo = await echoUpstream();
+    const { proxy } = await startProxy([`127.0.0.1:${echo.port}`]);
+    const tunnels = [await openTunnel(proxy.socketPath, `127.0.0.1:${echo.port}`), await openTunnel(proxy.socketPath, `127.0.0.1:${echo.port}`)];
+    for (const t of tunnels) {
+      t.socket.write('up');
+      await t.wait(() => t.state.text === 'up', 'the echo');
+    }
+    expect(echo.open.size).toBe(2);
+    await within(proxy.close(), 'close()');
+    // The clients are half-open: for them the tunnel ends in EOF.
+    await until(() => tunnels.every((t) => t.state.ended) && echo.open.size === 0, 'the tunnels to be cut at both ends');
+    expect(proxy.openSockets).toBe(0);
+    expect(fs.existsSync(proxy.socketPath)).toBe(false);
   });
 });
