@@ -1,12 +1,14 @@
 // The pieces of `network: { allow: [...] }`: the allowlist, the filtering proxy
 // on a real Unix socket with real upstream servers on 127.0.0.1, and the
 // in-sandbox bridge driven from a child node process.
+import { execFile } from 'node:child_process';
 import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGuardedAddress } from '../dist/engine/sandbox/network/address-guard.js';
 import { Allowlist } from '../dist/engine/sandbox/network/allowlist.js';
@@ -368,5 +370,115 @@ describe('filtering proxy on a Unix socket', () => {
     await until(() => tunnels.every((t) => t.state.ended) && echo.open.size === 0, 'the tunnels to be cut at both ends');
     expect(proxy.openSockets).toBe(0);
     expect(fs.existsSync(proxy.socketPath)).toBe(false);
+  });
+});
+
+// The bridge installs a global fetch dispatcher and sets process.env: it runs in
+// a child node process, as it will in the sandboxed runtime, so nothing leaks here.
+const bridgeModule = pathToFileURL(fileURLToPath(new URL('../dist/engine/sandbox/network/sandbox-bridge.js', import.meta.url))).href;
+const CHILD = `
+import { execFileSync } from 'node:child_process';
+const [bridgeModule, socketPath, noProxy, ...urls] = process.argv.slice(2);
+const { startNetworkBridge } = await import(bridgeModule);
+const bridge = await startNetworkBridge({ socketPath, thread: process.env.BRIDGE_THREAD !== '0', ...(noProxy === 'default' ? {} : { noProxy }) });
+const names = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'NO_PROXY', 'no_proxy'];
+const out = { port: bridge.port, mode: bridge.mode, env: Object.fromEntries(names.map((n) => [n, process.env[n]])), fetches: [], curl: [] };
+const chain = (e) => { const parts = []; for (let c = e; c; c = c.cause) parts.push(String(c.message)); return parts.join(' <- '); };
+for (const url of urls) {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(10000) });
+    out.fetches.push({ status: r.status, body: await r.text() });
+  } catch (e) {
+    out.fetches.push({ error: chain(e) });
+  }
+}
+if (process.env.TRY_CURL) {
+  for (const url of urls) {
+    // curl reads the proxy variables the bridge set, as any child program would;
+    // a synchronous call, as user code often makes, blocking this thread meanwhile.
+    out.curl.push(execFileSync('curl', ['-sS', '--max-time', '10', '-w', ' %{http_code}', url], { encoding: 'utf8' }));
+  }
+}
+await bridge.close();
+console.log(JSON.stringify(out));
+`;
+
+interface ChildReport {
+  port: number;
+  mode: 'thread' | 'in-process';
+  env: Record<string, string | undefined>;
+  fetches: Array<{ status?: number; body?: string; error?: string }>;
+  curl: string[];
+}
+
+async function runBridgeChild(socketPath: string, noProxy: string, urls: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<{ report: ChildReport; stderr: string }> {
+  const dir = tempDir();
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const script = path.join(dir, 'child.mjs');
+  fs.writeFileSync(script, CHILD);
+  // Names the child might inherit from this machine must not decide its route.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_proxy$/i.test(k)));
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...nodeFlags, script, bridgeModule, socketPath, noProxy, ...urls], { env: { ...clean, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`bridge child failed: ${err.message}\n${stderr}`));
+      resolve({ report: JSON.parse(stdout) as ChildReport, stderr });
+    });
+  });
+}
+
+const hasCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => fs.existsSync(p));
+
+describe('in-sandbox bridge (child node process)', () => {
+  it("routes Node's global fetch through bridge and proxy: allowed answers, denied fails with the proxy's 403", async () => {
+    const up = await httpUpstream();
+    const other = await httpUpstream();
+    const { proxy, decisions } = await startProxy([`127.0.0.1:${up.port}`]);
+    const { report, stderr } = await runBridgeChild(proxy.socketPath, '', [`http://127.0.0.1:${up.port}/via-bridge`, `http://127.0.0.1:${other.port}/nope`]);
+    const proxyUrl = `http://127.0.0.1:${report.port}`;
+    expect(report.mode).toBe('thread');
+    expect(report.env).toEqual({ HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, ALL_PROXY: proxyUrl, http_proxy: proxyUrl, https_proxy: proxyUrl, all_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' });
+    expect(report.fetches[0]).toEqual({ status: 200, body: `GET /via-bridge host=127.0.0.1:${up.port} body=` });
+    // undici tunnels plain http through CONNECT too, and says which status refused it.
+    expect(report.fetches[1]?.error).toMatch(/^fetch failed <- .*Proxy response \(403\)/);
+    expect(other.seen.connections).toBe(0);
+    expect(decisions.map((d) => [d.outcome, d.kind, d.port])).toEqual([
+      ['allowed', 'connect', up.port],
+      ['denied', 'connect', other.port],
+    ]);
+    // undici's "EnvHttpProxyAgent is experimental" warning is not the user's business.
+    expect(stderr).toBe('');
+  });
+
+  it.skipIf(!hasCurl)('child programs such as curl follow the variables the bridge set, even called synchronously', async () => {
+    const up = await httpUpstream();
+    const other = await httpUpstream();
+    const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
+    const { report } = await runBridgeChild(proxy.socketPath, '', [`http://127.0.0.1:${up.port}/curl`, `http://127.0.0.1:${other.port}/nope`], { TRY_CURL: '1' });
+    expect(report.curl).toEqual([`GET /curl host=127.0.0.1:${up.port} body= 200`, `sidex proxy: 127.0.0.1:${other.port} is not in this execution's network allowlist\n 403`]);
+    expect(other.seen.connections).toBe(0);
+    expect(proxy.counts()).toEqual({ allowed: 2, denied: 2, failed: 0 });
+  });
+
+  it('runs on the main thread when asked, or where the permission model refuses workers', async () => {
+    const up = await httpUpstream();
+    const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
+    const url = `http://127.0.0.1:${up.port}/main-thread`;
+    const asked = await runBridgeChild(proxy.socketPath, '', [url], { BRIDGE_THREAD: '0' });
+    expect(asked.report.mode).toBe('in-process');
+    expect(asked.report.fetches).toEqual([{ status: 200, body: `GET /main-thread host=127.0.0.1:${up.port} body=` }]);
+    const confined = await runBridgeChild(proxy.socketPath, '', [url], {}, ['--experimental-permission', '--allow-fs-read=*', '--no-warnings']);
+    expect(confined.report.mode).toBe('in-process');
+    expect(confined.report.fetches).toEqual([{ status: 200, body: `GET /main-thread host=127.0.0.1:${up.port} body=` }]);
+    expect(proxy.counts()).toEqual({ allowed: 2, denied: 0, failed: 0 });
+  });
+
+  it("by default the sandbox's loopback bypasses the proxy (NO_PROXY), as its own servers need", async () => {
+    const up = await httpUpstream();
+    const { proxy } = await startProxy([]);
+    const { report } = await runBridgeChild(proxy.socketPath, 'default', [`http://127.0.0.1:${up.port}/direct`]);
+    expect(report.env.NO_PROXY).toBe('localhost,127.0.0.1,::1');
+    // Outside a sandbox this reaches the test's server directly; inside, the sandbox's own loopback.
+    expect(report.fetches).toEqual([{ status: 200, body: `GET /direct host=127.0.0.1:${up.port} body=` }]);
+    expect(proxy.counts()).toEqual({ allowed: 0, denied: 0, failed: 0 });
   });
 });
