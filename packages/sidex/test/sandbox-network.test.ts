@@ -1,7 +1,7 @@
 // The pieces of `network: { allow: [...] }`: the allowlist, the filtering proxy
 // on a real Unix socket with real upstream servers on 127.0.0.1, and the
 // in-sandbox bridge driven from a child node process.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -411,7 +411,14 @@ interface ChildReport {
   curl: string[];
 }
 
-async function runBridgeChild(socketPath: string, noProxy: string, urls: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<{ report: ChildReport; stderr: string }> {
+interface ChildOptions {
+  env?: NodeJS.ProcessEnv;
+  nodeFlags?: string[];
+  /** A command the child runs under, e.g. bwrap and its arguments. */
+  wrap?: string[];
+}
+
+async function runBridgeChild(socketPath: string, noProxy: string, urls: string[], { env = {}, nodeFlags = [], wrap = [] }: ChildOptions = {}): Promise<{ report: ChildReport; stderr: string }> {
   const dir = tempDir();
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const script = path.join(dir, 'child.mjs');
@@ -419,7 +426,8 @@ async function runBridgeChild(socketPath: string, noProxy: string, urls: string[
   // Names the child might inherit from this machine must not decide its route.
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/_proxy$/i.test(k)));
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...nodeFlags, script, bridgeModule, socketPath, noProxy, ...urls], { env: { ...clean, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    const command = [...wrap, process.execPath, ...nodeFlags, script, bridgeModule, socketPath, noProxy, ...urls];
+    execFile(command[0]!, command.slice(1), { env: { ...clean, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`bridge child failed: ${err.message}\n${stderr}`));
       resolve({ report: JSON.parse(stdout) as ChildReport, stderr });
     });
@@ -427,6 +435,9 @@ async function runBridgeChild(socketPath: string, noProxy: string, urls: string[
 }
 
 const hasCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => fs.existsSync(p));
+// What the sandbox will be: no network of its own, the proxy's socket reachable (read-only bind of /).
+const BWRAP = ['bwrap', '--unshare-net', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+const hasBwrap = spawnSync(BWRAP[0]!, [...BWRAP.slice(1), 'true'], { timeout: 10_000 }).status === 0;
 
 describe('in-sandbox bridge (child node process)', () => {
   it("routes Node's global fetch through bridge and proxy: allowed answers, denied fails with the proxy's 403", async () => {
@@ -453,7 +464,7 @@ describe('in-sandbox bridge (child node process)', () => {
     const up = await httpUpstream();
     const other = await httpUpstream();
     const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
-    const { report } = await runBridgeChild(proxy.socketPath, '', [`http://127.0.0.1:${up.port}/curl`, `http://127.0.0.1:${other.port}/nope`], { TRY_CURL: '1' });
+    const { report } = await runBridgeChild(proxy.socketPath, '', [`http://127.0.0.1:${up.port}/curl`, `http://127.0.0.1:${other.port}/nope`], { env: { TRY_CURL: '1' } });
     expect(report.curl).toEqual([`GET /curl host=127.0.0.1:${up.port} body= 200`, `sidex proxy: 127.0.0.1:${other.port} is not in this execution's network allowlist\n 403`]);
     expect(other.seen.connections).toBe(0);
     expect(proxy.counts()).toEqual({ allowed: 2, denied: 2, failed: 0 });
@@ -463,10 +474,10 @@ describe('in-sandbox bridge (child node process)', () => {
     const up = await httpUpstream();
     const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
     const url = `http://127.0.0.1:${up.port}/main-thread`;
-    const asked = await runBridgeChild(proxy.socketPath, '', [url], { BRIDGE_THREAD: '0' });
+    const asked = await runBridgeChild(proxy.socketPath, '', [url], { env: { BRIDGE_THREAD: '0' } });
     expect(asked.report.mode).toBe('in-process');
     expect(asked.report.fetches).toEqual([{ status: 200, body: `GET /main-thread host=127.0.0.1:${up.port} body=` }]);
-    const confined = await runBridgeChild(proxy.socketPath, '', [url], {}, ['--experimental-permission', '--allow-fs-read=*', '--no-warnings']);
+    const confined = await runBridgeChild(proxy.socketPath, '', [url], { nodeFlags: ['--experimental-permission', '--allow-fs-read=*', '--no-warnings'] });
     expect(confined.report.mode).toBe('in-process');
     expect(confined.report.fetches).toEqual([{ status: 200, body: `GET /main-thread host=127.0.0.1:${up.port} body=` }]);
     expect(proxy.counts()).toEqual({ allowed: 2, denied: 0, failed: 0 });
@@ -480,5 +491,39 @@ describe('in-sandbox bridge (child node process)', () => {
     // Outside a sandbox this reaches the test's server directly; inside, the sandbox's own loopback.
     expect(report.fetches).toEqual([{ status: 200, body: `GET /direct host=127.0.0.1:${up.port} body=` }]);
     expect(proxy.counts()).toEqual({ allowed: 0, denied: 0, failed: 0 });
+  });
+
+  it.skipIf(!hasBwrap || !hasCurl)('end to end in bwrap --unshare-net: fetch and curl reach allowed hosts only through the proxy', async () => {
+    const up = await httpUpstream();
+    const other = await httpUpstream();
+    const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
+    const urls = [`http://127.0.0.1:${up.port}/sandboxed`, `http://127.0.0.1:${other.port}/nope`];
+    const { report } = await runBridgeChild(proxy.socketPath, '', urls, { env: { TRY_CURL: '1' }, wrap: BWRAP });
+    expect(report.mode).toBe('thread');
+    expect(report.fetches[0]).toEqual({ status: 200, body: `GET /sandboxed host=127.0.0.1:${up.port} body=` });
+    expect(report.fetches[1]?.error).toContain('Proxy response (403)');
+    expect(report.curl[0]).toBe(`GET /sandboxed host=127.0.0.1:${up.port} body= 200`);
+    expect(report.curl[1]).toMatch(/ 403$/);
+    expect(other.seen.connections).toBe(0);
+    expect(proxy.counts()).toEqual({ allowed: 2, denied: 2, failed: 0 });
+  });
+
+  it.skipIf(!hasBwrap)('in bwrap --unshare-net, what ignores the proxy has no network at all', async () => {
+    const up = await httpUpstream();
+    const dir = tempDir();
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const script = path.join(dir, 'direct.mjs');
+    // node:http without a proxy agent: the server's loopback is not the sandbox's, and no name resolves.
+    fs.writeFileSync(
+      script,
+      `import http from 'node:http';
+const tryGet = (url) => new Promise((r) => http.get(url, (res) => r(String(res.statusCode))).on('error', (e) => r(e.code)));
+console.log(JSON.stringify([await tryGet(process.argv[2]), await tryGet('http://sidex-test.invalid/')]));`,
+    );
+    const result = spawnSync(BWRAP[0]!, [...BWRAP.slice(1), process.execPath, script, `http://127.0.0.1:${up.port}/`], { encoding: 'utf8', timeout: 20_000 });
+    const [loopback, name] = JSON.parse(result.stdout) as string[];
+    expect(loopback).toBe('ECONNREFUSED');
+    expect(['EAI_AGAIN', 'ENOTFOUND']).toContain(name);
+    expect(up.seen.connections).toBe(0);
   });
 });
