@@ -320,6 +320,43 @@ describe('network', () => {
     expect((await run(sandboxed, dial, { url })).result).toBe('reached'); // the server's default
   });
 
+  it('{allow}: a listed host is reached through the filtering proxy; an unlisted one, on the same machine or by name, is not', async () => {
+    const other = http.createServer((_req, res) => res.end('other'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const otherPort = (other.address() as AddressInfo).port;
+      const network = { allow: [`127.0.0.1:${port}`, 'example.com'] };
+      const result = (
+        await run(
+          sandboxed,
+          `const out = {};
+           for (const [name, url] of Object.entries(urls)) {
+             try { const res = await fetch(url); out[name] = res.status + ' ' + (await res.text()); } catch (e) { out[name] = 'failed'; }
+           }
+           out.rawSocket = await new Promise((resolve) => require('node:net').connect(otherPort, '127.0.0.1').on('connect', () => resolve('connected')).on('error', (e) => resolve(e.code)));
+           return out;`,
+          { urls: { listed: `http://127.0.0.1:${port}/`, otherPort: `http://127.0.0.1:${otherPort}/`, byName: 'http://sidex-test.invalid/' }, otherPort },
+          { network },
+        )
+      ).result;
+      expect(result).toEqual({ listed: '200 reached', otherPort: 'failed', byName: 'failed', rawSocket: 'ECONNREFUSED' });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a bad allowlist entry is refused with the entry named (INVALID_NETWORK), and nothing runs', async () => {
+    const client = clients.get(sandboxed)!;
+    const counts = async () => (await fetch(`${sandboxed.url}/v1/executions/counts`, { headers: { authorization: `Bearer ${secrets.SIDEX_API_KEY}` } })).json();
+    const before = await counts();
+    const started = await client.sideExecution.startWithCode('return 1', {}, undefined, { network: { allow: ['example.com', 'http://evil'] } });
+    expect(started.success).toBe(false);
+    if (started.success) return;
+    expect(started).toMatchObject({ code: 'INVALID_NETWORK' });
+    expect(started.error).toContain('options.network.allow[1]');
+    expect(await counts()).toEqual(before);
+  });
+
   it("a bad network value is refused with its field named, and nothing runs", async () => {
     const client = clients.get(sandboxed)!;
     const started = await client.sideExecution.startWithCode('return 1', {}, undefined, { network: 'some' as never });

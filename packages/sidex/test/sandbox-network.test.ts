@@ -375,7 +375,7 @@ describe('filtering proxy on a Unix socket', () => {
 
 // The bridge installs a global fetch dispatcher and sets process.env: it runs in
 // a child node process, as it will in the sandboxed runtime, so nothing leaks here.
-const bridgeModule = pathToFileURL(fileURLToPath(new URL('../dist/engine/sandbox/network/sandbox-bridge.js', import.meta.url))).href;
+const bridgeModule = pathToFileURL(fileURLToPath(new URL('../dist/runtime/network/sandbox-bridge.js', import.meta.url))).href;
 const CHILD = `
 import { execFileSync } from 'node:child_process';
 const [bridgeModule, socketPath, noProxy, ...urls] = process.argv.slice(2);

@@ -43,6 +43,11 @@ process.on('unhandledRejection', (reason) => onUncaught(reason));
 // Compiled once while idle, so that the first compile's lazy setup of vm is
 // not paid by the start that brings real code.
 compileInline('return undefined', path.resolve('warm-up.js'), []);
+// An allowlisted sandbox has no network but the filtering proxy's socket: its bridge is up before any code runs.
+if (process.env.SIDEX_PROXY_SOCKET) {
+  const { startNetworkBridge } = await import('./network/sandbox-bridge.js');
+  await startNetworkBridge({ socketPath: process.env.SIDEX_PROXY_SOCKET, noProxy: process.env.SIDEX_NO_PROXY ?? '' });
+}
 void send({ type: 'ready' });
 
 async function run(message: RunMessage): Promise<void> {

@@ -24,8 +24,12 @@ export const StartOptions = z
     memoryLimitMb: z.number().positive().max(1024 * 1024).optional(),
     /** Most output (stdout and stderr together) it may write, in MB. */
     outputLimitMb: z.number().positive().max(1024 * 1024).optional(),
-    /** Its sandbox's network: `all`, or `none` (loopback only). Default: the server's. */
-    network: z.enum(['all', 'none'], { error: 'must be "all" or "none"' }).optional(),
+    /** Its sandbox's network: `all`, `none` (loopback only) or `{allow}` (the listed hosts, through a filtering proxy). Default: the server's. */
+    network: z
+      .union([z.enum(['all', 'none']), z.object({ allow: z.array(z.unknown()).max(256, 'must list at most 256 hosts') }).strict()], {
+        error: 'must be "all", "none" or { allow: [hosts] }',
+      })
+      .optional(),
     /** Grace period of this execution's stops and timeout, ms. */
     graceMs: z.number().int().min(0).max(600_000).optional(),
     /** Extra environment variables for this execution. */

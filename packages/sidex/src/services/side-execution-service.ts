@@ -3,6 +3,7 @@ import type { ActionBlock, StatusFields, StopCapabilityFields, StopFields } from
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
+import { checkedNetwork } from './network-option.js';
 import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.js';
 import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
@@ -220,7 +221,7 @@ export class SideExecutionService {
       ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
       ...(opts?.outputLimitMb ? { outputLimitBytes: Math.round(opts.outputLimitMb * 1024 * 1024) } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
-      ...(opts?.network ? { network: opts.network } : {}),
+      ...(opts?.network ? { network: checkedNetwork(opts.network) } : {}),
       meta: callerMeta(opts),
     };
   }

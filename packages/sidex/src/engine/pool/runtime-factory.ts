@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Isolation } from '../sandbox/isolation.js';
-import { sandboxedCommand, type SandboxNetwork } from '../sandbox/launch.js';
+import { PROXY_DIR_INSIDE, sandboxedCommand, type SandboxNetwork } from '../sandbox/launch.js';
+import { startFilteringProxy } from '../sandbox/network/filtering-proxy.js';
+import { noProxyFor } from '../sandbox/network/no-proxy.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
-import { RuntimeProcess, runtimeMain } from './runtime-process.js';
+import { RuntimeProcess, runtimeMain, type Companion } from './runtime-process.js';
 
 const runtimeDir = fileURLToPath(new URL('../../runtime', import.meta.url));
 
@@ -76,13 +78,24 @@ export class RuntimeFactory {
     const env = this.options.env(marker);
     const sandbox = this.options.sandbox;
     let launch = { file: node[0]!, args: node.slice(1) };
+    let companion: Companion | undefined;
     if (sandbox) {
       const owner = sandbox.isolation.user?.switchTo;
       if (owner) fs.chownSync(scratchDir, owner.uid, owner.gid);
       // Home is the scratch directory: the server's home does not exist inside.
       Object.assign(env, { HOME: scratchDir, TMPDIR: '/tmp', SIDEX_SCRATCH_DIR: scratchDir, SIDEX_SANDBOXED: '1' });
+      const network = profile.network ?? 'all';
+      const proxy = typeof network === 'object' ? this.proxyFor(slot, network.allow, env, owner) : undefined;
+      companion = proxy?.companion;
       launch = sandboxedCommand(
-        { isolation: sandbox.isolation, mounts: sandbox.mounts(scratchDir), cwd, network: profile.network ?? 'all', joinFiles: this.options.tracker.joinFiles(marker) },
+        {
+          isolation: sandbox.isolation,
+          mounts: sandbox.mounts(scratchDir),
+          cwd,
+          network,
+          joinFiles: this.options.tracker.joinFiles(marker),
+          ...(proxy ? { proxyDir: proxy.dir } : {}),
+        },
         node,
       );
     }
@@ -94,6 +107,7 @@ export class RuntimeFactory {
       // bwrap enters `cwd` inside the sandbox; outside, the scratch directory always exists.
       cwd: sandbox ? scratchDir : cwd,
       scratchDir,
+      ...(companion ? { companion } : {}),
       outputBase: path.join(this.options.outputRoot, slot),
       marker,
       tracker: this.options.tracker,
@@ -107,8 +121,33 @@ export class RuntimeFactory {
    */
   fitsPool(profile: RuntimeProfile, pooled: RuntimeProfile): boolean {
     if (profile.memoryLimitBytes !== pooled.memoryLimitBytes) return false;
-    if (this.options.sandbox && (profile.network ?? 'all') !== (pooled.network ?? 'all')) return false;
+    if (this.options.sandbox && JSON.stringify(profile.network ?? 'all') !== JSON.stringify(pooled.network ?? 'all')) return false;
     return !(this.options.permissions && profile.cwd !== pooled.cwd);
+  }
+
+  /**
+   * An allowlisted sandbox's filtering proxy: its own, on a Unix socket in a
+   * directory bound into the sandbox, living as long as the runtime. The
+   * runtime's bridge (runtime/network) finds it through the environment.
+   */
+  private proxyFor(slot: string, allow: string[], env: Record<string, string>, owner: { uid: number; gid: number } | undefined) {
+    const dir = path.join(this.options.scratchRoot, `${slot}.net`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const socketPath = path.join(dir, 'proxy.sock');
+    Object.assign(env, { SIDEX_PROXY_SOCKET: path.join(PROXY_DIR_INSIDE, 'proxy.sock'), SIDEX_NO_PROXY: noProxyFor(allow) });
+    const started = startFilteringProxy({ socketPath, allow }).then((proxy) => {
+      // The sandbox uid must be able to connect (a socket needs write permission).
+      if (owner) fs.chownSync(socketPath, owner.uid, owner.gid);
+      return proxy;
+    });
+    const companion: Companion = {
+      ready: started.then(() => {}),
+      close: async () => {
+        await started.then((proxy) => proxy.close(), () => {});
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return { dir, companion };
   }
 
   private permissionFlags(scratchDir: string, cwd: string | undefined): string[] {

@@ -23,12 +23,20 @@ export interface SpawnOptions {
   sandboxed: boolean;
   /** The process joins its cgroups itself before anything forks (the sandbox's launch). */
   joinsItself: boolean;
+  /** Something of the server's that lives exactly as long as this runtime (its network proxy). */
+  companion?: Companion;
   /** This runtime's own scratch directory, removed when it is done. */
   scratchDir: string;
   /** Path and name without extension of the files its stdout and stderr are written to. */
   outputBase: string;
   marker: string;
   tracker: TreeTracker;
+}
+
+export interface Companion {
+  /** The runtime is ready only once this is. */
+  ready: Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface ExitInfo {
@@ -50,6 +58,7 @@ export class RuntimeProcess {
   readonly disconnected: Promise<void>;
   exit: ExitInfo | undefined;
   private listener: ((message: CheckedMessage) => void) | undefined;
+  private readonly companion: Companion | undefined;
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
@@ -110,7 +119,8 @@ export class RuntimeProcess {
       );
     });
     handshake.catch(() => {});
-    this.ready = Promise.all([handshake, this.tree.adopted]).then(() => {});
+    this.companion = options.companion;
+    this.ready = Promise.all([handshake, this.tree.adopted, this.companion?.ready]).then(() => {});
     this.ready.catch(() => {});
   }
 
@@ -141,6 +151,7 @@ export class RuntimeProcess {
   async cleanup(): Promise<void> {
     this.tree.release();
     this.output.close();
+    await this.companion?.close();
     await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removePath));
   }
 }

@@ -8,7 +8,11 @@
 import { mountArgs, type MountPlan } from './mount-plan.js';
 import type { Isolation } from './isolation.js';
 
-export type SandboxNetwork = 'all' | 'none';
+/** `all`: the host's network; `none`: loopback only; `{allow}`: loopback and the listed hosts through the filtering proxy. */
+export type SandboxNetwork = 'all' | 'none' | { allow: string[] };
+
+/** Where the filtering proxy's socket directory is bound inside (runtime/network reads SIDEX_PROXY_SOCKET). */
+export const PROXY_DIR_INSIDE = '/run/sidex-net';
 
 export interface SandboxSpec {
   isolation: Isolation;
@@ -18,6 +22,8 @@ export interface SandboxSpec {
   network: SandboxNetwork;
   /** cgroup.procs files the process writes its pid into before bwrap runs. */
   joinFiles: string[];
+  /** Host directory holding the filtering proxy's socket, for an allowlisted network. */
+  proxyDir?: string;
 }
 
 /** Joins each cgroup named before "--", then execs the rest; exit 126 when a join fails, so nothing runs untracked. */
@@ -43,6 +49,7 @@ export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: 
     '--hostname',
     'sidex',
     ...mountArgs(spec.mounts),
+    ...(spec.proxyDir ? ['--ro-bind', spec.proxyDir, PROXY_DIR_INSIDE] : []),
     '--chdir',
     spec.cwd,
     '--',
