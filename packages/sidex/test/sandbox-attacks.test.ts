@@ -12,7 +12,7 @@ import { SidexClient, type StartOptions } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { guardianOf } from './fixtures/host-process.js';
-import { spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
+import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
 const SECRET = `s3cret-${randomUUID()}`;
@@ -355,6 +355,14 @@ describe('network', () => {
     expect(started).toMatchObject({ code: 'INVALID_NETWORK' });
     expect(started.error).toContain('options.network.allow[1]');
     expect(await counts()).toEqual(before);
+  });
+
+  it('process isolation: a network narrower than "all" is refused (NETWORK_UNAVAILABLE), at start and as a server default', async () => {
+    const started = await clients.get(unsandboxed)!.sideExecution.startWithCode('return 1', {}, undefined, { network: 'none' });
+    expect(started).toMatchObject({ success: false, code: 'NETWORK_UNAVAILABLE', error: expect.stringContaining('options.network') });
+    const serve = await runCli(['serve', '--port', '0', '--isolation', 'process', '--network', 'none', '--data-dir', path.join(unsandboxed.root, 'refused')]);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/invalid configuration: network: only "all" is possible without a sandbox/);
   });
 
   it("a bad network value is refused with its field named, and nothing runs", async () => {

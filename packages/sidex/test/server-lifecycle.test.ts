@@ -23,6 +23,9 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['a retention in days that is not a number', [], { SIDEX_RETAIN_DAYS: 'week' }, /SIDEX_RETAIN_DAYS/],
     ['an output limit of nothing', ['--output-limit-mb', '0'], {}, /--output-limit-mb: must be a positive number of MB/],
     ['an output limit that is not a number', [], { SIDEX_OUTPUT_LIMIT_MB: 'lots' }, /SIDEX_OUTPUT_LIMIT_MB/],
+    ['an unknown isolation', ['--isolation', 'vm'], {}, /--isolation: must be auto, sandbox or process/],
+    ['an unknown network', [], { SIDEX_NETWORK: 'some' }, /SIDEX_NETWORK: must be all or none/],
+    ['a sandbox uid of root', [], { SIDEX_SANDBOX_UID: '0' }, /SIDEX_SANDBOX_UID: must not be 0/],
   ])('%s', async (_name, args, env, message) => {
     const { code, stderr } = await serve(args, env);
     expect(code).toBe(2);

@@ -169,6 +169,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     fs.mkdirSync(this.logDir, { recursive: true });
     this.store = options.store ?? new MemoryStore();
     this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
+    checkNetworkIsolation(options.sandbox?.network, this.isolation, 'network');
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId() };
     this.tracker = createTreeTracker(trackerOptions);
     this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
@@ -201,6 +202,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
     if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
+    checkNetworkIsolation(spec.network, this.isolation, 'options.network');
     if (this.active >= this.options.maxConcurrent && this.queue.length >= this.options.maxQueued) {
       throw new SidexError('QUEUE_FULL', `the queue is full (${this.options.maxQueued} executions waiting)`);
     }
@@ -712,6 +714,12 @@ export class Engine extends EventEmitter<EngineEvents> {
 
 function blockDir(spec: StartSpec): string {
   return spec.dir ?? path.dirname(spec.entry ?? '.');
+}
+
+/** A network narrower than the host's needs a sandbox: never a silent run with the whole network. */
+function checkNetworkIsolation(network: SandboxNetwork | undefined, isolation: Isolation, field: string): void {
+  if (network === undefined || network === 'all' || isolation.mode === 'sandbox') return;
+  throw new SidexError('NETWORK_UNAVAILABLE', `${field}: only "all" is possible without a sandbox (isolation is process: ${isolation.reason})`, { field });
 }
 
 function notFound(id: string): SidexError {

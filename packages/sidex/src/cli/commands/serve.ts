@@ -59,7 +59,8 @@ async function serve(flags: ServeFlags): Promise<number> {
   try {
     server = await startServer(config, log);
   } catch (err) {
-    const invalid = isSidexError(err) && err.code === 'INVALID_CONFIG';
+    // Settings this machine cannot honour are the configuration's fault too.
+    const invalid = isSidexError(err) && ['INVALID_CONFIG', 'SANDBOX_UNAVAILABLE', 'NETWORK_UNAVAILABLE'].includes(err.code);
     process.stderr.write(`sidex serve: ${invalid ? 'invalid configuration: ' : ''}${(err as Error).message}\n`);
     return invalid ? EXIT.usage : EXIT.failed;
   }
