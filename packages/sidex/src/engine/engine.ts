@@ -634,8 +634,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.endsInFlight++;
     exec.ending = (async () => {
       try {
+        // The stop is sent before 'stopping' is written: the record write must not delay it.
+        const ran = protocol.run();
         if (exec.stopReason && exec.record.status === 'running') await this.transition(exec, 'stopping');
-        const forced = await protocol.run();
+        const forced = await ran;
         exec.record.stoppedAt = Date.now();
         await runtime.disconnected;
         await exec.capture?.finish();
