@@ -43,9 +43,11 @@ export const KILL_MINUS_ONE = `require('node:child_process').spawnSync('sh', ['-
 export const VICTIM = `require('node:fs').writeFileSync('mine.txt', 'private'); console.log(process.cwd()); await new Promise(() => {});`;
 
 /**
- * Params: `targets` (name to file), `dataDir`, `mark`. Reads and appends
- * `mark` to each target, tries to replace the key file and to list the data
- * directory; answers each outcome ('read', 'written' or the error code).
+ * Params: `targets` (name to file), `dataDir`, `mark` (strings). Reads each
+ * target and appends the mark's parts joined, tries to replace the key file
+ * and to list the data directory; answers each outcome ('read', 'written' or
+ * the error code). The mark comes in parts because the server records the
+ * params in its database: joined, it is found there only if written.
  */
 export const DATA_DIR_ATTACK = `
   const fs = require('node:fs');
@@ -53,7 +55,7 @@ export const DATA_DIR_ATTACK = `
   const out = {};
   for (const [name, file] of Object.entries(targets)) {
     try { fs.readFileSync(file); out['read ' + name] = 'read'; } catch (e) { out['read ' + name] = e.code; }
-    try { fs.appendFileSync(file, mark); out['write ' + name] = 'written'; } catch (e) { out['write ' + name] = e.code; }
+    try { fs.appendFileSync(file, mark.join('')); out['write ' + name] = 'written'; } catch (e) { out['write ' + name] = e.code; }
   }
   try { fs.writeFileSync(path.join(dataDir, 'api-key'), 'attacker-key-0123456789'); out.replaceKey = 'written'; } catch (e) { out.replaceKey = e.code; }
   try { out.listData = fs.readdirSync(dataDir); } catch (e) { out.listData = e.code; }
