@@ -9,6 +9,7 @@ const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['store', () => import('./suites/store.js')],
   ['pipelines', () => import('./suites/pipelines.js')],
   ['server', () => import('./suites/server.js')],
+  ['sandbox', () => import('./suites/sandbox.js')],
 ];
 
 const only = process.argv[2];

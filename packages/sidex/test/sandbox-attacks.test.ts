@@ -11,12 +11,25 @@ import path from 'node:path';
 import { SidexClient, type StartOptions } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
-import { guardianOf } from './fixtures/host-process.js';
+import {
+  DATA_DIR_ATTACK,
+  dataTargets,
+  DIAL,
+  escapee,
+  guardianOf,
+  KILL_MINUS_ONE,
+  killAll,
+  READ_EVERY_ENVIRON,
+  serverSecrets,
+  setsidTrees,
+  SIGNAL_EVERY_PID,
+  startVictim,
+  withToken,
+} from './helpers/attacks.js';
 import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
-const SECRET = `s3cret-${randomUUID()}`;
-const secrets = { SIDEX_API_KEY: `key-${SECRET}`, DATABASE_URL: `postgres://app:${SECRET}@127.0.0.1/db`, AWS_SECRET_ACCESS_KEY: SECRET };
+const { secret: SECRET, env: secrets } = serverSecrets();
 
 const sandboxed = await startTestServer({ env: secrets, apiKey: false });
 const unsandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--isolation', 'process'] });
@@ -37,50 +50,15 @@ async function run(server: TestServer, code: string, params: Record<string, unkn
   return done.data;
 }
 
-/** Host processes whose command line holds `token` (the attacks name their escapees by it). */
-function withToken(token: string): number[] {
-  const found: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(token) && pidAlive(pid)) found.push(pid);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
-}
-
-function killAll(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-}
-
-const readEveryEnviron = `
-  const fs = require('node:fs');
-  const found = [];
-  const places = ['/proc/' + process.ppid + '/environ', '/proc/1/environ'];
-  for (const name of fs.readdirSync('/proc')) if (/^\\d+$/.test(name)) places.push('/proc/' + name + '/environ', '/proc/' + name + '/cmdline');
-  for (const file of places) {
-    try { if (fs.readFileSync(file, 'latin1').includes(secret)) found.push(file); } catch {}
-  }
-  return { found, envHasSecret: JSON.stringify(process.env).includes(secret) };`;
-
 describe('secrets: the server environment', () => {
   it('sandbox: no /proc/*/environ or cmdline it can read holds a server secret, nor does its own environment', async () => {
-    const done = await run(sandboxed, readEveryEnviron, { secret: SECRET });
+    const done = await run(sandboxed, READ_EVERY_ENVIRON, { secret: SECRET });
     expect(done.status).toBe('completed');
-    expect(done.result).toEqual({ found: [], envHasSecret: false });
+    expect(done.result).toMatchObject({ found: [], envHasSecret: false });
   });
 
   it('process isolation: its own environment is clean, but the server is an ordinary process of the same user: /proc/<ppid>/environ gives its secrets away', async () => {
-    const done = await run(unsandboxed, readEveryEnviron, { secret: SECRET });
+    const done = await run(unsandboxed, READ_EVERY_ENVIRON, { secret: SECRET });
     expect(done.result).toMatchObject({ envHasSecret: false });
     expect((done.result as { found: string[] }).found.length).toBeGreaterThan(0);
   });
@@ -102,17 +80,7 @@ describe('signals: the server and its guardian', () => {
     const serverPid = sandboxed.child.pid!;
     const guardian = guardianOf(serverPid);
     expect(guardian).toBeDefined();
-    const done = await run(
-      sandboxed,
-      `const tried = {};
-       const targets = [process.ppid, 1, serverPid, guardianPid];
-       for (const name of require('node:fs').readdirSync('/proc')) if (/^\\d+$/.test(name) && Number(name) !== process.pid) targets.push(Number(name));
-       for (const pid of targets) for (const signal of ['SIGSTOP', 'SIGKILL']) {
-         try { process.kill(pid, signal); tried[pid + ' ' + signal] = 'sent'; } catch (e) { tried[pid + ' ' + signal] = e.code; }
-       }
-       return tried;`,
-      { serverPid, guardianPid: guardian },
-    );
+    const done = await run(sandboxed, SIGNAL_EVERY_PID, { serverPid, guardianPid: guardian });
     // bwrap's init (pid 1 inside, its parent) refuses; the host's pids do not exist in its namespace.
     expect(done.result).toEqual({
       '1 SIGSTOP': 'EPERM',
@@ -127,7 +95,7 @@ describe('signals: the server and its guardian', () => {
 
   it('sandbox: kill(-1) and kill(0), SIGSTOP then SIGKILL, end only the attacker itself', async () => {
     const guardian = guardianOf(sandboxed.child.pid!)!;
-    const done = await run(sandboxed, `require('node:child_process').spawnSync('sh', ['-c', 'kill -STOP -1; kill -KILL -1; kill -KILL 0'], { stdio: 'ignore' }); return 'survived';`);
+    const done = await run(sandboxed, KILL_MINUS_ONE);
     expect(done.status).toBe('failed');
     expect(done.signal).toBe('SIGKILL');
     await expectServerUnharmed(sandboxed, guardian);
@@ -142,44 +110,15 @@ describe('signals: the server and its guardian', () => {
 });
 
 describe('the data directory: key file, database, other executions', () => {
-  const attack = `
-    const fs = require('node:fs');
-    const out = {};
-    for (const [name, file] of Object.entries(targets)) {
-      try { fs.readFileSync(file); out['read ' + name] = 'read'; } catch (e) { out['read ' + name] = e.code; }
-      try { fs.appendFileSync(file, 'pwned'); out['write ' + name] = 'written'; } catch (e) { out['write ' + name] = e.code; }
-    }
-    try { fs.writeFileSync(path.join(dataDir, 'api-key'), 'attacker-key-0123456789'); out.replaceKey = 'written'; } catch (e) { out.replaceKey = e.code; }
-    try { out.listData = fs.readdirSync(dataDir); } catch (e) { out.listData = e.code; }
-    return out;`;
-
-  async function victim(server: TestServer): Promise<{ id: string; scratch: string }> {
-    const client = clients.get(server)!;
-    const started = await client.sideExecution.startWithCode(`require('node:fs').writeFileSync('mine.txt', 'private'); console.log(process.cwd()); await new Promise(() => {});`);
-    if (!started.success) throw new Error(started.error);
-    let scratch = '';
-    await eventually(async () => {
-      const status = await client.sideExecution.getStatus(started.sideExecutionId);
-      return (scratch = status.success ? status.output.trim() : '') !== '';
-    }, 10_000);
-    return { id: started.sideExecutionId, scratch };
-  }
-
-  function targetsOf(server: TestServer, other: { id: string; scratch: string }) {
-    return {
-      keyFile: path.join(server.dataDir, 'api-key'),
-      database: path.join(server.dataDir, 'sidex.db'),
-      otherScratch: path.join(other.scratch, 'mine.txt'),
-      otherLog: path.join(server.dataDir, 'logs', `${other.id}.out`),
-    };
-  }
+  const victim = (server: TestServer) => startVictim(clients.get(server)!);
+  const targetsOf = (server: TestServer, other: { id: string; scratch: string }) => dataTargets(server.dataDir, other);
 
   it('sandbox: none of them exists inside; nothing on disk changes', async () => {
     fs.writeFileSync(path.join(sandboxed.dataDir, 'api-key'), `${secrets.SIDEX_API_KEY}\n`, { mode: 0o600 });
     const other = await victim(sandboxed);
     const targets = targetsOf(sandboxed, other);
     const before = Object.fromEntries(Object.entries(targets).map(([k, f]) => [k, fs.readFileSync(f)]));
-    const result = (await run(sandboxed, `const path = require('node:path');\n${attack}`, { targets, dataDir: sandboxed.dataDir })).result as Record<string, unknown>;
+    const result = (await run(sandboxed, DATA_DIR_ATTACK, { targets, dataDir: sandboxed.dataDir, mark: ['pw', 'ned'] })).result as Record<string, unknown>;
     for (const name of Object.keys(targets)) {
       expect(result[`read ${name}`], name).toMatch(/^(ENOENT|EACCES)$/);
       expect(result[`write ${name}`], name).toMatch(/^(ENOENT|EACCES|EROFS)$/);
@@ -202,18 +141,6 @@ describe('the data directory: key file, database, other executions', () => {
     expect(result).toBe(true);
   });
 });
-
-/**
- * A grandchild that clears its environment (the marker), leaves the session
- * and its parent, and moves itself into the root cgroup of every hierarchy.
- */
-const escapee = (token: string) => `
-  require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(
-    `env -i /usr/bin/setsid /bin/sh -c 'for f in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs; do echo $$ > $f 2>/dev/null; done; while :; do sleep 1; done' ${'$'}0 &`,
-  )}, ${JSON.stringify(token)}], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 300));
-  console.log('ready');
-  await new Promise(() => {});`;
 
 describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
   it.each([
@@ -255,7 +182,16 @@ describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
     const token = `sidex-escapee-${randomUUID()}`;
     const started = await client.sideExecution.startWithCode(escapee(token));
     if (!started.success) throw new Error(started.error);
-    expect(await eventually(() => withToken(token).length > 0, 10_000)).toBe(true);
+    // Moving between cgroups takes the kernel ~20 ms a hierarchy: it has escaped once the last move is done.
+    const inRoot = (pid: number) => {
+      try {
+        return /^0::\/$/m.test(fs.readFileSync(`/proc/${pid}/cgroup`, 'latin1'));
+      } catch {
+        return false; // a short-lived process of its shell
+      }
+    };
+    const moved = () => withToken(token).some(inRoot);
+    if (process.getuid?.() === 0) expect(await eventually(moved, 10_000)).toBe(true);
     await client.sideExecution.stop(started.sideExecutionId, { graceMs: 200 });
     const left = withToken(token);
     killAll(left);
@@ -270,11 +206,7 @@ describe('the server and its guardian SIGKILLed together', () => {
     const client = clientOf(server);
     const token = `sidex-tree-${randomUUID()}`;
     try {
-      const grandchild = `require('node:child_process').spawn('setsid', ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done', ${JSON.stringify(token)}], { stdio: 'ignore', detached: true });`;
-      const codes = [
-        `${grandchild} console.log('ready'); for (;;) {}`,
-        `${grandchild} console.log('ready'); await new Promise(() => {});`,
-      ];
+      const codes = setsidTrees(token);
       const ids = await Promise.all(
         Array.from({ length: 50 }, async (_, i) => {
           const started = await client.sideExecution.startWithCode(codes[i % 2]!);
@@ -309,15 +241,13 @@ describe('network', () => {
   const target = http.createServer((_req, res) => res.end('reached'));
   afterAll(() => new Promise<void>((resolve) => target.close(() => resolve())));
 
-  const dial = `try { const res = await fetch(url); return await res.text(); } catch (e) { return 'failed: ' + (e.cause?.code ?? e.message); }`;
-
   it("'none': only the sandbox's own loopback; a server on the host's loopback is out of reach", async () => {
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     port = (target.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}/`;
-    expect((await run(sandboxed, dial, { url }, { network: 'none' })).result).toMatch(/^failed: ECONNREFUSED/);
-    expect((await run(sandboxed, dial, { url }, { network: 'all' })).result).toBe('reached');
-    expect((await run(sandboxed, dial, { url })).result).toBe('reached'); // the server's default
+    expect((await run(sandboxed, DIAL, { url }, { network: 'none' })).result).toMatch(/^failed: ECONNREFUSED/);
+    expect((await run(sandboxed, DIAL, { url }, { network: 'all' })).result).toBe('reached');
+    expect((await run(sandboxed, DIAL, { url })).result).toBe('reached'); // the server's default
   });
 
   it('{allow}: a listed host is reached through the filtering proxy; an unlisted one, on the same machine or by name, is not', async () => {

@@ -1,0 +1,149 @@
+// Attacks run from inside an execution against the server that runs it, and
+// what finds their traces on the host. No test-runner imports: the
+// reliability suite's isolation part runs the same attacks.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SidexClient } from '@sidex/client';
+
+export { guardianOf } from '../fixtures/host-process.js';
+
+/** Secrets to put in a server's environment; each holds `secret`, which is what the attacks look for. */
+export function serverSecrets(): { secret: string; env: { SIDEX_API_KEY: string; DATABASE_URL: string; AWS_SECRET_ACCESS_KEY: string } } {
+  const secret = `s3cret-${randomUUID()}`;
+  return { secret, env: { SIDEX_API_KEY: `key-${secret}`, DATABASE_URL: `postgres://app:${secret}@127.0.0.1/db`, AWS_SECRET_ACCESS_KEY: secret } };
+}
+
+/** Params: `secret`. Answers the files that held it, how many it could read, and whether its own environment does. */
+export const READ_EVERY_ENVIRON = `
+  const fs = require('node:fs');
+  const found = [];
+  let read = 0;
+  const places = ['/proc/' + process.ppid + '/environ', '/proc/1/environ'];
+  for (const name of fs.readdirSync('/proc')) if (/^\\d+$/.test(name)) places.push('/proc/' + name + '/environ', '/proc/' + name + '/cmdline');
+  for (const file of places) {
+    try { const text = fs.readFileSync(file, 'latin1'); read++; if (text.includes(secret)) found.push(file); } catch {}
+  }
+  return { found, read, envHasSecret: JSON.stringify(process.env).includes(secret) };`;
+
+/** Params: `serverPid`, `guardianPid` (host pids). SIGSTOP then SIGKILL at them, its parent, pid 1 and every pid it sees; answers each try's outcome ('sent' or the error code) by "pid signal". */
+export const SIGNAL_EVERY_PID = `
+  const tried = {};
+  const targets = [process.ppid, 1, serverPid, guardianPid];
+  for (const name of require('node:fs').readdirSync('/proc')) if (/^\\d+$/.test(name) && Number(name) !== process.pid) targets.push(Number(name));
+  for (const pid of targets) for (const signal of ['SIGSTOP', 'SIGKILL']) {
+    try { process.kill(pid, signal); tried[pid + ' ' + signal] = 'sent'; } catch (e) { tried[pid + ' ' + signal] = e.code; }
+  }
+  return tried;`;
+
+/** Every process it may signal, from a shell: stopped, then killed, then its own group killed. */
+export const KILL_MINUS_ONE = `require('node:child_process').spawnSync('sh', ['-c', 'kill -STOP -1; kill -KILL -1; kill -KILL 0'], { stdio: 'ignore' }); return 'survived';`;
+
+/** Writes a file in its scratch directory, prints that directory, then waits: what the data attack targets. */
+export const VICTIM = `require('node:fs').writeFileSync('mine.txt', 'private'); console.log(process.cwd()); await new Promise(() => {});`;
+
+/**
+ * Params: `targets` (name to file), `dataDir`, `mark` (strings). Reads each
+ * target and appends the mark's parts joined, tries to replace the key file
+ * and to list the data directory; answers each outcome ('read', 'written' or
+ * the error code). The mark comes in parts because the server records the
+ * params in its database: joined, it is found there only if written.
+ */
+export const DATA_DIR_ATTACK = `
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const out = {};
+  for (const [name, file] of Object.entries(targets)) {
+    try { fs.readFileSync(file); out['read ' + name] = 'read'; } catch (e) { out['read ' + name] = e.code; }
+    try { fs.appendFileSync(file, mark.join('')); out['write ' + name] = 'written'; } catch (e) { out['write ' + name] = e.code; }
+  }
+  try { fs.writeFileSync(path.join(dataDir, 'api-key'), 'attacker-key-0123456789'); out.replaceKey = 'written'; } catch (e) { out.replaceKey = e.code; }
+  try { out.listData = fs.readdirSync(dataDir); } catch (e) { out.listData = e.code; }
+  return out;`;
+
+/** Starts VICTIM; answers its id and scratch directory once it has printed it (bounded: 10 s). */
+export async function startVictim(client: SidexClient): Promise<{ id: string; scratch: string }> {
+  const started = await client.sideExecution.startWithCode(VICTIM);
+  if (!started.success) throw new Error(started.error);
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const status = await client.sideExecution.getStatus(started.sideExecutionId);
+    const scratch = status.success ? status.output.trim() : '';
+    if (scratch) return { id: started.sideExecutionId, scratch };
+    if (Date.now() > end) throw new Error('the victim never printed its scratch directory');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The files DATA_DIR_ATTACK goes for: the key file, the database, the victim's scratch file and its log. */
+export function dataTargets(dataDir: string, victim: { id: string; scratch: string }) {
+  return {
+    keyFile: path.join(dataDir, 'api-key'),
+    database: path.join(dataDir, 'sidex.db'),
+    otherScratch: path.join(victim.scratch, 'mine.txt'),
+    otherLog: path.join(dataDir, 'logs', `${victim.id}.out`),
+  };
+}
+
+/**
+ * A grandchild that clears its environment (the marker), leaves the session
+ * and its parent, moves itself into the root cgroup of every hierarchy and
+ * loops; `token` is in its command line. Prints 'ready', then waits.
+ */
+export const escapee = (token: string) => `
+  require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(
+    `env -i /usr/bin/setsid /bin/sh -c 'for f in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs; do echo $$ > $f 2>/dev/null; done; while :; do sleep 1; done' ${'$'}0 &`,
+  )}, ${JSON.stringify(token)}], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  console.log('ready');
+  await new Promise(() => {});`;
+
+/** Trees for the server-and-guardian kill: a busy loop or awaiting code, each with a setsid grandchild trapping TERM and named by `token`. */
+export function setsidTrees(token: string): [busy: string, awaiting: string] {
+  const grandchild = `require('node:child_process').spawn('setsid', ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done', ${JSON.stringify(token)}], { stdio: 'ignore', detached: true });`;
+  return [`${grandchild} console.log('ready'); for (;;) {}`, `${grandchild} console.log('ready'); await new Promise(() => {});`];
+}
+
+/** Params: `url`. Answers the body, or 'failed: <code>'. */
+export const DIAL = `try { const res = await fetch(url); return await res.text(); } catch (e) { return 'failed: ' + (e.cause?.code ?? e.message); }`;
+
+/** Alive and not a zombie. */
+export function pidAlive(pid: number): boolean {
+  const state = stateOf(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, T...), undefined when it is gone. */
+export function stateOf(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live host processes (this one aside) whose command line holds `token`. */
+export function withToken(token: string): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(token) && pidAlive(pid)) found.push(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+export function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
