@@ -2,8 +2,8 @@
 // dialects without a key and with a wrong key (all refused; each also shown
 // served with the right key); path traversal at every place a request names a
 // file (all refused; the outside block never runs); the server's secrets absent
-// from executions, their grandchildren and pipeline tasks; with Node's
-// permission model on, an execution cannot read another's scratch directory.
+// from executions, their grandchildren and pipeline tasks; another execution's
+// scratch directory out of reach in a sandbox, and with Node's permission model.
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { RawDap } from '../../packages/sidex/test/helpers/raw-dap.js';
@@ -14,7 +14,7 @@ import { HttpClient, routesOf } from '../lib/http-routes.js';
 import { codeboltTargets, dapTargets, restTargets, spellingTargets, type AuthTarget, type KeyVariant } from '../lib/refusals.js';
 import { processesOf, sleep, until, type TestServer } from '../lib/servers.js';
 import { figure, mustBe, type Row } from '../lib/table.js';
-import { layout, payloadsOf, places, ranCount, type Layout } from '../lib/traversal.js';
+import { layout, payloadsOf, places, ranCount, ranDirOf, type Layout } from '../lib/traversal.js';
 
 const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
 
@@ -142,13 +142,16 @@ async function secrets(server: TestServer, values: string[], context: CheckConte
   ];
 }
 
-async function permissionModel(open: TestServer, context: CheckContext): Promise<Row[]> {
-  const guarded = await context.fleet.start({ args: ['--permissions'] });
+async function permissionModel(sandboxed: TestServer, context: CheckContext): Promise<Row[]> {
+  const guarded = await context.fleet.start({ args: ['--permissions', '--isolation', 'process'] });
+  const open = await context.fleet.start({ args: ['--isolation', 'process'] });
   const withModel = await stealFromScratch(await context.fleet.client(guarded));
   const withoutModel = await stealFromScratch(await context.fleet.client(open));
+  const inSandbox = await stealFromScratch(await context.fleet.client(sandboxed));
   return [
-    mustBe('security', "serve --permissions: an execution reading another's scratch directory gets", String(withModel), 'ERR_ACCESS_DENIED'),
-    mustBe('security', 'control: without --permissions the same read gets the file', String(withoutModel), 'owner only'),
+    mustBe('security', "sandbox (the default): an execution reading another's scratch directory gets", String(inSandbox), 'ENOENT'),
+    mustBe('security', "process isolation with --permissions: the same read gets", String(withModel), 'ERR_ACCESS_DENIED'),
+    mustBe('security', 'control: process isolation without --permissions, the same read gets the file', String(withoutModel), 'owner only'),
   ];
 }
 
@@ -157,7 +160,7 @@ const security: Check = async (context) => {
   let l: Layout | undefined;
   const server = await context.fleet.start({
     apiKey: values[2]!,
-    env: { SIDEX_TEST_SECRET: values[0]!, DATABASE_URL: values[1]! },
+    env: { SIDEX_TEST_SECRET: values[0]!, DATABASE_URL: values[1]!, SIDEX_SANDBOX_READ_WRITE: ranDirOf(context.fleet.scratch) },
     project: (dir) => (l = layout(context.fleet.scratch, dir)),
   });
   const http = context.fleet.adopt(new HttpClient(Number(new URL(server.url).port), 4));

@@ -32,10 +32,15 @@ export interface Layout {
 const ranCode = (ranDir: string, label: string) =>
   `import fs from 'node:fs';\nexport default async () => { fs.writeFileSync(${JSON.stringify(ranDir)} + '/${label}-' + process.pid + '-' + Math.random(), 'ran'); return 'ran'; };\n`;
 
+/** Where blocks that ran leave a mark: the one directory outside that the server's sandboxes may write (SIDEX_SANDBOX_READ_WRITE). */
+export const ranDirOf = (scratch: string) => path.join(scratch, 'ran');
+
 /** Blocks outside the roots (in `scratch`) and inside the project, with symlinks out of it. */
 export function layout(scratch: string, projectDir: string): Layout {
-  const ranDir = path.join(scratch, 'ran');
+  const ranDir = ranDirOf(scratch);
   fs.mkdirSync(ranDir, { recursive: true });
+  // Sandboxed code runs as an unprivileged uid: it must be able to leave its mark.
+  fs.chmodSync(ranDir, 0o777);
   const outsideProject = path.join(scratch, 'outside');
   const outsideBlock = writeBlock(outsideProject, 'outside-block', ranCode(ranDir, 'outside'));
   fs.appendFileSync(path.join(outsideBlock, 'actionblock.yml'), `metadata:\n  author: ${OUTSIDE_DESCRIPTION}\n`);
