@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupTree, killCgroup, readProcsDeep, removeCgroupTree, subdirs, type CgroupVersion } from './cgroup-tree.js';
+import { canCreate, CgroupTree, killCgroup, readProcsDeep, removeCgroupTree, removeIfEmpty, subdirs, type CgroupVersion } from './cgroup-tree.js';
+import { ownCgroupDir } from './cgroup-paths.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
 import { ScanTree } from './scan-tree.js';
@@ -117,62 +118,8 @@ class CgroupTracker implements TreeTracker {
   }
 }
 
-/** <mount><our own cgroup>/sidex/<dataKey>, or undefined when that hierarchy is absent. */
+/** <our own cgroup>/sidex/<dataKey> in that hierarchy, or undefined when it is absent. */
 export function cgroupDataRoot(version: CgroupVersion, dataKey: string): string | undefined {
-  const mount = findMount(version);
-  if (!mount) return undefined;
-  const own = ownCgroupPath(version);
-  if (own === undefined) return undefined;
-  return path.join(mount, own, 'sidex', dataKey);
-}
-
-function findMount(version: CgroupVersion): string | undefined {
-  let info: string;
-  try {
-    info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of info.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const mountPoint = left.split(' ')[4];
-    const [fsType, , superOptions = ''] = right.split(' ');
-    if (version === 'cgroup2' && fsType === 'cgroup2') return mountPoint;
-    if (version === 'cgroup1' && fsType === 'cgroup' && superOptions.split(',').includes('freezer')) return mountPoint;
-  }
-  return undefined;
-}
-
-function ownCgroupPath(version: CgroupVersion): string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/cgroup', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split('\n')) {
-    const [, controllers, cgPath] = line.split(':');
-    if (cgPath === undefined) continue;
-    if (version === 'cgroup2' && controllers === '' && line.startsWith('0::')) return cgPath;
-    if (version === 'cgroup1' && controllers?.split(',').includes('freezer')) return cgPath;
-  }
-  return undefined;
-}
-
-function canCreate(dir: string): boolean {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function removeIfEmpty(dir: string): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    // another run of this data directory still has its cgroup here, or it is gone already
-  }
+  const own = ownCgroupDir(version === 'cgroup2' ? { version } : { version, controller: 'freezer' });
+  return own === undefined ? undefined : path.join(own, 'sidex', dataKey);
 }
