@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Isolation } from '../sandbox/isolation.js';
-import { sandboxedCommand, type SandboxNetwork } from '../sandbox/launch.js';
+import { launchCommand, sandboxedCommand, type SandboxNetwork } from '../sandbox/launch.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
 import { RuntimeProcess, runtimeMain } from './runtime-process.js';
@@ -18,9 +18,12 @@ export interface PermissionOptions {
   allowWorkers?: boolean;
 }
 
-/** What a runtime must be booted with: things that cannot change after boot. */
+/** What a runtime is booted with: the heap flag and its cwd cannot change after boot. */
 export interface RuntimeProfile {
+  /** V8's heap flag; the limit of its memory cgroup until an execution sets its own. */
   memoryLimitBytes?: number;
+  /** The limit of its pids cgroup until an execution sets its own. */
+  pidsLimit?: number;
   /** Working directory at boot; under the permission model chdir is forbidden. */
   cwd?: string;
   /** A sandbox's network is made when it is spawned. */
@@ -43,6 +46,8 @@ export interface FactoryOptions {
   permissions?: PermissionOptions;
   /** Absent: `process` isolation. */
   sandbox?: SandboxOptions;
+  /** Memory limits are the kernel's (a cgroup), not sampled. */
+  kernelMemory: boolean;
 }
 
 /**
@@ -75,14 +80,26 @@ export class RuntimeFactory {
     const cwd = profile.cwd ?? scratchDir;
     const env = this.options.env(marker);
     const sandbox = this.options.sandbox;
-    let launch = { file: node[0]!, args: node.slice(1) };
-    if (sandbox) {
+    const { tracker } = this.options;
+    // Sandboxed or not, the runtime joins its cgroups before it execs node:
+    // their limits hold from its first instruction, and nothing forks uncounted.
+    const joinFiles = tracker.joinFiles(marker);
+    const limits = tracker.limitGroup(marker);
+    try {
+      limits?.apply({ ...(profile.memoryLimitBytes ? { memoryLimitBytes: profile.memoryLimitBytes } : {}), ...(profile.pidsLimit ? { pidsLimit: profile.pidsLimit } : {}) });
+    } catch (err) {
+      limits?.release();
+      throw err;
+    }
+    let launch: { file: string; args: string[] };
+    if (!sandbox) launch = launchCommand({ joinFiles }, node);
+    else {
       const owner = sandbox.isolation.user?.switchTo;
       if (owner) fs.chownSync(scratchDir, owner.uid, owner.gid);
       // Home is the scratch directory: the server's home does not exist inside.
       Object.assign(env, { HOME: scratchDir, TMPDIR: '/tmp', SIDEX_SCRATCH_DIR: scratchDir, SIDEX_SANDBOXED: '1' });
       launch = sandboxedCommand(
-        { isolation: sandbox.isolation, mounts: sandbox.mounts(scratchDir), cwd, network: profile.network ?? 'all', joinFiles: this.options.tracker.joinFiles(marker) },
+        { isolation: sandbox.isolation, mounts: sandbox.mounts(scratchDir), cwd, network: profile.network ?? 'all', joinFiles },
         node,
       );
     }
@@ -90,7 +107,8 @@ export class RuntimeFactory {
       env,
       ...launch,
       sandboxed: sandbox !== undefined,
-      joinsItself: sandbox !== undefined,
+      joinsItself: joinFiles.length > 0,
+      ...(limits ? { limits } : {}),
       // bwrap enters `cwd` inside the sandbox; outside, the scratch directory always exists.
       cwd: sandbox ? scratchDir : cwd,
       scratchDir,
@@ -101,12 +119,15 @@ export class RuntimeFactory {
   }
 
   /**
-   * Whether an execution can use a pooled runtime, booted with `pooled`:
-   * heap limits are fixed at boot, and so is the working directory when
+   * Whether an execution can use a pooled runtime, booted with `pooled`. The
+   * heap flag is fixed at boot: a sampled limit needs the very flag; a
+   * kernel limit, set on the cgroup at claim, needs a flag at or above it,
+   * so that the kernel and not V8 ends a heap that grows too big (and V8's
+   * fatal error stays the fallback). The working directory is fixed when
    * chdir is forbidden.
    */
   fitsPool(profile: RuntimeProfile, pooled: RuntimeProfile): boolean {
-    if (profile.memoryLimitBytes !== pooled.memoryLimitBytes) return false;
+    if (this.options.kernelMemory ? !atOrUnder(profile.memoryLimitBytes, pooled.memoryLimitBytes) : profile.memoryLimitBytes !== pooled.memoryLimitBytes) return false;
     if (this.options.sandbox && (profile.network ?? 'all') !== (pooled.network ?? 'all')) return false;
     return !(this.options.permissions && profile.cwd !== pooled.cwd);
   }
@@ -129,6 +150,12 @@ export class RuntimeFactory {
       ...(p.allowWorkers ? ['--allow-worker'] : []),
     ];
   }
+}
+
+/** Whether `wanted` is no more than `booted` (undefined: no limit). */
+function atOrUnder(wanted: number | undefined, booted: number | undefined): boolean {
+  if (booted === undefined) return true;
+  return wanted !== undefined && wanted <= booted;
 }
 
 function heapFlags(memoryLimitBytes: number | undefined): string[] {

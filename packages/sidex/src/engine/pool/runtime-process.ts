@@ -5,6 +5,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SandboxTree } from '../sandbox/sandbox-tree.js';
 import type { SupervisorMessage } from '../../runtime/messages.js';
+import type { LimitGroup } from '../limits/cgroup-limits.js';
 import { OutputCapture } from '../output/capture.js';
 import { openStdioFiles } from '../output/log-files.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
@@ -29,6 +30,8 @@ export interface SpawnOptions {
   outputBase: string;
   marker: string;
   tracker: TreeTracker;
+  /** Its limit cgroups, which it joins by itself. */
+  limits?: LimitGroup;
 }
 
 export interface ExitInfo {
@@ -49,11 +52,13 @@ export class RuntimeProcess {
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
   readonly disconnected: Promise<void>;
   exit: ExitInfo | undefined;
+  readonly limits: LimitGroup | undefined;
   private listener: ((message: CheckedMessage) => void) | undefined;
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
     this.scratchDir = options.scratchDir;
+    this.limits = options.limits;
     const { files, fds } = openStdioFiles(options.outputBase);
     let output: OutputCapture | undefined;
     try {
@@ -140,6 +145,7 @@ export class RuntimeProcess {
   /** Once its tree is gone: its tracking released, its scratch directory and unclaimed output files removed. */
   async cleanup(): Promise<void> {
     this.tree.release();
+    this.limits?.release();
     this.output.close();
     await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removePath));
   }

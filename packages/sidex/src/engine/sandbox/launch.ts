@@ -23,6 +23,12 @@ export interface SandboxSpec {
 /** Joins each cgroup named before "--", then execs the rest; exit 126 when a join fails, so nothing runs untracked. */
 const JOIN_SCRIPT = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"';
 
+/** What every runtime's launch does before `command`, sandboxed or not: joins its cgroups. */
+export function launchCommand(steps: { joinFiles: string[] }, command: string[]): { file: string; args: string[] } {
+  const full = steps.joinFiles.length > 0 ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sidex-launch', ...steps.joinFiles, '--', ...command] : command;
+  return { file: full[0]!, args: full.slice(1) };
+}
+
 export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: string; args: string[] } {
   const { isolation } = spec;
   if (!isolation.bwrap) throw new Error('sandboxedCommand needs the sandbox isolation');
@@ -51,6 +57,5 @@ export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: 
       : []),
     ...command,
   ];
-  if (spec.joinFiles.length === 0) return { file: bwrap[0]!, args: bwrap.slice(1) };
-  return { file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'sidex-sandbox', ...spec.joinFiles, '--', ...bwrap] };
+  return launchCommand(spec, bwrap);
 }
