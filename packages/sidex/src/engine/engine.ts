@@ -17,7 +17,7 @@ import type { OutputCapture, OutputChunk } from './output/capture.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
 import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
-import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
+import { fileSizeLimitFor, RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
 import { removePath, type RuntimeProcess } from './pool/runtime-process.js';
 import { WarmPool } from './pool/warm-pool.js';
 import { emptyOutput, isTerminal, type ExecutionRecord, type StopReason } from './record.js';
@@ -26,7 +26,7 @@ import { reportedError } from './reported-error.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
-import { resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
+import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
@@ -48,7 +48,7 @@ export interface EngineOptions {
   outputLimitBytes?: number;
   /** Default most processes and threads an execution may have at once (a cgroup's pids.max; 1024). */
   pidsLimit?: number;
-  /** Enforce limits through cgroups where the machine allows (default true); false: memory is sampled, processes and CPU unlimited. */
+  /** Enforce limits through cgroups and RLIMIT_FSIZE where the machine allows (default true); false: memory is sampled, the output limit checked by reading, processes and CPU unlimited. */
   kernelLimits?: boolean;
   sampleIntervalMs?: number;
   tracking?: TrackingMode;
@@ -109,13 +109,12 @@ export interface EngineEvents {
   guardianRestarted: [GuardianRestart];
 }
 
-/** Who enforces each limit: a cgroup (v2 or v1), or the engine's own sampling; `none`: not limited. */
+/** Who enforces each limit: a cgroup (v2 or v1), RLIMIT_FSIZE, or the engine's own sampling; `none`: not limited. */
 export interface EngineLimits {
   memory: CgroupVersion | 'sampled';
   pids: CgroupVersion | 'none';
   cpu: CgroupVersion | 'none';
-  /** The engine reads the output files and stops the execution once past the limit. */
-  output: 'sampled';
+  output: 'rlimit' | 'sampled';
 }
 
 /** How code that never exits by itself reports its end (Codebolt-built blocks). */
@@ -195,7 +194,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId(), kernelLimits: this.options.kernelLimits };
     this.tracker = createTreeTracker(trackerOptions, 'prepare');
     const kinds = this.tracker.limits.kinds;
-    this.limits = { memory: kinds.memory ?? 'sampled', pids: kinds.pids ?? 'none', cpu: kinds.cpu ?? 'none', output: 'sampled' };
+    const prlimit = this.options.kernelLimits ? findProgram('prlimit') : undefined;
+    this.limits = { memory: kinds.memory ?? 'sampled', pids: kinds.pids ?? 'none', cpu: kinds.cpu ?? 'none', output: prlimit ? 'rlimit' : 'sampled' };
     this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
@@ -207,11 +207,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       tracker: this.tracker,
       env: (marker) => buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
       ...(options.permissions ? { permissions: options.permissions } : {}),
+      ...(prlimit ? { prlimit } : {}),
       kernelMemory: this.limits.memory !== 'sampled',
       ...(this.isolation.mode === 'sandbox' ? { sandbox: { isolation: this.isolation, mounts: (scratchDir: string) => this.mountPlan(scratchDir) } } : {}),
     });
     this.pooledProfile = {
       ...(this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {}),
+      ...(this.options.outputLimitBytes ? { outputLimitBytes: this.options.outputLimitBytes } : {}),
       ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
       ...(options.sandbox?.network ? { network: options.sandbox.network } : {}),
     };
@@ -521,11 +523,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     const network = spec.network ?? this.options.sandbox?.network;
     const profile: RuntimeProfile = {
       ...(record.memoryLimitBytes ? { memoryLimitBytes: record.memoryLimitBytes } : {}),
+      ...(record.outputLimitBytes ? { outputLimitBytes: record.outputLimitBytes } : {}),
       ...(record.pidsLimit ? { pidsLimit: record.pidsLimit } : {}),
       ...(network ? { network } : {}),
       ...(spec.kind === 'block' && !spec.inScratch ? { cwd: blockDir(spec) } : {}),
     };
     const limits = { memoryLimitBytes: record.memoryLimitBytes, pidsLimit: record.pidsLimit, cpuLimit: record.cpuLimit };
+    const fileSize = this.limits.output === 'rlimit' ? fileSizeLimitFor(record.outputLimitBytes) : undefined;
     if (this.factory.fitsPool(profile, this.pooledProfile)) {
       const runtime = await this.pool.acquire();
       try {
@@ -535,7 +539,14 @@ export class Engine extends EventEmitter<EngineEvents> {
         runtime.discard();
         throw err;
       }
-      return runtime;
+      try {
+        // ~4 ms of prlimit a process, for an output limit other than the pool's.
+        await runtime.setFileSizeLimit(fileSize);
+        return runtime;
+      } catch {
+        // Refused after all (a capability fitsPool could not foresee): a runtime booted with the limit.
+        runtime.discard();
+      }
     }
     const runtime = this.factory.spawn(profile);
     try {
@@ -671,7 +682,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   private enforceOutputLimit(exec: Execution): void {
     const limit = exec.record.outputLimitBytes;
-    if (limit && exec.record.status === 'running' && (exec.capture?.totalBytes ?? 0) > limit) {
+    if (limit && exec.record.status === 'running' && (exec.capture?.seenBytes ?? 0) > limit) {
       this.requestStop(exec, 'output_limit', OUTPUT_LIMIT_GRACE_MS);
     }
   }
@@ -754,7 +765,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /**
    * A limit may have ended the code without the engine asking: the kernel's
-   * OOM killer, a refused fork, V8 at its heap limit.
+   * OOM killer, a refused fork, V8 at its heap limit, the file size limit.
    * The kernel's counters and the runtime's death tell, read before the
    * cgroups go. The first reason still wins: a stop already asked for stays.
    */
@@ -764,6 +775,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (peak !== undefined) record.memory.peak = Math.max(record.memory.peak, peak);
     if (exec.stopReason || !exec.capture) return;
     const events = runtime.limits?.events();
+    const limit = record.outputLimitBytes;
     if (events?.oomKills) {
       exec.stopReason = 'memory_limit';
       exec.memoryLimitBy = 'kernel';
@@ -772,6 +784,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       exec.memoryLimitBy = 'heap';
     } else if (events?.pidsLimitHits) {
       exec.stopReason = 'pids_limit';
+    } else if (limit && exec.capture.totalBytes > limit) {
+      exec.stopReason = 'output_limit';
     }
   }
 
