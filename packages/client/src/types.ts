@@ -6,7 +6,7 @@ export type ExecutionStatus = 'queued' | 'starting' | 'running' | 'stopping' | '
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped', 'timeout'];
 
 /** Why an execution was stopped: the first reason wins. */
-export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'output_limit' | 'shutdown' | 'supervisor_lost';
+export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'output_limit' | 'pids_limit' | 'shutdown' | 'supervisor_lost';
 
 export interface OkReply<T> {
   type: string;
@@ -141,6 +141,10 @@ export type NetworkOption = 'all' | 'none' | { allow: string[] };
 
 export interface StartOptions {
   memoryLimitMb?: number;
+  /** Most processes and threads the execution may have at once (the server's default otherwise, 1024). */
+  pidsLimit?: number;
+  /** CPU time the execution may use, in cores (0.5: half of one); none otherwise. */
+  cpuLimit?: number;
   /** Most output (stdout and stderr together) the execution may write, MB; the server's default otherwise. */
   outputLimitMb?: number;
   /** Its sandbox's network: `all`, `none` (loopback only), or only the listed hosts through the server's filtering proxy. */

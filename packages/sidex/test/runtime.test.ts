@@ -215,7 +215,7 @@ describe('isolation', () => {
     expect(new Set([a.result, b.result, c.result]).size).toBe(3);
   });
 
-  it('a memory limit (whole-tree RSS) ends in failed, MEMORY_LIMIT, and the tree is gone', async () => {
+  it('a memory limit (a cgroup, else whole-tree RSS) ends in failed, MEMORY_LIMIT, and the tree is gone', async () => {
     const started = await api.startWithCode(
       'const chunks = []; for (;;) { chunks.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise((r) => setTimeout(r, 20)); }',
       {},
@@ -228,7 +228,9 @@ describe('isolation', () => {
     expect(done.success && done.status).toBe('failed');
     expect(done.success && done.failure?.code).toBe('MEMORY_LIMIT');
     expect(done.success && done.stopReason).toBe('memory_limit');
-    expect(done.success && done.peakMemoryUsage).toBeGreaterThan(128 * 1024 * 1024);
+    // A cgroup never lets the count pass its limit; sampling sees it only after it has.
+    if (sidex.engine.limits.memory === 'sampled') expect(done.success && done.peakMemoryUsage).toBeGreaterThan(128 * 1024 * 1024);
+    else expect(done.success && done.peakMemoryUsage).toBeGreaterThan(0.9 * 128 * 1024 * 1024);
     expect(survivors(marker)).toEqual([]);
   });
 

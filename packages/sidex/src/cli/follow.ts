@@ -2,7 +2,7 @@ import type { SidexClient } from '@sidex/client';
 import { EXIT } from './exit-codes.js';
 import { reportEnd } from './final-status.js';
 import { stopOnInterrupt } from './interrupts.js';
-import type { Ui } from './ui.js';
+import { passOutput, type Ui } from './ui.js';
 
 /**
  * Streams an execution's output until it ends, then reports how it ended and
@@ -15,7 +15,7 @@ export async function followToEnd(ui: Ui, client: SidexClient, id: string, stop:
   });
   try {
     for await (const line of client.logs(id, { follow: true })) {
-      (line.stream === 'stdout' ? process.stdout : process.stderr).write(line.data);
+      passOutput(line.stream, line.data);
     }
     return reportEnd(ui, await client.wait(id));
   } catch (err) {

@@ -12,6 +12,26 @@ const STATUS_COLOURS: Record<string, (s: string) => string> = {
   failed: pc.red,
 };
 
+/** Whether an execution's stdout, streamed through, stopped mid-line (an output limit cuts writes short). */
+let stdoutMidLine = false;
+
+/** Writes an execution's output through, remembering where its stdout stopped. */
+export function passOutput(stream: 'stdout' | 'stderr', data: string): void {
+  if (stream === 'stderr') {
+    process.stderr.write(data);
+    return;
+  }
+  if (data.length > 0) stdoutMidLine = !data.endsWith('\n');
+  process.stdout.write(data);
+}
+
+/** A newline when the streamed output stopped mid-line: what the CLI prints (a --json status) keeps a line of its own. */
+function lineStart(): string {
+  const prefix = stdoutMidLine ? '\n' : '';
+  stdoutMidLine = false;
+  return prefix;
+}
+
 /** Human output on a TTY (spinner, colour, tables), JSON lines with --json. */
 export class Ui {
   readonly fancy: boolean;
@@ -42,11 +62,11 @@ export class Ui {
   }
 
   line(text: string): void {
-    process.stdout.write(`${text}\n`);
+    process.stdout.write(`${lineStart()}${text}\n`);
   }
 
   print(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value)}\n`);
+    process.stdout.write(`${lineStart()}${JSON.stringify(value)}\n`);
   }
 
   error(message: string, code?: string): void {

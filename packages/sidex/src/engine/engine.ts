@@ -8,7 +8,7 @@ import type { ExecutionStore, ListFilter, ListPage, NewEvent } from '../store/ex
 import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
-import { finalFields, statusEvent } from './final-status.js';
+import { finalFields, heapOverflowed, statusEvent } from './final-status.js';
 import { Guardian, type GuardianRestart } from './guardian/guardian.js';
 import { newExecutionId } from './ids.js';
 import { checkInlineSyntax } from './inline-syntax.js';
@@ -17,7 +17,7 @@ import type { OutputCapture, OutputChunk } from './output/capture.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
 import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
-import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
+import { fileSizeLimitFor, RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
 import { removePath, type RuntimeProcess } from './pool/runtime-process.js';
 import { WarmPool } from './pool/warm-pool.js';
 import { emptyOutput, isTerminal, type ExecutionRecord, type StopReason } from './record.js';
@@ -26,9 +26,11 @@ import { reportedError } from './reported-error.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
-import { resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
+import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
+import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
+import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -40,10 +42,14 @@ export interface EngineOptions {
   defaultGraceMs?: number;
   /** Bytes of each stream kept in memory for status replies. */
   tailBytes?: number;
-  /** Default memory limit of an execution (V8 heap flag plus whole-tree RSS). */
+  /** Default memory limit of an execution: its cgroup's where the kernel allows, else sampled whole-tree RSS (docs/limits.md). */
   memoryLimitBytes?: number;
   /** Default most output an execution may write (stdout and stderr together): its log is on the server's disk. */
   outputLimitBytes?: number;
+  /** Default most processes and threads an execution may have at once (a cgroup's pids.max; 1024). */
+  pidsLimit?: number;
+  /** Enforce limits through cgroups and RLIMIT_FSIZE where the machine allows (default true); false: memory is sampled, the output limit checked by reading, processes and CPU unlimited. */
+  kernelLimits?: boolean;
   sampleIntervalMs?: number;
   tracking?: TrackingMode;
   envAllow?: string[];
@@ -103,6 +109,14 @@ export interface EngineEvents {
   guardianRestarted: [GuardianRestart];
 }
 
+/** Who enforces each limit: a cgroup (v2 or v1), RLIMIT_FSIZE, or the engine's own sampling; `none`: not limited. */
+export interface EngineLimits {
+  memory: CgroupVersion | 'sampled';
+  pids: CgroupVersion | 'none';
+  cpu: CgroupVersion | 'none';
+  output: 'rlimit' | 'sampled';
+}
+
 /** How code that never exits by itself reports its end (Codebolt-built blocks). */
 export type ExternalSettlement = { result?: unknown } | { error: { code?: string; message: string; stack?: string } };
 
@@ -113,6 +127,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MEMORY_LIMIT_GRACE_MS = 500;
 /** Shorter still for output: a flood writes hundreds of MB a second to the server's disk. */
 const OUTPUT_LIMIT_GRACE_MS = 100;
+/** A fork bomb spins at its limit until killed. */
+const PIDS_LIMIT_GRACE_MS = 100;
+/** Enough for a few node processes of an execution (threads count too), far from a machine's pid_max. */
+export const DEFAULT_PIDS_LIMIT = 1024;
 /** 1 GiB: a chatty long job fits, a runaway loop does not fill the disk. */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 1024 * 1024 * 1024;
 /** Processes left behind by code that has returned get a short grace: nobody waits on them. */
@@ -132,6 +150,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
   /** The isolation in force, and why it is not `sandbox` when it is not. */
   readonly isolation: Isolation;
+  /** Which limits the kernel enforces on this machine, and how. */
+  readonly limits: EngineLimits;
   private readonly live = new Map<string, Execution>();
   private readonly queue: Execution[] = [];
   private active = 0;
@@ -158,6 +178,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       defaultGraceMs: 5000,
       tailBytes: DEFAULT_TAIL_BYTES,
       outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES,
+      pidsLimit: DEFAULT_PIDS_LIMIT,
+      kernelLimits: true,
       sampleIntervalMs: 250,
       tracking: 'auto',
       envAllow: DEFAULT_ENV_ALLOW,
@@ -170,8 +192,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = options.store ?? new MemoryStore();
     this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
     checkNetworkIsolation(options.sandbox?.network, this.isolation, 'network');
-    const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId() };
-    this.tracker = createTreeTracker(trackerOptions);
+    const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId(), kernelLimits: this.options.kernelLimits };
+    this.tracker = createTreeTracker(trackerOptions, 'prepare');
+    const kinds = this.tracker.limits.kinds;
+    const prlimit = this.options.kernelLimits ? findProgram('prlimit') : undefined;
+    this.limits = { memory: kinds.memory ?? 'sampled', pids: kinds.pids ?? 'none', cpu: kinds.cpu ?? 'none', output: prlimit ? 'rlimit' : 'sampled' };
     this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
@@ -183,10 +208,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       tracker: this.tracker,
       env: (marker) => buildBaseEnv(this.options.envAllow, this.options.env ?? {}, marker),
       ...(options.permissions ? { permissions: options.permissions } : {}),
+      ...(prlimit ? { prlimit } : {}),
+      kernelMemory: this.limits.memory !== 'sampled',
       ...(this.isolation.mode === 'sandbox' ? { sandbox: { isolation: this.isolation, mounts: (scratchDir: string) => this.mountPlan(scratchDir) } } : {}),
     });
     this.pooledProfile = {
       ...(this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {}),
+      ...(this.options.outputLimitBytes ? { outputLimitBytes: this.options.outputLimitBytes } : {}),
+      ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
       ...(options.sandbox?.network ? { network: options.sandbox.network } : {}),
     };
     this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
@@ -203,6 +232,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
     if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
     checkNetworkIsolation(spec.network, this.isolation, 'options.network');
+    checkLimits(spec);
     if (this.active >= this.options.maxConcurrent && this.queue.length >= this.options.maxQueued) {
       throw new SidexError('QUEUE_FULL', `the queue is full (${this.options.maxQueued} executions waiting)`);
     }
@@ -376,6 +406,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
       ...(this.memoryLimitOf(spec) !== undefined ? { memoryLimitBytes: this.memoryLimitOf(spec) } : {}),
       outputLimitBytes: spec.outputLimitBytes ?? this.options.outputLimitBytes,
+      ...((spec.pidsLimit ?? this.options.pidsLimit) ? { pidsLimit: spec.pidsLimit ?? this.options.pidsLimit } : {}),
+      ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
       status: 'queued',
       createdAt: Date.now(),
       memory: { current: 0, peak: 0 },
@@ -447,9 +479,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.transition(exec, 'starting');
     let runtime: RuntimeProcess;
     try {
-      runtime = await this.acquireRuntime(spec);
+      runtime = await this.acquireRuntime(exec);
     } catch (err) {
-      exec.outcome = { kind: 'startFailed', error: { code: 'SPAWN_FAILED', message: (err as Error).message } };
+      exec.outcome = { kind: 'startFailed', error: { code: err instanceof SidexError ? err.code : 'SPAWN_FAILED', message: (err as Error).message } };
       return this.finalize(exec, false);
     }
     if (!exec.stopReason) {
@@ -487,18 +519,41 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  private async acquireRuntime(spec: StartSpec): Promise<RuntimeProcess> {
-    const limit = this.memoryLimitOf(spec);
+  /** A booted runtime with the execution's own limits set, before its code runs. */
+  private async acquireRuntime(exec: Execution): Promise<RuntimeProcess> {
+    const { spec, record } = exec;
     const network = spec.network ?? this.options.sandbox?.network;
     const profile: RuntimeProfile = {
-      ...(limit ? { memoryLimitBytes: limit } : {}),
+      ...(record.memoryLimitBytes ? { memoryLimitBytes: record.memoryLimitBytes } : {}),
+      ...(record.outputLimitBytes ? { outputLimitBytes: record.outputLimitBytes } : {}),
+      ...(record.pidsLimit ? { pidsLimit: record.pidsLimit } : {}),
       ...(network ? { network } : {}),
       ...(spec.kind === 'block' && !spec.inScratch ? { cwd: blockDir(spec) } : {}),
     };
-    if (this.factory.fitsPool(profile, this.pooledProfile)) return this.pool.acquire();
+    const limits = { memoryLimitBytes: record.memoryLimitBytes, pidsLimit: record.pidsLimit, cpuLimit: record.cpuLimit };
+    const fileSize = this.limits.output === 'rlimit' ? fileSizeLimitFor(record.outputLimitBytes) : undefined;
+    if (this.factory.fitsPool(profile, this.pooledProfile)) {
+      const runtime = await this.pool.acquire();
+      try {
+        // Cheap file writes.
+        runtime.limits?.apply(limits);
+      } catch (err) {
+        runtime.discard();
+        throw err;
+      }
+      try {
+        // ~4 ms of prlimit a process, for an output limit other than the pool's.
+        await runtime.setFileSizeLimit(fileSize);
+        return runtime;
+      } catch {
+        // Refused after all (a capability fitsPool could not foresee): a runtime booted with the limit.
+        runtime.discard();
+      }
+    }
     const runtime = this.factory.spawn(profile);
     try {
       await runtime.ready;
+      runtime.limits?.apply(limits);
     } catch (err) {
       runtime.discard();
       throw err;
@@ -561,13 +616,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const runtime = exec.runtime;
     if (!runtime) return;
+    const limits = runtime.limits;
+    // Where a cgroup holds the memory, its count is the one the limit applies to.
+    const kernelMemory = limits?.has('memory') ?? false;
     this.sampler.add((exec.sampling = {
       tree: runtime.tree,
-      onSample: (rss, cpu) => {
-        record.memory.current = rss;
-        record.memory.peak = Math.max(record.memory.peak, rss);
+      ...(limits && kernelMemory ? { memory: () => limits.memoryUsage() } : {}),
+      onSample: (bytes, cpu) => {
+        record.memory.current = bytes;
+        record.memory.peak = Math.max(record.memory.peak, bytes);
         if (cpu !== undefined) record.cpuMicros = Math.max(record.cpuMicros, cpu);
-        if (record.memoryLimitBytes && rss > record.memoryLimitBytes) {
+        // The kernel has acted already (killed a process, refused a fork): the execution ends.
+        const events = limits?.events();
+        if (events?.oomKills) {
+          exec.memoryLimitBy ??= 'kernel';
+          this.requestStop(exec, 'memory_limit', MEMORY_LIMIT_GRACE_MS);
+        } else if (events?.pidsLimitHits) {
+          this.requestStop(exec, 'pids_limit', PIDS_LIMIT_GRACE_MS);
+        } else if (!kernelMemory && record.memoryLimitBytes && bytes > record.memoryLimitBytes) {
+          exec.memoryLimitBy ??= 'sampled';
           this.requestStop(exec, 'memory_limit', MEMORY_LIMIT_GRACE_MS);
         }
       },
@@ -617,7 +684,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   private enforceOutputLimit(exec: Execution): void {
     const limit = exec.record.outputLimitBytes;
-    if (limit && exec.record.status === 'running' && (exec.capture?.totalBytes ?? 0) > limit) {
+    if (limit && exec.record.status === 'running' && (exec.capture?.seenBytes ?? 0) > limit) {
       this.requestStop(exec, 'output_limit', OUTPUT_LIMIT_GRACE_MS);
     }
   }
@@ -657,6 +724,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.sampler.sample(exec.sampling); // the tree's final CPU time
     }
     const output = exec.snapshot();
+    if (runtime) this.limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();
     // The ended record becomes the live one only once it is durable: nobody
     // (a status read, a wait) is told of an end the store could still lose.
@@ -672,6 +740,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         timeoutMs: record.timeoutMs,
         memoryLimitBytes: record.memoryLimitBytes,
         outputLimitBytes: record.outputLimitBytes,
+        pidsLimit: record.pidsLimit,
+        memoryPeakBytes: record.memory.peak,
+        memoryLimitBy: exec.memoryLimitBy,
       }),
       stdout: output.stdout,
       stderr: output.stderr,
@@ -696,6 +767,32 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /**
+   * A limit may have ended the code without the engine asking: the kernel's
+   * OOM killer, a refused fork, V8 at its heap limit, the file size limit.
+   * The kernel's counters and the runtime's death tell, read before the
+   * cgroups go. The first reason still wins: a stop already asked for stays.
+   */
+  private limitVerdict(exec: Execution, runtime: RuntimeProcess, stderrTail: string): void {
+    const { record } = exec;
+    const peak = runtime.limits?.memoryPeak();
+    if (peak !== undefined) record.memory.peak = Math.max(record.memory.peak, peak);
+    if (exec.stopReason || !exec.capture) return;
+    const events = runtime.limits?.events();
+    const limit = record.outputLimitBytes;
+    if (events?.oomKills) {
+      exec.stopReason = 'memory_limit';
+      exec.memoryLimitBy = 'kernel';
+    } else if (heapOverflowed(runtime.exit, stderrTail)) {
+      exec.stopReason = 'memory_limit';
+      exec.memoryLimitBy = 'heap';
+    } else if (events?.pidsLimitHits) {
+      exec.stopReason = 'pids_limit';
+    } else if (limit && exec.capture.totalBytes > limit) {
+      exec.stopReason = 'output_limit';
+    }
+  }
+
   private pump(): void {
     while (!this.closing && this.active < this.options.maxConcurrent && this.queue.length > 0) {
       const next = this.queue.shift()!;
@@ -711,6 +808,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!decoder) this.decoders.set(key, (decoder = new StringDecoder('utf8')));
     const data = decoder.write(chunk.data);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
+  }
+}
+
+/** Limits go to kernel files: a bad value is refused before anything starts (services check the same with their schemas). */
+function checkLimits(spec: StartSpec): void {
+  const checks: [keyof StartSpec, number | undefined, (n: number) => boolean, string][] = [
+    ['memoryLimitBytes', spec.memoryLimitBytes, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number of bytes'],
+    ['outputLimitBytes', spec.outputLimitBytes, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number of bytes'],
+    ['pidsLimit', spec.pidsLimit, (n) => Number.isInteger(n) && n >= MIN_PIDS_LIMIT && n <= MAX_PIDS_LIMIT, `a whole number from ${MIN_PIDS_LIMIT} to ${MAX_PIDS_LIMIT}`],
+    ['cpuLimit', spec.cpuLimit, (n) => Number.isFinite(n) && n >= MIN_CPU_LIMIT && n <= MAX_CPU_LIMIT, `a number of cores from ${MIN_CPU_LIMIT} to ${MAX_CPU_LIMIT}`],
+  ];
+  for (const [field, value, valid, what] of checks) {
+    if (value !== undefined && (typeof value !== 'number' || !valid(value))) {
+      throw new SidexError('INVALID_ARGUMENT', `${field}: must be ${what} (got ${String(value)})`, { field });
+    }
   }
 }
 

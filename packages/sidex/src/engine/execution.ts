@@ -4,6 +4,7 @@ import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
 import type { ExecutionRecord, StopReason } from './record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
+import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 
 export interface StartSpec {
@@ -24,6 +25,10 @@ export interface StartSpec {
   graceMs?: number;
   memoryLimitBytes?: number;
   outputLimitBytes?: number;
+  /** Most processes and threads at once (default: the engine's). */
+  pidsLimit?: number;
+  /** CPU quota in cores (default: none). */
+  cpuLimit?: number;
   /** The sandbox's network (sandbox isolation only). */
   network?: SandboxNetwork;
   env?: Record<string, string>;
@@ -57,6 +62,8 @@ export class Execution {
   outcome: Outcome | undefined;
   /** The first reason to stop wins; natural ends are recorded as `endedByItself`. */
   stopReason: StopReason | undefined;
+  /** Who ended it at its memory limit, when it was. */
+  memoryLimitBy: MemoryLimitBy | undefined;
   endedByItself = false;
   protocol: StopProtocol | undefined;
   ending: Promise<void> | undefined;

@@ -12,7 +12,14 @@ export interface Ending {
   timeoutMs: number | undefined;
   memoryLimitBytes: number | undefined;
   outputLimitBytes: number | undefined;
+  pidsLimit?: number | undefined;
+  /** The most memory it held: the kernel's count where a cgroup limited it, else the sampled whole-tree RSS. */
+  memoryPeakBytes?: number | undefined;
+  /** What ended it at its memory limit: the kernel's OOM killer, V8 at its heap limit, or the engine's sampling. */
+  memoryLimitBy?: MemoryLimitBy | undefined;
 }
+
+export type MemoryLimitBy = 'kernel' | 'heap' | 'sampled';
 
 export type FinalFields = Pick<ExecutionRecord, 'status' | 'result' | 'error'>;
 
@@ -47,6 +54,7 @@ const statusForStop: Record<StopReason, ExecutionStatus> = {
   timeout: 'timeout',
   memory_limit: 'failed',
   output_limit: 'failed',
+  pids_limit: 'failed',
   supervisor_lost: 'failed',
 };
 
@@ -55,7 +63,9 @@ function stopError(reason: StopReason, ending: Ending): ErrorInfo | undefined {
     case 'timeout':
       return { code: 'TIMEOUT', message: `execution exceeded its timeout of ${ending.timeoutMs} ms` };
     case 'memory_limit':
-      return { code: 'MEMORY_LIMIT', message: `execution exceeded its memory limit of ${ending.memoryLimitBytes} bytes` };
+      return { code: 'MEMORY_LIMIT', message: memoryMessage(ending) };
+    case 'pids_limit':
+      return { code: 'PIDS_LIMIT', message: `execution reached its limit of ${ending.pidsLimit} processes and threads: a fork or a new thread was refused` };
     case 'output_limit':
       return { code: 'OUTPUT_LIMIT', message: `execution wrote more than its output limit of ${ending.outputLimitBytes} bytes (stdout and stderr together)` };
     case 'supervisor_lost':
@@ -65,10 +75,26 @@ function stopError(reason: StopReason, ending: Ending): ErrorInfo | undefined {
   }
 }
 
+/** Plain words only: V8's fatal error and native stack stay in the stderr log, where they are the record of what happened. */
+function memoryMessage({ memoryLimitBytes: limit, memoryPeakBytes: peak, memoryLimitBy: by }: Ending): string {
+  const peakText = peak ? `; peak ${peak} bytes` : '';
+  if (by === 'heap') return `execution ran out of JavaScript heap${limit ? ` (memory limit ${limit} bytes${peakText})` : peak ? ` (peak ${peak} bytes)` : ''}`;
+  const killer = by === 'kernel' ? ': the kernel ended it' : '';
+  return `execution exceeded its memory limit of ${limit} bytes${killer}${peak ? ` (peak ${peak} bytes)` : ''}`;
+}
+
+/** V8 at its heap limit prints its fatal error and aborts the runtime. */
+export function heapOverflowed(exit: ExitInfo | undefined, stderrTail: string): boolean {
+  if (!exit || (exit.signal !== 'SIGABRT' && exit.code !== 134)) return false;
+  return HEAP_OVERFLOW.test(stderrTail.slice(-16 * 1024));
+}
+
+const HEAP_OVERFLOW = /heap out of memory|Reached heap limit/;
+
 /** The process ended without telling why: its exit code, signal and stderr do. */
 function exitFields({ exit, stderrTail, memoryLimitBytes }: Ending): FinalFields {
   if (!exit || (exit.code === 0 && !exit.signal)) return { status: 'completed' };
-  if (/heap out of memory|Reached heap limit/.test(stderrTail)) {
+  if (HEAP_OVERFLOW.test(stderrTail)) {
     return {
       status: 'failed',
       error: {

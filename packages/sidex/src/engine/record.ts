@@ -37,6 +37,10 @@ export interface ExecutionRecord {
   memoryLimitBytes?: number;
   /** Most bytes of stdout and stderr together; beyond it the execution is stopped (output_limit). */
   outputLimitBytes?: number;
+  /** Most processes and threads at once (pids_limit). */
+  pidsLimit?: number;
+  /** CPU quota, in cores. */
+  cpuLimit?: number;
   status: ExecutionStatus;
   createdAt: number;
   startedAt?: number;

@@ -31,6 +31,8 @@ export function resumeSpec(record: ExecutionRecord): StartSpec {
     ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
     ...(record.memoryLimitBytes !== undefined ? { memoryLimitBytes: record.memoryLimitBytes } : {}),
     ...(record.outputLimitBytes !== undefined ? { outputLimitBytes: record.outputLimitBytes } : {}),
+    ...(record.pidsLimit !== undefined ? { pidsLimit: record.pidsLimit } : {}),
+    ...(record.cpuLimit !== undefined ? { cpuLimit: record.cpuLimit } : {}),
     meta: { ...record.meta },
     ...(record.checkpoint !== undefined ? { resumeFrom: record.checkpoint } : {}),
     resumedFrom: record.id,

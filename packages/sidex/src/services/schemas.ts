@@ -1,6 +1,7 @@
 // The one set of schemas: services validate with them, transports reuse them,
 // and the OpenAPI document is generated from them.
 import { z } from 'zod';
+import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
 import { MAX_EVENTS } from '../store/event-query.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -24,6 +25,19 @@ export const StartOptions = z
     memoryLimitMb: z.number().positive().max(1024 * 1024).optional(),
     /** Most output (stdout and stderr together) it may write, in MB. */
     outputLimitMb: z.number().positive().max(1024 * 1024).optional(),
+    /** Most processes and threads it may have at once (pids.max of its cgroup). */
+    pidsLimit: z
+      .number({ error: 'must be a number of processes' })
+      .int('must be a whole number of processes')
+      .min(MIN_PIDS_LIMIT, `must be at least ${MIN_PIDS_LIMIT} (the runtime itself holds about a dozen threads)`)
+      .max(MAX_PIDS_LIMIT, `must be at most ${MAX_PIDS_LIMIT}`)
+      .optional(),
+    /** CPU time it may use, in cores (0.5: half of one). */
+    cpuLimit: z
+      .number({ error: 'must be a number of cores' })
+      .min(MIN_CPU_LIMIT, `must be at least ${MIN_CPU_LIMIT} cores`)
+      .max(MAX_CPU_LIMIT, `must be at most ${MAX_CPU_LIMIT} cores`)
+      .optional(),
     /** Its sandbox's network: `all`, `none` (loopback only) or `{allow}` (the listed hosts, through a filtering proxy). Default: the server's. */
     network: z
       .union([z.enum(['all', 'none']), z.object({ allow: z.array(z.unknown()).max(256, 'must list at most 256 hosts') }).strict()], {

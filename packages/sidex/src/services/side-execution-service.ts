@@ -220,6 +220,8 @@ export class SideExecutionService {
       ...(opts?.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
       ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
       ...(opts?.outputLimitMb ? { outputLimitBytes: Math.round(opts.outputLimitMb * 1024 * 1024) } : {}),
+      ...(opts?.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
+      ...(opts?.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
       ...(opts?.network ? { network: checkedNetwork(opts.network) } : {}),
       meta: callerMeta(opts),

@@ -5,7 +5,7 @@ import type { OutputEvent } from '../../engine/engine.js';
 import { EXIT } from '../exit-codes.js';
 import { reportEnd } from '../final-status.js';
 import { stopOptions } from '../stop-replies.js';
-import { Ui } from '../ui.js';
+import { passOutput, Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
 import { configuredUrl } from '../remote.js';
@@ -54,7 +54,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   let id: string | undefined;
   // Output can arrive before the start call has answered with the id.
   const early: OutputEvent[] = [];
-  const print = (e: OutputEvent) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(e.data);
+  const print = (e: OutputEvent) => passOutput(e.stream, e.data);
   sidex.engine.on('output', (e) => {
     if (id === undefined) early.push(e);
     else if (e.id === id) print(e);

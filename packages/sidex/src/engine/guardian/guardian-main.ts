@@ -15,9 +15,12 @@ function sweep(): void {
   if (swept) return;
   swept = true;
   tracker.killRun();
-  // A fork may have raced the first pass.
-  setTimeout(() => {
-    tracker.killRun();
-    process.exit(0);
-  }, 100);
+  // A fork may have raced the first pass; and a killed process leaves its
+  // cgroups only once it has exited, so passes go on until they are gone (5 s at most).
+  let passes = 0;
+  const again = () => {
+    if (tracker.killRun() || ++passes >= 50) process.exit(0);
+    setTimeout(again, 100);
+  };
+  setTimeout(again, 100);
 }

@@ -3,7 +3,9 @@ import type { TrackedTree } from '../tree/tracked-tree.js';
 
 export interface SampleTarget {
   tree: TrackedTree;
-  onSample(rssBytes: number, cpuMicros: number | undefined): void;
+  /** The memory a cgroup counts for the tree; absent (or undefined), the members' RSS is summed. */
+  memory?: () => number | undefined;
+  onSample(memoryBytes: number, cpuMicros: number | undefined): void;
 }
 
 /** One timer samples the memory and CPU of every running tree. */
@@ -27,9 +29,12 @@ export class ResourceSampler {
   }
 
   sample(target: SampleTarget): void {
-    let rss = 0;
-    for (const pid of target.tree.members()) rss += readRssBytes(pid);
-    target.onSample(rss, target.tree.cpuMicros());
+    let bytes = target.memory?.();
+    if (bytes === undefined) {
+      bytes = 0;
+      for (const pid of target.tree.members()) bytes += readRssBytes(pid);
+    }
+    target.onSample(bytes, target.tree.cpuMicros());
   }
 
   private tick(): void {

@@ -28,6 +28,8 @@ export class OutputCapture {
   private tails = { stdout: new TailBuffer(0), stderr: new TailBuffer(0) };
   /** Bytes of each file read so far: also where the next read starts. */
   private readonly bytes = { stdout: 0, stderr: 0 };
+  /** Sizes of the files when last looked at: ahead of what is read during a flood. */
+  private readonly sizes = { stdout: 0, stderr: 0 };
   private readonly fds: Record<StreamName, number>;
   private index: fs.WriteStream | undefined;
   private onChunk: ((chunk: OutputChunk) => void) | undefined;
@@ -75,6 +77,11 @@ export class OutputCapture {
   /** Bytes of stdout and stderr together, read so far. */
   get totalBytes(): number {
     return this.bytes.stdout + this.bytes.stderr;
+  }
+
+  /** Bytes of stdout and stderr together as far as known: written, if not yet read. */
+  get seenBytes(): number {
+    return Math.max(this.totalBytes, this.sizes.stdout + this.sizes.stderr);
   }
 
   text(stream: StreamName): StreamText {
@@ -136,6 +143,7 @@ export class OutputCapture {
     for (const stream of STREAMS) {
       const fd = this.fds[stream];
       const end = ends?.[stream] ?? fs.fstatSync(fd).size;
+      this.sizes[stream] = Math.max(this.sizes[stream], end);
       while (this.bytes[stream] < end && budget > 0) {
         const want = Math.min(end - this.bytes[stream], READ_BYTES, budget);
         const data = Buffer.allocUnsafe(want);

@@ -39,7 +39,7 @@ export function resolveIsolation(request: IsolationRequest, sandboxUid?: number)
 
 function probeSandbox(sandboxUid: number | undefined): Isolation {
   if (process.platform !== 'linux') return { mode: 'process', reason: `sandboxes need Linux namespaces (this is ${process.platform})` };
-  const bwrap = findBwrap();
+  const bwrap = findProgram('bwrap');
   if (!bwrap) return { mode: 'process', reason: 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap' };
   const user = sandboxUser(sandboxUid);
   const probe = spawnSync(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'], {
@@ -52,10 +52,11 @@ function probeSandbox(sandboxUid: number | undefined): Isolation {
   return { mode: 'process', reason: `bwrap cannot create namespaces here (${why}); user namespaces may be disabled` };
 }
 
-function findBwrap(): string | undefined {
+/** An executable on PATH or in the usual system directories. */
+export function findProgram(name: string): string | undefined {
   const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/bin', '/usr/local/bin', '/bin']);
   for (const dir of dirs) {
-    const file = path.join(dir, 'bwrap');
+    const file = path.join(dir, name);
     try {
       fs.accessSync(file, fs.constants.X_OK);
       return file;

@@ -1,5 +1,6 @@
 // The command line a sandboxed runtime is spawned with:
 //   sh (joins the execution's cgroups, so nothing can fork before it is counted)
+//   -> prlimit (the file size limit: no file the tree writes, its output included, grows past it)
 //   -> bwrap (namespaces, mounts, dies with the server)
 //   -> setpriv (root servers only: the dedicated uid, no capabilities at all)
 //   -> node runtime
@@ -24,10 +25,31 @@ export interface SandboxSpec {
   joinFiles: string[];
   /** Host directory holding the filtering proxy's socket, for an allowlisted network. */
   proxyDir?: string;
+  fileSizeLimit?: FileSizeLimit;
+}
+
+export interface FileSizeLimit {
+  /** util-linux prlimit. */
+  prlimit: string;
+  /** RLIMIT_FSIZE, soft and hard alike. */
+  bytes: number;
 }
 
 /** Joins each cgroup named before "--", then execs the rest; exit 126 when a join fails, so nothing runs untracked. */
 const JOIN_SCRIPT = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"';
+
+/**
+ * What every runtime's launch does before `command`, sandboxed or not: joins
+ * its cgroups, then sets the file size limit. The hard limit equals the soft
+ * one, so nothing in the tree can raise it back. Core dumps are off: the
+ * limit's signal, SIGXFSZ, would otherwise dump one.
+ */
+export function launchCommand(steps: { joinFiles: string[]; fileSizeLimit?: FileSizeLimit | undefined }, command: string[]): { file: string; args: string[] } {
+  const limit = steps.fileSizeLimit;
+  const limited = limit ? [limit.prlimit, `--fsize=${limit.bytes}:${limit.bytes}`, '--core=0:0', '--', ...command] : command;
+  const full = steps.joinFiles.length > 0 ? ['/bin/sh', '-c', JOIN_SCRIPT, 'sidex-launch', ...steps.joinFiles, '--', ...limited] : limited;
+  return { file: full[0]!, args: full.slice(1) };
+}
 
 export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: string; args: string[] } {
   const { isolation } = spec;
@@ -58,6 +80,5 @@ export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: 
       : []),
     ...command,
   ];
-  if (spec.joinFiles.length === 0) return { file: bwrap[0]!, args: bwrap.slice(1) };
-  return { file: '/bin/sh', args: ['-c', JOIN_SCRIPT, 'sidex-sandbox', ...spec.joinFiles, '--', ...bwrap] };
+  return launchCommand(spec, bwrap);
 }

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { CpuLedger } from './cpu-ledger.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
+import type { CgroupVersion } from './cgroup-paths.js';
 import type { TrackedTree } from './tracked-tree.js';
 
-export type CgroupVersion = 'cgroup2' | 'cgroup1';
+export type { CgroupVersion };
 
 export function readProcs(dir: string): number[] {
   try {
@@ -66,6 +67,23 @@ export function removeCgroupTree(dir: string): void {
     fs.rmdirSync(dir);
   } catch {
     // still populated or already gone
+  }
+}
+
+export function canCreate(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // another run still has its cgroup here, or it is gone already
   }
 }
 

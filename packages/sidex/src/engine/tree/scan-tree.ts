@@ -66,6 +66,8 @@ export class ScanTree implements TrackedTree {
   }
 
   cpuMicros(): number {
+    // The ledger learns of members only by a scan: the sampler may not have made one (a cgroup counts the memory).
+    this.members();
     return this.cpu.total();
   }
 

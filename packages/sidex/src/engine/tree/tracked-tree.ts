@@ -1,3 +1,5 @@
+import type { CgroupLimits, LimitGroup } from '../limits/cgroup-limits.js';
+
 /** The processes of one execution: its runtime and every descendant. */
 export interface TrackedTree {
   readonly rootPid: number;
@@ -20,11 +22,16 @@ export interface TrackedTree {
 
 export interface TreeTracker {
   readonly kind: 'cgroup2' | 'cgroup1' | 'scan';
+  /** The cgroups that enforce limits, whichever way trees are tracked. */
+  readonly limits: CgroupLimits;
   /**
-   * The files a process writes its own pid into to join the tree's cgroups
-   * before it starts anything (the sandbox's launch does): none without cgroups.
+   * Creates the tree's cgroups, tracking and limits alike, and answers the
+   * files a process writes its own pid into to join them all before it starts
+   * anything (every launch does): none without cgroups.
    */
   joinFiles(marker: string): string[];
+  /** The limit cgroups of the tree with this marker, when limits are enforced by cgroups. */
+  limitGroup(marker: string): LimitGroup | undefined;
   /** Called right after spawn, before the runtime runs any user code; `joined`: it joined by itself. */
   adopt(rootPid: number, marker: string, options?: { joined?: boolean }): TrackedTree;
   /**

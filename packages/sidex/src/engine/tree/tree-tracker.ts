@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CgroupTree, killCgroup, readProcsDeep, removeCgroupTree, subdirs, type CgroupVersion } from './cgroup-tree.js';
+import { CgroupLimits, type LimitGroup, type LimitsMode } from '../limits/cgroup-limits.js';
+import { canCreate, CgroupTree, killCgroup, readProcsDeep, removeCgroupTree, removeIfEmpty, subdirs, type CgroupVersion } from './cgroup-tree.js';
+import { ownCgroupDir } from './cgroup-paths.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
 import { ScanTree } from './scan-tree.js';
@@ -12,25 +14,37 @@ export interface TrackerOptions {
   mode: TrackingMode;
   dataKey: string;
   runId: string;
+  /** Kernel limits through cgroups (default true). */
+  kernelLimits?: boolean;
 }
 
 /**
  * Picks the strongest process-tree tracking the machine allows: a cgroup v2
- * (cgroup.kill), a cgroup v1 freezer, or the group + parent chain + marker scan.
+ * (cgroup.kill), a cgroup v1 freezer, or the group + parent chain + marker
+ * scan. The cgroups that enforce limits are found independently of it (a
+ * machine may track in v2 and limit memory in v1): `prepare` is the engine's
+ * (it sets them up), anyone else only finds them to clean them up.
  */
-export function createTreeTracker(options: TrackerOptions): TreeTracker {
+export function createTreeTracker(options: TrackerOptions, limitsMode: Exclude<LimitsMode, 'off'> = 'passive'): TreeTracker {
   const order: CgroupVersion[] =
     options.mode === 'auto' ? ['cgroup2', 'cgroup1'] : options.mode === 'scan' ? [] : [options.mode];
+  let found: { version: CgroupVersion; dataRoot: string } | undefined;
   for (const version of order) {
     const dataRoot = cgroupDataRoot(version, options.dataKey);
     if (dataRoot && canCreate(path.join(dataRoot, options.runId))) {
-      return new CgroupTracker(version, dataRoot, options);
+      found = { version, dataRoot };
+      break;
     }
   }
-  if (options.mode !== 'auto' && options.mode !== 'scan') {
+  if (!found && options.mode !== 'auto' && options.mode !== 'scan') {
     throw new Error(`process tracking mode ${options.mode} is not available on this machine`);
   }
-  return new ScanTracker(options);
+  const limits = new CgroupLimits(options.dataKey, options.runId, options.kernelLimits === false ? 'off' : limitsMode);
+  return found ? new CgroupTracker(found.version, found.dataRoot, options, limits) : new ScanTracker(options, limits);
+}
+
+function slotOf(marker: string): string {
+  return marker.slice(marker.lastIndexOf('.') + 1);
 }
 
 function runMarkerPrefix(o: TrackerOptions): string {
@@ -48,10 +62,17 @@ function killOtherRunsByMarker(o: TrackerOptions): number[] {
 
 class ScanTracker implements TreeTracker {
   readonly kind = 'scan' as const;
-  constructor(private readonly options: TrackerOptions) {}
+  constructor(
+    private readonly options: TrackerOptions,
+    readonly limits: CgroupLimits,
+  ) {}
 
-  joinFiles(): string[] {
-    return [];
+  joinFiles(marker: string): string[] {
+    return this.limitGroup(marker)?.create() ?? [];
+  }
+
+  limitGroup(marker: string): LimitGroup | undefined {
+    return this.limits.group(slotOf(marker));
   }
 
   adopt(rootPid: number, marker: string): TrackedTree {
@@ -60,11 +81,13 @@ class ScanTracker implements TreeTracker {
 
   killRun(): boolean {
     for (const pid of findMarked(markerMatcher(runMarkerPrefix(this.options), 'prefix'))) signalPid(pid, 'SIGKILL');
-    return true;
+    return this.limits.removeRun();
   }
 
   sweepOtherRuns(): number[] {
-    return killOtherRunsByMarker(this.options);
+    const killed = this.limits.sweepOtherRuns();
+    for (const pid of killOtherRunsByMarker(this.options)) if (!killed.includes(pid)) killed.push(pid);
+    return killed;
   }
 }
 
@@ -76,6 +99,7 @@ class CgroupTracker implements TreeTracker {
     private readonly version: CgroupVersion,
     private readonly dataRoot: string,
     private readonly options: TrackerOptions,
+    readonly limits: CgroupLimits,
   ) {
     this.kind = version;
     this.runDir = path.join(dataRoot, options.runId);
@@ -84,7 +108,12 @@ class CgroupTracker implements TreeTracker {
   joinFiles(marker: string): string[] {
     const dir = this.dirOf(marker);
     fs.mkdirSync(dir, { recursive: true });
-    return [path.join(dir, 'cgroup.procs')];
+    const own = path.join(dir, 'cgroup.procs');
+    return [own, ...(this.limitGroup(marker)?.create() ?? []).filter((file) => file !== own)];
+  }
+
+  limitGroup(marker: string): LimitGroup | undefined {
+    return this.limits.group(slotOf(marker));
   }
 
   adopt(rootPid: number, marker: string, options: { joined?: boolean } = {}): TrackedTree {
@@ -92,7 +121,7 @@ class CgroupTracker implements TreeTracker {
   }
 
   private dirOf(marker: string): string {
-    return path.join(this.runDir, marker.slice(marker.lastIndexOf('.') + 1));
+    return path.join(this.runDir, slotOf(marker));
   }
 
   killRun(): boolean {
@@ -101,14 +130,15 @@ class CgroupTracker implements TreeTracker {
     removeCgroupTree(this.runDir);
     // The data directory's cgroup too, once no run of it is left: one per data directory ever served would pile up.
     removeIfEmpty(this.dataRoot);
-    return !fs.existsSync(this.runDir);
+    const limitsGone = this.limits.removeRun();
+    return !fs.existsSync(this.runDir) && limitsGone;
   }
 
   sweepOtherRuns(): number[] {
-    const killed: number[] = [];
+    const killed: number[] = this.limits.sweepOtherRuns();
     for (const dir of subdirs(this.dataRoot)) {
       if (dir === this.runDir) continue;
-      killed.push(...readProcsDeep(dir));
+      for (const pid of readProcsDeep(dir)) if (!killed.includes(pid)) killed.push(pid);
       killCgroup(dir, this.version);
       removeCgroupTree(dir);
     }
@@ -117,62 +147,8 @@ class CgroupTracker implements TreeTracker {
   }
 }
 
-/** <mount><our own cgroup>/sidex/<dataKey>, or undefined when that hierarchy is absent. */
+/** <our own cgroup>/sidex/<dataKey> in that hierarchy, or undefined when it is absent. */
 export function cgroupDataRoot(version: CgroupVersion, dataKey: string): string | undefined {
-  const mount = findMount(version);
-  if (!mount) return undefined;
-  const own = ownCgroupPath(version);
-  if (own === undefined) return undefined;
-  return path.join(mount, own, 'sidex', dataKey);
-}
-
-function findMount(version: CgroupVersion): string | undefined {
-  let info: string;
-  try {
-    info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of info.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const mountPoint = left.split(' ')[4];
-    const [fsType, , superOptions = ''] = right.split(' ');
-    if (version === 'cgroup2' && fsType === 'cgroup2') return mountPoint;
-    if (version === 'cgroup1' && fsType === 'cgroup' && superOptions.split(',').includes('freezer')) return mountPoint;
-  }
-  return undefined;
-}
-
-function ownCgroupPath(version: CgroupVersion): string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/cgroup', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split('\n')) {
-    const [, controllers, cgPath] = line.split(':');
-    if (cgPath === undefined) continue;
-    if (version === 'cgroup2' && controllers === '' && line.startsWith('0::')) return cgPath;
-    if (version === 'cgroup1' && controllers?.split(',').includes('freezer')) return cgPath;
-  }
-  return undefined;
-}
-
-function canCreate(dir: string): boolean {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function removeIfEmpty(dir: string): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    // another run of this data directory still has its cgroup here, or it is gone already
-  }
+  const own = ownCgroupDir(version === 'cgroup2' ? { version } : { version, controller: 'freezer' });
+  return own === undefined ? undefined : path.join(own, 'sidex', dataKey);
 }

@@ -1,0 +1,9 @@
+// Bounds of the limits a start may ask for, shared by the engine and the services' schemas.
+
+/** An idle runtime alone holds about a dozen tasks (node's threads; bwrap's two in a sandbox). */
+export const MIN_PIDS_LIMIT = 32;
+/** Linux's PID_MAX_LIMIT on 64-bit machines. */
+export const MAX_PIDS_LIMIT = 4_194_304;
+/** The kernel's smallest CFS quota, 1 ms, over sidex's 100 ms period. */
+export const MIN_CPU_LIMIT = 0.01;
+export const MAX_CPU_LIMIT = 1024;
