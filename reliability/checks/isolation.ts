@@ -7,9 +7,8 @@
 // trees running, and network 'none'. The attack code is the vitest suite's
 // (packages/sidex/test/helpers/attacks.ts).
 //
-// TODO (with the kernel-enforced limits of the other branch): a fork bomb
-// under the pids limit, a memory hog under memory.max, an output flood under
-// the output limit.
+// The limits: a fork bomb under a pids limit, a perl grandchild at 4x a
+// memory limit, a 1 GB flood under a 10 MB output limit.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -301,6 +300,39 @@ async function network(client: SidexClient): Promise<Row[]> {
   }
 }
 
+const MB = 1024 * 1024;
+const FOREVER = 'await new Promise(() => {});';
+
+/** Each ends failed with its code, its figure beside the limit, and leaves nothing named by its token. */
+async function limits(client: SidexClient, server: TestServer, tokenOf: (n: string) => string): Promise<Row[]> {
+  const bomb = await run(client, `require('node:child_process').spawn('sh', ['-c', 'bomb() { bomb | bomb & }; bomb', ${JSON.stringify(tokenOf('bomb'))}], { stdio: 'ignore' }); ${FOREVER}`, {}, { pidsLimit: 64 });
+  const hog = await run(client, `require('node:child_process').spawnSync('perl', ['-e', '$x = "a" x (256 * 1024 * 1024); sleep 600', ${JSON.stringify(tokenOf('hog'))}], { stdio: 'inherit' }); ${FOREVER}`, {}, { memoryLimitMb: 64 });
+  const flood = await run(client, `require('node:child_process').spawn('head', ['-c', '1000000000', '/dev/zero'], { stdio: ['ignore', 'inherit', 'inherit'] }); ${FOREVER}`, {}, { outputLimitMb: 10 });
+  const ending = (d: typeof bomb) => `${d.status} ${d.failure?.code ?? ''}`.trim();
+  const floodLog = path.join(server.dataDir, 'logs', `${flood.sideExecutionId}.out`);
+  const onDisk = fs.existsSync(floodLog) ? fs.statSync(floodLog).size : 0;
+  const allowance = Math.max(0.1 * 10 * MB, 4 * MB);
+  return [
+    mustBe(PART, 'fork bomb under pidsLimit 64: how it ended', ending(bomb), 'failed PIDS_LIMIT'),
+    mustBe(PART, 'perl grandchild allocating 4x a 64 MB memoryLimitMb: how it ended', ending(hog), 'failed MEMORY_LIMIT'),
+    {
+      part: PART,
+      measure: 'the same: peak memory recorded, MB over the limit',
+      value: (hog.peakMemoryUsage - 64 * MB) / MB,
+      promise: '≤ 0 (the kernel kills at the limit)',
+      kept: hog.peakMemoryUsage <= 64 * MB,
+    },
+    mustBe(PART, '1 GB of output from a grandchild under outputLimitMb 10: how it ended', ending(flood), 'failed OUTPUT_LIMIT'),
+    {
+      part: PART,
+      measure: 'the same: bytes on disk past the limit',
+      value: onDisk - 10 * MB,
+      promise: `≤ ${allowance} (max of 10 %, 4 MB)`,
+      kept: onDisk - 10 * MB <= allowance,
+    },
+  ];
+}
+
 const isolation: Check = async (context) => {
   const { fleet, log } = context;
   const { secret, env } = serverSecrets();
@@ -330,6 +362,8 @@ const isolation: Check = async (context) => {
     log('isolation: escapee × timeout');
     rows.push(await escapeByStopOrTimeout(client, 'timeout', tokenOf));
     rows.push(await escapeByShutdown(context, serve, tokenOf));
+    log('isolation: limits');
+    rows.push(...(await limits(client, server, tokenOf)));
     log('isolation: network');
     rows.push(...(await network(client)));
     rows.push(mustBe(PART, 'the attacked server still up after everything', server.child.exitCode === null && server.child.signalCode === null, true));
