@@ -10,6 +10,7 @@ const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['pipelines', () => import('./suites/pipelines.js')],
   ['server', () => import('./suites/server.js')],
   ['sandbox', () => import('./suites/sandbox.js')],
+  ['unwind', () => import('./suites/unwind.js')],
 ];
 
 const only = process.argv[2];

@@ -57,6 +57,13 @@ describe('seed programs run unchanged but for their import', () => {
     expect(stdout).toMatch(/Stopped at: \d{13}/);
   });
 
+  it("example 4: its finally block runs at the stop: 'Cleaning up resources...' is in the stopped execution's output", async () => {
+    const { code } = await runSeed('example-4-stop-with-cleanup.mjs');
+    expect(code).toBe(0);
+    const listed = (await (await fetch(`${server.url}/v1/executions?limit=1`, { headers: { authorization: `Bearer ${server.apiKey}` } })).json()) as { executions: Array<{ status: string; output: string }> };
+    expect(listed.executions[0]).toMatchObject({ status: 'stopped', output: 'Cleaning up resources...\n' });
+  });
+
   it('example 5: the stop reply carries the partial output', async () => {
     const { code, stdout } = await runSeed('example-5-partial-results.mjs');
     expect(code).toBe(0);

@@ -68,12 +68,14 @@ export class ExecutionContext {
     for (const handler of this.messageHandlers) handler(value);
   }
 
-  /**
-   * Aborts the signal and runs the onStop handlers in order. The last value a
-   * handler returns (other than undefined) is the partial result.
-   */
+  /** Aborts the signal; answers its reason, an AbortError. */
+  abort(): unknown {
+    this.controller.abort(new DOMException('execution stopped', 'AbortError'));
+    return this.controller.signal.reason;
+  }
+
+  /** Runs the onStop handlers in order. The last value a handler returns (other than undefined) is the partial result. */
   async runStopHandlers(): Promise<string | undefined> {
-    this.controller.abort(new Error('execution stopped'));
     let json: string | undefined;
     for (const handler of this.handlers) {
       try {

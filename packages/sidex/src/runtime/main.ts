@@ -9,12 +9,15 @@ import { loadBlock } from './load-block.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
+import { installAwaitHooks, unwind } from './unwind/awaits.js';
+import { instrumentBlockModules } from './unwind/block-hooks.js';
 import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
 
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
 silenceRuntimeWarnings();
 openStdio();
+installAwaitHooks();
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -23,6 +26,8 @@ let outcome: Outcome | undefined;
 let mainSettled: Promise<void> = new Promise(() => {});
 let stopping = false;
 let finished = false;
+/** Its awaits reject when a stop unwinds it (unwind/): it will settle soon after. */
+let unwindable = false;
 
 // How long a block's module graph may take to load before the start is
 // answered anyway; load errors within it fail the start, later ones the run.
@@ -63,7 +68,8 @@ async function run(message: RunMessage): Promise<void> {
   if (message.source.type === 'inline') {
     try {
       const keys = params && typeof params === 'object' && !Array.isArray(params) ? Object.keys(params) : [];
-      const compiled = compileInline(message.source.code, message.source.filename, keys);
+      const compiled = compileInline(message.source.code, message.source.filename, keys, { unwindable: true });
+      unwindable = compiled.instrumented;
       main = () => compiled.run(params, api);
     } catch (err) {
       return failStart(err instanceof InlineSyntaxError ? err.info : errorInfo(err, 'LOAD_ERROR'));
@@ -71,6 +77,7 @@ async function run(message: RunMessage): Promise<void> {
   } else {
     const syntax = await checkEntrySyntax(message.source.entry);
     if (syntax) return failStart(syntax);
+    unwindable = instrumentBlockModules(message.cwd);
     const loading = loadBlock(message.source.entry);
     const early = await Promise.race([
       loading.then(
@@ -158,11 +165,16 @@ async function stop(): Promise<void> {
   if (stopping || finished) return;
   stopping = true;
   if (!ctx) process.exit(0);
+  const reason = ctx.abort();
+  // Code that watches its signal handles the stop itself: it is given the
+  // grace period to return its partial result. Code that never looked at it
+  // is unwound: every await it is suspended in throws the AbortError, so its
+  // finally blocks run. Either is waited for (the supervisor's grace period
+  // bounds the wait); code that could not be rewritten is not.
+  const unwinding = unwindable && !ctx.signalObserved;
+  if (unwinding) unwind(reason);
   const fromHandlers = await ctx.runStopHandlers();
-  // Code that watches its signal is given the chance to return its partial
-  // result (the supervisor's grace period bounds the wait); code that never
-  // looked at it is not waited for.
-  if (ctx.signalObserved) await mainSettled;
+  if (ctx.signalObserved || unwinding) await mainSettled;
   else await new Promise((resolve) => setImmediate(resolve));
   finished = true;
   let json = fromHandlers;

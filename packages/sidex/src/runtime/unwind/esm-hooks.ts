@@ -1,0 +1,24 @@
+// Module loader hooks (node:module register), on the loader's own thread:
+// the block's ES modules are rewritten by instrument.ts as they load.
+import { fileURLToPath } from 'node:url';
+import { ownsFile } from './ownership.js';
+import { instrumentAwaits } from './instrument.js';
+
+let root = '';
+
+export function initialize(data: { root: string }): void {
+  root = fileURLToPath(data.root);
+}
+
+interface LoadResult {
+  format?: string | null;
+  source?: string | ArrayBuffer | Uint8Array | null;
+  shortCircuit?: boolean;
+}
+
+export async function load(url: string, context: unknown, nextLoad: (url: string, context: unknown) => Promise<LoadResult>): Promise<LoadResult> {
+  const result = await nextLoad(url, context);
+  if (result.format !== 'module' || !url.startsWith('file:') || result.source == null || !ownsFile(root, fileURLToPath(url))) return result;
+  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  return { ...result, source: instrumentAwaits(source, 'module', { filename: fileURLToPath(url), sourceMap: true }).code };
+}
