@@ -187,11 +187,14 @@ describe('the execution token', () => {
     await se('stopSideExecution', { sideExecutionId: b.id });
   });
 
-  it('a token is not an API key, and the API key is not a token', async () => {
+  it('a token is not an API key, and the API key as threadToken makes a client connection, not a block', async () => {
     const { id, env } = await waitingBlock();
     expect(await refusedUpgrade(`${server.wsUrl}?token=${env.SIDEX_TOKEN}`)).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
     expect(await refusedUpgrade(server.wsUrl, { authorization: `Bearer ${env.SIDEX_TOKEN}` })).toMatchObject({ status: 401 });
-    expect(await refusedUpgrade(blockUrl({ threadToken: server.apiKey }))).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+    // The API key as threadToken (Codebolt's SDK cannot set headers) opens a client connection, never the block's.
+    const client = await RawSocket.open(blockUrl({ threadToken: server.apiKey }), undefined);
+    expect(await client.request({ type: 'sideExecution', action: 'getSideExecutionStatus', sideExecutionId: id })).toMatchObject({ success: true, status: 'running' });
+    client.ws.close();
     // The API key with a token present does not make it a client connection.
     expect(await refusedUpgrade(blockUrl({ threadToken: 'wrong-wrong-wrong-wrong' }), { authorization: `Bearer ${server.apiKey}` })).toMatchObject({ status: 401 });
     await se('stopSideExecution', { sideExecutionId: id });

@@ -99,8 +99,7 @@ describe('a graceful stop unwinds the code', () => {
         let rounds = 0;
         try {
           try {
-            console.log('ready');
-            for (;;) { await new Promise((r) => setTimeout(r, 2)); rounds++; }
+            for (;;) { await new Promise((r) => setTimeout(r, 2)); if (++rounds === 3) console.log('ready'); }
           } finally { console.log('inner finally'); }
         } finally { console.log('outer finally after ' + (rounds > 0 ? 'some' : 'no') + ' rounds'); }
       `),

@@ -46,6 +46,8 @@ export const ServerConfigSchema = z
     sandboxUid: z.coerce.number({ error: 'must be a uid' }).int('must be a whole number').min(1, 'must not be 0 (root)').max(2 ** 32 - 2).optional(),
     /** More directories every sandbox sees read-only / read-write (YAML lists, or comma-separated in the environment). */
     sandboxReadOnly: pathList.optional(),
+    /** More directories that hold projects: listActionBlocks(projectPath) and block paths may point into them (and sandboxes see them read-only). */
+    projectRoots: pathList.optional(),
     sandboxReadWrite: pathList.optional(),
     /** Grace period of the stops at shutdown, ms. */
     shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(5000),
@@ -79,6 +81,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_SANDBOX_UID: 'sandboxUid',
   SIDEX_SANDBOX_READ_ONLY: 'sandboxReadOnly',
   SIDEX_SANDBOX_READ_WRITE: 'sandboxReadWrite',
+  SIDEX_PROJECT_ROOTS: 'projectRoots',
 };
 
 export interface ConfigSources {
@@ -123,6 +126,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     project: path.resolve(sources.cwd, config.project ?? '.'),
     ...(config.sandboxReadOnly ? { sandboxReadOnly: resolveAll(config.sandboxReadOnly) } : {}),
     ...(config.sandboxReadWrite ? { sandboxReadWrite: resolveAll(config.sandboxReadWrite) } : {}),
+    ...(config.projectRoots ? { projectRoots: resolveAll(config.projectRoots) } : {}),
     ...(file.path ? { configFile: file.path } : {}),
   };
 }

@@ -42,6 +42,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const sidex = await Sidex.open({
     dataDir: config.dataDir,
     projectDir: config.project,
+    ...(config.projectRoots ? { extraRoots: config.projectRoots } : {}),
     codeboltSocket: { port: () => listeningPort, host: connectHost(config.host) },
     ...(config.store !== undefined ? { storeSpec: config.store } : {}),
     ...(Object.keys(retention).length > 0 ? { retention } : {}),

@@ -1,7 +1,7 @@
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';
-import { ok, replying } from './replies.js';
+import { fail, ok, replying } from './replies.js';
 import { Params } from './schemas.js';
 import type { SideExecutionService } from './side-execution-service.js';
 import { parseInput } from './validation.js';
@@ -51,7 +51,8 @@ export class ActionBlockService {
       const record = await this.engine.wait(started.id);
       if (record.status !== 'completed') {
         const error = record.error ?? { code: 'EXECUTION_FAILED', message: `action block ended with status "${record.status}"` };
-        throw new SidexError(error.code, error.message, { sideExecutionId: record.id, status: record.status });
+        // Its id flat and under data, as in every other reply (fail() puts fields in both).
+        return fail(type, new SidexError(error.code, error.message, { sideExecutionId: record.id, status: record.status }), { sideExecutionId: record.id, status: record.status });
       }
       return ok(type, { sideExecutionId: record.id, result: record.result });
     });

@@ -57,7 +57,7 @@ export class SideExecutionService {
   startWithActionBlock(blockPath: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
     return replying('startSideExecutionResponse', async () => {
       const input = parseInput(StartWithBlockInput, { path: blockPath, params, timeout, options });
-      const block = this.blocks.resolvePath(input.path);
+      const block = this.blocks.resolvePathOrName(input.path);
       return this.started(await this.engine.start(this.blockSpec(block, input.params, input.timeout, input.options)));
     });
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ActionBlock, ActionBlockSource } from '@sidex/client';
 import { SidexError } from '../../errors.js';
@@ -58,6 +59,16 @@ export class ActionBlockCatalog {
     }
     const dir = confinePath(blockPath, this.allowedRoots(), this.roots.projectDir);
     return readActionBlock(dir, this.sourceOf(dir));
+  }
+
+  /**
+   * A block by path; a bare name (no separator) with no directory of that
+   * name in the project is looked up by name instead, as actionBlock.start does.
+   */
+  resolvePathOrName(target: string): ActionBlock {
+    const bare = typeof target === 'string' && target.trim() !== '' && !/[\\/]/.test(target) && target !== '.' && target !== '..';
+    if (bare && !fs.existsSync(path.resolve(this.roots.projectDir, target))) return this.resolveName(target);
+    return this.resolvePath(target);
   }
 
   /** A block by name, searched in discovery order; a miss rescans once (it may have just been written). */

@@ -50,7 +50,15 @@ export function readActionBlock(dir: string, source: ActionBlockSource, warnings
       ...(tags ? { tags } : {}),
       ...(inputs ? { inputs } : {}),
       ...(outputs ? { outputs } : {}),
-      ...(pkg?.dependencies ? { dependencies: pkg.dependencies as Record<string, string> } : {}),
+      // The SDK's type is a list of names: the manifest's list, else the package's dependency names.
+      ...dependencyNames(metadata.dependencies, pkg?.dependencies),
     },
   };
+}
+
+function dependencyNames(declared: unknown, fromPackage: unknown): { dependencies?: string[] } {
+  if (Array.isArray(declared)) return { dependencies: declared.filter((d): d is string => typeof d === 'string') };
+  if (isObject(declared)) return { dependencies: Object.keys(declared) };
+  if (isObject(fromPackage)) return { dependencies: Object.keys(fromPackage) };
+  return {};
 }

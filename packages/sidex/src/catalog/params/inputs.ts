@@ -34,7 +34,8 @@ export function readInputs(value: unknown, file: string, field: string, warnings
     if (!isObject(raw) || typeof raw.name !== 'string' || raw.name.trim() === '') {
       throw new SidexError('INVALID_MANIFEST', `${file}: field "${at}.name" is required and must be a non-empty string`, { file, field: `${at}.name` });
     }
-    const input: InputSpec = { ...raw, name: raw.name, type: typeof raw.type === 'string' && raw.type.trim() !== '' ? raw.type : 'any' };
+    // `required` is always a boolean, as the SDK's type says: absent means false.
+    const input: InputSpec = { ...raw, name: raw.name, type: typeof raw.type === 'string' && raw.type.trim() !== '' ? raw.type : 'any', required: raw.required === true };
     if (raw.required !== undefined && typeof raw.required !== 'boolean') {
       throw new SidexError('INVALID_MANIFEST', `${file}: field "${at}.required" must be true or false`, { file, field: `${at}.required` });
     }

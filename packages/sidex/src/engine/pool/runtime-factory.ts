@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Isolation } from '../sandbox/isolation.js';
 import { launchCommand, PROXY_DIR_INSIDE, sandboxedCommand, type SandboxNetwork } from '../sandbox/launch.js';
@@ -10,6 +11,17 @@ import type { TreeTracker } from '../tree/tracked-tree.js';
 import { RuntimeProcess, runtimeMain, type Companion } from './runtime-process.js';
 
 const runtimeDir = fileURLToPath(new URL('../../runtime', import.meta.url));
+
+/** The packages the runtime itself loads (rewriting code to unwind it, the network bridge): readable under the permission model. */
+const RUNTIME_PACKAGES = ['acorn', 'acorn-walk', 'magic-string', '@jridgewell/sourcemap-codec', 'pirates', 'undici'].flatMap((name) => {
+  const require = createRequire(import.meta.url);
+  try {
+    const entry = require.resolve(name);
+    return [entry.slice(0, entry.lastIndexOf(`node_modules${path.sep}${name.split('/').join(path.sep)}`) + `node_modules/${name}`.length)];
+  } catch {
+    return [];
+  }
+});
 
 /** Node's permission model for executions: what they may read, write and start. */
 export interface PermissionOptions {
@@ -229,7 +241,7 @@ export class RuntimeFactory {
     // Node 20 grants a directory's contents only as "<dir>/*", and aborts on a
     // path granted twice: one entry per distinct directory.
     const grants = (dirs: string[]) => [...new Set(dirs.map((dir) => path.resolve(dir)))].map((dir) => `${dir}/*`);
-    const read = grants([runtimeDir, scratchDir, ...(cwd ? [cwd] : []), ...(p.read ?? [])]);
+    const read = grants([runtimeDir, ...RUNTIME_PACKAGES, scratchDir, ...(cwd ? [cwd] : []), ...(p.read ?? [])]);
     const write = grants([scratchDir, ...(p.write ?? [])]);
     return [
       '--experimental-permission',

@@ -3,7 +3,7 @@
 // the code, every await it is suspended in rejects with the stop's AbortError,
 // and so does every await after it, so that its catch and finally blocks run
 // as the stack unwinds. The code's own values and errors pass unchanged.
-import { AWAIT_HOOK, ITER_HOOK } from './instrument.js';
+import { AWAIT_HOOK, ITER_HOOK } from './hook-names.js';
 
 const pending = new Set<(reason: unknown) => void>();
 let unwoundWith: { reason: unknown } | undefined;

@@ -6,9 +6,8 @@
 import { parse, type Node, type Options } from 'acorn';
 import { simple } from 'acorn-walk';
 import MagicString from 'magic-string';
+import { AWAIT_HOOK, ITER_HOOK } from './hook-names.js';
 
-export const AWAIT_HOOK = '__sidexAwait';
-export const ITER_HOOK = '__sidexIter';
 
 export type SourceKind = 'body' | 'script' | 'module';
 

@@ -48,13 +48,16 @@ export class CodeboltServer {
     const url = upgradePath(req.url);
     if (url.pathname !== CODEBOLT_PATH) return false;
     const token = presentedToken(url.searchParams);
-    if (token !== undefined) {
+    // Codebolt's SDK cannot set headers and forwards its environment as the query: its
+    // threadToken may be the API key of a client, or the token of a block's execution.
+    const tokenIsKey = token !== undefined && this.options.auth.matches(token);
+    if (token !== undefined && !tokenIsKey) {
       upgradeBlock({ req, socket, head, query: url.searchParams, token }, this.wss, this.options.blocks, (ws, executionId) => {
         new BlockConnection(ws, executionId, this.options.blocks, this.options.log, this.limits);
       });
       return true;
     }
-    const key = presentedKey(req.headers, url.searchParams);
+    const key = tokenIsKey ? token : presentedKey(req.headers, url.searchParams);
     if (!this.options.auth.matches(key)) {
       const error = key === undefined && looksLikeBlock(url.searchParams) ? { message: TOKEN_REQUIRED, code: 'CODEBOLT_TOKEN_REQUIRED' } : unauthorized(key);
       refuse(socket, 401, 'Unauthorized', { success: false, error: error.message, code: error.code });
