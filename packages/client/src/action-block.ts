@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { ActionBlock, ActionBlockSource, Reply } from './types.js';
+import type { ActionBlock, ActionBlockSource, Reply } from '@sidex/protocol';
 
 const TYPE = 'actionBlock';
 

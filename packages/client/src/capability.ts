@@ -13,7 +13,7 @@ import type {
   StartOptions,
   StopCapabilityFields,
   StopOptions,
-} from './types.js';
+} from '@sidex/protocol';
 
 const TYPE = 'capability';
 

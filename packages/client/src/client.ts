@@ -4,7 +4,7 @@ import { Connection } from './connection.js';
 import { EventRouter, type EventName, type EventOf } from './events.js';
 import { readLogs } from './logs.js';
 import { SideExecutionApi } from './side-execution.js';
-import { TERMINAL_STATUSES, type LogLine, type Reply, type StatusFields } from './types.js';
+import { TERMINAL_STATUSES, type LogLine, type Reply, type StatusFields } from '@sidex/protocol';
 
 export interface SidexClientOptions {
   /** The server: `http://127.0.0.1:5565` (a `ws://` URL or one ending in `/codebolt` works too). */

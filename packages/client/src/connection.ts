@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { corkedSender } from './corked-send.js';
+import { corkedSender } from '@sidex/protocol/frames';
 import { SidexClientError } from './errors.js';
 
 export interface ConnectionOptions {

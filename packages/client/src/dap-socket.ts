@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
-import { corkedSender } from './corked-send.js';
+import { corkedSender, encodeDapFrame, splitDapFrame } from '@sidex/protocol/frames';
 import { PipelineError } from './pipeline-error.js';
-import type { DapMessage } from './pipeline-types.js';
+import type { DapMessage } from '@sidex/protocol';
 
 interface Pending {
   command: string;
@@ -15,8 +15,6 @@ export interface DapSocketHandlers {
   /** The socket closed after it had opened (not when close() was called). */
   onLost(reason: string): void;
 }
-
-const NEWLINE = Buffer.from('\n');
 
 /**
  * One WebSocket speaking DAP: requests carry a `seq` counted on this socket
@@ -70,7 +68,7 @@ export class DapSocket {
         }, timeoutMs);
       }
       this.pending.set(seq, entry);
-      this.sendFrame(encode({ type: 'request', seq, command, ...(args ? { arguments: args } : {}) }));
+      this.sendFrame(encodeDapFrame({ type: 'request', seq, command, ...(args ? { arguments: args } : {}) }));
     });
   }
 
@@ -125,19 +123,9 @@ export class DapSocket {
   }
 }
 
-/** A request as a text frame, or as a binary frame when it carries `arguments.data`. */
-function encode(message: DapMessage): string | Buffer {
-  const args = message.arguments;
-  if (!args || args.data === undefined) return JSON.stringify(message);
-  const { data, ...rest } = args;
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data instanceof Uint8Array ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(JSON.stringify(data), 'utf8');
-  return Buffer.concat([Buffer.from(JSON.stringify({ ...message, arguments: rest }), 'utf8'), NEWLINE, bytes]);
-}
-
 function decode(data: Buffer, isBinary: boolean): DapMessage {
-  const split = isBinary ? data.indexOf(0x0a) : -1;
-  if (split === -1) return JSON.parse(data.toString('utf8')) as DapMessage;
-  const message = JSON.parse(data.subarray(0, split).toString('utf8')) as DapMessage;
-  message.arguments = { ...message.arguments, data: data.subarray(split + 1) };
+  const { json, data: bytes } = splitDapFrame(data, isBinary);
+  const message = JSON.parse(json.toString('utf8')) as DapMessage;
+  if (bytes !== undefined) message.arguments = { ...message.arguments, data: bytes };
   return message;
 }

@@ -1,5 +1,5 @@
 import { PipelineError } from './pipeline-error.js';
-import type { PipelineResult } from './pipeline-types.js';
+import type { PipelineResult } from '@sidex/protocol';
 
 /** What a DataPipe needs of its client: one DAP call. */
 export interface PipeCaller {

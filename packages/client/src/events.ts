@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { DroppedNotice, ExecutionEvent } from './types.js';
+import type { DroppedNotice, ExecutionEvent } from '@sidex/protocol';
 
 export type EventName = ExecutionEvent['event'] | 'dropped';
 export type EventOf<E extends EventName> = E extends 'dropped' ? DroppedNotice : Extract<ExecutionEvent, { event: E }>;

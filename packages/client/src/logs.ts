@@ -1,5 +1,5 @@
 import { SidexClientError } from './errors.js';
-import type { LogLine } from './types.js';
+import type { LogLine } from '@sidex/protocol';
 
 /**
  * An execution's output from `GET /v1/executions/:id/logs`: NDJSON lines, or

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DapSocket } from './dap-socket.js';
 import { DataPipe } from './data-pipe.js';
 import { PipelineError } from './pipeline-error.js';
-import type { ConnectResult, DapMessage, MonitorKey, PipelineResult, TaskStatus, TaskSummary, UseResult, ValidationResult } from './pipeline-types.js';
+import type { ConnectResult, DapMessage, MonitorKey, PipelineResult, TaskStatus, TaskSummary, UseResult, ValidationResult } from '@sidex/protocol';
 
 export interface PipelineClientConfig {
   /** The API key (`ROCKETRIDE_APIKEY` in the environment wins over it, as in RocketRide's client; `SIDEX_API_KEY` is the last resort). */

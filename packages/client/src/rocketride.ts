@@ -8,5 +8,5 @@ import { PipelineClient } from './pipeline-client.js';
 export { PipelineClient as RocketRideClient, type PipelineClientConfig as RocketRideClientConfig } from './pipeline-client.js';
 export { DataPipe } from './data-pipe.js';
 export { PipelineError } from './pipeline-error.js';
-export * from './pipeline-types.js';
+export * from '@sidex/protocol/rocketride';
 export default PipelineClient;

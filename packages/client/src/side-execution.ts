@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import type { ActionBlock, ExecutionStatus, HistoryEvent, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields, StopOptions } from './types.js';
+import type { ActionBlock, ExecutionStatus, HistoryEvent, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields, StopOptions } from '@sidex/protocol';
 
 const TYPE = 'sideExecution';
 

@@ -10,7 +10,7 @@ export { MemoryStore } from './store/memory-store.js';
 export { openStore, SQLITE_FILE } from './store/open-store.js';
 export type { RetentionPolicy } from './store/retention.js';
 export type { RecoveryReport } from './engine/recovery.js';
-export type { ActionBlock } from '@sidex/client';
+export type { ActionBlock } from '@sidex/protocol';
 export { TaskState, type TaskStatus, type ItemResult, type ResolvedPipeline } from './pipelines/model.js';
 export type { PipelineEvent, MonitorType } from './pipelines/events.js';
 export type { ValidationIssue, ValidationReport } from './pipelines/validate.js';

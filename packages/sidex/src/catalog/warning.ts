@@ -1,4 +1,4 @@
-import type { CatalogWarning } from '@sidex/client';
+import type { CatalogWarning } from '@sidex/protocol';
 import type { SidexError } from '../errors.js';
 
 export type { CatalogWarning };

@@ -1,13 +1,7 @@
-import type { ErrorInfo, ExecutionStatus, StopReason } from '@sidex/client';
+import type { ErrorInfo, ExecutionStatus, StopReason } from '@sidex/protocol';
 
 export type { ErrorInfo, ExecutionStatus, StopReason };
-
-export const STATUSES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const satisfies readonly ExecutionStatus[];
-// A status the client's union gains and this list lacks fails to compile.
-const everyStatusListed: [Exclude<ExecutionStatus, (typeof STATUSES)[number]>] extends [never] ? true : never = true;
-
-export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'stopped', 'timeout']);
-export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.has(status);
+export { EXECUTION_STATUSES as STATUSES, TERMINAL_STATUSES, isTerminal } from '@sidex/protocol';
 
 export type ExecutionKind = 'inline' | 'block';
 

@@ -1,10 +1,10 @@
 // The pipeline dialect's shapes (shared/PROTOCOLS.md §3), as sidex uses them on
 // both sides of a task: the server-side supervisor and the host in the child.
-// What crosses the wire is the client's.
-import { TaskState } from '@sidex/client';
+// What crosses the wire is the protocol package's.
+import { TaskState } from '@sidex/protocol';
 
 export { TaskState };
-export type { PipelineResult as ItemResult, TaskStatus } from '@sidex/client';
+export type { PipelineResult as ItemResult, TaskStatus } from '@sidex/protocol';
 
 export const isEndState = (state: number): boolean => state === TaskState.COMPLETED || state === TaskState.CANCELLED;
 

@@ -1,7 +1,7 @@
 // The IPC contract between the supervisor (engine) and the runtime in the child.
 // Values that cross it are pre-serialized JSON text so that the runtime, not the
 // IPC layer, decides what "not serializable" means and reports it clearly.
-import type { ErrorInfo } from '@sidex/client';
+import type { ErrorInfo } from '@sidex/protocol';
 
 export type { ErrorInfo };
 

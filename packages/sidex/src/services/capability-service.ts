@@ -1,4 +1,4 @@
-import type { CapabilityExecution } from '@sidex/client';
+import type { CapabilityExecution } from '@sidex/protocol';
 import type { Capability } from '../catalog/capabilities/capability.js';
 import type { CapabilityCatalog } from '../catalog/capabilities/capability-catalog.js';
 import { readSkillMd } from '../catalog/capabilities/skill-md.js';

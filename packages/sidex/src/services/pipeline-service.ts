@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskSummary, UseResult } from '@sidex/client';
+import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';

@@ -2,7 +2,7 @@
 // under `data` (the seed documents read `res.data.status`), and on failure
 // `success: false` with `error` (a string, as Codebolt clients expect) and a
 // stable `code`.
-import type { FailReply, OkReply, Reply } from '@sidex/client';
+import type { FailReply, OkReply, Reply } from '@sidex/protocol';
 import { isSidexError } from '../errors.js';
 
 export type { FailReply, OkReply, Reply };

@@ -1,5 +1,6 @@
 // The one set of schemas: services validate with them, transports reuse them,
 // and the OpenAPI document is generated from them.
+import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
 import { MAX_EVENTS } from '../store/event-query.js';
@@ -85,11 +86,9 @@ export const StopOptions = z
 
 export const StopInput = z.object({ id: ExecutionId, options: StopOptions.optional() });
 
-export const STATUS_VALUES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const;
-
 export const ListInput = z
   .object({
-    status: z.union([z.enum(STATUS_VALUES), z.array(z.enum(STATUS_VALUES))]).optional(),
+    status: z.union([z.enum(EXECUTION_STATUSES), z.array(z.enum(EXECUTION_STATUSES))]).optional(),
     kind: z.enum(['inline', 'block']).optional(),
     /** Which dialect started it: side executions, capabilities or pipeline tasks (the id prefix). */
     type: z.enum(['side', 'cap', 'task']).optional(),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ActionBlock, StatusFields, StopCapabilityFields, StopFields } from '@sidex/client';
+import type { ActionBlock, StatusFields, StopCapabilityFields, StopFields } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';

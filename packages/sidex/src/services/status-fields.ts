@@ -1,4 +1,4 @@
-import type { StatusFields } from '@sidex/client';
+import type { StatusFields } from '@sidex/protocol';
 import { durationOf, type ExecutionRecord } from '../engine/record.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '@sidex/client';
+import type { HistoryEvent } from '@sidex/protocol';
 import type { ExecutionKind, ExecutionRecord, ExecutionStatus } from '../engine/record.js';
 
 export type { HistoryEvent };

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SIDEX_BIN = fileURLToPath(new URL('../../bin/sidex.js', import.meta.url));
+// The `sidex` command is the CLI package's (packages/cli/bin/sidex.js).
+export const SIDEX_BIN = fileURLToPath(new URL('../../../cli/bin/sidex.js', import.meta.url));
 
 const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 

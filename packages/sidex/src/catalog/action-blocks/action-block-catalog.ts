@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ActionBlock, ActionBlockSource } from '@sidex/client';
+import type { ActionBlock, ActionBlockSource } from '@sidex/protocol';
 import { SidexError } from '../../errors.js';
 import { confinePath } from '../confine.js';
 import { discover, type Layer } from '../layered.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ActionBlock, ActionBlockSource } from '@sidex/client';
+import type { ActionBlock, ActionBlockSource } from '@sidex/protocol';
 import { SidexError } from '../../errors.js';
 import { findFile, isDirectory, isObject, parseYamlObject, readPackageJson, requireName, resolveEntry, stableId, stringField, versionField, type Manifest } from '../manifest.js';
 import { readInputs } from '../params/inputs.js';

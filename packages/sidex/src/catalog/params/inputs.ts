@@ -1,7 +1,7 @@
 // The `inputs` a manifest declares (actionblock.yml metadata.inputs,
 // capability.yaml inputs): read once when the item is read, so that a start
 // only has to apply them.
-import type { InputSpec } from '@sidex/client';
+import type { InputSpec } from '@sidex/protocol';
 import { SidexError } from '../../errors.js';
 import { isObject } from '../manifest.js';
 import type { CatalogWarning } from '../warning.js';

@@ -1,4 +1,4 @@
-import type { CapabilityExecution, CapabilityStatus, CapabilityType } from '@sidex/client';
+import type { CapabilityExecution, CapabilityStatus, CapabilityType } from '@sidex/protocol';
 import type { ExecutionRecord, ExecutionStatus } from '../../engine/record.js';
 import { metaString } from '../caller-meta.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
-import { corkedSender } from '@sidex/client/corked-send';
+import { corkedSender } from '@sidex/protocol/frames';
 import { SidexError } from '../../errors.js';
 import type { CodeboltBlocks } from '../../services/codebolt/codebolt-blocks.js';
 import { fail, ok } from '../../services/replies.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
-import { corkedSender } from '@sidex/client/corked-send';
+import { corkedSender } from '@sidex/protocol/frames';
 import { isSidexError, SidexError } from '../../errors.js';
 import type { PipelineEvent } from '../../pipelines/events.js';
 import type { PipelineListener } from '../../pipelines/monitors.js';

@@ -1,7 +1,7 @@
-// DAP frames of the RocketRide dialect (shared/PROTOCOLS.md §3): a request is
-// `{type: 'request', seq, command, arguments}`; a binary frame is a UTF-8 JSON
-// header without `data`, a `\n`, then the raw bytes of `arguments.data`; a
-// binary frame with no `\n` is plain JSON.
+// DAP requests of the RocketRide dialect (shared/PROTOCOLS.md §3):
+// `{type: 'request', seq, command, arguments}`, in a text frame or a binary
+// one (splitDapFrame).
+import { splitDapFrame } from '@sidex/protocol/frames';
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
 
@@ -45,21 +45,19 @@ export interface FrameHead {
 
 export type ParsedFrame = { ok: true; request: DapRequest } | { ok: false; head: FrameHead; error: SidexError };
 
-const NEWLINE = 0x0a;
 const invalid = (message: string, details?: Record<string, unknown>) => new SidexError('INVALID_FRAME', message, details);
 
 export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits = DEFAULT_FRAME_LIMITS): ParsedFrame {
-  const split = isBinary ? data.indexOf(NEWLINE) : -1;
-  const json = split === -1 ? data : data.subarray(0, split);
+  const { json, data: bytes } = splitDapFrame(data, isBinary);
   if (json.length > limits.maxJsonBytes) {
-    const what = split === -1 ? 'frame' : 'JSON header of the binary frame';
+    const what = bytes === undefined ? 'frame' : 'JSON header of the binary frame';
     return { ok: false, head: {}, error: new SidexError('FRAME_TOO_LARGE', `${what}: ${json.length} bytes exceeds the limit of ${limits.maxJsonBytes} bytes (send item data as bytes after the header)`, { limit: limits.maxJsonBytes }) };
   }
   let value: unknown;
   try {
     value = JSON.parse(json.toString('utf8'));
   } catch (err) {
-    const where = split === -1 ? 'frame' : 'header of the binary frame (the JSON before the first \\n)';
+    const where = bytes === undefined ? 'frame' : 'header of the binary frame (the JSON before the first \\n)';
     return { ok: false, head: {}, error: invalid(`${where} is not valid JSON: ${(err as Error).message}`) };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -76,7 +74,7 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
   const { seq, command, token } = parsed.data;
   const args: Record<string, unknown> = { ...parsed.data.arguments };
   if (args.token === undefined && token !== undefined) args.token = token;
-  if (split !== -1) args.data = data.subarray(split + 1);
+  if (bytes !== undefined) args.data = bytes;
   return { ok: true, request: { seq, command, args } };
 }
 

@@ -1,4 +1,4 @@
-import type { ExecutionEvent } from '@sidex/client';
+import type { ExecutionEvent } from '@sidex/protocol';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
 import { outputEvent, statusEvent } from './execution-events.js';
 

@@ -1,4 +1,4 @@
-import type { ExecutionEvent } from '@sidex/client';
+import type { ExecutionEvent } from '@sidex/protocol';
 import type { ExecutionRecord, OutputEvent } from '../../engine/index.js';
 import { isTerminal } from '../../engine/record.js';
 

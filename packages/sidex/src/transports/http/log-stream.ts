@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { LogLine } from '@sidex/client';
+import type { LogLine } from '@sidex/protocol';
 
 export type LogFormat = 'sse' | 'ndjson';
 

@@ -1,7 +1,8 @@
 // Request schemas of the REST API, composed from the services' schemas. The
 // routes validate with them and the OpenAPI document is generated from them.
+import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
-import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopOptions, STATUS_VALUES, TimeoutMs } from '../../services/schemas.js';
+import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
 
@@ -21,7 +22,7 @@ export const ListExecutionsQuery = z
       .string()
       .max(200)
       .optional()
-      .describe(`comma-separated statuses, any of: ${STATUS_VALUES.join(', ')}`),
+      .describe(`comma-separated statuses, any of: ${EXECUTION_STATUSES.join(', ')}`),
     kind: ListInput.shape.kind,
     type: ListInput.shape.type.describe('side, cap or task: which dialect started it'),
     name: ListInput.shape.name.describe('exact name'),

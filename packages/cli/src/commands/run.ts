@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { OutputEvent } from '../../engine/engine.js';
+import type { OutputEvent } from 'sidex';
 import { EXIT } from '../exit-codes.js';
 import { reportEnd } from '../final-status.js';
 import { stopOptions } from '../stop-replies.js';
@@ -45,7 +45,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   if (configuredUrl(options)) {
     return runRemote({ ...options, code }, options);
   }
-  const { Sidex } = await import('../../sidex.js'); // the engine only when run embedded
+  const { Sidex } = await import('sidex'); // the engine only when run embedded
   const sidex = new Sidex({
     dataDir: path.resolve(options.dataDir),
     engine: { poolSize: 0, ...(options.grace !== undefined ? { defaultGraceMs: options.grace } : {}) },

@@ -1,4 +1,4 @@
-import type { ExecutionStatus } from '../engine/record.js';
+import type { ExecutionStatus } from '@sidex/client';
 
 /** What a script can tell from `sidex`'s exit code. */
 export const EXIT = {

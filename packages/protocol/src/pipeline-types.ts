@@ -1,5 +1,5 @@
-// The shapes of the RocketRide dialect (shared/PROTOCOLS.md §3) as the
-// PipelineClient sees them.
+// The shapes of the RocketRide dialect (shared/PROTOCOLS.md §3): what the
+// server's DAP socket sends and what the PipelineClient reads.
 
 /** A DAP message: a request the client sends, a response or an event it receives. */
 export interface DapMessage {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { isSidexError } from '../../errors.js';
-import { loadConfig } from '../../server/config.js';
+import { isSidexError } from 'sidex/errors';
+import { loadConfig } from 'sidex/config';
 import { EXIT } from '../exit-codes.js';
 
 interface ServeFlags {
@@ -53,7 +53,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     return EXIT.usage;
   }
   // Loaded here, not at the top: other commands start without the server's modules.
-  const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('../../server/server.js')]);
+  const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('sidex/server')]);
   const log = pino({ level: config.logLevel, base: { service: 'sidex' } }, pino.destination({ dest: 2, sync: true }));
   let server;
   try {

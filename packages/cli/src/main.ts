@@ -11,7 +11,7 @@ import { registerPipeline } from './commands/pipeline.js';
 import { registerCapabilities } from './commands/capabilities.js';
 import { registerCapabilityRun } from './commands/capability-run.js';
 import { EXIT } from './exit-codes.js';
-import { VERSION } from '../version.js';
+import { VERSION } from 'sidex/version';
 
 const program = new Command('sidex')
   .description('Run code in isolated child processes, watch it, and stop it safely.')

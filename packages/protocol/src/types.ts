@@ -1,9 +1,6 @@
 // The shapes of sidex replies (shared/PROTOCOLS.md §1): fields flat and
 // mirrored under `data`; on failure `success: false`, `error` and a `code`.
-
-export type ExecutionStatus = 'queued' | 'starting' | 'running' | 'stopping' | 'completed' | 'failed' | 'stopped' | 'timeout';
-
-export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'stopped', 'timeout'];
+import type { CapabilityStatus, CapabilityType, ExecutionStatus } from './statuses.js';
 
 /** Why an execution was stopped: the first reason wins. */
 export type StopReason = 'user' | 'timeout' | 'memory_limit' | 'output_limit' | 'pids_limit' | 'shutdown' | 'supervisor_lost';
@@ -116,7 +113,8 @@ export interface ActionBlock {
   metadata: {
     author?: string;
     tags?: string[];
-    dependencies?: Record<string, string> | string[];
+    /** Package names, as Codebolt's SDK types them. */
+    dependencies?: string[];
     inputs?: InputSpec[];
     outputs?: InputSpec[];
     // The manifest's other metadata passes through.
@@ -207,8 +205,6 @@ export interface HistoryEvent {
   data?: unknown;
 }
 
-export type CapabilityType = 'skill' | 'power' | 'talent';
-
 /** Codebolt's `CapabilityFilter`: tags match if any of them does; the author in any case. */
 export interface CapabilityFilter {
   type?: CapabilityType;
@@ -276,8 +272,6 @@ export interface CapabilityExecutor {
   path: string;
   source: CatalogSource;
 }
-
-export type CapabilityStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed' | 'timeout';
 
 /** A capability execution as the Codebolt dialect reports it, plus sidex's fields. */
 export interface CapabilityExecution {

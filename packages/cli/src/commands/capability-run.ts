@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { CapabilityExecution, CapabilityType, Reply, SidexClient, StartCapabilityFields } from '@sidex/client';
-import { CAPABILITY_TYPES } from '../../catalog/capabilities/capability.js';
+import { CAPABILITY_TYPES, type CapabilityExecution, type CapabilityType, type Reply, type SidexClient, type StartCapabilityFields } from '@sidex/client';
 import { EXIT } from '../exit-codes.js';
 import { followToEnd } from '../follow.js';
 import { parseJsonObject, parseMs } from '../parse-options.js';

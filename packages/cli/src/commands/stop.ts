@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SidexClient } from '@sidex/client';
+import { EXECUTION_STATUSES, isTerminal, type SidexClient } from '@sidex/client';
 import { EXIT } from '../exit-codes.js';
 import { parseMs } from '../parse-options.js';
 import { withClient } from '../remote.js';
@@ -12,7 +12,7 @@ interface StopFlags extends RemoteFlags {
   force?: boolean;
 }
 
-const ACTIVE = ['queued', 'starting', 'running', 'stopping'] as const;
+const ACTIVE = EXECUTION_STATUSES.filter((s) => !isTerminal(s));
 
 export function registerStop(program: Command): void {
   remoteCommand(program, 'stop', 'stop executions with the stop protocol: SIGTERM and onStop handlers, SIGKILL after the grace period')
@@ -43,7 +43,7 @@ async function active(client: SidexClient): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await client.sideExecution.list({ status: [...ACTIVE], limit: 1000, ...(cursor ? { cursor } : {}) });
+    const page = await client.sideExecution.list({ status: ACTIVE, limit: 1000, ...(cursor ? { cursor } : {}) });
     if (!page.success) throw new Error(`${page.error} [${page.code}]`);
     ids.push(...page.executions.map((e) => e.sideExecutionId));
     cursor = page.nextCursor;

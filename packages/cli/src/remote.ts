@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SidexClient, SidexClientError } from '@sidex/client';
-import { API_KEY_FILE, readKeyFile } from '../server/api-key.js';
+import { API_KEY_FILE, readKeyFile } from 'sidex/api-key';
 import { EXIT } from './exit-codes.js';
 import type { Ui } from './ui.js';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isCapabilityType, type CapabilityType } from '../catalog/capabilities/capability.js';
+import { isCapabilityType, type CapabilityType } from '@sidex/client';
 
 export function parseJsonObject(value: string): Record<string, unknown> {
   let parsed: unknown;

@@ -1,0 +1,3 @@
+export * from './statuses.js';
+export * from './types.js';
+export * from './pipeline-types.js';
