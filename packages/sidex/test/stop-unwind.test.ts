@@ -112,15 +112,31 @@ describe('a graceful stop unwinds the code', () => {
     expect(reply.output).toMatch(/ready\ninner finally\nouter finally after some rounds\n$/);
   });
 
-  it('an await after the stop throws too, so a catch that swallows the first does not keep it running', async () => {
+  it('awaits in finally blocks and onStop handlers work as ever: cleanup may await', async () => {
     const id = await startedReady(() =>
       api.startWithCode(`
+        ctx.onStop(async () => { await new Promise((r) => setTimeout(r, 50)); console.log('onStop awaited'); });
         console.log('ready');
-        for (;;) { try { await new Promise((r) => setTimeout(r, 5)); } catch { console.log('swallowed'); } await null; }
+        try { await new Promise(() => {}); }
+        finally { await new Promise((r) => setTimeout(r, 50)); console.log('finally awaited'); }
       `),
     );
     const reply = await stopOf(id);
     expect(reply.forced).toBe(false);
+    expect(reply.output).toContain('finally awaited');
+    expect(reply.output).toContain('onStop awaited');
+  });
+
+  it('code that swallows the AbortError and awaits on is not stopped by the unwinding: SIGKILL after the grace', async () => {
+    const id = await startedReady(() =>
+      api.startWithCode(`
+        console.log('ready');
+        for (;;) { try { await new Promise((r) => setTimeout(r, 5)); } catch { console.log('swallowed'); } }
+      `),
+    );
+    const reply = await api.stop(id, { graceMs: 300 });
+    if (!reply.success) throw new Error(reply.error);
+    expect(reply.forced).toBe(true);
     expect(reply.output).toContain('swallowed');
   });
 

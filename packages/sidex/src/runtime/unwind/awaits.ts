@@ -1,19 +1,18 @@
 // What instrumented code calls at every await (instrument.ts). Until the stop,
 // an await waits for its value as it always did. When a graceful stop unwinds
-// the code, every await it is suspended in rejects with the stop's AbortError,
-// and so does every await after it, so that its catch and finally blocks run
-// as the stack unwinds. The code's own values and errors pass unchanged.
+// the code, every await it is suspended in at that moment rejects with the
+// stop's AbortError, so that its catch and finally blocks run as the stack
+// unwinds. Awaits after that work as ever: a finally block or an onStop
+// handler may await its cleanup. The code's own values and errors pass unchanged.
 import { AWAIT_HOOK, ITER_HOOK } from './hook-names.js';
 
 const pending = new Set<(reason: unknown) => void>();
-let unwoundWith: { reason: unknown } | undefined;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function unwindingAwait(value: unknown): unknown {
-  if (unwoundWith) return Promise.reject(unwoundWith.reason);
   if (!isThenable(value)) return value;
   // A promise of our own per await, settled by the value or cut by unwind(). A native
   // promise is subscribed to directly (measured: a third cheaper than through Promise.resolve).
@@ -56,9 +55,8 @@ export function installAwaitHooks(): void {
   }
 }
 
-/** Every pending await rejects with `reason`, and every later one too. */
+/** Every await suspended now rejects with `reason`. */
 export function unwind(reason: unknown): void {
-  unwoundWith = { reason };
   for (const reject of pending) reject(reason);
   pending.clear();
 }
