@@ -11,6 +11,7 @@ export { openStore, SQLITE_FILE } from './store/open-store.js';
 export type { RetentionPolicy } from './store/retention.js';
 export type { RecoveryReport } from './engine/recovery.js';
 export type { ActionBlock } from '@sidex/client';
-export { TaskState, type TaskStatus, type ItemResult, type ResolvedPipeline } from './pipelines/model.js';
+export { TaskState, type TaskStatus } from './pipelines/task-state.js';
+export type { ItemResult, ResolvedPipeline } from './runtime/pipeline-host/pipeline.js';
 export type { PipelineEvent, MonitorType } from './pipelines/events.js';
 export type { ValidationIssue, ValidationReport } from './pipelines/validate.js';

@@ -4,8 +4,8 @@
 import type { Engine } from '../engine/engine.js';
 import type { ExecutionRecord } from '../engine/record.js';
 import { taskNotFound } from './errors.js';
-import { isFromHost } from './host-protocol.js';
-import type { TaskStatus } from './model.js';
+import { isFromHost } from '../runtime/pipeline-host/protocol.js';
+import type { TaskStatus } from './task-state.js';
 import type { PipelineTask } from './task/pipeline-task.js';
 import { statusFromRecord } from './task/status-from-record.js';
 

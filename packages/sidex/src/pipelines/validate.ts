@@ -4,9 +4,9 @@
 // component), and carries a stable code.
 import { isSidexError } from '../errors.js';
 import { checkFunctionBody, InlineSyntaxError } from '../runtime/compile-inline.js';
-import { findCycles, laneKey, reachableFrom, readersOf } from './graph.js';
-import { CODE_PARAMS, codeFilename } from './code-component.js';
-import type { ResolvedComponent, ResolvedPipeline } from './model.js';
+import { CODE_PARAMS, codeFilename } from '../runtime/pipeline-host/code-component.js';
+import { findCycles, laneKey, reachableFrom, readersOf } from '../runtime/pipeline-host/graph.js';
+import type { ResolvedComponent, ResolvedPipeline } from '../runtime/pipeline-host/pipeline.js';
 import { PROVIDER_NAMES, providerOf } from './providers/registry.js';
 import { PipelineFileSchema, unwrapPipeline, type ComponentEntry, type PipelineFile } from './schema/pipeline-file.js';
 

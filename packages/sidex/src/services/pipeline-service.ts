@@ -15,7 +15,8 @@ import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-c
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';
 import type { MonitorType, PipelineEvent } from '../pipelines/events.js';
-import { TaskState, type ItemResult, type TaskStatus } from '../pipelines/model.js';
+import { TaskState, type TaskStatus } from '../pipelines/task-state.js';
+import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
 import { Monitors, type PipelineListener } from '../pipelines/monitors.js';
 import { parseArgs, withToken } from '../pipelines/schema/parse.js';
 import {
@@ -65,7 +66,7 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   keepEnded: 1000,
 };
 
-export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-host.js', import.meta.url));
+export const TASK_HOST_ENTRY = fileURLToPath(new URL('../runtime/pipeline-host/task-host.js', import.meta.url));
 
 export class PipelineService {
   private readonly registry: TaskRegistry;

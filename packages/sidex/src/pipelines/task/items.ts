@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { SidexError } from '../../errors.js';
 import { itemCancelled, itemFailed, pipeNotFound } from '../errors.js';
-import type { ItemResult } from '../model.js';
+import type { ItemResult } from '../../runtime/pipeline-host/pipeline.js';
 
 export interface Pipe {
   id: number;
