@@ -14,10 +14,10 @@ import type { TaskSummary, UseResult } from '@sidex/client';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';
-import type { MonitorType, PipelineEvent } from '../pipelines/events.js';
-import { TaskState, type TaskStatus } from '../pipelines/task-state.js';
+import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
+import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
-import { Monitors, type PipelineListener } from '../pipelines/monitors.js';
+import { Monitors, type PipelineListener } from './pipeline/monitors.js';
 import { parseArgs, withToken } from '../pipelines/schema/parse.js';
 import {
   CloseArgs,
@@ -31,9 +31,9 @@ import {
   ValidateArgs,
   WriteArgs,
 } from '../pipelines/schema/requests.js';
-import { PipelineTask, type TaskSettings } from '../pipelines/task/pipeline-task.js';
-import { TaskRegistry } from '../pipelines/task-registry.js';
-import { newPublicToken, newTaskToken } from '../pipelines/task/tokens.js';
+import { PipelineTask, type TaskSettings } from '../engine/pipelines/task/pipeline-task.js';
+import { TaskRegistry } from '../engine/pipelines/task-registry.js';
+import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
 import { validatePipeline, type ValidationReport } from '../pipelines/validate.js';
 
 export interface PipelineLimits {

@@ -2,9 +2,9 @@
 // the task host awaiting their outcome, and what became of pipes that went
 // away while open (so that a later write or close is told why).
 import { randomUUID } from 'node:crypto';
-import { SidexError } from '../../errors.js';
+import { SidexError } from '../../../errors.js';
 import { itemCancelled, itemFailed, pipeNotFound } from '../errors.js';
-import type { ItemResult } from '../../runtime/pipeline-host/pipeline.js';
+import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';
 
 export interface Pipe {
   id: number;

@@ -2,15 +2,15 @@
 // execution (one child process, the task host); this object owns what the
 // caller sees: the state, the item slots (`threads`), the open pipes, the
 // counters, the events, the idle TTL, and terminate's drain.
-import type { Engine } from '../../engine/engine.js';
-import { deferred } from '../../engine/execution.js';
-import type { ExecutionRecord } from '../../engine/record.js';
-import { SidexError } from '../../errors.js';
-import { Batcher } from '../../runtime/pipeline-host/batcher.js';
+import type { Engine } from '../../engine.js';
+import { deferred } from '../../execution.js';
+import type { ExecutionRecord } from '../../record.js';
+import { SidexError } from '../../../errors.js';
+import { Batcher } from '../../../runtime/pipeline-host/batcher.js';
 import { itemFailed, notRunning, terminating } from '../errors.js';
 import type { PipelineEvent, PipelineEventName } from '../events.js';
-import type { FromHost, HostItem, HostParams, ItemOutcome } from '../../runtime/pipeline-host/protocol.js';
-import type { ItemResult, ResolvedPipeline } from '../../runtime/pipeline-host/pipeline.js';
+import type { FromHost, HostItem, HostParams, ItemOutcome } from '../../../runtime/pipeline-host/protocol.js';
+import type { ItemResult, ResolvedPipeline } from '../../../runtime/pipeline-host/pipeline.js';
 import { isEndState, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, MAX_MESSAGES, pushBounded } from './counters.js';
 import { Deadline } from './deadline.js';
