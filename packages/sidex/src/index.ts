@@ -14,4 +14,4 @@ export type { ActionBlock } from '@sidex/client';
 export { TaskState, type TaskStatus } from './engine/pipelines/task-state.js';
 export type { ItemResult, ResolvedPipeline } from './runtime/pipeline-host/pipeline.js';
 export type { PipelineEvent, MonitorType } from './engine/pipelines/events.js';
-export type { ValidationIssue, ValidationReport } from './pipelines/validate.js';
+export type { ValidationIssue, ValidationReport } from './services/pipeline/validate.js';

@@ -18,7 +18,7 @@ import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
 import { Monitors, type PipelineListener } from './pipeline/monitors.js';
-import { parseArgs, withToken } from '../pipelines/schema/parse.js';
+import { parseArgs, withToken } from './pipeline/parse.js';
 import {
   CloseArgs,
   MonitorArgs,
@@ -30,11 +30,11 @@ import {
   UseArgs,
   ValidateArgs,
   WriteArgs,
-} from '../pipelines/schema/requests.js';
+} from './pipeline/requests.js';
 import { PipelineTask, type TaskSettings } from '../engine/pipelines/task/pipeline-task.js';
 import { TaskRegistry } from '../engine/pipelines/task-registry.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
-import { validatePipeline, type ValidationReport } from '../pipelines/validate.js';
+import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
 
 export interface PipelineLimits {
   defaultThreads: number;
