@@ -31,7 +31,8 @@ import {
   ValidateArgs,
   WriteArgs,
 } from './pipeline/requests.js';
-import { PipelineTask, type TaskSettings } from '../engine/pipelines/task/pipeline-task.js';
+import { PipelineTask } from '../engine/pipelines/task/pipeline-task.js';
+import type { TaskSettings } from '../engine/pipelines/task/settings.js';
 import { TaskRegistry } from '../engine/pipelines/task-registry.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
 import { validatePipeline, type ValidationReport } from './pipeline/validate.js';

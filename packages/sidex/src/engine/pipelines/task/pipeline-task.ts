@@ -1,64 +1,38 @@
 // The server-side supervisor of one pipeline task. The task runs in its own
 // execution (one child process, the task host); this object owns what the
 // caller sees: the state, the item slots (`threads`), the open pipes, the
-// counters, the events, the idle TTL, and terminate's drain.
-import type { Engine } from '../../engine.js';
+// counters, the idle TTL, and terminate's drain. Its process and its events
+// are each in a file of their own.
 import { deferred } from '../../execution.js';
 import type { ExecutionRecord } from '../../record.js';
 import { SidexError } from '../../../errors.js';
 import { Batcher } from '../../../runtime/pipeline-host/batcher.js';
+import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';
+import type { FromHost, HostItem, ItemOutcome } from '../../../runtime/pipeline-host/protocol.js';
 import { itemFailed, notRunning, terminating } from '../errors.js';
-import type { PipelineEvent, PipelineEventName } from '../events.js';
-import type { FromHost, HostItem, HostParams, ItemOutcome } from '../../../runtime/pipeline-host/protocol.js';
-import type { ItemResult, ResolvedPipeline } from '../../../runtime/pipeline-host/pipeline.js';
 import { isEndState, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, MAX_MESSAGES, pushBounded } from './counters.js';
 import { Deadline } from './deadline.js';
 import { IdleTimer } from './idle-timer.js';
-import { Items, type Pipe } from './items.js';
+import { Items } from './items.js';
+import type { TaskDeps, TaskSettings } from './settings.js';
 import { Slots } from './slots.js';
 import { buildStatus } from './status.js';
 import { crashOf } from './status-from-record.js';
+import { TaskEvents } from './task-events.js';
+import { TaskProcess } from './task-process.js';
 import { StatusThrottle } from './throttle.js';
-
-export interface TaskSettings {
-  token: string;
-  publicToken: string;
-  pipeline: ResolvedPipeline;
-  /** Validation warnings: they stay in the status. */
-  warnings: string[];
-  args: string[];
-  threads: number;
-  /** Idle seconds before the task ends by itself; 0 never. */
-  ttlSec: number;
-  drainMs: number;
-  /** Grace of the stop protocol when the task's process is ended. */
-  graceMs: number;
-  maxItemBytes: number;
-  startTimeoutMs: number;
-  statusIntervalMs: number;
-  env: Record<string, string>;
-  hostEntry: string;
-}
-
-export interface TaskDeps {
-  engine: Engine;
-  emit(event: PipelineEvent): void;
-  /** Whether anyone listens to an event, so that none is built for nobody. */
-  wants(event: PipelineEventName): boolean;
-  /** Called once, when the task has ended (or failed to start). */
-  ended(task: PipelineTask): void;
-}
 
 /** Why a task ends, when it is asked to. */
 type EndReason = 'terminate' | 'ttl' | 'shutdown';
 
 export class PipelineTask {
-  executionId = '';
   private state: TaskState = TaskState.NONE;
   private readonly counters = new ItemCounters();
   private readonly errors: string[] = [];
   private readonly warnings: string[];
+  private readonly process: TaskProcess;
+  private readonly events: TaskEvents;
   private readonly slots: Slots;
   private readonly items: Items;
   private readonly outbox: Batcher<HostItem>;
@@ -70,8 +44,6 @@ export class PipelineTask {
   private exitCode = 0;
   private exitMessage = '';
   private readonly ready = deferred<void>();
-  readonly ended = deferred<void>();
-  private idle = deferred<void>();
   private reason: EndReason | undefined;
   private ending: Promise<void> | undefined;
   private deadline: Deadline | undefined;
@@ -84,6 +56,8 @@ export class PipelineTask {
     private readonly deps: TaskDeps,
     readonly settings: TaskSettings,
   ) {
+    this.process = new TaskProcess(deps.engine, (record) => this.onExecutionEnded(record));
+    this.events = new TaskEvents(deps, settings);
     this.slots = new Slots(settings.threads);
     this.items = new Items(settings.token);
     this.warnings = settings.warnings.slice(-MAX_MESSAGES);
@@ -100,6 +74,10 @@ export class PipelineTask {
 
   get token(): string {
     return this.settings.token;
+  }
+
+  get executionId(): string {
+    return this.process.executionId;
   }
 
   get isEnded(): boolean {
@@ -120,45 +98,27 @@ export class PipelineTask {
   async start(): Promise<void> {
     this.setState(TaskState.STARTING);
     const { settings } = this;
-    const params: HostParams = { token: settings.token, pipeline: settings.pipeline, args: settings.args };
-    const record = await this.deps.engine.start({
-      prefix: 'task',
-      kind: 'block',
-      name: settings.pipeline.name,
-      entry: settings.hostEntry,
-      // Its working directory is the runtime's own scratch directory, gone with it.
-      inScratch: true,
-      params,
-      graceMs: settings.graceMs,
-      env: settings.env,
-      meta: { pipelineToken: settings.token, projectId: this.projectId, source: this.source, threads: settings.threads },
-    });
-    this.bind(record.id);
+    const record = await this.process.start(settings);
     if (record.status === 'running') this.onExecutionStatus(record);
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       this.ready.promise.then(() => 'ready' as const),
-      this.ended.promise.then(() => 'ended' as const),
+      this.process.ended.promise.then(() => 'ended' as const),
       new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), settings.startTimeoutMs))),
     ]);
     clearTimeout(timer);
     if (outcome === 'ready') return this.begin();
     if (outcome === 'timeout') {
       this.exitMessage = `the pipeline was not ready within ${settings.startTimeoutMs} ms`;
-      await this.deps.engine.stop(this.executionId, { force: true }).catch(() => {});
-      await this.ended.promise;
+      await this.process.stop({ force: true });
+      await this.process.ended.promise;
     }
     throw new SidexError('TASK_START_FAILED', `the task could not start: ${this.exitMessage}`, { token: this.token });
   }
 
   /** The execution is known: its end, whatever causes it, ends the task. Idempotent. */
   bind(executionId: string): void {
-    if (this.executionId) return;
-    this.executionId = executionId;
-    void this.deps.engine.wait(executionId).then(
-      (record) => this.onExecutionEnded(record),
-      () => this.onExecutionEnded(undefined),
-    );
+    this.process.bind(executionId);
   }
 
   onExecutionStatus(record: ExecutionRecord): void {
@@ -168,7 +128,7 @@ export class PipelineTask {
   private begin(): void {
     this.began = true;
     this.setState(TaskState.RUNNING);
-    this.emitTask('begin');
+    this.events.task('begin');
     this.rateTimer = setInterval(() => {
       if (this.counters.sampleRates()) this.throttle.changed();
     }, 1000);
@@ -211,7 +171,7 @@ export class PipelineTask {
   close(pipeId: number): Promise<ItemResult> {
     const { pipe, text, result } = this.items.close(pipeId);
     this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, text });
-    this.flow(pipe, 'begin');
+    this.events.flow(pipe, 'begin');
     this.activity();
     return result;
   }
@@ -222,7 +182,6 @@ export class PipelineTask {
     this.counters.add('cancelled', pipe.size);
     this.slots.release();
     this.activity();
-    this.checkIdle();
   }
 
   private refuseUnlessRunning(): void {
@@ -237,11 +196,8 @@ export class PipelineTask {
   }
 
   private toHost(items: HostItem[]): void {
-    try {
-      this.deps.engine.sendMessage(this.executionId, { t: 'items', items });
-    } catch {
-      // The process is gone: its end fails these items (onExecutionEnded).
-    }
+    // When the process is gone, its end fails these items (onExecutionEnded).
+    this.process.send({ t: 'items', items });
   }
 
   onHostMessage(message: FromHost): void {
@@ -257,19 +213,32 @@ export class PipelineTask {
     this.counters.add(outcome.ok ? 'completed' : 'failed', pipe.size);
     if (outcome.ok) {
       entry.resolve(outcome.result);
-      this.flow(pipe, 'end', { result: outcome.result });
+      this.events.flow(pipe, 'end', { result: outcome.result });
     } else {
       pushBounded(this.errors, `${pipe.name}: ${outcome.error.message}`);
       entry.reject(itemFailed(this.token, pipe.id, outcome.error.message, outcome.error.component));
-      this.flow(pipe, 'end', { error: outcome.error.message });
+      this.events.flow(pipe, 'end', { error: outcome.error.message });
     }
     this.slots.release();
-    this.checkIdle();
   }
 
   onOutput(stream: string, data: string): void {
     this.idleTimer.touch();
-    if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
+    this.events.output(stream, data);
+  }
+
+  /** Every accepted item not yet finished ends as `outcome`: open pipes and items in the host. */
+  private abandonAll(outcome: 'cancelled' | 'failed', why: string): void {
+    for (const { pipe, inHost } of this.items.endAll(outcome, why)) {
+      this.counters.add(outcome, pipe.size);
+      if (inHost) this.events.flow(pipe, 'end', { error: `${outcome}: ${why}` });
+    }
+  }
+
+  /** Any activity of the task: an item opened, written, closed or finished, output, a message. */
+  private activity(): void {
+    this.idleTimer.touch();
+    this.throttle.changed();
   }
 
   // ---- ending --------------------------------------------------------------------
@@ -307,7 +276,7 @@ export class PipelineTask {
   private force(): void {
     this.forced = true;
     this.deadline?.shorten(0);
-    if (this.planned) void this.deps.engine.stop(this.executionId, { force: true }).catch(() => {});
+    if (this.planned) void this.process.stop({ force: true });
   }
 
   private async end(reason: EndReason, drainMs: number): Promise<void> {
@@ -316,50 +285,19 @@ export class PipelineTask {
     this.setState(TaskState.STOPPING);
     this.counters.refusedCount += this.slots.refuseWaiting(() => terminating(this.token));
     this.deadline = new Deadline(drainMs);
-    const idle = this.items.busyCount === 0 ? Promise.resolve() : this.idle.promise;
-    await Promise.race([idle, this.deadline.passed, this.ended.promise]);
+    await Promise.race([this.items.whenIdle(), this.deadline.passed, this.process.ended.promise]);
     this.deadline.cancel();
     if (this.isEnded) return; // the process ended by itself meanwhile
     const drained = this.items.busyCount === 0;
     if (!drained) this.abandonAll('cancelled', `the drain deadline of ${drainMs} ms passed`);
     this.planned = this.finalStatus(drained);
-    try {
-      this.deps.engine.setProgress(this.executionId, this.planned);
-    } catch {
-      // ended between the check and now: onExecutionEnded decides
-    }
-    if (this.reason === 'ttl') await this.endGently();
+    this.process.setProgress(this.planned);
+    if (this.reason === 'ttl') await this.process.endGently(this.settings.graceMs);
     else {
       const graceMs = this.forced ? 0 : this.settings.graceMs;
-      await this.deps.engine.stop(this.executionId, { graceMs, reason: this.reason === 'shutdown' ? 'shutdown' : 'user' }).catch(() => {});
+      await this.process.stop({ graceMs, reason: this.reason === 'shutdown' ? 'shutdown' : 'user' });
     }
-    await this.ended.promise;
-  }
-
-  /** An idle task asks its host to return: the execution completes rather than being stopped. */
-  private async endGently(): Promise<void> {
-    try {
-      this.deps.engine.sendMessage(this.executionId, { t: 'end' });
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => void this.deps.engine.stop(this.executionId, { graceMs: this.settings.graceMs }).catch(() => {}), this.settings.graceMs);
-    await this.ended.promise;
-    clearTimeout(timer);
-  }
-
-  private checkIdle(): void {
-    if (this.items.busyCount > 0) return;
-    this.idle.resolve();
-    this.idle = deferred();
-  }
-
-  /** Every accepted item not yet finished ends as `outcome`: open pipes and items in the host. */
-  private abandonAll(outcome: 'cancelled' | 'failed', why: string): void {
-    for (const { pipe, inHost } of this.items.endAll(outcome, why)) {
-      this.counters.add(outcome, pipe.size);
-      if (inHost) this.flow(pipe, 'end', { error: `${outcome}: ${why}` });
-    }
+    await this.process.ended.promise;
   }
 
   private finalStatus(drained: boolean): TaskStatus {
@@ -396,18 +334,11 @@ export class PipelineTask {
     this.counters.stopRates();
     this.setState(state);
     this.throttle.close();
-    if (this.began) this.emitTask('end');
+    if (this.began) this.events.task('end');
     this.deps.ended(this);
-    this.ended.resolve();
   }
 
-  /** Any activity of the task: an item opened, written, closed or finished, output, a message. */
-  private activity(): void {
-    this.idleTimer.touch();
-    this.throttle.changed();
-  }
-
-  // ---- status and events ---------------------------------------------------------
+  // ---- status --------------------------------------------------------------------
 
   private setState(state: TaskState): void {
     if (this.state === state) return;
@@ -417,14 +348,8 @@ export class PipelineTask {
 
   private publishStatus(): void {
     const status = this.status();
-    if (this.executionId && !this.isEnded) {
-      try {
-        this.deps.engine.setProgress(this.executionId, status);
-      } catch {
-        // the execution has just ended; its final status is set by then
-      }
-    }
-    if (this.deps.wants('apaevt_status_update')) this.emit('apaevt_status_update', status as unknown as Record<string, unknown>);
+    if (this.executionId && !this.isEnded) this.process.setProgress(status);
+    this.events.status(status);
   }
 
   /** The status of §3, as it is now (or with the given end state, for the final one). */
@@ -447,29 +372,6 @@ export class PipelineTask {
       exitMessage: this.exitMessage,
       current: this.items.current(),
       inProgress: this.items.busyCount,
-    });
-  }
-
-  private emit(event: PipelineEventName, body: Record<string, unknown>): void {
-    this.deps.emit({ token: this.token, event, body });
-  }
-
-  private emitTask(action: 'begin' | 'end'): void {
-    if (!this.deps.wants('apaevt_task')) return;
-    this.emit('apaevt_task', { action, name: this.settings.pipeline.name, projectId: this.projectId, source: this.source, token: this.token });
-  }
-
-  private flow(pipe: Pipe, op: 'begin' | 'end', trace: Record<string, unknown> = {}): void {
-    if (!this.deps.wants('apaevt_flow')) return;
-    const { result, ...rest } = trace;
-    this.emit('apaevt_flow', {
-      id: pipe.id,
-      op,
-      pipes: [],
-      trace: rest,
-      ...(result ? { result } : {}),
-      project_id: this.projectId,
-      source: this.source,
     });
   }
 }
