@@ -1,8 +1,8 @@
 // The server-side supervisor of one pipeline task. The task runs in its own
 // execution (one child process, the task host); this object owns what the
 // caller sees: the state, the item slots (`threads`), the open pipes, the
-// counters, the idle TTL, and terminate's drain. Its process and its events
-// are each in a file of their own.
+// counters and the idle TTL. Its process, its events and its end when asked
+// to end are each in a file of their own.
 import { deferred } from '../../execution.js';
 import type { ExecutionRecord } from '../../record.js';
 import { SidexError } from '../../../errors.js';
@@ -12,7 +12,7 @@ import type { FromHost, HostItem, ItemOutcome } from '../../../runtime/pipeline-
 import { itemFailed, notRunning, terminating } from '../errors.js';
 import { isEndState, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, MAX_MESSAGES, pushBounded } from './counters.js';
-import { Deadline } from './deadline.js';
+import { Ending, type EndReason } from './ending.js';
 import { IdleTimer } from './idle-timer.js';
 import { Items } from './items.js';
 import type { TaskDeps, TaskSettings } from './settings.js';
@@ -22,9 +22,6 @@ import { crashOf } from './status-from-record.js';
 import { TaskEvents } from './task-events.js';
 import { TaskProcess } from './task-process.js';
 import { StatusThrottle } from './throttle.js';
-
-/** Why a task ends, when it is asked to. */
-type EndReason = 'terminate' | 'ttl' | 'shutdown';
 
 export class PipelineTask {
   private state: TaskState = TaskState.NONE;
@@ -44,13 +41,8 @@ export class PipelineTask {
   private exitCode = 0;
   private exitMessage = '';
   private readonly ready = deferred<void>();
-  private reason: EndReason | undefined;
-  private ending: Promise<void> | undefined;
-  private deadline: Deadline | undefined;
-  private forced = false;
   private began = false;
-  /** The final status, decided before the process is ended (and kept with its record). */
-  private planned: TaskStatus | undefined;
+  private ending: Ending | undefined;
 
   constructor(
     private readonly deps: TaskDeps,
@@ -67,7 +59,7 @@ export class PipelineTask {
       settings.ttlSec * 1000,
       () => this.items.busyCount > 0 || this.slots.waitingCount > 0,
       () => {
-        if (this.state === TaskState.RUNNING) this.ending = this.end('ttl', settings.drainMs);
+        if (this.state === TaskState.RUNNING) this.ending = this.startEnding('ttl', settings.drainMs);
       },
     );
   }
@@ -188,7 +180,7 @@ export class PipelineTask {
     if (this.state === TaskState.RUNNING) return;
     if (this.state === TaskState.STOPPING) {
       // Refusals after the final status was decided are not in it, so not counted.
-      if (!this.planned) this.counters.refusedCount++;
+      if (!this.ending?.planned) this.counters.refusedCount++;
       this.throttle.changed();
       throw terminating(this.token);
     }
@@ -251,72 +243,53 @@ export class PipelineTask {
    */
   terminate(options: { drainMs?: number; force?: boolean } = {}): Promise<void> {
     if (this.isEnded) return Promise.resolve();
-    if (this.ending) {
-      if (!this.planned) this.reason = 'terminate'; // an idle expiry in progress becomes a terminate
-      if (options.force) this.force();
-      else if (options.drainMs !== undefined) this.deadline?.shorten(options.drainMs);
-      return this.ending;
-    }
-    this.ending = this.end('terminate', options.drainMs ?? this.settings.drainMs);
-    if (options.force) this.force();
-    return this.ending;
+    if (this.ending) return this.ending.terminate(options);
+    this.ending = this.startEnding('terminate', options.drainMs ?? this.settings.drainMs);
+    if (options.force) this.ending.force();
+    return this.ending.done;
   }
 
   /** Server shutdown: the same drain, bounded by the shutdown's own deadline. */
   shutdown(drainMs: number): Promise<void> {
     if (this.isEnded) return Promise.resolve();
-    if (this.ending) {
-      this.deadline?.shorten(drainMs);
-      return this.ending;
-    }
-    this.ending = this.end('shutdown', drainMs);
-    return this.ending;
+    if (this.ending) return this.ending.shutdown(drainMs);
+    this.ending = this.startEnding('shutdown', drainMs);
+    return this.ending.done;
   }
 
-  private force(): void {
-    this.forced = true;
-    this.deadline?.shorten(0);
-    if (this.planned) void this.process.stop({ force: true });
-  }
-
-  private async end(reason: EndReason, drainMs: number): Promise<void> {
-    this.reason = reason;
+  private startEnding(reason: EndReason, drainMs: number): Ending {
     this.idleTimer.stop();
     this.setState(TaskState.STOPPING);
     this.counters.refusedCount += this.slots.refuseWaiting(() => terminating(this.token));
-    this.deadline = new Deadline(drainMs);
-    await Promise.race([this.items.whenIdle(), this.deadline.passed, this.process.ended.promise]);
-    this.deadline.cancel();
-    if (this.isEnded) return; // the process ended by itself meanwhile
-    const drained = this.items.busyCount === 0;
-    if (!drained) this.abandonAll('cancelled', `the drain deadline of ${drainMs} ms passed`);
-    this.planned = this.finalStatus(drained);
-    this.process.setProgress(this.planned);
-    if (this.reason === 'ttl') await this.process.endGently(this.settings.graceMs);
-    else {
-      const graceMs = this.forced ? 0 : this.settings.graceMs;
-      await this.process.stop({ graceMs, reason: this.reason === 'shutdown' ? 'shutdown' : 'user' });
-    }
-    await this.process.ended.promise;
-  }
-
-  private finalStatus(drained: boolean): TaskStatus {
-    const c = this.counters;
-    const counts = `${c.completedCount} completed, ${c.failedCount} failed, ${c.cancelledCount} cancelled, ${c.refusedCount} refused`;
-    const state = this.reason === 'ttl' ? TaskState.COMPLETED : TaskState.CANCELLED;
-    this.exitMessage =
-      this.reason === 'ttl'
-        ? `idle for ${this.settings.ttlSec} s: the task's ttl expired (${counts})`
-        : `${this.reason === 'shutdown' ? 'the server shut down' : 'terminated'}${drained ? '' : ' after the drain deadline'} (${counts})`;
-    this.endedAt = Date.now();
-    return this.status(state);
+    return new Ending(
+      reason,
+      drainMs,
+      {
+        process: this.process,
+        counters: this.counters,
+        isEnded: () => this.isEnded,
+        whenIdle: () => this.items.whenIdle(),
+        cancelRemaining: (why) => {
+          const drained = this.items.busyCount === 0;
+          if (!drained) this.abandonAll('cancelled', why);
+          return drained;
+        },
+        conclude: (state, exitMessage) => {
+          this.exitMessage = exitMessage;
+          this.endedAt = Date.now();
+          return this.status(state);
+        },
+      },
+      this.settings,
+    );
   }
 
   private onExecutionEnded(record: ExecutionRecord | undefined): void {
     if (this.isEnded) return;
     let state: TaskState;
-    if (this.planned) {
-      state = this.planned.state;
+    const planned = this.ending?.planned;
+    if (planned) {
+      state = planned.state;
     } else {
       // Nobody asked it to end: it crashed, failed to start, or was stopped under us.
       const { why, exitCode, error } = crashOf(record);
@@ -330,7 +303,7 @@ export class PipelineTask {
     }
     clearInterval(this.rateTimer);
     this.idleTimer.stop();
-    this.deadline?.cancel();
+    this.ending?.cancel();
     this.counters.stopRates();
     this.setState(state);
     this.throttle.close();
