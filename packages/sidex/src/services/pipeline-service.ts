@@ -14,10 +14,11 @@ import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';
-import type { MonitorType, PipelineEvent } from '../pipelines/events.js';
-import { TaskState, type ItemResult, type TaskStatus } from '../pipelines/model.js';
-import { Monitors, type PipelineListener } from '../pipelines/monitors.js';
-import { parseArgs, withToken } from '../pipelines/schema/parse.js';
+import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
+import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
+import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
+import { Monitors, type PipelineListener } from './pipeline/monitors.js';
+import { parseArgs, withToken } from './pipeline/parse.js';
 import {
   CloseArgs,
   MonitorArgs,
@@ -29,11 +30,12 @@ import {
   UseArgs,
   ValidateArgs,
   WriteArgs,
-} from '../pipelines/schema/requests.js';
-import { PipelineTask, type TaskSettings } from '../pipelines/task/pipeline-task.js';
-import { TaskRegistry } from '../pipelines/task-registry.js';
-import { newPublicToken, newTaskToken } from '../pipelines/task/tokens.js';
-import { validatePipeline, type ValidationReport } from '../pipelines/validate.js';
+} from './pipeline/requests.js';
+import { PipelineTask } from '../engine/pipelines/task/pipeline-task.js';
+import type { TaskSettings } from '../engine/pipelines/task/settings.js';
+import { TaskRegistry } from '../engine/pipelines/task-registry.js';
+import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
+import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
 
 export interface PipelineLimits {
   defaultThreads: number;
@@ -65,7 +67,7 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   keepEnded: 1000,
 };
 
-export const TASK_HOST_ENTRY = fileURLToPath(new URL('../pipelines/host/task-host.js', import.meta.url));
+export const TASK_HOST_ENTRY = fileURLToPath(new URL('../runtime/pipeline-host/task-host.js', import.meta.url));
 
 export class PipelineService {
   private readonly registry: TaskRegistry;

@@ -2,7 +2,7 @@
 // of the pipeline service with the request's arguments; the reply body is what
 // the service answers. Only `auth` and `rrext_public_*` are served before the
 // connection has authenticated.
-import type { PipelineListener } from '../../pipelines/monitors.js';
+import type { PipelineListener } from '../../services/pipeline/monitors.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import type { AuthGate } from './auth-gate.js';
 import type { ClientMonitors, ClientPipes } from './client-state.js';

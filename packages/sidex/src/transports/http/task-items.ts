@@ -5,7 +5,7 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { SidexError } from '../../errors.js';
-import type { ItemResult } from '../../pipelines/model.js';
+import type { ItemResult } from '../../runtime/pipeline-host/pipeline.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { errorParts } from '../../services/replies.js';
 

@@ -2,7 +2,7 @@
 // each other, over the execution's message channel (engine.sendMessage /
 // ctx.send). Results are matched to items by id; which task a message belongs
 // to is known from the execution that sent it, never from its content.
-import type { ItemResult, ResolvedPipeline } from './model.js';
+import type { ItemResult, ResolvedPipeline } from './pipeline.js';
 
 /** The params of a task's execution. */
 export interface HostParams {

@@ -1,23 +1,7 @@
-// The pipeline dialect's shapes (shared/PROTOCOLS.md §3), as sidex uses them on
-// both sides of a task: the server-side supervisor and the host in the child.
-// What crosses the wire is the protocol package's.
-import { TaskState } from '@sidex/protocol';
-
-export { TaskState };
-export type { PipelineResult as ItemResult, TaskStatus } from '@sidex/protocol';
-
-export const isEndState = (state: number): boolean => state === TaskState.COMPLETED || state === TaskState.CANCELLED;
-
-/** The `status` text of each state; a user terminate ends in CANCELLED / 'Stopped'. */
-export const STATE_TEXT: Record<TaskState, string> = {
-  0: 'None',
-  1: 'Starting',
-  2: 'Initializing',
-  3: 'Running',
-  4: 'Stopping',
-  5: 'Completed',
-  6: 'Stopped',
-};
+// What the server resolves and the task host runs. Both sides use these
+// shapes; they live with the host because the server may import the runtime,
+// never the reverse. The item result crosses the wire, so it is the protocol package's.
+export type { PipelineResult as ItemResult } from '@sidex/protocol';
 
 export type ProviderRole = 'source' | 'transform' | 'sink';
 

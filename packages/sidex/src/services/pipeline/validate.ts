@@ -2,13 +2,13 @@
 // Errors stop a task from starting; warnings are reported and the task runs.
 // Every issue says what is wrong, where (a path into the file and the
 // component), and carries a stable code.
-import { isSidexError } from '../errors.js';
-import { checkFunctionBody, InlineSyntaxError } from '../runtime/compile-inline.js';
-import { findCycles, laneKey, reachableFrom, readersOf } from './graph.js';
-import { CODE_PARAMS, codeFilename } from './code-component.js';
-import type { ResolvedComponent, ResolvedPipeline } from './model.js';
-import { PROVIDER_NAMES, providerOf } from './providers/registry.js';
-import { PipelineFileSchema, unwrapPipeline, type ComponentEntry, type PipelineFile } from './schema/pipeline-file.js';
+import { isSidexError } from '../../errors.js';
+import { checkFunctionBody, InlineSyntaxError } from '../../runtime/compile-inline.js';
+import { CODE_PARAMS, codeFilename } from '../../runtime/pipeline-host/code-component.js';
+import { findCycles, laneKey, reachableFrom, readersOf } from '../../runtime/pipeline-host/graph.js';
+import type { ResolvedComponent, ResolvedPipeline } from '../../runtime/pipeline-host/pipeline.js';
+import { PROVIDER_NAMES, providerOf } from './providers.js';
+import { PipelineFileSchema, unwrapPipeline, type ComponentEntry, type PipelineFile } from './pipeline-file.js';
 
 export interface ValidationIssue {
   code: string;

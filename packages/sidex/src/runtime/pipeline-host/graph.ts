@@ -1,7 +1,7 @@
 // The shape of a pipeline as a directed graph: an edge runs from the component
 // a lane comes from to the component that reads it. Used by validation (cycles,
 // reachability) and by the task host (who reads what).
-import type { LaneInput } from './model.js';
+import type { LaneInput } from './pipeline.js';
 
 export interface GraphNode {
   id: string;

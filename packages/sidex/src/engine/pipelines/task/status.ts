@@ -1,5 +1,5 @@
 // The task status of shared/PROTOCOLS.md §3, built from what is known of a task.
-import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../model.js';
+import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../task-state.js';
 import type { ItemCounters } from './counters.js';
 
 export interface StatusFacts {

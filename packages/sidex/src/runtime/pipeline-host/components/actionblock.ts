@@ -1,7 +1,7 @@
 // `actionblock`: the block's function, called once per item with {input}. The
 // server resolved and confined its entry (config name or path) before the task
 // started; it runs in the task's process, so the stop protocol covers it.
-import { loadBlock } from '../../../runtime/load-block.js';
+import { loadBlock } from '../../load-block.js';
 import { emissionsOf, type ComponentFactory, type Emission } from '../component.js';
 import { userContext } from './user-context.js';
 

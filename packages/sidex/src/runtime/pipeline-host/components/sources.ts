@@ -1,5 +1,5 @@
 // Sources: where an item enters. Its bytes arrive as UTF-8 text; each source
-// offers the item on fixed lanes (providers/registry.ts SOURCE_LANES).
+// offers the item on fixed lanes (SOURCE_LANES of services/pipeline/providers.ts).
 import type { Component, ComponentFactory, Emission } from '../component.js';
 
 const isJsonType = (mimeType: string) => /json|rocketride-question/i.test(mimeType);

@@ -2,7 +2,7 @@
 // DAP commands (shared/PROTOCOLS.md §3), plus sidex's own (drainMs, force).
 // Keys RocketRide clients send that sidex has no use for are accepted and ignored.
 import { z } from 'zod';
-import { MONITOR_TYPES } from '../events.js';
+import { MONITOR_TYPES } from '../../engine/pipelines/events.js';
 
 export const Token = z
   .string({ error: 'must be a string (the token use() answered)' })

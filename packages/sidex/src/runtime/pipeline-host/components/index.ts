@@ -1,6 +1,6 @@
-// The implementation of every provider of providers/registry.ts; the type makes
-// a provider without one a compile error.
-import type { ProviderName } from '../../providers/registry.js';
+// The implementation of every provider. The table the server validates
+// pipelines against (services/pipeline/providers.ts) must name exactly these:
+// it is typed by ProviderName, so a provider missing on either side does not compile.
 import type { ComponentFactory } from '../component.js';
 import { actionblock } from './actionblock.js';
 import { code } from './code.js';
@@ -8,7 +8,7 @@ import { response, response_text } from './responses.js';
 import { chat, dropper, webhook } from './sources.js';
 import { json_field, splitter, template } from './text.js';
 
-export const FACTORIES: Record<ProviderName, ComponentFactory> = {
+export const FACTORIES = {
   webhook,
   dropper,
   chat,
@@ -19,4 +19,6 @@ export const FACTORIES: Record<ProviderName, ComponentFactory> = {
   template,
   response,
   response_text,
-};
+} satisfies Record<string, ComponentFactory>;
+
+export type ProviderName = keyof typeof FACTORIES;

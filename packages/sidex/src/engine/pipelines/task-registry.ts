@@ -1,11 +1,11 @@
 // Which tasks exist: running ones by token (and by execution id, to route what
 // their process sends), the most recently ended ones, and, for older ones or
 // those of another server on the same store, their execution's record.
-import type { Engine } from '../engine/engine.js';
-import type { ExecutionRecord } from '../engine/record.js';
+import type { Engine } from '../engine.js';
+import type { ExecutionRecord } from '../record.js';
 import { taskNotFound } from './errors.js';
-import { isFromHost } from './host-protocol.js';
-import type { TaskStatus } from './model.js';
+import { isFromHost } from '../../runtime/pipeline-host/protocol.js';
+import type { TaskStatus } from './task-state.js';
 import type { PipelineTask } from './task/pipeline-task.js';
 import { statusFromRecord } from './task/status-from-record.js';
 

@@ -1,7 +1,7 @@
 // The errors of the pipeline dialect: each says what went wrong and with which
 // task or item, and carries a stable code.
-import { SidexError } from '../errors.js';
-import { STATE_TEXT, type TaskState } from './model.js';
+import { SidexError } from '../../errors.js';
+import { STATE_TEXT, type TaskState } from './task-state.js';
 
 export const taskNotFound = (token: string) => new SidexError('TASK_NOT_FOUND', `no task with token "${token}"`, { token });
 

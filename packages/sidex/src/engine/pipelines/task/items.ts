@@ -2,9 +2,9 @@
 // the task host awaiting their outcome, and what became of pipes that went
 // away while open (so that a later write or close is told why).
 import { randomUUID } from 'node:crypto';
-import { SidexError } from '../../errors.js';
+import { SidexError } from '../../../errors.js';
 import { itemCancelled, itemFailed, pipeNotFound } from '../errors.js';
-import type { ItemResult } from '../model.js';
+import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';
 
 export interface Pipe {
   id: number;
@@ -30,12 +30,19 @@ export class Items {
   private readonly gone = new Map<number, SidexError>();
   private nextId = 1;
   private lastStarted: Pipe | undefined;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly token: string) {}
 
   /** Items accepted and not yet ended. */
   get busyCount(): number {
     return this.pipes.size + this.inFlight.size;
+  }
+
+  /** Resolves once no item is in progress. */
+  whenIdle(): Promise<void> {
+    if (this.busyCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   open(object: Record<string, unknown>, mimeType: string): Pipe {
@@ -70,7 +77,7 @@ export class Items {
   /** The item awaiting this outcome; undefined when it was already ended (cancelled). */
   take(id: number): InFlight | undefined {
     const entry = this.inFlight.get(id);
-    this.inFlight.delete(id);
+    if (this.inFlight.delete(id)) this.checkIdle();
     return entry;
   }
 
@@ -79,6 +86,7 @@ export class Items {
     const pipe = this.pipe(id);
     this.pipes.delete(id);
     this.remember(id, itemCancelled(this.token, id, why));
+    this.checkIdle();
     return pipe;
   }
 
@@ -96,6 +104,7 @@ export class Items {
     }
     this.pipes.clear();
     this.inFlight.clear();
+    this.checkIdle();
     return ended;
   }
 
@@ -103,6 +112,11 @@ export class Items {
   current(): Pipe | undefined {
     if (this.lastStarted && this.inFlight.has(this.lastStarted.id)) return this.lastStarted;
     return this.inFlight.values().next().value?.pipe;
+  }
+
+  private checkIdle(): void {
+    if (this.busyCount > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private remember(id: number, error: SidexError): void {

@@ -2,9 +2,9 @@
 // and every value a component emits is handed, in order, to each component that
 // reads that lane. An item's values are processed one after another; several
 // items run at once (the task's `threads`).
-import { laneKey, readersOf } from '../graph.js';
-import type { ItemResult, ResolvedPipeline } from '../model.js';
-import type { HostItem, ItemFailure } from '../host-protocol.js';
+import { laneKey, readersOf } from './graph.js';
+import type { ItemResult, ResolvedPipeline } from './pipeline.js';
+import type { HostItem, ItemFailure } from './protocol.js';
 import type { Component, HostEnv, ItemScope } from './component.js';
 import { FACTORIES } from './components/index.js';
 

@@ -1,5 +1,5 @@
 // What every component of a running pipeline is, inside the task host.
-import type { ItemInfo, ItemResult, ResolvedComponent } from '../model.js';
+import type { ItemInfo, ItemResult, ResolvedComponent } from './pipeline.js';
 
 /** A value a component sends on, along a lane. */
 export type Emission = readonly [lane: string, value: unknown];

@@ -1,5 +1,5 @@
 // The `ctx` user code in a pipeline sees (`code` components and action blocks).
-import type { ResolvedComponent } from '../../model.js';
+import type { ResolvedComponent } from '../pipeline.js';
 import type { Emission, HostEnv, ItemScope } from '../component.js';
 
 export interface UserContext {

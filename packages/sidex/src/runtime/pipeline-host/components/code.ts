@@ -2,8 +2,8 @@
 // `require` in scope, compiled once per task.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { compileFunctionBody } from '../../../runtime/compile-inline.js';
-import { CODE_PARAMS, codeFilename } from '../../code-component.js';
+import { compileFunctionBody } from '../../compile-inline.js';
+import { CODE_PARAMS, codeFilename } from '../code-component.js';
 import { emissionsOf, type ComponentFactory, type Emission } from '../component.js';
 import { userContext } from './user-context.js';
 

@@ -1,6 +1,6 @@
 // rrext_monitor subscriptions: a listener, a task token (or '*' for every
 // task) and the event types it asked for.
-import { TYPES_OF_EVENT, type MonitorType, type PipelineEvent, type PipelineEventName } from './events.js';
+import { TYPES_OF_EVENT, type MonitorType, type PipelineEvent, type PipelineEventName } from '../../engine/pipelines/events.js';
 
 export type PipelineListener = (event: PipelineEvent) => void;
 

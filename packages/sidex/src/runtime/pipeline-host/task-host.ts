@@ -2,9 +2,9 @@
 // process, as an action-block function of (params, ctx). It builds the
 // pipeline, says `ready`, then runs the items the supervisor sends and reports
 // each outcome, until it is told to end or is stopped (the stop protocol).
-import type { ContextApi } from '../../runtime/context.js';
-import { Batcher } from '../batcher.js';
-import type { FromHost, HostItem, HostParams, ItemFailure, ItemOutcome, ToHost } from '../host-protocol.js';
+import type { ContextApi } from '../context.js';
+import { Batcher } from './batcher.js';
+import type { FromHost, HostItem, HostParams, ItemFailure, ItemOutcome, ToHost } from './protocol.js';
 import { ComponentError, PipelineRunner } from './pipeline-runner.js';
 
 export default async function taskHost(params: unknown, ctx: ContextApi): Promise<{ ended: string }> {

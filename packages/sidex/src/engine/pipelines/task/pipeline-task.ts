@@ -1,63 +1,35 @@
 // The server-side supervisor of one pipeline task. The task runs in its own
 // execution (one child process, the task host); this object owns what the
 // caller sees: the state, the item slots (`threads`), the open pipes, the
-// counters, the events, the idle TTL, and terminate's drain.
-import type { Engine } from '../../engine/engine.js';
-import { deferred } from '../../engine/execution.js';
-import type { ExecutionRecord } from '../../engine/record.js';
-import { SidexError } from '../../errors.js';
-import { Batcher } from '../batcher.js';
+// counters and the idle TTL. Its process, its events and its end when asked
+// to end are each in a file of their own.
+import { deferred } from '../../execution.js';
+import type { ExecutionRecord } from '../../record.js';
+import { SidexError } from '../../../errors.js';
+import { Batcher } from '../../../runtime/pipeline-host/batcher.js';
+import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';
+import type { FromHost, HostItem, ItemOutcome } from '../../../runtime/pipeline-host/protocol.js';
 import { itemFailed, notRunning, terminating } from '../errors.js';
-import type { PipelineEvent, PipelineEventName } from '../events.js';
-import type { FromHost, HostItem, HostParams, ItemOutcome } from '../host-protocol.js';
-import { isEndState, TaskState, type ItemResult, type ResolvedPipeline, type TaskStatus } from '../model.js';
+import { isEndState, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, MAX_MESSAGES, pushBounded } from './counters.js';
-import { Deadline } from './deadline.js';
+import { Ending, type EndReason } from './ending.js';
 import { IdleTimer } from './idle-timer.js';
-import { Items, type Pipe } from './items.js';
+import { Items } from './items.js';
+import type { TaskDeps, TaskSettings } from './settings.js';
 import { Slots } from './slots.js';
 import { buildStatus } from './status.js';
 import { crashOf } from './status-from-record.js';
+import { TaskEvents } from './task-events.js';
+import { TaskProcess } from './task-process.js';
 import { StatusThrottle } from './throttle.js';
 
-export interface TaskSettings {
-  token: string;
-  publicToken: string;
-  pipeline: ResolvedPipeline;
-  /** Validation warnings: they stay in the status. */
-  warnings: string[];
-  args: string[];
-  threads: number;
-  /** Idle seconds before the task ends by itself; 0 never. */
-  ttlSec: number;
-  drainMs: number;
-  /** Grace of the stop protocol when the task's process is ended. */
-  graceMs: number;
-  maxItemBytes: number;
-  startTimeoutMs: number;
-  statusIntervalMs: number;
-  env: Record<string, string>;
-  hostEntry: string;
-}
-
-export interface TaskDeps {
-  engine: Engine;
-  emit(event: PipelineEvent): void;
-  /** Whether anyone listens to an event, so that none is built for nobody. */
-  wants(event: PipelineEventName): boolean;
-  /** Called once, when the task has ended (or failed to start). */
-  ended(task: PipelineTask): void;
-}
-
-/** Why a task ends, when it is asked to. */
-type EndReason = 'terminate' | 'ttl' | 'shutdown';
-
 export class PipelineTask {
-  executionId = '';
   private state: TaskState = TaskState.NONE;
   private readonly counters = new ItemCounters();
   private readonly errors: string[] = [];
   private readonly warnings: string[];
+  private readonly process: TaskProcess;
+  private readonly events: TaskEvents;
   private readonly slots: Slots;
   private readonly items: Items;
   private readonly outbox: Batcher<HostItem>;
@@ -69,20 +41,15 @@ export class PipelineTask {
   private exitCode = 0;
   private exitMessage = '';
   private readonly ready = deferred<void>();
-  readonly ended = deferred<void>();
-  private idle = deferred<void>();
-  private reason: EndReason | undefined;
-  private ending: Promise<void> | undefined;
-  private deadline: Deadline | undefined;
-  private forced = false;
   private began = false;
-  /** The final status, decided before the process is ended (and kept with its record). */
-  private planned: TaskStatus | undefined;
+  private ending: Ending | undefined;
 
   constructor(
     private readonly deps: TaskDeps,
     readonly settings: TaskSettings,
   ) {
+    this.process = new TaskProcess(deps.engine, (record) => this.onExecutionEnded(record));
+    this.events = new TaskEvents(deps, settings);
     this.slots = new Slots(settings.threads);
     this.items = new Items(settings.token);
     this.warnings = settings.warnings.slice(-MAX_MESSAGES);
@@ -92,13 +59,17 @@ export class PipelineTask {
       settings.ttlSec * 1000,
       () => this.items.busyCount > 0 || this.slots.waitingCount > 0,
       () => {
-        if (this.state === TaskState.RUNNING) this.ending = this.end('ttl', settings.drainMs);
+        if (this.state === TaskState.RUNNING) this.ending = this.startEnding('ttl', settings.drainMs);
       },
     );
   }
 
   get token(): string {
     return this.settings.token;
+  }
+
+  get executionId(): string {
+    return this.process.executionId;
   }
 
   get isEnded(): boolean {
@@ -119,45 +90,27 @@ export class PipelineTask {
   async start(): Promise<void> {
     this.setState(TaskState.STARTING);
     const { settings } = this;
-    const params: HostParams = { token: settings.token, pipeline: settings.pipeline, args: settings.args };
-    const record = await this.deps.engine.start({
-      prefix: 'task',
-      kind: 'block',
-      name: settings.pipeline.name,
-      entry: settings.hostEntry,
-      // Its working directory is the runtime's own scratch directory, gone with it.
-      inScratch: true,
-      params,
-      graceMs: settings.graceMs,
-      env: settings.env,
-      meta: { pipelineToken: settings.token, projectId: this.projectId, source: this.source, threads: settings.threads },
-    });
-    this.bind(record.id);
+    const record = await this.process.start(settings);
     if (record.status === 'running') this.onExecutionStatus(record);
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       this.ready.promise.then(() => 'ready' as const),
-      this.ended.promise.then(() => 'ended' as const),
+      this.process.ended.promise.then(() => 'ended' as const),
       new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), settings.startTimeoutMs))),
     ]);
     clearTimeout(timer);
     if (outcome === 'ready') return this.begin();
     if (outcome === 'timeout') {
       this.exitMessage = `the pipeline was not ready within ${settings.startTimeoutMs} ms`;
-      await this.deps.engine.stop(this.executionId, { force: true }).catch(() => {});
-      await this.ended.promise;
+      await this.process.stop({ force: true });
+      await this.process.ended.promise;
     }
     throw new SidexError('TASK_START_FAILED', `the task could not start: ${this.exitMessage}`, { token: this.token });
   }
 
   /** The execution is known: its end, whatever causes it, ends the task. Idempotent. */
   bind(executionId: string): void {
-    if (this.executionId) return;
-    this.executionId = executionId;
-    void this.deps.engine.wait(executionId).then(
-      (record) => this.onExecutionEnded(record),
-      () => this.onExecutionEnded(undefined),
-    );
+    this.process.bind(executionId);
   }
 
   onExecutionStatus(record: ExecutionRecord): void {
@@ -167,7 +120,7 @@ export class PipelineTask {
   private begin(): void {
     this.began = true;
     this.setState(TaskState.RUNNING);
-    this.emitTask('begin');
+    this.events.task('begin');
     this.rateTimer = setInterval(() => {
       if (this.counters.sampleRates()) this.throttle.changed();
     }, 1000);
@@ -210,7 +163,7 @@ export class PipelineTask {
   close(pipeId: number): Promise<ItemResult> {
     const { pipe, text, result } = this.items.close(pipeId);
     this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, text });
-    this.flow(pipe, 'begin');
+    this.events.flow(pipe, 'begin');
     this.activity();
     return result;
   }
@@ -221,14 +174,13 @@ export class PipelineTask {
     this.counters.add('cancelled', pipe.size);
     this.slots.release();
     this.activity();
-    this.checkIdle();
   }
 
   private refuseUnlessRunning(): void {
     if (this.state === TaskState.RUNNING) return;
     if (this.state === TaskState.STOPPING) {
       // Refusals after the final status was decided are not in it, so not counted.
-      if (!this.planned) this.counters.refusedCount++;
+      if (!this.ending?.planned) this.counters.refusedCount++;
       this.throttle.changed();
       throw terminating(this.token);
     }
@@ -236,11 +188,8 @@ export class PipelineTask {
   }
 
   private toHost(items: HostItem[]): void {
-    try {
-      this.deps.engine.sendMessage(this.executionId, { t: 'items', items });
-    } catch {
-      // The process is gone: its end fails these items (onExecutionEnded).
-    }
+    // When the process is gone, its end fails these items (onExecutionEnded).
+    this.process.send({ t: 'items', items });
   }
 
   onHostMessage(message: FromHost): void {
@@ -256,19 +205,32 @@ export class PipelineTask {
     this.counters.add(outcome.ok ? 'completed' : 'failed', pipe.size);
     if (outcome.ok) {
       entry.resolve(outcome.result);
-      this.flow(pipe, 'end', { result: outcome.result });
+      this.events.flow(pipe, 'end', { result: outcome.result });
     } else {
       pushBounded(this.errors, `${pipe.name}: ${outcome.error.message}`);
       entry.reject(itemFailed(this.token, pipe.id, outcome.error.message, outcome.error.component));
-      this.flow(pipe, 'end', { error: outcome.error.message });
+      this.events.flow(pipe, 'end', { error: outcome.error.message });
     }
     this.slots.release();
-    this.checkIdle();
   }
 
   onOutput(stream: string, data: string): void {
     this.idleTimer.touch();
-    if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
+    this.events.output(stream, data);
+  }
+
+  /** Every accepted item not yet finished ends as `outcome`: open pipes and items in the host. */
+  private abandonAll(outcome: 'cancelled' | 'failed', why: string): void {
+    for (const { pipe, inHost } of this.items.endAll(outcome, why)) {
+      this.counters.add(outcome, pipe.size);
+      if (inHost) this.events.flow(pipe, 'end', { error: `${outcome}: ${why}` });
+    }
+  }
+
+  /** Any activity of the task: an item opened, written, closed or finished, output, a message. */
+  private activity(): void {
+    this.idleTimer.touch();
+    this.throttle.changed();
   }
 
   // ---- ending --------------------------------------------------------------------
@@ -281,103 +243,53 @@ export class PipelineTask {
    */
   terminate(options: { drainMs?: number; force?: boolean } = {}): Promise<void> {
     if (this.isEnded) return Promise.resolve();
-    if (this.ending) {
-      if (!this.planned) this.reason = 'terminate'; // an idle expiry in progress becomes a terminate
-      if (options.force) this.force();
-      else if (options.drainMs !== undefined) this.deadline?.shorten(options.drainMs);
-      return this.ending;
-    }
-    this.ending = this.end('terminate', options.drainMs ?? this.settings.drainMs);
-    if (options.force) this.force();
-    return this.ending;
+    if (this.ending) return this.ending.terminate(options);
+    this.ending = this.startEnding('terminate', options.drainMs ?? this.settings.drainMs);
+    if (options.force) this.ending.force();
+    return this.ending.done;
   }
 
   /** Server shutdown: the same drain, bounded by the shutdown's own deadline. */
   shutdown(drainMs: number): Promise<void> {
     if (this.isEnded) return Promise.resolve();
-    if (this.ending) {
-      this.deadline?.shorten(drainMs);
-      return this.ending;
-    }
-    this.ending = this.end('shutdown', drainMs);
-    return this.ending;
+    if (this.ending) return this.ending.shutdown(drainMs);
+    this.ending = this.startEnding('shutdown', drainMs);
+    return this.ending.done;
   }
 
-  private force(): void {
-    this.forced = true;
-    this.deadline?.shorten(0);
-    if (this.planned) void this.deps.engine.stop(this.executionId, { force: true }).catch(() => {});
-  }
-
-  private async end(reason: EndReason, drainMs: number): Promise<void> {
-    this.reason = reason;
+  private startEnding(reason: EndReason, drainMs: number): Ending {
     this.idleTimer.stop();
     this.setState(TaskState.STOPPING);
     this.counters.refusedCount += this.slots.refuseWaiting(() => terminating(this.token));
-    this.deadline = new Deadline(drainMs);
-    const idle = this.items.busyCount === 0 ? Promise.resolve() : this.idle.promise;
-    await Promise.race([idle, this.deadline.passed, this.ended.promise]);
-    this.deadline.cancel();
-    if (this.isEnded) return; // the process ended by itself meanwhile
-    const drained = this.items.busyCount === 0;
-    if (!drained) this.abandonAll('cancelled', `the drain deadline of ${drainMs} ms passed`);
-    this.planned = this.finalStatus(drained);
-    try {
-      this.deps.engine.setProgress(this.executionId, this.planned);
-    } catch {
-      // ended between the check and now: onExecutionEnded decides
-    }
-    if (this.reason === 'ttl') await this.endGently();
-    else {
-      const graceMs = this.forced ? 0 : this.settings.graceMs;
-      await this.deps.engine.stop(this.executionId, { graceMs, reason: this.reason === 'shutdown' ? 'shutdown' : 'user' }).catch(() => {});
-    }
-    await this.ended.promise;
-  }
-
-  /** An idle task asks its host to return: the execution completes rather than being stopped. */
-  private async endGently(): Promise<void> {
-    try {
-      this.deps.engine.sendMessage(this.executionId, { t: 'end' });
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => void this.deps.engine.stop(this.executionId, { graceMs: this.settings.graceMs }).catch(() => {}), this.settings.graceMs);
-    await this.ended.promise;
-    clearTimeout(timer);
-  }
-
-  private checkIdle(): void {
-    if (this.items.busyCount > 0) return;
-    this.idle.resolve();
-    this.idle = deferred();
-  }
-
-  /** Every accepted item not yet finished ends as `outcome`: open pipes and items in the host. */
-  private abandonAll(outcome: 'cancelled' | 'failed', why: string): void {
-    for (const { pipe, inHost } of this.items.endAll(outcome, why)) {
-      this.counters.add(outcome, pipe.size);
-      if (inHost) this.flow(pipe, 'end', { error: `${outcome}: ${why}` });
-    }
-  }
-
-  private finalStatus(drained: boolean): TaskStatus {
-    const c = this.counters;
-    const counts = `${c.completedCount} completed, ${c.failedCount} failed, ${c.cancelledCount} cancelled, ${c.refusedCount} refused`;
-    const state = this.reason === 'ttl' ? TaskState.COMPLETED : TaskState.CANCELLED;
-    this.exitMessage =
-      this.reason === 'ttl'
-        ? `idle for ${this.settings.ttlSec} s: the task's ttl expired (${counts})`
-        : `${this.reason === 'shutdown' ? 'the server shut down' : 'terminated'}${drained ? '' : ' after the drain deadline'} (${counts})`;
-    this.endedAt = Date.now();
-    return this.status(state);
+    return new Ending(
+      reason,
+      drainMs,
+      {
+        process: this.process,
+        counters: this.counters,
+        isEnded: () => this.isEnded,
+        whenIdle: () => this.items.whenIdle(),
+        cancelRemaining: (why) => {
+          const drained = this.items.busyCount === 0;
+          if (!drained) this.abandonAll('cancelled', why);
+          return drained;
+        },
+        conclude: (state, exitMessage) => {
+          this.exitMessage = exitMessage;
+          this.endedAt = Date.now();
+          return this.status(state);
+        },
+      },
+      this.settings,
+    );
   }
 
   private onExecutionEnded(record: ExecutionRecord | undefined): void {
     if (this.isEnded) return;
     let state: TaskState;
-    if (this.planned) {
-      state = this.planned.state;
+    const planned = this.ending?.planned;
+    if (planned) {
+      state = planned.state;
     } else {
       // Nobody asked it to end: it crashed, failed to start, or was stopped under us.
       const { why, exitCode, error } = crashOf(record);
@@ -391,22 +303,15 @@ export class PipelineTask {
     }
     clearInterval(this.rateTimer);
     this.idleTimer.stop();
-    this.deadline?.cancel();
+    this.ending?.cancel();
     this.counters.stopRates();
     this.setState(state);
     this.throttle.close();
-    if (this.began) this.emitTask('end');
+    if (this.began) this.events.task('end');
     this.deps.ended(this);
-    this.ended.resolve();
   }
 
-  /** Any activity of the task: an item opened, written, closed or finished, output, a message. */
-  private activity(): void {
-    this.idleTimer.touch();
-    this.throttle.changed();
-  }
-
-  // ---- status and events ---------------------------------------------------------
+  // ---- status --------------------------------------------------------------------
 
   private setState(state: TaskState): void {
     if (this.state === state) return;
@@ -416,14 +321,8 @@ export class PipelineTask {
 
   private publishStatus(): void {
     const status = this.status();
-    if (this.executionId && !this.isEnded) {
-      try {
-        this.deps.engine.setProgress(this.executionId, status);
-      } catch {
-        // the execution has just ended; its final status is set by then
-      }
-    }
-    if (this.deps.wants('apaevt_status_update')) this.emit('apaevt_status_update', status as unknown as Record<string, unknown>);
+    if (this.executionId && !this.isEnded) this.process.setProgress(status);
+    this.events.status(status);
   }
 
   /** The status of §3, as it is now (or with the given end state, for the final one). */
@@ -446,29 +345,6 @@ export class PipelineTask {
       exitMessage: this.exitMessage,
       current: this.items.current(),
       inProgress: this.items.busyCount,
-    });
-  }
-
-  private emit(event: PipelineEventName, body: Record<string, unknown>): void {
-    this.deps.emit({ token: this.token, event, body });
-  }
-
-  private emitTask(action: 'begin' | 'end'): void {
-    if (!this.deps.wants('apaevt_task')) return;
-    this.emit('apaevt_task', { action, name: this.settings.pipeline.name, projectId: this.projectId, source: this.source, token: this.token });
-  }
-
-  private flow(pipe: Pipe, op: 'begin' | 'end', trace: Record<string, unknown> = {}): void {
-    if (!this.deps.wants('apaevt_flow')) return;
-    const { result, ...rest } = trace;
-    this.emit('apaevt_flow', {
-      id: pipe.id,
-      op,
-      pipes: [],
-      trace: rest,
-      ...(result ? { result } : {}),
-      project_id: this.projectId,
-      source: this.source,
     });
   }
 }

@@ -1,9 +1,10 @@
 // What the server knows of each provider: its role, the shape of its config and
 // the lanes it can emit. The task host has the implementations
-// (`host/components/`); this table is what validation checks a pipeline against,
-// without loading or running any of them.
+// (runtime/pipeline-host/components/); this table is what validation checks a
+// pipeline against, without loading or running any of them.
 import { z } from 'zod';
-import type { ProviderRole } from '../model.js';
+import type { ProviderName } from '../../runtime/pipeline-host/components/index.js';
+import type { ProviderRole } from '../../runtime/pipeline-host/pipeline.js';
 
 export interface ProviderDefinition {
   role: ProviderRole;
@@ -93,9 +94,8 @@ export const PROVIDERS = {
     config: z.looseObject({ key: text('a result field name').min(1, 'must not be empty').optional() }),
     emits: () => [],
   },
-} satisfies Record<string, ProviderDefinition>;
+} satisfies Record<ProviderName, ProviderDefinition>;
 
-export type ProviderName = keyof typeof PROVIDERS;
 export const PROVIDER_NAMES = Object.keys(PROVIDERS) as ProviderName[];
 
 /** The definition of a provider named in a pipeline file (own keys only: "toString" is no provider). */

@@ -1,0 +1,45 @@
+// The events of one task (shared/PROTOCOLS.md §3). Each is built only when
+// someone listens: a busy task would otherwise build thousands a second for nobody.
+import type { PipelineEventName } from '../events.js';
+import type { TaskStatus } from '../task-state.js';
+import type { Pipe } from './items.js';
+import type { TaskDeps, TaskSettings } from './settings.js';
+
+export class TaskEvents {
+  constructor(
+    private readonly deps: Pick<TaskDeps, 'emit' | 'wants'>,
+    private readonly settings: TaskSettings,
+  ) {}
+
+  status(status: TaskStatus): void {
+    if (this.deps.wants('apaevt_status_update')) this.emit('apaevt_status_update', status as unknown as Record<string, unknown>);
+  }
+
+  task(action: 'begin' | 'end'): void {
+    if (!this.deps.wants('apaevt_task')) return;
+    const { name, projectId, source } = this.settings.pipeline;
+    this.emit('apaevt_task', { action, name, projectId, source, token: this.settings.token });
+  }
+
+  output(stream: string, data: string): void {
+    if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
+  }
+
+  flow(pipe: Pipe, op: 'begin' | 'end', trace: Record<string, unknown> = {}): void {
+    if (!this.deps.wants('apaevt_flow')) return;
+    const { result, ...rest } = trace;
+    this.emit('apaevt_flow', {
+      id: pipe.id,
+      op,
+      pipes: [],
+      trace: rest,
+      ...(result ? { result } : {}),
+      project_id: this.settings.pipeline.projectId,
+      source: this.settings.pipeline.source,
+    });
+  }
+
+  private emit(event: PipelineEventName, body: Record<string, unknown>): void {
+    this.deps.emit({ token: this.settings.token, event, body });
+  }
+}
