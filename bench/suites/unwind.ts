@@ -1,7 +1,7 @@
 // What making code unwindable costs (runtime/unwind): a loop of a million
 // awaits of a resolved promise, compiled as inline code with its awaits
-// rewritten and as written, run side by side in this process (the runtime's
-// own compile and hooks, no engine around them); and how long a stop of code
+// rewritten and as written, run side by side in this process (the engine's
+// rewrite, the runtime's compile and hooks, no engine around them); and how long a stop of code
 // awaiting in a loop takes to run its finally blocks, through a real engine.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Sidex } from '../../packages/sidex/dist/index.js';
 import { compileInline } from '../../packages/sidex/dist/runtime/compile-inline.js';
 import { installAwaitHooks } from '../../packages/sidex/dist/runtime/unwind/awaits.js';
+import { instrumentAwaits } from '../../packages/sidex/dist/runtime/unwind/instrument.js';
 import { percentile, round, type BenchRow, type BenchSuite } from '../lib/row.js';
 
 const AWAITS = 1_000_000;
@@ -17,7 +18,8 @@ const STOPS = 20;
 const LOOP = `let n = 0; for (let i = 0; i < ${AWAITS}; i++) n += await Promise.resolve(i); return n;`;
 
 async function timeLoop(unwindable: boolean): Promise<number> {
-  const compiled = compileInline(LOOP, path.join(os.tmpdir(), 'bench-unwind.js'), [], { unwindable });
+  const code = unwindable ? instrumentAwaits(LOOP, 'body').code : LOOP;
+  const compiled = compileInline(code, path.join(os.tmpdir(), 'bench-unwind.js'), []);
   const began = performance.now();
   await compiled.run({}, {});
   return performance.now() - began;

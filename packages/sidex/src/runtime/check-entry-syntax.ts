@@ -72,7 +72,7 @@ async function moduleErrorPlace(err: SyntaxError, source: string): Promise<Error
 type Format = 'module' | 'commonjs' | 'ambiguous';
 
 /** .mjs and .cjs say so; a .js file follows the "type" of its nearest package.json, else it is ambiguous. */
-async function formatOf(entry: string): Promise<Format> {
+export async function formatOf(entry: string): Promise<Format> {
   if (entry.endsWith('.mjs')) return 'module';
   if (entry.endsWith('.cjs')) return 'commonjs';
   for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {

@@ -4,7 +4,6 @@ import vm from 'node:vm';
 import type { ErrorInfo } from './messages.js';
 import { isBindableIdentifier } from './identifiers.js';
 import { syntaxErrorInfo } from './syntax-location.js';
-import { instrumentAwaits } from './unwind/instrument.js';
 
 export type InlineFunction = (...args: unknown[]) => Promise<unknown>;
 
@@ -18,8 +17,6 @@ export class InlineSyntaxError extends Error {
 
 export interface CompiledInline {
   run(params: unknown, ctx: unknown): Promise<unknown>;
-  /** Its awaits were rewritten so that a stop can unwind it (unwind/instrument.ts). */
-  instrumented: boolean;
 }
 
 /**
@@ -62,12 +59,7 @@ export function compileFunctionBody(code: string, filename: string, names: reado
  * Compiles inline code. Every key of params that is a valid identifier is in
  * scope by name, unless the code declares that name itself (its own wins).
  */
-export function compileInline(code: string, filename: string, paramKeys: readonly string[], options: { unwindable?: boolean } = {}): CompiledInline {
-  // Checked as written first: a syntax error must point at the user's code, not at the rewrite.
-  if (options.unwindable) inlineScript(code, filename, fixedNames, false);
-  // No line is added: a stack's lines are the user's (columns after a rewritten await on the same line shift).
-  const rewritten = options.unwindable ? instrumentAwaits(code, 'body') : { code, count: 0 };
-  code = rewritten.code;
+export function compileInline(code: string, filename: string, paramKeys: readonly string[]): CompiledInline {
   let extra = paramKeys.filter((k) => isBindableIdentifier(k) && !(fixedNames as readonly string[]).includes(k));
   let script: vm.Script;
   for (;;) {
@@ -83,7 +75,6 @@ export function compileInline(code: string, filename: string, paramKeys: readonl
   const fn = script.runInThisContext() as InlineFunction;
   const require = createRequire(filename);
   return {
-    instrumented: rewritten.count > 0,
     run(params, ctx) {
       const bag = (params ?? {}) as Record<string, unknown>;
       return fn(params, ctx, require, filename, path.dirname(filename), ...extra.map((k) => bag[k]));

@@ -68,8 +68,8 @@ async function run(message: RunMessage): Promise<void> {
   if (message.source.type === 'inline') {
     try {
       const keys = params && typeof params === 'object' && !Array.isArray(params) ? Object.keys(params) : [];
-      const compiled = compileInline(message.source.code, message.source.filename, keys, { unwindable: true });
-      unwindable = compiled.instrumented;
+      const compiled = compileInline(message.source.code, message.source.filename, keys);
+      unwindable = message.source.unwindable === true;
       main = () => compiled.run(params, api);
     } catch (err) {
       return failStart(err instanceof InlineSyntaxError ? err.info : errorInfo(err, 'LOAD_ERROR'));
@@ -77,7 +77,7 @@ async function run(message: RunMessage): Promise<void> {
   } else {
     const syntax = await checkEntrySyntax(message.source.entry);
     if (syntax) return failStart(syntax);
-    unwindable = instrumentBlockModules(message.cwd);
+    unwindable = await instrumentBlockModules(message.cwd, message.source.entry);
     const loading = loadBlock(message.source.entry);
     const early = await Promise.race([
       loading.then(

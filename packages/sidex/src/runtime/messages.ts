@@ -13,7 +13,8 @@ export type { ErrorInfo };
 export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
 
 export type ExecSource =
-  | { type: 'inline'; code: string; filename: string }
+  /** `unwindable`: the supervisor rewrote its awaits (runtime/unwind/instrument.ts) so that a stop can unwind it. */
+  | { type: 'inline'; code: string; filename: string; unwindable?: boolean }
   | { type: 'block'; entry: string };
 
 export interface RunMessage {
