@@ -2,7 +2,8 @@ import type { ErrorInfo } from '../runtime/messages.js';
 import type { SampleTarget } from './limits/resource-sampler.js';
 import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
-import type { ExecutionRecord, StopReason } from './record.js';
+import { deferred } from '../model/deferred.js';
+import type { ExecutionRecord, StopReason } from '../model/record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
@@ -37,23 +38,15 @@ export interface StartSpec {
   resumedFrom?: string;
 }
 
+// pipelines/ imports deferred from here until it imports model/.
+export { deferred, type Deferred } from '../model/deferred.js';
+
 /** What the runtime reported about how its run ended. */
 export type Outcome =
   | { kind: 'result'; value?: unknown }
   | { kind: 'failed'; error: ErrorInfo }
   | { kind: 'stopped'; value?: unknown }
   | { kind: 'startFailed'; error: ErrorInfo };
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** The live state of one execution, from creation until its record is terminal. */
 export class Execution {

@@ -8,7 +8,7 @@ import type { ExecutionStore } from '../store/execution-store.js';
 import { finalFields, statusEvent } from './final-status.js';
 import { SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { tailsFromLog } from './output/log-tails.js';
-import type { ExecutionRecord } from './record.js';
+import type { ExecutionRecord } from '../model/record.js';
 import { findMarked, markerMatcher } from './tree/marker.js';
 import { isAlive, signalPid } from './tree/proc.js';
 import type { TreeTracker } from './tree/tracked-tree.js';

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@sidex/client';
-import type { ExecutionKind, ExecutionRecord, ExecutionStatus } from '../engine/record.js';
+import type { ExecutionKind, ExecutionRecord, ExecutionStatus } from '../model/record.js';
 
 export type { HistoryEvent };
 

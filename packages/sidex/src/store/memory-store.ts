@@ -1,4 +1,4 @@
-import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../engine/record.js';
+import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../model/record.js';
 import type { EventQuery, HistoryEvent, ExecutionStore, ListFilter, ListPage, NewEvent, PruneCandidate, StoreUsage } from './execution-store.js';
 import { checkEventQuery } from './event-query.js';
 import { checkFilter, foldName, idPrefixOf, type CheckedFilter } from './filter.js';

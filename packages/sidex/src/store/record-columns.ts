@@ -1,7 +1,7 @@
 // How a record is laid out in a table row: the fields that are queried get
 // columns of their own (and indexes), the whole record is kept as JSON. Every
 // SQL store writes and reads rows through here.
-import type { ExecutionRecord } from '../engine/record.js';
+import type { ExecutionRecord } from '../model/record.js';
 import { foldName, idPrefixOf } from './filter.js';
 
 /** Output bytes an execution's log holds, as captured (framing not counted). */

@@ -1,0 +1,76 @@
+import type { ErrorInfo, ExecutionStatus, StopReason } from '@sidex/client';
+
+export type { ErrorInfo, ExecutionStatus, StopReason };
+
+export const STATUSES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'] as const satisfies readonly ExecutionStatus[];
+// A status the client's union gains and this list lacks fails to compile.
+const everyStatusListed: [Exclude<ExecutionStatus, (typeof STATUSES)[number]>] extends [never] ? true : never = true;
+
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'stopped', 'timeout']);
+export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.has(status);
+
+export type ExecutionKind = 'inline' | 'block';
+
+/** The code an execution ran: what a resume runs again. */
+export type ExecutionSource = { type: 'inline'; code: string } | { type: 'block'; entry: string; dir?: string };
+
+export interface StreamText {
+  text: string;
+  truncated: boolean;
+  bytes: number;
+}
+
+/** Nothing written yet, on either stream. */
+export function emptyOutput(): { stdout: StreamText; stderr: StreamText } {
+  return { stdout: { text: '', truncated: false, bytes: 0 }, stderr: { text: '', truncated: false, bytes: 0 } };
+}
+
+/** One record type for every dialect: side executions, capabilities, pipeline tasks. */
+export interface ExecutionRecord {
+  id: string;
+  kind: ExecutionKind;
+  name: string;
+  /** Block directory, for block executions. */
+  path?: string;
+  params: unknown;
+  timeoutMs?: number;
+  memoryLimitBytes?: number;
+  /** Most bytes of stdout and stderr together; beyond it the execution is stopped (output_limit). */
+  outputLimitBytes?: number;
+  /** Most processes and threads at once (pids_limit). */
+  pidsLimit?: number;
+  /** CPU quota, in cores. */
+  cpuLimit?: number;
+  status: ExecutionStatus;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  stoppedAt?: number;
+  /** Final result, or the partial result of a stopped execution. */
+  result?: unknown;
+  error?: ErrorInfo;
+  exitCode?: number | null;
+  signal?: string | null;
+  stopReason?: StopReason;
+  /** Whether the stop needed SIGKILL. */
+  forced?: boolean;
+  checkpoint?: unknown;
+  progress?: unknown;
+  memory: { current: number; peak: number };
+  cpuMicros: number;
+  stdout: StreamText;
+  stderr: StreamText;
+  /** The environment marker of its process tree, to find survivors after a crash. */
+  marker?: string;
+  /** Execution this one resumes from. */
+  resumedFrom?: string;
+  /** Its code (records written before this field existed have none and cannot be resumed). */
+  source?: ExecutionSource;
+  /** Dialect-specific facts (thread id, capability, executor...). */
+  meta: Record<string, unknown>;
+}
+
+export function durationOf(record: Pick<ExecutionRecord, 'startedAt' | 'endedAt'>): number | undefined {
+  if (record.startedAt === undefined) return undefined;
+  return (record.endedAt ?? Date.now()) - record.startedAt;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { SidexError } from '../errors.js';
+
+/** Error code for a bad value, by the field it came in. */
+export const codeByField: Record<string, string> = {
+  code: 'INVALID_CODE',
+  inlineCode: 'INVALID_CODE',
+  params: 'INVALID_PARAMS',
+  timeout: 'INVALID_TIMEOUT',
+  timeoutMs: 'INVALID_TIMEOUT',
+  sideExecutionId: 'INVALID_ID',
+  executionId: 'INVALID_ID',
+  id: 'INVALID_ID',
+};
+
+/**
+ * Parses `input` with `schema`, or throws a SidexError that names the field,
+ * says what is wrong with it, and carries a code specific to that field.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, codes: Record<string, string> = codeByField): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(input)',
+    message: issue.message,
+  }));
+  const first = issues[0]!;
+  const code = codes[first.field.split('.')[0] ?? ''] ?? 'INVALID_ARGUMENT';
+  throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
+}
+
+/**
+ * Throws PARAMS_TOO_LARGE / INVALID_PARAMS unless params survive JSON intact
+ * within the size limit. Functions and symbols, which JSON would silently
+ * drop, are refused rather than lost.
+ */
+export function checkParams(params: unknown, maxBytes: number): void {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(params, function (key, value: unknown) {
+      if (typeof value === 'function' || typeof value === 'symbol') {
+        throw new TypeError(`value at "${key}" is a ${typeof value}`);
+      }
+      return value;
+    });
+  } catch (err) {
+    throw new SidexError('INVALID_PARAMS', `params: not JSON-serializable: ${(err as Error).message}`, { field: 'params' });
+  }
+  if (json !== undefined && Buffer.byteLength(json) > maxBytes) {
+    throw new SidexError('PARAMS_TOO_LARGE', `params: ${Buffer.byteLength(json)} bytes exceeds the limit of ${maxBytes} bytes`, {
+      field: 'params',
+      limit: maxBytes,
+    });
+  }
+}
