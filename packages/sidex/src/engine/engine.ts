@@ -5,11 +5,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { SidexError } from '../errors.js';
 import type { CheckedMessage } from './pool/runtime-messages.js';
 import type { ExecutionStore, ListFilter, ListPage, NewEvent } from '../store/execution-store.js';
-import { MemoryStore } from '../store/memory-store.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
 import { finalFields, heapOverflowed, statusEvent } from './final-status.js';
-import { Guardian, type GuardianRestart } from './guardian/guardian.js';
 import { newExecutionId } from '../model/ids.js';
 import { checkInlineSyntax } from './inline-syntax.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
@@ -23,6 +21,7 @@ import { WarmPool } from './pool/warm-pool.js';
 import { emptyOutput, isTerminal, type ExecutionRecord, type StopReason } from '../model/record.js';
 import { StopProtocol } from './stop/stop-protocol.js';
 import { reportedError } from './reported-error.js';
+import type { GuardianRestart, RunGuardian, StartGuardian } from './run-guardian.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
@@ -60,7 +59,10 @@ export interface EngineOptions {
   isolation?: IsolationRequest;
   /** What sandboxes see and may reach (sandbox isolation only). */
   sandbox?: SandboxSettings;
-  store?: ExecutionStore;
+  /** Where records go; the engine's caller owns it (and closes it). */
+  store: ExecutionStore;
+  /** Starts the process that kills this run's trees should the engine die (lifecycle/guardian.ts). */
+  guardian: StartGuardian;
 }
 
 export interface SandboxSettings {
@@ -147,7 +149,7 @@ export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 export class Engine extends EventEmitter<EngineEvents> {
   readonly store: ExecutionStore;
   readonly tracker: TreeTracker;
-  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
+  private readonly options: Required<Omit<EngineOptions, 'store' | 'guardian' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
   /** The isolation in force, and why it is not `sandbox` when it is not. */
   readonly isolation: Isolation;
   /** Which limits the kernel enforces on this machine, and how. */
@@ -165,7 +167,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Output files of runtimes no execution has claimed yet: inside the log directory, so a claim is a rename. */
   private readonly spareOutputRoot: string;
   private readonly pooledProfile: RuntimeProfile;
-  private readonly guardian: Guardian;
+  private readonly guardian: RunGuardian;
   private readonly logDir: string;
   private readonly decoders = new Map<string, StringDecoder>();
 
@@ -189,7 +191,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { dataDir } = this.options;
     this.logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(this.logDir, { recursive: true });
-    this.store = options.store ?? new MemoryStore();
+    this.store = options.store;
     this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
     checkNetworkIsolation(options.sandbox?.network, this.isolation, 'network');
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId(), kernelLimits: this.options.kernelLimits };
@@ -197,7 +199,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const kinds = this.tracker.limits.kinds;
     const prlimit = this.options.kernelLimits ? findProgram('prlimit') : undefined;
     this.limits = { memory: kinds.memory ?? 'sampled', pids: kinds.pids ?? 'none', cpu: kinds.cpu ?? 'none', output: prlimit ? 'rlimit' : 'sampled' };
-    this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
+    this.guardian = options.guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
     this.spareOutputRoot = path.join(this.logDir, SPARE_OUTPUT_DIR, trackerOptions.runId);
