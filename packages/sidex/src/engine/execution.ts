@@ -2,6 +2,7 @@ import type { ErrorInfo } from '../runtime/messages.js';
 import type { SampleTarget } from './limits/resource-sampler.js';
 import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
+import { WriteChain } from './record-writes.js';
 import { deferred } from '../model/deferred.js';
 import type { ExecutionRecord, StopReason } from '../model/record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
@@ -60,13 +61,12 @@ export class Execution {
   endedByItself = false;
   protocol: StopProtocol | undefined;
   ending: Promise<void> | undefined;
-  holdsSlot = false;
   timeoutTimer: NodeJS.Timeout | undefined;
   sampling: SampleTarget | undefined;
   /** Resolves once the execution runs or has ended: what a start call waits for. */
   readonly settledStart = deferred<void>();
   readonly terminal = deferred<ExecutionRecord>();
-  private writes: Promise<void> = Promise.resolve();
+  readonly writes = new WriteChain();
 
   constructor(
     readonly record: ExecutionRecord,
@@ -90,21 +90,5 @@ export class Execution {
       copy.stderr = this.capture.text('stderr');
     }
     return copy;
-  }
-
-  /**
-   * Store writes of one execution are chained so they land in the order issued.
-   * The record, not a snapshot: output tails are written once, at the end.
-   */
-  persist(write: (record: ExecutionRecord) => Promise<void>, record = this.record): Promise<void> {
-    const copy = { ...record, memory: { ...record.memory } };
-    return this.enqueueWrite(() => write(copy));
-  }
-
-  /** Any store write of this execution, after those issued before it. */
-  enqueueWrite(write: () => Promise<void>): Promise<void> {
-    const next = this.writes.then(write);
-    this.writes = next.catch(() => {});
-    return next;
   }
 }
