@@ -16,8 +16,9 @@ import type { LogFrame, StreamName } from './output/log-format.js';
 import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
 import { OutputDecoders } from './output/output-decoder.js';
-import { fileSizeLimitFor, RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
+import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
 import { removePath, type RuntimeProcess } from './pool/runtime-process.js';
+import { RuntimeSource } from './pool/runtime-source.js';
 import { WarmPool } from './pool/warm-pool.js';
 import { isTerminal, type ExecutionRecord, type StopReason } from '../model/record.js';
 import { RecordWrites } from './record-writes.js';
@@ -161,7 +162,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly scratchRoot: string;
   /** Output files of runtimes no execution has claimed yet: inside the log directory, so a claim is a rename. */
   private readonly spareOutputRoot: string;
-  private readonly pooledProfile: RuntimeProfile;
+  private readonly runtimes: RuntimeSource;
   private readonly guardian: RunGuardian;
   private readonly logDir: string;
   private readonly decoders = new OutputDecoders();
@@ -212,13 +213,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       kernelMemory: this.limits.memory !== 'sampled',
       ...(this.isolation.mode === 'sandbox' ? { sandbox: { isolation: this.isolation, mounts: (scratchDir: string) => this.mountPlan(scratchDir) } } : {}),
     });
-    this.pooledProfile = {
+    const pooledProfile: RuntimeProfile = {
       ...(this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {}),
       ...(this.options.outputLimitBytes ? { outputLimitBytes: this.options.outputLimitBytes } : {}),
       ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
       ...(options.sandbox?.network ? { network: options.sandbox.network } : {}),
     };
-    this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
+    this.pool = new WarmPool(() => this.factory.spawn(pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
+    this.runtimes = new RuntimeSource(this.factory, this.pool, pooledProfile, this.limits.output === 'rlimit', options.sandbox?.network);
     this.pool.start();
   }
 
@@ -233,11 +235,26 @@ export class Engine extends EventEmitter<EngineEvents> {
     checkStart(spec, this.isolation);
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
-    await this.writes.insert(exec, statusEvent(exec.record));
+    const history = [statusEvent(exec.record)];
+    // With a slot free, the record is written `starting` at once (queued and
+    // starting in its history), while a warm runtime is taken: one store round
+    // trip before the code runs. A runtime booted for it waits for the record.
+    const slot = this.admission.claim(exec);
+    if (slot) history.push(statusEvent(Object.assign(exec.record, { status: 'starting' })));
+    const warm = slot && this.runtimes.hasIdle ? this.runtimes.warm(exec) : undefined;
+    warm?.catch(() => {}); // launch() reports it
+    try {
+      await this.writes.insert(exec, history);
+    } catch (err) {
+      void warm?.then((runtime) => runtime?.discard(), () => {});
+      if (slot) this.releaseSlot(exec);
+      throw err;
+    }
     this.live.set(exec.id, exec);
+    if (slot) this.emit('status', { ...exec.record, status: 'queued' });
     this.emit('status', { ...exec.record });
-    if (this.admission.admit(exec)) {
-      void this.launch(exec);
+    if (slot || this.admission.admit(exec)) {
+      void this.launch(exec, warm);
       await exec.settledStart.promise;
     }
     return exec.snapshot();
@@ -397,12 +414,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('status', { ...exec.record });
   }
 
-  private async launch(exec: Execution): Promise<void> {
+  /** `warm`: a runtime start() took from the pool while it wrote the record. */
+  private async launch(exec: Execution, warm?: Promise<RuntimeProcess | undefined>): Promise<void> {
     const { spec } = exec;
-    await this.transition(exec, 'starting');
+    if (exec.record.status === 'queued') await this.transition(exec, 'starting');
     let runtime: RuntimeProcess;
     try {
-      runtime = await this.acquireRuntime(exec);
+      runtime = warm ? ((await warm) ?? (await this.runtimes.boot(exec))) : await this.runtimes.take(exec);
     } catch (err) {
       exec.outcome = { kind: 'startFailed', error: { code: err instanceof SidexError ? err.code : 'SPAWN_FAILED', message: (err as Error).message } };
       return this.finalize(exec, false);
@@ -440,48 +458,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       cwd,
       env: executionEnv(exec.id, spec.env),
     });
-  }
-
-  /** A booted runtime with the execution's own limits set, before its code runs. */
-  private async acquireRuntime(exec: Execution): Promise<RuntimeProcess> {
-    const { spec, record } = exec;
-    const network = spec.network ?? this.options.sandbox?.network;
-    const profile: RuntimeProfile = {
-      ...(record.memoryLimitBytes ? { memoryLimitBytes: record.memoryLimitBytes } : {}),
-      ...(record.outputLimitBytes ? { outputLimitBytes: record.outputLimitBytes } : {}),
-      ...(record.pidsLimit ? { pidsLimit: record.pidsLimit } : {}),
-      ...(network ? { network } : {}),
-      ...(spec.kind === 'block' && !spec.inScratch ? { cwd: blockDir(spec) } : {}),
-    };
-    const limits = { memoryLimitBytes: record.memoryLimitBytes, pidsLimit: record.pidsLimit, cpuLimit: record.cpuLimit };
-    const fileSize = this.limits.output === 'rlimit' ? fileSizeLimitFor(record.outputLimitBytes) : undefined;
-    if (this.factory.fitsPool(profile, this.pooledProfile)) {
-      const runtime = await this.pool.acquire();
-      try {
-        // Cheap file writes.
-        runtime.limits?.apply(limits);
-      } catch (err) {
-        runtime.discard();
-        throw err;
-      }
-      try {
-        // ~4 ms of prlimit a process, for an output limit other than the pool's.
-        await runtime.setFileSizeLimit(fileSize);
-        return runtime;
-      } catch {
-        // Refused after all (a capability fitsPool could not foresee): a runtime booted with the limit.
-        runtime.discard();
-      }
-    }
-    const runtime = this.factory.spawn(profile);
-    try {
-      await runtime.ready;
-      runtime.limits?.apply(limits);
-    } catch (err) {
-      runtime.discard();
-      throw err;
-    }
-    return runtime;
   }
 
   private async onRuntimeMessage(exec: Execution, message: CheckedMessage): Promise<void> {
@@ -638,6 +614,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('status', { ...record });
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
+    this.releaseSlot(exec);
+  }
+
+  private releaseSlot(exec: Execution): void {
     for (const next of this.admission.release(exec)) void this.launch(next);
   }
 

@@ -38,8 +38,8 @@ export class RecordWrites {
   ) {}
 
   /** Nothing runs that the store has not recorded: a failing store refuses the start. */
-  async insert(exec: Written, event: NewEvent): Promise<void> {
-    await exec.writes.record(exec.record, (r) => this.store.insert(r, event)).catch((err: unknown) => {
+  async insert(exec: Written, events: readonly NewEvent[]): Promise<void> {
+    await exec.writes.record(exec.record, (r) => this.store.insert(r, events)).catch((err: unknown) => {
       if (err instanceof SidexError) throw err;
       throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
     });

@@ -1,6 +1,6 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../model/record.js';
 import { checkEventQuery } from '../event-query.js';
-import type { EventQuery, HistoryEvent, ExecutionStore, ListFilter, ListPage, NewEvent, PruneCandidate, StoreUsage } from '../execution-store.js';
+import { eventList, type EventQuery, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from '../execution-store.js';
 import { checkFilter, type CheckedFilter } from '../filter.js';
 import { compareNewestFirst, encodeCursor } from '../paging.js';
 import { RECORD_COLUMNS, recordFromDoc, rowOf, UPDATED_COLUMNS } from '../record-columns.js';
@@ -36,7 +36,7 @@ export class SqlExecutionStore implements ExecutionStore {
       ` WHERE id = ${ph(UPDATED_COLUMNS.length)}`;
   }
 
-  async insert(record: ExecutionRecord, event?: NewEvent): Promise<void> {
+  async insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void> {
     const row = rowOf(record, this.owner);
     await this.write({ sql: this.upsertSql, params: RECORD_COLUMNS.map((c) => row[c]) }, record.id, event);
   }
@@ -46,9 +46,10 @@ export class SqlExecutionStore implements ExecutionStore {
     await this.write({ sql: this.updateSql, params: [...UPDATED_COLUMNS.map((c) => row[c]), row.id] }, record.id, event);
   }
 
-  /** A record write, with its history event in the same transaction when there is one. */
-  private async write(statement: SqlStatement, id: string, event: NewEvent | undefined): Promise<void> {
-    if (event) await this.db.batch([statement, this.eventStatement(id, event)]);
+  /** A record write, with its history events in the same transaction when there are any. */
+  private async write(statement: SqlStatement, id: string, event: NewEvent | readonly NewEvent[] | undefined): Promise<void> {
+    const events = eventList(event);
+    if (events.length > 0) await this.db.batch([statement, ...events.map((e) => this.eventStatement(id, e))]);
     else await this.db.query(statement.sql, statement.params);
   }
 
