@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SidexClient, SidexClientError, type ExecutionEvent } from '../dist/index.js';
+import { SidexClient, SidexClientError, TERMINAL_STATUSES, type ExecutionEvent } from '../dist/index.js';
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { RawSocket } from '../../sidex/test/helpers/raw-ws.js';
 import { freePort, spawnServer, startTestServer, stopAndRemove } from '../../sidex/test/helpers/server.js';
@@ -88,7 +88,12 @@ describe('failures of the connection', () => {
     expect(replies.every((r) => r.success)).toBe(true);
     // What the departed clients asked for still happens.
     expect((await sdk.wait(victim)).data.status).toBe('stopped');
-    await sleep(2000);
+    const workerEnded = async () => {
+      const list = await sdk.sideExecution.list({ name: 'worker', limit: 1 });
+      const status = list.success ? list.executions[0]?.status : undefined;
+      return status !== undefined && TERMINAL_STATUSES.includes(status);
+    };
+    expect(await eventually(workerEnded, 10_000)).toBe(true);
     const blocks = await sdk.sideExecution.list({ name: 'worker', limit: 5 });
     expect(blocks.success && blocks.executions[0]!.status).toBe('completed');
   });
@@ -102,7 +107,11 @@ describe('reconnection', () => {
       const c = client({ url: first.url, apiKey: first.apiKey, reconnectInitialMs: 50, reconnectMaxMs: 400 });
       await c.waitForReady();
       const inFlight = c.actionBlock.start('worker', { durationMs: 10_000 });
-      await sleep(300);
+      const arrived = async () => {
+        const list = await c.sideExecution.list({ name: 'worker', limit: 1 });
+        return list.success && list.executions.length > 0;
+      };
+      expect(await eventually(arrived)).toBe(true);
       first.child.kill('SIGKILL');
       await expect(inFlight).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
       const queued = c.sideExecution.listActionBlocks(); // asked while the server is down

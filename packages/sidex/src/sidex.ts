@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog.js';
 import { DEFAULT_TAIL_BYTES, Engine, type EngineOptions } from './engine/engine.js';
 import { logFileList } from './engine/output/log-files.js';
-import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './engine/recovery.js';
 import { SidexError } from './errors.js';
 import type { ExecutionStore } from './store/execution-store.js';
 import { openStore } from './store/open-store.js';
-import { checkRetention, Retention, type RetentionPolicy } from './store/retention.js';
+import { MemoryStore } from './store/memory-store.js';
+import { startGuardian } from './lifecycle/guardian.js';
+import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './lifecycle/recovery.js';
+import { checkRetention, Retention, type RetentionPolicy } from './lifecycle/retention.js';
 import { ActionBlockService } from './services/action-block-service.js';
 import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
@@ -32,7 +34,7 @@ export interface SidexOptions {
    * such blocks are refused with CODEBOLT_HOST_UNAVAILABLE.
    */
   codeboltSocket?: CodeboltSocket;
-  engine?: Omit<EngineOptions, 'dataDir' | 'store'>;
+  engine?: Omit<EngineOptions, 'dataDir' | 'store' | 'guardian'>;
   /** An open store to use. Without it, `new Sidex` keeps records in memory and `Sidex.open` opens `storeSpec`. */
   store?: ExecutionStore;
   /**
@@ -100,7 +102,8 @@ export class Sidex {
       // Under the permission model, blocks may still read the roots they live in.
       ...(permissions ? { permissions: { ...permissions, read: [...(permissions.read ?? []), ...roots] } } : {}),
       dataDir,
-      ...(options.store ? { store: options.store } : {}),
+      store: options.store ?? new MemoryStore(),
+      guardian: startGuardian,
     });
     this.codeboltBlocks = new CodeboltBlocks(this.engine, options.codeboltSocket);
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);

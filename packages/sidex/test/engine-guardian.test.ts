@@ -7,7 +7,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, type GuardianRestart } from '../dist/index.js';
+import { Engine, MemoryStore, startGuardian, type GuardianRestart } from '../dist/index.js';
 import { workloads } from './fixtures/workloads.js';
 import { guardianOf } from './fixtures/host-process.js';
 import { spawnServer, stopAndRemove } from './helpers/server.js';
@@ -22,7 +22,7 @@ function nextRestart(engine: Engine, timeoutMs = 5000): Promise<GuardianRestart>
 }
 
 describe('a guardian that dies is replaced', () => {
-  const engine = new Engine({ dataDir: path.join(tempDir(), 'data'), poolSize: 0 });
+  const engine = new Engine({ dataDir: path.join(tempDir(), 'data'), poolSize: 0, store: new MemoryStore(), guardian: startGuardian });
   afterAll(() => engine.close({ graceMs: 0 }));
 
   it('SIGKILLed: a new guardian runs at once, and the engine says so', async () => {

@@ -56,7 +56,8 @@ describe('seed 001: stop — examples', () => {
       return { completed: true };
     `);
     const executionId = started.data.sideExecutionId as string;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const printed = async () => String((await codebolt.sideExecution.getStatus(executionId)).data.output).includes('Processing item 0...');
+    expect(await eventually(printed)).toBe(true);
     const result = await codebolt.sideExecution.stop(executionId);
     expect(result.data.sideExecutionId).toBe(executionId);
     expect(result.data.status).toBe('stopped');
@@ -144,7 +145,8 @@ describe('seed 001: stop — examples', () => {
       return { results };
     `);
     const executionId = execution.data.sideExecutionId as string;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const printed = async () => String((await codebolt.sideExecution.getStatus(executionId)).data.output).includes('Processed 1/100');
+    expect(await eventually(printed)).toBe(true);
     const stopResult = await codebolt.sideExecution.stop(executionId);
     expect(stopResult.data.output).toContain('Processed 1/100');
     expect(stopResult.data.output).not.toContain('Processed 100/100');

@@ -57,7 +57,11 @@ describe('type sideExecution', () => {
 
   it('getSideExecutionStatus gives the Codebolt fields; an unknown id is EXECUTION_NOT_FOUND', async () => {
     const id = await startRunning();
-    await sleep(300);
+    const sampled = async () => {
+      const s = await se('getSideExecutionStatus', { sideExecutionId: id });
+      return s.memoryUsage > 0 && String(s.output).includes('ready');
+    };
+    expect(await eventually(sampled)).toBe(true);
     const status = await se('getSideExecutionStatus', { sideExecutionId: id });
     expect(status).toMatchObject({ success: true, sideExecutionId: id, status: 'running', name: 'inline', isRuntimeCode: true });
     expect(typeof status.startTime).toBe('number');

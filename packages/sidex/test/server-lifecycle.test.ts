@@ -134,7 +134,7 @@ describe('graceful shutdown', () => {
       expect(started.status).toBe(201);
       const { sideExecutionId } = (await started.json()) as { sideExecutionId: string };
       const log = path.join(server.dataDir, 'logs', `${sideExecutionId}.out`);
-      await sleep(200);
+      expect(await eventually(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('ready'))).toBe(true);
       server.child.kill(signal);
       await sleep(150);
       // The onStop handler takes 800 ms: the server is still answering, and refuses new work.

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { api, startTestServer } from './helpers/server.js';
-import { sleep, untilEnded } from './helpers/sidex.js';
+import { eventually, sleep, untilEnded } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, any> });
@@ -94,7 +94,8 @@ describe('executions', () => {
   it('GET /v1/executions filters by status and pages with a cursor', async () => {
     for (let i = 0; i < 3; i++) await started('return 1');
     const running = await started('await new Promise(r => setTimeout(r, 60000))');
-    await sleep(300);
+    const listed = async () => (await get('/v1/executions?status=running')).body.executions.some((e: { sideExecutionId: string }) => e.sideExecutionId === running);
+    expect(await eventually(listed)).toBe(true);
     const onlyRunning = (await get('/v1/executions?status=running')).body;
     expect(onlyRunning.executions.map((e: { sideExecutionId: string }) => e.sideExecutionId)).toContain(running);
     expect(onlyRunning.executions.every((e: { status: string }) => e.status === 'running')).toBe(true);
@@ -138,7 +139,7 @@ describe('executions', () => {
 
   it('POST /v1/executions/:id/stop runs the stop protocol; again: already_stopped; unknown: 404; finished: 409', async () => {
     const id = await started('ctx.onStop(() => "partial"); console.log("ready"); await new Promise(r => setTimeout(r, 60000))');
-    await sleep(200);
+    expect(await eventually(async () => String((await get(`/v1/executions/${id}`)).body.output).includes('ready'))).toBe(true);
     const stopped = await post(`/v1/executions/${id}/stop`, {});
     expect(stopped).toMatchObject({ status: 200, body: { success: true, status: 'stopped', result: 'partial' } });
     expect((await post(`/v1/executions/${id}/stop`, {})).body.status).toBe('already_stopped');

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore, openStore, type ExecutionRecord, type ExecutionStore } from '../dist/index.js';
 import { logFileList } from '../dist/engine/output/log-files.js';
-import { Retention, type RetentionPolicy } from '../dist/store/retention.js';
+import { Retention, type RetentionPolicy } from '../dist/lifecycle/retention.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
 import { makeRecord } from './fixtures/records.js';
 import { dataDirs } from './fixtures/sqlite-files.js';
@@ -156,7 +156,7 @@ describe('retention does not get in the way', () => {
     const dir = newDataDir();
     const script = `
       import { openStore } from ${JSON.stringify(path.join(dist, 'index.js'))};
-      import { Retention } from ${JSON.stringify(path.join(dist, 'store/retention.js'))};
+      import { Retention } from ${JSON.stringify(path.join(dist, 'lifecycle/retention.js'))};
       const store = await openStore('memory:', ${JSON.stringify(dir)});
       new Retention(store, { maxExecutions: 1, intervalMs: 60000 }, { logFiles: (id) => [id] }).start();`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });

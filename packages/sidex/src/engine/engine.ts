@@ -1,28 +1,31 @@
 import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { SidexError } from '../errors.js';
 import type { CheckedMessage } from './pool/runtime-messages.js';
-import type { ExecutionStore, ListFilter, ListPage, NewEvent } from '../store/execution-store.js';
-import { MemoryStore } from '../store/memory-store.js';
+import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
+import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
-import { finalFields, heapOverflowed, statusEvent } from './final-status.js';
-import { Guardian, type GuardianRestart } from './guardian/guardian.js';
-import { newExecutionId } from './ids.js';
-import { checkInlineSyntax } from './inline-syntax.js';
+import { finalFields, statusEvent } from './final-status.js';
+import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import type { OutputCapture, OutputChunk } from './output/capture.js';
+import { followLog } from './output/log-follow.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
 import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
-import { fileSizeLimitFor, RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
+import { OutputDecoders } from './output/output-decoder.js';
+import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
 import { removePath, type RuntimeProcess } from './pool/runtime-process.js';
+import { RuntimeSource } from './pool/runtime-source.js';
 import { WarmPool } from './pool/warm-pool.js';
-import { emptyOutput, isTerminal, type ExecutionRecord, type StopReason } from './record.js';
+import { isTerminal, type ExecutionRecord, type StopReason } from '../model/record.js';
+import { RecordWrites } from './record-writes.js';
 import { StopProtocol } from './stop/stop-protocol.js';
 import { reportedError } from './reported-error.js';
+import { blockDir, checkNetworkIsolation, checkStart, newRecord } from './start-spec.js';
+import type { GuardianRestart, RunGuardian, StartGuardian } from './run-guardian.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
@@ -31,7 +34,6 @@ import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
 import { instrumentAwaits } from '../runtime/unwind/instrument.js';
-import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -61,7 +63,10 @@ export interface EngineOptions {
   isolation?: IsolationRequest;
   /** What sandboxes see and may reach (sandbox isolation only). */
   sandbox?: SandboxSettings;
-  store?: ExecutionStore;
+  /** Where records go; the engine's caller owns it (and closes it). */
+  store: ExecutionStore;
+  /** Starts the process that kills this run's trees should the engine die (lifecycle/guardian.ts). */
+  guardian: StartGuardian;
 }
 
 export interface SandboxSettings {
@@ -121,15 +126,8 @@ export interface EngineLimits {
 /** How code that never exits by itself reports its end (Codebolt-built blocks). */
 export type ExternalSettlement = { result?: unknown } | { error: { code?: string; message: string; stack?: string } };
 
-const LOG_FOLLOW_POLL_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A memory limit is a hazard to the machine: its grace is short. */
-const MEMORY_LIMIT_GRACE_MS = 500;
-/** Shorter still for output: a flood writes hundreds of MB a second to the server's disk. */
-const OUTPUT_LIMIT_GRACE_MS = 100;
-/** A fork bomb spins at its limit until killed. */
-const PIDS_LIMIT_GRACE_MS = 100;
 /** Enough for a few node processes of an execution (threads count too), far from a machine's pid_max. */
 export const DEFAULT_PIDS_LIMIT = 1024;
 /** 1 GiB: a chatty long job fits, a runaway loop does not fill the disk. */
@@ -148,14 +146,14 @@ export const DEFAULT_TAIL_BYTES = 1024 * 1024;
 export class Engine extends EventEmitter<EngineEvents> {
   readonly store: ExecutionStore;
   readonly tracker: TreeTracker;
-  private readonly options: Required<Omit<EngineOptions, 'store' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
+  private readonly options: Required<Omit<EngineOptions, 'store' | 'guardian' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
   /** The isolation in force, and why it is not `sandbox` when it is not. */
   readonly isolation: Isolation;
   /** Which limits the kernel enforces on this machine, and how. */
   readonly limits: EngineLimits;
   private readonly live = new Map<string, Execution>();
-  private readonly queue: Execution[] = [];
-  private active = 0;
+  private readonly admission: Admission<Execution>;
+  private readonly writes: RecordWrites;
   private closing = false;
   private readonly pool: WarmPool;
   /** Executions whose stop protocol or leftover collection is running: the pool's refill steps aside for them. */
@@ -165,10 +163,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly scratchRoot: string;
   /** Output files of runtimes no execution has claimed yet: inside the log directory, so a claim is a rename. */
   private readonly spareOutputRoot: string;
-  private readonly pooledProfile: RuntimeProfile;
-  private readonly guardian: Guardian;
+  private readonly runtimes: RuntimeSource;
+  private readonly guardian: RunGuardian;
   private readonly logDir: string;
-  private readonly decoders = new Map<string, StringDecoder>();
+  private readonly decoders = new OutputDecoders();
+  private readonly requestStop = (exec: Execution, reason: StopReason, graceMs: number) => this.stopWith(exec, reason, graceMs);
 
   constructor(options: EngineOptions) {
     super();
@@ -190,7 +189,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { dataDir } = this.options;
     this.logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(this.logDir, { recursive: true });
-    this.store = options.store ?? new MemoryStore();
+    this.store = options.store;
+    this.writes = new RecordWrites(this.store, (id, error) => this.emit('storeError', { id, error }));
+    this.admission = new Admission(this.options.maxConcurrent, this.options.maxQueued);
     this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
     checkNetworkIsolation(options.sandbox?.network, this.isolation, 'network');
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId(), kernelLimits: this.options.kernelLimits };
@@ -198,7 +199,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const kinds = this.tracker.limits.kinds;
     const prlimit = this.options.kernelLimits ? findProgram('prlimit') : undefined;
     this.limits = { memory: kinds.memory ?? 'sampled', pids: kinds.pids ?? 'none', cpu: kinds.cpu ?? 'none', output: prlimit ? 'rlimit' : 'sampled' };
-    this.guardian = new Guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
+    this.guardian = options.guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
     this.spareOutputRoot = path.join(this.logDir, SPARE_OUTPUT_DIR, trackerOptions.runId);
@@ -213,13 +214,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       kernelMemory: this.limits.memory !== 'sampled',
       ...(this.isolation.mode === 'sandbox' ? { sandbox: { isolation: this.isolation, mounts: (scratchDir: string) => this.mountPlan(scratchDir) } } : {}),
     });
-    this.pooledProfile = {
+    const pooledProfile: RuntimeProfile = {
       ...(this.options.memoryLimitBytes ? { memoryLimitBytes: this.options.memoryLimitBytes } : {}),
       ...(this.options.outputLimitBytes ? { outputLimitBytes: this.options.outputLimitBytes } : {}),
       ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
       ...(options.sandbox?.network ? { network: options.sandbox.network } : {}),
     };
-    this.pool = new WarmPool(() => this.factory.spawn(this.pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
+    this.pool = new WarmPool(() => this.factory.spawn(pooledProfile), this.options.poolSize, () => this.endsInFlight > 0);
+    this.runtimes = new RuntimeSource(this.factory, this.pool, pooledProfile, this.limits.output === 'rlimit', options.sandbox?.network);
     this.pool.start();
   }
 
@@ -231,26 +233,30 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
-    checkNetworkIsolation(spec.network, this.isolation, 'options.network');
-    checkLimits(spec);
-    if (this.active >= this.options.maxConcurrent && this.queue.length >= this.options.maxQueued) {
-      throw new SidexError('QUEUE_FULL', `the queue is full (${this.options.maxQueued} executions waiting)`);
+    checkStart(spec, this.isolation);
+    this.admission.checkRoom();
+    const exec = new Execution(newRecord(spec, this.options), spec);
+    const history = [statusEvent(exec.record)];
+    // With a slot free, the record is written `starting` at once (queued and
+    // starting in its history), while a warm runtime is taken: one store round
+    // trip before the code runs. A runtime booted for it waits for the record.
+    const slot = this.admission.claim(exec);
+    if (slot) history.push(statusEvent(Object.assign(exec.record, { status: 'starting' })));
+    const warm = slot && this.runtimes.hasIdle ? this.runtimes.warm(exec) : undefined;
+    warm?.catch(() => {}); // launch() reports it
+    try {
+      await this.writes.insert(exec, history);
+    } catch (err) {
+      void warm?.then((runtime) => runtime?.discard(), () => {});
+      if (slot) this.releaseSlot(exec);
+      throw err;
     }
-    const exec = new Execution(this.newRecord(spec), spec);
-    // Nothing runs that the store has not recorded: a failing store refuses the start.
-    await exec.persist((r) => this.store.insert(r, statusEvent(r))).catch((err: unknown) => {
-      if (err instanceof SidexError) throw err;
-      throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
-    });
     this.live.set(exec.id, exec);
+    if (slot) this.emit('status', { ...exec.record, status: 'queued' });
     this.emit('status', { ...exec.record });
-    if (this.active < this.options.maxConcurrent) {
-      this.claimSlot(exec);
-      void this.launch(exec);
+    if (slot || this.admission.admit(exec)) {
+      void this.launch(exec, warm);
       await exec.settledStart.promise;
-    } else {
-      this.queue.push(exec);
     }
     return exec.snapshot();
   }
@@ -339,27 +345,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.live.has(id) && !(await this.store.get(id))) throw notFound(id);
     if (!options.follow) return yield* readLog(this.logFiles(id));
     const exec = this.live.get(id);
-    const { signal } = options;
-    const aborted = signal ? once(signal, 'abort') : new Promise<never>(() => {});
-    yield* readLog(this.logFiles(id), async () => {
-      if (!exec || isTerminal(exec.record.status) || signal?.aborted) return false;
-      // New output or the end wakes the reader, once the index has it; the poll is a safety net.
-      // The 'output' listener goes with the wait that lost the race: a quiet execution must not pile them up.
-      const woken = new AbortController();
-      try {
-        await Promise.race([once(this, 'output', { signal: woken.signal }), exec.terminal.promise, sleep(LOG_FOLLOW_POLL_MS), aborted]);
-      } finally {
-        woken.abort();
-      }
-      await exec.capture?.indexed();
-      return !signal?.aborted;
-    });
+    const followed = exec && {
+      ended: () => isTerminal(exec.record.status),
+      terminal: exec.terminal.promise,
+      indexed: async () => exec.capture?.indexed(),
+    };
+    yield* followLog(this.logFiles(id), followed, (signal) => once(this, 'output', { signal }), options.signal);
   }
 
   /** Graceful shutdown: refuses new work, stops every execution with the stop protocol. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.admission.close();
     this.pool.close();
     await Promise.all(
       [...this.live.values()].map((exec) =>
@@ -379,11 +377,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   get runningCount(): number {
-    return this.active;
+    return this.admission.running;
   }
 
   get queuedCount(): number {
-    return this.queue.length;
+    return this.admission.queued;
   }
 
   /** The guardian process that kills this run's trees if the engine dies; undefined while it is being replaced. */
@@ -397,29 +395,6 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   // ---- lifecycle -------------------------------------------------------------
 
-  private newRecord(spec: StartSpec): ExecutionRecord {
-    return {
-      id: newExecutionId(spec.prefix),
-      kind: spec.kind,
-      name: spec.name,
-      ...(spec.dir ? { path: spec.dir } : {}),
-      params: spec.params ?? {},
-      ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
-      ...(this.memoryLimitOf(spec) !== undefined ? { memoryLimitBytes: this.memoryLimitOf(spec) } : {}),
-      outputLimitBytes: spec.outputLimitBytes ?? this.options.outputLimitBytes,
-      ...((spec.pidsLimit ?? this.options.pidsLimit) ? { pidsLimit: spec.pidsLimit ?? this.options.pidsLimit } : {}),
-      ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
-      status: 'queued',
-      createdAt: Date.now(),
-      memory: { current: 0, peak: 0 },
-      cpuMicros: 0,
-      ...emptyOutput(),
-      ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
-      source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '' } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
-      meta: spec.meta ?? {},
-    };
-  }
-
   /** A sandbox sees the system, sidex's code, the readable roots and its scratch directory; never the data directory. */
   private mountPlan(scratchDir: string): MountPlan {
     const sandbox = this.options.sandbox ?? {};
@@ -430,57 +405,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
   }
 
-  private memoryLimitOf(spec: StartSpec): number | undefined {
-    return spec.memoryLimitBytes ?? this.options.memoryLimitBytes;
-  }
-
   private graceOf(exec: Execution): number {
     return exec.spec.graceMs ?? this.options.defaultGraceMs;
   }
 
-  /** Appends to the execution's history after its earlier writes; a failure is reported, not thrown. */
-  private note(exec: Execution, event: NewEvent): void {
-    exec.enqueueWrite(() => this.store.appendEvent(exec.id, event)).catch((error: unknown) => {
-      this.emit('storeError', { id: exec.id, error: error as Error });
-    });
-  }
-
-  private claimSlot(exec: Execution): void {
-    this.active++;
-    exec.holdsSlot = true;
-  }
-
   private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
     exec.record.status = status;
-    await this.save(exec, 1, statusEvent(exec.record));
+    await this.writes.save(exec, statusEvent(exec.record));
     this.emit('status', { ...exec.record });
   }
 
-  /**
-   * Writes the record. A failing store is reported, never thrown: the
-   * execution and its stop must go on, and every write is a whole record,
-   * so the next one that succeeds catches the store up.
-   */
-  private async save(exec: Execution, attempts = 1, event?: NewEvent, record = exec.record): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await exec.persist((r) => this.store.update(r, event), record);
-      } catch (err) {
-        if (attempt >= attempts) {
-          this.emit('storeError', { id: exec.id, error: err as Error });
-          return;
-        }
-        await sleep(100 * 2 ** attempt);
-      }
-    }
-  }
-
-  private async launch(exec: Execution): Promise<void> {
+  /** `warm`: a runtime start() took from the pool while it wrote the record. */
+  private async launch(exec: Execution, warm?: Promise<RuntimeProcess | undefined>): Promise<void> {
     const { spec } = exec;
-    await this.transition(exec, 'starting');
+    if (exec.record.status === 'queued') await this.transition(exec, 'starting');
     let runtime: RuntimeProcess;
     try {
-      runtime = await this.acquireRuntime(exec);
+      runtime = warm ? ((await warm) ?? (await this.runtimes.boot(exec))) : await this.runtimes.take(exec);
     } catch (err) {
       exec.outcome = { kind: 'startFailed', error: { code: err instanceof SidexError ? err.code : 'SPAWN_FAILED', message: (err as Error).message } };
       return this.finalize(exec, false);
@@ -520,48 +461,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** A booted runtime with the execution's own limits set, before its code runs. */
-  private async acquireRuntime(exec: Execution): Promise<RuntimeProcess> {
-    const { spec, record } = exec;
-    const network = spec.network ?? this.options.sandbox?.network;
-    const profile: RuntimeProfile = {
-      ...(record.memoryLimitBytes ? { memoryLimitBytes: record.memoryLimitBytes } : {}),
-      ...(record.outputLimitBytes ? { outputLimitBytes: record.outputLimitBytes } : {}),
-      ...(record.pidsLimit ? { pidsLimit: record.pidsLimit } : {}),
-      ...(network ? { network } : {}),
-      ...(spec.kind === 'block' && !spec.inScratch ? { cwd: blockDir(spec) } : {}),
-    };
-    const limits = { memoryLimitBytes: record.memoryLimitBytes, pidsLimit: record.pidsLimit, cpuLimit: record.cpuLimit };
-    const fileSize = this.limits.output === 'rlimit' ? fileSizeLimitFor(record.outputLimitBytes) : undefined;
-    if (this.factory.fitsPool(profile, this.pooledProfile)) {
-      const runtime = await this.pool.acquire();
-      try {
-        // Cheap file writes.
-        runtime.limits?.apply(limits);
-      } catch (err) {
-        runtime.discard();
-        throw err;
-      }
-      try {
-        // ~4 ms of prlimit a process, for an output limit other than the pool's.
-        await runtime.setFileSizeLimit(fileSize);
-        return runtime;
-      } catch {
-        // Refused after all (a capability fitsPool could not foresee): a runtime booted with the limit.
-        runtime.discard();
-      }
-    }
-    const runtime = this.factory.spawn(profile);
-    try {
-      await runtime.ready;
-      runtime.limits?.apply(limits);
-    } catch (err) {
-      runtime.discard();
-      throw err;
-    }
-    return runtime;
-  }
-
   private async onRuntimeMessage(exec: Execution, message: CheckedMessage): Promise<void> {
     const { record } = exec;
     switch (message.type) {
@@ -575,15 +474,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       case 'started':
         if (record.status !== 'starting' || exec.isEnding) return;
         record.startedAt = Date.now();
-        this.armLimits(exec);
+        watchLimits(exec, this.sampler, this.graceOf(exec), this.requestStop);
         await this.transition(exec, 'running');
         exec.settledStart.resolve();
-        this.enforceOutputLimit(exec);
+        enforceOutputLimit(exec, this.requestStop);
         return;
       case 'checkpoint':
         record.checkpoint = message.value;
         this.emit('checkpoint', { id: exec.id, value: record.checkpoint });
-        await this.save(exec, 1, { time: Date.now(), type: 'checkpoint', data: record.checkpoint });
+        await this.writes.save(exec, { time: Date.now(), type: 'checkpoint', data: record.checkpoint });
         return;
       case 'progress':
         return this.recordProgress(exec, message.value);
@@ -610,52 +509,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('progress', { id: exec.id, value });
   }
 
-  private armLimits(exec: Execution): void {
-    const { record } = exec;
-    if (record.timeoutMs !== undefined && record.timeoutMs > 0) {
-      exec.timeoutTimer = setTimeout(() => this.requestStop(exec, 'timeout', this.graceOf(exec)), record.timeoutMs);
-    }
-    const runtime = exec.runtime;
-    if (!runtime) return;
-    const limits = runtime.limits;
-    // Where a cgroup holds the memory, its count is the one the limit applies to.
-    const kernelMemory = limits?.has('memory') ?? false;
-    this.sampler.add((exec.sampling = {
-      tree: runtime.tree,
-      ...(limits && kernelMemory ? { memory: () => limits.memoryUsage() } : {}),
-      onSample: (bytes, cpu) => {
-        record.memory.current = bytes;
-        record.memory.peak = Math.max(record.memory.peak, bytes);
-        if (cpu !== undefined) record.cpuMicros = Math.max(record.cpuMicros, cpu);
-        // The kernel has acted already (killed a process, refused a fork): the execution ends.
-        const events = limits?.events();
-        if (events?.oomKills) {
-          exec.memoryLimitBy ??= 'kernel';
-          this.requestStop(exec, 'memory_limit', MEMORY_LIMIT_GRACE_MS);
-        } else if (events?.pidsLimitHits) {
-          this.requestStop(exec, 'pids_limit', PIDS_LIMIT_GRACE_MS);
-        } else if (!kernelMemory && record.memoryLimitBytes && bytes > record.memoryLimitBytes) {
-          exec.memoryLimitBy ??= 'sampled';
-          this.requestStop(exec, 'memory_limit', MEMORY_LIMIT_GRACE_MS);
-        }
-      },
-    }));
-  }
-
   /** First reason wins; a later stop may only shorten the grace period. */
-  private requestStop(exec: Execution, reason: StopReason, graceMs: number): void {
+  private stopWith(exec: Execution, reason: StopReason, graceMs: number): void {
     if (isTerminal(exec.record.status)) return;
     if (exec.isEnding) {
       exec.protocol?.shorten(graceMs);
       return;
     }
     exec.stopReason = reason;
-    this.note(exec, { time: Date.now(), type: 'stop_requested', data: { reason, graceMs } });
+    this.writes.note(exec, { time: Date.now(), type: 'stop_requested', data: { reason, graceMs } });
     switch (exec.record.status) {
       case 'queued': {
         // Stops arriving until its terminal record is written find it ending and wait for that record: one outcome.
-        const index = this.queue.indexOf(exec);
-        if (index >= 0) this.queue.splice(index, 1);
+        this.admission.withdraw(exec);
         void this.finalize(exec, false);
         return;
       }
@@ -674,20 +540,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     claimStdioFiles(runtime.output.files, files);
     runtime.output.begin(files.index, this.options.tailBytes, (chunk) => {
       this.emitOutput(exec, chunk);
-      this.enforceOutputLimit(exec);
+      enforceOutputLimit(exec, this.requestStop);
     });
     return runtime.output;
-  }
-
-  /**
-   * Only once it is recorded running: a flood in its first moments ends the
-   * execution, not its start (checked again when it becomes running).
-   */
-  private enforceOutputLimit(exec: Execution): void {
-    const limit = exec.record.outputLimitBytes;
-    if (limit && exec.record.status === 'running' && (exec.capture?.seenBytes ?? 0) > limit) {
-      this.requestStop(exec, 'output_limit', OUTPUT_LIMIT_GRACE_MS);
-    }
   }
 
   /** Runs the stop protocol (or collects the leftovers of a natural end) and finalizes. */
@@ -725,7 +580,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.sampler.sample(exec.sampling); // the tree's final CPU time
     }
     const output = exec.snapshot();
-    if (runtime) this.limitVerdict(exec, runtime, output.stderr.text);
+    if (runtime) limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();
     // The ended record becomes the live one only once it is durable: nobody
     // (a status read, a wait) is told of an end the store could still lose.
@@ -753,77 +608,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     await runtime?.cleanup();
     // The terminal record is the one that matters most: a passing outage gets a few tries.
-    await this.save(exec, TERMINAL_WRITE_ATTEMPTS, statusEvent(ended), ended);
+    await this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended);
     Object.assign(record, ended);
     this.live.delete(exec.id);
-    this.decoders.delete(`${exec.id}:stdout`);
-    this.decoders.delete(`${exec.id}:stderr`);
+    this.decoders.forget(exec.id);
     this.emit('status', { ...record });
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
-    if (exec.holdsSlot) {
-      exec.holdsSlot = false;
-      this.active--;
-      this.pump();
-    }
+    this.releaseSlot(exec);
   }
 
-  /**
-   * A limit may have ended the code without the engine asking: the kernel's
-   * OOM killer, a refused fork, V8 at its heap limit, the file size limit.
-   * The kernel's counters and the runtime's death tell, read before the
-   * cgroups go. The first reason still wins: a stop already asked for stays.
-   */
-  private limitVerdict(exec: Execution, runtime: RuntimeProcess, stderrTail: string): void {
-    const { record } = exec;
-    const peak = runtime.limits?.memoryPeak();
-    if (peak !== undefined) record.memory.peak = Math.max(record.memory.peak, peak);
-    if (exec.stopReason || !exec.capture) return;
-    const events = runtime.limits?.events();
-    const limit = record.outputLimitBytes;
-    if (events?.oomKills) {
-      exec.stopReason = 'memory_limit';
-      exec.memoryLimitBy = 'kernel';
-    } else if (heapOverflowed(runtime.exit, stderrTail)) {
-      exec.stopReason = 'memory_limit';
-      exec.memoryLimitBy = 'heap';
-    } else if (events?.pidsLimitHits) {
-      exec.stopReason = 'pids_limit';
-    } else if (limit && exec.capture.totalBytes > limit) {
-      exec.stopReason = 'output_limit';
-    }
-  }
-
-  private pump(): void {
-    while (!this.closing && this.active < this.options.maxConcurrent && this.queue.length > 0) {
-      const next = this.queue.shift()!;
-      this.claimSlot(next);
-      void this.launch(next);
-    }
+  private releaseSlot(exec: Execution): void {
+    for (const next of this.admission.release(exec)) void this.launch(next);
   }
 
   private emitOutput(exec: Execution, chunk: OutputChunk): void {
     if (this.listenerCount('output') === 0) return;
-    const key = `${exec.id}:${chunk.stream}`;
-    let decoder = this.decoders.get(key);
-    if (!decoder) this.decoders.set(key, (decoder = new StringDecoder('utf8')));
-    const data = decoder.write(chunk.data);
+    const data = this.decoders.decode(exec.id, chunk);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
-  }
-}
-
-/** Limits go to kernel files: a bad value is refused before anything starts (services check the same with their schemas). */
-function checkLimits(spec: StartSpec): void {
-  const checks: [keyof StartSpec, number | undefined, (n: number) => boolean, string][] = [
-    ['memoryLimitBytes', spec.memoryLimitBytes, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number of bytes'],
-    ['outputLimitBytes', spec.outputLimitBytes, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number of bytes'],
-    ['pidsLimit', spec.pidsLimit, (n) => Number.isInteger(n) && n >= MIN_PIDS_LIMIT && n <= MAX_PIDS_LIMIT, `a whole number from ${MIN_PIDS_LIMIT} to ${MAX_PIDS_LIMIT}`],
-    ['cpuLimit', spec.cpuLimit, (n) => Number.isFinite(n) && n >= MIN_CPU_LIMIT && n <= MAX_CPU_LIMIT, `a number of cores from ${MIN_CPU_LIMIT} to ${MAX_CPU_LIMIT}`],
-  ];
-  for (const [field, value, valid, what] of checks) {
-    if (value !== undefined && (typeof value !== 'number' || !valid(value))) {
-      throw new SidexError('INVALID_ARGUMENT', `${field}: must be ${what} (got ${String(value)})`, { field });
-    }
   }
 }
 
@@ -835,16 +637,6 @@ function checkLimits(spec: StartSpec): void {
 function unwindableInline(code: string): { code: string; unwindable: boolean } {
   const rewritten = instrumentAwaits(code, 'body');
   return { code: rewritten.code, unwindable: rewritten.count > 0 };
-}
-
-function blockDir(spec: StartSpec): string {
-  return spec.dir ?? path.dirname(spec.entry ?? '.');
-}
-
-/** A network narrower than the host's needs a sandbox: never a silent run with the whole network. */
-function checkNetworkIsolation(network: SandboxNetwork | undefined, isolation: Isolation, field: string): void {
-  if (network === undefined || network === 'all' || isolation.mode === 'sandbox') return;
-  throw new SidexError('NETWORK_UNAVAILABLE', `${field}: only "all" is possible without a sandbox (isolation is process: ${isolation.reason})`, { field });
 }
 
 function notFound(id: string): SidexError {

@@ -2,7 +2,9 @@ import type { ErrorInfo } from '../runtime/messages.js';
 import type { SampleTarget } from './limits/resource-sampler.js';
 import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
-import type { ExecutionRecord, StopReason } from './record.js';
+import { WriteChain } from './record-writes.js';
+import { deferred } from '../model/deferred.js';
+import type { ExecutionRecord, StopReason } from '../model/record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
@@ -37,23 +39,13 @@ export interface StartSpec {
   resumedFrom?: string;
 }
 
+
 /** What the runtime reported about how its run ended. */
 export type Outcome =
   | { kind: 'result'; value?: unknown }
   | { kind: 'failed'; error: ErrorInfo }
   | { kind: 'stopped'; value?: unknown }
   | { kind: 'startFailed'; error: ErrorInfo };
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** The live state of one execution, from creation until its record is terminal. */
 export class Execution {
@@ -67,13 +59,12 @@ export class Execution {
   endedByItself = false;
   protocol: StopProtocol | undefined;
   ending: Promise<void> | undefined;
-  holdsSlot = false;
   timeoutTimer: NodeJS.Timeout | undefined;
   sampling: SampleTarget | undefined;
   /** Resolves once the execution runs or has ended: what a start call waits for. */
   readonly settledStart = deferred<void>();
   readonly terminal = deferred<ExecutionRecord>();
-  private writes: Promise<void> = Promise.resolve();
+  readonly writes = new WriteChain();
 
   constructor(
     readonly record: ExecutionRecord,
@@ -97,21 +88,5 @@ export class Execution {
       copy.stderr = this.capture.text('stderr');
     }
     return copy;
-  }
-
-  /**
-   * Store writes of one execution are chained so they land in the order issued.
-   * The record, not a snapshot: output tails are written once, at the end.
-   */
-  persist(write: (record: ExecutionRecord) => Promise<void>, record = this.record): Promise<void> {
-    const copy = { ...record, memory: { ...record.memory } };
-    return this.enqueueWrite(() => write(copy));
-  }
-
-  /** Any store write of this execution, after those issued before it. */
-  enqueueWrite(write: () => Promise<void>): Promise<void> {
-    const next = this.writes.then(write);
-    this.writes = next.catch(() => {});
-    return next;
   }
 }

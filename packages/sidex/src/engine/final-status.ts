@@ -1,7 +1,7 @@
 import type { ExitInfo } from './pool/runtime-process.js';
 import type { Outcome } from './execution.js';
 import type { NewEvent } from '../store/execution-store.js';
-import { isTerminal, type ErrorInfo, type ExecutionRecord, type ExecutionStatus, type StopReason } from './record.js';
+import { isTerminal, type ErrorInfo, type ExecutionRecord, type ExecutionStatus, type StopReason } from '../model/record.js';
 
 export interface Ending {
   stopReason: StopReason | undefined;

@@ -4,7 +4,7 @@ import { SidexError } from '../errors.js';
 import { fail, ok, replying } from './replies.js';
 import { Params } from './schemas.js';
 import type { SideExecutionService } from './side-execution-service.js';
-import { parseInput } from './validation.js';
+import { parseInput } from '../model/validation.js';
 import { z } from 'zod';
 
 const FILTER_TYPES = ['filesystem', 'runtime', 'builtin'] as const;

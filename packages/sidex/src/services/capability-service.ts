@@ -4,14 +4,14 @@ import type { CapabilityCatalog } from '../catalog/capabilities/capability-catal
 import { readSkillMd } from '../catalog/capabilities/skill-md.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import type { Engine } from '../engine/engine.js';
-import { STATUSES, isTerminal, type ExecutionRecord } from '../engine/record.js';
+import { STATUSES, isTerminal, type ExecutionRecord } from '../model/record.js';
 import { SidexError } from '../errors.js';
 import { capabilityExecution, isCapabilityRecord } from './capability/capability-execution.js';
 import { capabilityRun } from './capability/capability-run.js';
 import { ok, replying } from './replies.js';
 import { CapabilityDetailInput, CapabilityExecutionIdInput, CapabilityFilterInput, StartCapabilityInput, StopCapabilityInput, type CapabilityFilterType } from './capability/capability-schemas.js';
 import { startedReply, stopReply, type SideExecutionService } from './side-execution-service.js';
-import { parseInput } from './validation.js';
+import { parseInput } from '../model/validation.js';
 
 const ACTIVE = STATUSES.filter((s) => !isTerminal(s));
 const PAGE = 1000;

@@ -1,6 +1,6 @@
 import type { StartSpec } from '../engine/execution.js';
-import type { IdPrefix } from '../engine/ids.js';
-import { isTerminal, type ExecutionRecord } from '../engine/record.js';
+import type { IdPrefix } from '../model/ids.js';
+import { isTerminal, type ExecutionRecord } from '../model/record.js';
 import { SidexError } from '../errors.js';
 
 /**

@@ -8,12 +8,12 @@ import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.j
 import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
-import { isTerminal, type ExecutionRecord } from '../engine/record.js';
+import { isTerminal, type ExecutionRecord } from '../model/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
 import { EventsQuery, ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
 import { statusFields } from './status-fields.js';
-import { checkParams, parseInput } from './validation.js';
+import { checkParams, parseInput } from '../model/validation.js';
 
 export interface SideExecutionLimits {
   /** Largest params accepted, as JSON bytes. */

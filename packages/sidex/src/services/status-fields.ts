@@ -1,5 +1,5 @@
 import type { StatusFields } from '@sidex/protocol';
-import { durationOf, type ExecutionRecord } from '../engine/record.js';
+import { durationOf, type ExecutionRecord } from '../model/record.js';
 
 /**
  * The status of a record as every dialect reports it. Optional fields are

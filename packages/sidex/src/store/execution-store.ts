@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@sidex/protocol';
-import type { ExecutionKind, ExecutionRecord, ExecutionStatus } from '../engine/record.js';
+import type { ExecutionKind, ExecutionRecord, ExecutionStatus } from '../model/record.js';
 
 export type { HistoryEvent };
 
@@ -35,6 +35,11 @@ export interface PruneCandidate {
 
 export type NewEvent = Omit<HistoryEvent, 'seq'>;
 
+/** The events a write carries, as a list. */
+export function eventList(event: NewEvent | readonly NewEvent[] | undefined): readonly NewEvent[] {
+  return event === undefined ? [] : 'type' in event ? [event] : event;
+}
+
 export interface EventQuery {
   /** Only events after this seq. */
   after?: number;
@@ -53,11 +58,11 @@ export interface StoreUsage {
  */
 export interface ExecutionStore {
   /**
-   * Inserts the record, or replaces one with the same id. With `event`, the
-   * event is appended to its history in the same transaction: a crash never
-   * keeps one without the other.
+   * Inserts the record, or replaces one with the same id. With `event` (or
+   * several, in order), it is appended to its history in the same
+   * transaction: a crash never keeps one without the other.
    */
-  insert(record: ExecutionRecord, event?: NewEvent): Promise<void>;
+  insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void>;
   /** Replaces the stored record with this one (and appends `event`, as insert does); does nothing for an unknown id. */
   update(record: ExecutionRecord, event?: NewEvent): Promise<void>;
   get(id: string): Promise<ExecutionRecord | undefined>;

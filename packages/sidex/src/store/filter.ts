@@ -1,7 +1,7 @@
 // One reading of a list filter for every store, so that memory, SQLite and
 // PostgreSQL answer the same question the same way: bad values are refused
 // here with the field named, and the rest is normalized once.
-import { STATUSES, type ExecutionKind, type ExecutionStatus } from '../engine/record.js';
+import { STATUSES, type ExecutionKind, type ExecutionStatus } from '../model/record.js';
 import { SidexError } from '../errors.js';
 import type { ListFilter } from './execution-store.js';
 import { decodeCursor, DEFAULT_PAGE, MAX_PAGE, type CursorKey } from './paging.js';

@@ -1,5 +1,5 @@
-import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../engine/record.js';
-import type { EventQuery, HistoryEvent, ExecutionStore, ListFilter, ListPage, NewEvent, PruneCandidate, StoreUsage } from './execution-store.js';
+import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../model/record.js';
+import { eventList, type EventQuery, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from './execution-store.js';
 import { checkEventQuery } from './event-query.js';
 import { checkFilter, foldName, idPrefixOf, type CheckedFilter } from './filter.js';
 import { compareNewestFirst, encodeCursor, isAfter } from './paging.js';
@@ -12,7 +12,7 @@ export class MemoryStore implements ExecutionStore {
 
   constructor(private readonly capacity = 10_000) {}
 
-  async insert(record: ExecutionRecord, event?: NewEvent): Promise<void> {
+  async insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void> {
     this.records.set(record.id, structuredClone(record));
     if (this.records.size > this.capacity) {
       const oldest = this.records.keys().next().value;
@@ -21,7 +21,7 @@ export class MemoryStore implements ExecutionStore {
         this.history.delete(oldest);
       }
     }
-    if (event) await this.appendEvent(record.id, event);
+    for (const e of eventList(event)) await this.appendEvent(record.id, e);
   }
 
   async update(record: ExecutionRecord, event?: NewEvent): Promise<void> {

@@ -1,7 +1,7 @@
 // How a record is laid out in a table row: the fields that are queried get
 // columns of their own (and indexes), the whole record is kept as JSON. Every
 // SQL store writes and reads rows through here.
-import type { ExecutionRecord } from '../engine/record.js';
+import type { ExecutionRecord } from '../model/record.js';
 import { foldName, idPrefixOf } from './filter.js';
 
 /** Output bytes an execution's log holds, as captured (framing not counted). */
@@ -13,20 +13,24 @@ export type RecordColumn = (typeof RECORD_COLUMNS)[number];
 /** Columns an update changes: the id, what derives from it, and who wrote it first stay. */
 export const UPDATED_COLUMNS = RECORD_COLUMNS.filter((c) => c !== 'id' && c !== 'id_prefix' && c !== 'owner');
 
-export function rowOf(record: ExecutionRecord, owner: string | null): Record<RecordColumn, unknown> {
-  return {
-    id: record.id,
+/** The row's values in RECORD_COLUMNS order: built straight into the statement's parameters, as every record write does. */
+export function rowValues(record: ExecutionRecord, owner: string | null): unknown[] {
+  return [
+    record.id,
     owner,
-    status: record.status,
-    kind: record.kind,
-    name: record.name,
-    name_folded: foldName(record.name),
-    id_prefix: idPrefixOf(record.id),
-    created_at: record.createdAt,
-    log_bytes: logBytesOf(record),
-    doc: JSON.stringify(record),
-  };
+    record.status,
+    record.kind,
+    record.name,
+    foldName(record.name),
+    idPrefixOf(record.id),
+    record.createdAt,
+    logBytesOf(record),
+    JSON.stringify(record),
+  ];
 }
+
+/** Where each of UPDATED_COLUMNS is in a row's values. */
+export const UPDATED_POSITIONS = UPDATED_COLUMNS.map((c) => RECORD_COLUMNS.indexOf(c));
 
 export function recordFromDoc(doc: string): ExecutionRecord {
   return JSON.parse(doc) as ExecutionRecord;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { StreamText } from '../record.js';
+import type { StreamText } from '../../model/record.js';
 import { openPair } from './log-files.js';
 import { indexEntry, STREAMS, type StreamName } from './log-format.js';
 import { TailBuffer } from './tail-buffer.js';

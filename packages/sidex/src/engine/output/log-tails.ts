@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { STREAMS, type StreamName } from './log-format.js';
 import type { LogFiles } from './log-files.js';
-import { emptyOutput, type StreamText } from '../record.js';
+import { emptyOutput, type StreamText } from '../../model/record.js';
 import { TailBuffer } from './tail-buffer.js';
 
 /**

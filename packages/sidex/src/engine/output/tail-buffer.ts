@@ -1,4 +1,4 @@
-import type { StreamText } from '../record.js';
+import type { StreamText } from '../../model/record.js';
 
 /** The last `capacity` bytes of a stream, for status replies. */
 export class TailBuffer {

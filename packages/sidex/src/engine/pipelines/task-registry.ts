@@ -2,7 +2,7 @@
 // their process sends), the most recently ended ones, and, for older ones or
 // those of another server on the same store, their execution's record.
 import type { Engine } from '../engine.js';
-import type { ExecutionRecord } from '../record.js';
+import type { ExecutionRecord } from '../../model/record.js';
 import { taskNotFound } from './errors.js';
 import { isFromHost } from '../../runtime/pipeline-host/protocol.js';
 import type { TaskStatus } from './task-state.js';

@@ -64,6 +64,11 @@ export class WarmPool {
     await Promise.allSettled(this.idle.map((runtime) => runtime.ready));
   }
 
+  /** Runtimes waiting in the pool (booted, or booting): taking one spawns nothing. */
+  get available(): number {
+    return this.idle.length;
+  }
+
   /** Fills the pool at once (at start, or when asked to be full). */
   private refill(): void {
     while (this.idle.length < this.size && this.spawnOne());

@@ -1,5 +1,5 @@
 import type { CapabilityExecution, CapabilityStatus, CapabilityType } from '@sidex/protocol';
-import type { ExecutionRecord, ExecutionStatus } from '../../engine/record.js';
+import type { ExecutionRecord, ExecutionStatus } from '../../model/record.js';
 import { metaString } from '../caller-meta.js';
 
 /** A capability has no `queued`: waiting for a slot is part of starting. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Engine, ExternalSettlement } from '../../engine/engine.js';
 import type { StartSpec } from '../../engine/execution.js';
-import { isTerminal, type ExecutionRecord } from '../../engine/record.js';
+import { isTerminal, type ExecutionRecord } from '../../model/record.js';
 import { SidexError } from '../../errors.js';
 import { metaString } from '../caller-meta.js';
 import { codeboltEnv, type CodeboltSocket } from './codebolt-env.js';

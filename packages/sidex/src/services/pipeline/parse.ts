@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { codeByField, parseInput } from '../../services/validation.js';
+import { codeByField, parseInput } from '../../model/validation.js';
 
 /** Error codes of the pipeline calls' fields, where a field has one of its own. */
 const CODE_OF_FIELD: Record<string, string> = {

@@ -1,9 +1,9 @@
-import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../engine/record.js';
+import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../model/record.js';
 import { checkEventQuery } from '../event-query.js';
-import type { EventQuery, HistoryEvent, ExecutionStore, ListFilter, ListPage, NewEvent, PruneCandidate, StoreUsage } from '../execution-store.js';
+import { eventList, type EventQuery, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from '../execution-store.js';
 import { checkFilter, type CheckedFilter } from '../filter.js';
 import { compareNewestFirst, encodeCursor } from '../paging.js';
-import { RECORD_COLUMNS, recordFromDoc, rowOf, UPDATED_COLUMNS } from '../record-columns.js';
+import { RECORD_COLUMNS, recordFromDoc, rowValues, UPDATED_COLUMNS, UPDATED_POSITIONS } from '../record-columns.js';
 import { listQuery } from './list-query.js';
 import { SqlParams, type SqlRunner, type SqlStatement } from './sql-runner.js';
 
@@ -36,20 +36,20 @@ export class SqlExecutionStore implements ExecutionStore {
       ` WHERE id = ${ph(UPDATED_COLUMNS.length)}`;
   }
 
-  async insert(record: ExecutionRecord, event?: NewEvent): Promise<void> {
-    const row = rowOf(record, this.owner);
-    await this.write({ sql: this.upsertSql, params: RECORD_COLUMNS.map((c) => row[c]) }, record.id, event);
+  insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void> {
+    return this.write({ sql: this.upsertSql, params: rowValues(record, this.owner) }, record.id, event);
   }
 
-  async update(record: ExecutionRecord, event?: NewEvent): Promise<void> {
-    const row = rowOf(record, this.owner);
-    await this.write({ sql: this.updateSql, params: [...UPDATED_COLUMNS.map((c) => row[c]), row.id] }, record.id, event);
+  update(record: ExecutionRecord, event?: NewEvent): Promise<void> {
+    const values = rowValues(record, this.owner);
+    return this.write({ sql: this.updateSql, params: [...UPDATED_POSITIONS.map((i) => values[i]), record.id] }, record.id, event);
   }
 
-  /** A record write, with its history event in the same transaction when there is one. */
-  private async write(statement: SqlStatement, id: string, event: NewEvent | undefined): Promise<void> {
-    if (event) await this.db.batch([statement, this.eventStatement(id, event)]);
-    else await this.db.query(statement.sql, statement.params);
+  /** A record write, with its history events in the same transaction when there are any. */
+  private async write(statement: SqlStatement, id: string, event: NewEvent | readonly NewEvent[] | undefined): Promise<void> {
+    const events = eventList(event);
+    if (events.length > 0) return this.db.batch([statement, ...events.map((e) => this.eventStatement(id, e))]);
+    await this.db.query(statement.sql, statement.params);
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {

@@ -13,11 +13,17 @@ const MAX_STATEMENTS = 256;
 export class SqliteRunner implements SqlRunner {
   readonly dialect = sqliteDialect;
   private readonly statements = new Map<string, Statement>();
+  private readonly runAll: (statements: readonly SqlStatement[]) => void;
 
   constructor(
     private readonly db: Database,
     private readonly file: string,
-  ) {}
+  ) {
+    // Made once: better-sqlite3 builds a wrapper per transaction() call, and every state change is a batch.
+    this.runAll = db.transaction((statements: readonly SqlStatement[]) => {
+      for (const { sql, params } of statements) this.prepare(sql).run(...params);
+    });
+  }
 
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.guard(() => {
@@ -34,12 +40,9 @@ export class SqliteRunner implements SqlRunner {
 
   /** Synchronous from BEGIN to COMMIT: no other caller's statement can land inside it. */
   async batch(statements: readonly SqlStatement[]): Promise<void> {
-    this.guard(() =>
-      this.db.transaction(() => {
-        for (const { sql, params } of statements) this.prepare(sql).run(...params);
-      })(),
-    );
+    this.guard(() => this.runAll(statements));
   }
+
 
   /**
    * Only for work done before the store is handed out (migrations): other

@@ -4,7 +4,7 @@ import type { CapabilityService } from '../../services/capability-service.js';
 import { fail, ok, replying } from '../../services/replies.js';
 import { ExecutionIdInput } from '../../services/schemas.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
-import { parseInput } from '../../services/validation.js';
+import { parseInput } from '../../model/validation.js';
 import type { Frame } from './frames.js';
 
 /** What a handler may do to the connection it serves. */

@@ -1,6 +1,6 @@
 import type { ExecutionEvent } from '@sidex/protocol';
 import type { ExecutionRecord, OutputEvent } from '../../engine/index.js';
-import { isTerminal } from '../../engine/record.js';
+import { isTerminal } from '../../model/record.js';
 
 /** A status change, without the captured output (subscribers get that as output events). */
 export function statusEvent(r: ExecutionRecord): ExecutionEvent {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { fail } from '../../services/replies.js';
-import { parseInput } from '../../services/validation.js';
+import { parseInput } from '../../model/validation.js';
 import { httpStatusOf } from './status.js';
 
 type Shape = z.ZodType;

@@ -3,8 +3,8 @@
 // caller sees: the state, the item slots (`threads`), the open pipes, the
 // counters and the idle TTL. Its process, its events and its end when asked
 // to end are each in a file of their own.
-import { deferred } from '../../execution.js';
-import type { ExecutionRecord } from '../../record.js';
+import { deferred } from '../../../model/deferred.js';
+import type { ExecutionRecord } from '../../../model/record.js';
 import { SidexError } from '../../../errors.js';
 import { Batcher } from '../../../runtime/pipeline-host/batcher.js';
 import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';

@@ -1,7 +1,7 @@
 // A task's status once it has ended, from its execution's record in the store:
 // the supervisor keeps the status as the execution's progress, and sets the
 // final one before it ends the process.
-import { isTerminal, type ExecutionRecord } from '../../record.js';
+import { isTerminal, type ExecutionRecord } from '../../../model/record.js';
 import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, pushBounded } from './counters.js';
 import { buildStatus, unixSeconds } from './status.js';

@@ -2,8 +2,8 @@
 // host. Calls on it never throw once it has gone: its end reaches the task
 // once, through onEnd, and nothing else needs to care.
 import type { Engine } from '../../engine.js';
-import { deferred } from '../../execution.js';
-import type { ExecutionRecord } from '../../record.js';
+import { deferred } from '../../../model/deferred.js';
+import type { ExecutionRecord } from '../../../model/record.js';
 import type { HostParams, ToHost } from '../../../runtime/pipeline-host/protocol.js';
 import type { TaskStatus } from '../task-state.js';
 import type { TaskSettings } from './settings.js';

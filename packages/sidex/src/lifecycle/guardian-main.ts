@@ -1,4 +1,4 @@
-import { createTreeTracker, type TrackerOptions } from '../tree/tree-tracker.js';
+import { createTreeTracker, type TrackerOptions } from '../engine/tree/tree-tracker.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as TrackerOptions;
 const tracker = createTreeTracker(options);

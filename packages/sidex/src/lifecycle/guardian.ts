@@ -5,26 +5,10 @@
 // The engine watches its guardian in turn: one that dies is replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TrackerOptions } from '../tree/tree-tracker.js';
+import type { GuardianExit, GuardianRestart, RunGuardian, StartGuardian } from '../engine/run-guardian.js';
+import type { TrackerOptions } from '../engine/tree/tree-tracker.js';
 
 const guardianMain = fileURLToPath(new URL('./guardian-main.js', import.meta.url));
-
-export interface GuardianExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Why it could not be spawned at all. */
-  error?: string;
-}
-
-export interface GuardianRestart {
-  /** The new guardian. */
-  pid: number;
-  /** The one that died (none when it could not be spawned). */
-  previousPid: number | undefined;
-  exit: GuardianExit;
-  /** How long the restart waited: more than 0 once replacements keep dying. */
-  delayMs: number;
-}
 
 // A replacement that dies within QUICK_DEATH_MS is restarted after a wait
 // that doubles up to MAX_BACKOFF_MS: a guardian that cannot live (node gone,
@@ -35,7 +19,7 @@ const QUICK_DEATH_MS = 5000;
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
-export class Guardian {
+export class Guardian implements RunGuardian {
   private child: ChildProcess | undefined;
   private released = false;
   /** When the current guardian was started as a replacement; undefined for the first. */
@@ -50,12 +34,10 @@ export class Guardian {
     this.child = this.spawn();
   }
 
-  /** The live guardian's pid; undefined between its death and its replacement, and once released. */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  /** Normal shutdown: the guardian sweeps once (finding nothing, normally) and exits. */
   release(): void {
     this.released = true;
     clearTimeout(this.restartTimer);
@@ -106,3 +88,6 @@ export class Guardian {
     this.restartTimer.unref();
   }
 }
+
+/** What the engine is given to start its run's guardian. */
+export const startGuardian: StartGuardian = (run, onRestart) => new Guardian(run, onRestart);

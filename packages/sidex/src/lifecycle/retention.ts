@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { SidexError } from '../errors.js';
-import type { ExecutionStore, PruneCandidate } from './execution-store.js';
+import type { ExecutionStore, PruneCandidate } from '../store/execution-store.js';
 
 /** How much history to keep. Any limit reached prunes the oldest ended executions first. */
 export interface RetentionPolicy {

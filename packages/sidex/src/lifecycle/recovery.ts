@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionStore } from '../store/execution-store.js';
-import { finalFields, statusEvent } from './final-status.js';
-import { SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
-import { tailsFromLog } from './output/log-tails.js';
-import type { ExecutionRecord } from './record.js';
-import { findMarked, markerMatcher } from './tree/marker.js';
-import { isAlive, signalPid } from './tree/proc.js';
-import type { TreeTracker } from './tree/tracked-tree.js';
+import { finalFields, statusEvent } from '../engine/final-status.js';
+import { SPARE_OUTPUT_DIR, type LogFiles } from '../engine/output/log-files.js';
+import { tailsFromLog } from '../engine/output/log-tails.js';
+import type { ExecutionRecord } from '../model/record.js';
+import { findMarked, markerMatcher } from '../engine/tree/marker.js';
+import { isAlive, signalPid } from '../engine/tree/proc.js';
+import type { TreeTracker } from '../engine/tree/tracked-tree.js';
 
 export interface RecoveryOptions {
   store: ExecutionStore;

@@ -1,0 +1,64 @@
+import { SidexError } from '../errors.js';
+import type { ExecutionRecord } from '../model/record.js';
+import type { ExecutionStore, NewEvent } from '../store/execution-store.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One execution's store writes, landing in the order they were issued. */
+export class WriteChain {
+  private tail: Promise<void> = Promise.resolve();
+
+  /** The record as it is now, not a snapshot: output tails are written once, at the end. */
+  record(record: ExecutionRecord, write: (copy: ExecutionRecord) => Promise<void>): Promise<void> {
+    const copy = { ...record, memory: { ...record.memory } };
+    return this.enqueue(() => write(copy));
+  }
+
+  enqueue(write: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(write);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+}
+
+interface Written {
+  readonly id: string;
+  readonly record: ExecutionRecord;
+  readonly writes: WriteChain;
+}
+
+/**
+ * The engine's writes to its store. Every write is a whole record, so after
+ * a failed one the next that succeeds catches the store up.
+ */
+export class RecordWrites {
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly onError: (id: string, error: Error) => void,
+  ) {}
+
+  /** Nothing runs that the store has not recorded: a failing store refuses the start. */
+  async insert(exec: Written, events: readonly NewEvent[]): Promise<void> {
+    await exec.writes.record(exec.record, (r) => this.store.insert(r, events)).catch((err: unknown) => {
+      if (err instanceof SidexError) throw err;
+      throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
+    });
+  }
+
+  /** Reported, never thrown: the execution and its stop must go on. `attempts` > 1 backs off between tries. */
+  async save(exec: Written, event?: NewEvent, attempts = 1, record = exec.record): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await exec.writes.record(record, (r) => this.store.update(r, event));
+      } catch (err) {
+        if (attempt >= attempts) return this.onError(exec.id, err as Error);
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Appends to the execution's history after its earlier writes; a failure is reported, not thrown. */
+  note(exec: Written, event: NewEvent): void {
+    exec.writes.enqueue(() => this.store.appendEvent(exec.id, event)).catch((error: unknown) => this.onError(exec.id, error as Error));
+  }
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { SidexError } from '../errors.js';
+import { newExecutionId } from '../model/ids.js';
+import { emptyOutput, type ExecutionRecord } from '../model/record.js';
+import type { StartSpec } from './execution.js';
+import { checkInlineSyntax } from './inline-syntax.js';
+import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
+import type { Isolation } from './sandbox/isolation.js';
+import type { SandboxNetwork } from './sandbox/launch.js';
+
+/** Bad input throws before anything is written or spawned. */
+export function checkStart(spec: StartSpec, isolation: Isolation): void {
+  if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
+  checkNetworkIsolation(spec.network, isolation, 'options.network');
+  checkLimits(spec);
+}
+
+/** Limits go to kernel files: a bad value is refused before anything starts (services check the same with their schemas). */
+function checkLimits(spec: StartSpec): void {
+  const checks: [keyof StartSpec, number | undefined, (n: number) => boolean, string][] = [
+    ['memoryLimitBytes', spec.memoryLimitBytes, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number of bytes'],
+    ['outputLimitBytes', spec.outputLimitBytes, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number of bytes'],
+    ['pidsLimit', spec.pidsLimit, (n) => Number.isInteger(n) && n >= MIN_PIDS_LIMIT && n <= MAX_PIDS_LIMIT, `a whole number from ${MIN_PIDS_LIMIT} to ${MAX_PIDS_LIMIT}`],
+    ['cpuLimit', spec.cpuLimit, (n) => Number.isFinite(n) && n >= MIN_CPU_LIMIT && n <= MAX_CPU_LIMIT, `a number of cores from ${MIN_CPU_LIMIT} to ${MAX_CPU_LIMIT}`],
+  ];
+  for (const [field, value, valid, what] of checks) {
+    if (value !== undefined && (typeof value !== 'number' || !valid(value))) {
+      throw new SidexError('INVALID_ARGUMENT', `${field}: must be ${what} (got ${String(value)})`, { field });
+    }
+  }
+}
+
+/** A network narrower than the host's needs a sandbox: never a silent run with the whole network. */
+export function checkNetworkIsolation(network: SandboxNetwork | undefined, isolation: Isolation, field: string): void {
+  if (network === undefined || network === 'all' || isolation.mode === 'sandbox') return;
+  throw new SidexError('NETWORK_UNAVAILABLE', `${field}: only "all" is possible without a sandbox (isolation is process: ${isolation.reason})`, { field });
+}
+
+export function blockDir(spec: StartSpec): string {
+  return spec.dir ?? path.dirname(spec.entry ?? '.');
+}
+
+/** The engine's defaults for what a start leaves out. */
+export interface RecordDefaults {
+  memoryLimitBytes?: number | undefined;
+  outputLimitBytes: number;
+  pidsLimit: number;
+}
+
+export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionRecord {
+  const memoryLimitBytes = spec.memoryLimitBytes ?? defaults.memoryLimitBytes;
+  const pidsLimit = spec.pidsLimit ?? defaults.pidsLimit;
+  return {
+    id: newExecutionId(spec.prefix),
+    kind: spec.kind,
+    name: spec.name,
+    ...(spec.dir ? { path: spec.dir } : {}),
+    params: spec.params ?? {},
+    ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
+    ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
+    outputLimitBytes: spec.outputLimitBytes ?? defaults.outputLimitBytes,
+    ...(pidsLimit ? { pidsLimit } : {}),
+    ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
+    status: 'queued',
+    createdAt: Date.now(),
+    memory: { current: 0, peak: 0 },
+    cpuMicros: 0,
+    ...emptyOutput(),
+    ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
+    source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '' } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
+    meta: spec.meta ?? {},
+  };
+}
