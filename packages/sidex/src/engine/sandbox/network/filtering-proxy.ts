@@ -203,18 +203,9 @@ export class FilteringProxy {
       return refuse('400 Bad Request', `sidex proxy: CONNECT needs host:port, got ${JSON.stringify(req.url)}\n`);
     }
     const shown = { kind: 'connect' as const, host: target.host, port };
-    if (!this.allow.allowsNormal(target, port)) {
-      this.decide({ ...shown, outcome: 'denied', reason: 'not in allowlist' });
-      return refuse('403 Forbidden', notAllowedText(target, port));
-    }
-    let upstream: net.Socket;
-    try {
-      upstream = await this.dial(target, port);
-    } catch (err) {
-      const e = err as UpstreamError;
-      this.decide({ ...shown, outcome: e.denied ? 'denied' : 'failed', reason: e.message });
-      return refuse(e.denied ? '403 Forbidden' : '502 Bad Gateway', `sidex proxy: ${e.message}\n`);
-    }
+    const admitted = await this.admit(shown, target, port);
+    if ('refused' in admitted) return refuse(admitted.refused === 403 ? '403 Forbidden' : '502 Bad Gateway', admitted.text);
+    const { upstream } = admitted;
     if (client.destroyed) {
       upstream.destroy();
       return;
@@ -223,6 +214,25 @@ export class FilteringProxy {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
     splice(client, upstream);
+  }
+
+  /** The allowlist's decision, then the dial: a connected upstream, or the status and text to refuse with. Each outcome is told to onDecision. */
+  private async admit(
+    shown: { kind: 'connect' | 'http'; host: string; port: number },
+    target: NormalHost,
+    port: number,
+  ): Promise<{ upstream: net.Socket } | { refused: 403 | 502; text: string }> {
+    if (!this.allow.allowsNormal(target, port)) {
+      this.decide({ ...shown, outcome: 'denied', reason: 'not in allowlist' });
+      return { refused: 403, text: notAllowedText(target, port) };
+    }
+    try {
+      return { upstream: await this.dial(target, port) };
+    } catch (err) {
+      const e = err as UpstreamError;
+      this.decide({ ...shown, outcome: e.denied ? 'denied' : 'failed', reason: e.message });
+      return { refused: e.denied ? 403 : 502, text: `sidex proxy: ${e.message}\n` };
+    }
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -242,18 +252,9 @@ export class FilteringProxy {
       return refuse(400, `sidex proxy: requests must use an absolute http:// URI (CONNECT for https), got ${JSON.stringify(raw)}\n`);
     }
     const shown = { kind: 'http' as const, host: target.host, port };
-    if (!this.allow.allowsNormal(target, port)) {
-      this.decide({ ...shown, outcome: 'denied', reason: 'not in allowlist' });
-      return refuse(403, notAllowedText(target, port));
-    }
-    let upstream: net.Socket;
-    try {
-      upstream = await this.dial(target, port);
-    } catch (err) {
-      const e = err as UpstreamError;
-      this.decide({ ...shown, outcome: e.denied ? 'denied' : 'failed', reason: e.message });
-      return refuse(e.denied ? 403 : 502, `sidex proxy: ${e.message}\n`);
-    }
+    const admitted = await this.admit(shown, target, port);
+    if ('refused' in admitted) return refuse(admitted.refused, admitted.text);
+    const { upstream } = admitted;
     if (res.destroyed || req.destroyed) {
       upstream.destroy();
       return;
