@@ -42,11 +42,11 @@ function probeSandbox(sandboxUid: number | undefined): Isolation {
   const bwrap = findProgram('bwrap');
   if (!bwrap) return { mode: 'process', reason: 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap' };
   const user = sandboxUser(sandboxUid);
-  const probe = spawnSync(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'], {
-    timeout: 5000,
-    encoding: 'utf8',
-    ...(user.switchTo ? { uid: user.switchTo.uid, gid: user.switchTo.gid } : {}),
-  });
+  // Run as launches run (launch.ts): a root server's bwrap is privileged and setpriv drops to the
+  // sandbox uid inside; any other server's bwrap needs an unprivileged user namespace.
+  const inside = user.switchTo ? ['setpriv', `--reuid=${user.switchTo.uid}`, `--regid=${user.switchTo.gid}`, '--clear-groups', '--', '/bin/true'] : ['/bin/true'];
+  const namespaces = user.switchTo ? ['--unshare-pid', '--unshare-ipc', '--unshare-uts'] : ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
+  const probe = spawnSync(bwrap, [...namespaces, '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--', ...inside], { timeout: 5000, encoding: 'utf8' });
   if (probe.status === 0) return { mode: 'sandbox', bwrap, user };
   const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0];
   return { mode: 'process', reason: `bwrap cannot create namespaces here (${why}); user namespaces may be disabled` };
