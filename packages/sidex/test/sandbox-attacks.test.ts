@@ -30,6 +30,9 @@ import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } 
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
 const { secret: SECRET, env: secrets } = serverSecrets();
+/** Every escapee of this file carries this in its command line: whatever a failed test left is killed at the end. */
+const ESCAPEES = `sidex-escapee-${randomUUID()}`;
+afterAll(() => killAll(withToken(ESCAPEES)));
 
 const sandboxed = await startTestServer({ env: secrets, apiKey: false });
 const unsandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--isolation', 'process'] });
@@ -149,7 +152,7 @@ describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
   ] as const)('sandbox: nothing survives a %s (5 tries)', async (_how, end) => {
     const client = clients.get(sandboxed)!;
     for (let i = 0; i < 5; i++) {
-      const token = `sidex-escapee-${randomUUID()}`;
+      const token = `${ESCAPEES}-${randomUUID()}`;
       const started = await client.sideExecution.startWithCode(escapee(token), {}, _how === 'timeout' ? 1500 : undefined);
       if (!started.success) throw new Error(started.error);
       expect(await eventually(() => withToken(token).length > 0, 10_000)).toBe(true);
@@ -163,7 +166,7 @@ describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
   it('sandbox: nothing survives the server shutting down', async () => {
     const server = await spawnServer({ env: secrets, apiKey: false });
     const client = clientOf(server);
-    const token = `sidex-escapee-${randomUUID()}`;
+    const token = `${ESCAPEES}-${randomUUID()}`;
     try {
       const started = await client.sideExecution.startWithCode(escapee(token));
       if (!started.success) throw new Error(started.error);
@@ -179,7 +182,7 @@ describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
 
   it('process isolation: a root server cannot keep it (it moves itself out of the cgroup and loses the marker); the promise needs the sandbox', async () => {
     const client = clients.get(unsandboxed)!;
-    const token = `sidex-escapee-${randomUUID()}`;
+    const token = `${ESCAPEES}-${randomUUID()}`;
     const started = await client.sideExecution.startWithCode(escapee(token));
     if (!started.success) throw new Error(started.error);
     // Moving between cgroups takes the kernel ~20 ms a hierarchy: it has escaped once the last move is done.
