@@ -384,6 +384,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.admission.queued;
   }
 
+  /** Booted runtimes waiting for an execution. */
+  get idleRuntimes(): number {
+    return this.pool.idleCount;
+  }
+
+  /** Memory of every live execution's tree now, bytes (as last sampled). */
+  get liveMemoryBytes(): number {
+    let total = 0;
+    for (const exec of this.live.values()) total += exec.record.memory.current;
+    return total;
+  }
+
   /** The guardian process that kills this run's trees if the engine dies; undefined while it is being replaced. */
   get guardianPid(): number | undefined {
     return this.guardian.pid;

@@ -23,6 +23,8 @@ export const ServerConfigSchema = z
     project: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').optional(),
     store: z.string({ error: 'must be a store spec such as memory:' }).min(1, 'must not be empty').optional(),
     apiKey: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
+    /** A key that opens /metrics and nothing else, for a Prometheus scraper. */
+    metricsToken: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Warm runtimes kept booted. */
     poolSize: z.coerce.number().int().min(0).max(64).optional(),
@@ -68,6 +70,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_PROJECT: 'project',
   SIDEX_STORE: 'store',
   SIDEX_API_KEY: 'apiKey',
+  SIDEX_METRICS_TOKEN: 'metricsToken',
   SIDEX_LOG_LEVEL: 'logLevel',
   SIDEX_POOL_SIZE: 'poolSize',
   SIDEX_MAX_CONCURRENT: 'maxConcurrent',

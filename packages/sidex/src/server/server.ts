@@ -8,6 +8,7 @@ import { refuse } from '../transports/ws/refuse-upgrade.js';
 import { DapServer } from '../transports/dap/dap-server.js';
 import { EventHub } from '../transports/events/event-hub.js';
 import { buildHttpApp } from '../transports/http/http-app.js';
+import { serverMetrics } from '../metrics/server-metrics.js';
 import { VERSION } from '../version.js';
 import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } from './api-key.js';
 import type { ServerConfig } from './config.js';
@@ -81,6 +82,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const isolation = { mode, ...(reason ? { reason } : {}) };
   if (mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
   else log.warn({ isolation }, `executions are NOT sandboxed: ${reason}`);
+  // The WebSocket servers are built after the app; their counts are read at scrape time.
+  let connections: () => Record<string, number> = () => ({});
+  const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.pipelines, connections: () => connections() });
   const app = buildHttpApp({
     sideExecution: sidex.sideExecution,
     actionBlock: sidex.actionBlock,
@@ -90,9 +94,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     log,
     version: VERSION,
     health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount, isolation }),
+    metrics: { contentType: metrics.contentType, text: metrics.text, ...(config.metricsToken ? { token: new KeyCheck(config.metricsToken) } : {}) },
   });
   const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });
   const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
+  connections = () => ({ codebolt: codebolt.connections, rocketride: dap.connections });
   app.server.on('upgrade', (req, socket, head) => {
     if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {
       refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url}; use /codebolt or /task/service`, code: 'NOT_FOUND' });
@@ -115,6 +121,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log.info('shutting down: stopping running executions');
       await sidex.close({ graceMs: config.shutdownGraceMs });
       hub.close();
+      metrics.close();
       await codebolt.close();
       await dap.close();
       await app.close();

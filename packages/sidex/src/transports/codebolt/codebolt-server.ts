@@ -69,6 +69,11 @@ export class CodeboltServer {
     return true;
   }
 
+  /** Open WebSocket connections of this dialect. */
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
   /** Closes every connection (code 1001) and the server. */
   close(): Promise<void> {
     return closeWebSocketServer(this.wss);

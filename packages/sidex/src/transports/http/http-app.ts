@@ -26,11 +26,14 @@ export interface HttpAppOptions {
   version: string;
   /** What /healthz reports besides `ok`. */
   health: () => Record<string, unknown>;
+  /** Prometheus text at /metrics; `token` is a key that opens /metrics only. */
+  metrics?: { contentType: string; text(): Promise<string>; token?: Authenticator };
 }
 
 /** Bodies carry inline code (4 MB) and params (8 MB). */
 const BODY_LIMIT = 16 * 1024 * 1024;
 const PUBLIC_PATHS = new Set(['/healthz']);
+const METRICS_PATH = '/metrics';
 
 /** Error codes of Fastify's own failures (malformed bodies and the like), by HTTP status. */
 const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_FOUND', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
@@ -49,6 +52,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const key = presentedKey(request.headers);
     if (options.auth.matches(key)) return;
+    if (request.url.split('?')[0] === METRICS_PATH && options.metrics?.token?.matches(key)) return;
     const shape = shapeOf(request.routeOptions.config);
     const { status, body } = shape ? shape.error(unauthorized(key)) : { status: 401, body: fail('errorResponse', unauthorized(key)) };
     return reply.code(status).header('www-authenticate', 'Bearer').send(body);
@@ -71,6 +75,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok', version: options.version, ...options.health() }));
   app.get('/v1/openapi.json', async () => document);
+  const metrics = options.metrics;
+  if (metrics) app.get(METRICS_PATH, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   registerRoutes(app, routes);
   registerTaskRoutes(app, tasks);
   return app;
