@@ -40,7 +40,7 @@ async function until(name: string, labels: Record<string, string>, check: (v: nu
 async function start(code: string): Promise<string> {
   const res = await api(server, '/v1/executions', { method: 'POST', body: JSON.stringify({ inlineCode: code }) });
   const body = (await res.json()) as { sideExecutionId: string };
-  expect(res.status, JSON.stringify(body)).toBeLessThan(300);
+  expect(res.status, JSON.stringify(body)).toBe(201);
   return body.sideExecutionId;
 }
 

@@ -26,6 +26,12 @@ export const ServerConfigSchema = z
     /** A key that opens /metrics and nothing else, for a Prometheus scraper. */
     metricsToken: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Server log to this file instead of stderr, rolled daily and by size. */
+    logFile: z.string({ error: 'must be a file path' }).min(1, 'must not be empty').optional(),
+    /** Size at which the log file is rolled, MB. */
+    logFileMaxMb: z.coerce.number({ error: 'must be a number of MB' }).positive('must be a positive number of MB').max(100_000, 'must be at most 100000 MB').default(10),
+    /** Rolled log files kept besides the current one. */
+    logFileKeep: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000').default(7),
     /** Warm runtimes kept booted. */
     poolSize: z.coerce.number().int().min(0).max(64).optional(),
     /** Executions running at once; more wait in the queue. */
@@ -72,6 +78,9 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_API_KEY: 'apiKey',
   SIDEX_METRICS_TOKEN: 'metricsToken',
   SIDEX_LOG_LEVEL: 'logLevel',
+  SIDEX_LOG_FILE: 'logFile',
+  SIDEX_LOG_FILE_MAX_MB: 'logFileMaxMb',
+  SIDEX_LOG_FILE_KEEP: 'logFileKeep',
   SIDEX_POOL_SIZE: 'poolSize',
   SIDEX_MAX_CONCURRENT: 'maxConcurrent',
   SIDEX_RETAIN_DAYS: 'retainDays',
@@ -127,6 +136,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     ...config,
     dataDir: path.resolve(sources.cwd, config.dataDir),
     project: path.resolve(sources.cwd, config.project ?? '.'),
+    ...(config.logFile ? { logFile: path.resolve(sources.cwd, config.logFile) } : {}),
     ...(config.sandboxReadOnly ? { sandboxReadOnly: resolveAll(config.sandboxReadOnly) } : {}),
     ...(config.sandboxReadWrite ? { sandboxReadWrite: resolveAll(config.sandboxReadWrite) } : {}),
     ...(config.projectRoots ? { projectRoots: resolveAll(config.projectRoots) } : {}),
