@@ -9,6 +9,7 @@ import { DapServer } from '../transports/dap/dap-server.js';
 import { EventHub } from '../transports/events/event-hub.js';
 import { buildHttpApp } from '../transports/http/http-app.js';
 import { serverMetrics } from '../metrics/server-metrics.js';
+import { DashboardSessions } from '../transports/http/dashboard/sessions.js';
 import { VERSION } from '../version.js';
 import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } from './api-key.js';
 import type { ServerConfig } from './config.js';
@@ -94,6 +95,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     log,
     version: VERSION,
     health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount, isolation }),
+    hub,
+    dashboard: new DashboardSessions(),
     metrics: { contentType: metrics.contentType, text: metrics.text, ...(config.metricsToken ? { token: new KeyCheck(config.metricsToken) } : {}) },
   });
   const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });

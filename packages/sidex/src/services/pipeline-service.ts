@@ -217,6 +217,15 @@ export class PipelineService {
     return { tasks };
   }
 
+  /** The live tasks with their status and graph of components, for the dashboard (`GET /v1/tasks`). */
+  describeTasks(): { tasks: Array<{ status: TaskStatus; components: Array<{ id: string; provider: string; from: string[] }> }> } {
+    const tasks = this.registry.liveTasks().map((t) => ({
+      status: t.status(),
+      components: t.settings.pipeline.components.map((c) => ({ id: c.id, provider: c.provider, from: [...new Set(c.input.map((i) => i.from))] })),
+    }));
+    return { tasks };
+  }
+
   /** `rrext_validate`: RocketRide's `{valid, errors, warnings}` (and the source it resolved). */
   validate(args: unknown): Omit<ValidationReport, 'pipeline'> {
     const input = parseArgs(ValidateArgs, args);

@@ -7,6 +7,10 @@ import type { CapabilityService } from '../../services/capability-service.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
+import type { EventHub } from '../events/event-hub.js';
+import { dashboardFiles, registerDashboard, SESSION_PATH } from './dashboard/dashboard-routes.js';
+import type { DashboardSessions } from './dashboard/sessions.js';
+import { streamEvents } from './event-stream.js';
 import { actionBlockRoutes } from './action-block-routes.js';
 import { keepConnectionToDrain } from './drain-refused-body.js';
 import { capabilityRoutes } from './capability-routes.js';
@@ -28,11 +32,16 @@ export interface HttpAppOptions {
   health: () => Record<string, unknown>;
   /** Prometheus text at /metrics; `token` is a key that opens /metrics only. */
   metrics?: { contentType: string; text(): Promise<string>; token?: Authenticator };
+  /** Live events for GET /v1/events. */
+  hub?: EventHub;
+  /** The dashboard at `/`, its sessions standing in for the key. */
+  dashboard?: DashboardSessions;
 }
 
 /** Bodies carry inline code (4 MB) and params (8 MB). */
 const BODY_LIMIT = 16 * 1024 * 1024;
-const PUBLIC_PATHS = new Set(['/healthz']);
+const PUBLIC_PATHS = new Set(['/healthz', SESSION_PATH]);
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const METRICS_PATH = '/metrics';
 
 /** Error codes of Fastify's own failures (malformed bodies and the like), by HTTP status. */
@@ -48,11 +57,19 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   // Bodies are JSON; anything else is a 415 rather than a string handed to the routes.
   app.removeContentTypeParser('text/plain');
 
+  const publicFiles = options.dashboard ? dashboardFiles() : new Set<string>();
   app.addHook('onRequest', async (request, reply) => {
-    if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const pathname = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(pathname) || (SAFE_METHODS.has(request.method) && publicFiles.has(pathname))) return;
     const key = presentedKey(request.headers);
     if (options.auth.matches(key)) return;
-    if (request.url.split('?')[0] === METRICS_PATH && options.metrics?.token?.matches(key)) return;
+    if (pathname === METRICS_PATH && options.metrics?.token?.matches(key)) return;
+    const session = key === undefined ? options.dashboard?.of(request.headers) : undefined;
+    if (session) {
+      if (SAFE_METHODS.has(request.method) || options.dashboard!.csrfMatches(session, request.headers)) return;
+      const csrf = new SidexError('CSRF_TOKEN_REQUIRED', 'a dashboard session must send its CSRF token in the x-sidex-csrf header for this request');
+      return reply.code(403).send(fail('errorResponse', csrf));
+    }
     const shape = shapeOf(request.routeOptions.config);
     const { status, body } = shape ? shape.error(unauthorized(key)) : { status: 401, body: fail('errorResponse', unauthorized(key)) };
     return reply.code(status).header('www-authenticate', 'Bearer').send(body);
@@ -77,6 +94,24 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => document);
   const metrics = options.metrics;
   if (metrics) app.get(METRICS_PATH, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  const hub = options.hub;
+  if (hub) {
+    // Open streams never go idle: they are ended at close, or the server would wait for them.
+    const streams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of streams) end();
+    });
+    app.get('/v1/events', (request, reply) => {
+      const output = (request.query as { output?: unknown }).output;
+      reply.hijack();
+      const end = streamEvents(reply.raw, hub, typeof output === 'string' && output ? output : undefined);
+      streams.add(end);
+      reply.raw.once('close', () => streams.delete(end));
+    });
+  }
+  const pipelines = options.pipelines;
+  if (pipelines) app.get('/v1/tasks', async () => ({ success: true, ...pipelines.describeTasks() }));
+  if (options.dashboard) registerDashboard(app, options.dashboard, options.auth, (err) => fail('errorResponse', err));
   registerRoutes(app, routes);
   registerTaskRoutes(app, tasks);
   return app;
