@@ -75,23 +75,21 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   );
   if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
   const auth = new KeyCheck(apiKey.key);
-  const hub = new EventHub(sidex.sideExecution);
+  const hub = new EventHub(sidex.services.sideExecution);
   const startedAt = Date.now();
   const { mode, reason } = sidex.engine.isolation;
   const isolation = { mode, ...(reason ? { reason } : {}) };
   if (mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
   else log.warn({ isolation }, `executions are NOT sandboxed: ${reason}`);
   const app = buildHttpApp({
-    sideExecution: sidex.sideExecution,
-    actionBlock: sidex.actionBlock,
-    capability: sidex.capability,
+    replies: sidex.replies,
     pipelines: sidex.pipelines,
     auth,
     log,
     version: VERSION,
     health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount, isolation }),
   });
-  const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });
+  const codebolt = new CodeboltServer({ replies: sidex.replies, blocks: sidex.codeboltBlocks, hub, auth, log });
   const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
   app.server.on('upgrade', (req, socket, head) => {
     if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {
