@@ -112,6 +112,6 @@ export function startSource(fields: { inlineCode?: unknown; actionBlockPath?: un
   const hasCode = fields.inlineCode !== undefined && fields.inlineCode !== null;
   const hasPath = fields.actionBlockPath !== undefined && fields.actionBlockPath !== null;
   if (hasCode !== hasPath) return hasCode ? 'inlineCode' : 'actionBlockPath';
-  const message = hasCode ? 'give either inlineCode or actionBlockPath, not both' : 'inlineCode or actionBlockPath is required';
+  const message = hasCode ? 'inlineCode: give either inlineCode or actionBlockPath, not both' : 'inlineCode: inlineCode or actionBlockPath is required';
   throw new SidexError('INVALID_ARGUMENT', message, { field: 'inlineCode' });
 }
