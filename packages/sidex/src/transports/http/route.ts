@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { isSidexError } from '../../errors.js';
 import { fail } from '../replies/envelope.js';
 import { parseInput } from '../../model/validation.js';
 import { httpStatusOf } from './status.js';
@@ -68,6 +69,8 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
         try {
           result = await spec.handle(input as never, reply);
         } catch (err) {
+          // Anything but a SidexError is a fault: the error handler logs it and answers 500.
+          if (!isSidexError(err)) throw err;
           return sendFailure(reply, spec, err);
         }
         if (result === undefined) return reply;
