@@ -49,7 +49,7 @@ export class SideExecutionService {
   ) {}
 
   /** Starts inline code or a block; answers with its record once it runs (or has failed to start). */
-  start(input: StartInput): Promise<ExecutionRecord> {
+  async start(input: StartInput): Promise<ExecutionRecord> {
     if ('code' in input) {
       return this.engine.start({ prefix: 'side', kind: 'inline', name: input.options?.name ?? 'inline', code: input.code, ...this.common(input.params, input.timeout, input.options) });
     }
