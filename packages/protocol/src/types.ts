@@ -281,8 +281,10 @@ export interface CapabilityExecution {
   executorName: string;
   /** The capability runs as a side execution: the same record, the same id. */
   sideExecutionId: string;
+  /** The Codebolt thread and agent it runs for ('' when the caller said none): its start's options, else what its connection said. */
   threadId: string;
-  parentAgentId?: string;
+  parentAgentId: string;
+  parentAgentInstanceId: string;
   startTime: number;
   endTime?: number;
   status: CapabilityStatus;

@@ -77,7 +77,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   );
   if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
   const auth = new KeyCheck(apiKey.key);
-  const hub = new EventHub(sidex.sideExecution);
+  const hub = new EventHub(sidex.services.sideExecution);
   const startedAt = Date.now();
   const { mode, reason } = sidex.engine.isolation;
   const isolation = { mode, ...(reason ? { reason } : {}) };
@@ -87,9 +87,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   let connections: () => Record<string, number> = () => ({});
   const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.pipelines, connections: () => connections() });
   const app = buildHttpApp({
-    sideExecution: sidex.sideExecution,
-    actionBlock: sidex.actionBlock,
-    capability: sidex.capability,
+    replies: sidex.replies,
     pipelines: sidex.pipelines,
     auth,
     log,
@@ -99,7 +97,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     dashboard: new DashboardSessions(),
     metrics: { contentType: metrics.contentType, text: metrics.text, ...(config.metricsToken ? { token: new KeyCheck(config.metricsToken) } : {}) },
   });
-  const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });
+  const codebolt = new CodeboltServer({ replies: sidex.replies, blocks: sidex.codeboltBlocks, hub, auth, log });
   const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
   connections = () => ({ codebolt: codebolt.connections, rocketride: dap.connections });
   app.server.on('upgrade', (req, socket, head) => {

@@ -1,12 +1,15 @@
-import type { SideExecutionService } from '../../services/side-execution-service.js';
+import type { ExecutionStatus } from '@sidex/protocol';
+import { startSource } from '../../services/schemas.js';
+import type { SideExecutionReplies } from '../replies/side-execution-replies.js';
 import { writeLogStream } from './log-stream.js';
 import { route, type RouteSpec } from './route.js';
 import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody } from './schemas.js';
 
 const TAG = 'executions';
 
-/** `/v1/executions`: start, list, get, stop, resume, events, logs. */
-export function executionRoutes(service: SideExecutionService): RouteSpec[] {
+/** `/v1/executions`: start, list, get, stop, resume, events, logs; every part parsed once by its route's schemas. */
+export function executionRoutes(replies: SideExecutionReplies): RouteSpec[] {
+  const service = replies.service;
   return [
     route({
       method: 'POST',
@@ -16,7 +19,10 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       tag: TAG,
       body: CreateExecutionBody,
       successStatus: 201,
-      handle: ({ body }) => service.start(body ?? {}),
+      handle: async ({ body }) => {
+        const { inlineCode, actionBlockPath, ...rest } = body;
+        return startSource(body) === 'inlineCode' ? replies.start({ code: inlineCode!, ...rest }) : replies.start({ blockPath: actionBlockPath!, ...rest });
+      },
     }),
     route({
       method: 'GET',
@@ -27,7 +33,7 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       query: ListExecutionsQuery,
       handle: ({ query }) => {
         const { status, ...rest } = query;
-        return service.list({ ...rest, ...(status ? { status: status.split(',').map((s) => s.trim()) } : {}) });
+        return replies.list({ ...rest, ...(status ? { status: status.split(',').map((s) => s.trim()) as ExecutionStatus[] } : {}) });
       },
     }),
     route({
@@ -36,7 +42,7 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       operationId: 'countSideExecutions',
       summary: 'How many executions the store holds, by status',
       tag: TAG,
-      handle: () => service.counts(),
+      handle: () => replies.counts(),
     }),
     route({
       method: 'GET',
@@ -45,7 +51,7 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       summary: 'Status, result, output, memory and CPU of an execution',
       tag: TAG,
       params: ExecutionIdParams,
-      handle: ({ params }) => service.getStatus(params.id),
+      handle: ({ params }) => replies.getStatus(params.id),
     }),
     route({
       method: 'POST',
@@ -55,7 +61,7 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       tag: TAG,
       params: ExecutionIdParams,
       body: StopBody,
-      handle: ({ params, body }) => service.stop(params.id, body ?? undefined),
+      handle: ({ params, body }) => replies.stop(params.id, body ?? undefined),
     }),
     route({
       method: 'POST',
@@ -65,7 +71,7 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       tag: TAG,
       params: ExecutionIdParams,
       successStatus: 201,
-      handle: ({ params }) => service.resume(params.id),
+      handle: ({ params }) => replies.resume(params.id),
     }),
     route({
       method: 'GET',
@@ -75,7 +81,7 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       tag: TAG,
       params: ExecutionIdParams,
       query: EventsQueryString,
-      handle: ({ params, query }) => service.events(params.id, query),
+      handle: ({ params, query }) => replies.events(params.id, query),
     }),
     route({
       method: 'GET',
@@ -87,14 +93,14 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       query: LogsQuery,
       produces: ['application/x-ndjson', 'text/event-stream'],
       handle: async ({ params, query }, reply) => {
-        const found = await service.getStatus(params.id);
+        const found = await replies.getStatus(params.id);
         if (!found.success) return found;
         const follow = query.follow === 'true' || query.follow === '1';
         reply.hijack();
         const gone = new AbortController();
         reply.raw.once('close', () => gone.abort());
         await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', service.logs(params.id, { follow, signal: gone.signal }), async () => {
-          const last = await service.getStatus(params.id);
+          const last = await replies.getStatus(params.id);
           if (!last.success) return last;
           const { sideExecutionId, status, result, failure, exitCode } = last;
           return { sideExecutionId, status, result, failure, exitCode };
@@ -104,3 +110,4 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
     }),
   ];
 }
+

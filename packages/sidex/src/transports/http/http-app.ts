@@ -1,10 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { SidexError } from '../../errors.js';
-import { fail } from '../../services/replies.js';
-import type { ActionBlockService } from '../../services/action-block-service.js';
-import type { CapabilityService } from '../../services/capability-service.js';
-import type { SideExecutionService } from '../../services/side-execution-service.js';
+import { fail } from '../replies/envelope.js';
+import type { Replies } from '../replies/index.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
 import type { EventHub } from '../events/event-hub.js';
@@ -20,9 +18,8 @@ import { registerRoutes, shapeOf } from './route.js';
 import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 
 export interface HttpAppOptions {
-  sideExecution: SideExecutionService;
-  actionBlock: ActionBlockService;
-  capability: CapabilityService;
+  /** The services' replies: REST answers in the Codebolt shape, with the HTTP status its code implies. */
+  replies: Replies;
   /** RocketRide's /task routes, when given. */
   pipelines?: PipelineService;
   auth: Authenticator;
@@ -50,7 +47,8 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 /** The REST API under /v1, its OpenAPI document, and /healthz, on one Fastify instance. */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
-  const routes = [...executionRoutes(options.sideExecution), ...actionBlockRoutes(options.actionBlock), ...capabilityRoutes(options.capability)];
+  const { replies } = options;
+  const routes = [...executionRoutes(replies.sideExecution), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 

@@ -1,15 +1,17 @@
-// Request schemas of the REST API, composed from the services' schemas. The
-// routes validate with them and the OpenAPI document is generated from them.
+// Request schemas of the REST API, composed from the shared fields under
+// REST's names (body, path and query). Each route parses its request with
+// them once, and the OpenAPI document is generated from them.
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
-import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopOptions, TimeoutMs } from '../../services/schemas.js';
+import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
+import { BlockPath, EventsAfter, EventsLimit, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
 
 export const CreateExecutionBody = z
   .object({
-    inlineCode: StartWithCodeInput.shape.code.optional().describe('JavaScript, the body of an async function (give this or actionBlockPath)'),
-    actionBlockPath: StartWithBlockInput.shape.path.optional().describe('directory of an action block (give this or inlineCode)'),
+    inlineCode: InlineCode.optional().describe('JavaScript, the body of an async function (give this or actionBlockPath)'),
+    actionBlockPath: BlockPath.optional().describe('directory of an action block (give this or inlineCode)'),
     params: Params.optional().describe('named values; each is in scope by name in inline code'),
     timeout: TimeoutMs.optional().describe('ms of running after which the execution is stopped; 0 or absent: none'),
     options: StartOptions.optional(),
@@ -21,6 +23,7 @@ export const ListExecutionsQuery = z
     status: z
       .string()
       .max(200)
+      .refine((list) => list.split(',').every((s) => (EXECUTION_STATUSES as readonly string[]).includes(s.trim())), `must be comma-separated statuses, any of: ${EXECUTION_STATUSES.join(', ')}`)
       .optional()
       .describe(`comma-separated statuses, any of: ${EXECUTION_STATUSES.join(', ')}`),
     kind: ListInput.shape.kind,
@@ -39,8 +42,8 @@ export const StopBody = StopOptions.nullish();
 
 export const EventsQueryString = z
   .object({
-    after: z.coerce.number().optional().describe('only events after this seq'),
-    limit: z.coerce.number().optional().describe('at most this many (1 to 10000, default 1000)'),
+    after: z.coerce.number().pipe(EventsAfter).optional().describe('only events after this seq'),
+    limit: z.coerce.number().pipe(EventsLimit).optional().describe('at most this many (1 to 10000, default 1000)'),
   })
   .strict();
 
@@ -52,7 +55,7 @@ export const LogsQuery = z
 
 export const ActionBlocksQuery = z
   .object({
-    filterType: z.enum(['filesystem', 'runtime', 'builtin']).optional(),
+    filterType: z.enum(BLOCK_FILTER_TYPES).optional(),
     projectPath: z.string().max(4096).optional().describe('project whose .codebolt/actionblocks is searched'),
   })
   .strict();
