@@ -26,9 +26,9 @@ const isSecure = (request: FastifyRequest) => request.protocol === 'https';
 export function registerDashboard(app: FastifyInstance, sessions: DashboardSessions, auth: Authenticator, errorBody: (err: SidexError) => unknown): void {
   // Only the files the build made; any other path stays a 404 of the API's.
   app.register(fastifyStatic, { root: dashboardRoot(), prefix: '/', wildcard: false, index: 'index.html', cacheControl: false, setHeaders: (res) => {
-      res.header('x-content-type-options', 'nosniff');
+      res.setHeader('x-content-type-options', 'nosniff');
       // Only its own script and style; no inline code, no framing by other sites.
-      res.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      res.setHeader('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     } });
 
   app.post(SESSION_PATH, async (request, reply) => {

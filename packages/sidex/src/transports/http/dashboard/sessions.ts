@@ -5,7 +5,7 @@
 // site can neither read it nor set the header without CORS, which sidex never
 // allows).
 import crypto from 'node:crypto';
-import { parseCookie, stringifySetCookie } from 'cookie';
+import { parse as parseCookie, serialize } from 'cookie';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export const SESSION_COOKIE = 'sidex_session';
@@ -59,10 +59,10 @@ export class DashboardSessions {
   }
 
   cookie(id: string, secure: boolean): string {
-    return stringifySetCookie({ name: SESSION_COOKIE, value: id, httpOnly: true, sameSite: 'strict', path: '/', secure, maxAge: Math.floor(this.ttlMs / 1000) });
+    return serialize(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/', secure, maxAge: Math.floor(this.ttlMs / 1000) });
   }
 
   clearedCookie(secure: boolean): string {
-    return stringifySetCookie({ name: SESSION_COOKIE, value: '', httpOnly: true, sameSite: 'strict', path: '/', secure, maxAge: 0 });
+    return serialize(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', secure, maxAge: 0 });
   }
 }
