@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from 'sidex';
@@ -8,18 +9,34 @@ import { stopOptions } from '../stop-replies.js';
 import { passOutput, Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
-import { configuredUrl } from '../remote.js';
+import { configuredUrl, defaultUrl } from '../remote.js';
 import { limitOptions, runRemote, type RemoteRun } from './run-remote.js';
 
 interface RunOptions extends Omit<RemoteRun, 'code'> {
-  dataDir: string;
+  dataDir?: string;
   url?: string;
+  embedded?: boolean;
+}
+
+/** Where an embedded run keeps its scratch and logs: per user, never the current directory. */
+export function embeddedDataDir(): string {
+  return path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'sidex');
+}
+
+/** Whether a sidex server answers at `url` (a quick /healthz; nothing listening answers at once). */
+async function serverAt(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) });
+    return res.ok && ((await res.json()) as { status?: string }).status === 'ok';
+  } catch {
+    return false;
+  }
 }
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output; on the server of --url / SIDEX_URL when set, else embedded. Ctrl-C stops it, a second Ctrl-C forces')
+    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output: on the server of --url / SIDEX_URL, else on a server answering at the default address (http://127.0.0.1:5565, or SIDEX_HOST/SIDEX_PORT), else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces')
     .argument('<file>', 'file whose contents are the body of an async function, or - for stdin')
     .option('--params <json>', 'params as a JSON object; each key is in scope by name', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
@@ -27,8 +44,9 @@ export function registerRun(program: Command): void {
     .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
     .option('--max-output <mb>', 'most output (stdout and stderr together) it may write, MB (default 1024)', parsePositive)
     .option('--json', 'print the final status as JSON instead of the result')
-    .option('--data-dir <dir>', 'data directory (logs, scratch; a local server keeps its API key there)', process.env.SIDEX_DATA_DIR ?? '.sidex')
-    .option('--url <url>', 'run on this server (env SIDEX_URL) instead of an embedded engine')
+    .option('--data-dir <dir>', "data directory: a local server's, whose API key is used; embedded, where scratch and logs go (default ~/.local/state/sidex)")
+    .option('--url <url>', 'run on this server (env SIDEX_URL)')
+    .option('--embedded', 'run on an engine inside this process even when a server answers')
     .action(async (file: string, options: RunOptions) => {
       process.exitCode = await run(file, options);
     });
@@ -45,9 +63,17 @@ async function run(file: string, options: RunOptions): Promise<number> {
   if (configuredUrl(options)) {
     return runRemote({ ...options, code }, options);
   }
+  // The rule: a server that answers runs it (so it is in its `sidex ls`); else this process does. Said on stderr either way.
+  const url = defaultUrl();
+  if (!options.embedded && (await serverAt(url))) {
+    process.stderr.write(`sidex: running on the server at ${url} (--embedded runs it here instead)\n`);
+    return runRemote({ ...options, code }, { ...options, url });
+  }
+  const dataDir = path.resolve(options.dataDir ?? process.env.SIDEX_DATA_DIR ?? embeddedDataDir());
+  process.stderr.write(`sidex: running on an embedded engine (${options.embedded ? '--embedded' : `no server at ${url}`}; data: ${dataDir})\n`);
   const { Sidex } = await import('sidex'); // the engine only when run embedded
   const sidex = new Sidex({
-    dataDir: path.resolve(options.dataDir),
+    dataDir,
     engine: { poolSize: 0, ...(options.grace !== undefined ? { defaultGraceMs: options.grace } : {}) },
   });
   const api = sidex.sideExecution;
@@ -81,5 +107,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
   } finally {
     stopListening();
     await sidex.close({ graceMs: 1000 });
+    // Nothing records an embedded run once this process ends: its output files go with it.
+    if (id !== undefined) for (const file of Object.values(sidex.engine.logFiles(id))) fs.rmSync(file, { force: true });
   }
 }

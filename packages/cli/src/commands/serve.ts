@@ -21,6 +21,8 @@ interface ServeFlags {
   permissions?: boolean;
   isolation?: string;
   network?: string;
+  concurrency?: string;
+  maxQueued?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -39,6 +41,8 @@ export function registerServe(program: Command): void {
     .option('--permissions', "run executions under Node's permission model: each reads only its own scratch directory and the block roots (env SIDEX_PERMISSIONS=true)")
     .option('--isolation <mode>', 'auto (a sandbox per execution where the kernel allows it), sandbox (refuse to start without) or process (env SIDEX_ISOLATION; default auto)')
     .option('--network <mode>', "executions' default network: all, or none (loopback only) (env SIDEX_NETWORK; default all)")
+    .option('--concurrency <n>', 'executions running at once; more wait in the queue (env SIDEX_MAX_CONCURRENT; default 64)')
+    .option('--max-queued <n>', 'executions that may wait for a slot; more are refused with QUEUE_FULL (env SIDEX_MAX_QUEUED; default 10000)')
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
     .option('--log-file <file>', 'write the server log to this file instead of stderr, rolled daily and by size (env SIDEX_LOG_FILE)')
     .option('--log-file-max-mb <mb>', 'roll the log file at this size (env SIDEX_LOG_FILE_MAX_MB; default 10)')
@@ -50,10 +54,16 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(flags: ServeFlags): Promise<number> {
-  const { config: configFile, ...settings } = flags;
+  const { config: configFile, concurrency, ...settings } = flags;
   let config;
   try {
-    config = loadConfig({ flags: settings, env: process.env, cwd: process.cwd(), ...(configFile ? { configFile } : {}) });
+    config = loadConfig({
+      flags: { ...settings, maxConcurrent: concurrency },
+      flagNames: { maxConcurrent: '--concurrency' },
+      env: process.env,
+      cwd: process.cwd(),
+      ...(configFile ? { configFile } : {}),
+    });
   } catch (err) {
     process.stderr.write(`sidex serve: invalid configuration: ${(err as Error).message}\n`);
     return EXIT.usage;

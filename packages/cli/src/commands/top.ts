@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SidexClient, StatusFields } from '@sidex/client';
 import { EXIT } from '../exit-codes.js';
 import { parseMs } from '../parse-options.js';
-import { configuredUrl, DEFAULT_URL, withClient } from '../remote.js';
+import { serverUrl, withClient } from '../remote.js';
 import { remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
 import { TopScreen, type Key } from '../top/top-screen.js';
 import { renderTop, type TopState } from '../top/top-view.js';
@@ -28,7 +28,7 @@ export function registerTop(program: Command): void {
 }
 
 async function runTop(client: SidexClient, flags: TopFlags): Promise<number> {
-  const state: TopState = { rows: [], selected: 0, url: configuredUrl(flags) ?? DEFAULT_URL };
+  const state: TopState = { rows: [], selected: 0, url: serverUrl(flags) };
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const screen = new TopScreen(process.stdin, process.stdout, (key) => void onKey(key));

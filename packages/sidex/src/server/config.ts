@@ -35,7 +35,9 @@ export const ServerConfigSchema = z
     /** Warm runtimes kept booted. */
     poolSize: z.coerce.number().int().min(0).max(64).optional(),
     /** Executions running at once; more wait in the queue. */
-    maxConcurrent: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    maxConcurrent: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    /** Executions that may wait for a slot; a start beyond them is refused (QUEUE_FULL). */
+    maxQueued: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000').optional(),
     /** Retention: keep executions of the last N days / the newest N / N MB of output (pruned in the background). */
     retainDays: z.coerce.number().positive('must be a positive number of days').optional(),
     retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
@@ -83,6 +85,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_LOG_FILE_KEEP: 'logFileKeep',
   SIDEX_POOL_SIZE: 'poolSize',
   SIDEX_MAX_CONCURRENT: 'maxConcurrent',
+  SIDEX_MAX_QUEUED: 'maxQueued',
   SIDEX_RETAIN_DAYS: 'retainDays',
   SIDEX_RETAIN_EXECUTIONS: 'retainExecutions',
   SIDEX_RETAIN_LOG_MB: 'retainLogMb',
@@ -103,6 +106,8 @@ export interface ConfigSources {
   /** Config file: `--config`, else `SIDEX_CONFIG`, else `./sidex.yml` / `./sidex.yaml` when present. */
   configFile?: string;
   cwd: string;
+  /** Flags whose name is not the setting's (e.g. --concurrency for maxConcurrent), for messages. */
+  flagNames?: Record<string, string>;
 }
 
 /**
@@ -122,7 +127,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
     const origin = key in sources.flags && sources.flags[key] !== undefined
-      ? `--${kebab(key)}`
+      ? (sources.flagNames?.[key] ?? `--${kebab(key)}`)
       : key in fromEnv
         ? envNameOf(key)
         : file.path

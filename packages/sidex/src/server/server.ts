@@ -51,6 +51,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     engine: {
       ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
       ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
+      ...(config.maxQueued !== undefined ? { maxQueued: config.maxQueued } : {}),
       ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
       isolation: config.isolation,
