@@ -82,6 +82,16 @@ export interface StatusFields {
   resumedFrom?: string;
 }
 
+/** One process of a running execution's tree (host pids). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  command: string;
+  /** Resident memory, bytes. */
+  memoryBytes: number;
+  cpuMs: number;
+}
+
 export interface StopFields {
   sideExecutionId: string;
   status: ExecutionStatus | 'already_stopped';
