@@ -46,7 +46,11 @@ async function start(flags: StartFlags): Promise<number> {
       return EXIT.usage;
     }
   }
-  const options = flags.name !== undefined ? { name: flags.name } : undefined;
+  // Code from a file is called by its name in its errors.
+  const filename = flags.file !== undefined && flags.file !== '-' ? flags.file : undefined;
+  const source = code !== undefined ? { name: filename ?? 'inline', code } : undefined;
+  const named = { ...(flags.name !== undefined ? { name: flags.name } : {}), ...(filename !== undefined ? { filename } : {}) };
+  const options = Object.keys(named).length > 0 ? named : undefined;
   return withClient(flags, ui, async (client) => {
     const api = client.sideExecution;
     const started = await ui.during(
@@ -55,13 +59,13 @@ async function start(flags: StartFlags): Promise<number> {
         ? api.startWithCode(code, flags.params, flags.timeout, options)
         : api.startWithActionBlock(flags.block!, flags.params, flags.timeout, options),
     );
-    if (!started.success) return failed(ui, started);
+    if (!started.success) return failed(ui, started, source);
     if (!flags.wait) {
       if (ui.json) ui.print(started.data);
       else ui.line(`${started.sideExecutionId} ${ui.status(started.status)}`);
       return EXIT.completed;
     }
     if (!ui.json) process.stderr.write(`${ui.dim(`started ${started.sideExecutionId}`)}\n`);
-    return reportEnd(ui, await ui.during(`running ${started.sideExecutionId}`, client.wait(started.sideExecutionId)));
+    return reportEnd(ui, await ui.during(`running ${started.sideExecutionId}`, client.wait(started.sideExecutionId)), source);
   });
 }
