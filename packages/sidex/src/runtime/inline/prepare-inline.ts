@@ -71,14 +71,18 @@ export function prepareCheckedInline(code: string): PreparedInline {
  * user's code: code that ends too early (an unclosed bracket, string or
  * comment), for which Node says "Unexpected end of input" at the end of the
  * file, as this does; or a brace that closes the function early, which
- * acorn finds where the user wrote it.
+ * acorn finds where the user wrote it. Every other place is mapped back
+ * through the rewrites.
  */
 function userSyntaxPlace(code: string, mappings: Mappings | undefined, message: string, line: number, column: number): SyntaxPlace {
   const lines = code.split('\n').length;
   const pastTheEnd = line > lines || (line === lines && column > code.length - code.lastIndexOf('\n'));
-  if (!pastTheEnd) return { message, ...toUserPlace(mappings, { line, column }) };
+  // Imports are rewritten only in code that parses: V8 then stops at the first import, acorn at the real error.
+  const importLeft = message === 'Cannot use import statement outside a module';
+  if (!pastTheEnd && !importLeft) return { message, ...toUserPlace(mappings, { line, column }) };
   const early = acornError(code);
   if (early && early.pos < code.trimEnd().length) return { message: early.message.replace(/ \(\d+:\d+\)$/, ''), ...placeOf(code, early.pos) };
+  if (importLeft) return { message, ...toUserPlace(mappings, { line, column }) };
   return { message: 'Unexpected end of input', ...endOf(code) };
 }
 
