@@ -166,6 +166,8 @@ export interface StartOptions {
   /** Handed to a Codebolt-built block in its actionBlockInvocation. */
   threadContext?: Record<string, unknown>;
   name?: string;
+  /** What inline code's errors call it (e.g. the file it was read from); "inline" otherwise. Not for action blocks. */
+  filename?: string;
 }
 
 /** How a stop goes (a sidex extension): the grace before SIGKILL, or SIGKILL at once. */

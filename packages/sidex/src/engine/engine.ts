@@ -35,7 +35,8 @@ import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } 
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
-import { instrumentAwaits } from '../runtime/unwind/instrument.js';
+import { prepareInline } from '../runtime/inline/prepare-inline.js';
+import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -235,9 +236,10 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    checkStart(spec, this.isolation);
+    const prepared = checkStart(spec, this.isolation);
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
+    exec.prepared = prepared;
     const history = [statusEvent(exec.record)];
     // With a slot free, the record is written `starting` at once (queued and
     // starting in its history), while a warm runtime is taken: one store round
@@ -472,7 +474,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       executionId: exec.id,
       source:
         spec.kind === 'inline'
-          ? { type: 'inline', ...unwindableInline(spec.code ?? ''), filename: path.join(cwd, 'inline.js') }
+          ? { type: 'inline', ...(exec.prepared ?? prepareInline(spec.code ?? '')), filename: path.join(cwd, 'inline.js'), displayName: spec.filename ?? INLINE_DISPLAY_NAME }
           : { type: 'block', entry: spec.entry ?? '' },
       paramsJson: JSON.stringify(exec.record.params ?? {}),
       ...(spec.resumeFrom !== undefined ? { resumeFromJson: JSON.stringify(spec.resumeFrom) } : {}),
@@ -647,16 +649,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     const data = this.decoders.decode(exec.id, chunk);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
   }
-}
-
-/**
- * Inline code with its awaits rewritten so that a stop can unwind it: here,
- * where the parser is long warm (~0.15 ms), not in the fresh runtime (~2 ms).
- * Its syntax was checked as written when it was started.
- */
-function unwindableInline(code: string): { code: string; unwindable: boolean } {
-  const rewritten = instrumentAwaits(code, 'body');
-  return { code: rewritten.code, unwindable: rewritten.count > 0 };
 }
 
 function notFound(id: string): SidexError {

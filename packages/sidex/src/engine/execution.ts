@@ -8,6 +8,7 @@ import type { ExecutionRecord, StopReason } from '../model/record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
+import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 export interface StartSpec {
   prefix: 'side' | 'cap' | 'task';
@@ -15,6 +16,8 @@ export interface StartSpec {
   name: string;
   /** Inline code. */
   code?: string;
+  /** The name inline code's errors give it (the file a CLI read); default "inline". */
+  filename?: string;
   /** Block entry file (absolute). */
   entry?: string;
   /** Block directory: the working directory of a block. */
@@ -61,6 +64,8 @@ export class Execution {
   ending: Promise<void> | undefined;
   timeoutTimer: NodeJS.Timeout | undefined;
   sampling: SampleTarget | undefined;
+  /** Inline code as it runs (runtime/inline/prepare-inline.ts), prepared when its start was checked. */
+  prepared: PreparedInline | undefined;
   /** Resolves once the execution runs or has ended: what a start call waits for. */
   readonly settledStart = deferred<void>();
   readonly terminal = deferred<ExecutionRecord>();
