@@ -201,10 +201,13 @@ describe('terminate through the SDK', () => {
     expect(alive()).toEqual([]);
   });
 
-  it('terminate twice is safe; an unknown token rejects with an Error', async () => {
+  it('two terminates at once share the end; one after the end rejects with TASK_TERMINATED; an unknown token rejects', async () => {
     const { token } = await sdk.use({ pipeline: codeChain('return input') });
     await Promise.all([sdk.terminate(token), sdk.terminate(token)]);
-    await sdk.terminate(token);
+    const again = await failure(sdk.terminate(token));
+    expect(again).toBeInstanceOf(Error);
+    expect(again).toMatchObject({ code: 'TASK_TERMINATED', command: 'terminate' });
+    expect(again.message).toMatch(/is not running: it has already ended \(Stopped/);
     const err = await failure(sdk.terminate('tk_unknown_one'));
     expect(err).toMatchObject({ code: 'TASK_NOT_FOUND', command: 'terminate', message: 'no task with token "tk_unknown_one"' });
   });

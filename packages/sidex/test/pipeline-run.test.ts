@@ -151,7 +151,7 @@ describe('failures', () => {
     const status = await untilStatus(sidex, token, (s) => s.completed);
     expect(status).toMatchObject({ state: TaskState.COMPLETED, status: 'Completed', exitCode: 3, failedCount: 1 });
     expect(status.exitMessage).toMatch(/exited with code 3/);
-    expect((await rejection(pipelines.terminate(token))).code).toBe('TASK_ALREADY_ENDED');
+    expect(await rejection(pipelines.terminate(token))).toMatchObject({ code: 'TASK_TERMINATED', details: { state: TaskState.COMPLETED } });
   });
 
   it('a component that cannot be built fails use() with the reason, and leaves no task', async () => {
@@ -271,7 +271,7 @@ describe('after the end, from the store', () => {
     try {
       expect(await other.pipelines.getTaskStatus(token)).toEqual(await statusOf(sidex, token));
       expect(await other.pipelines.getTaskStatus(token)).toMatchObject({ state: TaskState.CANCELLED, status: 'Stopped', completedCount: 1 });
-      expect(await other.pipelines.terminate(token)).toEqual({});
+      expect((await rejection(other.pipelines.terminate(token))).code).toBe('TASK_TERMINATED');
       expect((await rejection(other.pipelines.send(token, 'x'))).code).toBe('TASK_NOT_RUNNING');
       expect((await rejection(other.pipelines.getTaskStatus('tk_unknown'))).code).toBe('TASK_NOT_FOUND');
     } finally {

@@ -132,10 +132,12 @@ describe('terminate twice, and terminate of what is not there', () => {
     expect((await sidex.engine.get((await statusOf(sidex, token)).id))?.forced).toBe(true);
   });
 
-  it('terminating a terminated task is safe; an unknown token is an error', async () => {
+  it('terminating a terminated task is TASK_TERMINATED (seed 004); an unknown token is an error', async () => {
     const { token } = await pipelines.use({ pipeline: codeChain('return input') });
     await pipelines.terminate(token);
-    expect(await pipelines.terminate(token)).toEqual({});
+    const again = await rejection(pipelines.terminate(token));
+    expect(again).toMatchObject({ code: 'TASK_TERMINATED', details: { token, field: 'token', state: TaskState.CANCELLED } });
+    expect(again.message).toBe(`token: the pipeline of task "${token}" is not running: it has already ended (Stopped: terminated (0 completed, 0 failed, 0 cancelled, 0 refused))`);
     expect((await statusOf(sidex, token)).state).toBe(TaskState.CANCELLED);
 
     const unknown = await rejection(pipelines.terminate('tk_nothing_here'));

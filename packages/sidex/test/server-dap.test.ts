@@ -260,14 +260,16 @@ describe('terminate over DAP', () => {
     expect(alive()).toEqual([]);
   });
 
-  it('terminate twice is safe; terminate of an unknown token is an error', async () => {
+  it('terminate while ending joins it; after the end it is TASK_TERMINATED; an unknown token is an error', async () => {
     const token = await use(codeChain(takes(300)));
     const item = sendItem(client, token, 'x');
     await eventually(async () => (await status(token)).inProgressCount === 1);
     const [a, b] = await Promise.all([client.request('terminate', { token }), client.request('terminate', {}, { token })]);
     expect([a.success, b.success]).toEqual([true, true]);
     expect((await item).body.text).toEqual(['x']);
-    expect(await client.request('terminate', { token })).toMatchObject({ success: true, body: {} });
+    const again = await client.request('terminate', { token });
+    expect(again).toMatchObject({ success: false, code: 'TASK_TERMINATED' });
+    expect(again.message).toMatch(new RegExp(`^token: the pipeline of task "${token}" is not running: it has already ended \\(Stopped: terminated`));
     const unknown = await client.request('terminate', { token: 'tk_never_was' });
     expect(unknown).toMatchObject({ success: false, code: 'TASK_NOT_FOUND', message: 'no task with token "tk_never_was"' });
   });

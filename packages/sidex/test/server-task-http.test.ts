@@ -54,8 +54,9 @@ describe('POST /task, GET /task, DELETE /task', () => {
     const terminated = await call('DELETE', `/task?token=${token}`);
     expect(terminated).toMatchObject({ status: 200, json: { status: 'OK', data: {} } });
     expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ state: 6, status: 'Stopped', completed: true });
-    // Terminating again is safe.
-    expect((await call('DELETE', `/task?token=${token}`)).json).toEqual({ status: 'OK', data: {} });
+    // After the end there is nothing to terminate (seed 004): HTTP 400, TASK_TERMINATED.
+    const again = await call('DELETE', `/task?token=${token}`);
+    expect(again).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'TASK_TERMINATED', message: expect.stringMatching(/is not running: it has already ended \(Stopped/) } } });
   });
 
   it('bad input is HTTP 400 with what and where, and starts nothing', async () => {

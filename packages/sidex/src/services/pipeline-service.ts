@@ -34,6 +34,7 @@ import {
 import { PipelineTask } from '../engine/pipelines/task/pipeline-task.js';
 import type { TaskSettings } from '../engine/pipelines/task/settings.js';
 import { TaskRegistry } from '../engine/pipelines/task-registry.js';
+import { alreadyTerminated } from '../engine/pipelines/errors.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
 import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
 
@@ -142,8 +143,9 @@ export class PipelineService {
   /**
    * `terminate`: from now on the task accepts no item; those in progress get
    * until the drain deadline; answers `{}` once the task has ended (CANCELLED,
-   * 'Stopped'). Terminating a terminated task is safe and answers the same; a
-   * task that had ended by itself answers TASK_ALREADY_ENDED.
+   * 'Stopped'). A terminate while the task is still ending joins that end (one
+   * outcome); once it has ended there is nothing left to terminate:
+   * TASK_TERMINATED, as RocketRide's "already terminated" error.
    */
   async terminate(args: unknown): Promise<Record<string, never>> {
     const input = parseArgs(TerminateArgs, withToken(args));
@@ -155,12 +157,7 @@ export class PipelineService {
       });
       return {};
     }
-    const status = await this.registry.status(input.token);
-    if (status.state === TaskState.CANCELLED) return {};
-    throw new SidexError('TASK_ALREADY_ENDED', `task "${input.token}" had already ended by itself (${status.status}: ${status.exitMessage})`, {
-      token: input.token,
-      state: status.state,
-    });
+    throw alreadyTerminated(input.token, await this.registry.status(input.token));
   }
 
   /**
