@@ -243,8 +243,8 @@ export class PipelineClient {
   }
 
   /** @deprecated as in RocketRide's client: use addMonitor / removeMonitor. */
-  async setEvents(token: string, eventTypes: string[]): Promise<void> {
-    await this.call('rrext_monitor', { types: eventTypes }, { token });
+  async setEvents(token: string, eventTypes: string[], pipeId?: number): Promise<void> {
+    await this.call('rrext_monitor', { types: eventTypes, ...(pipeId !== undefined ? { pipeId } : {}) }, { token });
   }
 
   /** Every event the server sends; calls the `onEvent` of the config. Subclasses may override it. */

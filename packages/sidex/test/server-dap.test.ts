@@ -185,7 +185,7 @@ describe('commands', () => {
     expect((await sendItem(client, token, 'two')).success).toBe(true);
     await new Promise((r) => setTimeout(r, 1300)); // past a status interval
     expect(watcher.frames.length).toBe(count);
-    expect(await watcher.request('rrext_monitor', { token, types: ['NOPE'] })).toMatchObject({ success: false, code: 'INVALID_EVENT_TYPES' });
+    expect(await watcher.request('rrext_monitor', { token, types: { SUMMARY: true } })).toMatchObject({ success: false, code: 'INVALID_EVENT_TYPES' });
     await client.request('terminate', { token });
   });
 

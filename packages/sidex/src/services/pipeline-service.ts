@@ -14,10 +14,10 @@ import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { SidexError } from '../errors.js';
-import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
+import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
-import { Monitors, type PipelineListener } from './pipeline/monitors.js';
+import { Monitors, targetKey, type MonitorTarget, type PipelineListener } from './pipeline/monitors.js';
 import { parseArgs, withToken } from './pipeline/parse.js';
 import {
   CloseArgs,
@@ -188,7 +188,7 @@ export class PipelineService {
       env: task.settings.env,
       ...(input.source ? { source: input.source } : {}),
     });
-    this.monitors.dispatch({ token: reply.token, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
+    this.monitors.dispatch({ token: reply.token, id: reply.id, projectId: reply.projectId, source: reply.source, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
     return reply;
   }
 
@@ -281,21 +281,31 @@ export class PipelineService {
   // ---- events ------------------------------------------------------------------------
 
   /**
-   * `rrext_monitor`: events of one task (or '*': all) of the given types; the
-   * current state is delivered at once. Returns the unsubscribe function.
+   * `rrext_monitor`: events of the given types of one task (by token, or by
+   * projectId and source, whatever task runs them), or of every task ('*');
+   * the current state is delivered at once. Answers the unsubscribe function,
+   * with the monitor's key (one per target, as RocketRide keys them) and
+   * whether it is empty (no type sidex has events for: an unsubscribe).
    */
-  async monitor(args: unknown, listener: PipelineListener): Promise<() => void> {
+  async monitor(args: unknown, listener: PipelineListener): Promise<(() => void) & { key: string; empty: boolean }> {
     const input = parseArgs(MonitorArgs, args);
     if (typeof listener !== 'function') throw new SidexError('INVALID_ARGUMENT', 'listener: must be a function', { field: 'listener' });
-    if (input.token !== '*') await this.registry.status(input.token); // throws when unknown
-    const unsubscribe = this.monitors.add(input.token, input.types, listener);
-    this.replay(input.token, input.types, listener);
-    return unsubscribe;
+    const types = monitorTypes(input.types ?? input.listenType ?? 0);
+    const target: MonitorTarget = input.token !== undefined ? { token: input.token } : { projectId: input.projectId!, source: input.source! };
+    if ('token' in target && target.token !== '*') await this.registry.status(target.token); // throws when unknown
+    const unsubscribe = this.monitors.add(target, types, listener);
+    this.replay(target, types, listener);
+    return Object.assign(unsubscribe, { key: targetKey(target), empty: types.length === 0 });
   }
 
-  private replay(token: string, types: readonly MonitorType[], listener: PipelineListener): void {
+  private replay(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): void {
     const wanted = (...these: MonitorType[]) => these.some((t) => types.includes(t));
-    const tasks = token === '*' ? this.registry.liveTasks() : [this.registry.get(token)].filter((t): t is PipelineTask => !!t);
+    const tasks =
+      'token' in target
+        ? target.token === '*'
+          ? this.registry.liveTasks()
+          : [this.registry.get(target.token)].filter((t): t is PipelineTask => !!t)
+        : [this.registry.findLive(target.projectId, target.source)].filter((t): t is PipelineTask => !!t);
     const deliver = (event: PipelineEvent) => {
       try {
         listener(event);
@@ -303,12 +313,17 @@ export class PipelineService {
         // as in Monitors.dispatch
       }
     };
+    const token = 'token' in target ? target.token : (tasks[0]?.token ?? '');
     if (wanted('TASK', 'ALL')) {
-      const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, token: t.token, projectId: t.projectId, source: t.source }));
+      const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, name: t.settings.pipeline.name, token: t.token, projectId: t.projectId, source: t.source }));
       deliver({ token, event: 'apaevt_task', body: { action: 'running', tasks: running } });
     }
     if (wanted('SUMMARY', 'DETAIL', 'ALL')) {
-      for (const t of tasks) deliver({ token: t.token, event: 'apaevt_status_update', body: t.status() as unknown as Record<string, unknown> });
+      for (const t of tasks) deliver({ token: t.token, id: t.executionId, event: 'apaevt_status_update', body: t.status() as unknown as Record<string, unknown> });
+      // A project whose source no task runs yet: RocketRide says so with an empty status.
+      if (!('token' in target) && tasks.length === 0) {
+        deliver({ token: '', id: `${target.projectId}.${target.source}`, event: 'apaevt_status_update', body: { name: '', project_id: target.projectId, source: target.source, state: TaskState.NONE, status: 'Not running', completed: false } });
+      }
     }
   }
 
@@ -380,4 +395,10 @@ export class PipelineService {
     const status = await this.registry.status(token);
     throw new SidexError('TASK_NOT_RUNNING', `task "${token}" has ended (${status.status}): it accepts no items`, { token, state: status.state });
   }
+}
+
+/** The monitor types of `types` as RocketRide takes it: names, or a bitmask (number or digits). */
+function monitorTypes(types: readonly string[] | number | string): MonitorType[] {
+  if (Array.isArray(types)) return typesOfNames(types);
+  return typesOfBitmask(Number(types));
 }

@@ -28,9 +28,6 @@ export interface ServerInfo {
 
 const withoutToken = ({ token: _token, ...rest }: Record<string, unknown>) => rest;
 
-/** RocketRide clients name event types in any case (`'summary'`, `'SUMMARY'`). */
-const upperTypes = (types: unknown) => (Array.isArray(types) ? types.map((t) => (typeof t === 'string' ? t.toUpperCase() : t)) : types);
-
 export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<string, DapCommand> {
   const commands: Record<string, DapCommand> = {
     auth: { public: true, run: (args, { gate }) => gate.authenticate(args) },
@@ -66,15 +63,14 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
 
     rrext_monitor: {
       run: async (args, { monitors, listener }) => {
-        const input: Record<string, unknown> = { ...args, types: upperTypes(args.types) };
-        if (typeof input.token === 'string') monitors.checkRoom(input.token);
-        const unsubscribe = await pipelines.monitor(input, listener());
-        const token = input.token as string;
-        if ((input.types as unknown[]).length === 0) {
+        const key = typeof args.token === 'string' ? args.token : `p.${String(args.projectId)}.${String(args.source)}`;
+        monitors.checkRoom(key);
+        const unsubscribe = await pipelines.monitor(args, listener());
+        if (unsubscribe.empty) {
           unsubscribe();
-          monitors.replace(token, undefined);
+          monitors.replace(unsubscribe.key, undefined);
         } else {
-          monitors.replace(token, unsubscribe);
+          monitors.replace(unsubscribe.key, unsubscribe);
         }
         return {};
       },

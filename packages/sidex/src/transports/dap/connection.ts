@@ -180,11 +180,12 @@ export class DapConnection {
       return;
     }
     if (event.event === 'apaevt_status_update') this.heldStatus.delete(event.token);
-    this.sendEvent(event.event, { ...event.body, __id: event.token });
+    this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
   }
 
-  private sendEvent(event: string, body: Record<string, unknown>): void {
-    this.send(JSON.stringify({ type: 'event', seq: ++this.seq, event, body }));
+  /** `id` is the task's, at the top level as RocketRide sends it. */
+  private sendEvent(event: string, body: Record<string, unknown>, id?: string): void {
+    this.send(JSON.stringify({ type: 'event', seq: ++this.seq, event, ...(id ? { id } : {}), body }));
   }
 
   /** After dropping events: say how many, then send the latest status of each task whose updates were dropped. */
@@ -195,7 +196,7 @@ export class DapConnection {
     });
     const held = [...this.heldStatus.values()];
     this.heldStatus.clear();
-    for (const event of held) this.sendEvent(event.event, { ...event.body, __id: event.token });
+    for (const event of held) this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
   }
 
   private onClose(): void {

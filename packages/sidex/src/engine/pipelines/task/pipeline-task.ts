@@ -49,7 +49,7 @@ export class PipelineTask {
     readonly settings: TaskSettings,
   ) {
     this.process = new TaskProcess(deps.engine, (record) => this.onExecutionEnded(record));
-    this.events = new TaskEvents(deps, settings);
+    this.events = new TaskEvents(deps, settings, () => this.executionId);
     this.slots = new Slots(settings.threads);
     this.items = new Items(settings.token);
     this.warnings = settings.warnings.slice(-MAX_MESSAGES);

@@ -9,6 +9,8 @@ export class TaskEvents {
   constructor(
     private readonly deps: Pick<TaskDeps, 'emit' | 'wants'>,
     private readonly settings: TaskSettings,
+    /** The task's id (its execution's), known once it has started. */
+    private readonly taskId: () => string,
   ) {}
 
   status(status: TaskStatus): void {
@@ -40,6 +42,7 @@ export class TaskEvents {
   }
 
   private emit(event: PipelineEventName, body: Record<string, unknown>): void {
-    this.deps.emit({ token: this.settings.token, event, body });
+    const { projectId, source } = this.settings.pipeline;
+    this.deps.emit({ token: this.settings.token, id: this.taskId(), projectId, source, event, body });
   }
 }

@@ -1,0 +1,98 @@
+// What RocketRide's own TypeScript client and its users send, with raw DAP
+// frames against a real `sidex serve`: monitors in every form RocketRide
+// takes, concurrent use() of one token, item results, replies and events in
+// RocketRide's shapes, and the commands its client calls.
+import { afterAll, describe, expect, it } from 'vitest';
+import { codeChain } from './fixtures/pipelines.js';
+import { RawDap, type DapFrame } from './helpers/raw-dap.js';
+import { startTestServer } from './helpers/server.js';
+
+const server = await startTestServer();
+const sockets: RawDap[] = [];
+async function authed(): Promise<RawDap> {
+  const dap = await RawDap.authed(server.url, server.apiKey);
+  sockets.push(dap);
+  return dap;
+}
+afterAll(() => sockets.forEach((s) => s.close()));
+
+const client = await authed();
+const use = async (pipeline: object, extra: Record<string, unknown> = {}): Promise<DapFrame> => {
+  const reply = await client.request('execute', { pipeline, ...extra });
+  expect(reply.success, JSON.stringify(reply)).toBe(true);
+  return reply.body;
+};
+/** One item as RocketRide's client sends it: open, one binary write, close. */
+async function send(dap: RawDap, token: string, text: string, object: Record<string, unknown> = {}, mimeType = 'text/plain'): Promise<DapFrame> {
+  const open = await dap.request('rrext_process', { subcommand: 'open', object, mimeType }, { token });
+  expect(open.success, JSON.stringify(open)).toBe(true);
+  const pipe_id = open.body.pipe_id as number;
+  expect((await dap.binary('rrext_process', { subcommand: 'write', pipe_id, token }, Buffer.from(text))).success).toBe(true);
+  return dap.request('rrext_process', { subcommand: 'close', pipe_id }, { token });
+}
+const withProject = (projectId: string, pipeline: { components: unknown[]; source: string } = codeChain('return input')) => ({ ...pipeline, project_id: projectId });
+
+describe('rrext_monitor in the forms RocketRide takes', () => {
+  it('types as an EVENT_TYPE bitmask (number or digits) and as listenType; unknown names are ignored', async () => {
+    const { token } = await use(codeChain('return input'));
+    const cases: Array<[Record<string, unknown>, string[]]> = [
+      [{ types: 4 | 32 }, ['apaevt_status_update', 'apaevt_task']], // SUMMARY | TASK
+      [{ types: '4' }, ['apaevt_status_update']],
+      [{ listenType: 32 }, ['apaevt_task']],
+      [{ types: ['summary', 'DASHBOARD', 'Debugger', 'NOT_A_TYPE'] }, ['apaevt_status_update']],
+    ];
+    for (const [args, expected] of cases) {
+      const watcher = await authed();
+      expect(await watcher.request('rrext_monitor', args, { token }), JSON.stringify(args)).toMatchObject({ success: true, body: {} });
+      for (const name of expected) await watcher.next((f) => f.event === name);
+      const seen = new Set(watcher.frames.filter((f) => f.type === 'event').map((f) => f.event));
+      expect([...seen].sort(), JSON.stringify(args)).toEqual([...expected].sort());
+      watcher.close();
+    }
+    await client.request('terminate', { token });
+  });
+
+  it('only types sidex has no events for (DASHBOARD, DEBUGGER) subscribe to nothing, as an empty list unsubscribes', async () => {
+    const { token } = await use(codeChain('return input'));
+    const watcher = await authed();
+    expect(await watcher.request('rrext_monitor', { types: ['SUMMARY'] }, { token })).toMatchObject({ success: true });
+    await watcher.next((f) => f.event === 'apaevt_status_update');
+    expect(await watcher.request('rrext_monitor', { types: ['DASHBOARD', 'DEBUGGER'] }, { token })).toMatchObject({ success: true });
+    const count = watcher.frames.length;
+    expect((await send(client, token, 'x')).success).toBe(true);
+    await new Promise((r) => setTimeout(r, 1300)); // past a status interval: nothing may come
+    expect(watcher.frames.length).toBe(count);
+    await client.request('terminate', { token });
+  });
+
+  it('projectId and source (with pipeId): "Not running" until a task runs them, then its events, with the task id at the top level', async () => {
+    const projectId = 'a1b2c3d4-0000-4000-a000-00000000aaaa';
+    const watcher = await authed();
+    const reply = await watcher.request('rrext_monitor', { projectId, source: 'webhook_1', pipeId: 3, types: ['summary', 'task'] });
+    expect(reply).toMatchObject({ success: true, body: {} });
+    expect(await watcher.next((f) => f.event === 'apaevt_status_update')).toMatchObject({ id: `${projectId}.webhook_1`, body: { state: 0, status: 'Not running', project_id: projectId, source: 'webhook_1' } });
+    const { token, id } = await use(withProject(projectId));
+    const begin = await watcher.next((f) => f.event === 'apaevt_task' && f.body.action === 'begin');
+    expect(begin).toMatchObject({ id, body: { action: 'begin', name: 'webhook_1', projectId, source: 'webhook_1', token } });
+    // Another project's task is not this monitor's.
+    const other = await use(withProject('a1b2c3d4-0000-4000-a000-00000000bbbb'));
+    await client.request('terminate', { token: other.token });
+    await client.request('terminate', { token });
+    await watcher.next((f) => f.event === 'apaevt_task' && f.body.action === 'end');
+    expect(watcher.frames.filter((f) => f.type === 'event').every((f) => f.body.token === undefined || f.body.token === token)).toBe(true);
+  });
+
+  it('bad monitor arguments: what and where', async () => {
+    const cases: Array<[Record<string, unknown>, Record<string, unknown>, string, RegExp]> = [
+      [{ types: ['SUMMARY'] }, {}, 'INVALID_TOKEN', /^token: is required: give the task token \(or '\*'\), or both projectId and source/],
+      [{ projectId: 'p', types: ['SUMMARY'] }, {}, 'INVALID_ARGUMENT', /^source: is required/],
+      [{ projectId: 'p', source: 's', types: ['SUMMARY'] }, { token: '*' }, 'INVALID_TOKEN', /^token: give either token or projectId and source, not both/],
+      [{ types: { summary: 1 } }, { token: '*' }, 'INVALID_EVENT_TYPES', /^types: must be an array of event type names \(SUMMARY, TASK, \.\.\.\) or an EVENT_TYPE bitmask/],
+      [{ types: 1.5 }, { token: '*' }, 'INVALID_EVENT_TYPES', /^types: must be an array of event type names/],
+    ];
+    for (const [args, extra, code, message] of cases) {
+      const reply = await client.request('rrext_monitor', args, extra);
+      expect({ success: reply.success, code: reply.code, message: reply.message }).toEqual({ success: false, code, message: expect.stringMatching(message) });
+    }
+  });
+});
