@@ -47,3 +47,13 @@ describe('monitors as RocketRide clients set them', () => {
     expect(await eventually(() => events.some((e) => e.event === 'apaevt_status_update' && (e.body as { state?: number }).state === 6))).toBe(true);
   });
 });
+
+describe('use({token, useExisting: true})', () => {
+  it('16 at once (the client suite\'s concurrent test) all get the task; each send reaches it', async () => {
+    const used = await Promise.all(Array.from({ length: 16 }, () => sdk.use({ pipeline: echo(), token: 'TS-CC', useExisting: true })));
+    expect(new Set(used.map((u) => u.token))).toEqual(new Set(['TS-CC']));
+    const results = await Promise.all(used.map((u, i) => sdk.send(u.token, `Pipeline-${i} unique`, {}, 'text/plain')));
+    expect(results.map((r) => r?.text?.[0]?.trimEnd())).toEqual(used.map((_, i) => `Pipeline-${i} unique`));
+    await sdk.terminate('TS-CC');
+  });
+});

@@ -96,3 +96,17 @@ describe('rrext_monitor in the forms RocketRide takes', () => {
     }
   });
 });
+
+describe('use with useExisting', () => {
+  it('16 concurrent execute {token, useExisting} on one connection all get the one task, even while it starts', async () => {
+    const replies = await Promise.all(Array.from({ length: 16 }, () => client.request('execute', { pipeline: codeChain('return input'), useExisting: true }, { token: 'TS-CC-raw' })));
+    expect(replies.map((r) => [r.success, r.message])).toEqual(Array.from({ length: 16 }, () => [true, undefined]));
+    expect(new Set(replies.map((r) => `${r.body.token} ${r.body.id}`)).size).toBe(1);
+    expect(replies[0]!.body.token).toBe('TS-CC-raw');
+    const tasks = (await client.request('rrext_get_tasks')).body.tasks.filter((t: { token: string }) => t.token === 'TS-CC-raw');
+    expect(tasks).toHaveLength(1);
+    // Without useExisting, a second one is refused while it runs.
+    expect(await client.request('execute', { pipeline: codeChain('return input') }, { token: 'TS-CC-raw' })).toMatchObject({ success: false, code: 'TASK_EXISTS' });
+    await client.request('terminate', {}, { token: 'TS-CC-raw' });
+  });
+});

@@ -100,13 +100,18 @@ export class PipelineService {
     }
     const pipeline = report.pipeline!;
     if (input.name) pipeline.name = input.name;
-    const existing = input.token ? this.registry.live(input.token) : input.useExisting ? this.registry.findLive(pipeline.projectId, pipeline.source) : undefined;
+    if (input.useExisting) {
+      // One still starting is waited for: concurrent use() of one token all get the same task.
+      const pending = this.registry.whenRunning(input.token ? { token: input.token } : { projectId: pipeline.projectId, source: pipeline.source });
+      const existing = pending && (await pending);
+      if (existing && !existing.isEnded) return this.useReply(existing);
+    }
+    const existing = input.token ? this.registry.live(input.token) : undefined;
     if (existing) {
-      if (input.useExisting) return this.useReply(existing);
       throw new SidexError('TASK_EXISTS', `token: a task with token "${existing.token}" is already running (pass useExisting to use it)`, { field: 'token', token: existing.token });
     }
     if (input.token && this.registry.isStarting(input.token)) {
-      throw new SidexError('TASK_EXISTS', `token: a task with token "${input.token}" is starting`, { field: 'token', token: input.token });
+      throw new SidexError('TASK_EXISTS', `token: a task with token "${input.token}" is starting (pass useExisting to wait for it and use it)`, { field: 'token', token: input.token });
     }
     const token = input.token ?? newTaskToken();
     const env = Object.fromEntries(Object.entries(input.env ?? {}).filter(([k]) => k.startsWith('ROCKETRIDE_')));
