@@ -35,7 +35,7 @@ describe('seed 004 programs run unchanged but for their import', () => {
     const { code, stdout, stderr } = await runSeed('terminate-after-monitoring.mjs');
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe('Pipeline was still running — terminated\nitem: ["a long item"]\nfinal: Stopped, 1 completed\n');
+    expect(stdout).toBe('Pipeline was still running — terminated\nitem: ["a long item\\n\\n"]\nfinal: Stopped, 1 completed\n');
   });
 
   it('nothing is left running', async () => {

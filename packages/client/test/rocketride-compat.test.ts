@@ -53,7 +53,28 @@ describe('use({token, useExisting: true})', () => {
     const used = await Promise.all(Array.from({ length: 16 }, () => sdk.use({ pipeline: echo(), token: 'TS-CC', useExisting: true })));
     expect(new Set(used.map((u) => u.token))).toEqual(new Set(['TS-CC']));
     const results = await Promise.all(used.map((u, i) => sdk.send(u.token, `Pipeline-${i} unique`, {}, 'text/plain')));
-    expect(results.map((r) => r?.text?.[0]?.trimEnd())).toEqual(used.map((_, i) => `Pipeline-${i} unique`));
+    expect(results.map((r) => r?.text?.[0])).toEqual(used.map((_, i) => `Pipeline-${i} unique\n\n`));
     await sdk.terminate('TS-CC');
+  });
+});
+
+const UUID = /^[0-9a-f-]{36}$/;
+
+describe('item results (the client suite\'s Data Operations)', () => {
+  it('send without a mime type: a UUID name, no result_types; with text/plain: the text and a blank line; a pipe: one text per write', async () => {
+    const { token } = await sdk.use({ pipeline: echo(), token: 'TS-DA' });
+    const plain = await sdk.send(token, 'Hello from integration test!');
+    expect(plain).toEqual({ name: expect.stringMatching(UUID), path: '', objectId: expect.stringMatching(UUID) });
+    expect(plain?.result_types).toBeUndefined();
+    const binary = await sdk.send(token, new Uint8Array([72, 101, 108, 108, 111]));
+    expect(binary?.result_types).toBeUndefined();
+    const text = await sdk.send(token, 'Hello from integration test!', {}, 'text/plain');
+    expect(text).toMatchObject({ name: expect.stringMatching(UUID), result_types: { text: 'text' }, text: ['Hello from integration test!\n\n'] });
+    const pipe = await sdk.pipe(token, { name: 'test-stream.txt' }, 'text/plain');
+    await pipe.open();
+    const chunks = ['Hello ', 'from ', 'streaming ', 'test!'];
+    for (const chunk of chunks) await pipe.write(new TextEncoder().encode(chunk));
+    expect(await pipe.close()).toMatchObject({ name: 'test-stream.txt', text: [chunks.join('\n\n') + '\n\n'] });
+    await sdk.terminate(token);
   });
 });

@@ -84,7 +84,8 @@ export interface PipelineResult {
   name: string;
   path: string;
   objectId: string;
-  result_types: Record<string, string>;
+  /** Absent when no response component collected anything (as RocketRide's). */
+  result_types?: Record<string, string>;
   [lane: string]: unknown;
 }
 

@@ -99,7 +99,7 @@ describe('errors', () => {
     const [ghost, answers, splitterLane, fromSink] = report.errors;
     expect(ghost).toMatchObject({ path: 'components[1].input[0].from', component: 'a' });
     expect(ghost!.message).toMatch(/no component has the id "ghost"/);
-    expect(answers!.message).toMatch(/lane "answers" of "webhook_1" connects nothing: webhook_1 is a webhook component and it emits only text, data/);
+    expect(answers!.message).toMatch(/lane "answers" of "webhook_1" connects nothing: webhook_1 is a webhook component and it emits only tags, text, audio, video, image, questions, data/);
     expect(splitterLane!.message).toMatch(/lane "data" of "b" connects nothing: b is a splitter component and it emits only text/);
     expect(fromSink!.message).toMatch(/lane "text" of "response_1" connects nothing: .* it emits no lanes/);
   });

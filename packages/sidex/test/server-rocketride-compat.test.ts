@@ -110,3 +110,55 @@ describe('use with useExisting', () => {
     await client.request('terminate', {}, { token: 'TS-CC-raw' });
   });
 });
+
+/** RocketRide's echo pipeline (its client suite's tests/echo.pipeline.ts). */
+const echo = {
+  components: [
+    { id: 'webhook_1', provider: 'webhook', name: 'My webhook', config: { hideForm: true, mode: 'Source', type: 'webhook' } },
+    { id: 'response_1', provider: 'response', config: { lanes: [] }, input: [{ lane: 'text', from: 'webhook_1' }] },
+  ],
+  source: 'webhook_1',
+  project_id: 'e612b741-748c-4b35-a8b7-186797a8ea42',
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('item results as RocketRide gives them', () => {
+  it('an item without a name is named by a UUID; without a text mime type nothing reaches the text lane, so no result_types', async () => {
+    const { token } = await use(echo);
+    const bytes = await send(client, token, 'Hello', { size: 5 }, 'application/octet-stream');
+    expect(bytes).toMatchObject({ success: true });
+    expect(bytes.body).toEqual({ name: expect.stringMatching(UUID), path: '', objectId: expect.stringMatching(UUID) });
+    expect(bytes.body.name).not.toBe((await send(client, token, 'Hello', {}, 'application/octet-stream')).body.name);
+    const text = await send(client, token, 'Hello from integration test!');
+    expect(text.body).toEqual({ name: expect.stringMatching(UUID), path: '', objectId: expect.stringMatching(UUID), result_types: { text: 'text' }, text: ['Hello from integration test!\n\n'] });
+    await client.request('terminate', { token });
+  });
+
+  it('each write of a text item is one text, followed by a blank line, all in one entry (RocketRide\'s response rule)', async () => {
+    const { token } = await use(echo);
+    const open = await client.request('rrext_process', { subcommand: 'open', object: { name: 'test-stream.txt' }, mimeType: 'text/plain' }, { token });
+    const chunks = ['Hello ', 'from ', 'streaming ', 'test!'];
+    for (const chunk of chunks) expect((await client.binary('rrext_process', { subcommand: 'write', pipe_id: open.body.pipe_id, token }, Buffer.from(chunk))).success).toBe(true);
+    const closed = await client.request('rrext_process', { subcommand: 'close', pipe_id: open.body.pipe_id }, { token });
+    expect(closed.body).toMatchObject({ name: 'test-stream.txt', result_types: { text: 'text' }, text: [chunks.join('\n\n') + '\n\n'] });
+    // A character split across two writes stays whole.
+    const split = Buffer.from('é');
+    const pipe = (await client.request('rrext_process', { subcommand: 'open', object: {}, mimeType: 'text/markdown' }, { token })).body.pipe_id;
+    await client.binary('rrext_process', { subcommand: 'write', pipe_id: pipe, token }, split.subarray(0, 1));
+    await client.binary('rrext_process', { subcommand: 'write', pipe_id: pipe, token }, split.subarray(1));
+    expect((await client.request('rrext_process', { subcommand: 'close', pipe_id: pipe }, { token })).body.text).toEqual(['\n\né\n\n']);
+    await client.request('terminate', { token });
+  });
+
+  it('an uploaded file (POST /task/data, multipart) is one text of its item, whatever the network cut it into', async () => {
+    const { token } = await use(echo);
+    const content = 'Test file content for upload\n'.repeat(5000); // well over one network chunk
+    const form = new FormData();
+    form.append('file', new Blob([content], { type: 'text/plain' }), 'test.txt');
+    const res = await fetch(`${server.url}/task/data?token=${token}`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form });
+    const reply = (await res.json()) as { data: Array<Record<string, unknown>> };
+    expect(res.status).toBe(200);
+    expect(reply.data[0]).toMatchObject({ name: 'test.txt', result_types: { text: 'text' }, text: [content + '\n\n'] });
+    await client.request('terminate', { token });
+  });
+});

@@ -89,11 +89,12 @@ describe('POST /task/data', () => {
   it('the raw body is one item, whatever its content type', async () => {
     const token = await start();
     const text = await call('POST', `/task/data?token=${token}&name=note.txt`, { body: 'hello raw', type: 'text/plain; charset=utf-8' });
-    expect(text).toEqual({ status: 200, json: { status: 'OK', data: expect.objectContaining({ name: 'note.txt', text: ['HELLO RAW'], result_types: { text: 'text' } }) } });
+    expect(text).toEqual({ status: 200, json: { status: 'OK', data: expect.objectContaining({ name: 'note.txt', text: ['HELLO RAW\n\n'], result_types: { text: 'text' } }) } });
+    // As RocketRide's webhook: only text types go on the text lane; JSON and bytes go raw on tags (and data).
     const jsonItem = await call('POST', `/task/data?token=${token}`, json({ a: 1 }));
-    expect(jsonItem.json.data.text).toEqual(['{"A":1}']);
+    expect(jsonItem.json.data).toEqual({ name: expect.stringMatching(/^[0-9a-f-]{36}$/), path: '', objectId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const bytes = await call('POST', `/task/data?token=${token}`, { body: new Uint8Array([104, 105]), type: 'application/octet-stream' });
-    expect(bytes.json.data.text).toEqual(['HI']);
+    expect(bytes.json.data.text).toBeUndefined();
     expect(await call('POST', `/task/data?token=${token}`, { body: '', type: 'text/plain' })).toMatchObject({ status: 400, json: { error: { code: 'INVALID_DATA' } } });
     expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 3, completedCount: 3 });
     await call('DELETE', `/task?token=${token}`);
@@ -103,14 +104,14 @@ describe('POST /task/data', () => {
     const token = await start(codeChain('return input.toUpperCase()'), '?threads=2');
     const form = new FormData();
     form.append('first', 'one');
-    form.append('upload', new Blob(['file body']), 'doc.txt');
+    form.append('upload', new Blob(['file body'], { type: 'text/plain' }), 'doc.txt');
     form.append('third', 'three');
     const { status, json: reply } = await call('POST', `/task/data?token=${token}`, { body: form });
     expect(status, JSON.stringify(reply)).toBe(200);
     expect(reply.data.map((r: { name: string; text: string[] }) => [r.name, r.text[0]])).toEqual([
-      ['first', 'ONE'],
-      ['doc.txt', 'FILE BODY'],
-      ['third', 'THREE'],
+      ['first', 'ONE\n\n'],
+      ['doc.txt', 'FILE BODY\n\n'],
+      ['third', 'THREE\n\n'],
     ]);
     expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 3, completedCount: 3, inProgressCount: 0 });
     await call('DELETE', `/task?token=${token}`);
@@ -125,7 +126,7 @@ describe('POST /task/data', () => {
     expect(failed.status).toBe(400);
     expect(failed.json.error).toMatchObject({ code: 'ITEM_FAILED', message: expect.stringMatching(/^item "b": .*no bad input/) });
     expect(failed.json.error.details.items).toEqual([
-      { name: 'a', ok: true, result: expect.objectContaining({ text: ['good'] }) },
+      { name: 'a', ok: true, result: expect.objectContaining({ text: ['good\n\n'] }) },
       { name: 'b', ok: false, code: 'ITEM_FAILED', error: expect.stringMatching(/no bad input/) },
     ]);
     await call('DELETE', `/task?token=${token}`);

@@ -1,4 +1,5 @@
 // What every component of a running pipeline is, inside the task host.
+import type { ItemContent } from './item-content.js';
 import type { ItemInfo, ItemResult, ResolvedComponent } from './pipeline.js';
 
 /** A value a component sends on, along a lane. */
@@ -9,6 +10,8 @@ export interface ItemScope {
   info: ItemInfo;
   /** Built up by the response components. */
   result: ItemResult;
+  /** The item's content, for the source. */
+  content: ItemContent;
 }
 
 export interface Component {

@@ -43,10 +43,11 @@ export class PipelineRunner {
   }
 
   async run(item: HostItem): Promise<ItemResult> {
-    const result: ItemResult = { name: item.name, path: '', objectId: item.objectId, result_types: {} };
+    const result: ItemResult = { name: item.name, path: '', objectId: item.objectId };
     const scope: ItemScope = {
       info: { name: item.name, objectId: item.objectId, mimeType: item.mimeType, size: item.size },
       result,
+      content: item,
     };
     await this.deliver(this.source, '', item.text, scope);
     return result;

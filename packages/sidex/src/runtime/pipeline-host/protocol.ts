@@ -2,6 +2,7 @@
 // each other, over the execution's message channel (engine.sendMessage /
 // ctx.send). Results are matched to items by id; which task a message belongs
 // to is known from the execution that sent it, never from its content.
+import type { ItemContent } from './item-content.js';
 import type { ItemResult, ResolvedPipeline } from './pipeline.js';
 
 /** The params of a task's execution. */
@@ -11,14 +12,13 @@ export interface HostParams {
   args: string[];
 }
 
-/** One item, decoded as UTF-8 text. */
-export interface HostItem {
+/** One item, its content as the source needs it (item-content.ts). */
+export interface HostItem extends ItemContent {
   id: number;
   name: string;
   objectId: string;
   mimeType: string;
   size: number;
-  text: string;
 }
 
 export type ToHost = { t: 'items'; items: HostItem[] } | { t: 'end' };

@@ -24,10 +24,14 @@ const sameLaneOr = (config: Record<string, unknown>, inputLanes: string[]) =>
   typeof config.lane === 'string' ? [config.lane] : [...new Set(inputLanes)];
 
 const SourceConfig = z.looseObject({ mode: z.string().optional() });
-/** Item lanes of a source: `text` is the item as UTF-8, `data` its JSON value when it is JSON. */
+/**
+ * Item lanes of a source: RocketRide's webhook lanes (the item goes on the one
+ * its mime type names), and sidex's `data`, its JSON value when it is JSON.
+ */
+const ITEM_LANES = ['tags', 'text', 'audio', 'video', 'image', 'questions', 'data'];
 export const SOURCE_LANES: Record<string, string[]> = {
-  webhook: ['text', 'data'],
-  dropper: ['text', 'data'],
+  webhook: ITEM_LANES,
+  dropper: ITEM_LANES,
   chat: ['questions', 'text'],
 };
 
@@ -39,8 +43,8 @@ const source = (name: keyof typeof SOURCE_LANES, description: string): ProviderD
 });
 
 export const PROVIDERS = {
-  webhook: source('webhook', 'source: each item sent to the task (lanes text, data)'),
-  dropper: source('dropper', 'source: each file dropped on the task (lanes text, data)'),
+  webhook: source('webhook', 'source: each item sent to the task, on the lane of its mime type (tags, text, audio, video, image, questions) and on data'),
+  dropper: source('dropper', 'source: each file dropped on the task, on the lane of its mime type (tags, text, audio, video, image, questions) and on data'),
   chat: source('chat', 'source: each question asked (lanes questions, text)'),
   code: {
     role: 'transform',
@@ -57,6 +61,12 @@ export const PROVIDERS = {
       .looseObject({ name: text('an action block name').min(1).optional(), path: text('an action block path').min(1).optional() })
       .refine((c) => (c.name === undefined) !== (c.path === undefined), 'must set exactly one of "name" and "path"'),
     emits: () => 'any',
+  },
+  parse: {
+    role: 'transform',
+    description: 'the text of a document on text: from the raw item on tags (PDF, DOCX, HTML, JSON, CSV, Markdown, plain text), or text as it is (HTML made plain)',
+    config: z.looseObject({}),
+    emits: () => ['text'],
   },
   splitter: {
     role: 'transform',

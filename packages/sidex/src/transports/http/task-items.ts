@@ -79,19 +79,19 @@ export async function multipartItems(pipelines: PipelineService, token: string, 
 /** Opens a pipe, writes the part into it and closes it; answers the item's result, to come. */
 async function oneItem(pipelines: PipelineService, token: string, part: MultipartFile | MultipartValue, name: string): Promise<{ result: Promise<ItemResult> }> {
   const { pipe_id } = await pipelines.open({ token, object: { name, field: part.fieldname }, mimeType: part.mimetype || 'text/plain' });
-  let error: unknown;
   try {
     if (part.type === 'file') {
-      // Read the whole file even after a failed write: the parts that follow come after it.
-      for await (const chunk of part.file) {
-        if (error === undefined) await pipelines.write({ token, pipe_id, data: chunk as Buffer }).catch((err: unknown) => (error = err));
-      }
-      if (part.file.truncated) error ??= new SidexError('ITEM_TOO_LARGE', `data: the file exceeds ${MULTIPART_LIMITS.fileSize - 1} bytes`, { field: 'data' });
+      // The file is one write, as a client's upload of it: its text is one text of the item (RocketRide's rule
+      // separates writes), not pieces cut where the network did. Read it whole even when too large: the parts
+      // that follow come after it.
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file) chunks.push(chunk as Buffer);
+      if (part.file.truncated) throw new SidexError('ITEM_TOO_LARGE', `data: the file exceeds ${MULTIPART_LIMITS.fileSize - 1} bytes`, { field: 'data' });
+      await pipelines.write({ token, pipe_id, data: Buffer.concat(chunks) });
     } else {
       if (part.valueTruncated) throw new SidexError('ITEM_TOO_LARGE', `data: the field exceeds ${MULTIPART_LIMITS.fieldSize} bytes`, { field: 'data' });
       await pipelines.write({ token, pipe_id, data: String(part.value ?? '') });
     }
-    if (error !== undefined) throw error;
   } catch (err) {
     await pipelines.abandon({ token, pipe_id }).catch(() => {});
     throw err;

@@ -161,8 +161,8 @@ export class PipelineTask {
 
   /** Hands the item to the task host; resolves with its result once it has gone through the pipeline. */
   close(pipeId: number): Promise<ItemResult> {
-    const { pipe, text, result } = this.items.close(pipeId);
-    this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, text });
+    const { pipe, content, result } = this.items.close(pipeId);
+    this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, ...content });
     this.events.flow(pipe, 'begin');
     this.activity();
     return result;

@@ -4,6 +4,7 @@
 import type { ComponentFactory } from '../component.js';
 import { actionblock } from './actionblock.js';
 import { code } from './code.js';
+import { parse } from './parse.js';
 import { response, response_text } from './responses.js';
 import { chat, dropper, webhook } from './sources.js';
 import { json_field, splitter, template } from './text.js';
@@ -14,6 +15,7 @@ export const FACTORIES = {
   chat,
   code,
   actionblock,
+  parse,
   splitter,
   json_field,
   template,
