@@ -78,3 +78,24 @@ describe('item results (the client suite\'s Data Operations)', () => {
     await sdk.terminate(token);
   });
 });
+
+describe('replies and events (the client suite\'s Validation and Event Handling)', () => {
+  it('validate answers the pipeline; status has metrics, tokens and pipeflow; task events carry the task id and a name', async () => {
+    expect(await sdk.validate({ pipeline: echo() })).toHaveProperty('pipeline.source', 'webhook_1');
+    expect(await sdk.validate({ pipeline: echo(), source: 'webhook_1' })).toHaveProperty('pipeline');
+    const events: DapMessage[] = [];
+    const watcher = client({ onEvent: (e) => void events.push(e) });
+    await watcher.connect();
+    const { token, id } = await sdk.use({ pipeline: echo(), token: 'TS-EV' });
+    await watcher.setEvents(token, ['summary', 'task', 'flow']);
+    await sdk.send(token, 'Test data for events', {}, 'text/plain');
+    const status = await sdk.getTaskStatus(token);
+    expect(status).toMatchObject({ metrics: { gpu_memory_mb: 0 }, tokens: { total: 0 }, pipeflow: { totalPipes: 1, byPipe: {} } });
+    await sdk.terminate(token);
+    expect(await eventually(() => events.some((e) => e.event === 'apaevt_task' && (e.body as { action?: string }).action === 'end'))).toBe(true);
+    const ended = events.find((e) => e.event === 'apaevt_task' && (e.body as { action?: string }).action === 'end') as DapMessage & { id?: string };
+    expect(ended.id).toBe(id);
+    expect(ended.body).toMatchObject({ name: 'webhook_1', projectId: 'e612b741-748c-4b35-a8b7-186797a8ea42', source: 'webhook_1' });
+    expect(events.filter((e) => e.event === 'apaevt_flow').map((e) => (e.body as { op: string }).op)).toEqual(['begin', 'enter', 'leave', 'enter', 'leave', 'end']);
+  });
+});

@@ -254,8 +254,9 @@ describe('idle TTL', () => {
   });
 
   it('an item in progress is activity: a 1.5 s item does not let a 1 s ttl expire; ttl 0 never expires', async () => {
-    const busy = await pipelines.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 1500)); return input;'), ttl: 1 });
+    // `never` starts first: a slow start of it (a loaded machine) must not eat busy's 1 s before its item is sent.
     const never = await pipelines.use({ pipeline: codeChain('return input'), ttl: 0 });
+    const busy = await pipelines.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 1500)); return input;'), ttl: 1 });
     expect(await pipelines.send(busy.token, 'slow')).toMatchObject({ text: ['slow\n\n'] });
     expect((await statusOf(sidex, busy.token)).state).toBe(TaskState.RUNNING);
     await sleep(700);

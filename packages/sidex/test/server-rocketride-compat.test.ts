@@ -162,3 +162,75 @@ describe('item results as RocketRide gives them', () => {
     await client.request('terminate', { token });
   });
 });
+
+describe('replies and events in RocketRide\'s shapes', () => {
+  it('rrext_validate answers the pipeline as it would run: unwrapped, its source resolved (or the override), version 1', async () => {
+    const reply = await client.request('rrext_validate', { pipeline: { pipeline: { ...echo, source: undefined } } });
+    expect(reply.body).toMatchObject({ valid: true, errors: [], source: 'webhook_1', pipeline: { components: echo.components, source: 'webhook_1', version: 1, project_id: echo.project_id } });
+    const override = await client.request('rrext_validate', { pipeline: echo, source: 'webhook_1' });
+    expect(override.body.pipeline.source).toBe('webhook_1');
+    const invalid = await client.request('rrext_validate', { pipeline: { components: [{ id: 'invalid_1', provider: 'nonexistent_provider', config: {} }], source: 'invalid_1' } });
+    expect(invalid.body).toMatchObject({ valid: false, pipeline: { source: 'invalid_1', version: 1 } });
+    expect(invalid.body.errors.length).toBeGreaterThan(0);
+  });
+
+  it('rrext_public_probe: version, capabilities as RocketRide tags its mode, platform and apps', async () => {
+    const dap = await RawDap.open(server.url);
+    sockets.push(dap);
+    const probe = await dap.request('rrext_public_probe');
+    expect(probe.body).toEqual({ name: 'sidex', version: expect.any(String), capabilities: ['oss'], platform: process.platform, apps: [], features: expect.arrayContaining(['pipelines']) });
+  });
+
+  it('the status has metrics, tokens, and pipeflow.byPipe: the component each item in progress is in', async () => {
+    const { token } = await use(codeChain('await new Promise((r) => setTimeout(r, 1500)); return input'));
+    const open = await client.request('rrext_process', { subcommand: 'open', object: { name: 'slow' }, mimeType: 'text/plain' }, { token });
+    const pipe_id = open.body.pipe_id as number;
+    await client.binary('rrext_process', { subcommand: 'write', pipe_id, token }, Buffer.from('x'));
+    const closing = client.request('rrext_process', { subcommand: 'close', pipe_id }, { token });
+    let status: DapFrame = {};
+    for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      status = (await client.request('rrext_get_task_status', {}, { token })).body;
+      if (status.pipeflow.byPipe[pipe_id]?.length) break;
+    }
+    expect(status.pipeflow).toEqual({ totalPipes: 1, byPipe: { [pipe_id]: ['code_1'] } });
+    expect(status.metrics).toEqual({
+      cpu_percent: expect.any(Number), cpu_memory_mb: expect.any(Number), gpu_memory_mb: 0,
+      peak_cpu_percent: expect.any(Number), peak_cpu_memory_mb: expect.any(Number), peak_gpu_memory_mb: 0,
+      avg_cpu_percent: expect.any(Number), avg_cpu_memory_mb: expect.any(Number), avg_gpu_memory_mb: 0,
+    });
+    expect(status.tokens).toEqual({ cpu_utilization: 0, cpu_memory: 0, gpu_memory: 0, gpu_inference: 0, custom: {}, total: 0 });
+    expect((await closing).success).toBe(true);
+    const after = (await client.request('rrext_get_task_status', {}, { token })).body;
+    expect(after.pipeflow.byPipe).toEqual({});
+    expect(after.metrics.peak_cpu_memory_mb).toBeGreaterThan(0); // sampled once a second while the item ran
+    await client.request('terminate', {}, { token });
+  });
+
+  it('apaevt_flow: begin, enter and leave of each component with the components the item is in, end; apaevt_task entries have a name', async () => {
+    const { token, id } = await use({ ...codeChain('return input'), name: 'flow test' });
+    const watcher = await authed();
+    await watcher.request('rrext_monitor', { types: ['FLOW', 'TASK'] }, { token });
+    const running = await watcher.next((f) => f.event === 'apaevt_task' && f.body.action === 'running');
+    expect(running.body.tasks).toEqual([{ id, name: 'flow test', token, projectId: '', source: 'webhook_1' }]);
+    expect((await send(client, token, 'x', { name: 'one' })).success).toBe(true);
+    const end = await watcher.next((f) => f.event === 'apaevt_flow' && f.body.op === 'end');
+    expect(end.body.result).toMatchObject({ text: ['x\n\n'] });
+    const flow = watcher.events('apaevt_flow').map((f) => [f.body.op, f.body.trace.component ?? '', f.body.pipes]);
+    expect(flow).toEqual([
+      ['begin', '', []],
+      ['enter', 'webhook_1', ['webhook_1']],
+      ['leave', 'webhook_1', []],
+      ['enter', 'code_1', ['code_1']],
+      ['leave', 'code_1', []],
+      ['enter', 'response_1', ['response_1']],
+      ['leave', 'response_1', []],
+      ['end', '', []],
+    ]);
+    // One item: one pipe id throughout; the task id at the top level.
+    expect(new Set(watcher.events('apaevt_flow').map((f) => `${f.id} ${typeof f.body.id} ${f.body.id} ${f.body.source}`)).size).toBe(1);
+    expect(watcher.events('apaevt_flow')[0]).toMatchObject({ id, body: { id: expect.any(Number), source: 'webhook_1', project_id: '' } });
+    await client.request('terminate', {}, { token });
+    const ended = await watcher.next((f) => f.event === 'apaevt_task' && f.body.action === 'end');
+    expect(ended).toMatchObject({ id, body: { name: 'flow test', projectId: '', source: 'webhook_1', token } });
+  });
+});

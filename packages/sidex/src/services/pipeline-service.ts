@@ -36,6 +36,7 @@ import type { TaskSettings } from '../engine/pipelines/task/settings.js';
 import { TaskRegistry } from '../engine/pipelines/task-registry.js';
 import { alreadyTerminated } from '../engine/pipelines/errors.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
+import { unwrapPipeline } from './pipeline/pipeline-file.js';
 import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
 
 export interface PipelineLimits {
@@ -214,12 +215,18 @@ export class PipelineService {
     return { tasks };
   }
 
-  /** `rrext_validate`: RocketRide's `{valid, errors, warnings}` (and the source it resolved). */
-  validate(args: unknown): Omit<ValidationReport, 'pipeline'> {
+  /**
+   * `rrext_validate`: RocketRide's `{valid, errors, warnings, pipeline}`: the
+   * pipeline as it would run (unwrapped, with the source it resolved and
+   * `version` 1 unless it has one), and the source.
+   */
+  validate(args: unknown): Omit<ValidationReport, 'pipeline'> & { pipeline: Record<string, unknown> } {
     const input = parseArgs(ValidateArgs, args);
     this.checkSize(input.pipeline);
     const { pipeline: _resolved, ...report } = this.report(input.pipeline, input.source);
-    return report;
+    const raw = unwrapPipeline(input.pipeline);
+    const file = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    return { ...report, pipeline: { ...file, version: file.version ?? 1, ...(report.source ? { source: report.source } : {}) } };
   }
 
   // ---- items -------------------------------------------------------------------------

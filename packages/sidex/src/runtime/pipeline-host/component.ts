@@ -12,6 +12,8 @@ export interface ItemScope {
   result: ItemResult;
   /** The item's content, for the source. */
   content: ItemContent;
+  /** Its pipe id. */
+  pipeId: number;
 }
 
 export interface Component {

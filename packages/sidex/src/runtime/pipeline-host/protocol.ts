@@ -31,7 +31,15 @@ export interface ItemFailure {
 
 export type ItemOutcome = { id: number; ok: true; result: ItemResult } | { id: number; ok: false; error: ItemFailure };
 
-export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] };
+/** An item entering or leaving a component (RocketRide's flow trace). */
+export interface FlowTrace {
+  id: number;
+  op: 'enter' | 'leave';
+  component: string;
+  lane: string;
+}
+
+export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] } | { t: 'trace'; traces: FlowTrace[] };
 
 /**
  * Whether a value the task's process sent is a host message. Code in the task
@@ -40,8 +48,17 @@ export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] };
  */
 export function isFromHost(value: unknown): value is FromHost {
   if (value === null || typeof value !== 'object') return false;
-  const message = value as { t?: unknown; outcomes?: unknown };
+  const message = value as { t?: unknown; outcomes?: unknown; traces?: unknown };
   if (message.t === 'ready') return true;
+  if (message.t === 'trace') {
+    return (
+      Array.isArray(message.traces) &&
+      message.traces.every((t: unknown) => {
+        const trace = t as FlowTrace;
+        return trace !== null && typeof trace === 'object' && typeof trace.id === 'number' && (trace.op === 'enter' || trace.op === 'leave') && typeof trace.component === 'string' && typeof trace.lane === 'string';
+      })
+    );
+  }
   return (
     message.t === 'done' &&
     Array.isArray(message.outcomes) &&

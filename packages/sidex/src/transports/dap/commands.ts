@@ -40,7 +40,9 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
     },
     rrext_public_probe: {
       public: true,
-      run: () => ({ name: 'sidex', version: info.version, platform: process.platform, capabilities: ['pipelines', 'terminate-drain', 'codebolt'] }),
+      // RocketRide's form: server mode tags in `capabilities` ('oss': no accounts, one API key), the
+      // public apps (sidex serves none); what sidex adds is under `features`.
+      run: () => ({ name: 'sidex', version: info.version, platform: process.platform, capabilities: ['oss'], apps: [], features: ['pipelines', 'terminate-drain', 'codebolt'] }),
     },
     rrext_ping: { run: () => ({ pong: true }) },
 

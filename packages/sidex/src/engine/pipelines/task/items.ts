@@ -110,6 +110,11 @@ export class Items {
     return ended;
   }
 
+  /** The pipe of an item in the host, if it is still there. */
+  inHost(id: number): Pipe | undefined {
+    return this.inFlight.get(id)?.pipe;
+  }
+
   /** The item most recently handed to the host that is still there. */
   current(): Pipe | undefined {
     if (this.lastStarted && this.inFlight.has(this.lastStarted.id)) return this.lastStarted;

@@ -27,13 +27,14 @@ export class TaskEvents {
     if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
   }
 
-  flow(pipe: Pipe, op: 'begin' | 'end', trace: Record<string, unknown> = {}): void {
+  /** RocketRide's flow event: `pipes` are the components the item is in, outermost first. */
+  flow(pipe: Pipe, op: 'begin' | 'enter' | 'leave' | 'end', trace: Record<string, unknown> = {}, pipes: string[] = []): void {
     if (!this.deps.wants('apaevt_flow')) return;
     const { result, ...rest } = trace;
     this.emit('apaevt_flow', {
       id: pipe.id,
       op,
-      pipes: [],
+      pipes,
       trace: rest,
       ...(result ? { result } : {}),
       project_id: this.settings.pipeline.projectId,
