@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DapSocket } from './dap-socket.js';
 import { DataPipe } from './data-pipe.js';
+import { FileStoreCalls, type StoreEntry } from './file-store.js';
 import { PipelineError } from './pipeline-error.js';
 import type { ConnectResult, DapMessage, MonitorKey, PipelineResult, TaskStatus, TaskSummary, UseResult, ValidationResult } from '@sidex/protocol';
 
@@ -188,6 +189,100 @@ export class PipelineClient {
 
   getTaskStatus(token: string): Promise<TaskStatus> {
     return this.call<TaskStatus>('rrext_get_task_status', undefined, { token });
+  }
+
+  /** The token of the task running a project's source, or undefined when none does. */
+  async getTaskToken(options: { projectId: string; source: string }): Promise<string | undefined> {
+    try {
+      return (await this.call<{ token?: string }>('rrext_get_token', { projectId: options.projectId, source: options.source })).token;
+    } catch (err) {
+      if ((err as PipelineError).code === 'TASK_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  /** The pipeline of a running task, as use() got it. */
+  async getTaskPipeline(token: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.call<{ pipeline?: Record<string, unknown> }>('rrext_get_pipeline', undefined, { token })).pipeline;
+  }
+
+  /** Every service (provider) the server runs, in RocketRide's service-definition shape. */
+  getServices(): Promise<{ services: Record<string, Record<string, unknown>>; version?: number }> {
+    return this.call('rrext_services', {});
+  }
+
+  /** One service's definition; an unknown name rejects. */
+  async getService(service: string): Promise<Record<string, unknown> | undefined> {
+    if (!service) throw new PipelineError('INVALID_ARGUMENT', 'Service name is required', 'rrext_services');
+    return this.call('rrext_services', { service });
+  }
+
+  // ---- file store (rrext_store) --------------------------------------------------------
+
+  private get store(): FileStoreCalls {
+    return new FileStoreCalls(
+      (command, args) => this.call(command, args),
+      async (command, args) => {
+        if (!this.socket) throw new PipelineError('NOT_CONNECTED', 'Server is not connected: call connect() first', command);
+        return this.socket.request(command, args, this.config.requestTimeout);
+      },
+    );
+  }
+
+  fsOpen(path: string, mode: 'r' | 'w' = 'r'): Promise<{ handle: string; size?: number }> {
+    return this.store.open(path, mode);
+  }
+
+  fsRead(handle: string, offset?: number, length?: number): Promise<Uint8Array> {
+    return this.store.read(handle, offset, length);
+  }
+
+  fsWrite(handle: string, data: Uint8Array): Promise<number> {
+    return this.store.write(handle, data);
+  }
+
+  fsClose(handle: string, mode: 'r' | 'w'): Promise<void> {
+    return this.store.close(handle, mode);
+  }
+
+  fsDelete(path: string): Promise<void> {
+    return this.store.delete(path);
+  }
+
+  fsListDir(path = ''): Promise<{ entries: StoreEntry[]; count: number }> {
+    return this.store.listDir(path);
+  }
+
+  fsMkdir(path: string): Promise<void> {
+    return this.store.mkdir(path);
+  }
+
+  fsRmdir(path: string, recursive = false): Promise<void> {
+    return this.store.rmdir(path, recursive);
+  }
+
+  fsStat(path: string): Promise<{ exists: boolean; type?: 'file' | 'dir'; size?: number; modified?: number }> {
+    return this.store.stat(path);
+  }
+
+  fsRename(oldPath: string, newPath: string): Promise<void> {
+    return this.store.rename(oldPath, newPath);
+  }
+
+  async fsReadString(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.store.readAll(path));
+  }
+
+  fsWriteString(path: string, text: string): Promise<void> {
+    return this.store.writeAll(path, new TextEncoder().encode(text));
+  }
+
+  async fsReadJson<T = unknown>(path: string): Promise<T> {
+    return JSON.parse(await this.fsReadString(path)) as T;
+  }
+
+  fsWriteJson(path: string, value: unknown): Promise<void> {
+    return this.fsWriteString(path, JSON.stringify(value));
   }
 
   /** sidex: the tasks that have not ended. */

@@ -99,3 +99,49 @@ describe('replies and events (the client suite\'s Validation and Event Handling)
     expect(events.filter((e) => e.event === 'apaevt_flow').map((e) => (e.body as { op: string }).op)).toEqual(['begin', 'enter', 'leave', 'enter', 'leave', 'end']);
   });
 });
+
+describe('the commands of the client suite\'s Services and File Store operations', () => {
+  it('getServices, getService; an unknown one and an empty name reject', async () => {
+    const all = await sdk.getServices();
+    expect(typeof all.services).toBe('object');
+    const name = Object.keys(all.services)[0]!;
+    const single = await sdk.getService(name);
+    expect(single && ('title' in single || 'protocol' in single || 'prefix' in single)).toBe(true);
+    await expect(sdk.getService('nonexistent_service_xyz')).rejects.toThrow(/not found/);
+    await expect(sdk.getService('')).rejects.toThrow(/required/i);
+  });
+
+  it('getTaskToken and getTaskPipeline', async () => {
+    const { token } = await sdk.use({ pipeline: echo('f00d0000-0000-4000-a000-000000000002') });
+    expect(await sdk.getTaskToken({ projectId: 'f00d0000-0000-4000-a000-000000000002', source: 'webhook_1' })).toBe(token);
+    expect(await sdk.getTaskPipeline(token)).toEqual(echo('f00d0000-0000-4000-a000-000000000002'));
+    await sdk.terminate(token);
+    expect(await sdk.getTaskToken({ projectId: 'f00d0000-0000-4000-a000-000000000002', source: 'webhook_1' })).toBeUndefined();
+  });
+
+  it('fs handles, chunked reads, strings and JSON, stat and delete', async () => {
+    const path = `.test-store/ts-${Math.random().toString(36).slice(2, 10)}`;
+    const w = await sdk.fsOpen(path, 'w');
+    expect(await sdk.fsWrite(w.handle, new Uint8Array(1000).fill(88))).toBe(1000);
+    await sdk.fsClose(w.handle, 'w');
+    const r = await sdk.fsOpen(path, 'r');
+    expect(r.size).toBe(1000);
+    const sizes: number[] = [];
+    for (let offset = 0; ; ) {
+      const chunk = await sdk.fsRead(r.handle, offset, 300);
+      if (chunk.length === 0) break;
+      sizes.push(chunk.length);
+      offset += chunk.length;
+    }
+    await sdk.fsClose(r.handle, 'r');
+    expect(sizes).toEqual([300, 300, 300, 100]);
+    await sdk.fsWriteString(path, 'Hello \u2603 \uD83D\uDE80');
+    expect(await sdk.fsReadString(path)).toBe('Hello \u2603 \uD83D\uDE80');
+    await sdk.fsWriteJson(path, { name: 'Test', values: [1, 2, 3], nested: { ok: true } });
+    expect(await sdk.fsReadJson(path)).toEqual({ name: 'Test', values: [1, 2, 3], nested: { ok: true } });
+    expect(await sdk.fsStat(path)).toMatchObject({ exists: true, type: 'file' });
+    await sdk.fsDelete(path);
+    expect(await sdk.fsStat(path)).toEqual({ exists: false });
+    await sdk.fsRmdir('.test-store', true);
+  });
+});

@@ -110,7 +110,7 @@ export class Sidex {
     this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     if (options.retention) this.startRetention(options.retention);
-    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}) });
+    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') });
   }
 
   /**

@@ -234,3 +234,66 @@ describe('replies and events in RocketRide\'s shapes', () => {
     expect(ended).toMatchObject({ id, body: { name: 'flow test', projectId: '', source: 'webhook_1', token } });
   });
 });
+
+describe('the commands RocketRide\'s client calls', () => {
+  it('rrext_services: every provider in the service-definition shape, or one; an unknown name is an error', async () => {
+    const all = await client.request('rrext_services', {});
+    expect(all.body).toMatchObject({ version: 1, services: { webhook: { title: 'Webhook', protocol: 'webhook://', prefix: 'webhook', classType: ['source'], lanes: { _source: ['tags', 'text', 'audio', 'video', 'image', 'questions', 'data'] } }, parse: { classType: ['transform'], lanes: { '*': ['text'] } }, response: { classType: ['infrastructure'] } } });
+    expect((await client.request('rrext_services', { service: 'parse' })).body).toMatchObject({ title: 'Parse', protocol: 'parse://', prefix: 'parse' });
+    expect(await client.request('rrext_services', { service: 'nonexistent_service_xyz' })).toMatchObject({ success: false, code: 'SERVICE_NOT_FOUND', message: expect.stringMatching(/^service: 'nonexistent_service_xyz' not found; services: webhook, /) });
+  });
+
+  it('rrext_get_token by projectId and source; rrext_get_pipeline answers the pipeline as use() got it', async () => {
+    const pipeline = { ...echo, project_id: 'f00d0000-0000-4000-a000-000000000001' };
+    const { token } = await use({ pipeline });
+    expect(await client.request('rrext_get_token', { projectId: pipeline.project_id, source: 'webhook_1' })).toMatchObject({ success: true, body: { token } });
+    expect(await client.request('rrext_get_pipeline', {}, { token })).toMatchObject({ success: true, body: { pipeline: { pipeline } } });
+    await client.request('terminate', {}, { token });
+    expect(await client.request('rrext_get_token', { projectId: pipeline.project_id, source: 'webhook_1' })).toMatchObject({ success: false, code: 'TASK_NOT_FOUND' });
+    expect(await client.request('rrext_get_pipeline', {}, { token })).toMatchObject({ success: false, code: 'TASK_NOT_FOUND' });
+    expect(await client.request('rrext_get_token', { source: 'webhook_1' })).toMatchObject({ success: false, message: expect.stringMatching(/^projectId: is required/) });
+  });
+
+  it('rrext_store: write by handle, read back in chunks (bytes in a binary reply), stat, list, rename, delete; paths stay in the store', async () => {
+    const open = await client.request('rrext_store', { subcommand: 'fs_open', path: '.test-store/a.txt', mode: 'w' });
+    expect(open.body).toEqual({ handle: expect.any(String) });
+    const handle = open.body.handle;
+    expect((await client.binary('rrext_store', { subcommand: 'fs_write', handle }, Buffer.from('hello '))).body).toEqual({ bytesWritten: 6 });
+    expect((await client.request('rrext_store', { subcommand: 'fs_write', handle, data: 'world' })).body).toEqual({ bytesWritten: 5 });
+    expect((await client.request('rrext_store', { subcommand: 'fs_close', handle, mode: 'w' })).success).toBe(true);
+    const read = await client.request('rrext_store', { subcommand: 'fs_open', path: '.test-store/a.txt', mode: 'r' });
+    expect(read.body).toEqual({ handle: expect.any(String), size: 11 });
+    const first = await client.request('rrext_store', { subcommand: 'fs_read', handle: read.body.handle, offset: 0, length: 8 });
+    expect(first).toMatchObject({ success: true, body: { size: 8 } });
+    expect(Buffer.from(first.arguments.data).toString()).toBe('hello wo');
+    const rest = await client.request('rrext_store', { subcommand: 'fs_read', handle: read.body.handle, offset: 8 });
+    expect(Buffer.from(rest.arguments.data).toString()).toBe('rld');
+    expect((await client.request('rrext_store', { subcommand: 'fs_read', handle: read.body.handle, offset: 11 })).body).toEqual({ size: 0 });
+    await client.request('rrext_store', { subcommand: 'fs_close', handle: read.body.handle, mode: 'r' });
+    expect((await client.request('rrext_store', { subcommand: 'fs_stat', path: '.test-store/a.txt' })).body).toMatchObject({ exists: true, type: 'file', size: 11 });
+    expect((await client.request('rrext_store', { subcommand: 'fs_rename', old_path: '.test-store/a.txt', new_path: '.test-store/b.txt' })).success).toBe(true);
+    expect((await client.request('rrext_store', { subcommand: 'fs_list_dir', path: '.test-store' })).body).toMatchObject({ count: 1, entries: [{ name: 'b.txt', type: 'file', size: 11 }] });
+    expect((await client.request('rrext_store', { subcommand: 'fs_delete', path: '.test-store/b.txt' })).success).toBe(true);
+    expect((await client.request('rrext_store', { subcommand: 'fs_stat', path: '.test-store/b.txt' })).body).toEqual({ exists: false });
+    expect((await client.request('rrext_store', { subcommand: 'fs_rmdir', path: '.test-store' })).success).toBe(true);
+
+    const refusals: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ subcommand: 'fs_open', path: '../outside.txt', mode: 'w' }, 'INVALID_PATH', /^path: leads outside the store/],
+      [{ subcommand: 'fs_open', path: '/etc/passwd' }, 'INVALID_PATH', /^path: must be relative to the store/],
+      [{ subcommand: 'fs_open', path: 'missing.txt' }, 'NOT_FOUND', /^path: missing.txt does not exist in the store/],
+      [{ subcommand: 'fs_read', handle: 'nope' }, 'INVALID_HANDLE', /^handle: no open handle "nope" on this connection/],
+      [{ subcommand: 'fs_truncate' }, 'INVALID_ARGUMENT', /^subcommand: "fs_truncate" is unknown: one of fs_open/],
+      [{ subcommand: 'fs_rmdir', path: 'x', recursive: 'yes' }, 'INVALID_ARGUMENT', /^recursive: must be true or false/],
+    ];
+    for (const [args, code, message] of refusals) {
+      const reply = await client.request('rrext_store', args);
+      expect({ success: reply.success, code: reply.code, message: reply.message }).toEqual({ success: false, code, message: expect.stringMatching(message) });
+    }
+    // A handle is its connection's.
+    const other = await authed();
+    const mine = (await client.request('rrext_store', { subcommand: 'fs_open', path: 'c.txt', mode: 'w' })).body.handle;
+    expect(await other.request('rrext_store', { subcommand: 'fs_write', handle: mine, data: 'x' })).toMatchObject({ success: false, code: 'INVALID_HANDLE' });
+    await client.request('rrext_store', { subcommand: 'fs_close', handle: mine, mode: 'w' });
+    await client.request('rrext_store', { subcommand: 'fs_delete', path: 'c.txt' });
+  });
+});

@@ -23,6 +23,7 @@ import {
   CloseArgs,
   MonitorArgs,
   OpenArgs,
+  ProjectArgs,
   ProcessArgs,
   RestartArgs,
   TerminateArgs,
@@ -38,6 +39,8 @@ import { alreadyTerminated } from '../engine/pipelines/errors.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
 import { unwrapPipeline } from './pipeline/pipeline-file.js';
 import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
+import { FileStore } from './pipeline/file-store.js';
+import { serviceDefinitions } from './pipeline/service-definitions.js';
 
 export interface PipelineLimits {
   defaultThreads: number;
@@ -78,13 +81,16 @@ export class PipelineService {
   private readonly rawPipeline = new WeakMap<PipelineTask, unknown>();
   private readonly limits: PipelineLimits;
   private closing = false;
+  /** RocketRide's account file store (`rrext_store`). */
+  readonly files: FileStore;
 
   constructor(
     private readonly engine: Engine,
     private readonly blocks: ActionBlockCatalog,
-    options: { limits?: Partial<PipelineLimits> } = {},
+    options: { limits?: Partial<PipelineLimits>; storeDir?: string } = {},
   ) {
     this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
+    this.files = new FileStore(path.resolve(options.storeDir ?? path.join(process.cwd(), '.sidex', 'store')));
     this.registry = new TaskRegistry(engine, this.limits.keepEnded);
   }
 
@@ -204,6 +210,28 @@ export class PipelineService {
   async getTaskStatus(args: unknown): Promise<TaskStatus> {
     const { token } = parseArgs(TokenArgs, withToken(args));
     return this.registry.status(token);
+  }
+
+  /** `rrext_get_pipeline`: the pipeline of a running task as use() got it (nothing substituted). */
+  getPipeline(args: unknown): { pipeline: unknown } {
+    const { token } = parseArgs(TokenArgs, withToken(args));
+    const task = this.registry.live(token);
+    if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task with token "${token}"`, { token });
+    return { pipeline: this.rawPipeline.get(task) };
+  }
+
+  /** `rrext_get_token`: the token of the task running a project's source. */
+  getToken(args: unknown): { token: string } {
+    const { projectId, source } = parseArgs(ProjectArgs, args);
+    const task = this.registry.findLive(projectId, source);
+    if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task for project "${projectId}" and source "${source}"`, { projectId, source });
+    return { token: task.token };
+  }
+
+  /** `rrext_services`: every provider in RocketRide's service-definition shape, or the one named. */
+  services(args: unknown): object {
+    const service = args && typeof args === 'object' ? (args as { service?: unknown }).service : undefined;
+    return serviceDefinitions(service);
   }
 
   /** `rrext_get_tasks`: the tasks that have not ended. */

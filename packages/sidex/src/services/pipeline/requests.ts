@@ -36,6 +36,11 @@ export const UseArgs = z.strictObject({
 
 export const TokenArgs = z.strictObject({ token: Token });
 
+export const ProjectArgs = z.strictObject({
+  projectId: z.string({ error: 'is required: the project id (a string)' }).max(200, 'is too long'),
+  source: Name,
+});
+
 export const TerminateArgs = z.strictObject({
   token: Token,
   drainMs: DrainMs.optional(),
