@@ -5,6 +5,9 @@ import { FileStoreCalls, type StoreEntry } from './file-store.js';
 import { PipelineError } from './pipeline-error.js';
 import type { ConnectResult, DapMessage, MonitorKey, PipelineResult, TaskStatus, TaskSummary, UseResult, ValidationResult } from '@sidex/protocol';
 
+/** What a pipe's client hears of its item in real time (an `apaevt_sse` event): its type and data. */
+export type SseCallback = (type: string, data: Record<string, unknown>) => void | Promise<void>;
+
 export interface PipelineClientConfig {
   /** The API key (`ROCKETRIDE_APIKEY` in the environment wins over it, as in RocketRide's client; `SIDEX_API_KEY` is the last resort). */
   auth?: string;
@@ -344,7 +347,39 @@ export class PipelineClient {
 
   /** Every event the server sends; calls the `onEvent` of the config. Subclasses may override it. */
   async onEvent(message: DapMessage): Promise<void> {
+    if (message.event === 'apaevt_sse') {
+      const body = (message.body ?? {}) as { pipe_id?: number; type?: string; data?: Record<string, unknown> };
+      const callback = body.pipe_id !== undefined ? this.sseCallbacks.get(body.pipe_id) : undefined;
+      if (callback) await Promise.resolve(callback(body.type ?? '', body.data ?? {})).catch(() => {});
+    }
     await this.config.onEvent?.(message);
+  }
+
+  /** `onSSE` of the pipes that asked for one, by pipe id. */
+  private readonly sseCallbacks = new Map<number, SseCallback>();
+
+  /**
+   * RocketRide's `chat`: asks a question (a Question, or anything with
+   * `toDict()`, or its plain object) of a task whose source is `chat`; answers
+   * the item's result (`answers`). `onSSE` hears what components stream for it
+   * (llm_openai: `token` pieces of the answer, then `answer`).
+   */
+  async chat(options: { token: string; question: unknown; onSSE?: SseCallback }): Promise<PipelineResult> {
+    const { token, question, onSSE } = options;
+    const dict = question && typeof (question as { toDict?: unknown }).toDict === 'function' ? (question as { toDict(): unknown }).toDict() : question;
+    const pipe = await this.pipe(token, {}, 'application/rocketride-question', 'chat');
+    await pipe.open();
+    const pipeId = pipe.pipeId!;
+    if (onSSE) {
+      this.sseCallbacks.set(pipeId, onSSE);
+      await this.setEvents(token, ['SSE'], pipeId);
+    }
+    try {
+      await pipe.write(new TextEncoder().encode(JSON.stringify(dict)));
+      return (await pipe.close()) as PipelineResult;
+    } finally {
+      this.sseCallbacks.delete(pipeId);
+    }
   }
 
   // ---- internals ---------------------------------------------------------------------------

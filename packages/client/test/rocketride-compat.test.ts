@@ -7,6 +7,7 @@ import { RocketRideClient, type DapMessage } from '@sidex/client/rocketride';
 import { codeChain } from '../../sidex/test/fixtures/pipelines.js';
 import { startTestServer } from '../../sidex/test/helpers/server.js';
 import { eventually } from '../../sidex/test/helpers/sidex.js';
+import { fakeOpenAi } from '../../sidex/test/helpers/fake-openai.js';
 
 const server = await startTestServer();
 const clients: RocketRideClient[] = [];
@@ -143,5 +144,34 @@ describe('the commands of the client suite\'s Services and File Store operations
     await sdk.fsDelete(path);
     expect(await sdk.fsStat(path)).toEqual({ exists: false });
     await sdk.fsRmdir('.test-store', true);
+  });
+});
+
+describe('the pipelines RocketRide users write (the client suite\'s Chat Operations)', () => {
+  it('chat() through chat -> llm_openai -> response against a local OpenAI-compatible server; onSSE hears the answer stream', async () => {
+    const llm = await fakeOpenAi(() => 'We the People of the United States');
+    try {
+      const { token } = await sdk.use({
+        token: 'TS-CH',
+        pipeline: {
+          components: [
+            { id: 'chat_1', provider: 'chat', config: { hideForm: true, mode: 'Source', type: 'chat' } },
+            { id: 'llm_openai_1', provider: 'llm_openai', config: { profile: 'openai-5', 'openai-5': { apikey: 'sk-local', serverbase: llm.baseURL } }, input: [{ lane: 'questions', from: 'chat_1' }] },
+            { id: 'response_1', provider: 'response', config: { lanes: [] }, input: [{ lane: 'answers', from: 'llm_openai_1' }] },
+          ],
+          source: 'chat_1',
+          project_id: 'e612b741-748c-4b35-a8b7-186797a8ea42',
+        },
+      });
+      const heard: Array<[string, Record<string, unknown>]> = [];
+      const question = { type: 'question', expectJson: false, questions: [{ text: 'Cite the first words of the constitution' }], instructions: [], context: [], examples: [], documents: [] };
+      const response = await sdk.chat({ token, question, onSSE: (type, data) => void heard.push([type, data]) });
+      expect(response).toMatchObject({ name: expect.stringMatching(UUID), objectId: expect.stringMatching(UUID), result_types: { answers: 'answers' }, answers: ['We the People of the United States'] });
+      expect(await eventually(() => heard.some(([type]) => type === 'answer'))).toBe(true);
+      expect(heard.filter(([type]) => type === 'token').map(([, data]) => data.text).join('')).toBe('We the People of the United States');
+      await sdk.terminate(token);
+    } finally {
+      await llm.close();
+    }
   });
 });

@@ -74,7 +74,7 @@ describe('providers, and the item result', () => {
       JSON.stringify({ user: { lines: 'one; two ;;three' } }),
       'application/json',
     );
-    expect(result).toMatchObject({ result_types: { lines: 'text' }, lines: ['the item: one ()', 'the item: two ()', 'the item: three ()'] });
+    expect(result).toMatchObject({ result_types: { lines: 'text' }, lines: ['the item: one ()\n\nthe item: two ()\n\nthe item: three ()\n\n'] });
   });
 
   it('chat: questions are the JSON the client sent; the data lane of text that is no JSON is the text', async () => {

@@ -25,7 +25,7 @@ const codes = (report: { errors: Array<{ code: string }> }) => report.errors.map
 
 describe('a valid pipeline', () => {
   it('is valid, with the source it resolved, and no errors or warnings', () => {
-    expect(validate(codeChain('return input'))).toEqual({ valid: true, errors: [], warnings: [], source: 'webhook_1' });
+    expect(validate(codeChain('return input'))).toEqual({ valid: true, errors: [], warnings: [], source: 'webhook_1', pipeline: { ...codeChain('return input'), version: 1 } });
   });
 
   it('may come wrapped as {pipeline: {...}}, and finds its source by config.mode "Source"', () => {
@@ -172,10 +172,13 @@ describe('warnings: what connects nothing, but stops nothing', () => {
 describe('use() refuses an invalid pipeline and changes nothing', () => {
   it('INVALID_PIPELINE with every error, no task and no execution', async () => {
     const before = (await sidex.engine.list({ idPrefix: 'task' })).items.length;
-    const err = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'nope' }] } }).catch((e: unknown) => e);
+    const err = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'code', config: {} }] } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_PIPELINE' });
-    expect((err as Error).message).toMatch(/^pipeline: 1 error: components\[1\] \(id "x"\): unknown provider "nope"/);
+    expect((err as Error).message).toMatch(/^pipeline: 1 error: components\[1\] \(id "x"\), provider code: components\[1\]\.config\.code: /);
     expect((err as { details: { errors: unknown[] } }).details.errors).toHaveLength(1);
+    // A provider sidex lacks: the components that use it, named exactly.
+    const unknown = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'nope' }] } }).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'UNSUPPORTED_COMPONENTS', message: 'pipeline: sidex does not provide nope, used by the component "x" (nope)' });
     expect((await sidex.engine.list({ idPrefix: 'task' })).items.length).toBe(before);
     expect(pipelines.getTasks().tasks).toEqual([]);
   });

@@ -4,6 +4,8 @@
 // RocketRide's shapes, and the commands its client calls.
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeChain } from './fixtures/pipelines.js';
+import { docx, pdf } from './helpers/documents.js';
+import { fakeOpenAi } from './helpers/fake-openai.js';
 import { RawDap, type DapFrame } from './helpers/raw-dap.js';
 import { startTestServer } from './helpers/server.js';
 
@@ -295,5 +297,123 @@ describe('the commands RocketRide\'s client calls', () => {
     expect(await other.request('rrext_store', { subcommand: 'fs_write', handle: mine, data: 'x' })).toMatchObject({ success: false, code: 'INVALID_HANDLE' });
     await client.request('rrext_store', { subcommand: 'fs_close', handle: mine, mode: 'w' });
     await client.request('rrext_store', { subcommand: 'fs_delete', path: 'c.txt' });
+  });
+});
+
+describe('the pipelines RocketRide users write', () => {
+  const parsePipeline = {
+    source: 'webhook_1',
+    components: [
+      { id: 'webhook_1', provider: 'webhook', config: { mode: 'Source', type: 'webhook' } },
+      { id: 'parse_1', provider: 'parse', config: {}, input: [{ lane: 'tags', from: 'webhook_1' }, { lane: 'text', from: 'webhook_1' }] },
+      { id: 'response_1', provider: 'response_text', config: {}, input: [{ lane: 'text', from: 'parse_1' }] },
+    ],
+  };
+
+  it('webhook -> parse -> response_text: the text of txt, md, html, json, csv, pdf and docx', async () => {
+    const { token } = await use(parsePipeline);
+    const cases: Array<[string, string, Buffer, string]> = [
+      ['a.txt', 'text/plain', Buffer.from('plain text'), 'plain text'],
+      ['b.md', 'text/markdown', Buffer.from('# Title\n\nbody'), '# Title\n\nbody'],
+      ['c.html', 'text/html', Buffer.from('<html><body><h1>Head</h1><p>para <b>bold</b></p></body></html>'), 'HEAD\n\npara bold'],
+      ['d.json', 'application/json', Buffer.from('{"a":1}'), '{"a":1}'],
+      ['e.csv', 'text/csv', Buffer.from('a,b\n1,2'), 'a,b\n1,2'],
+      ['f.pdf', 'application/pdf', pdf('Hello from a PDF'), 'Hello from a PDF'],
+      ['g.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', await docx(['First paragraph', 'Second one']), 'First paragraph\n\nSecond one'],
+    ];
+    for (const [name, mimeType, bytes, expected] of cases) {
+      const open = await client.request('rrext_process', { subcommand: 'open', object: { name }, mimeType }, { token });
+      await client.binary('rrext_process', { subcommand: 'write', pipe_id: open.body.pipe_id, token }, bytes);
+      const closed = await client.request('rrext_process', { subcommand: 'close', pipe_id: open.body.pipe_id }, { token });
+      expect(closed, name).toMatchObject({ success: true, body: { name, result_types: { text: 'text' } } });
+      expect(closed.body.text[0].trim(), name).toBe(expected);
+    }
+    const open = await client.request('rrext_process', { subcommand: 'open', object: { name: 'broken.pdf' }, mimeType: 'application/pdf' }, { token });
+    await client.binary('rrext_process', { subcommand: 'write', pipe_id: open.body.pipe_id, token }, Buffer.from([0xff, 0xfe, 0x00, 0x01]));
+    const broken = await client.request('rrext_process', { subcommand: 'close', pipe_id: open.body.pipe_id }, { token });
+    expect(broken).toMatchObject({ success: false, code: 'ITEM_FAILED', message: expect.stringMatching(/component "parse_1" failed: parse: item "broken.pdf" \(application\/pdf\) is not a readable PDF/) });
+    await client.request('terminate', {}, { token });
+  });
+
+  it('chat -> prompt -> llm_openai -> response_answers against a local OpenAI-compatible server: the answer streams as apaevt_sse, JSON when the question expects it', async () => {
+    const llm = await fakeOpenAi((body) => (body.messages.at(-1).content.includes('JSON') ? '```json\n{"result": 20}\n```' : 'The answer is 4.'));
+    try {
+      const { token } = await use({
+        source: 'chat_1',
+        components: [
+          { id: 'chat_1', provider: 'chat', config: { mode: 'Source', type: 'chat' } },
+          { id: 'prompt_1', provider: 'prompt', config: { instructions: 'Be brief.' }, input: [{ lane: 'questions', from: 'chat_1' }] },
+          { id: 'llm_openai_1', provider: 'llm_openai', config: { profile: 'local', local: { serverbase: llm.baseURL, apikey: 'sk-test', model: 'test-model' } }, input: [{ lane: 'questions', from: 'prompt_1' }] },
+          { id: 'response_1', provider: 'response_answers', config: {}, input: [{ lane: 'answers', from: 'llm_openai_1' }] },
+        ],
+      });
+      const watcher = await authed();
+      await watcher.request('rrext_monitor', { types: ['SSE'] }, { token });
+      const question = { type: 'question', expectJson: false, questions: [{ text: 'What is 2 + 2?' }], instructions: [], context: ['We count apples.'], examples: [], documents: [], history: [], goals: [] };
+      const answer = await send(client, token, JSON.stringify(question), { name: 'q1' }, 'application/rocketride-question');
+      expect(answer.body).toMatchObject({ result_types: { answers: 'answers' }, answers: ['The answer is 4.'] });
+      expect(llm.requests[0]).toMatchObject({ authorization: 'Bearer sk-test', body: { model: 'test-model', stream: true } });
+      expect(llm.requests[0]!.body.messages).toEqual([
+        { role: 'system', content: 'User Instruction: Be brief.\n\nContext:\nWe count apples.' },
+        { role: 'user', content: 'What is 2 + 2?' },
+      ]);
+      await watcher.next((f) => f.event === 'apaevt_sse' && f.body.type === 'answer');
+      const tokens = watcher.events('apaevt_sse').filter((f) => f.body.type === 'token');
+      expect(tokens.map((f) => f.body.data.text).join('')).toBe('The answer is 4.');
+      expect(tokens.length).toBeGreaterThan(1);
+      expect(typeof tokens[0]!.body.pipe_id).toBe('number');
+
+      const json = await send(client, token, JSON.stringify({ ...question, expectJson: true, questions: [{ text: 'Return 10 * 2 as JSON' }] }), {}, 'application/rocketride-question');
+      expect(json.body.answers).toEqual([{ result: 20 }]);
+      await client.request('terminate', {}, { token });
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('webhook -> question -> llm_openai -> response: text asked as a question; an unreachable endpoint fails the item, naming the component', async () => {
+    const llm = await fakeOpenAi(() => 'pong');
+    const pipeline = (serverbase: string) => ({
+      source: 'webhook_1',
+      components: [
+        { id: 'webhook_1', provider: 'webhook', config: { mode: 'Source' } },
+        { id: 'question_1', provider: 'question', config: {}, input: [{ lane: 'text', from: 'webhook_1' }] },
+        { id: 'llm_1', provider: 'llm_openai', config: { serverbase, model: 'm' }, input: [{ lane: 'questions', from: 'question_1' }] },
+        { id: 'response_1', provider: 'response', config: {}, input: [{ lane: 'answers', from: 'llm_1' }] },
+      ],
+    });
+    try {
+      const { token } = await use(pipeline(llm.baseURL));
+      expect((await send(client, token, 'ping')).body).toMatchObject({ answers: ['pong'] });
+      expect(llm.requests[0]!.body.messages).toEqual([{ role: 'user', content: 'ping' }]);
+      await client.request('terminate', {}, { token });
+    } finally {
+      await llm.close();
+    }
+    const { token } = await use(pipeline(llm.baseURL)); // closed now
+    const failed = await send(client, token, 'ping');
+    expect(failed).toMatchObject({ success: false, code: 'ITEM_FAILED', message: expect.stringMatching(/component "llm_1" failed: Connection error/) });
+    await client.request('terminate', {}, { token });
+  });
+
+  it('a pipeline using components sidex lacks is refused, naming exactly them', async () => {
+    const reply = await client.request('execute', {
+      pipeline: {
+        source: 'chat_1',
+        components: [
+          { id: 'chat_1', provider: 'chat', config: { mode: 'Source' } },
+          { id: 'llm_anthropic_1', provider: 'llm_anthropic', config: {}, input: [{ lane: 'questions', from: 'chat_1' }] },
+          { id: 'embed_1', provider: 'embedding_openai', config: {}, input: [{ lane: 'questions', from: 'chat_1' }] },
+          { id: 'llm_anthropic_2', provider: 'llm_anthropic', config: {}, input: [{ lane: 'questions', from: 'chat_1' }] },
+          { id: 'response_1', provider: 'response_answers', input: [{ lane: 'answers', from: 'llm_anthropic_1' }] },
+        ],
+      },
+    });
+    expect(reply).toMatchObject({
+      success: false,
+      code: 'UNSUPPORTED_COMPONENTS',
+      message: 'pipeline: sidex does not provide llm_anthropic, embedding_openai, used by the components "llm_anthropic_1" (llm_anthropic), "embed_1" (embedding_openai), "llm_anthropic_2" (llm_anthropic)',
+      details: { providers: ['llm_anthropic', 'embedding_openai'], components: ['llm_anthropic_1', 'embed_1', 'llm_anthropic_2'] },
+    });
   });
 });

@@ -64,7 +64,7 @@ describe('POST /task, GET /task, DELETE /task', () => {
     const noBody = await call('POST', '/task', { type: 'application/json', body: '{bad' });
     expect(noBody).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_BODY' } } });
     const invalid = await call('POST', '/task', json({ components: [{ id: 'a', provider: 'nope', config: { mode: 'Source' } }] }));
-    expect(invalid).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_PIPELINE', message: expect.stringMatching(/nope/) } } });
+    expect(invalid).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'UNSUPPORTED_COMPONENTS', message: 'pipeline: sidex does not provide nope, used by the component "a" (nope)' } } });
     const threads = await call('POST', '/task?threads=many', json(codeChain('return input')));
     expect(threads).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/^threads: must be a number/) } } });
     const unknownQuery = await call('GET', '/task?tokn=x');

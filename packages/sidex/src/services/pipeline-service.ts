@@ -384,6 +384,18 @@ export class PipelineService {
   private check(pipeline: unknown, source: string | undefined): ValidationReport {
     this.checkSize(pipeline);
     const report = this.report(pipeline, source);
+    const unknown = report.errors.filter((e) => e.code === 'UNKNOWN_PROVIDER');
+    if (unknown.length > 0) {
+      // A pipeline written for RocketRide with components sidex lacks: say exactly which, and nothing else.
+      const providers = [...new Set(unknown.map((e) => e.provider!))];
+      const which = unknown.map((e) => `"${e.component}" (${e.provider})`).join(', ');
+      throw new SidexError('UNSUPPORTED_COMPONENTS', `pipeline: sidex does not provide ${providers.join(', ')}, used by the component${unknown.length === 1 ? '' : 's'} ${which}`, {
+        field: 'pipeline',
+        providers,
+        components: unknown.map((e) => e.component),
+        errors: report.errors,
+      });
+    }
     if (!report.valid) {
       const list = report.errors.map((e) => e.message).join('; ');
       throw new SidexError('INVALID_PIPELINE', `pipeline: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}: ${list}`, {

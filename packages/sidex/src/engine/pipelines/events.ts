@@ -1,6 +1,6 @@
 // The events of a task (shared/PROTOCOLS.md §3) and the monitor types that select them.
 
-export type PipelineEventName = 'apaevt_status_update' | 'apaevt_task' | 'apaevt_flow' | 'output';
+export type PipelineEventName = 'apaevt_status_update' | 'apaevt_task' | 'apaevt_flow' | 'apaevt_sse' | 'output';
 
 export interface PipelineEvent {
   /** The task it is about. */
@@ -49,5 +49,6 @@ export const TYPES_OF_EVENT: Record<PipelineEventName, readonly MonitorType[]> =
   apaevt_status_update: ['SUMMARY', 'DETAIL', 'ALL'],
   apaevt_task: ['TASK', 'ALL'],
   apaevt_flow: ['FLOW', 'ALL'],
+  apaevt_sse: ['SSE', 'ALL'],
   output: ['OUTPUT', 'ALL'],
 };

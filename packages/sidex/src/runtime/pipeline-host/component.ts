@@ -14,6 +14,8 @@ export interface ItemScope {
   content: ItemContent;
   /** Its pipe id. */
   pipeId: number;
+  /** Sends a real-time message to the item's client (an `apaevt_sse` event). */
+  sse(type: string, data: Record<string, unknown>): void;
 }
 
 export interface Component {

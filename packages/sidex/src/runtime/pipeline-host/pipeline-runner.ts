@@ -4,7 +4,7 @@
 // items run at once (the task's `threads`).
 import { laneKey, readersOf } from './graph.js';
 import type { ItemResult, ResolvedPipeline } from './pipeline.js';
-import type { FlowTrace, HostItem, ItemFailure } from './protocol.js';
+import type { FlowTrace, HostItem, ItemFailure, SseMessage } from './protocol.js';
 import type { Component, HostEnv, ItemScope } from './component.js';
 import { FACTORIES } from './components/index.js';
 
@@ -28,10 +28,11 @@ export class PipelineRunner {
     private readonly readers: Map<string, string[]>,
     private readonly source: string,
     private readonly trace: (trace: FlowTrace) => void,
+    private readonly sse: (message: SseMessage) => void,
   ) {}
 
   /** Builds every component; a component that cannot be built fails the task's start. `trace` hears each item enter and leave each component. */
-  static async build(pipeline: ResolvedPipeline, env: HostEnv, trace: (trace: FlowTrace) => void = () => {}): Promise<PipelineRunner> {
+  static async build(pipeline: ResolvedPipeline, env: HostEnv, trace: (trace: FlowTrace) => void = () => {}, sse: (message: SseMessage) => void = () => {}): Promise<PipelineRunner> {
     const components = new Map<string, Component>();
     for (const spec of pipeline.components) {
       try {
@@ -40,7 +41,7 @@ export class PipelineRunner {
         throw new Error(`component "${spec.id}" (${spec.provider}) could not be built: ${(err as Error)?.message ?? String(err)}`);
       }
     }
-    return new PipelineRunner(components, readersOf(pipeline.components), pipeline.source, trace);
+    return new PipelineRunner(components, readersOf(pipeline.components), pipeline.source, trace, sse);
   }
 
   async run(item: HostItem): Promise<ItemResult> {
@@ -50,6 +51,7 @@ export class PipelineRunner {
       result,
       content: item,
       pipeId: item.id,
+      sse: (type, data) => this.sse({ id: item.id, type, data }),
     };
     await this.deliver(this.source, '', item.text, scope);
     return result;

@@ -39,7 +39,14 @@ export interface FlowTrace {
   lane: string;
 }
 
-export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] } | { t: 'trace'; traces: FlowTrace[] };
+/** A component's real-time message for the client of an item (RocketRide's SSE): `{pipe_id, type, data}`. */
+export interface SseMessage {
+  id: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] } | { t: 'trace'; traces: FlowTrace[] } | { t: 'sse'; messages: SseMessage[] };
 
 /**
  * Whether a value the task's process sent is a host message. Code in the task
@@ -50,6 +57,10 @@ export function isFromHost(value: unknown): value is FromHost {
   if (value === null || typeof value !== 'object') return false;
   const message = value as { t?: unknown; outcomes?: unknown; traces?: unknown };
   if (message.t === 'ready') return true;
+  if (message.t === 'sse') {
+    const messages = (value as { messages?: unknown }).messages;
+    return Array.isArray(messages) && messages.every((m: unknown) => m !== null && typeof m === 'object' && typeof (m as SseMessage).id === 'number' && typeof (m as SseMessage).type === 'string' && typeof (m as SseMessage).data === 'object' && (m as SseMessage).data !== null);
+  }
   if (message.t === 'trace') {
     return (
       Array.isArray(message.traces) &&

@@ -92,19 +92,57 @@ export const PROVIDERS = {
     config: z.looseObject({ template: text('the template text'), lane: OutputLane }),
     emits: sameLaneOr,
   },
+  question: {
+    role: 'transform',
+    description: 'text in, a question out (on questions)',
+    config: z.looseObject({}),
+    emits: () => ['questions'],
+  },
+  prompt: {
+    role: 'transform',
+    description: 'adds its instructions (config instructions, a text or a list) and the item\'s text, tables and documents as context to the questions',
+    config: z.looseObject({ instructions: z.union([text('an instruction'), z.array(text('an instruction'))]).optional() }),
+    emits: () => ['questions'],
+  },
+  llm_openai: {
+    role: 'transform',
+    description: 'answers questions through an OpenAI-compatible chat completions endpoint (config model, apikey, serverbase, or the environment), streaming the answer as apaevt_sse events; emits answers',
+    config: z.looseObject({
+      model: text('a model name').min(1, 'must not be empty').optional(),
+      apikey: text('an API key').optional(),
+      serverbase: text('the base URL of an OpenAI-compatible API').url('must be a URL (e.g. http://localhost:11434/v1)').optional(),
+      profile: text('the name of a profile in the config').optional(),
+    }),
+    emits: () => ['answers'],
+  },
   response: {
     role: 'sink',
-    description: 'collects every lane it reads into the item result, one field per lane',
+    description: 'collects every lane it reads into the item result, one field per lane (text by RocketRide\'s rule: each text followed by a blank line, one entry)',
     config: z.looseObject({}),
     emits: () => [],
   },
-  response_text: {
-    role: 'sink',
-    description: 'collects what it reads as text into the item result field "text" (config key)',
-    config: z.looseObject({ key: text('a result field name').min(1, 'must not be empty').optional() }),
-    emits: () => [],
-  },
+  ...responseVariants(),
 } satisfies Record<ProviderName, ProviderDefinition>;
+
+/** RocketRide's response_<lane>: a response that collects one lane. */
+function responseVariants() {
+  const variant = (lane: string): ProviderDefinition => ({
+    role: 'sink',
+    description: `collects the ${lane} lane into the item result field "${lane}" (config laneName, or key, renames it)`,
+    config: z.looseObject({ laneName: text('a result field name').min(1, 'must not be empty').optional(), key: text('a result field name').min(1, 'must not be empty').optional() }),
+    emits: () => [],
+  });
+  return {
+    response_text: variant('text'),
+    response_answers: variant('answers'),
+    response_questions: variant('questions'),
+    response_documents: variant('documents'),
+    response_table: variant('table'),
+    response_image: variant('image'),
+    response_audio: variant('audio'),
+    response_video: variant('video'),
+  };
+}
 
 export const PROVIDER_NAMES = Object.keys(PROVIDERS) as ProviderName[];
 

@@ -202,6 +202,7 @@ export class PipelineTask {
     if (message.t === 'ready') return this.ready.resolve();
     if (message.t === 'done') for (const outcome of message.outcomes) this.settle(outcome);
     if (message.t === 'trace') for (const trace of message.traces) this.traced(trace);
+    if (message.t === 'sse') for (const m of message.messages) if (this.items.inHost(m.id)) this.events.sse(m.id, m.type, m.data);
     this.activity();
   }
 

@@ -27,6 +27,11 @@ export class TaskEvents {
     if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
   }
 
+  /** A component's real-time message for an item's client, as RocketRide's `{pipe_id, type, data}`. */
+  sse(pipeId: number, type: string, data: Record<string, unknown>): void {
+    if (this.deps.wants('apaevt_sse')) this.emit('apaevt_sse', { pipe_id: pipeId, type, data });
+  }
+
   /** RocketRide's flow event: `pipes` are the components the item is in, outermost first. */
   flow(pipe: Pipe, op: 'begin' | 'enter' | 'leave' | 'end', trace: Record<string, unknown> = {}, pipes: string[] = []): void {
     if (!this.deps.wants('apaevt_flow')) return;

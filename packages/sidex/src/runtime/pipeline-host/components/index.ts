@@ -5,7 +5,9 @@ import type { ComponentFactory } from '../component.js';
 import { actionblock } from './actionblock.js';
 import { code } from './code.js';
 import { parse } from './parse.js';
-import { response, response_text } from './responses.js';
+import { llm_openai } from './llm-openai.js';
+import { prompt, question } from './questions.js';
+import { response, response_answers, response_audio, response_documents, response_image, response_questions, response_table, response_text, response_video } from './responses.js';
 import { chat, dropper, webhook } from './sources.js';
 import { json_field, splitter, template } from './text.js';
 
@@ -19,8 +21,18 @@ export const FACTORIES = {
   splitter,
   json_field,
   template,
+  question,
+  prompt,
+  llm_openai,
   response,
   response_text,
+  response_answers,
+  response_questions,
+  response_documents,
+  response_table,
+  response_image,
+  response_audio,
+  response_video,
 } satisfies Record<string, ComponentFactory>;
 
 export type ProviderName = keyof typeof FACTORIES;

@@ -42,13 +42,28 @@ export const response: ComponentFactory = ({ config }) => ({
   },
 });
 
-/** What it reads, as text, under `config.key` (default `text`): one entry per value, as they are. */
-export const response_text: ComponentFactory = ({ config }) => {
-  const key = typeof config.key === 'string' ? config.key : 'text';
-  return {
-    process(_lane, value, item) {
-      collect(item.result, key, 'text', asText(value));
-      return [];
-    },
+/**
+ * RocketRide's `response_<lane>` variants: a response that collects one lane
+ * (text by its rule), under `config.laneName` (or sidex's `key`), else the lane's name.
+ */
+const responseOf =
+  (only: string): ComponentFactory =>
+  ({ config }) => {
+    const field = typeof config.laneName === 'string' ? config.laneName : typeof config.key === 'string' ? config.key : only;
+    return {
+      process(lane, value, item) {
+        if (only === 'text') collectText(item.result, field, asText(value));
+        else collect(item.result, field, only, value);
+        return [];
+      },
+    };
   };
-};
+
+export const response_text = responseOf('text');
+export const response_answers = responseOf('answers');
+export const response_questions = responseOf('questions');
+export const response_documents = responseOf('documents');
+export const response_table = responseOf('table');
+export const response_image = responseOf('image');
+export const response_audio = responseOf('audio');
+export const response_video = responseOf('video');
