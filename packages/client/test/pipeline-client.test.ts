@@ -63,7 +63,7 @@ describe('connect and disconnect', () => {
     const c = client();
     await c.connect();
     const { token } = await c.use({ pipeline: codeChain(takes(2000)) });
-    const pending = failure(c.send(token, 'x'));
+    const pending = failure(c.send(token, 'x', {}, 'text/plain'));
     await eventually(async () => (await sdk.getTaskStatus(token)).inProgressCount === 1);
     await c.disconnect();
     expect((await pending).code).toBe('CLOSED');
@@ -132,7 +132,7 @@ describe('use, send, pipe, status', () => {
     await sdk.terminate(token);
     expect(await sdk.validate({ pipeline: codeChain('return (') })).toMatchObject({ valid: false });
     const err = await failure(sdk.use({ pipeline: { components: [{ id: 'a', provider: 'nope', config: { mode: 'Source' } }] } }));
-    expect(err).toMatchObject({ code: 'INVALID_PIPELINE', command: 'execute' });
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_COMPONENTS', command: 'execute' });
   });
 
   it('a write that fails gives the item up: its thread is free for the next', async () => {
