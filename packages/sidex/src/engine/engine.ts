@@ -167,6 +167,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly guardian: RunGuardian;
   private readonly logDir: string;
   private readonly decoders = new OutputDecoders();
+  /** Work left once an end has been answered (afterAnswer). */
+  private readonly answered = new Set<Promise<void>>();
   private readonly requestStop = (exec: Execution, reason: StopReason, graceMs: number) => this.stopWith(exec, reason, graceMs);
 
   constructor(options: EngineOptions) {
@@ -365,6 +367,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ),
     );
     this.sampler.close();
+    await Promise.all(this.answered);
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
@@ -606,9 +609,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
       ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
     };
-    await runtime?.cleanup();
-    // The terminal record is the one that matters most: a passing outage gets a few tries.
-    await this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended);
+    await Promise.all([
+      runtime?.cleanup(),
+      // The terminal record is the one that matters most: a passing outage gets a few tries.
+      this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended),
+    ]);
     Object.assign(record, ended);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
@@ -616,6 +621,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
     this.releaseSlot(exec);
+    // Its counters are read: its cgroups go once whoever waited for the end has been answered.
+    if (runtime) this.afterAnswer(() => runtime.release());
+  }
+
+  /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
+  private afterAnswer(work: () => void): void {
+    const done = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          work();
+        } finally {
+          resolve();
+        }
+      }),
+    );
+    this.answered.add(done);
+    void done.then(() => this.answered.delete(done));
   }
 
   private releaseSlot(exec: Execution): void {

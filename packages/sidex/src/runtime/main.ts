@@ -12,6 +12,7 @@ import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
 import { instrumentBlockModules } from './unwind/block-hooks.js';
 import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
+import { warmStopPath } from './warm-stop.js';
 
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
@@ -48,6 +49,7 @@ process.on('unhandledRejection', (reason) => onUncaught(reason));
 // Compiled once while idle, so that the first compile's lazy setup of vm is
 // not paid by the start that brings real code.
 compileInline('return undefined', path.resolve('warm-up.js'), []);
+await warmStopPath();
 // An allowlisted sandbox has no network but the filtering proxy's socket: its bridge is up before any code runs.
 if (process.env.SIDEX_PROXY_SOCKET) {
   const { startNetworkBridge } = await import('./network/sandbox-bridge.js');
