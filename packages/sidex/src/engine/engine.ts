@@ -7,7 +7,7 @@ import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-st
 import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
-import { finalFields, statusEvent } from './final-status.js';
+import { finalFields, recordedExit, statusEvent } from './final-status.js';
 import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import type { OutputCapture, OutputChunk } from './output/capture.js';
@@ -585,6 +585,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const output = exec.snapshot();
     if (runtime) limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();
+    const exit = recordedExit(runtime?.exit, exec.outcome, forced);
     // The ended record becomes the live one only once it is durable: nobody
     // (a status read, a wait) is told of an end the store could still lose.
     const ended: ExecutionRecord = {
@@ -593,7 +594,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...finalFields({
         stopReason: exec.stopReason,
         outcome: exec.outcome,
-        exit: runtime?.exit,
+        exit,
         stderrTail: output.stderr.text,
         lastCheckpoint: record.checkpoint,
         timeoutMs: record.timeoutMs,
@@ -607,7 +608,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       stderr: output.stderr,
       endedAt,
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
-      ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
+      ...(exit ? { exitCode: exit.code, signal: exit.signal } : {}),
     };
     await Promise.all([
       runtime?.cleanup(),

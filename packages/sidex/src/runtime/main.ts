@@ -11,7 +11,7 @@ import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
 import { instrumentBlockModules } from './unwind/block-hooks.js';
-import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
+import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
 import { warmStopPath } from './warm-stop.js';
 
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
@@ -190,7 +190,7 @@ async function stop(): Promise<void> {
   json ??= ctx.lastCheckpointJson;
   await send({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
   await othersGone();
-  process.exit(0);
+  endStopped();
 }
 
 /**
