@@ -8,7 +8,7 @@ import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-st
 import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
-import { finalFields, statusEvent } from './final-status.js';
+import { finalFields, recordedExit, statusEvent } from './final-status.js';
 import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import type { OutputCapture, OutputChunk } from './output/capture.js';
@@ -170,6 +170,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly guardian: RunGuardian;
   private readonly logDir: string;
   private readonly decoders = new OutputDecoders();
+  /** Work left once an end has been answered (afterAnswer). */
+  private readonly answered = new Set<Promise<void>>();
   private readonly requestStop = (exec: Execution, reason: StopReason, graceMs: number) => this.stopWith(exec, reason, graceMs);
 
   constructor(options: EngineOptions) {
@@ -369,6 +371,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ),
     );
     this.sampler.close();
+    await Promise.all(this.answered);
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
@@ -604,6 +607,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const output = exec.snapshot();
     if (runtime) limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();
+    const exit = recordedExit(runtime?.exit, exec.outcome, forced);
     // The ended record becomes the live one only once it is durable: nobody
     // (a status read, a wait) is told of an end the store could still lose.
     const ended: ExecutionRecord = {
@@ -612,7 +616,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...finalFields({
         stopReason: exec.stopReason,
         outcome: exec.outcome,
-        exit: runtime?.exit,
+        exit,
         stderrTail: output.stderr.text,
         lastCheckpoint: record.checkpoint,
         timeoutMs: record.timeoutMs,
@@ -626,11 +630,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       stderr: output.stderr,
       endedAt,
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
-      ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
+      ...(exit ? { exitCode: exit.code, signal: exit.signal } : {}),
     };
-    await runtime?.cleanup();
-    // The terminal record is the one that matters most: a passing outage gets a few tries.
-    await this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended);
+    await Promise.all([
+      runtime?.cleanup(),
+      // The terminal record is the one that matters most: a passing outage gets a few tries.
+      this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended),
+    ]);
     Object.assign(record, ended);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
@@ -638,6 +644,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
     this.releaseSlot(exec);
+    // Its counters are read: its cgroups go once whoever waited for the end has been answered.
+    if (runtime) this.afterAnswer(() => runtime.release());
+  }
+
+  /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
+  private afterAnswer(work: () => void): void {
+    const done = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          work();
+        } finally {
+          resolve();
+        }
+      }),
+    );
+    this.answered.add(done);
+    void done.then(() => this.answered.delete(done));
   }
 
   private releaseSlot(exec: Execution): void {
