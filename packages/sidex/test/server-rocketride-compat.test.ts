@@ -158,9 +158,10 @@ describe('item results as RocketRide gives them', () => {
     const form = new FormData();
     form.append('file', new Blob([content], { type: 'text/plain' }), 'test.txt');
     const res = await fetch(`${server.url}/task/data?token=${token}`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form });
-    const reply = (await res.json()) as { data: Array<Record<string, unknown>> };
+    const reply = (await res.json()) as { data: { resultTypes: Record<string, string>; objects: Record<string, Record<string, unknown>> } };
     expect(res.status).toBe(200);
-    expect(reply.data[0]).toMatchObject({ name: 'test.txt', result_types: { text: 'text' }, text: [content + '\n\n'] });
+    expect(reply.data.resultTypes).toEqual({ text: 'text' });
+    expect(reply.data.objects.file).toMatchObject({ name: 'test.txt', status: 'OK', text: [content + '\n\n'] });
     await client.request('terminate', { token });
   });
 });
