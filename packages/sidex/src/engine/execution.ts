@@ -10,6 +10,8 @@ import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 
 export interface StartSpec {
+  /** Its id and creation time when a cluster server queued it before a worker took it (cluster/). */
+  queued?: { id: string; createdAt: number };
   prefix: 'side' | 'cap' | 'task';
   kind: 'inline' | 'block';
   name: string;

@@ -45,13 +45,14 @@ export interface RecordDefaults {
   memoryLimitBytes?: number | undefined;
   outputLimitBytes: number;
   pidsLimit: number;
+  worker?: string | undefined;
 }
 
 export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionRecord {
   const memoryLimitBytes = spec.memoryLimitBytes ?? defaults.memoryLimitBytes;
   const pidsLimit = spec.pidsLimit ?? defaults.pidsLimit;
   return {
-    id: newExecutionId(spec.prefix),
+    id: spec.queued?.id ?? newExecutionId(spec.prefix),
     kind: spec.kind,
     name: spec.name,
     ...(spec.dir ? { path: spec.dir } : {}),
@@ -62,7 +63,8 @@ export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionR
     ...(pidsLimit ? { pidsLimit } : {}),
     ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
     status: 'queued',
-    createdAt: Date.now(),
+    createdAt: spec.queued?.createdAt ?? Date.now(),
+    ...(defaults.worker ? { worker: defaults.worker } : {}),
     memory: { current: 0, peak: 0 },
     cpuMicros: 0,
     ...emptyOutput(),

@@ -58,6 +58,8 @@ export interface ExecutionRecord {
   marker?: string;
   /** Execution this one resumes from. */
   resumedFrom?: string;
+  /** The cluster worker that ran it (`sidex worker --name`); absent on one machine. */
+  worker?: string;
   /** Its code (records written before this field existed have none and cannot be resumed). */
   source?: ExecutionSource;
   /** Dialect-specific facts (thread id, capability, executor...). */

@@ -6,7 +6,8 @@ import { callerMeta } from './caller-meta.js';
 import { checkedNetwork } from './network-option.js';
 import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.js';
 import { resumeSpec } from './resume.js';
-import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
+import type { EngineEvents, StopOutcome } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import type { ExecutionRecord, ExecutionStatus } from '../model/record.js';
 import type { ListPage } from '../store/execution-store.js';
@@ -41,7 +42,7 @@ export type StartInput = (StartCommon & { code: string }) | (StartCommon & { blo
  */
 export class SideExecutionService {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
     private readonly limits: SideExecutionLimits = DEFAULT_LIMITS,
     /** Runs Codebolt-built blocks; without it they are refused. */
