@@ -4,6 +4,7 @@ import type { ActionBlockCatalog, BlockListing } from '../catalog/action-blocks/
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
 import { checkedNetwork } from './network-option.js';
+import { scheduleOf } from './schedule-option.js';
 import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.js';
 import { resumeSpec } from './resume.js';
 import type { EngineEvents, StopOutcome } from '../engine/engine.js';
@@ -168,6 +169,7 @@ export class SideExecutionService {
       ...(opts?.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
       ...(opts?.network ? { network: checkedNetwork(opts.network) } : {}),
+      ...scheduleOf(opts),
       meta: callerMeta(opts),
     };
   }
