@@ -116,7 +116,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     started.cancel();
     const now = (await this.store.get(record.id)) ?? record;
     if (now.status !== 'queued') return now;
-    return { ...now, queuePosition: await queue.count() };
+    return { ...now, queuePosition: await this.placeOf(queue, record.id) };
   }
 
   get(id: string): Promise<ExecutionRecord | undefined> {
@@ -246,6 +246,16 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     await appendEvent(this.redis, this.lost.bounds, 'status', stopped);
     await endOutput(this.redis, this.lost.bounds, record.id);
     return true;
+  }
+
+  /**
+   * 1 for the next job taken. Every job has a priority, so all wait in
+   * BullMQ's prioritized set, ordered by priority, then arrival: the rank
+   * there is the place (the count of waiting jobs if it has just been taken).
+   */
+  private async placeOf(queue: Queue, id: string): Promise<number> {
+    const rank = await this.redis.zrank(`${QUEUE_PREFIX}:${queue.name}:prioritized`, id);
+    return rank === null ? await queue.count() : rank + 1;
   }
 
   private control(message: ControlMessage): void {
