@@ -62,3 +62,6 @@ export function untilSignal(close: () => Promise<void>, log: Logger): Promise<vo
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** A URL as it may be printed: without its password. */
+export const shownUrl = (url: string | undefined): string => (url ?? '').replace(/\/\/[^@/]*@/, '//***@');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { daemonConfig, daemonLog, startFailed, untilSignal } from './daemon.js';
+import { daemonConfig, daemonLog, shownUrl, startFailed, untilSignal } from './daemon.js';
 
 interface ServeFlags {
   host?: string;
@@ -71,7 +71,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const keyLine = apiKey.source === 'generated' ? `sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n` : '';
   const { mode, reason } = server.isolation;
   const isolationLine =
-    mode === 'sandbox' ? 'isolation: sandbox (bubblewrap)' : mode === 'workers' ? `isolation: on the workers of ${config.queue}` : `isolation: process, NOT sandboxed (${reason})`;
+    mode === 'sandbox' ? 'isolation: sandbox (bubblewrap)' : mode === 'workers' ? `isolation: on the workers of ${shownUrl(config.queue)}` : `isolation: process, NOT sandboxed (${reason})`;
   process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, RocketRide DAP: ${url.replace(/^http/, 'ws')}/task/service, REST: ${url}/v1, data: ${config.dataDir})\n${isolationLine}\n`);
   await untilSignal(() => server.close(), log);
   return EXIT.completed;

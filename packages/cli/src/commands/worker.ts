@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { daemonConfig, daemonLog, startFailed, untilSignal } from './daemon.js';
+import { daemonConfig, daemonLog, shownUrl, startFailed, untilSignal } from './daemon.js';
 
 interface WorkerFlags {
   queue?: string;
@@ -51,7 +51,7 @@ async function work(flags: WorkerFlags): Promise<number> {
     return startFailed('worker', err);
   }
   const tags = worker.tags.length ? `, tags ${worker.tags.join(',')}` : '';
-  process.stdout.write(`sidex worker ${worker.name} (queue ${config.queue}, concurrency ${worker.concurrency}${tags}, data: ${config.dataDir})\n`);
+  process.stdout.write(`sidex worker ${worker.name} (queue ${shownUrl(config.queue)}, concurrency ${worker.concurrency}${tags}, data: ${config.dataDir})\n`);
   await untilSignal(() => worker.close(), log);
   return EXIT.completed;
 }
