@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { jsonOf, recordOf, startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
-import type { TestServer } from './helpers/server.js';
+import { freePort, type TestServer } from './helpers/server.js';
 
 const missing = clusterMissing();
 const TICKS = 'for (let i = 0; ; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); }';
@@ -121,12 +121,7 @@ if (missing && process.env.CI) {
       return child;
     };
     beforeAll(async () => {
-      port = await new Promise<number>((resolve) => {
-        const probe = net.createServer().listen(0, '127.0.0.1', () => {
-          const { port: free } = probe.address() as net.AddressInfo;
-          probe.close(() => resolve(free));
-        });
-      });
+      port = await freePort();
       redis = await startRedis();
       cluster = await startCluster({ queue: `redis://127.0.0.1:${port}`, servers: 1, workers: 1 });
     }, 60_000);

@@ -2,6 +2,7 @@ import { SidexError } from '../errors.js';
 import { Sidex, type SidexOptions } from '../sidex.js';
 import { openStore } from '../store/open-store.js';
 import { QueuedEngine } from './queued-engine.js';
+import { redisOptions } from './redis-url.js';
 
 export interface QueuedSidexSettings {
   queue: string;
@@ -21,6 +22,7 @@ export async function openQueuedSidex(options: SidexOptions, settings: QueuedSid
   if (options.retention) {
     throw new SidexError('INVALID_CONFIG', 'retention (--retain-*) is not available with --queue yet: prune the PostgreSQL store instead', { field: 'retention' });
   }
+  redisOptions(settings.queue); // a bad URL is refused before anything opens
   const store = await openStore(checkClusterStore(settings.store), options.dataDir);
   let engine: QueuedEngine;
   try {

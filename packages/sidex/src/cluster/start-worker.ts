@@ -6,6 +6,7 @@ import { sidexOptions } from '../server/sidex-options.js';
 import { Sidex } from '../sidex.js';
 import { ClusterWorker } from './cluster-worker.js';
 import { checkClusterStore } from './queued-sidex.js';
+import { redisOptions } from './redis-url.js';
 
 export interface RunningWorker {
   name: string;
@@ -22,6 +23,7 @@ const defaultConcurrency = () => Math.max(1, os.availableParallelism());
 /** `sidex worker`: a local engine (warm pool, sandbox, limits) fed by the cluster's queue. */
 export async function startWorker(config: ServerConfig, log: Logger): Promise<RunningWorker> {
   if (!config.queue) throw new SidexError('INVALID_CONFIG', 'sidex worker needs --queue redis://host:port[/db]', { field: 'queue' });
+  redisOptions(config.queue); // a bad URL is refused before anything opens
   const store = checkClusterStore(config.store);
   const name = config.name ?? `${os.hostname()}:${process.pid}`;
   const concurrency = config.maxConcurrent ?? defaultConcurrency();
