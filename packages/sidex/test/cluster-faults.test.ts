@@ -1,12 +1,7 @@
 // The cluster's faults on loopback: a worker SIGKILLed or sent SIGTERM,
 // Redis restarted, and retries (none unless asked).
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
+import { clusterMissing, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
 import { jsonOf, recordOf, startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
@@ -106,29 +101,15 @@ if (missing && process.env.CI) {
   });
 
   describe('cluster faults: Redis restarted', () => {
-    let redis: ChildProcess | undefined;
+    let redis: OwnRedis | undefined;
     let cluster: TestCluster | undefined;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-redis-'));
-    let port = 0;
-    const startRedis = async () => {
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
-      const up = await eventually(
-        () => new Promise<boolean>((resolve) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false))),
-        10_000,
-        50,
-      );
-      if (!up) throw new Error('redis-server did not start');
-      return child;
-    };
     beforeAll(async () => {
-      port = await freePort();
-      redis = await startRedis();
-      cluster = await startCluster({ queue: `redis://127.0.0.1:${port}`, servers: 1, workers: 1 });
+      redis = await ownRedis(await freePort());
+      cluster = await startCluster({ queue: redis.url, servers: 1, workers: 1 });
     }, 60_000);
     afterAll(async () => {
       await cluster?.close();
-      redis?.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
+      await redis?.close();
     }, 60_000);
 
     it('servers and workers reconnect: the execution under way completes once, its output whole and in order, and new starts run', async () => {
@@ -136,10 +117,7 @@ if (missing && process.env.CI) {
       const code = 'for (let i = 0; i < 30; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); } return "done";';
       const id = (await startOn(server, { inlineCode: code })).sideExecutionId as string;
       await untilOutput(server, id, 'tick 3');
-      const stopped = new Promise((resolve) => redis!.once('exit', resolve));
-      redis!.kill('SIGTERM'); // Redis writes its append-only file and exits, as a restart does
-      await stopped;
-      redis = await startRedis();
+      await redis!.restart();
       expect(await eventually(async () => (await statusOn(server, id)).status === 'completed', 20_000, 100)).toBe(true);
       const done = await statusOn(server, id);
       expect(done.result).toBe('done');

@@ -1,13 +1,14 @@
 // A real cluster on loopback: Redis (SIDEX_TEST_REDIS_URL, which .ci/run sets
-// after starting one, or a redis-server the test owns), PostgreSQL (a schema
+// after starting one, or a redis-server the caller owns), PostgreSQL (a schema
 // of its own), `sidex serve --queue` servers and `sidex worker` processes.
+// No test-runner imports: the benchmarks and the reliability suite use it too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { PgSchemas, postgresMissing } from '../fixtures/pg-schemas.js';
-import { eventually } from './sidex.js';
 import { live, SIDEX_BIN, spawnServer, stopAndRemove, type TestServer } from './spawn-server.js';
 
 export const redisUrl = process.env.SIDEX_TEST_REDIS_URL;
@@ -59,8 +60,8 @@ export async function spawnWorker(queue: string, store: string, name: string, ar
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
   let ended = false;
   void exited.then(() => (ended = true));
-  const ready = await eventually(() => ended || out.includes(`sidex worker ${name}`), 20_000);
-  if (!ready || ended) throw new Error(`sidex worker ${name} did not start:\n${out}\n${err}`);
+  for (const began = Date.now(); !ended && !out.includes(`sidex worker ${name}`) && Date.now() - began < 20_000; ) await new Promise((r) => setTimeout(r, 20));
+  if (ended || !out.includes(`sidex worker ${name}`)) throw new Error(`sidex worker ${name} did not start:\n${out}\n${err}`);
   let stopping: Promise<number | null> | undefined;
   return {
     name,
@@ -124,4 +125,54 @@ export async function startCluster(options: { queue: string; servers: number; wo
     throw err;
   }
   return cluster;
+}
+
+export interface OwnRedis {
+  url: string;
+  /** SIGTERM (Redis writes its append-only file and exits, as a restart does), then the same server again. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A redis-server (Debian's `redis-server` on PATH) on a free loopback port, append-only, that the caller may restart. */
+export async function ownRedis(port: number): Promise<OwnRedis> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-redis-'));
+  const start = async (): Promise<ChildProcess> => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    live.add(child);
+    child.on('exit', () => live.delete(child));
+    const failed = new Promise<Error>((resolve) => child.once('error', resolve));
+    for (const began = Date.now(); Date.now() - began < 10_000; ) {
+      const up = await Promise.race([
+        failed,
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1');
+          socket.on('connect', () => (socket.destroy(), resolve(true))).on('error', () => resolve(false));
+        }),
+      ]);
+      if (up instanceof Error) throw new Error(`cannot start redis-server: ${up.message}`);
+      if (up) return child;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`redis-server did not listen on ${port} within 10 s`);
+  };
+  let child = await start();
+  const stop = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    restart: async () => {
+      await stop('SIGTERM');
+      child = await start();
+    },
+    close: async () => {
+      await stop('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
