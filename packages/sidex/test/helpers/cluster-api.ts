@@ -1,9 +1,8 @@
 // REST calls against a cluster's servers, and its records as PostgreSQL holds them.
-import pg from 'pg';
 import type { ExecutionRecord } from '../../dist/index.js';
 import { eventually } from './sidex.js';
 import type { TestServer } from './spawn-server.js';
-import type { TestCluster } from './cluster.js';
+import { clusterSql, type TestCluster } from './cluster.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -39,16 +38,7 @@ export async function untilOutput(server: TestServer, id: string, text: string, 
 
 /** The record as stored (with what status replies leave out: marker, startedAt, checkpoint). */
 export async function recordOf(cluster: TestCluster, id: string): Promise<ExecutionRecord> {
-  const url = new URL(cluster.store);
-  const schema = url.searchParams.get('schema')!;
-  url.search = '';
-  const client = new pg.Client({ connectionString: url.href });
-  await client.connect();
-  try {
-    const rows = (await client.query<{ doc: string }>(`SELECT doc FROM "${schema}".executions WHERE id = $1`, [id])).rows;
-    if (!rows[0]) throw new Error(`no record ${id}`);
-    return JSON.parse(rows[0].doc) as ExecutionRecord;
-  } finally {
-    await client.end();
-  }
+  const rows = await clusterSql<{ doc: string }>(cluster, 'SELECT doc FROM executions WHERE id = $1', [id]);
+  if (!rows[0]) throw new Error(`no record ${id}`);
+  return JSON.parse(rows[0].doc) as ExecutionRecord;
 }

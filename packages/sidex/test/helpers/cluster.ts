@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { PgSchemas, postgresMissing } from '../fixtures/pg-schemas.js';
 import { live, SIDEX_BIN, spawnServer, stopAndRemove, type TestServer } from './spawn-server.js';
 
@@ -175,4 +176,19 @@ export async function ownRedis(port: number): Promise<OwnRedis> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs SQL on the cluster's schema (its tables unqualified). */
+export async function clusterSql<T extends pg.QueryResultRow>(cluster: TestCluster, text: string, params: unknown[] = []): Promise<T[]> {
+  const url = new URL(cluster.store);
+  const schema = url.searchParams.get('schema')!;
+  url.search = '';
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "${schema}"`);
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
 }
