@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { postgresUrl } from './fixtures/pg-schemas.js';
 import { freePort, runCli } from './helpers/server.js';
+import { makeSidex } from './helpers/sidex.js';
 
 const STORE = 'postgres://sidex@127.0.0.1:1/sidex';
 
@@ -34,5 +35,14 @@ describe('cluster configuration', () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`cannot reach Redis at 127.0.0.1:${port}`));
     expect(Date.now() - began).toBeLessThan(15_000);
+  });
+
+  it('one machine refuses retries (it runs each start once) and runs starts with a priority or tags in arrival order', async () => {
+    const sidex = makeSidex();
+    const refused = await sidex.sideExecution.startWithCode('return 1', {}, undefined, { retries: 2 });
+    expect(refused.success).toBe(false);
+    expect(refused.success ? '' : [refused.code, refused.error]).toEqual(['INVALID_ARGUMENT', expect.stringMatching(/^options\.retries: retries are run by a cluster/)]);
+    const ran = await sidex.sideExecution.startWithCode('return 2', {}, undefined, { priority: 10, tags: ['gpu'] });
+    expect(ran.success).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { SidexClient } from '@sidex/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
+import { codeChain } from './fixtures/pipelines.js';
 import { eventually, survivors } from './helpers/sidex.js';
 import type { TestServer } from './helpers/server.js';
 
@@ -159,6 +160,23 @@ if (missing && process.env.CI) {
       const id = started.sideExecutionId as string;
       expect(await eventually(async () => (await statusOn(a, id)).status === 'completed', 10_000)).toBe(true);
       expect((await statusOn(a, id)).worker).toBe('gpu-worker');
+    });
+
+    it('a RocketRide pipeline task runs on a worker: start, items and terminate through the server that started it', async () => {
+      const call = async (method: string, route: string, body?: string, type = 'application/json'): Promise<any> =>
+        (await fetch(`${a.url}${route}`, { method, headers: { authorization: `Bearer ${a.apiKey}`, ...(body !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) })).json();
+      const started = await call('POST', '/task', JSON.stringify(codeChain('return input.toUpperCase()')));
+      expect(started.status, JSON.stringify(started)).toBe('OK');
+      const token = started.data.token as string;
+      const item = await call('POST', `/task/data?token=${token}`, 'through the cluster', 'text/plain');
+      expect(item).toMatchObject({ status: 'OK', data: { text: ['THROUGH THE CLUSTER'] } });
+      expect((await call('GET', `/task?token=${token}`)).data).toMatchObject({ status: 'Running', completedCount: 1 });
+      const tasks = await jsonOf(b, '/v1/executions?type=task');
+      const execution = tasks.executions.find((e: { status: string }) => e.status === 'running');
+      expect(execution?.worker).toMatch(/^w[123]$/);
+      expect(await call('DELETE', `/task?token=${token}`)).toEqual({ status: 'OK', data: {} });
+      expect((await call('GET', `/task?token=${token}`)).data).toMatchObject({ status: 'Stopped', completed: true });
+      expect(await eventually(async () => (await statusOn(b, execution.sideExecutionId)).status === 'stopped' || (await statusOn(b, execution.sideExecutionId)).status === 'completed', 10_000)).toBe(true);
     });
 
     it('bad scheduling options get a clear error naming the field', async () => {

@@ -123,8 +123,10 @@ export class ClusterWorker {
     this.gate();
     try {
       const engine = this.sidex.engine;
+      // How it was queued is behind it: its retries are BullMQ's, not the engine's.
+      const { schedule: _queued, ...spec } = job.data.spec;
       try {
-        await engine.start(job.data.spec);
+        await engine.start(spec);
       } catch (err) {
         await this.refused(id, err);
         return 'failed';

@@ -91,7 +91,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
 
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    checkStart(spec, ANY_WORKER);
+    checkStart({ ...spec, schedule: undefined }, ANY_WORKER); // its retries are the queue's
     const tags = spec.schedule?.tags ?? [];
     const { queue } = this.queueOf(tags);
     const maxQueued = this.options.maxQueued ?? 10_000;

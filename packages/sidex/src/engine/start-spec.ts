@@ -13,6 +13,16 @@ export function checkStart(spec: StartSpec, isolation: Isolation): void {
   if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
   checkNetworkIsolation(spec.network, isolation, 'options.network');
   checkLimits(spec);
+  checkSchedule(spec);
+}
+
+/** Retries are the cluster's (docs/cluster.md): one machine runs each start once, and says so rather than ignore them. */
+function checkSchedule(spec: StartSpec): void {
+  if (spec.schedule?.retries) {
+    throw new SidexError('INVALID_ARGUMENT', 'options.retries: retries are run by a cluster (sidex serve --queue); this server runs each start once', {
+      field: 'options.retries',
+    });
+  }
 }
 
 /** Limits go to kernel files: a bad value is refused before anything starts (services check the same with their schemas). */

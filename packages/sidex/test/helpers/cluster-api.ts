@@ -4,7 +4,6 @@ import { eventually } from './sidex.js';
 import type { TestServer } from './spawn-server.js';
 import { clusterSql, type TestCluster } from './cluster.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 export function clusterApi(server: TestServer, route: string, init: RequestInit = {}): Promise<Response> {
