@@ -92,11 +92,13 @@ if (missing && process.env.CI) {
       expect(await eventually(async () => (await statusOn(b, once)).status === 'failed', 10_000)).toBe(true);
       await sleep(500);
       expect((await transitions(b, once)).filter((s) => s === 'running')).toHaveLength(1);
-      const retried = (await startOn(a, { inlineCode: 'throw new Error("boom")', options: { retries: 2, backoffMs: 100 } })).sideExecutionId as string;
+      const retried = (await startOn(a, { inlineCode: 'console.log("try " + Math.random()); throw new Error("boom")', options: { retries: 2, backoffMs: 100 } })).sideExecutionId as string;
       expect(await eventually(async () => (await transitions(b, retried)).filter((s) => s === 'running').length === 3, 15_000)).toBe(true);
+      expect(await eventually(async () => (await statusOn(a, retried)).status === 'failed', 10_000)).toBe(true);
       await sleep(500);
-      expect((await statusOn(a, retried)).status).toBe('failed');
       expect((await transitions(b, retried)).filter((s) => s === 'running')).toHaveLength(3);
+      // Its log is the last try's, as its record's output is.
+      expect(await untilOutput(a, retried, 'try')).toBe((await recordOf(cluster, retried)).stdout.text);
     }, 40_000);
   });
 

@@ -8,7 +8,7 @@ import type { Sidex } from '../sidex.js';
 import { boundsOf, DEFAULT_LOSS_MS, lockSettings, type ClusterOptions } from './cluster-options.js';
 import { parseControl, type ControlMessage } from './control.js';
 import { appendEvent, endOutput, publishEngineEvents } from './event-stream.js';
-import { CONTROL_CHANNEL, QUEUE_PREFIX, queuesServed } from './keys.js';
+import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './keys.js';
 import type { LostContext } from './lost-executions.js';
 import type { JobData } from './queued-engine.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
@@ -125,6 +125,8 @@ export class ClusterWorker {
       const engine = this.sidex.engine;
       // How it was queued is behind it: its retries are BullMQ's, not the engine's.
       const { schedule: _queued, ...spec } = job.data.spec;
+      // A retry's output replaces the failed try's (which ended with its own `end`).
+      if (job.attemptsMade > 0) await this.redis.del(outputStream(id));
       try {
         await engine.start(spec);
       } catch (err) {

@@ -25,9 +25,33 @@ export function appendEvent<E extends EventName>(redis: Redis, bounds: StreamBou
 }
 
 /** Closes an execution's output stream: followers stop there; it expires after the bound. */
-export function endOutput(redis: Redis, bounds: StreamBounds, id: string): Promise<unknown> {
+export function endOutput(redis: Redis, bounds: StreamBounds, id: string, entryId = '*'): Promise<unknown> {
   const key = outputStream(id);
-  return redis.multi().xadd(key, '*', 'end', '1').expire(key, bounds.outputTtlSec).exec();
+  return redis.multi().xadd(key, entryId, 'end', '1').expire(key, bounds.outputTtlSec).exec();
+}
+
+/**
+ * Entry ids of the output streams this worker writes: `<ms its run began
+ * writing>-<n>`, n counting up. A command ioredis sends again after a
+ * reconnection (it cannot know whether Redis ran it) is refused as a
+ * duplicate instead of repeating output; a later run of the same execution
+ * (an opted-in retry) writes after the earlier one.
+ */
+class OutputIds {
+  private readonly runs = new Map<string, { base: number; n: number }>();
+
+  next(id: string): string {
+    let run = this.runs.get(id);
+    if (!run) this.runs.set(id, (run = { base: Date.now(), n: 0 }));
+    return `${run.base}-${++run.n}`;
+  }
+
+  /** The id of the `end` entry; the run is forgotten. */
+  last(id: string): string {
+    const entry = this.next(id);
+    this.runs.delete(id);
+    return entry;
+  }
 }
 
 /**
@@ -36,14 +60,16 @@ export function endOutput(redis: Redis, bounds: StreamBounds, id: string): Promi
  * the function that stops publishing.
  */
 export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): () => void {
+  const ids = new OutputIds();
   const listeners = EVENT_NAMES.map((name) => {
     const listener = (payload: EngineEvents[typeof name][0]) => {
       void appendEvent(redis, bounds, name, payload).catch(() => {});
       if (name === 'output') {
         const { id, stream, data, time } = payload as EngineEvents['output'][0];
-        void redis.xadd(outputStream(id), '*', 's', stream, 't', String(time), 'd', data).catch(() => {});
+        void redis.xadd(outputStream(id), ids.next(id), 's', stream, 't', String(time), 'd', data).catch(() => {});
       } else if (name === 'status' && isTerminal((payload as ExecutionRecord).status)) {
-        void endOutput(redis, bounds, (payload as ExecutionRecord).id).catch(() => {});
+        const { id } = payload as ExecutionRecord;
+        void endOutput(redis, bounds, id, ids.last(id)).catch(() => {});
       }
     };
     engine.on(name, listener);
