@@ -179,6 +179,16 @@ if (missing && process.env.CI) {
       expect(await eventually(async () => (await statusOn(b, execution.sideExecutionId)).status === 'stopped' || (await statusOn(b, execution.sideExecutionId)).status === 'completed', 10_000)).toBe(true);
     });
 
+    it('a server says its executions run on the workers (/healthz) and counts the cluster\'s in /metrics', async () => {
+      const health = await (await fetch(`${b.url}/healthz`)).json();
+      expect(health).toMatchObject({ isolation: { mode: 'workers' } });
+      const id = (await startOn(a, { inlineCode: 'return 1' })).sideExecutionId as string;
+      expect(await eventually(async () => (await statusOn(b, id)).status === 'completed', 10_000)).toBe(true);
+      const metrics = await (await clusterApi(b, '/metrics')).text();
+      expect(metrics).toMatch(/^sidex_executions_ended_total\{kind="inline",status="completed"\} [1-9]/m);
+      expect(metrics).not.toMatch(/sidex_warm_pool_idle/); // it has no pool of its own
+    });
+
     it('bad scheduling options get a clear error naming the field', async () => {
       const bad = await startOn(a, { inlineCode: 'return 1', options: { priority: 1000 } });
       expect([bad.success, bad.code]).toEqual([false, 'INVALID_ARGUMENT']);
