@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { DapSocket } from './dap-socket.js';
 import { DataPipe } from './data-pipe.js';
+import { FileStoreCalls, type StoreEntry } from './file-store.js';
 import { PipelineError } from './pipeline-error.js';
 import type { ConnectResult, DapMessage, MonitorKey, PipelineResult, TaskStatus, TaskSummary, UseResult, ValidationResult } from '@sidex/protocol';
+
+/** What a pipe's client hears of its item in real time (an `apaevt_sse` event): its type and data. */
+export type SseCallback = (type: string, data: Record<string, unknown>) => void | Promise<void>;
 
 export interface PipelineClientConfig {
   /** The API key (`ROCKETRIDE_APIKEY` in the environment wins over it, as in RocketRide's client; `SIDEX_API_KEY` is the last resort). */
@@ -190,6 +194,100 @@ export class PipelineClient {
     return this.call<TaskStatus>('rrext_get_task_status', undefined, { token });
   }
 
+  /** The token of the task running a project's source, or undefined when none does. */
+  async getTaskToken(options: { projectId: string; source: string }): Promise<string | undefined> {
+    try {
+      return (await this.call<{ token?: string }>('rrext_get_token', { projectId: options.projectId, source: options.source })).token;
+    } catch (err) {
+      if ((err as PipelineError).code === 'TASK_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  /** The pipeline of a running task, as use() got it. */
+  async getTaskPipeline(token: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.call<{ pipeline?: Record<string, unknown> }>('rrext_get_pipeline', undefined, { token })).pipeline;
+  }
+
+  /** Every service (provider) the server runs, in RocketRide's service-definition shape. */
+  getServices(): Promise<{ services: Record<string, Record<string, unknown>>; version?: number }> {
+    return this.call('rrext_services', {});
+  }
+
+  /** One service's definition; an unknown name rejects. */
+  async getService(service: string): Promise<Record<string, unknown> | undefined> {
+    if (!service) throw new PipelineError('INVALID_ARGUMENT', 'Service name is required', 'rrext_services');
+    return this.call('rrext_services', { service });
+  }
+
+  // ---- file store (rrext_store) --------------------------------------------------------
+
+  private get store(): FileStoreCalls {
+    return new FileStoreCalls(
+      (command, args) => this.call(command, args),
+      async (command, args) => {
+        if (!this.socket) throw new PipelineError('NOT_CONNECTED', 'Server is not connected: call connect() first', command);
+        return this.socket.request(command, args, this.config.requestTimeout);
+      },
+    );
+  }
+
+  fsOpen(path: string, mode: 'r' | 'w' = 'r'): Promise<{ handle: string; size?: number }> {
+    return this.store.open(path, mode);
+  }
+
+  fsRead(handle: string, offset?: number, length?: number): Promise<Uint8Array> {
+    return this.store.read(handle, offset, length);
+  }
+
+  fsWrite(handle: string, data: Uint8Array): Promise<number> {
+    return this.store.write(handle, data);
+  }
+
+  fsClose(handle: string, mode: 'r' | 'w'): Promise<void> {
+    return this.store.close(handle, mode);
+  }
+
+  fsDelete(path: string): Promise<void> {
+    return this.store.delete(path);
+  }
+
+  fsListDir(path = ''): Promise<{ entries: StoreEntry[]; count: number }> {
+    return this.store.listDir(path);
+  }
+
+  fsMkdir(path: string): Promise<void> {
+    return this.store.mkdir(path);
+  }
+
+  fsRmdir(path: string, recursive = false): Promise<void> {
+    return this.store.rmdir(path, recursive);
+  }
+
+  fsStat(path: string): Promise<{ exists: boolean; type?: 'file' | 'dir'; size?: number; modified?: number }> {
+    return this.store.stat(path);
+  }
+
+  fsRename(oldPath: string, newPath: string): Promise<void> {
+    return this.store.rename(oldPath, newPath);
+  }
+
+  async fsReadString(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.store.readAll(path));
+  }
+
+  fsWriteString(path: string, text: string): Promise<void> {
+    return this.store.writeAll(path, new TextEncoder().encode(text));
+  }
+
+  async fsReadJson<T = unknown>(path: string): Promise<T> {
+    return JSON.parse(await this.fsReadString(path)) as T;
+  }
+
+  fsWriteJson(path: string, value: unknown): Promise<void> {
+    return this.fsWriteString(path, JSON.stringify(value));
+  }
+
   /** sidex: the tasks that have not ended. */
   async getTasks(): Promise<TaskSummary[]> {
     return (await this.call<{ tasks: TaskSummary[] }>('rrext_get_tasks')).tasks;
@@ -243,13 +341,45 @@ export class PipelineClient {
   }
 
   /** @deprecated as in RocketRide's client: use addMonitor / removeMonitor. */
-  async setEvents(token: string, eventTypes: string[]): Promise<void> {
-    await this.call('rrext_monitor', { types: eventTypes }, { token });
+  async setEvents(token: string, eventTypes: string[], pipeId?: number): Promise<void> {
+    await this.call('rrext_monitor', { types: eventTypes, ...(pipeId !== undefined ? { pipeId } : {}) }, { token });
   }
 
   /** Every event the server sends; calls the `onEvent` of the config. Subclasses may override it. */
   async onEvent(message: DapMessage): Promise<void> {
+    if (message.event === 'apaevt_sse') {
+      const body = (message.body ?? {}) as { pipe_id?: number; type?: string; data?: Record<string, unknown> };
+      const callback = body.pipe_id !== undefined ? this.sseCallbacks.get(body.pipe_id) : undefined;
+      if (callback) await Promise.resolve(callback(body.type ?? '', body.data ?? {})).catch(() => {});
+    }
     await this.config.onEvent?.(message);
+  }
+
+  /** `onSSE` of the pipes that asked for one, by pipe id. */
+  private readonly sseCallbacks = new Map<number, SseCallback>();
+
+  /**
+   * RocketRide's `chat`: asks a question (a Question, or anything with
+   * `toDict()`, or its plain object) of a task whose source is `chat`; answers
+   * the item's result (`answers`). `onSSE` hears what components stream for it
+   * (llm_openai: `token` pieces of the answer, then `answer`).
+   */
+  async chat(options: { token: string; question: unknown; onSSE?: SseCallback }): Promise<PipelineResult> {
+    const { token, question, onSSE } = options;
+    const dict = question && typeof (question as { toDict?: unknown }).toDict === 'function' ? (question as { toDict(): unknown }).toDict() : question;
+    const pipe = await this.pipe(token, {}, 'application/rocketride-question', 'chat');
+    await pipe.open();
+    const pipeId = pipe.pipeId!;
+    if (onSSE) {
+      this.sseCallbacks.set(pipeId, onSSE);
+      await this.setEvents(token, ['SSE'], pipeId);
+    }
+    try {
+      await pipe.write(new TextEncoder().encode(JSON.stringify(dict)));
+      return (await pipe.close()) as PipelineResult;
+    } finally {
+      this.sseCallbacks.delete(pipeId);
+    }
   }
 
   // ---- internals ---------------------------------------------------------------------------

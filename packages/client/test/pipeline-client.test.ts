@@ -63,7 +63,7 @@ describe('connect and disconnect', () => {
     const c = client();
     await c.connect();
     const { token } = await c.use({ pipeline: codeChain(takes(2000)) });
-    const pending = failure(c.send(token, 'x'));
+    const pending = failure(c.send(token, 'x', {}, 'text/plain'));
     await eventually(async () => (await sdk.getTaskStatus(token)).inProgressCount === 1);
     await c.disconnect();
     expect((await pending).code).toBe('CLOSED');
@@ -105,15 +105,15 @@ describe('use, send, pipe, status', () => {
   it('use({pipeline, threads, ttl}) answers {token, ...}; send answers the result; pipe().open/write/close streams one item', async () => {
     const result = await sdk.use({ pipeline: codeChain('return input.toUpperCase()'), threads: 4, ttl: 60 });
     expect(result).toMatchObject({ token: expect.stringMatching(/^tk_/), id: expect.stringMatching(/^task_/), source: 'webhook_1' });
-    expect(await sdk.send(result.token, 'hello')).toMatchObject({ text: ['HELLO'], result_types: { text: 'text' } });
-    expect(await sdk.send(result.token, new TextEncoder().encode('bytes'), { name: 'b.bin' })).toMatchObject({ name: 'b.bin', text: ['BYTES'] });
+    expect(await sdk.send(result.token, 'hello', {}, 'text/plain')).toMatchObject({ text: ['HELLO\n\n'], result_types: { text: 'text' } });
+    expect(await sdk.send(result.token, new TextEncoder().encode('bytes'), { name: 'b.bin' }, 'text/plain')).toMatchObject({ name: 'b.bin', text: ['BYTES\n\n'] });
 
     const pipe = await sdk.pipe(result.token, { name: 'streamed.txt' }, 'text/plain');
     await pipe.open();
     expect(pipe.pipeId).toEqual(expect.any(Number));
     await pipe.write(new TextEncoder().encode('one, '));
     await pipe.write(new TextEncoder().encode('two'));
-    expect(await pipe.close()).toMatchObject({ name: 'streamed.txt', text: ['ONE, TWO'] });
+    expect(await pipe.close()).toMatchObject({ name: 'streamed.txt', text: ['ONE, \n\nTWO\n\n'] }); // each write, a text (RocketRide's rule)
     expect(await pipe.close()).toBeUndefined();
 
     const status = await sdk.getTaskStatus(result.token);
@@ -128,11 +128,11 @@ describe('use, send, pipe, status', () => {
     fs.writeFileSync(file, JSON.stringify({ pipeline: codeChain('return input + "!"') }));
     const { token, name } = await sdk.use({ filepath: file });
     expect(name).toBe('shout');
-    expect(await sdk.send(token, 'hi')).toMatchObject({ text: ['hi!'] });
+    expect(await sdk.send(token, 'hi', {}, 'text/plain')).toMatchObject({ text: ['hi!\n\n'] });
     await sdk.terminate(token);
     expect(await sdk.validate({ pipeline: codeChain('return (') })).toMatchObject({ valid: false });
     const err = await failure(sdk.use({ pipeline: { components: [{ id: 'a', provider: 'nope', config: { mode: 'Source' } }] } }));
-    expect(err).toMatchObject({ code: 'INVALID_PIPELINE', command: 'execute' });
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_COMPONENTS', command: 'execute' });
   });
 
   it('a write that fails gives the item up: its thread is free for the next', async () => {
@@ -140,7 +140,7 @@ describe('use, send, pipe, status', () => {
     const pipe = await sdk.pipe(token);
     await pipe.open();
     await pipe.abandon();
-    expect(await sdk.send(token, 'next')).toMatchObject({ text: ['next'] });
+    expect(await sdk.send(token, 'next', {}, 'text/plain')).toMatchObject({ text: ['next\n\n'] });
     expect(await sdk.getTaskStatus(token)).toMatchObject({ cancelledCount: 1, completedCount: 1 });
     await sdk.terminate(token);
   });
@@ -156,12 +156,12 @@ describe('monitors and events', () => {
     await watcher.addMonitor({ token: '*' }, ['TASK']);
     expect(await eventually(() => events.some((e) => e.event === 'apaevt_status_update' && e.body.token === token))).toBe(true);
     expect(events.some((e) => e.event === 'apaevt_task' && e.body.action === 'running')).toBe(true);
-    await sdk.send(token, 'x');
+    await sdk.send(token, 'x', {}, 'text/plain');
     expect(await eventually(() => events.some((e) => e.event === 'output' && /got x/.test(e.body.output)))).toBe(true);
 
     await watcher.removeMonitor({ token }, ['summary', 'output']);
     const seen = events.length;
-    await sdk.send(token, 'y');
+    await sdk.send(token, 'y', {}, 'text/plain');
     await new Promise((r) => setTimeout(r, 300));
     expect(events.slice(seen).filter((e) => e.event === 'output')).toEqual([]);
     await sdk.terminate(token);
@@ -174,17 +174,17 @@ describe('terminate through the SDK', () => {
 
   it('an item taking 2 s completes, a send during the drain is refused, the final status is CANCELLED / Stopped with exact counts', async () => {
     const { token } = await sdk.use({ pipeline: codeChain(slowWhenAsked), threads: 2 });
-    expect(await sdk.send(token, 'fast')).toMatchObject({ text: ['fast'] });
-    const slow = sdk.send(token, 'slow');
+    expect(await sdk.send(token, 'fast', {}, 'text/plain')).toMatchObject({ text: ['fast\n\n'] });
+    const slow = sdk.send(token, 'slow', {}, 'text/plain');
     await eventually(async () => (await sdk.getTaskStatus(token)).inProgressCount === 1);
     const other = client();
     await other.connect();
     const terminated = other.terminate(token);
     await eventually(async () => (await sdk.getTaskStatus(token)).state === TaskState.STOPPING);
-    const late = await failure(sdk.send(token, 'late'));
+    const late = await failure(sdk.send(token, 'late', {}, 'text/plain'));
     expect(late.code).toBe('TASK_TERMINATING');
     expect(late.message).toMatch(/^task is terminating/);
-    expect(await slow).toMatchObject({ text: ['slow'] });
+    expect(await slow).toMatchObject({ text: ['slow\n\n'] });
     await terminated;
     expect(await sdk.getTaskStatus(token)).toMatchObject(drainedTwoRefusedOne);
   });
@@ -192,7 +192,7 @@ describe('terminate through the SDK', () => {
   it('a 100 ms drain on an item that never ends: the item is cancelled and no process is left', async () => {
     const { code, processes, alive } = foreverWithChild();
     const { token } = await sdk.use({ pipeline: codeChain(code), drainMs: 100 });
-    const item = failure(sdk.send(token, 'x'));
+    const item = failure(sdk.send(token, 'x', {}, 'text/plain'));
     const pids = await processes();
     expect(pids.length).toBeGreaterThanOrEqual(2);
     await sdk.terminate(token);
@@ -201,10 +201,13 @@ describe('terminate through the SDK', () => {
     expect(alive()).toEqual([]);
   });
 
-  it('terminate twice is safe; an unknown token rejects with an Error', async () => {
+  it('two terminates at once share the end; one after the end rejects with TASK_TERMINATED; an unknown token rejects', async () => {
     const { token } = await sdk.use({ pipeline: codeChain('return input') });
     await Promise.all([sdk.terminate(token), sdk.terminate(token)]);
-    await sdk.terminate(token);
+    const again = await failure(sdk.terminate(token));
+    expect(again).toBeInstanceOf(Error);
+    expect(again).toMatchObject({ code: 'TASK_TERMINATED', command: 'terminate' });
+    expect(again.message).toMatch(/is not running: it has already ended \(Stopped/);
     const err = await failure(sdk.terminate('tk_unknown_one'));
     expect(err).toMatchObject({ code: 'TASK_NOT_FOUND', command: 'terminate', message: 'no task with token "tk_unknown_one"' });
   });

@@ -21,18 +21,21 @@ describe('seed 004 programs run unchanged but for their import', () => {
     expect(stdout).toBe('Pipeline terminated successfully\n');
   });
 
-  it('Terminate with Error Handling: success, then the error of an invalid token', async () => {
+  it('Terminate with Error Handling: success, then the errors of a pipeline already terminated and of an invalid token', async () => {
     const { code, stdout, stderr } = await runSeed('termination-with-error-handling.mjs');
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe('Pipeline terminated successfully\nFailed to terminate pipeline: no task with token "tk_not_a_task"\n');
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe('Pipeline terminated successfully');
+    expect(lines[1]).toMatch(/^Failed to terminate pipeline: token: the pipeline of task "tk_[\w-]+" is not running: it has already ended \(Stopped: terminated/);
+    expect(lines.slice(2)).toEqual(['Failed to terminate pipeline: no task with token "tk_not_a_task"', '']);
   });
 
   it('Terminate After Monitoring: still running, so terminated; the item in progress completes', async () => {
     const { code, stdout, stderr } = await runSeed('terminate-after-monitoring.mjs');
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe('Pipeline was still running — terminated\nitem: ["a long item"]\nfinal: Stopped, 1 completed\n');
+    expect(stdout).toBe('Pipeline was still running — terminated\nitem: ["a long item\\n\\n"]\nfinal: Stopped, 1 completed\n');
   });
 
   it('nothing is left running', async () => {

@@ -30,6 +30,29 @@ export const TaskState = {
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
+/** RocketRide's TASK_METRICS. */
+export interface TaskMetrics {
+  cpu_percent: number;
+  cpu_memory_mb: number;
+  gpu_memory_mb: number;
+  peak_cpu_percent: number;
+  peak_cpu_memory_mb: number;
+  peak_gpu_memory_mb: number;
+  avg_cpu_percent: number;
+  avg_cpu_memory_mb: number;
+  avg_gpu_memory_mb: number;
+}
+
+/** RocketRide's TASK_TOKENS. */
+export interface TaskTokens {
+  cpu_utilization: number;
+  cpu_memory: number;
+  gpu_memory: number;
+  gpu_inference: number;
+  custom: Record<string, number>;
+  total: number;
+}
+
 /** The status of a task (RocketRide's TASK_STATUS); sidex adds `cancelledCount`, `refusedCount` and a few facts of its own. */
 export interface TaskStatus {
   name: string;
@@ -61,7 +84,12 @@ export interface TaskStatus {
   serviceUp: boolean;
   exitCode: number;
   exitMessage: string;
+  /** For each item in progress (by pipe id), the components it is in, outermost first. */
   pipeflow: { totalPipes: number; byPipe: Record<number, string[]> };
+  /** The task process's resource use (CPU normalized to 0-100 %, memory in MB); GPU is always 0. */
+  metrics: TaskMetrics;
+  /** RocketRide's billing tokens: sidex bills nothing, so every count is 0. */
+  tokens: TaskTokens;
   // sidex's own
   token: string;
   /** The execution that runs the task. */
@@ -84,8 +112,10 @@ export interface PipelineResult {
   name: string;
   path: string;
   objectId: string;
-  result_types: Record<string, string>;
-  [lane: string]: unknown;
+  /** Absent when no response component collected anything (as RocketRide's). */
+  result_types?: Record<string, string>;
+  // `any`, as RocketRide's PIPELINE_RESULT: programs index the fields (`result.text[0]`).
+  [lane: string]: any;
 }
 
 /** What `use()` answers. */

@@ -84,6 +84,16 @@ export interface StatusFields {
   worker?: string;
 }
 
+/** One process of a running execution's tree (host pids). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  command: string;
+  /** Resident memory, bytes. */
+  memoryBytes: number;
+  cpuMs: number;
+}
+
 export interface StopFields {
   sideExecutionId: string;
   status: ExecutionStatus | 'already_stopped';
@@ -158,6 +168,8 @@ export interface StartOptions {
   /** Handed to a Codebolt-built block in its actionBlockInvocation. */
   threadContext?: Record<string, unknown>;
   name?: string;
+  /** What inline code's errors call it (e.g. the file it was read from); "inline" otherwise. Not for action blocks. */
+  filename?: string;
 }
 
 /** How a stop goes (a sidex extension): the grace before SIGKILL, or SIGKILL at once. */

@@ -129,7 +129,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
     this.replies = repliesOf(this.services);
     ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));
     if (options.retention) this.startRetention(options.retention);
-    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}) });
+    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') });
   }
 
   /**

@@ -36,12 +36,12 @@ describe('use, send, status, terminate', () => {
 
     const sent = await sidex(['send', token, 'hello cli']);
     expect(sent.code).toBe(0);
-    expect(JSON.parse(sent.stdout)).toMatchObject({ text: ['HELLO CLI'] });
+    expect(JSON.parse(sent.stdout)).toMatchObject({ text: ['HELLO CLI\n\n'] });
     const fromStdin = await sidex(['send', token, '--json', '--name', 'piped'], { input: 'from stdin' });
-    expect(json(fromStdin.stdout)).toMatchObject({ name: 'piped', text: ['FROM STDIN'] });
+    expect(json(fromStdin.stdout)).toMatchObject({ name: 'piped', text: ['FROM STDIN\n\n'] });
     const file = path.join(server.root, 'item.txt');
     fs.writeFileSync(file, 'file item');
-    expect(json((await sidex(['send', token, '--file', file, '--mime', 'text/plain', '--json'])).stdout)).toMatchObject({ name: 'item.txt', text: ['FILE ITEM'] });
+    expect(json((await sidex(['send', token, '--file', file, '--mime', 'text/plain', '--json'])).stdout)).toMatchObject({ name: 'item.txt', text: ['FILE ITEM\n\n'] });
 
     const status = await sidex(['status', token]);
     expect(status.stdout).toMatch(/state\s+3 Running/);
@@ -51,7 +51,9 @@ describe('use, send, status, terminate', () => {
     const terminated = await sidex(['terminate', token]);
     expect(terminated.code).toBe(0);
     expect(terminated.stdout).toBe(`${token} stopped: 3 completed, 0 failed, 0 cancelled, 0 refused, 0 in progress of 3\n`);
-    expect(json((await sidex(['terminate', token, '--json'])).stdout)).toMatchObject({ state: 6, status: 'Stopped' });
+    const again = await sidex(['terminate', token, '--json']);
+    expect(again.code).not.toBe(0);
+    expect(json(again.stdout)).toMatchObject({ success: false, code: 'TASK_TERMINATED' });
   });
 
   it('exit codes: 4 unknown token, 2 bad input, 5 wrong key, 3 no server, 1 refused item', async () => {

@@ -64,7 +64,7 @@ describe('the dashboard', () => {
   });
 
   it('shows an execution appear live, its output grow, and stops it with the button', async () => {
-    const id = await startCode("let n = 0; setInterval(() => console.log('tick ' + n++), 100); await new Promise(() => {})");
+    const id = await startCode("require('node:child_process').spawn('sleep', ['600'], { stdio: 'ignore' }); let n = 0; setInterval(() => console.log('tick ' + n++), 100); await new Promise(() => {})");
     const row = page.locator(`tr[data-id="${id}"]`);
     await row.waitFor({ timeout: 20_000 });
     await row.getByText('running').waitFor();
@@ -74,6 +74,8 @@ describe('the dashboard', () => {
     const stdout = page.getByTestId('stdout');
     await stdout.getByText('tick 3').waitFor({ timeout: 20_000 });
     await stdout.getByText('tick 8').waitFor({ timeout: 20_000 });
+    // The process tree with each process's memory: the runtime and the child it spawned.
+    await page.getByTestId('processes').getByText('sleep 600').waitFor({ timeout: 20_000 });
     await accessible(page, 'execution');
     await shot('execution');
     await page.getByRole('button', { name: 'Stop', exact: true }).click();

@@ -42,6 +42,15 @@ describe('stop protocol against hostile workloads', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
+  it("a stopped runtime ends at once, yet the code's 'exit' listeners run and the record says exit code 0", async () => {
+    const id = await startReady(sidex, `process.on('exit', (code) => console.log('exit listener ' + code)); ${workloads.cooperative}`);
+    const marker = await markerOf(id);
+    const { record } = await sidex.engine.stop(id);
+    expect(record).toMatchObject({ status: 'stopped', forced: false, exitCode: 0, signal: null, result: { partial: 'cleaned up' } });
+    expect(record.stdout.text).toContain('exit listener 0');
+    expect(survivors(marker)).toEqual([]);
+  });
+
   it.each([
     ['ignoresSigterm', workloads.ignoresSigterm],
     ['busyLoop', workloads.busyLoop],

@@ -62,6 +62,19 @@ describe("Node's permission model", () => {
     const done = await api.wait(started.sideExecutionId);
     expect(done.success && done.result).toBe('block data');
   });
+
+  it('a cooperative stop ends by itself, not by SIGKILL after the grace, though /proc is not readable', async () => {
+    const started = await api.startWithCode("ctx.onStop(() => 'partial'); console.log('ready'); await new Promise(() => {});");
+    if (!started.success) throw new Error(started.error);
+    for (let i = 0; i < 200; i++) {
+      const status = await api.getStatus(started.sideExecutionId);
+      if (status.success && status.output.includes('ready')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { record } = await sidex.engine.stop(started.sideExecutionId, { graceMs: 5000 });
+    expect(record).toMatchObject({ status: 'stopped', result: 'partial', forced: false });
+    expect(record.stderr.text).toBe('');
+  });
 });
 
 describe('permissions that allow child processes', () => {

@@ -35,7 +35,7 @@ async function runOne(components: Component[], data: string, mimeType?: string) 
 describe('providers, and the item result', () => {
   it('a 3-stage code chain: each return value goes on along the same lane', async () => {
     const result = await runOne(codeChain('return input.trim()', 'return input.toUpperCase()', 'return `<${input}>`').components, '  hello ');
-    expect(result).toEqual({ name: 'the item', path: '', objectId: expect.stringMatching(/^[0-9a-f-]{36}$/), result_types: { text: 'text' }, text: ['<HELLO>'] });
+    expect(result).toEqual({ name: 'the item', path: '', objectId: expect.stringMatching(/^[0-9a-f-]{36}$/), result_types: { text: 'text' }, text: ['<HELLO>\n\n'] });
   });
 
   it('{lanes: {...}} sends along named lanes; undefined sends nothing on; ctx.emit adds values; ctx.state lasts across items', async () => {
@@ -54,11 +54,11 @@ describe('providers, and the item result', () => {
     });
     expect(await pipelines.send(token, 'abc', { name: 'first' })).toMatchObject({
       result_types: { text: 'text', answers: 'answers' },
-      text: ['abc', 'extra 1'],
+      text: ['abc\n\nextra 1\n\n'],
       answers: [{ len: 3, lane: 'text', item: 'first' }],
     });
-    expect(await pipelines.send(token, 'drop')).toMatchObject({ result_types: {} });
-    expect(await pipelines.send(token, 'x')).toMatchObject({ text: ['x', 'extra 3'] });
+    expect((await pipelines.send(token, 'drop')).result_types).toBeUndefined(); // nothing collected: no result_types
+    expect(await pipelines.send(token, 'x')).toMatchObject({ text: ['x\n\nextra 3\n\n'] });
     await pipelines.terminate(token);
   });
 
@@ -74,7 +74,7 @@ describe('providers, and the item result', () => {
       JSON.stringify({ user: { lines: 'one; two ;;three' } }),
       'application/json',
     );
-    expect(result).toMatchObject({ result_types: { lines: 'text' }, lines: ['the item: one ()', 'the item: two ()', 'the item: three ()'] });
+    expect(result).toMatchObject({ result_types: { lines: 'text' }, lines: ['the item: one ()\n\nthe item: two ()\n\nthe item: three ()\n\n'] });
   });
 
   it('chat: questions are the JSON the client sent; the data lane of text that is no JSON is the text', async () => {
@@ -88,10 +88,10 @@ describe('providers, and the item result', () => {
       JSON.stringify({ questions: [{ text: 'why?' }] }),
       'application/rocketride-question',
     );
-    expect(result).toMatchObject({ questions: ['why?'], text: [JSON.stringify({ questions: [{ text: 'why?' }] })] });
+    expect(result).toMatchObject({ questions: ['why?'], text: [`${JSON.stringify({ questions: [{ text: 'why?' }] })}\n\n`] });
   });
 
-  it('dropper: a dropped file is the item, its text on the text lane and its JSON on the data lane', async () => {
+  it('dropper: a dropped file is the item, its JSON on the data lane (and not on text)', async () => {
     const result = await runOne(
       [
         { id: 'dropper_1', provider: 'dropper', config: { mode: 'Source' } },
@@ -101,7 +101,9 @@ describe('providers, and the item result', () => {
       JSON.stringify({ name: 'report.pdf' }),
       'application/json',
     );
-    expect(result).toMatchObject({ data: ['report.pdf'], text: [JSON.stringify({ name: 'report.pdf' })] });
+    // JSON is no text for RocketRide's sources: it goes raw on tags (and on sidex's data lane), never on text.
+    expect(result).toMatchObject({ data: ['report.pdf'], result_types: { data: 'data' } });
+    expect(result.text).toBeUndefined();
   });
 
   it('an action block, by name and by path, called once per item with {input}', async () => {
@@ -110,7 +112,7 @@ describe('providers, and the item result', () => {
         [webhook, { id: 'blk', provider: 'actionblock', config, input: reads('webhook_1') }, { id: 'out', provider: 'response', input: [...reads('blk'), ...reads('blk', 'meta')] }],
         'hey',
       );
-      expect(result).toMatchObject({ text: ['HEY!'], meta: [{ lane: 'text' }] });
+      expect(result).toMatchObject({ text: ['HEY!\n\n'], meta: [{ lane: 'text' }] });
     }
   });
 });
@@ -136,7 +138,7 @@ describe('failures', () => {
     expect(err.code).toBe('ITEM_FAILED');
     expect(err.message).toMatch(/failed: component "code_1" failed: no bad input/);
     expect(err.details).toMatchObject({ component: 'code_1', token });
-    expect(await pipelines.send(token, 'good')).toMatchObject({ text: ['good'] });
+    expect(await pipelines.send(token, 'good')).toMatchObject({ text: ['good\n\n'] });
     const status = await statusOf(sidex, token);
     expect(status).toMatchObject({ state: TaskState.RUNNING, completedCount: 1, failedCount: 1, totalCount: 2 });
     expect(status.errors).toEqual(['item-7: component "code_1" failed: no bad input']);
@@ -151,7 +153,7 @@ describe('failures', () => {
     const status = await untilStatus(sidex, token, (s) => s.completed);
     expect(status).toMatchObject({ state: TaskState.COMPLETED, status: 'Completed', exitCode: 3, failedCount: 1 });
     expect(status.exitMessage).toMatch(/exited with code 3/);
-    expect((await rejection(pipelines.terminate(token))).code).toBe('TASK_ALREADY_ENDED');
+    expect(await rejection(pipelines.terminate(token))).toMatchObject({ code: 'TASK_TERMINATED', details: { state: TaskState.COMPLETED } });
   });
 
   it('a component that cannot be built fails use() with the reason, and leaves no task', async () => {
@@ -252,9 +254,10 @@ describe('idle TTL', () => {
   });
 
   it('an item in progress is activity: a 1.5 s item does not let a 1 s ttl expire; ttl 0 never expires', async () => {
-    const busy = await pipelines.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 1500)); return input;'), ttl: 1 });
+    // `never` starts first: a slow start of it (a loaded machine) must not eat busy's 1 s before its item is sent.
     const never = await pipelines.use({ pipeline: codeChain('return input'), ttl: 0 });
-    expect(await pipelines.send(busy.token, 'slow')).toMatchObject({ text: ['slow'] });
+    const busy = await pipelines.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 1500)); return input;'), ttl: 1 });
+    expect(await pipelines.send(busy.token, 'slow')).toMatchObject({ text: ['slow\n\n'] });
     expect((await statusOf(sidex, busy.token)).state).toBe(TaskState.RUNNING);
     await sleep(700);
     expect((await statusOf(sidex, never.token)).state).toBe(TaskState.RUNNING);
@@ -271,7 +274,7 @@ describe('after the end, from the store', () => {
     try {
       expect(await other.pipelines.getTaskStatus(token)).toEqual(await statusOf(sidex, token));
       expect(await other.pipelines.getTaskStatus(token)).toMatchObject({ state: TaskState.CANCELLED, status: 'Stopped', completedCount: 1 });
-      expect(await other.pipelines.terminate(token)).toEqual({});
+      expect((await rejection(other.pipelines.terminate(token))).code).toBe('TASK_TERMINATED');
       expect((await rejection(other.pipelines.send(token, 'x'))).code).toBe('TASK_NOT_RUNNING');
       expect((await rejection(other.pipelines.getTaskStatus('tk_unknown'))).code).toBe('TASK_NOT_FOUND');
     } finally {
@@ -295,7 +298,7 @@ describe('use options', () => {
     expect(second.token).toBe(first.token);
     expect(second.id).not.toBe(first.id);
     expect((await sidex.engine.get(first.id))?.status).toBe('stopped');
-    expect(await pipelines.send(first.token, 'again')).toMatchObject({ text: ['again!'] });
+    expect(await pipelines.send(first.token, 'again')).toMatchObject({ text: ['again!\n\n'] });
     expect((await rejection(pipelines.restart({ token: first.token, pipeline: { components: [] } }))).code).toBe('INVALID_PIPELINE');
     expect((await statusOf(sidex, first.token)).state).toBe(TaskState.RUNNING); // an invalid pipeline changed nothing
     await pipelines.terminate(first.token);
@@ -323,7 +326,11 @@ describe('bad input: a clear error (what, where, code) that changes nothing', ()
       [pipelines.close({ token, pipe_id: 7 }), 'PIPE_NOT_FOUND', /pipe 7/],
       [pipelines.process({ subcommand: 'flush', token }), 'INVALID_ARGUMENT', /^subcommand: must be one of open, write, close/],
       [pipelines.send(token, 'x'.repeat(17 * 1024 * 1024)), 'ITEM_TOO_LARGE', /^data: \d+ bytes exceeds the limit/],
-      [pipelines.monitor({ token, types: ['NOISE'] }, () => {}), 'INVALID_EVENT_TYPES', /^types\.0: must be one of SUMMARY/],
+      [pipelines.monitor({ token, types: -4 }, () => {}), 'INVALID_EVENT_TYPES', /^types: must not be negative/],
+      [pipelines.monitor({ token, types: 'summary' }, () => {}), 'INVALID_EVENT_TYPES', /^types: must be event type names or an EVENT_TYPE bitmask/],
+      [pipelines.monitor({ types: ['SUMMARY'] }, () => {}), 'INVALID_TOKEN', /^token: is required: give the task token \(or '\*'\), or both projectId and source/],
+      [pipelines.monitor({ projectId: 'p' , types: ['SUMMARY'] }, () => {}), 'INVALID_ARGUMENT', /^source: is required/],
+      [pipelines.monitor({ token, projectId: 'p', source: 's', types: ['SUMMARY'] }, () => {}), 'INVALID_TOKEN', /^token: give either token or projectId and source, not both/],
       [pipelines.monitor({ token: 'tk_none', types: ['SUMMARY'] }, () => {}), 'TASK_NOT_FOUND', /tk_none/],
       [pipelines.getTaskStatus(42), 'INVALID_ARGUMENT', /\(input\)/],
       [pipelines.restart({}), 'INVALID_TOKEN', /^token: give the token of the task to restart, or its projectId and source/],
@@ -343,7 +350,7 @@ describe('bad input: a clear error (what, where, code) that changes nothing', ()
     const { pipe_id } = await pipelines.open({ token });
     expect(await pipelines.abandon({ token, pipe_id })).toEqual({});
     expect((await rejection(pipelines.close({ token, pipe_id }))).message).toMatch(/was cancelled: the client went away before closing it/);
-    expect(await pipelines.send(token, 'next')).toMatchObject({ text: ['next'] }); // threads 1: the slot came back
+    expect(await pipelines.send(token, 'next')).toMatchObject({ text: ['next\n\n'] }); // threads 1: the slot came back
     const open = await pipelines.open({ token });
     const closing = pipelines.close({ token, ...open });
     expect((await rejection(pipelines.write({ token, ...open, data: 'late' }))).code).toBe('PIPE_CLOSED');
@@ -356,7 +363,7 @@ describe('bad input: a clear error (what, where, code) that changes nothing', ()
     const { token } = await pipelines.use({ pipeline: codeChain('return input') });
     const opened = (await pipelines.process({ subcommand: 'open', token, object: { name: 'p' }, mimeType: 'text/plain' })) as { pipe_id: number };
     expect(await pipelines.process({ subcommand: 'write', token, pipe_id: opened.pipe_id, data: new Uint8Array([104, 105]) })).toEqual({});
-    expect(await pipelines.process({ subcommand: 'close', token, pipe_id: opened.pipe_id })).toMatchObject({ name: 'p', text: ['hi'] });
+    expect(await pipelines.process({ subcommand: 'close', token, pipe_id: opened.pipe_id })).toMatchObject({ name: 'p', text: ['hi\n\n'] });
     await pipelines.terminate(token);
   });
 });

@@ -53,7 +53,7 @@ describe('seed 004: terminate — usage examples', () => {
     client.print('Pipeline terminated successfully');
 
     await client.disconnect();
-    expect(sent).toMatchObject({ text: ['PROCESS THIS TEXT'] });
+    expect(sent).toMatchObject({ text: ['PROCESS THIS TEXT\n\n'] });
     expect(log).toEqual(['Pipeline terminated successfully']);
     const status = await client.get_task_status(result.token);
     expect(status).toMatchObject({ state: TaskState.CANCELLED, status: 'Stopped', completedCount: 1 });
@@ -110,7 +110,7 @@ describe('seed 004: terminate — usage examples', () => {
     // Its one item passes at once; then its 1 s idle TTL ends it before the monitoring is over.
     const { status, item } = await terminateAfterMonitoring(client, 'pipeline.json', { ttl: 1 }, 2.5);
     expect(log).toEqual(['Pipeline already completed']);
-    expect(await item).toMatchObject({ text: ['TAKES A MINUTE'] });
+    expect(await item).toMatchObject({ text: ['TAKES A MINUTE\n\n'] });
     expect(status).toMatchObject({ state: TaskState.COMPLETED, status: 'Completed', completedCount: 1 });
   });
 });

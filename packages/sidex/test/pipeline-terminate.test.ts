@@ -20,7 +20,7 @@ describe('terminate drains', () => {
   it('an item taking 2 s completes, a send during the drain is refused, and the counts are exact', async () => {
     const { token } = await pipelines.use({ pipeline: codeChain(slowWhenAsked), threads: 2 });
     const marker = await markerOfTask(sidex, token);
-    expect(await pipelines.send(token, 'fast')).toMatchObject({ text: ['fast'] });
+    expect(await pipelines.send(token, 'fast')).toMatchObject({ text: ['fast\n\n'] });
     const slow = pipelines.send(token, 'slow');
     await untilStatus(sidex, token, (s) => s.inProgressCount === 1);
 
@@ -32,7 +32,7 @@ describe('terminate drains', () => {
     expect(late.code).toBe('TASK_TERMINATING');
     expect(late.message).toMatch(/task is terminating/);
 
-    expect(await slow).toMatchObject({ text: ['slow'], result_types: { text: 'text' } });
+    expect(await slow).toMatchObject({ text: ['slow\n\n'], result_types: { text: 'text' } });
     expect(await terminated).toEqual({});
     expect(terminatedAt - began).toBeGreaterThan(1000); // it waited for the slow item
     const status = await statusOf(sidex, token);
@@ -53,7 +53,7 @@ describe('terminate drains', () => {
     expect((await waiting).code).toBe('TASK_TERMINATING');
     await pipelines.write({ token, pipe_id, data: new TextEncoder().encode('still ') });
     await pipelines.write({ token, pipe_id, data: 'accepted' });
-    expect(await pipelines.close({ token, pipe_id })).toMatchObject({ name: 'open one', text: ['still accepted'] });
+    expect(await pipelines.close({ token, pipe_id })).toMatchObject({ name: 'open one', text: ['still \n\naccepted\n\n'] }); // each write is a text of its own (RocketRide's rule)
     await slow;
     await terminated;
     expect(await statusOf(sidex, token)).toMatchObject({ state: TaskState.CANCELLED, completedCount: 2, refusedCount: 1, cancelledCount: 0 });
@@ -81,7 +81,7 @@ describe('terminate cancels what outlives the drain deadline', () => {
   it('an item that never yields (a busy loop): the status still answers, and the stop protocol kills it', async () => {
     const { token } = await pipelines.use({ pipeline: codeChain('console.log("spinning"); for (;;) {}'), drainMs: 100 });
     const marker = await markerOfTask(sidex, token);
-    const item = rejection(pipelines.send(token, 'x'));
+    const item = rejection(pipelines.send(token, 'x', { name: 'item 1' }));
     await untilStatus(sidex, token, (s) => s.inProgressCount === 1 && s.currentObject === 'item 1');
     await pipelines.terminate(token);
     expect((await item).code).toBe('ITEM_CANCELLED');
@@ -112,7 +112,7 @@ describe('terminate twice, and terminate of what is not there', () => {
     const item = pipelines.send(token, 'x');
     await untilStatus(sidex, token, (s) => s.inProgressCount === 1);
     expect(await Promise.all([pipelines.terminate(token), pipelines.terminate({ token })])).toEqual([{}, {}]);
-    expect(await item).toMatchObject({ text: ['x'] });
+    expect(await item).toMatchObject({ text: ['x\n\n'] });
     expect(await statusOf(sidex, token)).toMatchObject({ state: TaskState.CANCELLED, completedCount: 1 });
   });
 
@@ -132,10 +132,12 @@ describe('terminate twice, and terminate of what is not there', () => {
     expect((await sidex.engine.get((await statusOf(sidex, token)).id))?.forced).toBe(true);
   });
 
-  it('terminating a terminated task is safe; an unknown token is an error', async () => {
+  it('terminating a terminated task is TASK_TERMINATED (seed 004); an unknown token is an error', async () => {
     const { token } = await pipelines.use({ pipeline: codeChain('return input') });
     await pipelines.terminate(token);
-    expect(await pipelines.terminate(token)).toEqual({});
+    const again = await rejection(pipelines.terminate(token));
+    expect(again).toMatchObject({ code: 'TASK_TERMINATED', details: { token, field: 'token', state: TaskState.CANCELLED } });
+    expect(again.message).toBe(`token: the pipeline of task "${token}" is not running: it has already ended (Stopped: terminated (0 completed, 0 failed, 0 cancelled, 0 refused))`);
     expect((await statusOf(sidex, token)).state).toBe(TaskState.CANCELLED);
 
     const unknown = await rejection(pipelines.terminate('tk_nothing_here'));
@@ -164,7 +166,7 @@ describe('server shutdown', () => {
     const stuckItem = rejection(own.pipelines.send(stuck.token, 'never'));
     await untilStatus(own, stuck.token, (s) => s.inProgressCount === 1);
     await own.close({ graceMs: 600 });
-    expect(await quickItem).toMatchObject({ text: ['done in time'] });
+    expect(await quickItem).toMatchObject({ text: ['done in time\n\n'] });
     expect((await stuckItem).code).toBe('ITEM_CANCELLED');
     expect((await rejection(own.pipelines.use({ pipeline: codeChain('return input') }))).code).toBe('SHUTTING_DOWN');
     for (const token of [quick.token, stuck.token]) {

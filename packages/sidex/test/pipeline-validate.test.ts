@@ -25,7 +25,7 @@ const codes = (report: { errors: Array<{ code: string }> }) => report.errors.map
 
 describe('a valid pipeline', () => {
   it('is valid, with the source it resolved, and no errors or warnings', () => {
-    expect(validate(codeChain('return input'))).toEqual({ valid: true, errors: [], warnings: [], source: 'webhook_1' });
+    expect(validate(codeChain('return input'))).toEqual({ valid: true, errors: [], warnings: [], source: 'webhook_1', pipeline: { ...codeChain('return input'), version: 1 } });
   });
 
   it('may come wrapped as {pipeline: {...}}, and finds its source by config.mode "Source"', () => {
@@ -99,7 +99,7 @@ describe('errors', () => {
     const [ghost, answers, splitterLane, fromSink] = report.errors;
     expect(ghost).toMatchObject({ path: 'components[1].input[0].from', component: 'a' });
     expect(ghost!.message).toMatch(/no component has the id "ghost"/);
-    expect(answers!.message).toMatch(/lane "answers" of "webhook_1" connects nothing: webhook_1 is a webhook component and it emits only text, data/);
+    expect(answers!.message).toMatch(/lane "answers" of "webhook_1" connects nothing: webhook_1 is a webhook component and it emits only tags, text, audio, video, image, questions, data/);
     expect(splitterLane!.message).toMatch(/lane "data" of "b" connects nothing: b is a splitter component and it emits only text/);
     expect(fromSink!.message).toMatch(/lane "text" of "response_1" connects nothing: .* it emits no lanes/);
   });
@@ -172,10 +172,13 @@ describe('warnings: what connects nothing, but stops nothing', () => {
 describe('use() refuses an invalid pipeline and changes nothing', () => {
   it('INVALID_PIPELINE with every error, no task and no execution', async () => {
     const before = (await sidex.engine.list({ idPrefix: 'task' })).items.length;
-    const err = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'nope' }] } }).catch((e: unknown) => e);
+    const err = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'code', config: {} }] } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_PIPELINE' });
-    expect((err as Error).message).toMatch(/^pipeline: 1 error: components\[1\] \(id "x"\): unknown provider "nope"/);
+    expect((err as Error).message).toMatch(/^pipeline: 1 error: components\[1\] \(id "x"\), provider code: components\[1\]\.config\.code: /);
     expect((err as { details: { errors: unknown[] } }).details.errors).toHaveLength(1);
+    // A provider sidex lacks: the components that use it, named exactly.
+    const unknown = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'nope' }] } }).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'UNSUPPORTED_COMPONENTS', message: 'pipeline: sidex does not provide nope, used by the component "x" (nope)' });
     expect((await sidex.engine.list({ idPrefix: 'task' })).items.length).toBe(before);
     expect(pipelines.getTasks().tasks).toEqual([]);
   });

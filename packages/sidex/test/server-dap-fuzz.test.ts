@@ -29,7 +29,7 @@ describe('fuzzing /task/service', () => {
         const open = await bystander.request('rrext_process', { subcommand: 'open', token });
         await bystander.binary('rrext_process', { subcommand: 'write', token, pipe_id: open.body.pipe_id }, Buffer.from('ok'));
         const closed = await bystander.request('rrext_process', { subcommand: 'close', token, pipe_id: open.body.pipe_id });
-        expect(closed.body.text).toEqual(['OK']);
+        expect(closed.body.text).toEqual(['OK\n\n']);
         bystanderItems++;
       }
     })();

@@ -48,21 +48,23 @@ describe('the key', () => {
 describe('POST /task, GET /task, DELETE /task', () => {
   it('starts a task (threads and token in the query; the {pipeline: {...}} wrapper), reads its status, terminates it', async () => {
     const token = await start({ pipeline: codeChain('return input') }, '?threads=3&token=my-own.token');
+    expect((await call('GET', `/task?token=${token}`)).json.data.threads).toBe(3);
     expect(token).toBe('my-own.token');
     const running = await call('GET', `/task?token=${token}`);
     expect(running).toMatchObject({ status: 200, json: { status: 'OK', data: { token, state: 3, status: 'Running', threads: 3 } } });
     const terminated = await call('DELETE', `/task?token=${token}`);
     expect(terminated).toMatchObject({ status: 200, json: { status: 'OK', data: {} } });
     expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ state: 6, status: 'Stopped', completed: true });
-    // Terminating again is safe.
-    expect((await call('DELETE', `/task?token=${token}`)).json).toEqual({ status: 'OK', data: {} });
+    // After the end there is nothing to terminate (seed 004): HTTP 400, TASK_TERMINATED.
+    const again = await call('DELETE', `/task?token=${token}`);
+    expect(again).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'TASK_TERMINATED', message: expect.stringMatching(/is not running: it has already ended \(Stopped/) } } });
   });
 
   it('bad input is HTTP 400 with what and where, and starts nothing', async () => {
     const noBody = await call('POST', '/task', { type: 'application/json', body: '{bad' });
     expect(noBody).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_BODY' } } });
     const invalid = await call('POST', '/task', json({ components: [{ id: 'a', provider: 'nope', config: { mode: 'Source' } }] }));
-    expect(invalid).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_PIPELINE', message: expect.stringMatching(/nope/) } } });
+    expect(invalid).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'UNSUPPORTED_COMPONENTS', message: 'pipeline: sidex does not provide nope, used by the component "a" (nope)' } } });
     const threads = await call('POST', '/task?threads=many', json(codeChain('return input')));
     expect(threads).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/^threads: must be a number/) } } });
     const unknownQuery = await call('GET', '/task?tokn=x');
@@ -79,62 +81,95 @@ describe('POST /task, GET /task, DELETE /task', () => {
     const item = call('POST', `/task/data?token=${token}`, { body: 'slow', type: 'text/plain' });
     await eventually(async () => (await call('GET', `/task?token=${token}`)).json.data.inProgressCount === 1);
     expect((await call('DELETE', `/task?token=${token}&drainMs=100`)).json).toEqual({ status: 'OK', data: {} });
-    expect(await item).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'ITEM_CANCELLED' } } });
+    expect(await item).toMatchObject({ status: 200, json: { status: 'OK', data: { objectsCompleted: 0, objects: { body: { status: 'Error', error: { code: 'ITEM_CANCELLED' } } } } } });
     expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ state: 6, cancelledCount: 1 });
   });
 });
 
 describe('POST /task/data', () => {
-  it('the raw body is one item, whatever its content type', async () => {
+  const UUID = /^[0-9a-f-]{36}$/;
+  it('the raw body is one item (field "body"), named by ?name, its Content-Disposition filename, or stream-<uuid>', async () => {
     const token = await start();
     const text = await call('POST', `/task/data?token=${token}&name=note.txt`, { body: 'hello raw', type: 'text/plain; charset=utf-8' });
-    expect(text).toEqual({ status: 200, json: { status: 'OK', data: expect.objectContaining({ name: 'note.txt', text: ['HELLO RAW'], result_types: { text: 'text' } }) } });
+    expect(text).toEqual({
+      status: 200,
+      json: { status: 'OK', data: { objectsRequested: 1, objectsCompleted: 1, resultTypes: { text: 'text' }, objects: { body: { name: 'note.txt', path: '', objectId: expect.stringMatching(UUID), text: ['HELLO RAW\n\n'], status: 'OK' } } } },
+    });
+    const res = await fetch(`${server.url}/task/data?token=${token}`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="report.txt"' }, body: 'named' });
+    expect(((await res.json()) as any).data.objects.body).toMatchObject({ name: 'report.txt', text: ['NAMED\n\n'] });
+    // As RocketRide's webhook: only text types go on the text lane; JSON and bytes go raw on tags (and data).
     const jsonItem = await call('POST', `/task/data?token=${token}`, json({ a: 1 }));
-    expect(jsonItem.json.data.text).toEqual(['{"A":1}']);
+    expect(jsonItem.json.data).toEqual({ objectsRequested: 1, objectsCompleted: 1, resultTypes: {}, objects: { body: { name: expect.stringMatching(/^stream-[0-9a-f-]{36}$/), path: '', objectId: expect.stringMatching(UUID), status: 'OK' } } });
     const bytes = await call('POST', `/task/data?token=${token}`, { body: new Uint8Array([104, 105]), type: 'application/octet-stream' });
-    expect(bytes.json.data.text).toEqual(['HI']);
+    expect(bytes.json.data.objects.body.text).toBeUndefined();
     expect(await call('POST', `/task/data?token=${token}`, { body: '', type: 'text/plain' })).toMatchObject({ status: 400, json: { error: { code: 'INVALID_DATA' } } });
-    expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 3, completedCount: 3 });
+    expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 4, completedCount: 4 });
     await call('DELETE', `/task?token=${token}`);
   });
 
-  it('multipart: one item per field and per file, in order, named by field or file name', async () => {
+  it('multipart: one item per field and per file, keyed by field (field_0, field_1 when it repeats), named by field or file name; POST /webhook is the same', async () => {
     const token = await start(codeChain('return input.toUpperCase()'), '?threads=2');
-    const form = new FormData();
-    form.append('first', 'one');
-    form.append('upload', new Blob(['file body']), 'doc.txt');
-    form.append('third', 'three');
-    const { status, json: reply } = await call('POST', `/task/data?token=${token}`, { body: form });
-    expect(status, JSON.stringify(reply)).toBe(200);
-    expect(reply.data.map((r: { name: string; text: string[] }) => [r.name, r.text[0]])).toEqual([
-      ['first', 'ONE'],
-      ['doc.txt', 'FILE BODY'],
-      ['third', 'THREE'],
-    ]);
-    expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 3, completedCount: 3, inProgressCount: 0 });
+    for (const route of ['/task/data', '/webhook']) {
+      const form = new FormData();
+      form.append('first', 'one');
+      form.append('upload', new Blob(['file body'], { type: 'text/plain' }), 'doc.txt');
+      form.append('upload', new Blob(['second'], { type: 'text/plain' }), 'two.txt');
+      const { status, json: reply } = await call('POST', `${route}?token=${token}`, { body: form });
+      expect(status, JSON.stringify(reply)).toBe(200);
+      expect(reply.data).toMatchObject({ objectsRequested: 3, objectsCompleted: 3, resultTypes: { text: 'text' } });
+      expect(Object.entries(reply.data.objects).map(([key, r]: [string, any]) => [key, r.name, r.text[0], r.status])).toEqual([
+        ['first', 'first', 'ONE\n\n', 'OK'],
+        ['upload_0', 'doc.txt', 'FILE BODY\n\n', 'OK'],
+        ['upload_1', 'two.txt', 'SECOND\n\n', 'OK'],
+      ]);
+    }
+    expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 6, completedCount: 6, inProgressCount: 0 });
     await call('DELETE', `/task?token=${token}`);
   });
 
-  it('a failing item is reported with the outcome of every item; a terminated task refuses data', async () => {
+  it('a failing item is an error object among the others (HTTP 200); a terminated task refuses the request (HTTP 400)', async () => {
     const token = await start(codeChain('if (input === "bad") throw new Error("no bad input"); return input'));
     const form = new FormData();
     form.append('a', 'good');
     form.append('b', 'bad');
-    const failed = await call('POST', `/task/data?token=${token}`, { body: form });
-    expect(failed.status).toBe(400);
-    expect(failed.json.error).toMatchObject({ code: 'ITEM_FAILED', message: expect.stringMatching(/^item "b": .*no bad input/) });
-    expect(failed.json.error.details.items).toEqual([
-      { name: 'a', ok: true, result: expect.objectContaining({ text: ['good'] }) },
-      { name: 'b', ok: false, code: 'ITEM_FAILED', error: expect.stringMatching(/no bad input/) },
-    ]);
+    const partly = await call('POST', `/task/data?token=${token}`, { body: form });
+    expect(partly.status).toBe(200);
+    expect(partly.json.data).toMatchObject({ objectsRequested: 2, objectsCompleted: 1, objects: { a: { text: ['good\n\n'], status: 'OK' }, b: { status: 'Error', error: { code: 'ITEM_FAILED', message: expect.stringMatching(/no bad input/) } } } });
     await call('DELETE', `/task?token=${token}`);
     const refused = await call('POST', `/task/data?token=${token}`, { body: 'late', type: 'text/plain' });
-    expect(refused).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'TASK_NOT_RUNNING' } } });
+    expect(refused).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'TASK_NOT_RUNNING', message: expect.stringMatching(/is not running/) } } });
+    const refusedForm = new FormData();
+    refusedForm.append('a', 'late');
+    expect(await call('POST', `/task/data?token=${token}`, { body: refusedForm })).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'TASK_NOT_RUNNING' } } });
   });
 
   it('is described in the OpenAPI document', async () => {
     const doc = (await call('GET', '/v1/openapi.json')).json;
-    expect(Object.keys(doc.paths['/task'])).toEqual(['post', 'get', 'delete']);
+    expect(Object.keys(doc.paths['/task'])).toEqual(['post', 'put', 'get', 'delete']);
+    expect(Object.keys(doc.paths['/webhook'])).toEqual(['post']);
     expect(doc.paths['/task/data'].post.parameters.map((p: { name: string }) => p.name)).toEqual(['token', 'name']);
+  });
+});
+
+describe('RocketRide\'s HTTP forms', () => {
+  it('threads defaults to 4 and must be within 1-64; PUT /task starts a task as POST does', async () => {
+    const token = await start(codeChain('return input'));
+    expect((await call('GET', `/task?token=${token}`)).json.data.threads).toBe(4);
+    await call('DELETE', `/task?token=${token}`);
+    for (const [threads, message] of [['0', /^threads: must be at least 1/], ['65', /^threads: must be at most 64/], ['2.5', /^threads: must be a whole number/]] as const) {
+      const reply = await call('POST', `/task?threads=${threads}`, json(codeChain('return input')));
+      expect(reply).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) } } });
+    }
+    const put = await call('PUT', '/task?threads=2', json(codeChain('return input')));
+    expect(put).toMatchObject({ status: 200, json: { status: 'OK', data: { token: expect.any(String) } } });
+    expect((await call('GET', `/task?token=${put.json.data.token}`)).json.data).toMatchObject({ threads: 2, state: 3 });
+    await call('DELETE', `/task?token=${put.json.data.token}`);
+  });
+
+  it('an unknown route under /task answers in the {status: "Error", error: {message, code}} envelope', async () => {
+    for (const [method, route] of [['GET', '/task/nope'], ['POST', '/task/process'], ['GET', '/webhook/x']] as const) {
+      const reply = await call(method, route);
+      expect(reply).toMatchObject({ status: 404, json: { status: 'Error', error: { code: 'NOT_FOUND', message: expect.stringMatching(new RegExp(`^no route ${method} ${route}: the task routes are`)) } } });
+    }
   });
 });

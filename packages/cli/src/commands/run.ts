@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from 'sidex';
 import { EXIT } from '../exit-codes.js';
+import { syntaxErrorFrame, type UserSource } from '../code-frame.js';
 import { reportEnd } from '../final-status.js';
 import { stopOptions } from '../stop-replies.js';
 import { passOutput, Ui } from '../ui.js';
@@ -60,8 +61,11 @@ async function run(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`sidex: cannot read ${file}: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
+  // What the code's errors call it: the file as given; code from stdin is "inline", as for code with no file.
+  const source: UserSource = { name: file === '-' ? 'inline' : file, code };
+  const filename = file === '-' ? undefined : file;
   if (configuredUrl(options)) {
-    return runRemote({ ...options, code }, options);
+    return runRemote({ ...options, code, ...(filename ? { filename } : {}) }, options);
   }
   // The rule: a server that answers runs it (so it is in its `sidex ls`); else this process does. Said on stderr either way.
   const url = defaultUrl();
@@ -91,9 +95,9 @@ async function run(file: string, options: RunOptions): Promise<number> {
     return true;
   });
   try {
-    const started = await api.startWithCode(code, options.params, options.timeout, limitOptions(options));
+    const started = await api.startWithCode(code, options.params, options.timeout, { ...limitOptions(options), ...(filename ? { filename } : {}) });
     if (!started.success) {
-      process.stderr.write(`sidex: ${started.error} [${started.code}]\n`);
+      process.stderr.write(`${syntaxErrorFrame(started, source) ?? ''}sidex: ${started.error} [${started.code}]\n`);
       return started.code === 'SPAWN_FAILED' ? EXIT.failed : EXIT.usage;
     }
     id = started.sideExecutionId;
@@ -103,7 +107,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
       process.stderr.write(`sidex: ${done.error}\n`);
       return EXIT.failed;
     }
-    return reportEnd(new Ui(Boolean(options.json)), done);
+    return reportEnd(new Ui(Boolean(options.json)), done, source);
   } finally {
     stopListening();
     await sidex.close({ graceMs: 1000 });

@@ -4,6 +4,14 @@ import { html } from '../html.js';
 import { subscribe } from '../live.js';
 import { bytes, duration, kindOf, TERMINAL, time, type Execution } from '../types.js';
 
+interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  command: string;
+  memoryBytes: number;
+  cpuMs: number;
+}
+
 interface HistoryEvent {
   seq: number;
   type: string;
@@ -16,6 +24,7 @@ const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(valu
 export function ExecutionView({ id, open }: { id: string; open: (id: string) => void }) {
   const [exec, setExec] = useState<Execution | undefined>();
   const [history, setHistory] = useState<HistoryEvent[]>([]);
+  const [processes, setProcesses] = useState<ProcessInfo[]>([]);
   const [notice, setNotice] = useState<{ text: string; error?: boolean } | undefined>();
   const [grace, setGrace] = useState('0');
   const [curl, setCurl] = useState('');
@@ -24,6 +33,7 @@ export function ExecutionView({ id, open }: { id: string; open: (id: string) => 
   reload.current = () => {
     api.get<Execution>(`/v1/executions/${id}`).then(setExec, (err: Error) => setNotice({ text: err.message, error: true }));
     api.get<{ events: HistoryEvent[] }>(`/v1/executions/${id}/events`).then((r) => setHistory(r.events), () => undefined);
+    api.get<{ processes: ProcessInfo[] }>(`/v1/executions/${id}/processes`).then((r) => setProcesses(r.processes), () => undefined);
   };
   useEffect(() => {
     reload.current();
@@ -86,15 +96,21 @@ export function ExecutionView({ id, open }: { id: string; open: (id: string) => 
             ${exec.resumedFrom && html`<dt>Resumed from</dt><dd><a href=${`#/executions/${exec.resumedFrom}`}>${exec.resumedFrom}</a></dd>`}
           </dl>
         </div>
-        <div class="card"><h3>Params</h3><pre>${json(exec.params)}</pre></div>
-        ${exec.checkpoint !== undefined && html`<div class="card"><h3>Checkpoint</h3><pre>${json(exec.checkpoint)}</pre></div>`}
-        ${exec.progress !== undefined && html`<div class="card"><h3>Progress</h3><pre>${json(exec.progress)}</pre></div>`}
+        <div class="card"><h3>Params</h3><pre tabindex="0">${json(exec.params)}</pre></div>
+        ${exec.checkpoint !== undefined && html`<div class="card"><h3>Checkpoint</h3><pre tabindex="0">${json(exec.checkpoint)}</pre></div>`}
+        ${exec.progress !== undefined && html`<div class="card"><h3>Progress</h3><pre tabindex="0">${json(exec.progress)}</pre></div>`}
       </div>
       <h3>Output</h3>
-      <pre data-testid="stdout" aria-label="standard output">${exec.output}</pre>
-      ${exec.error && html`<h3>Standard error</h3><pre class="stderr" aria-label="standard error">${exec.error}</pre>`}
-      ${exec.result !== undefined && html`<h3>Result</h3><pre data-testid="result">${json(exec.result)}</pre>`}
+      <pre data-testid="stdout" aria-label="standard output" tabindex="0">${exec.output}</pre>
+      ${exec.error && html`<h3>Standard error</h3><pre class="stderr" aria-label="standard error" tabindex="0">${exec.error}</pre>`}
+      ${exec.result !== undefined && html`<h3>Result</h3><pre data-testid="result" tabindex="0">${json(exec.result)}</pre>`}
       ${exec.failure && html`<h3>Error</h3><pre class="stderr">${exec.failure.code ? `[${exec.failure.code}] ` : ''}${exec.failure.stack ?? exec.failure.message}</pre>`}
+      ${!ended &&
+      html`<h3>Processes</h3>
+        <table data-testid="processes">
+          <thead><tr><th scope="col">PID</th><th scope="col">Parent</th><th scope="col">Memory</th><th scope="col">CPU</th><th scope="col">Command</th></tr></thead>
+          <tbody>${processes.map((p) => html`<tr><td>${p.pid}</td><td>${p.ppid}</td><td>${bytes(p.memoryBytes)}</td><td>${duration(p.cpuMs)}</td><td><code>${p.command}</code></td></tr>`)}</tbody>
+        </table>`}
       <h3>History</h3>
       <table>
         <thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Details</th></tr></thead>

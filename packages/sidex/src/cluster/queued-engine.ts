@@ -81,6 +81,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     return new QueuedEngine(options, connection, redis, redis.duplicate());
   }
 
+  /** A worker's processes are on its own machine: a server cannot list them. */
+  processes(): undefined {
+    return undefined;
+  }
+
   get runningCount(): number {
     return this.counts.running;
   }

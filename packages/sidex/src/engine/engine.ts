@@ -1,3 +1,4 @@
+import type { ProcessInfo } from '@sidex/protocol';
 import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
 import type { ExecutionEngine } from './execution-engine.js';
-import { finalFields, statusEvent } from './final-status.js';
+import { finalFields, recordedExit, statusEvent } from './final-status.js';
 import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import type { OutputCapture, OutputChunk } from './output/capture.js';
@@ -28,13 +29,15 @@ import { reportedError } from './reported-error.js';
 import { blockDir, checkNetworkIsolation, checkStart, newRecord } from './start-spec.js';
 import type { GuardianRestart, RunGuardian, StartGuardian } from './run-guardian.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
+import { describeProcesses } from './tree/process-list.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
 import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
-import { instrumentAwaits } from '../runtime/unwind/instrument.js';
+import { prepareInline } from '../runtime/inline/prepare-inline.js';
+import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -170,6 +173,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   private readonly guardian: RunGuardian;
   private readonly logDir: string;
   private readonly decoders = new OutputDecoders();
+  /** Work left once an end has been answered (afterAnswer). */
+  private readonly answered = new Set<Promise<void>>();
   private readonly requestStop = (exec: Execution, reason: StopReason, graceMs: number) => this.stopWith(exec, reason, graceMs);
 
   constructor(options: EngineOptions) {
@@ -236,9 +241,10 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
    */
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    checkStart(spec, this.isolation);
+    const prepared = checkStart(spec, this.isolation);
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
+    exec.prepared = prepared;
     const history = [statusEvent(exec.record)];
     // With a slot free, the record is written `starting` at once (queued and
     // starting in its history), while a warm runtime is taken: one store round
@@ -368,6 +374,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       ),
     );
     this.sampler.close();
+    await Promise.all(this.answered);
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
@@ -390,6 +397,12 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   /** Booted runtimes waiting for an execution. */
   get idleRuntimes(): number {
     return this.pool.idleCount;
+  }
+
+  /** The processes of a live execution's tree now; undefined once it has ended (or was never here). */
+  processes(id: string): ProcessInfo[] | undefined {
+    const runtime = this.live.get(id)?.runtime;
+    return runtime ? describeProcesses(runtime.tree.members()) : undefined;
   }
 
   /** Memory of every live execution's tree now, bytes (as last sampled). */
@@ -467,7 +480,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       executionId: exec.id,
       source:
         spec.kind === 'inline'
-          ? { type: 'inline', ...unwindableInline(spec.code ?? ''), filename: path.join(cwd, 'inline.js') }
+          ? { type: 'inline', ...(exec.prepared ?? prepareInline(spec.code ?? '')), filename: path.join(cwd, 'inline.js'), displayName: spec.filename ?? INLINE_DISPLAY_NAME }
           : { type: 'block', entry: spec.entry ?? '' },
       paramsJson: JSON.stringify(exec.record.params ?? {}),
       ...(spec.resumeFrom !== undefined ? { resumeFromJson: JSON.stringify(spec.resumeFrom) } : {}),
@@ -597,6 +610,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     const output = exec.snapshot();
     if (runtime) limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();
+    const exit = recordedExit(runtime?.exit, exec.outcome, forced);
     // The ended record becomes the live one only once it is durable: nobody
     // (a status read, a wait) is told of an end the store could still lose.
     const ended: ExecutionRecord = {
@@ -605,7 +619,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       ...finalFields({
         stopReason: exec.stopReason,
         outcome: exec.outcome,
-        exit: runtime?.exit,
+        exit,
         stderrTail: output.stderr.text,
         lastCheckpoint: record.checkpoint,
         timeoutMs: record.timeoutMs,
@@ -619,11 +633,13 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       stderr: output.stderr,
       endedAt,
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
-      ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
+      ...(exit ? { exitCode: exit.code, signal: exit.signal } : {}),
     };
-    await runtime?.cleanup();
-    // The terminal record is the one that matters most: a passing outage gets a few tries.
-    await this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended);
+    await Promise.all([
+      runtime?.cleanup(),
+      // The terminal record is the one that matters most: a passing outage gets a few tries.
+      this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended),
+    ]);
     Object.assign(record, ended);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
@@ -631,6 +647,23 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
     this.releaseSlot(exec);
+    // Its counters are read: its cgroups go once whoever waited for the end has been answered.
+    if (runtime) this.afterAnswer(() => runtime.release());
+  }
+
+  /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
+  private afterAnswer(work: () => void): void {
+    const done = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          work();
+        } finally {
+          resolve();
+        }
+      }),
+    );
+    this.answered.add(done);
+    void done.then(() => this.answered.delete(done));
   }
 
   private releaseSlot(exec: Execution): void {
@@ -642,16 +675,6 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     const data = this.decoders.decode(exec.id, chunk);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
   }
-}
-
-/**
- * Inline code with its awaits rewritten so that a stop can unwind it: here,
- * where the parser is long warm (~0.15 ms), not in the fresh runtime (~2 ms).
- * Its syntax was checked as written when it was started.
- */
-function unwindableInline(code: string): { code: string; unwindable: boolean } {
-  const rewritten = instrumentAwaits(code, 'body');
-  return { code: rewritten.code, unwindable: rewritten.count > 0 };
 }
 
 function notFound(id: string): SidexError {

@@ -1,3 +1,4 @@
+import type { ProcessInfo } from '@sidex/protocol';
 import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
 import type { ExecutionRecord } from '../model/record.js';
 import type { EngineEvents, ExternalSettlement, StopOptions, StopOutcome } from './engine.js';
@@ -20,6 +21,8 @@ export interface ExecutionEngine {
   setProgress(id: string, value: unknown): void;
   settle(id: string, settlement: ExternalSettlement): void;
   logs(id: string, options?: { follow?: boolean; signal?: AbortSignal }): AsyncGenerator<LogFrame>;
+  /** The processes of a live execution's tree, where this engine can see them (not across machines). */
+  processes(id: string): ProcessInfo[] | undefined;
   on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
   off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
   readonly runningCount: number;

@@ -10,6 +10,7 @@ export type { Schedule };
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
+import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 export interface StartSpec {
   /** Its id and creation time when a cluster server queued it before a worker took it (cluster/). */
@@ -19,6 +20,8 @@ export interface StartSpec {
   name: string;
   /** Inline code. */
   code?: string;
+  /** The name inline code's errors give it (the file a CLI read); default "inline". */
+  filename?: string;
   /** Block entry file (absolute). */
   entry?: string;
   /** Block directory: the working directory of a block. */
@@ -67,6 +70,8 @@ export class Execution {
   ending: Promise<void> | undefined;
   timeoutTimer: NodeJS.Timeout | undefined;
   sampling: SampleTarget | undefined;
+  /** Inline code as it runs (runtime/inline/prepare-inline.ts), prepared when its start was checked. */
+  prepared: PreparedInline | undefined;
   /** Resolves once the execution runs or has ended: what a start call waits for. */
   readonly settledStart = deferred<void>();
   readonly terminal = deferred<ExecutionRecord>();

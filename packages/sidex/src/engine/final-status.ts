@@ -83,6 +83,17 @@ function memoryMessage({ memoryLimitBytes: limit, memoryPeakBytes: peak, memoryL
   return `execution exceeded its memory limit of ${limit} bytes${killer}${peak ? ` (peak ${peak} bytes)` : ''}`;
 }
 
+/**
+ * How the runtime's process ended, as recorded. A runtime that has reported
+ * its stop ends itself by SIGKILL (runtime/supervisor-link.ts), which skips
+ * Node's slower exit: unless the engine killed it (a forced stop), that end
+ * is recorded as the exit code 0 it stands for.
+ */
+export function recordedExit(exit: ExitInfo | undefined, outcome: Outcome | undefined, forced: boolean): ExitInfo | undefined {
+  if (exit?.signal === 'SIGKILL' && outcome?.kind === 'stopped' && !forced) return { code: 0, signal: null };
+  return exit;
+}
+
 /** V8 at its heap limit prints its fatal error and aborts the runtime. */
 export function heapOverflowed(exit: ExitInfo | undefined, stderrTail: string): boolean {
   if (!exit || (exit.signal !== 'SIGABRT' && exit.code !== 134)) return false;

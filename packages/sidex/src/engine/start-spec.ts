@@ -7,13 +7,18 @@ import { checkInlineSyntax } from './inline-syntax.js';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
 import type { Isolation } from './sandbox/isolation.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
+import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
-/** Bad input throws before anything is written or spawned. */
-export function checkStart(spec: StartSpec, isolation: Isolation): void {
-  if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
+/** Bad input throws before anything is written or spawned. Answers inline code prepared to run. */
+export function checkStart(spec: StartSpec, isolation: Isolation): PreparedInline | undefined {
+  if (spec.kind === 'block' && spec.filename !== undefined) {
+    throw new SidexError('INVALID_ARGUMENT', "options.filename: names inline code in its errors; an action block's files have their own names", { field: 'options.filename' });
+  }
+  const prepared = spec.kind === 'inline' ? checkInlineSyntax(spec.code ?? '', spec.filename) : undefined;
   checkNetworkIsolation(spec.network, isolation, 'options.network');
   checkLimits(spec);
   checkSchedule(spec);
+  return prepared;
 }
 
 /** Retries are the cluster's (docs/cluster.md): one machine runs each start once, and says so rather than ignore them. */
@@ -79,7 +84,7 @@ export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionR
     cpuMicros: 0,
     ...emptyOutput(),
     ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
-    source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '' } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
+    source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '', ...(spec.filename !== undefined ? { filename: spec.filename } : {}) } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
     meta: spec.meta ?? {},
   };
 }

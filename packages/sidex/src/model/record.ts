@@ -6,7 +6,7 @@ export { EXECUTION_STATUSES as STATUSES, TERMINAL_STATUSES, isTerminal } from '@
 export type ExecutionKind = 'inline' | 'block';
 
 /** The code an execution ran: what a resume runs again. */
-export type ExecutionSource = { type: 'inline'; code: string } | { type: 'block'; entry: string; dir?: string };
+export type ExecutionSource = { type: 'inline'; code: string; filename?: string } | { type: 'block'; entry: string; dir?: string };
 
 export interface StreamText {
   text: string;

@@ -5,13 +5,15 @@ import { namespaceOthers, SANDBOXED } from './namespace.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
+import { showInlineFramesAs } from './inline/user-frames.js';
 import { loadBlock } from './load-block.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
 import { instrumentBlockModules } from './unwind/block-hooks.js';
-import { cpuMicros, killOwnGroup, send } from './supervisor-link.js';
+import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
+import { warmStopPath } from './warm-stop.js';
 
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
@@ -48,6 +50,7 @@ process.on('unhandledRejection', (reason) => onUncaught(reason));
 // Compiled once while idle, so that the first compile's lazy setup of vm is
 // not paid by the start that brings real code.
 compileInline('return undefined', path.resolve('warm-up.js'), []);
+await warmStopPath();
 // An allowlisted sandbox has no network but the filtering proxy's socket: its bridge is up before any code runs.
 if (process.env.SIDEX_PROXY_SOCKET) {
   const { startNetworkBridge } = await import('./network/sandbox-bridge.js');
@@ -69,6 +72,7 @@ async function run(message: RunMessage): Promise<void> {
     try {
       const keys = params && typeof params === 'object' && !Array.isArray(params) ? Object.keys(params) : [];
       const compiled = compileInline(message.source.code, message.source.filename, keys);
+      showInlineFramesAs(message.source.filename, message.source.displayName, message.source.mappings);
       unwindable = message.source.unwindable === true;
       main = () => compiled.run(params, api);
     } catch (err) {
@@ -188,7 +192,7 @@ async function stop(): Promise<void> {
   json ??= ctx.lastCheckpointJson;
   await send({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
   await othersGone();
-  process.exit(0);
+  endStopped();
 }
 
 /**

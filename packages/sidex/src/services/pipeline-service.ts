@@ -15,15 +15,16 @@ import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { SidexError } from '../errors.js';
-import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
+import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
-import { Monitors, type PipelineListener } from './pipeline/monitors.js';
+import { Monitors, targetKey, type MonitorTarget, type PipelineListener } from './pipeline/monitors.js';
 import { parseArgs, withToken } from './pipeline/parse.js';
 import {
   CloseArgs,
   MonitorArgs,
   OpenArgs,
+  ProjectArgs,
   ProcessArgs,
   RestartArgs,
   TerminateArgs,
@@ -36,8 +37,12 @@ import { PipelineTask } from '../engine/pipelines/task/pipeline-task.js';
 import type { TaskSettings } from '../engine/pipelines/task/settings.js';
 import type { ItemCountState } from '../engine/pipelines/task/counters.js';
 import { TaskRegistry } from '../engine/pipelines/task-registry.js';
+import { alreadyTerminated } from '../engine/pipelines/errors.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
+import { unwrapPipeline } from './pipeline/pipeline-file.js';
 import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
+import { FileStore } from './pipeline/file-store.js';
+import { serviceDefinitions } from './pipeline/service-definitions.js';
 
 export interface PipelineLimits {
   defaultThreads: number;
@@ -80,13 +85,16 @@ export class PipelineService {
   private closing = false;
   /** Every item count of every task as it moves: what /metrics totals. */
   readonly itemCounts = new EventEmitter<{ counted: [ItemCountState, number] }>();
+  /** RocketRide's account file store (`rrext_store`). */
+  readonly files: FileStore;
 
   constructor(
     private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
-    options: { limits?: Partial<PipelineLimits> } = {},
+    options: { limits?: Partial<PipelineLimits>; storeDir?: string } = {},
   ) {
     this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
+    this.files = new FileStore(path.resolve(options.storeDir ?? path.join(process.cwd(), '.sidex', 'store')));
     this.registry = new TaskRegistry(engine, this.limits.keepEnded);
   }
 
@@ -103,13 +111,18 @@ export class PipelineService {
     }
     const pipeline = report.pipeline!;
     if (input.name) pipeline.name = input.name;
-    const existing = input.token ? this.registry.live(input.token) : input.useExisting ? this.registry.findLive(pipeline.projectId, pipeline.source) : undefined;
+    if (input.useExisting) {
+      // One still starting is waited for: concurrent use() of one token all get the same task.
+      const pending = this.registry.whenRunning(input.token ? { token: input.token } : { projectId: pipeline.projectId, source: pipeline.source });
+      const existing = pending && (await pending);
+      if (existing && !existing.isEnded) return this.useReply(existing);
+    }
+    const existing = input.token ? this.registry.live(input.token) : undefined;
     if (existing) {
-      if (input.useExisting) return this.useReply(existing);
       throw new SidexError('TASK_EXISTS', `token: a task with token "${existing.token}" is already running (pass useExisting to use it)`, { field: 'token', token: existing.token });
     }
     if (input.token && this.registry.isStarting(input.token)) {
-      throw new SidexError('TASK_EXISTS', `token: a task with token "${input.token}" is starting`, { field: 'token', token: input.token });
+      throw new SidexError('TASK_EXISTS', `token: a task with token "${input.token}" is starting (pass useExisting to wait for it and use it)`, { field: 'token', token: input.token });
     }
     const token = input.token ?? newTaskToken();
     const env = Object.fromEntries(Object.entries(input.env ?? {}).filter(([k]) => k.startsWith('ROCKETRIDE_')));
@@ -147,8 +160,9 @@ export class PipelineService {
   /**
    * `terminate`: from now on the task accepts no item; those in progress get
    * until the drain deadline; answers `{}` once the task has ended (CANCELLED,
-   * 'Stopped'). Terminating a terminated task is safe and answers the same; a
-   * task that had ended by itself answers TASK_ALREADY_ENDED.
+   * 'Stopped'). A terminate while the task is still ending joins that end (one
+   * outcome); once it has ended there is nothing left to terminate:
+   * TASK_TERMINATED, as RocketRide's "already terminated" error.
    */
   async terminate(args: unknown): Promise<Record<string, never>> {
     const input = parseArgs(TerminateArgs, withToken(args));
@@ -160,12 +174,7 @@ export class PipelineService {
       });
       return {};
     }
-    const status = await this.registry.status(input.token);
-    if (status.state === TaskState.CANCELLED) return {};
-    throw new SidexError('TASK_ALREADY_ENDED', `task "${input.token}" had already ended by itself (${status.status}: ${status.exitMessage})`, {
-      token: input.token,
-      state: status.state,
-    });
+    throw alreadyTerminated(input.token, await this.registry.status(input.token));
   }
 
   /**
@@ -196,7 +205,7 @@ export class PipelineService {
       env: task.settings.env,
       ...(input.source ? { source: input.source } : {}),
     });
-    this.monitors.dispatch({ token: reply.token, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
+    this.monitors.dispatch({ token: reply.token, id: reply.id, projectId: reply.projectId, source: reply.source, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
     return reply;
   }
 
@@ -206,6 +215,28 @@ export class PipelineService {
   async getTaskStatus(args: unknown): Promise<TaskStatus> {
     const { token } = parseArgs(TokenArgs, withToken(args));
     return this.registry.status(token);
+  }
+
+  /** `rrext_get_pipeline`: the pipeline of a running task as use() got it (nothing substituted). */
+  getPipeline(args: unknown): { pipeline: unknown } {
+    const { token } = parseArgs(TokenArgs, withToken(args));
+    const task = this.registry.live(token);
+    if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task with token "${token}"`, { token });
+    return { pipeline: this.rawPipeline.get(task) };
+  }
+
+  /** `rrext_get_token`: the token of the task running a project's source. */
+  getToken(args: unknown): { token: string } {
+    const { projectId, source } = parseArgs(ProjectArgs, args);
+    const task = this.registry.findLive(projectId, source);
+    if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task for project "${projectId}" and source "${source}"`, { projectId, source });
+    return { token: task.token };
+  }
+
+  /** `rrext_services`: every provider in RocketRide's service-definition shape, or the one named. */
+  services(args: unknown): object {
+    const service = args && typeof args === 'object' ? (args as { service?: unknown }).service : undefined;
+    return serviceDefinitions(service);
   }
 
   /** `rrext_get_tasks`: the tasks that have not ended. */
@@ -226,12 +257,18 @@ export class PipelineService {
     return { tasks };
   }
 
-  /** `rrext_validate`: RocketRide's `{valid, errors, warnings}` (and the source it resolved). */
-  validate(args: unknown): Omit<ValidationReport, 'pipeline'> {
+  /**
+   * `rrext_validate`: RocketRide's `{valid, errors, warnings, pipeline}`: the
+   * pipeline as it would run (unwrapped, with the source it resolved and
+   * `version` 1 unless it has one), and the source.
+   */
+  validate(args: unknown): Omit<ValidationReport, 'pipeline'> & { pipeline: Record<string, unknown> } {
     const input = parseArgs(ValidateArgs, args);
     this.checkSize(input.pipeline);
     const { pipeline: _resolved, ...report } = this.report(input.pipeline, input.source);
-    return report;
+    const raw = unwrapPipeline(input.pipeline);
+    const file = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    return { ...report, pipeline: { ...file, version: file.version ?? 1, ...(report.source ? { source: report.source } : {}) } };
   }
 
   // ---- items -------------------------------------------------------------------------
@@ -298,21 +335,31 @@ export class PipelineService {
   // ---- events ------------------------------------------------------------------------
 
   /**
-   * `rrext_monitor`: events of one task (or '*': all) of the given types; the
-   * current state is delivered at once. Returns the unsubscribe function.
+   * `rrext_monitor`: events of the given types of one task (by token, or by
+   * projectId and source, whatever task runs them), or of every task ('*');
+   * the current state is delivered at once. Answers the unsubscribe function,
+   * with the monitor's key (one per target, as RocketRide keys them) and
+   * whether it is empty (no type sidex has events for: an unsubscribe).
    */
-  async monitor(args: unknown, listener: PipelineListener): Promise<() => void> {
+  async monitor(args: unknown, listener: PipelineListener): Promise<(() => void) & { key: string; empty: boolean }> {
     const input = parseArgs(MonitorArgs, args);
     if (typeof listener !== 'function') throw new SidexError('INVALID_ARGUMENT', 'listener: must be a function', { field: 'listener' });
-    if (input.token !== '*') await this.registry.status(input.token); // throws when unknown
-    const unsubscribe = this.monitors.add(input.token, input.types, listener);
-    this.replay(input.token, input.types, listener);
-    return unsubscribe;
+    const types = monitorTypes(input.types ?? input.listenType ?? 0);
+    const target: MonitorTarget = input.token !== undefined ? { token: input.token } : { projectId: input.projectId!, source: input.source! };
+    if ('token' in target && target.token !== '*') await this.registry.status(target.token); // throws when unknown
+    const unsubscribe = this.monitors.add(target, types, listener);
+    this.replay(target, types, listener);
+    return Object.assign(unsubscribe, { key: targetKey(target), empty: types.length === 0 });
   }
 
-  private replay(token: string, types: readonly MonitorType[], listener: PipelineListener): void {
+  private replay(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): void {
     const wanted = (...these: MonitorType[]) => these.some((t) => types.includes(t));
-    const tasks = token === '*' ? this.registry.liveTasks() : [this.registry.get(token)].filter((t): t is PipelineTask => !!t);
+    const tasks =
+      'token' in target
+        ? target.token === '*'
+          ? this.registry.liveTasks()
+          : [this.registry.get(target.token)].filter((t): t is PipelineTask => !!t)
+        : [this.registry.findLive(target.projectId, target.source)].filter((t): t is PipelineTask => !!t);
     const deliver = (event: PipelineEvent) => {
       try {
         listener(event);
@@ -320,12 +367,17 @@ export class PipelineService {
         // as in Monitors.dispatch
       }
     };
+    const token = 'token' in target ? target.token : (tasks[0]?.token ?? '');
     if (wanted('TASK', 'ALL')) {
-      const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, token: t.token, projectId: t.projectId, source: t.source }));
+      const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, name: t.settings.pipeline.name, token: t.token, projectId: t.projectId, source: t.source }));
       deliver({ token, event: 'apaevt_task', body: { action: 'running', tasks: running } });
     }
     if (wanted('SUMMARY', 'DETAIL', 'ALL')) {
-      for (const t of tasks) deliver({ token: t.token, event: 'apaevt_status_update', body: t.status() as unknown as Record<string, unknown> });
+      for (const t of tasks) deliver({ token: t.token, id: t.executionId, event: 'apaevt_status_update', body: t.status() as unknown as Record<string, unknown> });
+      // A project whose source no task runs yet: RocketRide says so with an empty status.
+      if (!('token' in target) && tasks.length === 0) {
+        deliver({ token: '', id: `${target.projectId}.${target.source}`, event: 'apaevt_status_update', body: { name: '', project_id: target.projectId, source: target.source, state: TaskState.NONE, status: 'Not running', completed: false } });
+      }
     }
   }
 
@@ -346,6 +398,18 @@ export class PipelineService {
   private check(pipeline: unknown, source: string | undefined): ValidationReport {
     this.checkSize(pipeline);
     const report = this.report(pipeline, source);
+    const unknown = report.errors.filter((e) => e.code === 'UNKNOWN_PROVIDER');
+    if (unknown.length > 0) {
+      // A pipeline written for RocketRide with components sidex lacks: say exactly which, and nothing else.
+      const providers = [...new Set(unknown.map((e) => e.provider!))];
+      const which = unknown.map((e) => `"${e.component}" (${e.provider})`).join(', ');
+      throw new SidexError('UNSUPPORTED_COMPONENTS', `pipeline: sidex does not provide ${providers.join(', ')}, used by the component${unknown.length === 1 ? '' : 's'} ${which}`, {
+        field: 'pipeline',
+        providers,
+        components: unknown.map((e) => e.component),
+        errors: report.errors,
+      });
+    }
     if (!report.valid) {
       const list = report.errors.map((e) => e.message).join('; ');
       throw new SidexError('INVALID_PIPELINE', `pipeline: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}: ${list}`, {
@@ -397,4 +461,10 @@ export class PipelineService {
     const status = await this.registry.status(token);
     throw new SidexError('TASK_NOT_RUNNING', `task "${token}" has ended (${status.status}): it accepts no items`, { token, state: status.state });
   }
+}
+
+/** The monitor types of `types` as RocketRide takes it: names, or a bitmask (number or digits). */
+function monitorTypes(types: readonly string[] | number | string): MonitorType[] {
+  if (Array.isArray(types)) return typesOfNames(types);
+  return typesOfBitmask(Number(types));
 }

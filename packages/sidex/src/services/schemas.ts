@@ -63,6 +63,13 @@ export const StartOptions = z
       .optional(),
     retries: z.number().int('must be a whole number').min(0, 'must not be negative').max(10, 'must be at most 10').optional(),
     backoffMs: z.number().int('must be a whole number of ms').min(0, 'must not be negative').max(3_600_000, 'must be at most an hour').optional(),
+    /** What inline code's errors call it (the file it was read from); default "inline". */
+    filename: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(500, 'is too long')
+      .refine((f) => !/[\u0000-\u001f\u007f]/.test(f), 'must not contain control characters (it is shown in stack lines)')
+      .optional(),
   })
   .strict();
 

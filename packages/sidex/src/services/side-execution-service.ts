@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ActionBlock, HistoryEvent } from '@sidex/protocol';
+import type { ActionBlock, HistoryEvent, ProcessInfo } from '@sidex/protocol';
 import type { ActionBlockCatalog, BlockListing } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
@@ -126,6 +126,12 @@ export class SideExecutionService {
   }
 
   /** The execution's history: transitions, checkpoints and stop requests, oldest first. */
+  /** The processes of its tree now: none once it has ended. */
+  async processes(id: string): Promise<{ record: ExecutionRecord; processes: ProcessInfo[] }> {
+    const record = await this.getStatus(id);
+    return { record, processes: this.engine.processes(record.id) ?? [] };
+  }
+
   async events(id: string, query: EventsQueryType = {}): Promise<{ record: ExecutionRecord; events: HistoryEvent[] }> {
     const record = await this.getStatus(id);
     return { record, events: await this.engine.store.events(record.id, query) };
@@ -170,6 +176,7 @@ export class SideExecutionService {
       ...(opts?.env ? { env: opts.env } : {}),
       ...(opts?.network ? { network: checkedNetwork(opts.network) } : {}),
       ...scheduleOf(opts),
+      ...(opts?.filename !== undefined ? { filename: opts.filename } : {}),
       meta: callerMeta(opts),
     };
   }

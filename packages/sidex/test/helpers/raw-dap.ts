@@ -10,8 +10,13 @@ export class RawDap {
   closed: { code: number; reason: string } | undefined;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as DapFrame);
+    ws.on('message', (data, isBinary) => {
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+      const newline = isBinary ? bytes.indexOf(10) : -1;
+      // A binary frame: JSON header, a newline, then the bytes of `arguments.data`.
+      const frame = JSON.parse((newline >= 0 ? bytes.subarray(0, newline) : bytes).toString()) as DapFrame;
+      if (newline >= 0) frame.arguments = { ...frame.arguments, data: bytes.subarray(newline + 1) };
+      this.frames.push(frame);
       this.wake();
     });
     ws.on('close', (code, reason) => {

@@ -13,7 +13,15 @@ try {
   console.log(`Failed to terminate pipeline: ${e.message}`);
 }
 
-// The documented error case: an invalid token.
+// The documented error cases: a pipeline already terminated,
+try {
+  await client.terminate(token);
+  console.log('Pipeline terminated successfully');
+} catch (e) {
+  console.log(`Failed to terminate pipeline: ${e.message}`);
+}
+
+// and an invalid token.
 try {
   await client.terminate('tk_not_a_task');
   console.log('Pipeline terminated successfully');

@@ -1,7 +1,7 @@
 // The errors of the pipeline dialect: each says what went wrong and with which
 // task or item, and carries a stable code.
 import { SidexError } from '../../errors.js';
-import { STATE_TEXT, type TaskState } from './task-state.js';
+import { STATE_TEXT, type TaskState, type TaskStatus } from './task-state.js';
 
 export const taskNotFound = (token: string) => new SidexError('TASK_NOT_FOUND', `no task with token "${token}"`, { token });
 
@@ -23,4 +23,12 @@ export const itemFailed = (token: string, pipeId: number, message: string, compo
     token,
     pipe_id: pipeId,
     ...(component ? { component } : {}),
+  });
+
+/** A terminate after the end: the pipeline is no longer running, whatever ended it. */
+export const alreadyTerminated = (token: string, status: TaskStatus) =>
+  new SidexError('TASK_TERMINATED', `token: the pipeline of task "${token}" is not running: it has already ended (${status.status}${status.exitMessage ? `: ${status.exitMessage}` : ''})`, {
+    token,
+    field: 'token',
+    state: status.state,
   });

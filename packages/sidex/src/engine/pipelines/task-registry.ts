@@ -19,6 +19,8 @@ export class TaskRegistry {
   private readonly tasks = new Map<string, PipelineTask>();
   /** Tasks still starting, by token: their token is taken. */
   private readonly starting = new Map<string, PipelineTask>();
+  /** The start of each task still starting: whoever asks for it meanwhile waits for it. */
+  private readonly starts = new WeakMap<PipelineTask, Promise<void>>();
   /** Live tasks by execution id. */
   private readonly byExecution = new Map<string, PipelineTask>();
   /** Ended tasks no longer kept in memory: token -> execution id. */
@@ -75,11 +77,26 @@ export class TaskRegistry {
     return this.starting.has(token);
   }
 
+  /**
+   * The task of this token (or project and source) once it runs: a running
+   * one at once, one still starting when its start completes (its failure is
+   * thrown); undefined, at once, when there is neither (so that the caller
+   * may start one before anyone else looks).
+   */
+  whenRunning(which: { token: string } | { projectId: string; source: string }): Promise<PipelineTask> | undefined {
+    const live = 'token' in which ? this.live(which.token) : this.findLive(which.projectId, which.source);
+    if (live) return Promise.resolve(live);
+    const starting = 'token' in which ? this.starting.get(which.token) : [...this.starting.values()].find((t) => t.projectId === which.projectId && t.source === which.source);
+    return starting && this.starts.get(starting)!.then(() => starting);
+  }
+
   /** Starts a task; its token is taken while it starts, and it is known by it once it runs. */
   async start(task: PipelineTask): Promise<void> {
     this.starting.set(task.token, task);
+    const started = task.start();
+    this.starts.set(task, started);
     try {
-      await task.start();
+      await started;
     } finally {
       this.starting.delete(task.token);
     }

@@ -125,9 +125,25 @@ export class CgroupTree implements TrackedTree {
   }
 
   killAll(): void {
-    killCgroup(this.dir, this.version);
+    this.killMembers();
     // A root process can move itself to another cgroup; its marker still gives it away.
     for (const pid of findMarked(this.matches)) signalPid(pid, 'SIGKILL');
+  }
+
+  killMembers(): void {
+    killCgroup(this.dir, this.version);
+  }
+
+  /** v2's cgroup.events changes (an inotify event) when the group's last process exits; v1 has nothing to watch. */
+  watch(onChange: () => void): (() => void) | undefined {
+    if (this.version !== 'cgroup2') return undefined;
+    try {
+      const watcher = fs.watch(path.join(this.dir, 'cgroup.events'), { persistent: false }, () => onChange());
+      watcher.on('error', () => {}); // the group was removed: the waiter's poll sees it empty
+      return () => watcher.close();
+    } catch {
+      return undefined; // out of inotify watches: the waiter polls
+    }
   }
 
   cpuMicros(): number | undefined {

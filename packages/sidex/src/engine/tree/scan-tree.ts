@@ -57,12 +57,21 @@ export class ScanTree implements TrackedTree {
 
   killAll(): void {
     // Stop the group first so no member can fork while the scan runs.
-    signalPid(-this.rootPid, 'SIGKILL');
+    this.killMembers();
     for (let round = 0; round < 5; round++) {
       const left = this.members();
       if (left.length === 0) return;
       for (const pid of left) signalPid(pid, 'SIGKILL');
     }
+  }
+
+  killMembers(): void {
+    signalPid(-this.rootPid, 'SIGKILL');
+  }
+
+  /** Nothing tells of a process's exit but its parent: the waiter polls. */
+  watch(): undefined {
+    return undefined;
   }
 
   cpuMicros(): number {

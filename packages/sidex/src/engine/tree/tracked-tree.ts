@@ -14,6 +14,19 @@ export interface TrackedTree {
   signalAll(signal: NodeJS.Signals): void;
   /** SIGKILL every process of the tree, closing fork races where the backend can. */
   killAll(): void;
+  /**
+   * SIGKILL the processes the backend holds (a cgroup's members, the process
+   * group), without the whole-machine search for ones that left it: for a
+   * tree nothing can leave (a sandbox's PID namespace).
+   */
+  killMembers(): void;
+  /**
+   * Calls `onChange` whenever the kernel reports the membership may have
+   * changed (a cgroup v2's populated state), so that a wait for the tree to
+   * empty need not poll; answers how to stop watching. Undefined where the
+   * backend cannot tell: callers poll.
+   */
+  watch(onChange: () => void): (() => void) | undefined;
   /** CPU time of the whole tree, exited members included, when the backend can tell. */
   cpuMicros(): number | undefined;
   /** Forget the tree once it is empty (removes its cgroup). */

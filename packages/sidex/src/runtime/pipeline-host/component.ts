@@ -1,4 +1,5 @@
 // What every component of a running pipeline is, inside the task host.
+import type { ItemContent } from './item-content.js';
 import type { ItemInfo, ItemResult, ResolvedComponent } from './pipeline.js';
 
 /** A value a component sends on, along a lane. */
@@ -9,6 +10,12 @@ export interface ItemScope {
   info: ItemInfo;
   /** Built up by the response components. */
   result: ItemResult;
+  /** The item's content, for the source. */
+  content: ItemContent;
+  /** Its pipe id. */
+  pipeId: number;
+  /** Sends a real-time message to the item's client (an `apaevt_sse` event). */
+  sse(type: string, data: Record<string, unknown>): void;
 }
 
 export interface Component {

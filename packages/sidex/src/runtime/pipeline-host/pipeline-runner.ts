@@ -4,7 +4,7 @@
 // items run at once (the task's `threads`).
 import { laneKey, readersOf } from './graph.js';
 import type { ItemResult, ResolvedPipeline } from './pipeline.js';
-import type { HostItem, ItemFailure } from './protocol.js';
+import type { FlowTrace, HostItem, ItemFailure, SseMessage } from './protocol.js';
 import type { Component, HostEnv, ItemScope } from './component.js';
 import { FACTORIES } from './components/index.js';
 
@@ -27,10 +27,12 @@ export class PipelineRunner {
     private readonly components: Map<string, Component>,
     private readonly readers: Map<string, string[]>,
     private readonly source: string,
+    private readonly trace: (trace: FlowTrace) => void,
+    private readonly sse: (message: SseMessage) => void,
   ) {}
 
-  /** Builds every component; a component that cannot be built fails the task's start. */
-  static async build(pipeline: ResolvedPipeline, env: HostEnv): Promise<PipelineRunner> {
+  /** Builds every component; a component that cannot be built fails the task's start. `trace` hears each item enter and leave each component. */
+  static async build(pipeline: ResolvedPipeline, env: HostEnv, trace: (trace: FlowTrace) => void = () => {}, sse: (message: SseMessage) => void = () => {}): Promise<PipelineRunner> {
     const components = new Map<string, Component>();
     for (const spec of pipeline.components) {
       try {
@@ -39,14 +41,17 @@ export class PipelineRunner {
         throw new Error(`component "${spec.id}" (${spec.provider}) could not be built: ${(err as Error)?.message ?? String(err)}`);
       }
     }
-    return new PipelineRunner(components, readersOf(pipeline.components), pipeline.source);
+    return new PipelineRunner(components, readersOf(pipeline.components), pipeline.source, trace, sse);
   }
 
   async run(item: HostItem): Promise<ItemResult> {
-    const result: ItemResult = { name: item.name, path: '', objectId: item.objectId, result_types: {} };
+    const result: ItemResult = { name: item.name, path: '', objectId: item.objectId };
     const scope: ItemScope = {
       info: { name: item.name, objectId: item.objectId, mimeType: item.mimeType, size: item.size },
       result,
+      content: item,
+      pipeId: item.id,
+      sse: (type, data) => this.sse({ id: item.id, type, data }),
     };
     await this.deliver(this.source, '', item.text, scope);
     return result;
@@ -54,10 +59,13 @@ export class PipelineRunner {
 
   private async deliver(id: string, lane: string, value: unknown, scope: ItemScope): Promise<void> {
     let emissions;
+    this.trace({ id: scope.pipeId, op: 'enter', component: id, lane });
     try {
       emissions = await this.components.get(id)!.process(lane, value, scope);
     } catch (err) {
       throw err instanceof ComponentError ? err : new ComponentError(id, err);
+    } finally {
+      this.trace({ id: scope.pipeId, op: 'leave', component: id, lane });
     }
     for (const [out, next] of emissions) {
       for (const reader of this.readers.get(laneKey(id, out)) ?? []) await this.deliver(reader, out, next, scope);

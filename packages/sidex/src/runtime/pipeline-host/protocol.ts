@@ -2,6 +2,7 @@
 // each other, over the execution's message channel (engine.sendMessage /
 // ctx.send). Results are matched to items by id; which task a message belongs
 // to is known from the execution that sent it, never from its content.
+import type { ItemContent } from './item-content.js';
 import type { ItemResult, ResolvedPipeline } from './pipeline.js';
 
 /** The params of a task's execution. */
@@ -11,14 +12,13 @@ export interface HostParams {
   args: string[];
 }
 
-/** One item, decoded as UTF-8 text. */
-export interface HostItem {
+/** One item, its content as the source needs it (item-content.ts). */
+export interface HostItem extends ItemContent {
   id: number;
   name: string;
   objectId: string;
   mimeType: string;
   size: number;
-  text: string;
 }
 
 export type ToHost = { t: 'items'; items: HostItem[] } | { t: 'end' };
@@ -31,7 +31,22 @@ export interface ItemFailure {
 
 export type ItemOutcome = { id: number; ok: true; result: ItemResult } | { id: number; ok: false; error: ItemFailure };
 
-export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] };
+/** An item entering or leaving a component (RocketRide's flow trace). */
+export interface FlowTrace {
+  id: number;
+  op: 'enter' | 'leave';
+  component: string;
+  lane: string;
+}
+
+/** A component's real-time message for the client of an item (RocketRide's SSE): `{pipe_id, type, data}`. */
+export interface SseMessage {
+  id: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] } | { t: 'trace'; traces: FlowTrace[] } | { t: 'sse'; messages: SseMessage[] };
 
 /**
  * Whether a value the task's process sent is a host message. Code in the task
@@ -40,8 +55,21 @@ export type FromHost = { t: 'ready' } | { t: 'done'; outcomes: ItemOutcome[] };
  */
 export function isFromHost(value: unknown): value is FromHost {
   if (value === null || typeof value !== 'object') return false;
-  const message = value as { t?: unknown; outcomes?: unknown };
+  const message = value as { t?: unknown; outcomes?: unknown; traces?: unknown };
   if (message.t === 'ready') return true;
+  if (message.t === 'sse') {
+    const messages = (value as { messages?: unknown }).messages;
+    return Array.isArray(messages) && messages.every((m: unknown) => m !== null && typeof m === 'object' && typeof (m as SseMessage).id === 'number' && typeof (m as SseMessage).type === 'string' && typeof (m as SseMessage).data === 'object' && (m as SseMessage).data !== null);
+  }
+  if (message.t === 'trace') {
+    return (
+      Array.isArray(message.traces) &&
+      message.traces.every((t: unknown) => {
+        const trace = t as FlowTrace;
+        return trace !== null && typeof trace === 'object' && typeof trace.id === 'number' && (trace.op === 'enter' || trace.op === 'leave') && typeof trace.component === 'string' && typeof trace.lane === 'string';
+      })
+    );
+  }
   return (
     message.t === 'done' &&
     Array.isArray(message.outcomes) &&

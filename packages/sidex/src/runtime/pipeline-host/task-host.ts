@@ -4,15 +4,23 @@
 // each outcome, until it is told to end or is stopped (the stop protocol).
 import type { ContextApi } from '../context.js';
 import { Batcher } from './batcher.js';
-import type { FromHost, HostItem, HostParams, ItemFailure, ItemOutcome, ToHost } from './protocol.js';
+import type { FlowTrace, FromHost, HostItem, HostParams, ItemFailure, ItemOutcome, SseMessage, ToHost } from './protocol.js';
 import { ComponentError, PipelineRunner } from './pipeline-runner.js';
 
 export default async function taskHost(params: unknown, ctx: ContextApi): Promise<{ ended: string }> {
   const { pipeline, token, args } = params as HostParams;
   // Looking at the signal tells the runtime this function returns when it aborts.
   const signal = ctx.signal;
-  const runner = await PipelineRunner.build(pipeline, { token, executionId: ctx.executionId, args, signal, cwd: process.cwd() });
   const send = (message: FromHost) => ctx.send(message);
+  // Traces of a turn cross in one message, before the outcomes of that turn.
+  const traces = new Batcher<FlowTrace>((batch) => send({ t: 'trace', traces: batch }));
+  const sse = new Batcher<SseMessage>((batch) => send({ t: 'sse', messages: batch }));
+  const runner = await PipelineRunner.build(
+    pipeline,
+    { token, executionId: ctx.executionId, args, signal, cwd: process.cwd() },
+    (trace) => traces.add(trace),
+    (message) => sse.add(message),
+  );
   const outcomes = new Batcher<ItemOutcome>((batch) => sendOutcomes(send, batch));
 
   let end!: (how: string) => void;
@@ -31,6 +39,8 @@ export default async function taskHost(params: unknown, ctx: ContextApi): Promis
   });
   send({ t: 'ready' });
   const how = await ended;
+  traces.flush();
+  sse.flush();
   outcomes.flush();
   return { ended: how };
 }

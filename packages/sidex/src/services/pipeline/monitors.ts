@@ -1,22 +1,34 @@
-// rrext_monitor subscriptions: a listener, a task token (or '*' for every
-// task) and the event types it asked for.
+// rrext_monitor subscriptions: a listener, what it watches (one task by its
+// token, every task '*', or a project's source whatever task runs it) and the
+// event types it asked for.
 import { TYPES_OF_EVENT, type MonitorType, type PipelineEvent, type PipelineEventName } from '../../engine/pipelines/events.js';
 
 export type PipelineListener = (event: PipelineEvent) => void;
 
+/** What a monitor watches. */
+export type MonitorTarget = { token: string } | { projectId: string; source: string };
+
+/** One key per target, as RocketRide keys them (`p.<projectId>.<source>` for a project). */
+export const targetKey = (target: MonitorTarget): string => ('token' in target ? target.token : `p.${target.projectId}.${target.source}`);
+
 interface Subscription {
-  token: string;
+  target: MonitorTarget;
   types: ReadonlySet<MonitorType>;
   listener: PipelineListener;
 }
 
 const receives = (sub: Subscription, event: PipelineEventName) => TYPES_OF_EVENT[event].some((t) => sub.types.has(t));
 
+function watches(target: MonitorTarget, event: PipelineEvent): boolean {
+  if ('token' in target) return target.token === '*' || target.token === event.token;
+  return target.projectId === event.projectId && target.source === event.source;
+}
+
 export class Monitors {
   private readonly subscriptions = new Set<Subscription>();
 
-  add(token: string, types: readonly MonitorType[], listener: PipelineListener): () => void {
-    const sub: Subscription = { token, types: new Set(types), listener };
+  add(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): () => void {
+    const sub: Subscription = { target, types: new Set(types), listener };
     this.subscriptions.add(sub);
     return () => this.subscriptions.delete(sub);
   }
@@ -28,7 +40,7 @@ export class Monitors {
 
   dispatch(event: PipelineEvent): void {
     for (const sub of this.subscriptions) {
-      if ((sub.token === '*' || sub.token === event.token) && receives(sub, event.event)) {
+      if (watches(sub.target, event) && receives(sub, event.event)) {
         try {
           sub.listener(event);
         } catch {

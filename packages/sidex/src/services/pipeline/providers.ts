@@ -24,10 +24,14 @@ const sameLaneOr = (config: Record<string, unknown>, inputLanes: string[]) =>
   typeof config.lane === 'string' ? [config.lane] : [...new Set(inputLanes)];
 
 const SourceConfig = z.looseObject({ mode: z.string().optional() });
-/** Item lanes of a source: `text` is the item as UTF-8, `data` its JSON value when it is JSON. */
+/**
+ * Item lanes of a source: RocketRide's webhook lanes (the item goes on the one
+ * its mime type names), and sidex's `data`, its JSON value when it is JSON.
+ */
+const ITEM_LANES = ['tags', 'text', 'audio', 'video', 'image', 'questions', 'data'];
 export const SOURCE_LANES: Record<string, string[]> = {
-  webhook: ['text', 'data'],
-  dropper: ['text', 'data'],
+  webhook: ITEM_LANES,
+  dropper: ITEM_LANES,
   chat: ['questions', 'text'],
 };
 
@@ -39,8 +43,8 @@ const source = (name: keyof typeof SOURCE_LANES, description: string): ProviderD
 });
 
 export const PROVIDERS = {
-  webhook: source('webhook', 'source: each item sent to the task (lanes text, data)'),
-  dropper: source('dropper', 'source: each file dropped on the task (lanes text, data)'),
+  webhook: source('webhook', 'source: each item sent to the task, on the lane of its mime type (tags, text, audio, video, image, questions) and on data'),
+  dropper: source('dropper', 'source: each file dropped on the task, on the lane of its mime type (tags, text, audio, video, image, questions) and on data'),
   chat: source('chat', 'source: each question asked (lanes questions, text)'),
   code: {
     role: 'transform',
@@ -57,6 +61,12 @@ export const PROVIDERS = {
       .looseObject({ name: text('an action block name').min(1).optional(), path: text('an action block path').min(1).optional() })
       .refine((c) => (c.name === undefined) !== (c.path === undefined), 'must set exactly one of "name" and "path"'),
     emits: () => 'any',
+  },
+  parse: {
+    role: 'transform',
+    description: 'the text of a document on text: from the raw item on tags (PDF, DOCX, HTML, JSON, CSV, Markdown, plain text), or text as it is (HTML made plain)',
+    config: z.looseObject({}),
+    emits: () => ['text'],
   },
   splitter: {
     role: 'transform',
@@ -82,19 +92,57 @@ export const PROVIDERS = {
     config: z.looseObject({ template: text('the template text'), lane: OutputLane }),
     emits: sameLaneOr,
   },
+  question: {
+    role: 'transform',
+    description: 'text in, a question out (on questions)',
+    config: z.looseObject({}),
+    emits: () => ['questions'],
+  },
+  prompt: {
+    role: 'transform',
+    description: 'adds its instructions (config instructions, a text or a list) and the item\'s text, tables and documents as context to the questions',
+    config: z.looseObject({ instructions: z.union([text('an instruction'), z.array(text('an instruction'))]).optional() }),
+    emits: () => ['questions'],
+  },
+  llm_openai: {
+    role: 'transform',
+    description: 'answers questions through an OpenAI-compatible chat completions endpoint (config model, apikey, serverbase, or the environment), streaming the answer as apaevt_sse events; emits answers',
+    config: z.looseObject({
+      model: text('a model name').min(1, 'must not be empty').optional(),
+      apikey: text('an API key').optional(),
+      serverbase: text('the base URL of an OpenAI-compatible API').url('must be a URL (e.g. http://localhost:11434/v1)').optional(),
+      profile: text('the name of a profile in the config').optional(),
+    }),
+    emits: () => ['answers'],
+  },
   response: {
     role: 'sink',
-    description: 'collects every lane it reads into the item result, one field per lane',
+    description: 'collects every lane it reads into the item result, one field per lane (text by RocketRide\'s rule: each text followed by a blank line, one entry)',
     config: z.looseObject({}),
     emits: () => [],
   },
-  response_text: {
-    role: 'sink',
-    description: 'collects what it reads as text into the item result field "text" (config key)',
-    config: z.looseObject({ key: text('a result field name').min(1, 'must not be empty').optional() }),
-    emits: () => [],
-  },
+  ...responseVariants(),
 } satisfies Record<ProviderName, ProviderDefinition>;
+
+/** RocketRide's response_<lane>: a response that collects one lane. */
+function responseVariants() {
+  const variant = (lane: string): ProviderDefinition => ({
+    role: 'sink',
+    description: `collects the ${lane} lane into the item result field "${lane}" (config laneName, or key, renames it)`,
+    config: z.looseObject({ laneName: text('a result field name').min(1, 'must not be empty').optional(), key: text('a result field name').min(1, 'must not be empty').optional() }),
+    emits: () => [],
+  });
+  return {
+    response_text: variant('text'),
+    response_answers: variant('answers'),
+    response_questions: variant('questions'),
+    response_documents: variant('documents'),
+    response_table: variant('table'),
+    response_image: variant('image'),
+    response_audio: variant('audio'),
+    response_video: variant('video'),
+  };
+}
 
 export const PROVIDER_NAMES = Object.keys(PROVIDERS) as ProviderName[];
 

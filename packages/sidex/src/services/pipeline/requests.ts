@@ -2,7 +2,6 @@
 // DAP commands (shared/PROTOCOLS.md §3), plus sidex's own (drainMs, force).
 // Keys RocketRide clients send that sidex has no use for are accepted and ignored.
 import { z } from 'zod';
-import { MONITOR_TYPES } from '../../engine/pipelines/events.js';
 
 export const Token = z
   .string({ error: 'must be a string (the token use() answered)' })
@@ -36,6 +35,11 @@ export const UseArgs = z.strictObject({
 });
 
 export const TokenArgs = z.strictObject({ token: Token });
+
+export const ProjectArgs = z.strictObject({
+  projectId: z.string({ error: 'is required: the project id (a string)' }).max(200, 'is too long'),
+  source: Name,
+});
 
 export const TerminateArgs = z.strictObject({
   token: Token,
@@ -78,13 +82,35 @@ export const ProcessArgs = z.looseObject({
   subcommand: z.enum(['open', 'write', 'close', 'abandon'], { error: 'must be one of open, write, close, abandon' }),
 });
 
-/** An empty `types` receives nothing: RocketRide clients unsubscribe that way. */
-export const MonitorArgs = z.strictObject({
-  token: z.union([z.literal('*'), Token]),
-  types: z.array(z.enum(MONITOR_TYPES, { error: `must be one of ${MONITOR_TYPES.join(', ')}` }), { error: 'must be an array of event types' }),
-  /** SSE scope of one pipe (SSE has no events in sidex yet). */
-  pipeId: z.number().int().optional(),
-});
+/**
+ * RocketRide's forms: `types` as names (any case; names without events in
+ * sidex are ignored), as an EVENT_TYPE bitmask (a number or a string of
+ * digits), or the older `listenType` bitmask. An empty set receives nothing:
+ * clients unsubscribe that way. The task is a token, '*' (every task), or a
+ * `{projectId, source}` whose task may start later.
+ */
+const Bitmask = z.number({ error: 'must be an EVENT_TYPE bitmask' }).int('must be a whole number').min(0, 'must not be negative');
+export const MonitorArgs = z
+  .strictObject({
+    token: z.union([z.literal('*'), Token]).optional(),
+    projectId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long').optional(),
+    source: Name.optional(),
+    types: z
+      .union([z.array(z.string({ error: 'must be strings (event type names)' }), { error: 'must be an array of event types' }).max(100, 'lists too many types'), Bitmask, z.string().regex(/^\d+$/, 'must be event type names or an EVENT_TYPE bitmask')], {
+        error: 'must be an array of event type names (SUMMARY, TASK, ...) or an EVENT_TYPE bitmask',
+      })
+      .optional(),
+    listenType: Bitmask.optional(),
+    /** Narrows a project monitor to one pipe (SSE events; sidex has none yet). */
+    pipeId: z.number({ error: 'must be a pipe id' }).int().optional(),
+  })
+  .superRefine((args, ctx) => {
+    const byProject = args.projectId !== undefined || args.source !== undefined;
+    if (args.token !== undefined && byProject) ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or projectId and source, not both' });
+    else if (args.token === undefined && (args.projectId === undefined || args.source === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [args.projectId === undefined && byProject ? 'projectId' : args.source === undefined && byProject ? 'source' : 'token'], message: 'is required: give the task token (or \'*\'), or both projectId and source' });
+    }
+  });
 
 export const ValidateArgs = z.strictObject({
   pipeline: z.unknown().refine((p) => p !== undefined && p !== null, 'is required'),

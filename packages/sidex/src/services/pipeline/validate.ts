@@ -16,6 +16,8 @@ export interface ValidationIssue {
   /** Where in the pipeline file, e.g. `components[2].config.code`. */
   path?: string;
   component?: string;
+  /** The provider an UNKNOWN_PROVIDER error names. */
+  provider?: string;
   line?: number;
   column?: number;
 }
@@ -114,7 +116,7 @@ class Checker {
     this.byId.set(entry.id, component);
     this.resolved.push(component);
     if (!definition) {
-      this.error('UNKNOWN_PROVIDER', `${where(index, entry)}: unknown provider "${entry.provider}"; available providers: ${PROVIDER_NAMES.join(', ')}`, { ...at, path: `${path}.provider` });
+      this.error('UNKNOWN_PROVIDER', `${where(index, entry)}: unknown provider "${entry.provider}"; available providers: ${PROVIDER_NAMES.join(', ')}`, { ...at, path: `${path}.provider`, provider: entry.provider });
       return;
     }
     const checked = definition.config.safeParse(config);

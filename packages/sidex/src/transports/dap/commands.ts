@@ -2,6 +2,8 @@
 // of the pipeline service with the request's arguments; the reply body is what
 // the service answers. Only `auth` and `rrext_public_*` are served before the
 // connection has authenticated.
+import { SidexError } from '../../errors.js';
+import type { FileStore } from '../../services/pipeline/file-store.js';
 import type { PipelineListener } from '../../services/pipeline/monitors.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import type { AuthGate } from './auth-gate.js';
@@ -14,6 +16,16 @@ export interface CommandContext {
   pipes: ClientPipes;
   /** A listener that sends a monitor's events to this client, the first ones after this request's reply. */
   listener(): PipelineListener;
+  /** This connection, as the owner of the file handles it opens. */
+  connectionId: string;
+}
+
+/** A reply that carries bytes: sent as a binary frame, the bytes as `arguments.data` (as RocketRide's fs_read). */
+export class BinaryReply {
+  constructor(
+    readonly body: object,
+    readonly data: Uint8Array,
+  ) {}
 }
 
 export interface DapCommand {
@@ -28,9 +40,6 @@ export interface ServerInfo {
 
 const withoutToken = ({ token: _token, ...rest }: Record<string, unknown>) => rest;
 
-/** RocketRide clients name event types in any case (`'summary'`, `'SUMMARY'`). */
-const upperTypes = (types: unknown) => (Array.isArray(types) ? types.map((t) => (typeof t === 'string' ? t.toUpperCase() : t)) : types);
-
 export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<string, DapCommand> {
   const commands: Record<string, DapCommand> = {
     auth: { public: true, run: (args, { gate }) => gate.authenticate(args) },
@@ -43,7 +52,9 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
     },
     rrext_public_probe: {
       public: true,
-      run: () => ({ name: 'sidex', version: info.version, platform: process.platform, capabilities: ['pipelines', 'terminate-drain', 'codebolt'] }),
+      // RocketRide's form: server mode tags in `capabilities` ('oss': no accounts, one API key), the
+      // public apps (sidex serves none); what sidex adds is under `features`.
+      run: () => ({ name: 'sidex', version: info.version, platform: process.platform, capabilities: ['oss'], apps: [], features: ['pipelines', 'terminate-drain', 'codebolt'] }),
     },
     rrext_ping: { run: () => ({ pong: true }) },
 
@@ -54,6 +65,10 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
     rrext_get_task_status: { run: (args) => pipelines.getTaskStatus(args) },
     rrext_get_tasks: { run: () => pipelines.getTasks() },
     rrext_validate: { run: (args) => pipelines.validate(withoutToken(args)) },
+    rrext_get_pipeline: { run: (args) => pipelines.getPipeline(args) },
+    rrext_get_token: { run: (args) => pipelines.getToken(withoutToken(args)) },
+    rrext_services: { run: (args) => pipelines.services(args) },
+    rrext_store: { run: (args, { connectionId }) => store(pipelines.files, connectionId, args) },
 
     rrext_process: {
       run: async (args, { pipes }) => {
@@ -66,15 +81,14 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
 
     rrext_monitor: {
       run: async (args, { monitors, listener }) => {
-        const input: Record<string, unknown> = { ...args, types: upperTypes(args.types) };
-        if (typeof input.token === 'string') monitors.checkRoom(input.token);
-        const unsubscribe = await pipelines.monitor(input, listener());
-        const token = input.token as string;
-        if ((input.types as unknown[]).length === 0) {
+        const key = typeof args.token === 'string' ? args.token : `p.${String(args.projectId)}.${String(args.source)}`;
+        monitors.checkRoom(key);
+        const unsubscribe = await pipelines.monitor(args, listener());
+        if (unsubscribe.empty) {
           unsubscribe();
-          monitors.replace(token, undefined);
+          monitors.replace(unsubscribe.key, undefined);
         } else {
-          monitors.replace(token, unsubscribe);
+          monitors.replace(unsubscribe.key, unsubscribe);
         }
         return {};
       },
@@ -82,3 +96,41 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
   };
   return new Map(Object.entries(commands));
 }
+
+/** `rrext_store`: the fs_* operations of RocketRide's file store. */
+async function store(files: FileStore, owner: string, args: Record<string, unknown>): Promise<object> {
+  const { subcommand } = args;
+  switch (subcommand) {
+    case 'fs_open':
+      return files.open(owner, args.path, args.mode);
+    case 'fs_read': {
+      const data = await files.read(owner, args.handle, args.offset, args.length);
+      return new BinaryReply({ size: data.length }, data);
+    }
+    case 'fs_write':
+      return { bytesWritten: await files.write(owner, args.handle, args.data) };
+    case 'fs_close':
+      await files.close(owner, args.handle);
+      return {};
+    case 'fs_delete':
+      await files.delete(args.path);
+      return {};
+    case 'fs_stat':
+      return files.stat(args.path);
+    case 'fs_list_dir':
+      return files.listDir(args.path);
+    case 'fs_mkdir':
+      await files.mkdir(args.path);
+      return {};
+    case 'fs_rmdir':
+      await files.rmdir(args.path, args.recursive);
+      return {};
+    case 'fs_rename':
+      await files.rename(args.old_path, args.new_path);
+      return {};
+    default:
+      throw new SidexError('INVALID_ARGUMENT', `subcommand: ${subcommand === undefined ? 'is required' : `"${String(subcommand)}" is unknown`}: one of ${STORE_SUBCOMMANDS.join(', ')}`, { field: 'subcommand' });
+  }
+}
+
+const STORE_SUBCOMMANDS = ['fs_open', 'fs_read', 'fs_write', 'fs_close', 'fs_delete', 'fs_stat', 'fs_list_dir', 'fs_mkdir', 'fs_rmdir', 'fs_rename'];

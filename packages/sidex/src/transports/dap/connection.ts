@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { corkedSender } from '@sidex/protocol/frames';
@@ -9,7 +10,7 @@ import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { AuthGate, type AuthLimits, type FailedAuths } from './auth-gate.js';
 import type { Authenticator } from '../auth.js';
 import { ClientMonitors, ClientPipes } from './client-state.js';
-import type { CommandContext, DapCommand } from './commands.js';
+import { BinaryReply, type CommandContext, type DapCommand } from './commands.js';
 import { parseFrame, type FrameLimits } from './frames.js';
 
 export interface DapConnectionOptions {
@@ -39,6 +40,7 @@ type Outcome = { success: true; body: object } | { success: false; error: unknow
  */
 export class DapConnection {
   private seq = 0;
+  private readonly id = randomUUID();
   private readonly send: (data: string) => void;
   private readonly flow: FlowControl;
   private readonly gate: AuthGate;
@@ -85,6 +87,7 @@ export class DapConnection {
       monitors: this.monitors,
       pipes: this.pipes,
       listener: () => this.heldListener(released),
+      connectionId: this.id,
     };
     this.flow.begin();
     let result: Promise<object>;
@@ -144,6 +147,12 @@ export class DapConnection {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     const head = { type: 'response', seq: ++this.seq, request_seq: requestSeq, command };
     let text: string | undefined;
+    if (outcome.success && outcome.body instanceof BinaryReply) {
+      // JSON header, a newline, then the bytes: the client puts them in `arguments.data`.
+      const { body, data } = outcome.body;
+      this.ws.send(Buffer.concat([Buffer.from(JSON.stringify({ ...head, success: true, body, arguments: {} })), Buffer.from('\n'), data]));
+      return;
+    }
     if (outcome.success) {
       try {
         text = JSON.stringify({ ...head, success: true, body: outcome.body });
@@ -179,11 +188,12 @@ export class DapConnection {
       return;
     }
     if (event.event === 'apaevt_status_update') this.heldStatus.delete(event.token);
-    this.sendEvent(event.event, { ...event.body, __id: event.token });
+    this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
   }
 
-  private sendEvent(event: string, body: Record<string, unknown>): void {
-    this.send(JSON.stringify({ type: 'event', seq: ++this.seq, event, body }));
+  /** `id` is the task's, at the top level as RocketRide sends it. */
+  private sendEvent(event: string, body: Record<string, unknown>, id?: string): void {
+    this.send(JSON.stringify({ type: 'event', seq: ++this.seq, event, ...(id ? { id } : {}), body }));
   }
 
   /** After dropping events: say how many, then send the latest status of each task whose updates were dropped. */
@@ -194,7 +204,7 @@ export class DapConnection {
     });
     const held = [...this.heldStatus.values()];
     this.heldStatus.clear();
-    for (const event of held) this.sendEvent(event.event, { ...event.body, __id: event.token });
+    for (const event of held) this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
   }
 
   private onClose(): void {
@@ -203,5 +213,6 @@ export class DapConnection {
     this.heldStatus.clear();
     this.monitors.release();
     this.pipes.release();
+    void this.options.pipelines.files.release(this.id);
   }
 }

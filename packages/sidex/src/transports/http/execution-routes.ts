@@ -75,6 +75,15 @@ export function executionRoutes(replies: SideExecutionReplies): RouteSpec[] {
     }),
     route({
       method: 'GET',
+      url: '/v1/executions/:id/processes',
+      operationId: 'getSideExecutionProcesses',
+      summary: 'The processes of a running execution now: pid, parent, command, memory, CPU (none once it has ended)',
+      tag: TAG,
+      params: ExecutionIdParams,
+      handle: ({ params }) => replies.processes(params.id),
+    }),
+    route({
+      method: 'GET',
       url: '/v1/executions/:id/events',
       operationId: 'getSideExecutionEvents',
       summary: 'History of an execution, oldest first: status transitions, checkpoints, stop requests',

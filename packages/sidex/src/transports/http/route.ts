@@ -9,7 +9,7 @@ type Shape = z.ZodType;
 
 /** One REST route: its schemas validate the request and describe it in the OpenAPI document. */
 export interface RouteSpec<P extends Shape = Shape, Q extends Shape = Shape, B extends Shape = Shape> {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify path, e.g. `/v1/executions/:id`. */
   url: string;
   operationId: string;

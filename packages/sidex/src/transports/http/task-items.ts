@@ -1,7 +1,10 @@
-// The items of `POST /task/data`: one per multipart field (a file's bytes are
-// written as they arrive), or the raw body as one item. Each goes through the
+// The items of `POST /task/data` (and `/webhook`): one per multipart field (a
+// file is one write), or the raw body as one item. Each goes through the
 // pipeline service's open / write / close; a pipe the request leaves open (a
-// failed write, a client gone mid-upload) is abandoned.
+// failed write, a client gone mid-upload) is abandoned. The reply is
+// RocketRide's DataResult: an item that fails is an error object among the
+// others; a task that takes no item at all fails the request.
+import { randomUUID } from 'node:crypto';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { errorParts, SidexError } from '../../errors.js';
@@ -17,88 +20,130 @@ export const MULTIPART_LIMITS = {
   fileSize: 16 * 1024 * 1024 + 1,
 };
 
-type Outcome = { name: string; ok: true; result: ItemResult } | { name: string; ok: false; code: string; error: string };
+/** RocketRide's reply to `/task/data`: every item's result (or error) by its field, the result types of all. */
+export interface DataResult {
+  objectsRequested: number;
+  objectsCompleted: number;
+  resultTypes: Record<string, string>;
+  objects: Record<string, Record<string, unknown>>;
+}
+
+/** Failures of the task itself: no item can go in, so the request fails (HTTP 400) rather than its items. */
+const TASK_REFUSALS = new Set(['TASK_NOT_FOUND', 'TASK_NOT_RUNNING', 'TASK_TERMINATING', 'INVALID_TOKEN']);
 
 /** The media type of a header value, without its parameters. */
-const mediaType = (header: string | undefined) => header?.split(';')[0]?.trim() || 'application/octet-stream';
+const mediaType = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() || 'application/octet-stream';
 
-/** The raw body as one item. */
-export async function rawItem(pipelines: PipelineService, token: string, request: FastifyRequest, name: string | undefined): Promise<ItemResult> {
+/** `filename="x"` (or `filename*=`) of a Content-Disposition header. */
+function dispositionName(header: string | undefined): string | undefined {
+  const match = header ? /filename\*?=([^;]+)/i.exec(header) : null;
+  const name = match?.[1]?.trim().replace(/^UTF-8''/i, '').replace(/^["']|["']$/g, '');
+  return name ? decodeURIComponent(name) : undefined;
+}
+
+class Results {
+  readonly reply: DataResult = { objectsRequested: 0, objectsCompleted: 0, resultTypes: {}, objects: {} };
+
+  /** The item of `key` ended as `outcome`: its result with `status: 'OK'`, or `{status: 'Error', error}`. */
+  add(key: string, outcome: PromiseSettledResult<ItemResult>): void {
+    if (outcome.status === 'rejected') {
+      this.reply.objects[key] = { status: 'Error', error: errorParts(outcome.reason) };
+      return;
+    }
+    const { result_types, ...result } = outcome.value;
+    Object.assign(this.reply.resultTypes, result_types ?? {});
+    this.reply.objects[key] = { ...result, status: 'OK' };
+    this.reply.objectsCompleted++;
+  }
+}
+
+/** A failure of the task rather than of an item is the request's. */
+function rethrowRefusal(err: unknown): void {
+  if (TASK_REFUSALS.has(errorParts(err).code)) throw err;
+}
+
+/** The raw body as one item (field `body`), named by `name`, else its Content-Disposition filename, else `stream-<uuid>`. */
+export async function rawItem(pipelines: PipelineService, token: string, request: FastifyRequest, name: string | undefined): Promise<DataResult> {
   const body = request.body;
   if (!Buffer.isBuffer(body) || body.length === 0) {
     throw new SidexError('INVALID_DATA', 'body: empty; send the item as the request body, or one item per field as multipart/form-data', { field: 'body' });
   }
-  return pipelines.send(token, body, name ? { name } : {}, mediaType(request.headers['content-type']));
+  const results = new Results();
+  results.reply.objectsRequested = 1;
+  const itemName = name ?? dispositionName(request.headers['content-disposition']) ?? `stream-${randomUUID()}`;
+  const [outcome] = await Promise.allSettled([pipelines.send(token, body, { name: itemName }, mediaType(request.headers['content-type']))]);
+  if (outcome!.status === 'rejected') rethrowRefusal(outcome!.reason);
+  results.add('body', outcome!);
+  return results.reply;
 }
 
 /**
- * One item per part, in order. Items are handed to the task as soon as they
- * are read, so they run while later parts arrive; the reply waits for all.
- * After a failure the remaining parts are read but not sent.
+ * One item per part, in order, keyed by field name (`<field>_<n>` when a
+ * field repeats). Items are handed to the task as soon as they are read, so
+ * they run while later parts arrive; the reply waits for all.
  */
-export async function multipartItems(pipelines: PipelineService, token: string, request: FastifyRequest): Promise<ItemResult[]> {
-  const pending: Array<{ name: string; result: Promise<ItemResult> }> = [];
-  let failure: { name: string; error: unknown } | undefined;
+export async function multipartItems(pipelines: PipelineService, token: string, request: FastifyRequest): Promise<DataResult> {
+  const pending: Array<{ field: string; result: Promise<ItemResult> }> = [];
+  let refusal: unknown;
   try {
     for await (const part of request.parts({ limits: MULTIPART_LIMITS })) {
       const name = part.type === 'file' ? part.filename || part.fieldname : part.fieldname;
-      if (failure) {
+      if (refusal !== undefined) {
         if (part.type === 'file') part.file.resume();
         continue;
       }
+      // The open and the write are awaited here (parts come in order); the result later.
+      let result: Promise<ItemResult>;
       try {
-        const { result } = await oneItem(pipelines, token, part, name);
-        result.catch(() => {}); // awaited below
-        pending.push({ name, result });
-      } catch (error) {
-        failure = { name, error };
+        result = (await oneItem(pipelines, token, part, name)).result;
+      } catch (err) {
+        if (part.type === 'file') part.file.resume(); // not read when the open failed
+        if (TASK_REFUSALS.has(errorParts(err).code)) refusal = err;
+        result = Promise.reject(err);
       }
+      result.catch(() => {}); // awaited below
+      pending.push({ field: part.fieldname, result });
     }
   } catch (err) {
     // The body itself is malformed, over the parser's limits, or the client went away.
     const tooLarge = (err as { statusCode?: number }).statusCode === 413;
-    failure ??= { name: '(body)', error: new SidexError(tooLarge ? 'BODY_TOO_LARGE' : 'INVALID_BODY', `body: ${(err as Error).message}`, { field: 'body' }) };
+    throw new SidexError(tooLarge ? 'BODY_TOO_LARGE' : 'INVALID_BODY', `body: ${(err as Error).message}`, { field: 'body' });
   }
+  if (refusal !== undefined) throw refusal;
+  if (pending.length === 0) throw new SidexError('INVALID_DATA', 'body: the multipart body has no fields; each field is one item', { field: 'body' });
+  const counts = new Map<string, number>();
+  for (const { field } of pending) counts.set(field, (counts.get(field) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const results = new Results();
+  results.reply.objectsRequested = pending.length;
   const settled = await Promise.allSettled(pending.map((p) => p.result));
-  const outcomes: Outcome[] = settled.map((s, i) => {
-    const name = pending[i]!.name;
-    if (s.status === 'fulfilled') return { name, ok: true, result: s.value };
-    failure ??= { name, error: s.reason };
-    return { name, ok: false, ...describe(s.reason) };
+  pending.forEach(({ field }, i) => {
+    const n = seen.get(field) ?? 0;
+    seen.set(field, n + 1);
+    results.add(counts.get(field)! > 1 ? `${field}_${n}` : field, settled[i]!);
   });
-  if (failure) {
-    const { code, error } = describe(failure.error);
-    if (!outcomes.some((o) => o.name === failure!.name && !o.ok)) outcomes.push({ name: failure.name, ok: false, code, error });
-    throw new SidexError(code, `item "${failure.name}": ${error}`, { items: outcomes });
-  }
-  if (outcomes.length === 0) throw new SidexError('INVALID_DATA', 'body: the multipart body has no fields; each field is one item', { field: 'body' });
-  return outcomes.map((o) => (o as { result: ItemResult }).result);
+  return results.reply;
 }
 
 /** Opens a pipe, writes the part into it and closes it; answers the item's result, to come. */
 async function oneItem(pipelines: PipelineService, token: string, part: MultipartFile | MultipartValue, name: string): Promise<{ result: Promise<ItemResult> }> {
   const { pipe_id } = await pipelines.open({ token, object: { name, field: part.fieldname }, mimeType: part.mimetype || 'text/plain' });
-  let error: unknown;
   try {
     if (part.type === 'file') {
-      // Read the whole file even after a failed write: the parts that follow come after it.
-      for await (const chunk of part.file) {
-        if (error === undefined) await pipelines.write({ token, pipe_id, data: chunk as Buffer }).catch((err: unknown) => (error = err));
-      }
-      if (part.file.truncated) error ??= new SidexError('ITEM_TOO_LARGE', `data: the file exceeds ${MULTIPART_LIMITS.fileSize - 1} bytes`, { field: 'data' });
+      // The file is one write, as a client's upload of it: its text is one text of the item (RocketRide's rule
+      // separates writes), not pieces cut where the network did. Read it whole even when too large: the parts
+      // that follow come after it.
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file) chunks.push(chunk as Buffer);
+      if (part.file.truncated) throw new SidexError('ITEM_TOO_LARGE', `data: the file exceeds ${MULTIPART_LIMITS.fileSize - 1} bytes`, { field: 'data' });
+      await pipelines.write({ token, pipe_id, data: Buffer.concat(chunks) });
     } else {
       if (part.valueTruncated) throw new SidexError('ITEM_TOO_LARGE', `data: the field exceeds ${MULTIPART_LIMITS.fieldSize} bytes`, { field: 'data' });
       await pipelines.write({ token, pipe_id, data: String(part.value ?? '') });
     }
-    if (error !== undefined) throw error;
   } catch (err) {
     await pipelines.abandon({ token, pipe_id }).catch(() => {});
     throw err;
   }
   return { result: pipelines.close({ token, pipe_id }) };
-}
-
-function describe(err: unknown): { code: string; error: string } {
-  const { code, message } = errorParts(err);
-  return { code, error: message };
 }

@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PipelineService } from '../../services/pipeline-service.js';
-import { errorParts } from '../../errors.js';
+import { errorParts, SidexError } from '../../errors.js';
 import { registerRoutes, route, type ReplyShape, type RouteSpec } from './route.js';
 import { httpStatusOf } from './status.js';
 import { multipartItems, rawItem } from './task-items.js';
@@ -27,7 +27,7 @@ const TokenParam = z.string({ error: 'is required: the task token use() answered
 const count = (what: string) => z.coerce.number({ error: `must be a number of ${what}` });
 
 const UseQuery = z.strictObject({
-  threads: count('threads').optional().describe('how many items are processed at once (default 1)'),
+  threads: count('threads').int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(4).describe('how many items are processed at once (1-64, default 4 as RocketRide)'),
   token: TokenParam.optional().describe('a token of your own for the task (letters, digits, _ . : -)'),
   ttl: count('seconds').optional().describe('idle seconds before the task ends by itself; 0 never (default 3600)'),
 });
@@ -42,24 +42,41 @@ const TerminateQuery = z.strictObject({
 
 const DataQuery = z.strictObject({
   token: TokenParam.describe('the task token'),
-  name: z.string().max(1000, 'is too long').optional().describe('name of the item (raw body only; multipart parts are named by their file or field name)'),
+  name: z.string().max(1000, 'is too long').optional().describe('name of the item (raw body only, else the Content-Disposition filename, else stream-<uuid>; multipart parts are named by their file or field name)'),
 });
 
 const PipelineBody = z.record(z.string(), z.unknown(), { error: 'must be the pipeline as a JSON object ({components, source?} or {pipeline: {...}})' });
 
 export function taskRoutes(pipelines: PipelineService): RouteSpec[] {
-  return [
+  const execute = (method: 'POST' | 'PUT') =>
     route({
-      method: 'POST',
+      method,
       url: '/task',
-      operationId: 'execute',
-      summary: 'Start a task running the pipeline in the body; answers {token, ...} once it runs',
+      operationId: method === 'POST' ? 'execute' : 'executePut',
+      summary: `Start a task running the pipeline in the body; answers {token, ...} once it runs${method === 'PUT' ? ' (as POST /task, which RocketRide also takes as PUT)' : ''}`,
       tag: TAG,
       query: UseQuery,
       body: PipelineBody,
       shape: rocketRideShape,
       handle: ({ query, body }) => pipelines.use({ pipeline: body, ...query }),
-    }),
+    });
+  const data = (url: '/task/data' | '/webhook') =>
+    route({
+      method: 'POST',
+      url,
+      operationId: url === '/task/data' ? 'sendData' : 'webhook',
+      summary: `Send items to a task: one per multipart/form-data field (files are streamed), or the raw body as one item; answers RocketRide's {objectsRequested, objectsCompleted, resultTypes, objects}${url === '/webhook' ? ' (as POST /task/data)' : ''}`,
+      tag: TAG,
+      query: DataQuery,
+      shape: rocketRideShape,
+      handle: ({ query }, reply) => {
+        const request = reply.request;
+        return request.isMultipart() ? multipartItems(pipelines, query.token, request) : rawItem(pipelines, query.token, request, query.name);
+      },
+    });
+  return [
+    execute('POST'),
+    execute('PUT'),
     route({
       method: 'GET',
       url: '/task',
@@ -80,19 +97,8 @@ export function taskRoutes(pipelines: PipelineService): RouteSpec[] {
       shape: rocketRideShape,
       handle: ({ query: { force, ...rest } }) => pipelines.terminate({ ...rest, ...(force ? { force: force === 'true' } : {}) }),
     }),
-    route({
-      method: 'POST',
-      url: '/task/data',
-      operationId: 'sendData',
-      summary: 'Send items to a task: one per multipart/form-data field (files are streamed), or the raw body as one item; answers their results',
-      tag: TAG,
-      query: DataQuery,
-      shape: rocketRideShape,
-      handle: ({ query }, reply) => {
-        const request = reply.request;
-        return request.isMultipart() ? multipartItems(pipelines, query.token, request) : rawItem(pipelines, query.token, request, query.name);
-      },
-    }),
+    data('/task/data'),
+    data('/webhook'),
   ];
 }
 
@@ -101,7 +107,7 @@ export function taskRoutes(pipelines: PipelineService): RouteSpec[] {
  * body is taken as it is (bytes), or as multipart parts.
  */
 export function registerTaskRoutes(app: FastifyInstance, routes: RouteSpec[]): void {
-  const data = routes.filter((r) => r.url === '/task/data');
+  const data = routes.filter((r) => r.url === '/task/data' || r.url === '/webhook');
   registerRoutes(app, routes.filter((r) => !data.includes(r)));
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -109,4 +115,16 @@ export function registerTaskRoutes(app: FastifyInstance, routes: RouteSpec[]): v
     await scope.register(multipart, { throwFileSizeLimit: false }); // a file over the limit is reported by its item
     registerRoutes(scope, data);
   });
+  // Unknown routes of the dialect answer in its envelope.
+  for (const prefix of ['/task', '/webhook']) {
+    void app.register(
+      async (scope) => {
+        scope.setNotFoundHandler((request, reply) => {
+          const { status, body } = rocketRideShape.error(new SidexError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}: the task routes are POST, PUT, GET and DELETE /task, POST /task/data and POST /webhook`));
+          return reply.code(status).send(body);
+        });
+      },
+      { prefix },
+    );
+  }
 }

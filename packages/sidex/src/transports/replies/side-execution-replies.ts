@@ -67,6 +67,14 @@ export class SideExecutionReplies {
     return replying(type, async () => ok(type, { counts: await this.service.counts() }));
   }
 
+  processes(id: string) {
+    const type = 'getSideExecutionProcessesResponse';
+    return replying(type, async () => {
+      const { record, processes } = await this.service.processes(id);
+      return ok(type, { sideExecutionId: record.id, status: record.status, processes });
+    }, { sideExecutionId: id });
+  }
+
   events(id: string, query?: EventsQueryType) {
     const type = 'getSideExecutionEventsResponse';
     return replying(type, async () => {

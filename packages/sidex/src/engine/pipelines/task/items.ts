@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SidexError } from '../../../errors.js';
 import { itemCancelled, itemFailed, pipeNotFound } from '../errors.js';
 import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';
+import { itemContent, type ItemContent } from '../../../runtime/pipeline-host/item-content.js';
 
 export interface Pipe {
   id: number;
@@ -47,7 +48,8 @@ export class Items {
 
   open(object: Record<string, unknown>, mimeType: string): Pipe {
     const id = this.nextId++;
-    const name = typeof object.name === 'string' && object.name ? object.name : `item ${id}`;
+    // As RocketRide: an item opened without a name is named by a fresh UUID.
+    const name = typeof object.name === 'string' && object.name ? object.name : randomUUID();
     const pipe: Pipe = { id, name, objectId: randomUUID(), mimeType, chunks: [], size: 0 };
     this.pipes.set(id, pipe);
     return pipe;
@@ -63,15 +65,15 @@ export class Items {
     throw pipeNotFound(this.token, id);
   }
 
-  /** The pipe's item goes to the host: its text, and its result once the outcome comes. */
-  close(id: number): { pipe: Pipe; text: string; result: Promise<ItemResult> } {
+  /** The pipe's item goes to the host: its content, and its result once the outcome comes. */
+  close(id: number): { pipe: Pipe; content: ItemContent; result: Promise<ItemResult> } {
     const pipe = this.pipe(id);
     this.pipes.delete(id);
-    const text = Buffer.concat(pipe.chunks).toString('utf8');
+    const content = itemContent(pipe.chunks, pipe.mimeType);
     pipe.chunks = [];
     this.lastStarted = pipe;
     const result = new Promise<ItemResult>((resolve, reject) => this.inFlight.set(id, { pipe, resolve, reject }));
-    return { pipe, text, result };
+    return { pipe, content, result };
   }
 
   /** The item awaiting this outcome; undefined when it was already ended (cancelled). */
@@ -106,6 +108,11 @@ export class Items {
     this.inFlight.clear();
     this.checkIdle();
     return ended;
+  }
+
+  /** The pipe of an item in the host, if it is still there. */
+  inHost(id: number): Pipe | undefined {
+    return this.inFlight.get(id)?.pipe;
   }
 
   /** The item most recently handed to the host that is still there. */

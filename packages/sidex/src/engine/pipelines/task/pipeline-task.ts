@@ -8,7 +8,7 @@ import type { ExecutionRecord } from '../../../model/record.js';
 import { SidexError } from '../../../errors.js';
 import { Batcher } from '../../../runtime/pipeline-host/batcher.js';
 import type { ItemResult } from '../../../runtime/pipeline-host/pipeline.js';
-import type { FromHost, HostItem, ItemOutcome } from '../../../runtime/pipeline-host/protocol.js';
+import type { FlowTrace, FromHost, HostItem, ItemOutcome } from '../../../runtime/pipeline-host/protocol.js';
 import { itemFailed, notRunning, terminating } from '../errors.js';
 import { isEndState, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, MAX_MESSAGES, pushBounded } from './counters.js';
@@ -16,6 +16,8 @@ import { Ending, type EndReason } from './ending.js';
 import { IdleTimer } from './idle-timer.js';
 import { Items } from './items.js';
 import type { TaskDeps, TaskSettings } from './settings.js';
+import { MetricsSampler } from './metrics.js';
+import { PipeFlow } from './pipe-flow.js';
 import { Slots } from './slots.js';
 import { buildStatus } from './status.js';
 import { crashOf } from './status-from-record.js';
@@ -35,6 +37,8 @@ export class PipelineTask {
   private readonly outbox: Batcher<HostItem>;
   private readonly throttle: StatusThrottle;
   private readonly idleTimer: IdleTimer;
+  private readonly flow = new PipeFlow();
+  private readonly metrics = new MetricsSampler();
   private rateTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
   private endedAt = 0;
@@ -50,7 +54,7 @@ export class PipelineTask {
   ) {
     this.counters = new ItemCounters(deps.counted);
     this.process = new TaskProcess(deps.engine, (record) => this.onExecutionEnded(record));
-    this.events = new TaskEvents(deps, settings);
+    this.events = new TaskEvents(deps, settings, () => this.executionId);
     this.slots = new Slots(settings.threads);
     this.items = new Items(settings.token);
     this.warnings = settings.warnings.slice(-MAX_MESSAGES);
@@ -124,6 +128,7 @@ export class PipelineTask {
     this.events.task('begin');
     this.rateTimer = setInterval(() => {
       if (this.counters.sampleRates()) this.throttle.changed();
+      void this.sampleMetrics();
     }, 1000);
     this.rateTimer.unref();
     this.idleTimer.start();
@@ -162,9 +167,10 @@ export class PipelineTask {
 
   /** Hands the item to the task host; resolves with its result once it has gone through the pipeline. */
   close(pipeId: number): Promise<ItemResult> {
-    const { pipe, text, result } = this.items.close(pipeId);
-    this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, text });
-    this.events.flow(pipe, 'begin');
+    const { pipe, content, result } = this.items.close(pipeId);
+    this.outbox.add({ id: pipeId, name: pipe.name, objectId: pipe.objectId, mimeType: pipe.mimeType, size: pipe.size, ...content });
+    this.flow.begin(pipeId);
+    this.events.flow(pipe, 'begin', {}, []);
     this.activity();
     return result;
   }
@@ -196,11 +202,26 @@ export class PipelineTask {
   onHostMessage(message: FromHost): void {
     if (message.t === 'ready') return this.ready.resolve();
     if (message.t === 'done') for (const outcome of message.outcomes) this.settle(outcome);
+    if (message.t === 'trace') for (const trace of message.traces) this.traced(trace);
+    if (message.t === 'sse') for (const m of message.messages) if (this.items.inHost(m.id)) this.events.sse(m.id, m.type, m.data);
     this.activity();
+  }
+
+  /** An item entered or left a component: apaevt_flow enter / leave, with the components it is in. */
+  private traced(trace: FlowTrace): void {
+    const pipe = this.items.inHost(trace.id);
+    const stack = pipe && this.flow.apply(trace);
+    if (pipe && stack) this.events.flow(pipe, trace.op, { lane: trace.lane, component: trace.component }, stack);
+  }
+
+  private async sampleMetrics(): Promise<void> {
+    const record = this.executionId ? await this.deps.engine.get(this.executionId) : undefined;
+    if (record && !this.isEnded) this.metrics.sample(record);
   }
 
   private settle(outcome: ItemOutcome): void {
     const entry = this.items.take(outcome.id);
+    this.flow.end(outcome.id);
     if (!entry) return; // cancelled at the drain deadline: its late outcome does not count
     const { pipe } = entry;
     this.counters.add(outcome.ok ? 'completed' : 'failed', pipe.size);
@@ -224,6 +245,7 @@ export class PipelineTask {
   private abandonAll(outcome: 'cancelled' | 'failed', why: string): void {
     for (const { pipe, inHost } of this.items.endAll(outcome, why)) {
       this.counters.add(outcome, pipe.size);
+      this.flow.end(pipe.id);
       if (inHost) this.events.flow(pipe, 'end', { error: `${outcome}: ${why}` });
     }
   }
@@ -346,6 +368,8 @@ export class PipelineTask {
       exitMessage: this.exitMessage,
       current: this.items.current(),
       inProgress: this.items.busyCount,
+      byPipe: this.flow.byPipe(),
+      metrics: this.metrics.metrics(this.isEnded || endState !== undefined),
     });
   }
 }

@@ -4,10 +4,11 @@
 import { isTerminal, type ExecutionRecord } from '../../../model/record.js';
 import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../task-state.js';
 import { ItemCounters, pushBounded } from './counters.js';
+import { emptyMetrics, NO_TOKENS } from './metrics.js';
 import { buildStatus, unixSeconds } from './status.js';
 
 export function statusFromRecord(record: ExecutionRecord): TaskStatus {
-  const kept = isStatus(record.progress) ? record.progress : bareStatus(record);
+  const kept = isStatus(record.progress) ? withDefaults(record.progress) : bareStatus(record);
   if (!isTerminal(record.status) || isEndState(kept.state)) return kept;
   // The process ended before a final status was set (it crashed, or the server
   // died with it): what the record says of its end completes the last status.
@@ -37,6 +38,11 @@ export function crashOf(record: ExecutionRecord | undefined): { why: string; exi
   const why = record?.error?.message ?? `its execution ended with status ${record?.status ?? 'unknown'}`;
   const exitCode = typeof record?.exitCode === 'number' && record.exitCode !== 0 ? record.exitCode : 1;
   return { why, exitCode, error: `the task process ended: ${why}` };
+}
+
+/** A status kept before metrics and tokens were reported lacks them. */
+function withDefaults(status: Partial<TaskStatus> & Omit<TaskStatus, 'metrics' | 'tokens'>): TaskStatus {
+  return { ...status, metrics: status.metrics ?? emptyMetrics(), tokens: status.tokens ?? { ...NO_TOKENS, custom: {} } };
 }
 
 function isStatus(value: unknown): value is TaskStatus {

@@ -1,6 +1,8 @@
 // The task status of shared/PROTOCOLS.md §3, built from what is known of a task.
 import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../task-state.js';
+import type { TaskMetrics } from '@sidex/protocol';
 import type { ItemCounters } from './counters.js';
+import { emptyMetrics, NO_TOKENS } from './metrics.js';
 
 export interface StatusFacts {
   name: string;
@@ -21,6 +23,9 @@ export interface StatusFacts {
   exitMessage: string;
   current?: { name: string; size: number } | undefined;
   inProgress: number;
+  /** The components each item in progress is in, by pipe id. */
+  byPipe?: Record<number, string[]>;
+  metrics?: TaskMetrics;
 }
 
 /** Epoch ms as unix seconds (with milliseconds), as RocketRide reports times. */
@@ -57,7 +62,9 @@ export function buildStatus(f: StatusFacts): TaskStatus {
     serviceUp: f.state === TaskState.RUNNING,
     exitCode: f.exitCode,
     exitMessage: f.exitMessage,
-    pipeflow: { totalPipes: f.threads, byPipe: {} },
+    pipeflow: { totalPipes: f.threads, byPipe: ended ? {} : (f.byPipe ?? {}) },
+    metrics: f.metrics ?? emptyMetrics(),
+    tokens: { ...NO_TOKENS, custom: {} },
     token: f.token,
     id: f.executionId,
     threads: f.threads,

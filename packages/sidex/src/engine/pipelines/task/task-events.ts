@@ -9,6 +9,8 @@ export class TaskEvents {
   constructor(
     private readonly deps: Pick<TaskDeps, 'emit' | 'wants'>,
     private readonly settings: TaskSettings,
+    /** The task's id (its execution's), known once it has started. */
+    private readonly taskId: () => string,
   ) {}
 
   status(status: TaskStatus): void {
@@ -25,13 +27,19 @@ export class TaskEvents {
     if (this.deps.wants('output')) this.emit('output', { category: stream, output: data });
   }
 
-  flow(pipe: Pipe, op: 'begin' | 'end', trace: Record<string, unknown> = {}): void {
+  /** A component's real-time message for an item's client, as RocketRide's `{pipe_id, type, data}`. */
+  sse(pipeId: number, type: string, data: Record<string, unknown>): void {
+    if (this.deps.wants('apaevt_sse')) this.emit('apaevt_sse', { pipe_id: pipeId, type, data });
+  }
+
+  /** RocketRide's flow event: `pipes` are the components the item is in, outermost first. */
+  flow(pipe: Pipe, op: 'begin' | 'enter' | 'leave' | 'end', trace: Record<string, unknown> = {}, pipes: string[] = []): void {
     if (!this.deps.wants('apaevt_flow')) return;
     const { result, ...rest } = trace;
     this.emit('apaevt_flow', {
       id: pipe.id,
       op,
-      pipes: [],
+      pipes,
       trace: rest,
       ...(result ? { result } : {}),
       project_id: this.settings.pipeline.projectId,
@@ -40,6 +48,7 @@ export class TaskEvents {
   }
 
   private emit(event: PipelineEventName, body: Record<string, unknown>): void {
-    this.deps.emit({ token: this.settings.token, event, body });
+    const { projectId, source } = this.settings.pipeline;
+    this.deps.emit({ token: this.settings.token, id: this.taskId(), projectId, source, event, body });
   }
 }

@@ -4,7 +4,10 @@
 import type { ComponentFactory } from '../component.js';
 import { actionblock } from './actionblock.js';
 import { code } from './code.js';
-import { response, response_text } from './responses.js';
+import { parse } from './parse.js';
+import { llm_openai } from './llm-openai.js';
+import { prompt, question } from './questions.js';
+import { response, response_answers, response_audio, response_documents, response_image, response_questions, response_table, response_text, response_video } from './responses.js';
 import { chat, dropper, webhook } from './sources.js';
 import { json_field, splitter, template } from './text.js';
 
@@ -14,11 +17,22 @@ export const FACTORIES = {
   chat,
   code,
   actionblock,
+  parse,
   splitter,
   json_field,
   template,
+  question,
+  prompt,
+  llm_openai,
   response,
   response_text,
+  response_answers,
+  response_questions,
+  response_documents,
+  response_table,
+  response_image,
+  response_audio,
+  response_video,
 } satisfies Record<string, ComponentFactory>;
 
 export type ProviderName = keyof typeof FACTORIES;
