@@ -17,6 +17,7 @@ const parts: Array<[string, () => Promise<{ default: Check }>]> = [
   ['hostile-code', () => import('./checks/hostile-code.js')],
   ['security', () => import('./checks/security.js')],
   ['isolation', () => import('./checks/isolation.js')],
+  ['cluster', () => import('./checks/cluster.js')],
 ];
 /** The whole suite is bounded: past this it stops, cleans up and fails. */
 const DEADLINE_MS = 15 * 60_000;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerWorker } from './commands/worker.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -22,6 +23,7 @@ const program = new Command('sidex')
 
 registerRun(program);
 registerServe(program);
+registerWorker(program);
 registerStart(program);
 registerStatus(program);
 registerStop(program);

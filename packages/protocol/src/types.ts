@@ -80,6 +80,8 @@ export interface StatusFields {
   cpuTime: number;
   /** The execution this one resumes. */
   resumedFrom?: string;
+  /** The cluster worker that ran it (`sidex worker --name`). */
+  worker?: string;
 }
 
 /** One process of a running execution's tree (host pids). */

@@ -6,6 +6,7 @@ import { ActionBlockCatalog } from './catalog/action-blocks/action-block-catalog
 import { DEFAULT_TAIL_BYTES, Engine, type EngineOptions } from './engine/engine.js';
 import { logFileList } from './engine/output/log-files.js';
 import { SidexError } from './errors.js';
+import type { ExecutionEngine } from './engine/execution-engine.js';
 import type { ExecutionStore } from './store/execution-store.js';
 import { openStore } from './store/open-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -23,7 +24,7 @@ import type { DialectServices } from './services/index.js';
 import { codeboltApi, type ActionBlockApi, type CapabilityApi, type SideExecutionApi } from './transports/codebolt/api/index.js';
 import { repliesOf, type Replies } from './transports/replies/index.js';
 
-export interface SidexOptions {
+export interface SidexOptions<E extends ExecutionEngine = Engine> {
   dataDir: string;
   /** Root for `.codebolt/...` discovery; block paths are confined to it (and the global dir). */
   projectDir?: string;
@@ -38,6 +39,8 @@ export interface SidexOptions {
    */
   codeboltSocket?: CodeboltSocket;
   engine?: Omit<EngineOptions, 'dataDir' | 'store' | 'guardian'>;
+  /** Another engine than the local one (a cluster server's queue); given the options the local one would get. */
+  createEngine?: (options: EngineOptions) => E;
   /** An open store to use. Without it, `new Sidex` keeps records in memory and `Sidex.open` opens `storeSpec`. */
   store?: ExecutionStore;
   /**
@@ -66,8 +69,8 @@ export const BUILTIN_BLOCKS_DIR = fileURLToPath(new URL('../builtin/actionblocks
 export const BUILTIN_CAPABILITIES_DIR = fileURLToPath(new URL('../builtin/capabilities', import.meta.url));
 
 /** The in-process sidex: one engine, the catalog, and the services every transport calls. */
-export class Sidex {
-  readonly engine: Engine;
+export class Sidex<E extends ExecutionEngine = Engine> {
+  readonly engine: E;
   readonly blocks: ActionBlockCatalog;
   /** Capabilities and executors on disk. */
   readonly capabilities: CapabilityCatalog;
@@ -88,7 +91,7 @@ export class Sidex {
   private retention: Retention | undefined;
   readonly pipelines: PipelineService;
 
-  constructor(options: SidexOptions) {
+  constructor(options: SidexOptions<E>) {
     if (options.storeSpec !== undefined && !options.store) {
       throw new SidexError('INVALID_CONFIG', 'storeSpec: a store is opened by `await Sidex.open(options)`, not by `new Sidex(options)`', {
         field: 'storeSpec',
@@ -104,7 +107,7 @@ export class Sidex {
     this.capabilities = new CapabilityCatalog({ ...this.blocks.roots, builtinDir: BUILTIN_CAPABILITIES_DIR });
     const permissions = options.engine?.permissions;
     const roots = [...this.blocks.allowedRoots(), ...this.capabilities.allowedRoots()];
-    this.engine = new Engine({
+    const engineOptions: EngineOptions = {
       ...options.engine,
       // Sandboxes see the roots blocks and capabilities live in, read-only, and the packages they import.
       sandbox: { ...options.engine?.sandbox, readOnlyPaths: [...(options.engine?.sandbox?.readOnlyPaths ?? []), ...roots, ...roots.flatMap(modulesAbove)] },
@@ -113,7 +116,9 @@ export class Sidex {
       dataDir,
       store: options.store ?? new MemoryStore(),
       guardian: startGuardian,
-    });
+    };
+    // Without a factory E is Engine (the default type argument).
+    this.engine = options.createEngine ? options.createEngine(engineOptions) : (new Engine(engineOptions) as unknown as E);
     this.codeboltBlocks = new CodeboltBlocks(this.engine, options.codeboltSocket);
     const sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
     this.services = {
@@ -179,8 +184,10 @@ export class Sidex {
   }
 
   private startRetention(policy: RetentionPolicy): void {
-    this.retention = new Retention(this.engine.store, policy, {
-      logFiles: (id) => logFileList(this.engine.logFiles(id)),
+    const engine = this.engine;
+    if (!(engine instanceof Engine)) throw new SidexError('INVALID_CONFIG', 'retention prunes the logs of a local engine; this sidex has none', { field: 'retention' });
+    this.retention = new Retention(engine.store, policy, {
+      logFiles: (id) => logFileList(engine.logFiles(id)),
       onError: (err) => process.stderr.write(`sidex: retention pass failed, will retry: ${(err as Error).message}\n`),
     });
     this.retention.start();

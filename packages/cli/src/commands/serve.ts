@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { isSidexError } from 'sidex/errors';
-import { loadConfig, type ServerConfig } from 'sidex/config';
 import { EXIT } from '../exit-codes.js';
+import { daemonConfig, daemonLog, shownUrl, startFailed, untilSignal } from './daemon.js';
 
 interface ServeFlags {
   host?: string;
@@ -23,6 +22,8 @@ interface ServeFlags {
   network?: string;
   concurrency?: string;
   maxQueued?: string;
+  queue?: string;
+  lossMs?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -43,6 +44,8 @@ export function registerServe(program: Command): void {
     .option('--network <mode>', "executions' default network: all, or none (loopback only) (env SIDEX_NETWORK; default all)")
     .option('--concurrency <n>', 'executions running at once; more wait in the queue (env SIDEX_MAX_CONCURRENT; default 64)')
     .option('--max-queued <n>', 'executions that may wait for a slot; more are refused with QUEUE_FULL (env SIDEX_MAX_QUEUED; default 10000)')
+    .option('--queue <url>', 'run nothing here: executions go to the `sidex worker`s of this Redis (redis://host:port[/db]; needs --store postgres://...) (env SIDEX_QUEUE)')
+    .option('--loss-ms <ms>', 'with --queue: a dead worker\'s executions end supervisor_lost within this (env SIDEX_LOSS_MS; default 10000)')
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
     .option('--log-file <file>', 'write the server log to this file instead of stderr, rolled daily and by size (env SIDEX_LOG_FILE)')
     .option('--log-file-max-mb <mb>', 'roll the log file at this size (env SIDEX_LOG_FILE_MAX_MB; default 10)')
@@ -54,62 +57,22 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(flags: ServeFlags): Promise<number> {
-  const { config: configFile, concurrency, ...settings } = flags;
-  let config;
-  try {
-    config = loadConfig({
-      flags: { ...settings, maxConcurrent: concurrency },
-      flagNames: { maxConcurrent: '--concurrency' },
-      env: process.env,
-      cwd: process.cwd(),
-      ...(configFile ? { configFile } : {}),
-    });
-  } catch (err) {
-    process.stderr.write(`sidex serve: invalid configuration: ${(err as Error).message}\n`);
-    return EXIT.usage;
-  }
+  const config = daemonConfig('serve', { ...flags });
+  if (typeof config === 'number') return config;
   // Loaded here, not at the top: other commands start without the server's modules.
-  const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('sidex/server')]);
-  const log = pino({ level: config.logLevel, base: { service: 'sidex' } }, logDestination(pino, config));
+  const [log, { startServer }] = await Promise.all([daemonLog(config), import('sidex/server')]);
   let server;
   try {
     server = await startServer(config, log);
   } catch (err) {
-    // Settings this machine cannot honour are the configuration's fault too.
-    const invalid = isSidexError(err) && ['INVALID_CONFIG', 'SANDBOX_UNAVAILABLE', 'NETWORK_UNAVAILABLE'].includes(err.code);
-    process.stderr.write(`sidex serve: ${invalid ? 'invalid configuration: ' : ''}${(err as Error).message}\n`);
-    return invalid ? EXIT.usage : EXIT.failed;
+    return startFailed('serve', err);
   }
   const { url, apiKey } = server;
   const keyLine = apiKey.source === 'generated' ? `sidex API key (generated, stored in ${apiKey.file}, shown once): ${apiKey.key}\n` : '';
-  const { mode, reason } = server.sidex.engine.isolation;
-  const isolationLine = mode === 'sandbox' ? 'isolation: sandbox (bubblewrap)' : `isolation: process, NOT sandboxed (${reason})`;
+  const { mode, reason } = server.isolation;
+  const isolationLine =
+    mode === 'sandbox' ? 'isolation: sandbox (bubblewrap)' : mode === 'workers' ? `isolation: on the workers of ${shownUrl(config.queue)}` : `isolation: process, NOT sandboxed (${reason})`;
   process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, RocketRide DAP: ${url.replace(/^http/, 'ws')}/task/service, REST: ${url}/v1, data: ${config.dataDir})\n${isolationLine}\n`);
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        log.warn({ signal }, 'second signal: exiting at once');
-        process.exit(EXIT.failed);
-      }
-      log.info({ signal }, 'signal received');
-      server
-        .close()
-        .catch((err: unknown) => log.error({ err }, 'shutdown failed'))
-        .finally(resolve);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilSignal(() => server.close(), log);
   return EXIT.completed;
-}
-
-/**
- * stderr, or a file rolled by pino-roll (in a worker thread, flushed at exit):
- * daily and at `logFileMaxMb`, keeping `logFileKeep` rolled files.
- */
-function logDestination(pino: typeof import('pino').pino, config: ServerConfig) {
-  if (!config.logFile) return pino.destination({ dest: 2, sync: true });
-  const size = `${Math.max(1, Math.round(config.logFileMaxMb * 1024))}k`;
-  return pino.transport({ target: 'pino-roll', options: { file: config.logFile, frequency: 'daily', size, mkdir: true, limit: { count: config.logFileKeep } } });
 }

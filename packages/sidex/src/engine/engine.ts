@@ -8,6 +8,7 @@ import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-st
 import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
+import type { ExecutionEngine } from './execution-engine.js';
 import { finalFields, recordedExit, statusEvent } from './final-status.js';
 import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
@@ -66,6 +67,8 @@ export interface EngineOptions {
   isolation?: IsolationRequest;
   /** What sandboxes see and may reach (sandbox isolation only). */
   sandbox?: SandboxSettings;
+  /** The worker that runs this engine, named in each record it writes (a cluster's `sidex worker`). */
+  worker?: string;
   /** Where records go; the engine's caller owns it (and closes it). */
   store: ExecutionStore;
   /** Starts the process that kills this run's trees should the engine die (lifecycle/guardian.ts). */
@@ -146,10 +149,10 @@ export const DEFAULT_TAIL_BYTES = 1024 * 1024;
  * stop protocol, timeouts, limits and output capture. Knows nothing of any
  * transport or dialect.
  */
-export class Engine extends EventEmitter<EngineEvents> {
+export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngine {
   readonly store: ExecutionStore;
   readonly tracker: TreeTracker;
-  private readonly options: Required<Omit<EngineOptions, 'store' | 'guardian' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
+  private readonly options: Required<Omit<EngineOptions, 'store' | 'guardian' | 'worker' | 'memoryLimitBytes' | 'env' | 'permissions' | 'isolation' | 'sandbox'>> & EngineOptions;
   /** The isolation in force, and why it is not `sandbox` when it is not. */
   readonly isolation: Isolation;
   /** Which limits the kernel enforces on this machine, and how. */

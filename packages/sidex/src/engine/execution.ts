@@ -4,13 +4,17 @@ import type { OutputCapture } from './output/capture.js';
 import type { RuntimeProcess } from './pool/runtime-process.js';
 import { WriteChain } from './record-writes.js';
 import { deferred } from '../model/deferred.js';
-import type { ExecutionRecord, StopReason } from '../model/record.js';
+import type { ExecutionRecord, Schedule, StopReason } from '../model/record.js';
+
+export type { Schedule };
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 export interface StartSpec {
+  /** Its id and creation time when a cluster server queued it before a worker took it (cluster/). */
+  queued?: { id: string; createdAt: number };
   prefix: 'side' | 'cap' | 'task';
   kind: 'inline' | 'block';
   name: string;
@@ -40,6 +44,8 @@ export interface StartSpec {
   meta?: Record<string, unknown>;
   resumeFrom?: unknown;
   resumedFrom?: string;
+  /** How a cluster queues it (docs/cluster.md); one machine runs everything in arrival order. */
+  schedule?: Schedule;
 }
 
 

@@ -17,7 +17,17 @@ export function checkStart(spec: StartSpec, isolation: Isolation): PreparedInlin
   const prepared = spec.kind === 'inline' ? checkInlineSyntax(spec.code ?? '', spec.filename) : undefined;
   checkNetworkIsolation(spec.network, isolation, 'options.network');
   checkLimits(spec);
+  checkSchedule(spec);
   return prepared;
+}
+
+/** Retries are the cluster's (docs/cluster.md): one machine runs each start once, and says so rather than ignore them. */
+function checkSchedule(spec: StartSpec): void {
+  if (spec.schedule?.retries) {
+    throw new SidexError('INVALID_ARGUMENT', 'options.retries: retries are run by a cluster (sidex serve --queue); this server runs each start once', {
+      field: 'options.retries',
+    });
+  }
 }
 
 /** Limits go to kernel files: a bad value is refused before anything starts (services check the same with their schemas). */
@@ -50,13 +60,14 @@ export interface RecordDefaults {
   memoryLimitBytes?: number | undefined;
   outputLimitBytes: number;
   pidsLimit: number;
+  worker?: string | undefined;
 }
 
 export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionRecord {
   const memoryLimitBytes = spec.memoryLimitBytes ?? defaults.memoryLimitBytes;
   const pidsLimit = spec.pidsLimit ?? defaults.pidsLimit;
   return {
-    id: newExecutionId(spec.prefix),
+    id: spec.queued?.id ?? newExecutionId(spec.prefix),
     kind: spec.kind,
     name: spec.name,
     ...(spec.dir ? { path: spec.dir } : {}),
@@ -67,7 +78,8 @@ export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionR
     ...(pidsLimit ? { pidsLimit } : {}),
     ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
     status: 'queued',
-    createdAt: Date.now(),
+    createdAt: spec.queued?.createdAt ?? Date.now(),
+    ...(defaults.worker ? { worker: defaults.worker } : {}),
     memory: { current: 0, peak: 0 },
     cpuMicros: 0,
     ...emptyOutput(),

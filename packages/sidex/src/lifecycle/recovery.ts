@@ -62,7 +62,11 @@ export function leftoverScratch(dataDir: string): string[] {
 
 async function resolveLost(record: ExecutionRecord, files: LogFiles, tailBytes: number): Promise<ExecutionRecord> {
   // The output files hold everything written up to the crash, read or not.
-  const output = await tailsFromLog(files, tailBytes);
+  return lostRecord(record, await tailsFromLog(files, tailBytes));
+}
+
+/** The record of an execution whose supervisor was lost: `failed`, `supervisor_lost`, with the output kept up to the loss. */
+export function lostRecord(record: ExecutionRecord, output: Pick<ExecutionRecord, 'stdout' | 'stderr'> | undefined): ExecutionRecord {
   const endedAt = Date.now();
   const resolved: ExecutionRecord = {
     ...record,

@@ -2,12 +2,14 @@
 // server (never prom-client's global one), so that two servers in one process
 // never mix their series.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Engine } from '../engine/engine.js';
+import { Engine } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import type { PipelineService } from '../services/pipeline-service.js';
 import { ExecutionTimings } from './execution-timings.js';
 
 export interface MetricsSources {
-  engine: Engine;
+  /** A cluster server's engine runs nothing here: it has no warm pool nor memory of its own to report. */
+  engine: ExecutionEngine;
   pipelines: PipelineService;
   /** Open WebSocket connections, by dialect. */
   connections: () => Record<string, number>;
@@ -37,8 +39,10 @@ export function serverMetrics(sources: MetricsSources): ServerMetrics {
   const items = new Counter({ name: 'sidex_pipeline_items_total', help: 'Pipeline items, by what became of them.', labelNames: ['state'], registers: [register] });
   new Gauge({ name: 'sidex_executions_running', help: 'Executions running now.', registers: [register], collect() { this.set(engine.runningCount); } });
   new Gauge({ name: 'sidex_executions_queued', help: 'Executions waiting for a slot.', registers: [register], collect() { this.set(engine.queuedCount); } });
-  new Gauge({ name: 'sidex_warm_pool_idle', help: 'Booted runtimes waiting for an execution.', registers: [register], collect() { this.set(engine.idleRuntimes); } });
-  new Gauge({ name: 'sidex_execution_memory_bytes', help: 'Memory of all live executions\' process trees, as last sampled.', registers: [register], collect() { this.set(engine.liveMemoryBytes); } });
+  if (engine instanceof Engine) {
+    new Gauge({ name: 'sidex_warm_pool_idle', help: 'Booted runtimes waiting for an execution.', registers: [register], collect() { this.set(engine.idleRuntimes); } });
+    new Gauge({ name: 'sidex_execution_memory_bytes', help: 'Memory of all live executions\' process trees, as last sampled.', registers: [register], collect() { this.set(engine.liveMemoryBytes); } });
+  }
   new Gauge({
     name: 'sidex_ws_connections',
     help: 'Open WebSocket connections, by dialect.',

@@ -19,6 +19,17 @@ export function emptyOutput(): { stdout: StreamText; stderr: StreamText } {
   return { stdout: { text: '', truncated: false, bytes: 0 }, stderr: { text: '', truncated: false, bytes: 0 } };
 }
 
+/** How a cluster queues an execution; one machine runs everything in arrival order. */
+export interface Schedule {
+  /** -100..100, higher sooner; 0 by default. */
+  priority?: number;
+  /** Tags the worker that runs it must serve. */
+  tags?: string[];
+  /** Runs again after a failure this many times (none by default: code is not idempotent). */
+  retries?: number;
+  backoffMs?: number;
+}
+
 /** One record type for every dialect: side executions, capabilities, pipeline tasks. */
 export interface ExecutionRecord {
   id: string;
@@ -58,6 +69,12 @@ export interface ExecutionRecord {
   marker?: string;
   /** Execution this one resumes from. */
   resumedFrom?: string;
+  /** The cluster worker that ran it (`sidex worker --name`); absent on one machine. */
+  worker?: string;
+  /** How the cluster queued it (docs/cluster.md). */
+  schedule?: Schedule;
+  /** Its place in the cluster's queue when a start answered `queued` (1: next); never stored. */
+  queuePosition?: number;
   /** Its code (records written before this field existed have none and cannot be resumed). */
   source?: ExecutionSource;
   /** Dialect-specific facts (thread id, capability, executor...). */

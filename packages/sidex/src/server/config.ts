@@ -61,6 +61,19 @@ export const ServerConfigSchema = z
     sandboxReadWrite: pathList.optional(),
     /** Grace period of the stops at shutdown, ms. */
     shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(5000),
+    /** The cluster (docs/cluster.md): `redis://host:port[/db]`; `serve` then runs nothing itself and `worker` takes its work from there. */
+    queue: z.string({ error: 'must be a redis://host:port[/db] URL' }).regex(/^redis:\/\//, 'must be a redis://host:port[/db] URL').optional(),
+    /** A worker's name in the records it runs (default host:pid). */
+    name: z.string({ error: 'must be a name' }).regex(/^[A-Za-z0-9_.:@-]{1,100}$/, 'must be 1 to 100 letters, digits or _.:@-').optional(),
+    /** Tags a worker serves (a start may require some). */
+    tags: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((t) => t.trim()).filter(Boolean) : v),
+        z.array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'each tag must be 1 to 32 letters, digits, _ or -'), { error: 'must be a list of tags' }).max(4, 'must list at most 4 tags'),
+      )
+      .optional(),
+    /** How soon a dead worker's executions end `supervisor_lost`, ms. */
+    lossMs: z.coerce.number().int('must be a whole number of ms').min(1000, 'must be at least 1000 ms').max(600_000, 'must be at most 600000 ms').optional(),
   })
   .strict();
 
@@ -97,6 +110,10 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_SANDBOX_READ_ONLY: 'sandboxReadOnly',
   SIDEX_SANDBOX_READ_WRITE: 'sandboxReadWrite',
   SIDEX_PROJECT_ROOTS: 'projectRoots',
+  SIDEX_QUEUE: 'queue',
+  SIDEX_WORKER_NAME: 'name',
+  SIDEX_TAGS: 'tags',
+  SIDEX_LOSS_MS: 'lossMs',
 };
 
 export interface ConfigSources {

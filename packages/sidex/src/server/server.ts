@@ -14,13 +14,30 @@ import { VERSION } from '../version.js';
 import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } from './api-key.js';
 import type { ServerConfig } from './config.js';
 import { connectHost, isLoopbackHost } from './loopback.js';
+import { sidexOptions } from './sidex-options.js';
+import { Engine } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
+import { openQueuedSidex } from '../cluster/queued-sidex.js';
+
+export interface ServerIsolation {
+  mode: 'sandbox' | 'process' | 'workers';
+  reason?: string;
+}
+
+function isolationOf(engine: ExecutionEngine): ServerIsolation {
+  if (!(engine instanceof Engine)) return { mode: 'workers' };
+  const { mode, reason } = engine.isolation;
+  return { mode, ...(reason ? { reason } : {}) };
+}
 
 export interface RunningServer {
   /** `http://host:port` it listens on. */
   url: string;
   port: number;
   apiKey: ResolvedKey;
-  sidex: Sidex;
+  sidex: Sidex<ExecutionEngine>;
+  /** How executions are isolated: `workers` when they run on a cluster's workers (each says its own). */
+  isolation: ServerIsolation;
   /** Graceful shutdown: refuses new work, stops every execution with the stop protocol, closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -34,36 +51,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       { field: 'host' },
     );
   }
-  const retention = {
-    ...(config.retainDays !== undefined ? { maxAgeDays: config.retainDays } : {}),
-    ...(config.retainExecutions !== undefined ? { maxExecutions: config.retainExecutions } : {}),
-    ...(config.retainLogMb !== undefined ? { maxLogMb: config.retainLogMb } : {}),
-  };
   // Codebolt-built blocks connect back to the port this server listens on, known once it does.
   let listeningPort: number | undefined;
-  const sidex = await Sidex.open({
-    dataDir: config.dataDir,
-    projectDir: config.project,
-    ...(config.projectRoots ? { extraRoots: config.projectRoots } : {}),
-    codeboltSocket: { port: () => listeningPort, host: connectHost(config.host) },
-    ...(config.store !== undefined ? { storeSpec: config.store } : {}),
-    ...(Object.keys(retention).length > 0 ? { retention } : {}),
-    engine: {
-      ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
-      ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
-      ...(config.maxQueued !== undefined ? { maxQueued: config.maxQueued } : {}),
-      ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
-      ...(config.permissions ? { permissions: {} } : {}),
-      isolation: config.isolation,
-      sandbox: {
-        network: config.network,
-        ...(config.sandboxUid !== undefined ? { uid: config.sandboxUid } : {}),
-        ...(config.sandboxReadOnly ? { readOnlyPaths: config.sandboxReadOnly } : {}),
-        ...(config.sandboxReadWrite ? { readWritePaths: config.sandboxReadWrite } : {}),
-        ...(config.configFile ? { hiddenPaths: [config.configFile] } : {}),
-      },
-    },
-  });
+  const options = sidexOptions(config, { port: () => listeningPort, host: connectHost(config.host) });
+  // With a queue, executions run on `sidex worker`s: this server runs none (docs/cluster.md).
+  const sidex: Sidex<ExecutionEngine> = config.queue ? await openQueuedSidex(options, { ...config, queue: config.queue }) : await Sidex.open(options);
   // After the store and retention are accepted: a refused start writes no key file.
   let apiKey: ResolvedKey;
   try {
@@ -80,10 +72,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const auth = new KeyCheck(apiKey.key);
   const hub = new EventHub(sidex.services.sideExecution);
   const startedAt = Date.now();
-  const { mode, reason } = sidex.engine.isolation;
-  const isolation = { mode, ...(reason ? { reason } : {}) };
-  if (mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
-  else log.warn({ isolation }, `executions are NOT sandboxed: ${reason}`);
+  const isolation = isolationOf(sidex.engine);
+  if (isolation.mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
+  else if (isolation.mode === 'workers') log.info({ queue: config.queue }, 'executions run on the workers of the queue');
+  else log.warn({ isolation }, `executions are NOT sandboxed: ${isolation.reason}`);
   // The WebSocket servers are built after the app; their counts are read at scrape time.
   let connections: () => Record<string, number> = () => ({});
   const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.pipelines, connections: () => connections() });
@@ -130,5 +122,5 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log.info('shut down');
     })());
 
-  return { url: `http://${host}:${port}`, port, apiKey, sidex, close };
+  return { url: `http://${host}:${port}`, port, apiKey, sidex, isolation, close };
 }

@@ -1,6 +1,6 @@
 import type { ActionBlock } from '@sidex/protocol';
 import type { ActionBlockCatalog, BlockListing } from '../catalog/action-blocks/action-block-catalog.js';
-import type { Engine } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import type { ExecutionRecord } from '../model/record.js';
 import type { StartOptionsInput } from './schemas.js';
 import type { SideExecutionService } from './side-execution-service.js';
@@ -11,7 +11,7 @@ export type BlockFilterType = (typeof BLOCK_FILTER_TYPES)[number];
 /** Action blocks by name (shared/PROTOCOLS.md §1), dialect-free. */
 export class ActionBlockService {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
     private readonly sideExecutions: SideExecutionService,
   ) {}

@@ -3,7 +3,8 @@ import type { Capability, CapabilityExecutor, CapabilityType } from '../catalog/
 import type { CapabilityCatalog, CapabilityListing } from '../catalog/capabilities/capability-catalog.js';
 import { readSkillMd } from '../catalog/capabilities/skill-md.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
-import type { Engine, StopOutcome } from '../engine/engine.js';
+import type { StopOutcome } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { STATUSES, isTerminal, type ExecutionRecord } from '../model/record.js';
 import { SidexError } from '../errors.js';
 import { capabilityExecution, isCapabilityRecord } from './capability/capability-execution.js';
@@ -28,7 +29,7 @@ export type StartCapability = StartCommon & { capabilityName: string; capability
  */
 export class CapabilityService {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly catalog: CapabilityCatalog,
     /** Builds start specs and resumes executions the same way for every dialect. */
     private readonly sideExecutions: SideExecutionService,

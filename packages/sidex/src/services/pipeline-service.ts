@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
-import type { Engine } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { SidexError } from '../errors.js';
 import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
@@ -89,7 +89,7 @@ export class PipelineService {
   readonly files: FileStore;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
     options: { limits?: Partial<PipelineLimits>; storeDir?: string } = {},
   ) {

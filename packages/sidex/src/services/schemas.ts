@@ -55,6 +55,14 @@ export const StartOptions = z
     /** Handed to a Codebolt-built block in its actionBlockInvocation. */
     threadContext: z.record(z.string(), z.unknown()).optional(),
     name: z.string().min(1).max(200).optional(),
+    /** Cluster scheduling (docs/cluster.md): higher runs sooner; tags a worker must serve; retries after a failure, and the wait between them. */
+    priority: z.number().int('must be a whole number').min(-100, 'must be at least -100').max(100, 'must be at most 100').optional(),
+    tags: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'each tag must be 1 to 32 letters, digits, _ or -'))
+      .max(4, 'must list at most 4 tags')
+      .optional(),
+    retries: z.number().int('must be a whole number').min(0, 'must not be negative').max(10, 'must be at most 10').optional(),
+    backoffMs: z.number().int('must be a whole number of ms').min(0, 'must not be negative').max(3_600_000, 'must be at most an hour').optional(),
     /** What inline code's errors call it (the file it was read from); default "inline". */
     filename: z
       .string({ error: 'must be a string' })

@@ -4,9 +4,11 @@ import type { ActionBlockCatalog, BlockListing } from '../catalog/action-blocks/
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
 import { checkedNetwork } from './network-option.js';
+import { scheduleOf } from './schedule-option.js';
 import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.js';
 import { resumeSpec } from './resume.js';
-import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
+import type { EngineEvents, StopOutcome } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import type { ExecutionRecord, ExecutionStatus } from '../model/record.js';
 import type { ListPage } from '../store/execution-store.js';
@@ -41,7 +43,7 @@ export type StartInput = (StartCommon & { code: string }) | (StartCommon & { blo
  */
 export class SideExecutionService {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
     private readonly limits: SideExecutionLimits = DEFAULT_LIMITS,
     /** Runs Codebolt-built blocks; without it they are refused. */
@@ -173,6 +175,7 @@ export class SideExecutionService {
       ...(opts?.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
       ...(opts?.network ? { network: checkedNetwork(opts.network) } : {}),
+      ...scheduleOf(opts),
       ...(opts?.filename !== undefined ? { filename: opts.filename } : {}),
       meta: callerMeta(opts),
     };

@@ -40,5 +40,6 @@ export function statusFields(r: ExecutionRecord): StatusFields {
   if (r.checkpoint !== undefined) fields.checkpoint = r.checkpoint;
   if (r.progress !== undefined) fields.progress = r.progress;
   if (r.resumedFrom) fields.resumedFrom = r.resumedFrom;
+  if (r.worker) fields.worker = r.worker;
   return fields;
 }

@@ -1,7 +1,7 @@
 // Which tasks exist: running ones by token (and by execution id, to route what
 // their process sends), the most recently ended ones, and, for older ones or
 // those of another server on the same store, their execution's record.
-import type { Engine } from '../engine.js';
+import type { ExecutionEngine } from '../execution-engine.js';
 import type { ExecutionRecord } from '../../model/record.js';
 import { taskNotFound } from './errors.js';
 import { isFromHost } from '../../runtime/pipeline-host/protocol.js';
@@ -27,7 +27,7 @@ export class TaskRegistry {
   private readonly endedIds = new Map<string, string>();
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly keepEnded: number,
   ) {
     engine.on('status', (record) => this.onExecutionStatus(record));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Engine, ExternalSettlement } from '../../engine/engine.js';
+import type { ExternalSettlement } from '../../engine/engine.js';
+import type { ExecutionEngine } from '../../engine/execution-engine.js';
 import type { StartSpec } from '../../engine/execution.js';
 import { isTerminal, type ExecutionRecord } from '../../model/record.js';
 import { SidexError } from '../../errors.js';
@@ -48,7 +49,7 @@ export class CodeboltBlocks {
   private readonly offStatus: () => void;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly socket: CodeboltSocket = {},
   ) {
     const onStatus = (record: ExecutionRecord) => this.track(record);

@@ -92,7 +92,8 @@ export class SideExecutionReplies {
 
 /** A start answers once running (or queued); a start that failed answers `success: false` with the cause. */
 export function startedReply<K extends string, X extends object = object>(type: string, record: ExecutionRecord, idField: K, extra?: X) {
-  const fields = { [idField]: record.id, status: record.status, ...extra } as Record<K, string> & { status: string } & X;
+  const place = record.queuePosition !== undefined ? { queuePosition: record.queuePosition } : {};
+  const fields = { [idField]: record.id, status: record.status, ...place, ...extra } as Record<K, string> & { status: string } & X;
   if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
   const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
   return fail(type, new SidexError(error.code, error.message, error.stack ? { stack: error.stack } : undefined), fields);

@@ -1,5 +1,5 @@
 // What a task is started with, and what it needs of the service around it.
-import type { Engine } from '../../engine.js';
+import type { ExecutionEngine } from '../../execution-engine.js';
 import type { ResolvedPipeline } from '../../../runtime/pipeline-host/pipeline.js';
 import type { PipelineEvent, PipelineEventName } from '../events.js';
 import type { ItemCountState } from './counters.js';
@@ -26,7 +26,7 @@ export interface TaskSettings {
 }
 
 export interface TaskDeps {
-  engine: Engine;
+  engine: ExecutionEngine;
   emit(event: PipelineEvent): void;
   /** Whether anyone listens to an event, so that none is built for nobody. */
   wants(event: PipelineEventName): boolean;

@@ -1,7 +1,7 @@
 // The execution a task runs in: one child process whose entry is the task
 // host. Calls on it never throw once it has gone: its end reaches the task
 // once, through onEnd, and nothing else needs to care.
-import type { Engine } from '../../engine.js';
+import type { ExecutionEngine } from '../../execution-engine.js';
 import { deferred } from '../../../model/deferred.js';
 import type { ExecutionRecord } from '../../../model/record.js';
 import type { HostParams, ToHost } from '../../../runtime/pipeline-host/protocol.js';
@@ -14,7 +14,7 @@ export class TaskProcess {
   readonly ended = deferred<void>();
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly onEnd: (record: ExecutionRecord | undefined) => void,
   ) {}
 
@@ -67,7 +67,7 @@ export class TaskProcess {
     }
   }
 
-  stop(options: Parameters<Engine['stop']>[1]): Promise<void> {
+  stop(options: Parameters<ExecutionEngine['stop']>[1]): Promise<void> {
     return this.engine.stop(this.executionId, options).then(
       () => {},
       () => {},

@@ -1,0 +1,204 @@
+import { Worker, WaitingError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SidexError } from '../errors.js';
+import { DEFAULT_TAIL_BYTES, type Engine, type StopOptions } from '../engine/engine.js';
+import { statusEvent } from '../engine/final-status.js';
+import { isTerminal, type ExecutionRecord } from '../model/record.js';
+import type { Sidex } from '../sidex.js';
+import { boundsOf, DEFAULT_LOSS_MS, lockSettings, type ClusterOptions } from './cluster-options.js';
+import { parseControl, type ControlMessage } from './control.js';
+import { appendEvent, endOutput, publishEngineEvents } from './event-stream.js';
+import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './keys.js';
+import type { LostContext } from './lost-executions.js';
+import type { JobData } from './queued-engine.js';
+import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
+import { publishWorkerState, removeWorker } from './worker-registry.js';
+
+export interface ClusterWorkerOptions extends ClusterOptions {
+  /** Named in each record it runs (default host:pid). */
+  name: string;
+  /** Executions it runs at once. */
+  concurrency: number;
+  /** Tags it serves: it takes starts requiring any subset of them. */
+  tags: string[];
+  /** Grace of the stops when it is told to shut down. */
+  shutdownGraceMs: number;
+  onError?: (message: string, err: unknown) => void;
+}
+
+/** At most 4 tags: a worker serves the queue of every subset of them (16). */
+export const MAX_WORKER_TAGS = 4;
+
+/**
+ * `sidex worker`: takes executions from the queues it serves and runs them on
+ * its local engine (warm pool, sandbox, limits). A job stays active, its lock
+ * renewed by BullMQ, for as long as its execution runs; if this process dies
+ * the lock expires and the job fails as stalled (never run again), which
+ * every server and worker turns into `supervisor_lost`.
+ */
+export class ClusterWorker {
+  private readonly workers: Worker[];
+  /** Executions this worker took, by id; `live`: the engine holds them (stops go straight to it). */
+  private readonly held = new Map<string, { live: boolean; pendingStop?: StopOptions }>();
+  private readonly lost: LostContext;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unpublish: () => void;
+  private paused = false;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly sidex: Sidex<Engine>,
+    private readonly options: ClusterWorkerOptions,
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+  ) {
+    const engine = sidex.engine;
+    const bounds = boundsOf(options);
+    this.lost = { redis, store: engine.store, bounds, tailBytes: DEFAULT_TAIL_BYTES };
+    this.unpublish = publishEngineEvents(engine, redis, bounds);
+    engine.on('status', (record) => this.onStatus(record));
+    const connection = bullConnection(redisOptions(options.queue));
+    this.workers = queuesServed(options.tags).map((queue) => {
+      const worker = new Worker<JobData>(queue, (job, token) => this.run(job, token), {
+        connection,
+        prefix: QUEUE_PREFIX,
+        name: options.name,
+        concurrency: options.concurrency,
+        ...lockSettings(options.lossMs),
+      });
+      worker.on('error', (err) => this.options.onError?.('queue worker error', err));
+      return worker;
+    });
+    subscriber.on('message', (_channel: string, text: string) => {
+      const message = parseControl(text);
+      if (message && this.held.has(message.id)) void this.apply(message);
+    });
+    void subscriber.subscribe(CONTROL_CHANNEL);
+    this.heartbeat = setInterval(() => void this.publishState(), Math.max(250, (options.lossMs ?? DEFAULT_LOSS_MS) / 4)).unref();
+    void this.publishState();
+  }
+
+  static async start(sidex: Sidex<Engine>, options: ClusterWorkerOptions): Promise<ClusterWorker> {
+    if (options.tags.length > MAX_WORKER_TAGS) {
+      throw new SidexError('INVALID_CONFIG', `tags: a worker serves at most ${MAX_WORKER_TAGS} tags (got ${options.tags.length})`, { field: 'tags' });
+    }
+    const connection = redisOptions(options.queue);
+    const redis = await connectRedis(connection);
+    const subscriber = redis.duplicate();
+    subscriber.on('error', () => {});
+    const worker = new ClusterWorker(sidex, options, redis, subscriber);
+    await Promise.all(worker.workers.map((w) => w.waitUntilReady()));
+    return worker;
+  }
+
+  get running(): number {
+    return this.held.size;
+  }
+
+  /**
+   * SIGTERM: takes no new work, stops what runs with the stop protocol
+   * (reason `shutdown`) within the grace, then lets its jobs complete.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      await Promise.all(this.workers.map((w) => w.pause(true).catch(() => {})));
+      await this.sidex.close({ graceMs: this.options.shutdownGraceMs });
+      await Promise.all(this.workers.map((w) => w.close().catch(() => {})));
+      clearInterval(this.heartbeat);
+      this.unpublish();
+      await removeWorker(this.redis, this.options.name).catch(() => {});
+      this.subscriber.disconnect();
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    })());
+  }
+
+  private async run(job: Job<JobData>, token: string | undefined): Promise<string> {
+    const id = job.id!;
+    if (this.closing) {
+      // Taken as the shutdown began: back to the queue for another worker.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    this.held.set(id, { live: false });
+    this.gate();
+    try {
+      const engine = this.sidex.engine;
+      // How it was queued is behind it: its retries are BullMQ's, not the engine's.
+      const { schedule: _queued, ...spec } = job.data.spec;
+      // A retry's output replaces the failed try's (which ended with its own `end`).
+      if (job.attemptsMade > 0) await this.redis.del(outputStream(id));
+      try {
+        await engine.start(spec);
+      } catch (err) {
+        await this.refused(id, err);
+        return 'failed';
+      }
+      const final = await engine.wait(id);
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      // An opted-in retry: BullMQ runs it again after the backoff, under the same id.
+      if (final.status === 'failed' && attemptsLeft > 0 && !final.stopReason) throw new Error(final.error?.message ?? 'the execution failed');
+      return final.status;
+    } finally {
+      this.held.delete(id);
+      this.gate();
+    }
+  }
+
+  /** A start the engine refused (bad for this machine: a network without a sandbox, the pool shut): its record fails. */
+  private async refused(id: string, err: unknown): Promise<void> {
+    const record = await this.sidex.engine.store.get(id);
+    if (!record || isTerminal(record.status)) return;
+    const code = err instanceof SidexError ? err.code : 'START_FAILED';
+    const failed: ExecutionRecord = { ...record, status: 'failed', worker: this.options.name, endedAt: Date.now(), error: { code, message: (err as Error).message } };
+    await this.sidex.engine.store.update(failed, statusEvent(failed));
+    await appendEvent(this.redis, this.lost.bounds, 'status', failed);
+    await endOutput(this.redis, this.lost.bounds, id);
+  }
+
+  private async apply(message: ControlMessage): Promise<void> {
+    const held = this.held.get(message.id)!;
+    const engine = this.sidex.engine;
+    try {
+      switch (message.op) {
+        case 'stop':
+          if (!held.live) held.pendingStop = message.options; // applied once the engine holds it
+          else await engine.stop(message.id, message.options);
+          return;
+        case 'message':
+          return engine.sendMessage(message.id, message.value);
+        case 'progress':
+          return engine.setProgress(message.id, message.value);
+        case 'settle':
+          return engine.settle(message.id, message.settlement);
+      }
+    } catch (err) {
+      this.options.onError?.(`control ${message.op} of ${message.id} failed`, err);
+    }
+  }
+
+  private onStatus(record: ExecutionRecord): void {
+    const held = this.held.get(record.id);
+    if (!held || held.live || isTerminal(record.status)) return;
+    held.live = true;
+    if (held.pendingStop) void this.sidex.engine.stop(record.id, held.pendingStop).catch(() => {});
+  }
+
+  /**
+   * One slot count over every queue served: with several queues (tags), the
+   * others stop taking jobs while this worker is full. A fetch already under
+   * way may still bring one more, which the engine queues locally.
+   */
+  private gate(): void {
+    void this.publishState();
+    if (this.workers.length < 2 || this.closing) return;
+    const full = this.held.size >= this.options.concurrency;
+    if (full === this.paused) return;
+    this.paused = full;
+    for (const w of this.workers) void (full ? w.pause(true) : Promise.resolve(w.resume())).catch(() => {});
+  }
+
+  private publishState(): Promise<unknown> {
+    const { name, concurrency, tags } = this.options;
+    return publishWorkerState(this.redis, { name, concurrency, running: this.closing ? concurrency : this.held.size, tags }).catch(() => {});
+  }
+}

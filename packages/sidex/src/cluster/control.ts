@@ -1,0 +1,17 @@
+import type { ExternalSettlement, StopOptions } from '../engine/engine.js';
+
+/** What a server asks of the worker holding an execution. */
+export type ControlMessage =
+  | { op: 'stop'; id: string; options: StopOptions }
+  | { op: 'message'; id: string; value: unknown }
+  | { op: 'progress'; id: string; value: unknown }
+  | { op: 'settle'; id: string; settlement: ExternalSettlement };
+
+export function parseControl(text: string): ControlMessage | undefined {
+  try {
+    const message = JSON.parse(text) as ControlMessage;
+    return typeof message?.id === 'string' && typeof message.op === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,136 @@
+// Engine events travel from workers to servers through one Redis stream:
+// ordered as each worker wrote them, read by every server from where it left
+// off (a reconnect loses nothing the stream still holds).
+import type { Redis } from 'ioredis';
+import type { EngineEvents } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
+import { isTerminal, type ExecutionRecord } from '../model/record.js';
+import { EVENTS_STREAM, outputStream } from './keys.js';
+
+export type EventName = 'status' | 'output' | 'checkpoint' | 'progress' | 'message';
+const EVENT_NAMES: readonly EventName[] = ['status', 'output', 'checkpoint', 'progress', 'message'];
+
+export interface StreamBounds {
+  /** Entries the events stream keeps (approximately): what a server that was away may catch up on. */
+  eventsMaxLen: number;
+  /** How long an ended execution's output stays in Redis, seconds. */
+  outputTtlSec: number;
+}
+
+export const DEFAULT_STREAM_BOUNDS: StreamBounds = { eventsMaxLen: 100_000, outputTtlSec: 7 * 24 * 3600 };
+
+/** Appends an event to the events stream (a worker's engine event, or a server's record of a loss or a stop). */
+export function appendEvent<E extends EventName>(redis: Redis, bounds: StreamBounds, name: E, payload: EngineEvents[E][0]): Promise<unknown> {
+  return redis.xadd(EVENTS_STREAM, 'MAXLEN', '~', String(bounds.eventsMaxLen), '*', 'e', name, 'd', JSON.stringify(payload));
+}
+
+/** Closes an execution's output stream: followers stop there; it expires after the bound. */
+export function endOutput(redis: Redis, bounds: StreamBounds, id: string, entryId = '*'): Promise<unknown> {
+  const key = outputStream(id);
+  return redis.multi().xadd(key, entryId, 'end', '1').expire(key, bounds.outputTtlSec).exec();
+}
+
+/**
+ * Entry ids of the output streams this worker writes: `<ms its run began
+ * writing>-<n>`, n counting up. A command ioredis sends again after a
+ * reconnection (it cannot know whether Redis ran it) is refused as a
+ * duplicate instead of repeating output; a later run of the same execution
+ * (an opted-in retry) writes after the earlier one.
+ */
+class OutputIds {
+  private readonly runs = new Map<string, { base: number; n: number }>();
+
+  next(id: string): string {
+    let run = this.runs.get(id);
+    if (!run) this.runs.set(id, (run = { base: Date.now(), n: 0 }));
+    return `${run.base}-${++run.n}`;
+  }
+
+  /** The id of the `end` entry; the run is forgotten. */
+  last(id: string): string {
+    const entry = this.next(id);
+    this.runs.delete(id);
+    return entry;
+  }
+}
+
+/**
+ * Publishes a worker's engine events: each on the events stream, output also
+ * on its execution's own stream (its full log), closed when it ends. Returns
+ * the function that stops publishing.
+ */
+export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): () => void {
+  const ids = new OutputIds();
+  const listeners = EVENT_NAMES.map((name) => {
+    const listener = (payload: EngineEvents[typeof name][0]) => {
+      void appendEvent(redis, bounds, name, payload).catch(() => {});
+      if (name === 'output') {
+        const { id, stream, data, time } = payload as EngineEvents['output'][0];
+        void redis.xadd(outputStream(id), ids.next(id), 's', stream, 't', String(time), 'd', data).catch(() => {});
+      } else if (name === 'status' && isTerminal((payload as ExecutionRecord).status)) {
+        const { id } = payload as ExecutionRecord;
+        void endOutput(redis, bounds, id, ids.last(id)).catch(() => {});
+      }
+    };
+    engine.on(name, listener);
+    return () => engine.off(name, listener);
+  });
+  return () => listeners.forEach((off) => off());
+}
+
+type Entry = [id: string, fields: string[]];
+
+/**
+ * Reads the events stream from its current end on, handing each event to
+ * `deliver` in order, until closed. A dedicated connection: XREAD blocks it.
+ */
+export class EventReader {
+  private closed = false;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly deliver: <E extends EventName>(name: E, payload: EngineEvents[E][0]) => void,
+  ) {
+    this.done = this.run();
+  }
+
+  private async run(): Promise<void> {
+    let last = await this.streamEnd();
+    while (!this.closed) {
+      let reply: [string, Entry[]][] | null;
+      try {
+        reply = (await this.redis.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', EVENTS_STREAM, last)) as [string, Entry[]][] | null;
+      } catch {
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, 200)); // Redis away: ioredis reconnects, the read resumes at `last`
+        continue;
+      }
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          last = id;
+          const name = fields[1] as EventName;
+          if (EVENT_NAMES.includes(name)) this.deliver(name, JSON.parse(fields[3] ?? 'null'));
+        }
+      }
+    }
+  }
+
+  private async streamEnd(): Promise<string> {
+    for (;;) {
+      try {
+        const newest = (await this.redis.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', 1)) as Entry[];
+        return newest[0]?.[0] ?? '0-0';
+      } catch {
+        if (this.closed) return '0-0';
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.redis.disconnect();
+    await this.done.catch(() => {});
+  }
+}

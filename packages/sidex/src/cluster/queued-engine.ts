@@ -1,0 +1,345 @@
+import { EventEmitter } from 'node:events';
+import { Queue, QueueEvents, Worker, type JobsOptions } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import { SidexError } from '../errors.js';
+import { DEFAULT_OUTPUT_LIMIT_BYTES, DEFAULT_PIDS_LIMIT, DEFAULT_TAIL_BYTES, type EngineEvents, type ExternalSettlement, type StopOptions, type StopOutcome } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
+import type { StartSpec } from '../engine/execution.js';
+import { finalFields, statusEvent } from '../engine/final-status.js';
+import type { LogFrame } from '../engine/output/log-format.js';
+import { checkStart, newRecord } from '../engine/start-spec.js';
+import { isTerminal, type ExecutionRecord, type Schedule } from '../model/record.js';
+import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
+import { boundsOf, lockSettings, DEFAULT_LOSS_MS, type ClusterOptions } from './cluster-options.js';
+import type { ControlMessage } from './control.js';
+import { appendEvent, endOutput, EventReader, type EventName } from './event-stream.js';
+import { CONTROL_CHANNEL, QUEUE_PREFIX, queueName } from './keys.js';
+import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
+import { outputFrames } from './output-log.js';
+import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
+import { freeSlots, liveWorkers } from './worker-registry.js';
+
+export interface QueuedEngineOptions extends ClusterOptions {
+  store: ExecutionStore;
+  /** Executions waiting in a queue beyond which a start is refused (QUEUE_FULL). */
+  maxQueued?: number;
+  /** How long a start waits for a worker that had a free slot to take it before answering `queued`. */
+  pickupMs?: number;
+}
+
+/** What a job carries: the spec, its id and creation time fixed by the server that queued it. */
+export interface JobData {
+  spec: StartSpec;
+}
+
+/** Workers check what depends on their machine (the sandbox, its network) again; here every isolation is possible. */
+const ANY_WORKER = { mode: 'sandbox' as const };
+const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimit: DEFAULT_PIDS_LIMIT };
+const POLL_MS = 1000;
+
+interface Waiter {
+  until(record: ExecutionRecord): boolean;
+  resolve(record: ExecutionRecord): void;
+}
+
+/**
+ * The engine of `sidex serve --queue`: runs nothing itself. A start becomes a
+ * BullMQ job that a worker's engine runs; status comes from the shared store;
+ * a stop goes to the worker holding the execution over a Redis channel and is
+ * answered when the record is terminal; events and output come from the
+ * workers through Redis streams.
+ */
+export class QueuedEngine extends EventEmitter<EngineEvents> implements ExecutionEngine {
+  readonly store: ExecutionStore;
+  private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; checker: Worker }>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The store polls of pending waits, stopped at close. */
+  private readonly polls = new Set<NodeJS.Timeout>();
+  private readonly reader: EventReader;
+  private readonly lost: LostContext;
+  private readonly countsTimer: NodeJS.Timeout;
+  private counts = { running: 0, queued: 0 };
+  private closing = false;
+
+  private constructor(
+    private readonly options: QueuedEngineOptions,
+    private readonly connection: RedisOptions,
+    private readonly redis: Redis,
+    reader: Redis,
+  ) {
+    super();
+    this.store = options.store;
+    this.lost = { redis, store: options.store, bounds: boundsOf(options), tailBytes: DEFAULT_TAIL_BYTES };
+    this.reader = new EventReader(reader, (name, payload) => this.deliver(name, payload));
+    this.queueOf(undefined);
+    this.countsTimer = setInterval(() => void this.refreshCounts(), 1000).unref();
+  }
+
+  static async open(options: QueuedEngineOptions): Promise<QueuedEngine> {
+    const connection = redisOptions(options.queue);
+    const redis = await connectRedis(connection);
+    return new QueuedEngine(options, connection, redis, redis.duplicate());
+  }
+
+  /** A worker's processes are on its own machine: a server cannot list them. */
+  processes(): undefined {
+    return undefined;
+  }
+
+  get runningCount(): number {
+    return this.counts.running;
+  }
+
+  get queuedCount(): number {
+    return this.counts.queued;
+  }
+
+  async start(spec: StartSpec): Promise<ExecutionRecord> {
+    if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
+    checkStart({ ...spec, schedule: undefined }, ANY_WORKER); // its retries are the queue's
+    const tags = spec.schedule?.tags ?? [];
+    const { queue } = this.queueOf(tags);
+    const maxQueued = this.options.maxQueued ?? 10_000;
+    if ((await queue.count()) >= maxQueued) throw new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
+    const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
+    await this.store.insert(record, statusEvent(record));
+    const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
+    try {
+      const data: JobData = { spec: { ...spec, queued: { id: record.id, createdAt: record.createdAt } } };
+      await queue.add('run', data, jobOptions(record.id, spec.schedule));
+    } catch (err) {
+      started.cancel();
+      const failed = { ...record, status: 'failed' as const, endedAt: Date.now(), error: { code: 'QUEUE_UNAVAILABLE', message: `cannot queue the execution: ${(err as Error).message}` } };
+      await this.store.update(failed, statusEvent(failed)).catch(() => {});
+      throw new SidexError('QUEUE_UNAVAILABLE', failed.error.message);
+    }
+    const workers = await liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS);
+    if (freeSlots(workers, tags) > 0) {
+      const running = await Promise.race([started.promise, sleep(this.options.pickupMs ?? 5000)]);
+      if (running) return running;
+    }
+    started.cancel();
+    const now = (await this.store.get(record.id)) ?? record;
+    if (now.status !== 'queued') return now;
+    return { ...now, queuePosition: await this.placeOf(queue, record.id) };
+  }
+
+  get(id: string): Promise<ExecutionRecord | undefined> {
+    return this.store.get(id);
+  }
+
+  list(filter: ListFilter): Promise<ListPage> {
+    return this.store.list(filter);
+  }
+
+  async wait(id: string): Promise<ExecutionRecord> {
+    const ended = this.until(id, (r) => isTerminal(r.status));
+    const record = await this.store.get(id);
+    if (!record) {
+      ended.cancel();
+      throw notFound(id);
+    }
+    if (isTerminal(record.status)) {
+      ended.cancel();
+      return record;
+    }
+    return ended.promise;
+  }
+
+  /** Stops where the execution is: still queued, here (the job is removed); taken, on its worker. Answers once it is terminal. */
+  async stop(id: string, options: StopOptions = {}): Promise<StopOutcome> {
+    const before = await this.store.get(id);
+    if (!before) throw notFound(id);
+    if (isTerminal(before.status)) return { record: before, alreadyEnded: true };
+    const ended = this.until(id, (r) => isTerminal(r.status));
+    if (before.status === 'queued' && (await this.withdraw(before, options))) return { record: await ended.promise, alreadyEnded: false };
+    this.control({ op: 'stop', id, options });
+    return { record: await ended.promise, alreadyEnded: false };
+  }
+
+  sendMessage(id: string, value: unknown): void {
+    this.control({ op: 'message', id, value });
+  }
+
+  setProgress(id: string, value: unknown): void {
+    this.control({ op: 'progress', id, value });
+  }
+
+  settle(id: string, settlement: ExternalSettlement): void {
+    this.control({ op: 'settle', id, settlement });
+  }
+
+  /** The output its worker streamed, in order; with follow, until it ends. After the stream expires, the record's tails. */
+  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
+    const record = await this.store.get(id);
+    if (!record) throw notFound(id);
+    const redis = options.follow ? this.redis.duplicate() : this.redis;
+    let any = false;
+    try {
+      const ended = async () => isTerminal((await this.store.get(id))?.status ?? 'failed');
+      for await (const frame of outputFrames(redis, id, { ...options, ended })) {
+        any = true;
+        yield frame;
+      }
+    } finally {
+      if (redis !== this.redis) redis.disconnect();
+    }
+    if (!any) yield* tailFrames((await this.store.get(id)) ?? record);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.countsTimer);
+    await this.reader.close();
+    await Promise.all([...this.queues.values()].flatMap(({ queue, events, checker }) => [queue.close(), events.close(), checker.close()]));
+    for (const timer of this.polls) clearInterval(timer);
+    this.redis.disconnect();
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  /**
+   * The queue of this tag set, with its QueueEvents (a stalled job is a lost
+   * worker) and a stalled-job checker: a dead worker's jobs are failed even
+   * when no other worker serves that queue.
+   */
+  private queueOf(tags: readonly string[] | undefined) {
+    const name = queueName(tags);
+    let entry = this.queues.get(name);
+    if (!entry) {
+      const shared = { connection: bullConnection(this.connection), prefix: QUEUE_PREFIX };
+      const events = new QueueEvents(name, shared);
+      // Stalled once is lost (maxStalledCount 0): BullMQ fails the job when a worker next fetches it, never running it again.
+      events.on('stalled', ({ jobId }) => void recordLost(this.lost, jobId).catch(() => {}));
+      events.on('failed', ({ jobId, failedReason }) => {
+        if (failedReason === STALLED_REASON) void recordLost(this.lost, jobId).catch(() => {});
+      });
+      events.on('error', () => {});
+      const checker = new Worker(name, null, { ...shared, autorun: false, ...lockSettings(this.options.lossMs) });
+      checker.on('error', () => {});
+      void checker.startStalledCheckTimer().catch(() => {});
+      const queue = new Queue(name, shared);
+      queue.on('error', () => {});
+      entry = { queue, events, checker };
+      this.queues.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** A queued execution stopped before any worker took it: its job is removed and its record written `stopped` here. */
+  private async withdraw(record: ExecutionRecord, options: StopOptions): Promise<boolean> {
+    const { queue } = this.queueOf(record.schedule?.tags);
+    const job = await queue.getJob(record.id);
+    if (!job) return false;
+    try {
+      await job.remove();
+    } catch {
+      return false; // a worker holds it now: the stop goes there
+    }
+    const stoppedAt = Date.now();
+    const reason = options.reason ?? 'user';
+    const stopped: ExecutionRecord = {
+      ...record,
+      ...finalFields({ stopReason: reason, outcome: undefined, exit: undefined, stderrTail: '', lastCheckpoint: record.checkpoint, timeoutMs: record.timeoutMs, memoryLimitBytes: record.memoryLimitBytes, outputLimitBytes: record.outputLimitBytes }),
+      stopReason: reason,
+      forced: false,
+      stoppedAt,
+      endedAt: stoppedAt,
+    };
+    await this.store.update(stopped, statusEvent(stopped));
+    await appendEvent(this.redis, this.lost.bounds, 'status', stopped);
+    await endOutput(this.redis, this.lost.bounds, record.id);
+    return true;
+  }
+
+  /**
+   * 1 for the next job taken. Every job has a priority, so all wait in
+   * BullMQ's prioritized set, ordered by priority, then arrival: the rank
+   * there is the place (the count of waiting jobs if it has just been taken).
+   */
+  private async placeOf(queue: Queue, id: string): Promise<number> {
+    const rank = await this.redis.zrank(`${QUEUE_PREFIX}:${queue.name}:prioritized`, id);
+    return rank === null ? await queue.count() : rank + 1;
+  }
+
+  private control(message: ControlMessage): void {
+    void this.redis.publish(CONTROL_CHANNEL, JSON.stringify(message)).catch(() => {});
+  }
+
+  private deliver<E extends EventName>(name: E, payload: EngineEvents[E][0]): void {
+    if (name === 'status') {
+      const record = payload as ExecutionRecord;
+      for (const waiter of this.waiters.get(record.id) ?? []) if (waiter.until(record)) waiter.resolve(record);
+    }
+    (this.emit as (event: string, arg: unknown) => boolean)(name, payload);
+  }
+
+  /**
+   * Resolves with the first record of `id` that satisfies `until`: from the
+   * events stream, or from the store (polled, should an event be missed).
+   */
+  private until(id: string, until: (record: ExecutionRecord) => boolean): { promise: Promise<ExecutionRecord>; cancel(): void } {
+    let waiters = this.waiters.get(id);
+    if (!waiters) this.waiters.set(id, (waiters = new Set()));
+    const set = waiters;
+    let timer: NodeJS.Timeout | undefined;
+    let waiter!: Waiter;
+    const cancel = () => {
+      clearInterval(timer);
+      if (timer) this.polls.delete(timer);
+      set.delete(waiter);
+      if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
+    };
+    const promise = new Promise<ExecutionRecord>((resolve) => {
+      waiter = { until, resolve: (record) => (cancel(), resolve(record)) };
+    });
+    set.add(waiter);
+    timer = setInterval(() => {
+      void this.store.get(id).then((record) => record && until(record) && waiter.resolve(record), () => {});
+    }, POLL_MS);
+    this.polls.add(timer);
+    return { promise, cancel };
+  }
+
+  private async refreshCounts(): Promise<void> {
+    try {
+      let running = 0;
+      let queued = 0;
+      for (const { queue } of this.queues.values()) {
+        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
+        running += counts.active ?? 0;
+        queued += (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+      }
+      this.counts = { running, queued };
+    } catch {
+      // Redis away: the last counts stand
+    }
+  }
+}
+
+/** No retries unless asked (code is not idempotent); priority: higher sooner, FIFO within one. */
+export function jobOptions(id: string, schedule: Schedule | undefined): JobsOptions {
+  const retries = schedule?.retries ?? 0;
+  return {
+    jobId: id,
+    // BullMQ: 1 is taken first; every job gets one, so FIFO holds within a priority.
+    priority: 101 - (schedule?.priority ?? 0),
+    attempts: 1 + retries,
+    ...(retries > 0 ? { backoff: { type: 'fixed', delay: schedule?.backoffMs ?? 1000 } } : {}),
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 24 * 3600, count: 10_000 },
+  };
+}
+
+function* tailFrames(record: ExecutionRecord): Generator<LogFrame> {
+  const time = record.endedAt ?? record.createdAt;
+  if (record.stdout.text) yield { stream: 'stdout', time, data: Buffer.from(record.stdout.text) };
+  if (record.stderr.text) yield { stream: 'stderr', time, data: Buffer.from(record.stderr.text) };
+}
+
+const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
+function notFound(id: string): SidexError {
+  return new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${id}"`);
+}

@@ -1,0 +1,31 @@
+import type { ProcessInfo } from '@sidex/protocol';
+import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
+import type { ExecutionRecord } from '../model/record.js';
+import type { EngineEvents, ExternalSettlement, StopOptions, StopOutcome } from './engine.js';
+import type { StartSpec } from './execution.js';
+import type { LogFrame } from './output/log-format.js';
+
+/**
+ * What the services ask of an engine. The local `Engine` runs executions in
+ * this process; the cluster's `QueuedEngine` (cluster/) hands them to workers
+ * through a queue. The services are the same in both modes.
+ */
+export interface ExecutionEngine {
+  readonly store: ExecutionStore;
+  start(spec: StartSpec): Promise<ExecutionRecord>;
+  get(id: string): Promise<ExecutionRecord | undefined>;
+  list(filter: ListFilter): Promise<ListPage>;
+  wait(id: string): Promise<ExecutionRecord>;
+  stop(id: string, options?: StopOptions): Promise<StopOutcome>;
+  sendMessage(id: string, value: unknown): void;
+  setProgress(id: string, value: unknown): void;
+  settle(id: string, settlement: ExternalSettlement): void;
+  logs(id: string, options?: { follow?: boolean; signal?: AbortSignal }): AsyncGenerator<LogFrame>;
+  /** The processes of a live execution's tree, where this engine can see them (not across machines). */
+  processes(id: string): ProcessInfo[] | undefined;
+  on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
+  off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
+  readonly runningCount: number;
+  readonly queuedCount: number;
+  close(options?: { graceMs?: number }): Promise<void>;
+}

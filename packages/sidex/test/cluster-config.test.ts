@@ -1,0 +1,48 @@
+// `sidex worker` and `sidex serve --queue` refuse what they cannot run, with
+// the setting named and exit code 2 (bad configuration) or 1 (a server that
+// cannot be reached), and never hang.
+import { describe, expect, it } from 'vitest';
+import { postgresUrl } from './fixtures/pg-schemas.js';
+import { freePort, runCli } from './helpers/server.js';
+import { makeSidex } from './helpers/sidex.js';
+
+const STORE = 'postgres://sidex@127.0.0.1:1/sidex';
+
+describe('cluster configuration', () => {
+  it.each([
+    [['worker', '--store', STORE], /needs --queue redis:\/\/host:port/],
+    [['worker', '--queue', 'http://127.0.0.1:6379', '--store', STORE], /--queue: must be a redis:\/\/host:port\[\/db\] URL/],
+    [['worker', '--queue', 'redis://127.0.0.1:6379/x', '--store', STORE], /--queue "redis:\/\/127.0.0.1:6379\/x": the database "x" is not a number/],
+    [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', 'sqlite:'], /--queue needs a shared store: give --store postgres:\/\//],
+    [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--tags', 'a,b,c,d,e'], /--tags: must list at most 4 tags/],
+    [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--concurrency', '0'], /--concurrency: must be at least 1/],
+    [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--name', 'has space'], /--name: must be 1 to 100 letters/],
+    [['serve', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--retain-days', '1'], /retention \(--retain-\*\) is not available with --queue/],
+    [['serve', '--queue', 'redis://127.0.0.1:6379', '--store', 'memory:'], /--queue needs a shared store/],
+  ])('sidex %j is refused with a clear message', async (args, message) => {
+    const result = await runCli([...args, '--data-dir', '/tmp/sidex-cluster-config-unused']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it.skipIf(!postgresUrl)('an unreachable Redis fails the start (exit 1, QUEUE_UNAVAILABLE named) within its connect timeout', async () => {
+    const port = await freePort();
+    const began = Date.now();
+    const result = await runCli(['serve', '--port', '0', '--queue', `redis://127.0.0.1:${port}`, '--store', postgresUrl!, '--data-dir', `/tmp/sidex-cluster-config-${port}`], {
+      env: { SIDEX_API_KEY: 'test-key-0123456789abcdef' },
+      timeoutMs: 20_000,
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`cannot reach Redis at 127.0.0.1:${port}`));
+    expect(Date.now() - began).toBeLessThan(15_000);
+  });
+
+  it('one machine refuses retries (it runs each start once) and runs starts with a priority or tags in arrival order', async () => {
+    const sidex = makeSidex();
+    const refused = await sidex.sideExecution.startWithCode('return 1', {}, undefined, { retries: 2 });
+    expect(refused.success).toBe(false);
+    expect(refused.success ? '' : [refused.code, refused.error]).toEqual(['INVALID_ARGUMENT', expect.stringMatching(/^options\.retries: retries are run by a cluster/)]);
+    const ran = await sidex.sideExecution.startWithCode('return 2', {}, undefined, { priority: 10, tags: ['gpu'] });
+    expect(ran.success).toBe(true);
+  });
+});

@@ -1,0 +1,134 @@
+// The cluster's faults on loopback: a worker SIGKILLed or sent SIGTERM,
+// Redis restarted, and retries (none unless asked).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterMissing, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
+import { jsonOf, recordOf, startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
+import { eventually, sleep, survivors } from './helpers/sidex.js';
+import { freePort, type TestServer } from './helpers/server.js';
+
+const missing = clusterMissing();
+const TICKS = 'for (let i = 0; ; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); }';
+
+/** The status transitions in an execution's history, in order. */
+async function transitions(server: TestServer, id: string): Promise<string[]> {
+  const history = await jsonOf(server, `/v1/executions/${id}/events`);
+  return history.events.filter((e: { type: string }) => e.type === 'status').map((e: { data: { status: string } }) => e.data.status);
+}
+
+if (missing && process.env.CI) {
+  describe('cluster faults', () => {
+    it('has Redis and PostgreSQL servers to test against', () => {
+      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
+    });
+  });
+} else if (missing) {
+  console.warn(`\n*** SKIPPING the cluster fault suite: ${missing}\n`);
+  describe.skip('cluster faults (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
+    it('needs servers', () => {});
+  });
+} else {
+  describe('cluster faults: workers', () => {
+    let cluster: TestCluster;
+    let a: TestServer;
+    let b: TestServer;
+    beforeAll(async () => {
+      cluster = await startCluster({ queue: await redisDb(2), servers: 2, workers: 3, workerArgs: ['--concurrency', '2'] });
+      [a, b] = cluster.servers as [TestServer, TestServer];
+    }, 120_000);
+    afterAll(() => cluster?.close(), 60_000);
+    const workerOf = async (id: string) => {
+      const name = (await recordOf(cluster, id)).worker;
+      return cluster.workers.find((w) => w.name === name)!;
+    };
+
+    it('a worker SIGKILLed: its execution ends failed, supervisor_lost, within 10 s, output kept, processes dead, never run again', async () => {
+      const id = (await startOn(a, { inlineCode: TICKS })).sideExecutionId as string;
+      await untilOutput(b, id, 'tick 2');
+      const { marker } = await recordOf(cluster, id);
+      const worker = await workerOf(id);
+      worker.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      expect(await eventually(async () => (await statusOn(b, id)).status === 'failed', 15_000, 100)).toBe(true);
+      const lostAfter = Date.now() - killedAt;
+      expect(lostAfter).toBeLessThanOrEqual(10_000);
+      const lost = await statusOn(a, id);
+      expect([lost.stopReason, lost.worker]).toEqual(['supervisor_lost', worker.name]);
+      expect(lost.output).toContain('tick 0\ntick 1\ntick 2\n');
+      expect(await eventually(() => survivors(marker).length === 0, 5000)).toBe(true);
+      // Its job went back to BullMQ marked failed: the live workers fail it on sight, they never run it.
+      await sleep(1500);
+      const after = await recordOf(cluster, id);
+      expect([after.status, after.worker]).toEqual(['failed', worker.name]);
+      expect((await transitions(a, id)).filter((s) => s === 'running')).toHaveLength(1);
+    }, 40_000);
+
+    it('a worker sent SIGTERM takes no new work, stops its executions within the grace, and exits', async () => {
+      const live = cluster.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+      // Its cleanup takes 1.5 s after the stop: the worker is shutting down meanwhile.
+      const slowToStop = `try { ${TICKS} } finally { await new Promise((r) => setTimeout(r, 1500)); console.log("cleaned up"); }`;
+      const id = (await startOn(a, { inlineCode: slowToStop })).sideExecutionId as string;
+      await untilOutput(a, id, 'tick 1');
+      const worker = await workerOf(id);
+      const termAt = Date.now();
+      worker.child.kill('SIGTERM');
+      await sleep(300);
+      expect(worker.child.exitCode).toBe(null); // still shutting down...
+      const during = await Promise.all(Array.from({ length: 3 }, () => startOn(b, { inlineCode: 'return 1' })));
+      expect(await worker.exited).toBe(0);
+      expect(Date.now() - termAt).toBeLessThan(5000 + 3000); // the shutdown grace (5 s), and the exit
+      const ended = await statusOn(b, id);
+      expect([ended.status, ended.stopReason, ended.output]).toEqual(['stopped', 'shutdown', expect.stringContaining('cleaned up\n')]);
+      // ...and took none of the starts made meanwhile: the other workers ran them.
+      const others = live.filter((w) => w !== worker).map((w) => w.name);
+      for (const started of during) {
+        const next = started.sideExecutionId as string;
+        expect(await eventually(async () => (await statusOn(a, next)).status === 'completed', 10_000)).toBe(true);
+        expect(others).toContain((await statusOn(a, next)).worker);
+      }
+    }, 40_000);
+
+    it('no retries by default: a failed execution ran once; retries are opt-in per start, with their backoff', async () => {
+      const once = (await startOn(a, { inlineCode: 'throw new Error("boom")' })).sideExecutionId as string;
+      expect(await eventually(async () => (await statusOn(b, once)).status === 'failed', 10_000)).toBe(true);
+      await sleep(500);
+      expect((await transitions(b, once)).filter((s) => s === 'running')).toHaveLength(1);
+      const retried = (await startOn(a, { inlineCode: 'console.log("try " + Math.random()); throw new Error("boom")', options: { retries: 2, backoffMs: 100 } })).sideExecutionId as string;
+      expect(await eventually(async () => (await transitions(b, retried)).filter((s) => s === 'running').length === 3, 15_000)).toBe(true);
+      expect(await eventually(async () => (await statusOn(a, retried)).status === 'failed', 10_000)).toBe(true);
+      await sleep(500);
+      expect((await transitions(b, retried)).filter((s) => s === 'running')).toHaveLength(3);
+      // Its log is the last try's, as its record's output is.
+      expect(await untilOutput(a, retried, 'try')).toBe((await recordOf(cluster, retried)).stdout.text);
+    }, 40_000);
+  });
+
+  describe('cluster faults: Redis restarted', () => {
+    let redis: OwnRedis | undefined;
+    let cluster: TestCluster | undefined;
+    beforeAll(async () => {
+      redis = await ownRedis(await freePort());
+      cluster = await startCluster({ queue: redis.url, servers: 1, workers: 1 });
+    }, 60_000);
+    afterAll(async () => {
+      await cluster?.close();
+      await redis?.close();
+    }, 60_000);
+
+    it('servers and workers reconnect: the execution under way completes once, its output whole and in order, and new starts run', async () => {
+      const server = cluster!.servers[0]!;
+      const code = 'for (let i = 0; i < 30; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); } return "done";';
+      const id = (await startOn(server, { inlineCode: code })).sideExecutionId as string;
+      await untilOutput(server, id, 'tick 3');
+      await redis!.restart();
+      expect(await eventually(async () => (await statusOn(server, id)).status === 'completed', 20_000, 100)).toBe(true);
+      const done = await statusOn(server, id);
+      expect(done.result).toBe('done');
+      expect((await transitions(server, id)).filter((s) => s === 'running')).toHaveLength(1);
+      const log = await untilOutput(server, id, 'tick 29');
+      expect(log).toBe(Array.from({ length: 30 }, (_, i) => `tick ${i}\n`).join(''));
+      const next = await startOn(server, { inlineCode: 'return 2' });
+      expect(next.success).toBe(true);
+      expect(await eventually(async () => (await statusOn(server, next.sideExecutionId as string)).status === 'completed', 10_000)).toBe(true);
+    }, 60_000);
+  });
+}

@@ -1,0 +1,194 @@
+// A real cluster on loopback: Redis (SIDEX_TEST_REDIS_URL, which .ci/run sets
+// after starting one, or a redis-server the caller owns), PostgreSQL (a schema
+// of its own), `sidex serve --queue` servers and `sidex worker` processes.
+// No test-runner imports: the benchmarks and the reliability suite use it too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { PgSchemas, postgresMissing } from '../fixtures/pg-schemas.js';
+import { live, SIDEX_BIN, spawnServer, stopAndRemove, type TestServer } from './spawn-server.js';
+
+export const redisUrl = process.env.SIDEX_TEST_REDIS_URL;
+
+/** Why the cluster suite cannot run here, or undefined when it can. */
+export function clusterMissing(): string | undefined {
+  if (!redisUrl) return 'SIDEX_TEST_REDIS_URL is not set: the cluster suite needs a Redis server (.ci/redis start prints a URL for one)';
+  return postgresMissing();
+}
+
+/** The Redis database `db` of the test server: each test file takes its own, emptied first. */
+export async function redisDb(db: number, url = redisUrl!): Promise<string> {
+  const spec = `${url.replace(/\/\d*$/, '')}/${db}`;
+  const redis = new Redis(spec, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+  return spec;
+}
+
+export interface TestWorker {
+  name: string;
+  child: ChildProcess;
+  root: string;
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM and wait for the exit (SIGKILL after 20 s). */
+  stop(): Promise<number | null>;
+}
+
+export async function spawnWorker(queue: string, store: string, name: string, args: string[] = [], env: Record<string, string> = {}): Promise<TestWorker> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-worker-'));
+  const projectDir = path.join(root, 'project');
+  fs.mkdirSync(projectDir);
+  const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIDEX_'))) as Record<string, string>;
+  const child = spawn(
+    process.execPath,
+    [SIDEX_BIN, 'worker', '--queue', queue, '--store', store, '--name', name, '--data-dir', path.join(root, 'data'), '--project', projectDir, '--log-level', 'warn', ...args],
+    { cwd: root, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  live.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  for (const began = Date.now(); !ended && !out.includes(`sidex worker ${name}`) && Date.now() - began < 20_000; ) await new Promise((r) => setTimeout(r, 20));
+  if (ended || !out.includes(`sidex worker ${name}`)) throw new Error(`sidex worker ${name} did not start:\n${out}\n${err}`);
+  let stopping: Promise<number | null> | undefined;
+  return {
+    name,
+    child,
+    root,
+    exited,
+    stdout: () => out,
+    stderr: () => err,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+        child.kill('SIGTERM');
+        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const code = await exited;
+        clearTimeout(kill);
+        return code;
+      })()),
+  };
+}
+
+export interface TestCluster {
+  queue: string;
+  store: string;
+  servers: TestServer[];
+  workers: TestWorker[];
+  addWorker(name: string, args?: string[]): Promise<TestWorker>;
+  close(): Promise<void>;
+}
+
+/** Servers and workers on one queue and one fresh schema; close() stops them all and drops the schema. */
+export async function startCluster(options: { queue: string; servers: number; workers: number; workerArgs?: string[]; serverArgs?: string[] }): Promise<TestCluster> {
+  const schemas = new PgSchemas();
+  const store = schemas.spec();
+  const common = ['--queue', options.queue, '--store', store];
+  const workers: TestWorker[] = [];
+  const servers: TestServer[] = [];
+  const cluster: TestCluster = {
+    queue: options.queue,
+    store,
+    servers,
+    workers,
+    addWorker: async (name, args = options.workerArgs ?? []) => {
+      const worker = await spawnWorker(options.queue, store, name, args);
+      workers.push(worker);
+      return worker;
+    },
+    close: async () => {
+      await Promise.all(servers.map((s) => stopAndRemove(s)));
+      await Promise.all(workers.map(async (w) => (await w.stop(), fs.rmSync(w.root, { recursive: true, force: true }))));
+      await schemas.dropAll();
+    },
+  };
+  try {
+    // The first server creates the schema; the others then start side by side.
+    servers.push(await spawnServer({ args: [...common, ...(options.serverArgs ?? [])] }));
+    const rest = Array.from({ length: options.servers - 1 }, () => spawnServer({ args: [...common, ...(options.serverArgs ?? [])] }));
+    servers.push(...(await Promise.all(rest)));
+    await Promise.all(Array.from({ length: options.workers }, (_, i) => cluster.addWorker(`w${i + 1}`)));
+  } catch (err) {
+    await cluster.close();
+    throw err;
+  }
+  return cluster;
+}
+
+export interface OwnRedis {
+  url: string;
+  /** SIGTERM (Redis writes its append-only file and exits, as a restart does), then the same server again. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A redis-server (Debian's `redis-server` on PATH) on a free loopback port, append-only, that the caller may restart. */
+export async function ownRedis(port: number): Promise<OwnRedis> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-redis-'));
+  const start = async (): Promise<ChildProcess> => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    live.add(child);
+    child.on('exit', () => live.delete(child));
+    const failed = new Promise<Error>((resolve) => child.once('error', resolve));
+    for (const began = Date.now(); Date.now() - began < 10_000; ) {
+      const up = await Promise.race([
+        failed,
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1');
+          socket.on('connect', () => (socket.destroy(), resolve(true))).on('error', () => resolve(false));
+        }),
+      ]);
+      if (up instanceof Error) throw new Error(`cannot start redis-server: ${up.message}`);
+      if (up) return child;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`redis-server did not listen on ${port} within 10 s`);
+  };
+  let child = await start();
+  const stop = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    restart: async () => {
+      await stop('SIGTERM');
+      child = await start();
+    },
+    close: async () => {
+      await stop('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs SQL on the cluster's schema (its tables unqualified). */
+export async function clusterSql<T extends pg.QueryResultRow>(cluster: TestCluster, text: string, params: unknown[] = []): Promise<T[]> {
+  const url = new URL(cluster.store);
+  const schema = url.searchParams.get('schema')!;
+  url.search = '';
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "${schema}"`);
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
