@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { live, SIDEX_BIN, startTestServer } from './helpers/server.js';
+import { SIDEX_BIN, startTestServer } from './helpers/server.js';
+import { live } from './helpers/spawn-server.js';
 import { extractSamples, headingAnchors, markdownLinks, type Sample } from './helpers/markdown-samples.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
