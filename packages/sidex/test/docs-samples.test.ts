@@ -43,7 +43,7 @@ describe('the samples are all accounted for', () => {
     for (const page of pages) {
       const lines = read(page).split('\n');
       lines.forEach((line, i) => {
-        if (!/<!--\s*sample:/.test(line)) return;
+        if (!/^\s*<!--\s*sample:/.test(line)) return;
         expect(line.trim(), `${page}:${i + 1}`).toMatch(/^<!-- sample: not run \(\S.{9,}\) -->$/);
         expect(lines[i + 1]?.trim() ?? '', `${page}:${i + 1}: a marker must be followed by its fence`).toMatch(/^```/);
       });
