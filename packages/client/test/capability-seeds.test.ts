@@ -1,4 +1,4 @@
-// The examples of shared/seeds/002 (capability.stopCapability), each a program
+// The examples of seed 002 (capability.stopCapability), each a program
 // whose only change is its import line, run as child processes against a real
 // server whose project holds the capabilities they name.
 import path from 'node:path';

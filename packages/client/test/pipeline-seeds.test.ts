@@ -1,4 +1,4 @@
-// The examples of shared/seeds/004 (RocketRide's terminate page), each a
+// The examples of seed 004 (RocketRide's terminate page), each a
 // program whose only change is its import line, run as child processes
 // against a real server. Like RocketRide's client, they find the server and
 // the key in ROCKETRIDE_URI and ROCKETRIDE_APIKEY.

@@ -1,4 +1,4 @@
-// The examples of shared/seeds/000, 001 and 003, each a program whose only
+// The examples of seed 000, 001 and 003, each a program whose only
 // change is its import line, run as child processes against a real server.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// DAP frames of the RocketRide dialect (shared/PROTOCOLS.md §3): a text frame
+// DAP frames of the RocketRide dialect (docs/rocketride.md): a text frame
 // is JSON; a binary frame is a UTF-8 JSON header without `arguments.data`, a
 // `\n`, then the raw bytes of `arguments.data`; a binary frame with no `\n` is
 // plain JSON.

@@ -1,4 +1,4 @@
-// The shapes of the RocketRide dialect (shared/PROTOCOLS.md §3): what the
+// The shapes of the RocketRide dialect (docs/rocketride.md): what the
 // server's DAP socket sends and what the PipelineClient reads.
 
 /** A DAP message: a request the client sends, a response or an event it receives. */

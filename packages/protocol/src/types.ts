@@ -1,4 +1,4 @@
-// The shapes of sidex replies (shared/PROTOCOLS.md §1): fields flat and
+// The shapes of sidex replies (docs/codebolt.md): fields flat and
 // mirrored under `data`; on failure `success: false`, `error` and a `code`.
 import type { CapabilityStatus, CapabilityType, ExecutionStatus } from './statuses.js';
 
@@ -105,7 +105,7 @@ export interface StopFields {
 
 export type ActionBlockSource = 'filesystem' | 'runtime' | 'builtin';
 
-/** An action block as the Codebolt dialect describes it (shared/PROTOCOLS.md §1). */
+/** An action block as the Codebolt dialect describes it (docs/codebolt.md). */
 export interface ActionBlock {
   id: string;
   name: string;
@@ -233,7 +233,7 @@ export interface CatalogWarning {
   message: string;
 }
 
-/** One declared input, as Codebolt writes it (shared/PROTOCOLS.md §1). */
+/** One declared input, as Codebolt writes it (docs/codebolt.md). */
 export interface InputSpec {
   name: string;
   type: string;

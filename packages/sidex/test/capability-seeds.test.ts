@@ -1,4 +1,4 @@
-// The examples of shared/seeds/002 (the Codebolt `capability.stopCapability`
+// The examples of seed 002 (the Codebolt `capability.stopCapability`
 // page), examples 1–3 and its common use cases (clean cancellation, batch
 // cancellation): the programs the client's tests run over a server, run here
 // against the in-process CapabilityService, where what an execution leaves

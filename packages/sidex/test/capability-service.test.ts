@@ -1,4 +1,4 @@
-// Every action of the Codebolt `capability` dialect (shared/PROTOCOLS.md §1)
+// Every action of the Codebolt `capability` dialect (docs/codebolt.md)
 // against the in-process CapabilityService, on the fixture project: real
 // capability code in real child processes.
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-// Discovery (shared/PROTOCOLS.md §2) and validation of action blocks,
+// Discovery (docs/blocks-and-capabilities.md) and validation of action blocks,
 // capabilities and executors, on the fixture project of
 // test/fixtures/projects: what is listed, in which order, what wins, and the
 // warning every broken item becomes (file, field, what is wrong).

@@ -158,7 +158,8 @@ describe('sidex run', () => {
   it('without a server configured it runs embedded', async () => {
     const file = path.join(server.root, 'local-job.js');
     fs.writeFileSync(file, 'return 6 * 7');
-    const { code, stdout } = await runCli(['run', file, '--data-dir', path.join(server.root, 'embedded')], { cwd: server.root });
+    // SIDEX_PORT: nothing answers there, even while a Quick start server holds the default port.
+    const { code, stdout } = await runCli(['run', file, '--data-dir', path.join(server.root, 'embedded')], { cwd: server.root, env: { SIDEX_PORT: '1' } });
     expect(code).toBe(0);
     expect(stdout).toBe('42\n');
   });

@@ -1,4 +1,4 @@
-// The examples of shared/seeds/004 (the RocketRide `terminate` page), run
+// The examples of seed 004 (the RocketRide `terminate` page), run
 // against the in-process PipelineService. A RocketRide client reads the
 // pipeline file itself and sends its contents (`use({filepath})`); here the
 // test does that reading. The example logic is kept; sleeps are shortened.

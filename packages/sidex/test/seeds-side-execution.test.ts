@@ -1,4 +1,4 @@
-// The examples of shared/seeds/001 (the Codebolt `sideExecution.stop` page),
+// The examples of seed 001 (the Codebolt `sideExecution.stop` page),
 // examples 1–6 and common use cases 1–5, run against the in-process API.
 // The example code is kept as written; only sleeps are shortened so the
 // suite stays fast, and Example 1's template literal (mangled by the doc's

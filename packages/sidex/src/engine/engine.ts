@@ -290,7 +290,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     return record;
   }
 
-  /** The stop protocol of shared/ARCHITECTURE.md; resolves when no process of the tree remains. */
+  /** The stop protocol of docs/architecture.md; resolves when no process of the tree remains. */
   async stop(id: string, options: StopOptions = {}): Promise<StopOutcome> {
     const exec = this.live.get(id);
     if (!exec || isTerminal(exec.record.status)) {

@@ -8,7 +8,7 @@ import type { SideExecutionService } from './side-execution-service.js';
 export const BLOCK_FILTER_TYPES = ['filesystem', 'runtime', 'builtin'] as const;
 export type BlockFilterType = (typeof BLOCK_FILTER_TYPES)[number];
 
-/** Action blocks by name (shared/PROTOCOLS.md §1), dialect-free. */
+/** Action blocks by name (docs/codebolt.md), dialect-free. */
 export class ActionBlockService {
   constructor(
     private readonly engine: ExecutionEngine,

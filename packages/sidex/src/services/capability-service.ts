@@ -23,7 +23,7 @@ export type CapabilityDetail = Capability & ({ executorName: string } | { execut
 export type StartCapability = StartCommon & { capabilityName: string; capabilityType: CapabilityType };
 
 /**
- * Capabilities (shared/PROTOCOLS.md §1), dialect-free: skills, powers and
+ * Capabilities (docs/codebolt.md), dialect-free: skills, powers and
  * talents from the catalog, each run by the executor that supports its type
  * as an execution with a `cap_` id.
  */

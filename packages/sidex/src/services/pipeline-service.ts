@@ -1,4 +1,4 @@
-// The pipeline dialect (seed 004, shared/PROTOCOLS.md §3), in process. Each
+// The pipeline dialect (seed 004, docs/rocketride.md), in process. Each
 // method is one DAP command, with the command's arguments and the reply body
 // it answers; a failure throws a SidexError (code, message naming the field,
 // details), which a transport turns into `success: false` with that message.

@@ -1,4 +1,4 @@
-// The events of a task (shared/PROTOCOLS.md §3) and the monitor types that select them.
+// The events of a task (docs/rocketride.md) and the monitor types that select them.
 
 export type PipelineEventName = 'apaevt_status_update' | 'apaevt_task' | 'apaevt_flow' | 'apaevt_sse' | 'output';
 

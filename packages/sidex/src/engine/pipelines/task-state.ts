@@ -1,4 +1,4 @@
-// A task's state (shared/PROTOCOLS.md §3) as the server-side supervisor keeps
+// A task's state (docs/rocketride.md) as the server-side supervisor keeps
 // it. What crosses the wire is the client's.
 import { TaskState } from '@sidex/protocol';
 

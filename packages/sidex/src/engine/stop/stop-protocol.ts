@@ -1,4 +1,4 @@
-// The stop protocol of shared/ARCHITECTURE.md, for one execution:
+// The stop protocol of docs/architecture.md, for one execution:
 //  1. the runtime is told to stop (IPC) and every process of the tree gets SIGTERM;
 //  2. the runtime aborts ctx.signal, runs onStop handlers, reports the partial
 //     result and exits; other processes may clean up;

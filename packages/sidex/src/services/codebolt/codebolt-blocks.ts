@@ -14,7 +14,7 @@ export interface CodeboltMeta {
   actionBlockPath: string;
 }
 
-/** Codebolt's `actionBlockInvocation` message (shared/PROTOCOLS.md §2). */
+/** Codebolt's `actionBlockInvocation` message (docs/codebolt.md). */
 export interface ActionBlockInvocation {
   type: 'actionBlockInvocation';
   sideExecutionId: string;

@@ -10,7 +10,7 @@ export interface CodeboltSocket {
 }
 
 /**
- * The environment Codebolt gives a side execution (shared/PROTOCOLS.md §2).
+ * The environment Codebolt gives a side execution (docs/codebolt.md).
  * The token goes in `SIDEX_TOKEN` and in `threadToken`: the Codebolt SDK
  * puts both in the query of its WebSocket URL (recent SDKs forward every
  * variable, `threadToken` by name), where the transport reads it.

@@ -1,4 +1,4 @@
-// The pipeline file of shared/PROTOCOLS.md §3. Unknown keys are kept, not
+// The pipeline file of docs/rocketride.md. Unknown keys are kept, not
 // refused: RocketRide files carry editor data (`ui`, positions, descriptions)
 // that sidex has no use for but must not choke on.
 import { z } from 'zod';

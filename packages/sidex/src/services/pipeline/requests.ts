@@ -1,5 +1,5 @@
 // The arguments of the pipeline service's calls, which are the arguments of the
-// DAP commands (shared/PROTOCOLS.md §3), plus sidex's own (drainMs, force).
+// DAP commands (docs/rocketride.md), plus sidex's own (drainMs, force).
 // Keys RocketRide clients send that sidex has no use for are accepted and ignored.
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-// What a Codebolt-built block sends on its WebSocket (shared/PROTOCOLS.md §2):
+// What a Codebolt-built block sends on its WebSocket (docs/codebolt.md):
 // its `actionBlockComplete`, and requests of the Codebolt APIs its SDK
 // offers (`{type, action?, ...fields, requestId}`), of which sidex serves none
 // on this connection.

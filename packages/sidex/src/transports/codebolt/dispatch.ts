@@ -13,7 +13,7 @@ export interface ConnectionControl {
 export type Handler = (frame: Frame, connection: ConnectionControl) => Promise<object>;
 
 /**
- * The Codebolt dialect (shared/PROTOCOLS.md §1): one handler per type and
+ * The Codebolt dialect (docs/codebolt.md): one handler per type and
  * action, each a call of the connection's API with the frame's flat fields.
  */
 export function codeboltHandlers(): Record<string, Record<string, Handler>> {

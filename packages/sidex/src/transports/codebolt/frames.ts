@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
 
-/** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (shared/PROTOCOLS.md §1). */
+/** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (docs/codebolt.md). */
 export const FrameEnvelope = z.looseObject({
   type: z.string({ error: 'must be a string such as "sideExecution"' }).min(1, 'must not be empty').max(100, 'is too long'),
   action: z.string({ error: 'must be a string such as "getSideExecutionStatus"' }).min(1, 'must not be empty').max(100, 'is too long'),

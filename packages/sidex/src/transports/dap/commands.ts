@@ -1,4 +1,4 @@
-// The commands of the RocketRide dialect (shared/PROTOCOLS.md §3), each a call
+// The commands of the RocketRide dialect (docs/rocketride.md), each a call
 // of the pipeline service with the request's arguments; the reply body is what
 // the service answers. Only `auth` and `rrext_public_*` are served before the
 // connection has authenticated.

@@ -26,7 +26,7 @@ export interface DapServerOptions {
 }
 
 /**
- * The RocketRide dialect at `/task/service` (shared/PROTOCOLS.md §3). The
+ * The RocketRide dialect at `/task/service` (docs/rocketride.md). The
  * upgrade needs no key: RocketRide clients authenticate with their first
  * request (`auth`), which each connection checks.
  */

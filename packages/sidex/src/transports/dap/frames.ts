@@ -1,4 +1,4 @@
-// DAP requests of the RocketRide dialect (shared/PROTOCOLS.md §3):
+// DAP requests of the RocketRide dialect (docs/rocketride.md):
 // `{type: 'request', seq, command, arguments}`, in a text frame or a binary
 // one (splitDapFrame).
 import { splitDapFrame } from '@sidex/protocol/frames';

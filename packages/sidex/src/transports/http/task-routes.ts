@@ -1,4 +1,4 @@
-// RocketRide's HTTP equivalents of the DAP commands (shared/PROTOCOLS.md §3):
+// RocketRide's HTTP equivalents of the DAP commands (docs/rocketride.md):
 // `POST /task`, `GET /task`, `DELETE /task`, `POST /task/data`, with its reply
 // envelope `{status: 'OK', data}` or `{status: 'Error', error: {message}}`
 // (HTTP 400 for bad input and refused calls, 401 without a valid key).

@@ -1,4 +1,4 @@
-// The task status of shared/PROTOCOLS.md §3, built from what is known of a task.
+// The task status of docs/rocketride.md, built from what is known of a task.
 import { isEndState, STATE_TEXT, TaskState, type TaskStatus } from '../task-state.js';
 import type { TaskMetrics } from '@sidex/protocol';
 import type { ItemCounters } from './counters.js';

@@ -1,4 +1,4 @@
-// The events of one task (shared/PROTOCOLS.md §3). Each is built only when
+// The events of one task (docs/rocketride.md). Each is built only when
 // someone listens: a busy task would otherwise build thousands a second for nobody.
 import type { PipelineEventName } from '../events.js';
 import type { TaskStatus } from '../task-state.js';
