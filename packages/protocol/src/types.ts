@@ -37,6 +37,8 @@ export interface ErrorInfo {
   /** Where a SYNTAX_ERROR is. */
   line?: number;
   column?: number;
+  /** The file a COMMAND_NOT_FOUND or COMMAND_NOT_EXECUTABLE start tried to exec. */
+  path?: string;
 }
 
 export interface StartFields {
@@ -50,6 +52,8 @@ export interface StatusFields {
   status: ExecutionStatus;
   name: string;
   actionBlock?: string;
+  /** A command execution's program and arguments. */
+  command?: string[];
   threadId?: string;
   isRuntimeCode: boolean;
   createdAt: number;
@@ -124,7 +128,7 @@ export interface ActionBlock {
 
 export interface ListFilter {
   status?: ExecutionStatus | ExecutionStatus[];
-  kind?: 'inline' | 'block';
+  kind?: 'inline' | 'block' | 'command';
   /** Which dialect started it: side executions, capabilities, pipeline tasks. */
   type?: 'side' | 'cap' | 'task';
   name?: string;

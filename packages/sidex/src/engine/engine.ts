@@ -34,6 +34,8 @@ import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
 import { instrumentAwaits } from '../runtime/unwind/instrument.js';
+import type { ExecSource } from '../runtime/messages.js';
+import { StdinChannel } from './command/stdin-channel.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -233,7 +235,10 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    checkStart(spec, this.isolation);
+    checkStart(spec, this.isolation, {
+      hidden: [this.options.dataDir, ...(this.options.sandbox?.hiddenPaths ?? [])],
+      childProcessesForbidden: this.options.permissions !== undefined && !this.options.permissions.allowChildProcess,
+    });
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
     const history = [statusEvent(exec.record)];
@@ -308,6 +313,25 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw new SidexError('INVALID_MESSAGE', `message is not JSON-serializable: ${(err as Error).message}`);
     }
     exec.runtime.send({ type: 'message', json });
+  }
+
+  /**
+   * Writes bytes to a running command's open stdin, and/or closes it. Answers
+   * once the runtime has them queued, not once the program has read them: at
+   * most MAX_STDIN_PENDING_BYTES may wait unread (STDIN_FULL beyond).
+   */
+  writeStdin(id: string, data: Buffer, options: { close?: boolean } = {}): { pendingBytes: number; open: boolean } {
+    const exec = this.live.get(id);
+    if (!exec) throw notFound(id);
+    if (exec.spec.kind !== 'command' || !exec.stdin) {
+      throw new SidexError('NOT_A_COMMAND', `execution "${id}" runs ${exec.spec.kind === 'inline' ? 'inline code' : 'an action block'}, not a command: it has no stdin to write`, { id });
+    }
+    if (exec.record.status !== 'running' || !exec.runtime) {
+      throw new SidexError('NOT_RUNNING', `execution "${id}" is ${exec.record.status}, not running`, { status: exec.record.status });
+    }
+    const message = exec.stdin.write(data, options.close === true);
+    exec.runtime.send({ type: 'stdin', ...message });
+    return { pendingBytes: exec.stdin.pendingBytes, open: exec.stdin.isOpen };
   }
 
   /**
@@ -440,8 +464,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.
     exec.runtime = runtime;
-    const cwd = spec.kind === 'inline' || spec.inScratch ? runtime.scratchDir : blockDir(spec);
+    const cwd = spec.kind === 'command' ? (spec.cwd ?? runtime.scratchDir) : spec.kind === 'inline' || spec.inScratch ? runtime.scratchDir : blockDir(spec);
     exec.record.marker = runtime.marker;
+    if (spec.kind === 'command') exec.stdin = new StdinChannel(exec.id, spec.stdin?.open === true, spec.stdin?.data?.length ?? 0);
     runtime.onMessage((message) => void this.onRuntimeMessage(exec, message));
     void runtime.exited.then(() => {
       if (!exec.stopReason) exec.endedByItself = true;
@@ -450,10 +475,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     runtime.send({
       type: 'run',
       executionId: exec.id,
-      source:
-        spec.kind === 'inline'
-          ? { type: 'inline', ...unwindableInline(spec.code ?? ''), filename: path.join(cwd, 'inline.js') }
-          : { type: 'block', entry: spec.entry ?? '' },
+      source: runSource(spec, cwd),
       paramsJson: JSON.stringify(exec.record.params ?? {}),
       ...(spec.resumeFrom !== undefined ? { resumeFromJson: JSON.stringify(spec.resumeFrom) } : {}),
       cwd,
@@ -466,6 +488,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     switch (message.type) {
       case 'message':
         this.emit('message', { id: exec.id, value: message.value });
+        return;
+      case 'exited':
+        if (exec.spec.kind !== 'command') return;
+        exec.programExit = { code: message.code, signal: message.signal as NodeJS.Signals | null };
+        exec.stdin?.end();
+        record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
+        return;
+      case 'stdinWritten':
+        exec.stdin?.taken(message.bytes);
         return;
       case 'sideExecutionComplete':
         return this.settle(exec.id, { result: message.result });
@@ -574,6 +605,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async finalize(exec: Execution, forced: boolean): Promise<void> {
     const { record, runtime } = exec;
+    // A command's record holds its program's exit; the runtime around it only reports it.
+    const exit = exec.programExit ?? runtime?.exit;
     clearTimeout(exec.timeoutTimer);
     if (exec.sampling) {
       this.sampler.delete(exec.sampling);
@@ -590,7 +623,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...finalFields({
         stopReason: exec.stopReason,
         outcome: exec.outcome,
-        exit: runtime?.exit,
+        exit,
         stderrTail: output.stderr.text,
         lastCheckpoint: record.checkpoint,
         timeoutMs: record.timeoutMs,
@@ -604,7 +637,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       stderr: output.stderr,
       endedAt,
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
-      ...(runtime?.exit ? { exitCode: runtime.exit.code, signal: runtime.exit.signal } : {}),
+      ...(exit ? { exitCode: exit.code, signal: exit.signal } : {}),
     };
     await runtime?.cleanup();
     // The terminal record is the one that matters most: a passing outage gets a few tries.
@@ -626,6 +659,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.listenerCount('output') === 0) return;
     const data = this.decoders.decode(exec.id, chunk);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
+  }
+}
+
+/** What the runtime is told to run. */
+function runSource(spec: StartSpec, cwd: string): ExecSource {
+  switch (spec.kind) {
+    case 'inline':
+      return { type: 'inline', ...unwindableInline(spec.code ?? ''), filename: path.join(cwd, 'inline.js') };
+    case 'command': {
+      const data = spec.stdin?.data;
+      const stdin = spec.stdin ? { ...(data?.length ? { base64: data.toString('base64') } : {}), open: spec.stdin.open === true } : undefined;
+      return { type: 'command', argv: spec.argv ?? [], ...(stdin ? { stdin } : {}) };
+    }
+    default:
+      return { type: 'block', entry: spec.entry ?? '' };
   }
 }
 

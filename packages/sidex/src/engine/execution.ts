@@ -8,13 +8,21 @@ import type { ExecutionRecord, StopReason } from '../model/record.js';
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
+import type { ExitInfo } from './pool/runtime-process.js';
+import type { StdinChannel } from './command/stdin-channel.js';
 
 export interface StartSpec {
   prefix: 'side' | 'cap' | 'task';
-  kind: 'inline' | 'block';
+  kind: 'inline' | 'block' | 'command';
   name: string;
   /** Inline code. */
   code?: string;
+  /** A command: the program and its arguments, executed directly (no shell). */
+  argv?: string[];
+  /** A command's working directory (absolute, confined by the caller); default: its scratch directory. */
+  cwd?: string;
+  /** A command's stdin: bytes to write first; `open`: more may be written while it runs. Without it, stdin is /dev/null. */
+  stdin?: { data?: Buffer; open?: boolean };
   /** Block entry file (absolute). */
   entry?: string;
   /** Block directory: the working directory of a block. */
@@ -57,6 +65,9 @@ export class Execution {
   /** Who ended it at its memory limit, when it was. */
   memoryLimitBy: MemoryLimitBy | undefined;
   endedByItself = false;
+  /** A command's program's own exit, as its runtime reported it. */
+  programExit: ExitInfo | undefined;
+  stdin: StdinChannel | undefined;
   protocol: StopProtocol | undefined;
   ending: Promise<void> | undefined;
   timeoutTimer: NodeJS.Timeout | undefined;

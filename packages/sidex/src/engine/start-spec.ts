@@ -1,16 +1,31 @@
 import path from 'node:path';
 import { SidexError } from '../errors.js';
 import { newExecutionId } from '../model/ids.js';
-import { emptyOutput, type ExecutionRecord } from '../model/record.js';
+import { emptyOutput, type ExecutionRecord, type ExecutionSource } from '../model/record.js';
 import type { StartSpec } from './execution.js';
+import { checkCommand } from './command/command-spec.js';
 import { checkInlineSyntax } from './inline-syntax.js';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
 import type { Isolation } from './sandbox/isolation.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 
+/** What a command start is checked against. */
+export interface CommandRoom {
+  /** Paths no execution sees: a cwd inside them is refused. */
+  hidden: readonly string[];
+  /** Node's permission model is on without child processes: no program may be started. */
+  childProcessesForbidden: boolean;
+}
+
 /** Bad input throws before anything is written or spawned. */
-export function checkStart(spec: StartSpec, isolation: Isolation): void {
+export function checkStart(spec: StartSpec, isolation: Isolation, room: CommandRoom): void {
   if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
+  if (spec.kind === 'command') {
+    if (room.childProcessesForbidden) {
+      throw new SidexError('COMMANDS_FORBIDDEN', 'commands cannot run on this server: its permission model (--permissions) forbids child processes', { field: 'command' });
+    }
+    checkCommand(spec, room.hidden);
+  }
   checkNetworkIsolation(spec.network, isolation, 'options.network');
   checkLimits(spec);
 }
@@ -67,7 +82,18 @@ export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionR
     cpuMicros: 0,
     ...emptyOutput(),
     ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
-    source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '' } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
+    source: sourceOf(spec),
     meta: spec.meta ?? {},
   };
+}
+
+function sourceOf(spec: StartSpec): ExecutionSource {
+  switch (spec.kind) {
+    case 'inline':
+      return { type: 'inline', code: spec.code ?? '' };
+    case 'command':
+      return { type: 'command', argv: spec.argv ?? [], ...(spec.cwd ? { cwd: spec.cwd } : {}) };
+    default:
+      return { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) };
+  }
 }

@@ -89,7 +89,7 @@ export const StopInput = z.object({ id: ExecutionId, options: StopOptions.option
 export const ListInput = z
   .object({
     status: z.union([z.enum(EXECUTION_STATUSES), z.array(z.enum(EXECUTION_STATUSES))]).optional(),
-    kind: z.enum(['inline', 'block']).optional(),
+    kind: z.enum(['inline', 'block', 'command']).optional(),
     /** Which dialect started it: side executions, capabilities or pipeline tasks (the id prefix). */
     type: z.enum(['side', 'cap', 'task']).optional(),
     name: z.string().max(500).optional(),
