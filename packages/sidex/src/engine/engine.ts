@@ -320,14 +320,15 @@ export class Engine extends EventEmitter<EngineEvents> {
    * once the runtime has them queued, not once the program has read them: at
    * most MAX_STDIN_PENDING_BYTES may wait unread (STDIN_FULL beyond).
    */
-  writeStdin(id: string, data: Buffer, options: { close?: boolean } = {}): { pendingBytes: number; open: boolean } {
+  async writeStdin(id: string, data: Buffer, options: { close?: boolean } = {}): Promise<{ pendingBytes: number; open: boolean }> {
     const exec = this.live.get(id);
-    if (!exec) throw notFound(id);
-    if (exec.spec.kind !== 'command' || !exec.stdin) {
-      throw new SidexError('NOT_A_COMMAND', `execution "${id}" runs ${exec.spec.kind === 'inline' ? 'inline code' : 'an action block'}, not a command: it has no stdin to write`, { id });
+    const record = exec?.record ?? (await this.store.get(id));
+    if (!record) throw notFound(id);
+    if (record.kind !== 'command') {
+      throw new SidexError('NOT_A_COMMAND', `execution "${id}" runs ${record.kind === 'inline' ? 'inline code' : 'an action block'}, not a command: it has no stdin to write`, { id });
     }
-    if (exec.record.status !== 'running' || !exec.runtime) {
-      throw new SidexError('NOT_RUNNING', `execution "${id}" is ${exec.record.status}, not running`, { status: exec.record.status });
+    if (!exec?.stdin || !exec.runtime || record.status !== 'running') {
+      throw new SidexError('NOT_RUNNING', `execution "${id}" is ${record.status}, not running: its stdin is gone`, { id, status: record.status });
     }
     const message = exec.stdin.write(data, options.close === true);
     exec.runtime.send({ type: 'stdin', ...message });

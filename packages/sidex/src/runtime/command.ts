@@ -53,6 +53,10 @@ export function startCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv
 }
 
 function spawnError(err: NodeJS.ErrnoException, program: string, cwd: string, searchPath: string | undefined): ErrorInfo {
+  // A missing working directory fails the exec with ENOENT too.
+  if (err.code === 'ENOENT' && missing(cwd)) {
+    return { code: 'CWD_NOT_FOUND', message: `cwd: no directory "${cwd}" inside the execution's view of the file system (a sandbox sees only the allowed roots, the system and its scratch directory)`, path: cwd };
+  }
   const tried = triedPath(program, cwd, searchPath);
   if (err.code === 'ENOENT') {
     const where = program.includes('/') ? `"${tried}"` : `"${program}" in PATH (${searchPath ?? 'unset'})`;
@@ -76,4 +80,13 @@ export function triedPath(program: string, cwd: string, searchPath: string | und
     if (fs.existsSync(candidate)) return candidate;
   }
   return program;
+}
+
+function missing(dir: string): boolean {
+  try {
+    fs.statSync(dir);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
