@@ -17,6 +17,7 @@ import { PipelineService, type PipelineLimits } from './services/pipeline-servic
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
+import { CommandService } from './services/command-service.js';
 import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
 import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 
@@ -74,6 +75,8 @@ export class Sidex {
   readonly codeboltBlocks: CodeboltBlocks;
   readonly sideExecution: SideExecutionService;
   readonly actionBlock: ActionBlockService;
+  /** Commands: any program, run as an execution. */
+  readonly commands: CommandService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
   recovery: RecoveryReport | undefined;
   private retention: Retention | undefined;
@@ -109,6 +112,9 @@ export class Sidex {
     this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
     this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
     this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
+    // A command's cwd lies where a block could: in the roots, or a directory sandboxes may write.
+    const commandRoots = [...roots, ...(options.engine?.sandbox?.readWritePaths ?? [])];
+    this.commands = new CommandService(this.engine, this.sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir });
     if (options.retention) this.startRetention(options.retention);
     this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}) });
   }

@@ -85,6 +85,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     sideExecution: sidex.sideExecution,
     actionBlock: sidex.actionBlock,
     capability: sidex.capability,
+    commands: sidex.commands,
     pipelines: sidex.pipelines,
     auth,
     log,

@@ -8,6 +8,7 @@ import { CODEBOLT_META, type CodeboltBlocks } from './codebolt/codebolt-blocks.j
 import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
+import type { LogFrame } from '../engine/output/log-format.js';
 import { isTerminal, type ExecutionRecord } from '../model/record.js';
 import { SidexError } from '../errors.js';
 import { fail, ok, replying, type Reply } from './replies.js';
@@ -190,12 +191,21 @@ export class SideExecutionService {
     }, { sideExecutionId: id });
   }
 
-  /** The execution's output, in order; with follow, until it ends. */
-  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
-    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
-    for await (const frame of this.engine.logs(validId, options)) {
-      yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
+  /**
+   * The execution's output, in order; with follow, until it ends. As text
+   * (invalid UTF-8 shown as U+FFFD), or with `encoding: 'base64'` the exact bytes.
+   */
+  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal; encoding?: 'utf8' | 'base64' } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number; encoding?: 'base64' }> {
+    const base64 = options.encoding === 'base64';
+    for await (const frame of this.logBytes(id, options)) {
+      yield base64 ? { stream: frame.stream, data: frame.data.toString('base64'), time: frame.time, encoding: 'base64' } : { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
     }
+  }
+
+  /** The execution's output as the log keeps it, byte for byte. */
+  async *logBytes(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
+    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
+    yield* this.engine.logs(validId, options);
   }
 
   /** Subscribes to engine events; returns the unsubscribe function. */
@@ -245,7 +255,8 @@ export function startedReply<K extends string, X extends object = object>(type: 
   const fields = { [idField]: record.id, status: record.status, ...extra } as Record<K, string> & { status: string } & X;
   if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
   const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
-  return fail(type, new SidexError(error.code, error.message, error.stack ? { stack: error.stack } : undefined), fields);
+  const details = { ...(error.stack ? { stack: error.stack } : {}), ...(error.path ? { path: error.path } : {}) };
+  return fail(type, new SidexError(error.code, error.message, Object.keys(details).length ? details : undefined), fields);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { SidexError } from '../../errors.js';
 import type { ActionBlockService } from '../../services/action-block-service.js';
 import type { CapabilityService } from '../../services/capability-service.js';
+import type { CommandService } from '../../services/command-service.js';
+import { startSideExecutionReply, writeStdinReply } from '../../services/command-replies.js';
 import { fail, ok, replying } from '../../services/replies.js';
 import { ExecutionIdInput } from '../../services/schemas.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
@@ -17,15 +19,16 @@ export interface DialectServices {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
   capability: CapabilityService;
+  commands: CommandService;
 }
 
 export type Handler = (frame: Frame, connection: ConnectionControl) => Promise<object>;
 
 /** The Codebolt dialect (shared/PROTOCOLS.md §1): one handler per type and action, each a call of a service. */
-export function codeboltHandlers({ sideExecution, actionBlock, capability }: DialectServices): Record<string, Record<string, Handler>> {
+export function codeboltHandlers({ sideExecution, actionBlock, capability, commands }: DialectServices): Record<string, Record<string, Handler>> {
   return {
     sideExecution: {
-      startSideExecution: (f) => sideExecution.start(f as Record<string, unknown>),
+      startSideExecution: (f) => startSideExecutionReply(sideExecution, commands, f as Record<string, unknown>),
       stopSideExecution: (f) => sideExecution.stop(f.sideExecutionId, stopOptions(f)),
       getSideExecutionStatus: (f) => sideExecution.getStatus(f.sideExecutionId),
       listActionBlocks: (f) => sideExecution.listActionBlocks(f.projectPath),
@@ -34,6 +37,7 @@ export function codeboltHandlers({ sideExecution, actionBlock, capability }: Dia
       countSideExecutions: () => sideExecution.counts(),
       getSideExecutionEvents: (f) => sideExecution.events(f.sideExecutionId, eventsQuery(f)),
       resumeSideExecution: (f) => sideExecution.resume(f.sideExecutionId),
+      writeSideExecutionStdin: (f) => writeStdinReply(commands, f as Record<string, unknown>),
       subscribe: (f, c) => subscription('subscribeResponse', f, sideExecution, (id) => c.subscribe(id)),
       unsubscribe: (f, c) => subscription('unsubscribeResponse', f, sideExecution, (id) => c.unsubscribe(id), false),
     },

@@ -1,22 +1,34 @@
+import type { CommandService } from '../../services/command-service.js';
+import { startSideExecutionReply, writeStdinReply } from '../../services/command-replies.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
-import { writeLogStream } from './log-stream.js';
+import { writeLogStream, writeRawLog } from './log-stream.js';
 import { route, type RouteSpec } from './route.js';
-import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody } from './schemas.js';
+import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody, WriteStdinBody } from './schemas.js';
 
 const TAG = 'executions';
 
-/** `/v1/executions`: start, list, get, stop, resume, events, logs. */
-export function executionRoutes(service: SideExecutionService): RouteSpec[] {
+/** `/v1/executions`: start, list, get, stop, resume, events, logs, a command's stdin. */
+export function executionRoutes(service: SideExecutionService, commands: CommandService): RouteSpec[] {
   return [
     route({
       method: 'POST',
       url: '/v1/executions',
       operationId: 'startSideExecution',
-      summary: 'Start inline code or an action block; answers once it runs (or failed to start)',
+      summary: 'Start inline code, an action block or a command (any program); answers once it runs (or failed to start)',
       tag: TAG,
       body: CreateExecutionBody,
       successStatus: 201,
-      handle: ({ body }) => service.start(body ?? {}),
+      handle: ({ body }) => startSideExecutionReply(service, commands, body ?? {}),
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/executions/:id/stdin',
+      operationId: 'writeSideExecutionStdin',
+      summary: "Write bytes to a running command's open stdin, and/or close it; answers once queued (at most 16 MB may wait unread)",
+      tag: TAG,
+      params: ExecutionIdParams,
+      body: WriteStdinBody,
+      handle: ({ params, body }) => writeStdinReply(commands, { ...body, sideExecutionId: params.id }),
     }),
     route({
       method: 'GET',
@@ -81,11 +93,12 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
       method: 'GET',
       url: '/v1/executions/:id/logs',
       operationId: 'getSideExecutionLogs',
-      summary: 'Output in order: NDJSON lines {stream, data, time}; with follow=true an SSE stream (events output, then end) until it ends',
+      summary:
+        'Output in order: NDJSON lines {stream, data, time}; with follow=true an SSE stream (events output, then end) until it ends; encoding=base64 for the exact bytes; format=raw for one stream as application/octet-stream',
       tag: TAG,
       params: ExecutionIdParams,
       query: LogsQuery,
-      produces: ['application/x-ndjson', 'text/event-stream'],
+      produces: ['application/x-ndjson', 'text/event-stream', 'application/octet-stream'],
       handle: async ({ params, query }, reply) => {
         const found = await service.getStatus(params.id);
         if (!found.success) return found;
@@ -93,7 +106,12 @@ export function executionRoutes(service: SideExecutionService): RouteSpec[] {
         reply.hijack();
         const gone = new AbortController();
         reply.raw.once('close', () => gone.abort());
-        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', service.logs(params.id, { follow, signal: gone.signal }), async () => {
+        if (query.format === 'raw') {
+          await writeRawLog(reply.raw, query.stream ?? 'stdout', service.logBytes(params.id, { follow, signal: gone.signal }));
+          return undefined;
+        }
+        const lines = service.logs(params.id, { follow, signal: gone.signal, ...(query.encoding ? { encoding: query.encoding } : {}) });
+        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', lines, async () => {
           const last = await service.getStatus(params.id);
           if (!last.success) return last;
           const { sideExecutionId, status, result, failure, exitCode } = last;

@@ -4,6 +4,7 @@ import { SidexError } from '../../errors.js';
 import { fail } from '../../services/replies.js';
 import type { ActionBlockService } from '../../services/action-block-service.js';
 import type { CapabilityService } from '../../services/capability-service.js';
+import type { CommandService } from '../../services/command-service.js';
 import type { SideExecutionService } from '../../services/side-execution-service.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
@@ -19,6 +20,7 @@ export interface HttpAppOptions {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
   capability: CapabilityService;
+  commands: CommandService;
   /** RocketRide's /task routes, when given. */
   pipelines?: PipelineService;
   auth: Authenticator;
@@ -38,7 +40,7 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 /** The REST API under /v1, its OpenAPI document, and /healthz, on one Fastify instance. */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
-  const routes = [...executionRoutes(options.sideExecution), ...actionBlockRoutes(options.actionBlock), ...capabilityRoutes(options.capability)];
+  const routes = [...executionRoutes(options.sideExecution, options.commands), ...actionBlockRoutes(options.actionBlock), ...capabilityRoutes(options.capability)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 

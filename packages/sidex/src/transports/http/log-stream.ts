@@ -34,3 +34,20 @@ export async function writeLogStream(raw: ServerResponse, format: LogFormat, lin
     raw.end();
   }
 }
+
+/** One stream's exact bytes as application/octet-stream, honouring backpressure; stops early when the client goes away. */
+export async function writeRawLog(raw: ServerResponse, stream: 'stdout' | 'stderr', frames: AsyncIterable<{ stream: string; data: Buffer }>): Promise<void> {
+  raw.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  let gone = false;
+  const closed = once(raw, 'close').then(() => (gone = true));
+  raw.flushHeaders();
+  try {
+    for await (const frame of frames) {
+      if (gone) break;
+      if (frame.stream !== stream) continue;
+      if (!raw.write(frame.data)) await Promise.race([once(raw, 'drain'), closed]);
+    }
+  } finally {
+    raw.end();
+  }
+}

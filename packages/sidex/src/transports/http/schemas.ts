@@ -3,6 +3,7 @@
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
 import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopOptions, TimeoutMs } from '../../services/schemas.js';
+import { StartCommandInput, WriteStdinInput } from '../../services/command-schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
 
@@ -10,6 +11,10 @@ export const CreateExecutionBody = z
   .object({
     inlineCode: StartWithCodeInput.shape.code.optional().describe('JavaScript, the body of an async function (give this or actionBlockPath)'),
     actionBlockPath: StartWithBlockInput.shape.path.optional().describe('directory of an action block (give this or inlineCode)'),
+    command: StartCommandInput.shape.command.optional().describe('a program and its arguments, executed directly with no shell (give this, inlineCode or actionBlockPath)'),
+    cwd: StartCommandInput.shape.cwd.describe("a command's working directory, inside the allowed roots; default: its scratch directory"),
+    env: StartCommandInput.shape.env.describe("a command's extra environment variables"),
+    stdin: StartCommandInput.shape.stdin.describe("a command's stdin: text, or { data, encoding: 'utf8' | 'base64', open }; open: write more later (POST .../stdin)"),
     params: Params.optional().describe('named values; each is in scope by name in inline code'),
     timeout: TimeoutMs.optional().describe('ms of running after which the execution is stopped; 0 or absent: none'),
     options: StartOptions.optional(),
@@ -47,8 +52,14 @@ export const EventsQueryString = z
 export const LogsQuery = z
   .object({
     follow: z.enum(['true', 'false', '1', '0']).optional().describe('true: a text/event-stream that follows the output until the execution ends'),
+    encoding: z.enum(['utf8', 'base64']).optional().describe('base64: each line or event carries the exact bytes as base64 (utf8, the default, shows invalid bytes as U+FFFD)'),
+    format: z.enum(['json', 'raw']).optional().describe('raw: application/octet-stream, the exact bytes of one stream (stream=stdout by default)'),
+    stream: z.enum(['stdout', 'stderr']).optional().describe('with format=raw: which stream'),
   })
   .strict();
+
+/** A stdin write over REST: the id is in the path. */
+export const WriteStdinBody = WriteStdinInput.omit({ sideExecutionId: true }).strict();
 
 export const ActionBlocksQuery = z
   .object({
