@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
+import { registerExec } from './commands/exec.js';
 import { registerServe } from './commands/serve.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
@@ -20,6 +21,7 @@ const program = new Command('sidex')
   .exitOverride();
 
 registerRun(program);
+registerExec(program);
 registerServe(program);
 registerStart(program);
 registerStatus(program);

@@ -11,3 +11,5 @@ export type { StatusFields } from '@sidex/protocol';
 export * as schemas from './schemas.js';
 export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits } from './pipeline-service.js';
 export type { UseResult as UseReply, TaskSummary } from '@sidex/protocol';
+export { CommandService, type StdinWritten } from './command-service.js';
+export { startSideExecutionReply, startCommandReply, writeStdinReply } from './command-replies.js';
