@@ -11,6 +11,7 @@ const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['server', () => import('./suites/server.js')],
   ['sandbox', () => import('./suites/sandbox.js')],
   ['unwind', () => import('./suites/unwind.js')],
+  ['commands', () => import('./suites/commands.js')],
 ];
 
 // `npm run bench -- engine server`: those suites, in this file's order.
