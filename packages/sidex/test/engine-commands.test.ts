@@ -289,3 +289,17 @@ describe.each(['sandbox', 'process'] as const)('commands (%s isolation)', (isola
     expect(await refused(commandSpec(['cat'], { stdin: { data: Buffer.alloc(8 * 1024 * 1024 + 1) } }))).toEqual(['STDIN_TOO_LARGE', 'stdin']);
   });
 });
+
+describe('commands under Node\'s permission model', () => {
+  const forbidden = makeSidex({ engine: { permissions: {} } });
+  const allowed = makeSidex({ engine: { permissions: { allowChildProcess: true } } });
+
+  it('are refused when child processes are not allowed: the model binds only JavaScript', async () => {
+    await expect(forbidden.engine.start(commandSpec(['true']))).rejects.toMatchObject({ code: 'COMMANDS_FORBIDDEN', details: { field: 'command' } });
+  });
+
+  it('run when child processes are allowed', async () => {
+    const done = await allowed.engine.wait((await allowed.engine.start(commandSpec(['/bin/echo', 'allowed']))).id);
+    expect([done.status, done.stdout.text]).toEqual(['completed', 'allowed\n']);
+  });
+});
