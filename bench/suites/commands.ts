@@ -112,13 +112,16 @@ async function forcedStop(sidex: Sidex): Promise<BenchRow[]> {
     const theirToken = `1000.${process.pid}${i}2`;
     const child = execa(stubborn(theirToken)[0]!, stubborn(theirToken).slice(1), { forceKillAfterDelay: GRACE_MS, reject: false, buffer: false });
     await new Promise((resolve) => child.stdout!.once('data', resolve));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     const killed = process.hrtime.bigint();
     child.kill();
-    await child;
+    // Its exit, not its end: the grandchild it leaves holds the stdout pipe, so `await child` would wait for that.
+    await exited;
     theirs.push(ms(killed) - GRACE_MS);
     const leftBehind = withToken(theirToken);
     theirLeft += leftBehind.length;
     for (const pid of leftBehind) process.kill(pid, 'SIGKILL');
+    await child;
   }
   const [o, t] = [percentile(ours, 50), percentile(theirs, 50)];
   return [
