@@ -12,6 +12,7 @@ const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['sandbox', () => import('./suites/sandbox.js')],
   ['unwind', () => import('./suites/unwind.js')],
   ['commands', () => import('./suites/commands.js')],
+  ['dashboard', () => import('./suites/dashboard.js')],
 ];
 
 // `npm run bench -- engine server`: those suites, in this file's order.

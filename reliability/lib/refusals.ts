@@ -6,7 +6,6 @@ import WebSocket from 'ws';
 import { dapCommands } from '../../packages/sidex/dist/transports/dap/commands.js';
 import { codeboltHandlers } from '../../packages/sidex/dist/transports/codebolt/dispatch.js';
 import type { PipelineService } from '../../packages/sidex/dist/services/pipeline-service.js';
-import type { DialectServices } from '../../packages/sidex/dist/transports/codebolt/dispatch.js';
 import type { HttpClient, HttpRoute } from './http-routes.js';
 import type { TestServer } from './servers.js';
 
@@ -26,7 +25,7 @@ export interface AuthTarget {
 
 /** Codebolt types and actions, from the server's own dispatch table. */
 export function codeboltCommands(): Array<[string, string]> {
-  const table = codeboltHandlers({} as DialectServices);
+  const table = codeboltHandlers();
   return Object.entries(table).flatMap(([type, actions]) => Object.keys(actions).map((action): [string, string] => [type, action]));
 }
 

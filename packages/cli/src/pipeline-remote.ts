@@ -1,6 +1,6 @@
 import { PipelineClient, PipelineError, TaskState } from '@sidex/client';
 import { EXIT } from './exit-codes.js';
-import { apiKey, configuredUrl, DEFAULT_URL, exitForCode, type RemoteOptions } from './remote.js';
+import { apiKey, exitForCode, serverUrl, type RemoteOptions } from './remote.js';
 import type { Ui } from './ui.js';
 
 /** Exit code of a failed pipeline call, by its code. */
@@ -14,7 +14,7 @@ export function pipelineExit(code: string): number {
 
 /** Connects a PipelineClient to `--url` / SIDEX_URL with the CLI's key, runs `body`, disconnects; failures become exit codes. */
 export async function withPipelineClient(options: RemoteOptions, ui: Ui, body: (client: PipelineClient) => Promise<number>): Promise<number> {
-  const url = configuredUrl(options) ?? DEFAULT_URL;
+  const url = serverUrl(options);
   const client = new PipelineClient({ uri: url, auth: apiKey(options) ?? '', env: {}, connectTimeout: 5000, clientName: 'sidex CLI' });
   try {
     await ui.during(`connecting to ${url}`, client.connect());

@@ -17,9 +17,23 @@ export function configuredUrl(options: RemoteOptions): string | undefined {
   return options.url ?? (process.env.SIDEX_URL || undefined);
 }
 
+/**
+ * Where a `sidex serve` started with this environment listens: SIDEX_HOST and
+ * SIDEX_PORT are read as serve reads them, so one environment configures both.
+ */
+export function defaultUrl(): string {
+  const host = process.env.SIDEX_HOST && !['0.0.0.0', '::'].includes(process.env.SIDEX_HOST) ? process.env.SIDEX_HOST : '127.0.0.1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${process.env.SIDEX_PORT || '5565'}`;
+}
+
+/** The server a command talks to: the one it was pointed at, else the default one. */
+export const serverUrl = (options: RemoteOptions) => configuredUrl(options) ?? defaultUrl();
+
+const keyDir = (options: RemoteOptions) => path.resolve(options.dataDir ?? process.env.SIDEX_DATA_DIR ?? '.sidex');
+
 /** The key: SIDEX_API_KEY, else the one a local server stored in the data directory. */
 export function apiKey(options: RemoteOptions): string | undefined {
-  return process.env.SIDEX_API_KEY || readKeyFile(path.join(path.resolve(options.dataDir ?? process.env.SIDEX_DATA_DIR ?? '.sidex'), API_KEY_FILE));
+  return process.env.SIDEX_API_KEY || readKeyFile(path.join(keyDir(options), API_KEY_FILE));
 }
 
 /** Exit code of a failed reply, by its error code. */
@@ -31,9 +45,25 @@ export function exitForCode(code: string | undefined): number {
   return EXIT.failed;
 }
 
+/** Why `url` cannot name a server, if it cannot. */
+export function badUrl(url: string, origin: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${origin} ${url}: not a URL; give the server's address, e.g. ${DEFAULT_URL}`;
+  }
+  return ['http:', 'https:'].includes(parsed.protocol) ? undefined : `${origin} ${url}: must be an http:// or https:// address, e.g. ${DEFAULT_URL}`;
+}
+
 /** Connects, runs `body`, closes; client failures (unreachable, refused key, timeouts) become exit codes. */
 export async function withClient(options: RemoteOptions, ui: Ui, body: (client: SidexClient) => Promise<number>): Promise<number> {
-  const url = configuredUrl(options) ?? DEFAULT_URL;
+  const url = serverUrl(options);
+  const invalid = badUrl(url, options.url ? '--url' : 'SIDEX_URL');
+  if (invalid) {
+    ui.error(invalid, 'INVALID_ARGUMENT');
+    return EXIT.usage;
+  }
   const key = apiKey(options);
   const client = new SidexClient({ url, ...(key ? { apiKey: key } : {}), connectTimeoutMs: 5000 });
   try {
@@ -41,9 +71,12 @@ export async function withClient(options: RemoteOptions, ui: Ui, body: (client: 
     return await body(client);
   } catch (err) {
     if (!(err instanceof SidexClientError)) throw err;
-    ui.error(err.message, err.code);
+    const hint = err.code === 'UNAUTHORIZED' && !key ? ` (no key was found: SIDEX_API_KEY is unset and there is no ${path.join(keyDir(options), API_KEY_FILE)}; run from the server's directory, or pass --data-dir)` : '';
+    // An HTTP failure is reported by the server's own code (EXECUTION_NOT_FOUND...), as every other command does.
+    const code = err.code === 'HTTP_ERROR' ? ((err as SidexClientError & { replyCode?: string }).replyCode ?? err.code) : err.code;
+    ui.error(`${err.message}${hint}`, code);
     if (err.code === 'UNAUTHORIZED') return EXIT.unauthorized;
-    if (err.code === 'HTTP_ERROR') return exitForCode((err as SidexClientError & { replyCode?: string }).replyCode);
+    if (err.code === 'HTTP_ERROR') return exitForCode(code);
     return EXIT.unavailable;
   } finally {
     client.close();

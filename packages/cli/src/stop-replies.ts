@@ -4,14 +4,24 @@ import { exitForCode } from './remote.js';
 import { failed } from './remote-command.js';
 import type { Ui } from './ui.js';
 
+/**
+ * An execution that had already ended by itself is not a failed stop: what
+ * `stop` is for (nothing of it runs) holds, so it exits 0 and says so.
+ */
+const alreadyEnded = (reply: Reply<StopFields>) => !reply.success && reply.code === 'ALREADY_FINISHED';
+
 /** Prints each stop reply (id, final status, forced or not) and returns the exit code of the first failure, else 0. */
 export function reportStops(ui: Ui, replies: Array<Reply<StopFields>>): number {
   for (const reply of replies) {
-    if (!reply.success) failed(ui, reply);
+    if (alreadyEnded(reply)) {
+      const { sideExecutionId, status } = (reply as unknown as { data: { sideExecutionId: string; status: string } }).data;
+      if (ui.json) ui.print({ sideExecutionId, status, alreadyEnded: true });
+      else ui.line(`${sideExecutionId} ${ui.status(status)}${ui.dim(' (had already ended)')}`);
+    } else if (!reply.success) failed(ui, reply);
     else if (ui.json) ui.print(reply.data);
     else ui.line(`${reply.sideExecutionId} ${ui.status(reply.status)}${reply.forced ? ui.dim(' (forced)') : ''}`);
   }
-  return replies.map((r) => (r.success ? EXIT.completed : exitForCode(r.code))).find((c) => c !== EXIT.completed) ?? EXIT.completed;
+  return replies.map((r) => (r.success || alreadyEnded(r) ? EXIT.completed : exitForCode(r.code))).find((c) => c !== EXIT.completed) ?? EXIT.completed;
 }
 
 /** `--grace` and `--force` as stop options. */

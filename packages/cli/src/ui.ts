@@ -45,7 +45,8 @@ export class Ui {
     // A terminal that reports no width (some pseudo-terminals) would make the spinner redraw without end.
     if (!this.fancy || !process.stderr.isTTY || !(process.stderr.columns > 0)) return work;
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: process.stderr }).start();
+    // discardStdin off: ora's own stdin handling would swallow Ctrl-C.
+    const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
     try {
       return await work;
     } finally {
@@ -63,6 +64,13 @@ export class Ui {
 
   line(text: string): void {
     process.stdout.write(`${lineStart()}${text}\n`);
+  }
+
+  /** A started execution: its id alone on stdout (for ID=$(sidex ...)), its status for people on stderr; with --json, `reply`. */
+  started(id: string, status: string, reply: unknown): void {
+    if (this.json) return this.print(reply);
+    this.line(id);
+    process.stderr.write(`${this.dim(`${id} ${status}`)}\n`);
   }
 
   print(value: unknown): void {

@@ -17,6 +17,19 @@ export interface SidexClientOptions {
   /** Reconnect backoff: first delay (default 100) doubling up to the max (default 5000), with jitter. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * Who is calling, sent as Codebolt's SDK sends it (query parameters of the
+   * WebSocket URL): the defaults of every start's `threadId`,
+   * `parentAgentId` and `parentAgentInstanceId`, which a start's own options override.
+   */
+  caller?: CallerIds;
+}
+
+/** Codebolt's names for the calling agent, its instance's parent and its thread. */
+export interface CallerIds {
+  agentId?: string;
+  parentAgentInstanceId?: string;
+  threadId?: string;
 }
 
 /** The sidex SDK: the Codebolt `sideExecution`, `actionBlock` and `capability` APIs over one WebSocket, plus helpers. */
@@ -37,7 +50,7 @@ export class SidexClient {
     this.apiKey = options.apiKey;
     this.connection = new Connection(
       {
-        url: `${secure ? 'wss' : 'ws'}://${base.host}/codebolt`,
+        url: `${secure ? 'wss' : 'ws'}://${base.host}/codebolt${callerQuery(options.caller)}`,
         ...(options.apiKey ? { apiKey: options.apiKey } : {}),
         requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -110,4 +123,10 @@ export class SidexClient {
   close(): void {
     this.connection.close();
   }
+}
+
+/** `?agentId=...&threadId=...` of the ids given, or nothing. */
+function callerQuery(caller: CallerIds = {}): string {
+  const given = Object.entries(caller).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '');
+  return given.length ? `?${new URLSearchParams(given)}` : '';
 }

@@ -46,6 +46,9 @@ export class Connection {
   private sendText: ((text: string) => void) | undefined;
   private socket: Socket | undefined;
   private open = false;
+  private everOpened = false;
+  /** The last attempt found nothing listening (before any connection succeeded). */
+  private refused: SidexClientError | undefined;
   private closed = false;
   private fatal: SidexClientError | undefined;
   private attempt = 0;
@@ -79,6 +82,7 @@ export class Connection {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closed) return Promise.reject(new SidexClientError('CLOSED', 'the client was closed'));
     if (this.open) return Promise.resolve();
+    if (this.refused) return Promise.reject(this.refused);
     return new Promise<void>((resolve, reject) => {
       const release = this.hold();
       const waiter = {
@@ -157,6 +161,8 @@ export class Connection {
     ws.on('open', () => {
       this.sendText = corkedSender(ws);
       this.open = true;
+      this.everOpened = true;
+      this.refused = undefined;
       this.attempt = 0;
       for (const entry of this.pending.values()) if (!entry.sent) this.send(entry);
       for (const handler of this.openHandlers) handler();
@@ -165,7 +171,13 @@ export class Connection {
     ws.on('message', (data) => this.onMessage(data.toString()));
     ws.on('error', (err) => {
       if (/Unexpected server response: 401/.test(err.message)) {
-        this.fatal = new SidexClientError('UNAUTHORIZED', `${this.displayUrl()} refused the API key (set SIDEX_API_KEY to the server's key)`);
+        this.fatal = this.options.apiKey
+          ? new SidexClientError('UNAUTHORIZED', `${this.displayUrl()} refused the API key (set SIDEX_API_KEY to the server's key)`)
+          : new SidexClientError('UNAUTHORIZED', `${this.displayUrl()} needs an API key and none was given (set SIDEX_API_KEY to the server's key)`);
+      } else if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && !this.everOpened) {
+        // Nothing listens there: those waiting are told at once; the client keeps trying in case a server is starting.
+        this.refused = new SidexClientError('CONNECTION_REFUSED', `nothing is listening at ${this.displayUrl()} (is \`sidex serve\` running there?)`);
+        for (const waiter of this.readyWaiters.splice(0)) waiter.reject(this.refused);
       }
     });
     ws.on('close', () => {

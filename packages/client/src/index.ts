@@ -1,4 +1,4 @@
-export { SidexClient, type SidexClientOptions } from './client.js';
+export { SidexClient, type SidexClientOptions, type CallerIds } from './client.js';
 export { SidexClientError } from './errors.js';
 export type { EventName, EventOf } from './events.js';
 export type { CommandOptions, SideExecutionApi } from './side-execution.js';

@@ -1,3 +1,4 @@
+import { stdinField, wireBytes, type StdinInput } from '@sidex/protocol/frames';
 import type { Connection } from './connection.js';
 import type {
   ActionBlock,
@@ -8,11 +9,9 @@ import type {
   StartFields,
   StartOptions,
   StatusFields,
-  StdinField,
   StdinWrittenFields,
   StopFields,
   StopOptions,
-  WireBytes,
 } from '@sidex/protocol';
 
 /** What a command start takes besides its argv. */
@@ -20,7 +19,7 @@ export interface CommandOptions extends StartOptions {
   /** Working directory, inside the server's allowed roots (default: its scratch directory). */
   cwd?: string;
   /** Its stdin: text or bytes written at start, then closed; with `open: true`, more may be written (writeStdin). */
-  stdin?: string | Uint8Array | { data?: string | Uint8Array; open?: boolean };
+  stdin?: StdinInput;
   /** ms of running after which it is stopped. */
   timeout?: number;
 }
@@ -106,15 +105,4 @@ export class SideExecutionApi {
   list(filter: ListFilter = {}): Promise<Reply<{ executions: StatusFields[]; nextCursor?: string }>> {
     return this.connection.request({ type: TYPE, action: 'listSideExecutions', filter });
   }
-}
-
-/** Text goes as it is; bytes as base64. */
-function wireBytes(data: string | Uint8Array): WireBytes {
-  return typeof data === 'string' ? { data } : { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), encoding: 'base64' };
-}
-
-function stdinField(stdin: NonNullable<CommandOptions['stdin']>): StdinField {
-  if (typeof stdin === 'string') return stdin;
-  if (stdin instanceof Uint8Array) return wireBytes(stdin);
-  return { ...(stdin.data !== undefined ? wireBytes(stdin.data) : {}), ...(stdin.open !== undefined ? { open: stdin.open } : {}) };
 }

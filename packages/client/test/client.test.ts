@@ -65,12 +65,16 @@ describe('failures of the connection', () => {
     expect((await impatient.sideExecution.listActionBlocks()).success).toBe(true);
   });
 
-  it('a wrong key rejects waitForReady with UNAUTHORIZED; no server, with CONNECTION_FAILED', async () => {
+  it('a wrong key rejects waitForReady with UNAUTHORIZED; no server, at once with CONNECTION_REFUSED; no key, saying none was given', async () => {
     const refused = client({ apiKey: 'wrong-key-wrong-key' });
     await expect(refused.waitForReady()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(refused.sideExecution.getStatus('x')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const nowhere = client({ url: 'http://127.0.0.1:1', connectTimeoutMs: 500 });
-    await expect(nowhere.waitForReady()).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    const keyless = client({ apiKey: undefined });
+    await expect(keyless.waitForReady()).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringContaining('none was given') });
+    const nowhere = client({ url: 'http://127.0.0.1:1', connectTimeoutMs: 10_000 });
+    const began = Date.now();
+    await expect(nowhere.waitForReady()).rejects.toMatchObject({ code: 'CONNECTION_REFUSED', message: expect.stringContaining('nothing is listening at') });
+    expect(Date.now() - began).toBeLessThan(2000);
   });
 
   it('a client that disconnects mid-request does not affect the others', async () => {

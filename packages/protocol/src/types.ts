@@ -86,6 +86,16 @@ export interface StatusFields {
   resumedFrom?: string;
 }
 
+/** One process of a running execution's tree (host pids). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  command: string;
+  /** Resident memory, bytes. */
+  memoryBytes: number;
+  cpuMs: number;
+}
+
 export interface StopFields {
   sideExecutionId: string;
   status: ExecutionStatus | 'already_stopped';
@@ -318,8 +328,10 @@ export interface CapabilityExecution {
   executorName: string;
   /** The capability runs as a side execution: the same record, the same id. */
   sideExecutionId: string;
+  /** The Codebolt thread and agent it runs for ('' when the caller said none): its start's options, else what its connection said. */
   threadId: string;
-  parentAgentId?: string;
+  parentAgentId: string;
+  parentAgentInstanceId: string;
   startTime: number;
   endTime?: number;
   status: CapabilityStatus;

@@ -20,6 +20,9 @@ import { CapabilityService } from './services/capability-service.js';
 import { CommandService } from './services/command-service.js';
 import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
 import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
+import type { DialectServices } from './services/index.js';
+import { codeboltApi, type ActionBlockApi, type CapabilityApi, type SideExecutionApi } from './transports/codebolt/api/index.js';
+import { repliesOf, type Replies } from './transports/replies/index.js';
 
 export interface SidexOptions {
   dataDir: string;
@@ -69,14 +72,18 @@ export class Sidex {
   readonly blocks: ActionBlockCatalog;
   /** Capabilities and executors on disk. */
   readonly capabilities: CapabilityCatalog;
-  /** The `capability` dialect. */
-  readonly capability: CapabilityService;
+  /** The dialect-free services every transport calls. */
+  readonly services: DialectServices;
+  /** Their replies in the Codebolt shape, which the Codebolt dialect and REST answer in. */
+  readonly replies: Replies;
+  /** `codebolt.sideExecution`, in process: Codebolt's methods, arguments and replies (and the SDK's startWithCommand, writeStdin, closeStdin). */
+  readonly sideExecution: SideExecutionApi;
+  /** `codebolt.actionBlock`, in process. */
+  readonly actionBlock: ActionBlockApi;
+  /** `codebolt.capability`, in process. */
+  readonly capability: CapabilityApi;
   /** What the WebSocket transport consults when a Codebolt-built block connects. */
   readonly codeboltBlocks: CodeboltBlocks;
-  readonly sideExecution: SideExecutionService;
-  readonly actionBlock: ActionBlockService;
-  /** Commands: any program, run as an execution. */
-  readonly commands: CommandService;
   /** What `Sidex.open` found left over from a previous run, and resolved. */
   recovery: RecoveryReport | undefined;
   private retention: Retention | undefined;
@@ -109,12 +116,17 @@ export class Sidex {
       guardian: startGuardian,
     });
     this.codeboltBlocks = new CodeboltBlocks(this.engine, options.codeboltSocket);
-    this.sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
-    this.capability = new CapabilityService(this.engine, this.capabilities, this.sideExecution);
-    this.actionBlock = new ActionBlockService(this.engine, this.blocks, this.sideExecution);
     // A command's cwd lies where a block could: in the roots, or a directory sandboxes may write.
     const commandRoots = [...roots, ...(options.engine?.sandbox?.readWritePaths ?? [])];
-    this.commands = new CommandService(this.engine, this.sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir });
+    const sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
+    this.services = {
+      sideExecution,
+      capability: new CapabilityService(this.engine, this.capabilities, sideExecution),
+      actionBlock: new ActionBlockService(this.engine, this.blocks, sideExecution),
+      commands: new CommandService(this.engine, sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir }),
+    };
+    this.replies = repliesOf(this.services);
+    ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));
     if (options.retention) this.startRetention(options.retention);
     this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}) });
   }

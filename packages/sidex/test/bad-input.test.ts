@@ -27,10 +27,10 @@ type Call = [string, () => Promise<{ success: boolean; code?: string; error?: st
 
 // Each: what is sent, the code expected, and what the message must name.
 const calls: Call[] = [
-  ['empty code', () => api.startWithCode(''), 'INVALID_CODE', /code: must not be empty/],
-  ['blank code', () => api.startWithCode('  \n '), 'INVALID_CODE', /code: must not be empty/],
-  ['code that is a number', () => api.startWithCode(42), 'INVALID_CODE', /code: must be a string/],
-  ['code that is null', () => api.startWithCode(null), 'INVALID_CODE', /code/],
+  ['empty code', () => api.startWithCode(''), 'INVALID_CODE', /inlineCode: must not be empty/],
+  ['blank code', () => api.startWithCode('  \n '), 'INVALID_CODE', /inlineCode: must not be empty/],
+  ['code that is a number', () => api.startWithCode(42), 'INVALID_CODE', /inlineCode: must be a string/],
+  ['code that is null', () => api.startWithCode(null), 'INVALID_CODE', /inlineCode/],
   ['params that are an array', () => api.startWithCode('return 1', [1, 2]), 'INVALID_PARAMS', /params/],
   ['params that are a string', () => api.startWithCode('return 1', 'x'), 'INVALID_PARAMS', /params/],
   ['params with a BigInt', () => api.startWithCode('return 1', { n: 1n }), 'INVALID_PARAMS', /params: not JSON-serializable.*BigInt/],
@@ -49,7 +49,7 @@ const calls: Call[] = [
   ['a block whose entry is a symlink out of it', () => api.startWithActionBlock(path.join(blocks, 'entry-links-out')), 'PATH_OUTSIDE_ROOTS', /entry "index\.js" is outside the block directory/],
   ['a block with no entry', () => api.startWithActionBlock(path.join(blocks, 'no-entry')), 'BLOCK_NO_ENTRY', /actionblock\.yml: entry file "dist\/index\.js" does not exist/],
   ['a block that does not exist', () => api.startWithActionBlock(path.join(blocks, 'missing')), 'BLOCK_NOT_FOUND', /no action block directory/],
-  ['an empty block path', () => api.startWithActionBlock(''), 'INVALID_ARGUMENT', /path: must not be empty/],
+  ['an empty block path', () => api.startWithActionBlock(''), 'INVALID_ARGUMENT', /actionBlockPath: must not be empty/],
   ['status of an unknown id', () => api.getStatus('side_1_00000000'), 'EXECUTION_NOT_FOUND', /no execution with id "side_1_00000000"/],
   ['status with a non-string id', () => api.getStatus({ id: 1 }), 'INVALID_ID', /must be a string/],
   ['stop of an unknown id', () => api.stop('nope'), 'EXECUTION_NOT_FOUND', /no execution with id "nope"/],

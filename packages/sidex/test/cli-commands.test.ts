@@ -36,10 +36,11 @@ describe('sidex ls: filters and counts', () => {
 });
 
 describe('sidex start', () => {
-  it('prints the id and status; --json gives the reply data', async () => {
+  it('prints the id alone (the status goes to stderr); --json gives the reply data', async () => {
     const human = await sidex(['start', '--code', 'return 1']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^side_\d+_[0-9a-f]{8} (running|completed)\n$/);
+    expect(human.stdout).toMatch(/^side_\d+_[0-9a-f]{8}\n$/);
+    expect(human.stderr).toMatch(/^side_\d+_[0-9a-f]{8} (running|completed)\n$/);
     const machine = await sidex(['start', '--json', '--code', 'return 1']);
     expect(json(machine.stdout)).toMatchObject({ sideExecutionId: expect.stringMatching(/^side_/), status: expect.any(String) });
   });
@@ -58,7 +59,8 @@ describe('sidex start', () => {
     expect(json(block.stdout)).toMatchObject({ status: 'completed', result: { quick: true, params: { k: 'v' } } });
     const file = path.join(server.root, 'job.js');
     fs.writeFileSync(file, 'console.log("from a file"); return "filed"');
-    expect(await sidex(['start', '--wait', '--file', file])).toMatchObject({ code: 0, stdout: '"filed"\n' });
+    // --wait follows the execution: its output, then its result.
+    expect(await sidex(['start', '--wait', '--file', file])).toMatchObject({ code: 0, stdout: 'from a file\n"filed"\n' });
     expect(await sidex(['start', '--wait', '--file', '-'], { input: 'return 9' })).toMatchObject({ code: 0, stdout: '9\n' });
   });
 
@@ -218,7 +220,7 @@ describe('sidex run', () => {
 describe('talking to the server', () => {
   it('a wrong key exits 5; no server exits 3', async () => {
     expect(await sidex(['ls'], { env: { SIDEX_API_KEY: 'wrong-key-wrong-key' } })).toMatchObject({ code: 5, stderr: expect.stringContaining('UNAUTHORIZED') });
-    expect(await sidex(['ls'], { env: { SIDEX_URL: 'http://127.0.0.1:1' } })).toMatchObject({ code: 3, stderr: expect.stringContaining('CONNECTION_FAILED') });
+    expect(await sidex(['ls'], { env: { SIDEX_URL: 'http://127.0.0.1:1' } })).toMatchObject({ code: 3, stderr: expect.stringContaining('CONNECTION_REFUSED') });
   });
 
   it('uses the key a local server stored in its data directory when SIDEX_API_KEY is unset', async () => {

@@ -303,3 +303,61 @@ describe('commands under Node\'s permission model', () => {
     expect([done.status, done.stdout.text]).toEqual(['completed', 'allowed\n']);
   });
 });
+
+describe('commands in process: the Codebolt-shaped API and the dialect-free service', () => {
+  const projectDir = tempDir();
+  fs.writeFileSync(path.join(projectDir, 'data.txt'), 'in the project\n');
+  const sidex = makeSidex({ projectDir, engine: { isolation: 'process' } });
+  const api = sidex.sideExecution;
+
+  it('startWithCommand, writeStdin with bytes, closeStdin and wait answer as the SDK does', async () => {
+    const started = await api.startWithCommand(['cat', '-', 'data.txt'], { cwd: projectDir, stdin: { data: Uint8Array.from([0x6f, 0x6e, 0x65, 0x0a]), open: true } });
+    expect(started).toMatchObject({ type: 'startSideExecutionResponse', success: true, status: 'running' });
+    const id = (started as { sideExecutionId: string }).sideExecutionId;
+    expect(await api.writeStdin(id, Buffer.from([0xff, 0x0a]))).toMatchObject({ type: 'writeSideExecutionStdinResponse', success: true, sideExecutionId: id, written: 2, stdinOpen: true });
+    expect(await api.writeStdin(id, 'dGhyZWUK', { encoding: 'base64' })).toMatchObject({ success: true, written: 6 });
+    expect(await api.closeStdin(id)).toMatchObject({ success: true, written: 0, stdinOpen: false });
+    const done = await api.wait(id);
+    expect(done).toMatchObject({ success: true, status: 'completed', command: ['cat', '-', 'data.txt'], exitCode: 0 });
+    const parts: Buffer[] = [];
+    for await (const frame of sidex.services.sideExecution.logBytes(id)) parts.push(frame.data);
+    const bytes = Buffer.concat(parts);
+    expect(bytes.equals(Buffer.from('one\n\xff\nthree\nin the project\n', 'latin1'))).toBe(true);
+  });
+
+  it('the one start takes a command; bad fields are refused under their wire names, nothing started', async () => {
+    const before = (await sidex.services.sideExecution.list({})).items.length;
+    const refusals: Array<[Promise<Record<string, any>>, string]> = [
+      [api.start({ command: ['true'], inlineCode: 'return 1' }), 'command'],
+      [api.start({ inlineCode: 'return 1', cwd: projectDir }), 'cwd'],
+      [api.start({ actionBlockPath: 'x', stdin: 'hi' }), 'stdin'],
+      [api.start({ command: 'ls' }), 'command'],
+      [api.startWithCommand(['echo', 1]), 'command[1]'],
+      [api.startWithCommand(['']), 'command[0]'],
+      [api.startWithCommand(['cat'], { env: { A: 1 } }), 'env.A'],
+      [api.startWithCommand(['cat'], { stdin: { data: '%%', encoding: 'base64' } }), 'stdin.data'],
+      [api.startWithCommand(['cat'], { memoryLimitMb: 'lots' }), 'options.memoryLimitMb'],
+      [api.writeStdin('side_1_00000000', 'x', { encoding: 'base64' }), 'data'],
+      [api.writeStdin('side_1_00000000', 'x', { close: 'yes' }), 'close'],
+      [api.writeStdin(42, 'x'), 'sideExecutionId'],
+    ];
+    for (const [reply, field] of refusals) {
+      const got = await reply;
+      expect(got, field).toMatchObject({ success: false, details: { field } });
+      expect(got.error, field).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `));
+    }
+    expect((await sidex.services.sideExecution.list({})).items.length).toBe(before);
+  });
+
+  it('services.commands takes typed input, gives records and results, and throws SidexError', async () => {
+    const record = await sidex.services.commands.start({ command: ['no-such-program-sidex'] });
+    expect(record).toMatchObject({ status: 'failed', kind: 'command', error: { code: 'COMMAND_NOT_FOUND', path: 'no-such-program-sidex' } });
+    await expect(sidex.services.commands.start({ command: ['pwd'], cwd: '/etc' })).rejects.toMatchObject({ code: 'PATH_OUTSIDE_ROOTS' });
+    await expect(sidex.services.commands.writeStdin({ sideExecutionId: 'side_1_00000000', data: Buffer.from('x'), close: false })).rejects.toMatchObject({
+      code: 'EXECUTION_NOT_FOUND',
+    });
+    const ran = await sidex.services.commands.start({ command: ['cat'], stdin: { data: Buffer.from('in'), open: true } });
+    expect(await sidex.services.commands.writeStdin({ sideExecutionId: ran.id, data: Buffer.alloc(0), close: true })).toEqual({ sideExecutionId: ran.id, written: 0, pendingBytes: 0, stdinOpen: false });
+    expect((await sidex.services.sideExecution.wait(ran.id)).stdout.text).toBe('in');
+  });
+});

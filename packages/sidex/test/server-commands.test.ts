@@ -124,7 +124,7 @@ describe('REST', () => {
 
   it('bad command starts are refused with the field named; resume of a command is refused', async () => {
     expect(await post('/v1/executions', { command: [] })).toMatchObject({ status: 400, body: { success: false, details: { issues: [{ field: 'command' }] } } });
-    expect(await post('/v1/executions', { command: ['echo', 3] })).toMatchObject({ status: 400, body: { details: { issues: [{ field: 'command.1' }] } } });
+    expect(await post('/v1/executions', { command: ['echo', 3] })).toMatchObject({ status: 400, body: { details: { issues: [{ field: 'command[1]' }] } } });
     expect(await post('/v1/executions', { command: ['pwd'], cwd: '/etc' })).toMatchObject({ status: 400, body: { code: 'PATH_OUTSIDE_ROOTS' } });
     expect(await post('/v1/executions', { command: ['true'], actionBlockPath: 'x' })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
     expect(await post('/v1/executions', { command: ['nope-sidex-none'] })).toMatchObject({ status: 400, body: { code: 'COMMAND_NOT_FOUND', details: { path: 'nope-sidex-none' } } });
@@ -149,17 +149,48 @@ describe('sidex exec', () => {
     expect((await runCli(['exec', '--timeout', '200', '--', 'sleep', '30'], { env, cwd: server.projectDir })).code).toBe(124);
   });
 
-  it('--detach prints the id and leaves it running', async () => {
-    const run = await runCli(['exec', '--detach', '--json', '--', 'sleep', '30'], { env, cwd: server.projectDir });
+  it('--detach prints the id alone on stdout (the start reply with --json) and leaves it running', async () => {
+    const run = await runCli(['exec', '--detach', '--', 'sleep', '30'], { env, cwd: server.projectDir });
     expect(run.code).toBe(0);
-    const id = JSON.parse(run.stdout).sideExecutionId as string;
-    expect(await client.sideExecution.getStatus(id)).toMatchObject({ success: true, status: 'running' });
-    expect(await client.sideExecution.stop(id, { force: true })).toMatchObject({ success: true, status: 'stopped' });
+    expect(run.stdout).toMatch(/^side_\S+\n$/);
+    const id = run.stdout.trim();
+    expect(run.stderr).toContain(`${id} running`);
+    const json = await runCli(['exec', '--detach', '--json', '--', 'sleep', '30'], { env, cwd: server.projectDir });
+    const reply = JSON.parse(json.stdout) as { sideExecutionId: string; status: string };
+    for (const started of [id, reply.sideExecutionId]) {
+      expect(await client.sideExecution.getStatus(started)).toMatchObject({ success: true, status: 'running' });
+      expect(await client.sideExecution.stop(started, { force: true })).toMatchObject({ success: true, status: 'stopped' });
+    }
   });
 
-  it('embedded: runs in the current directory and exits with the program\'s code', async () => {
-    const run = await runCli(['exec', '--data-dir', path.join(server.root, 'embedded'), '--', 'sh', '-c', 'cat data.txt; exit 4'], { cwd: server.projectDir });
+  it('without --url, a server answering at the default address runs it (it is in its list), and says so', async () => {
+    const port = new URL(server.url).port;
+    const run = await runCli(['exec', '--', 'sh', '-c', 'echo on the server'], { env: { SIDEX_PORT: port, SIDEX_API_KEY: server.apiKey }, cwd: server.projectDir });
+    expect(run).toMatchObject({ code: 0, stdout: 'on the server\n' });
+    expect(run.stderr).toContain(`running on the server at http://127.0.0.1:${port}`);
+    const listed = await get('/v1/executions?kind=command&q=on%20the%20server');
+    expect(listed.body.executions.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('embedded: runs in the current directory, in a per-user data directory, leaving no log files', async () => {
+    const home = path.join(server.root, 'home');
+    const run = await runCli(['exec', '--', 'sh', '-c', 'cat data.txt; exit 4'], { env: { SIDEX_PORT: '1', HOME: home, XDG_STATE_HOME: '' }, cwd: server.projectDir });
     expect(run).toMatchObject({ code: 4, stdout: 'in the project\n' });
+    const dataDir = path.join(home, '.local', 'state', 'sidex');
+    expect(run.stderr).toContain(`running on an embedded engine (no server at http://127.0.0.1:1; data: ${dataDir})`);
+    expect(fs.existsSync(path.join(server.projectDir, '.sidex'))).toBe(false);
+    const logs = path.join(dataDir, 'logs');
+    expect(fs.existsSync(logs) ? fs.readdirSync(logs).filter((f) => /\.(out|err|idx)$/.test(f)) : []).toEqual([]);
+  });
+
+  it('embedded: --detach is refused (the program would end with the CLI); nothing runs', async () => {
+    const marker = path.join(server.root, `detached-${process.pid}`);
+    const run = await runCli(['exec', '--embedded', '--detach', '--data-dir', path.join(server.root, 'embedded'), '--', 'touch', marker], { env: { SIDEX_PORT: '1' }, cwd: server.projectDir });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--detach leaves the program running on a server');
+    expect(run.stderr).toContain('[INVALID_ARGUMENT]');
+    expect(fs.existsSync(marker)).toBe(false);
   });
 
   it('Ctrl-C stops the program gracefully, a second forces; exits 130', async () => {

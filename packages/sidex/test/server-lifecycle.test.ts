@@ -39,6 +39,7 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     expect(await serve(['--config', 'broken.yml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('broken.yml') });
     fs.writeFileSync(path.join(dir, 'bad.yml'), 'port: high\n');
     expect(await serve(['--config', 'bad.yml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/port in .*bad\.yml: must be a port number/) });
+    expect(await serve([], { SIDEX_METRICS_TOKEN: 'short' })).toMatchObject({ code: 2, stderr: expect.stringContaining('SIDEX_METRICS_TOKEN: must be at least 16 characters') });
     fs.writeFileSync(path.join(dir, 'unknown.yml'), 'colour: blue\n');
     expect(await serve(['--config', 'unknown.yml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('colour') });
   });

@@ -171,6 +171,23 @@ describe('executions', () => {
   });
 });
 
+describe('GET /v1/executions/:id/processes', () => {
+  it("lists a running tree's processes with their memory; none once it ended; 404 for an unknown id", async () => {
+    const id = await started("require('node:child_process').spawn('sleep', ['600'], { stdio: 'ignore' }); await new Promise(() => {})");
+    let last: Record<string, any> = {};
+    expect(await eventually(async () => (last = (await get(`/v1/executions/${id}/processes`)).body).processes.some((p: { command: string }) => p.command === 'sleep 600'), 10_000)).toBe(true);
+    expect(last).toMatchObject({ success: true, sideExecutionId: id, status: 'running' });
+    const sleeper = last.processes.find((p: { command: string }) => p.command === 'sleep 600');
+    expect(sleeper).toMatchObject({ pid: expect.any(Number), ppid: expect.any(Number), memoryBytes: expect.any(Number), cpuMs: expect.any(Number) });
+    expect(sleeper.memoryBytes).toBeGreaterThan(0);
+    // Parents come before their children.
+    expect(last.processes.findIndex((p: { pid: number }) => p.pid === sleeper.ppid)).toBeLessThan(last.processes.indexOf(sleeper));
+    await post(`/v1/executions/${id}/stop`, { force: true });
+    expect((await get(`/v1/executions/${id}/processes`)).body).toMatchObject({ status: 'stopped', processes: [] });
+    expect(await get('/v1/executions/side_1_00000000/processes')).toMatchObject({ status: 404, body: { code: 'EXECUTION_NOT_FOUND' } });
+  });
+});
+
 describe('action blocks', () => {
   it('GET /v1/action-blocks lists them, with filterType', async () => {
     const all = (await get('/v1/action-blocks')).body;

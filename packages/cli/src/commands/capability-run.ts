@@ -82,8 +82,7 @@ async function followStarted(ui: Ui, client: SidexClient, flags: RunFlags, start
   if (!started.success) return failed(ui, started);
   const id = started.executionId;
   if (flags.detach) {
-    if (ui.json) ui.print(started.data);
-    else ui.line(`${id} ${ui.status(started.status)}`);
+    ui.started(id, started.status, started.data);
     return EXIT.completed;
   }
   if (!ui.json) process.stderr.write(`${ui.dim(`started ${id} on ${started.executorName}`)}\n`);

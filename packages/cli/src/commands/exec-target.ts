@@ -25,22 +25,13 @@ export function remoteTarget(client: SidexClient): ExecTarget {
   };
 }
 
-export async function embeddedTarget(sidex: Sidex): Promise<ExecTarget> {
-  const { startSideExecutionReply, writeStdinReply } = await import('sidex/services'); // the server's code only when embedded
+/** An engine in this process: the in-process Codebolt API, whose methods are the SDK's. */
+export function embeddedTarget(sidex: Sidex): ExecTarget {
   const api = sidex.sideExecution;
   return {
-    start: (argv, { cwd, env, stdin, timeout, ...options }) =>
-      startSideExecutionReply(api, sidex.commands, {
-        command: argv,
-        ...(cwd !== undefined ? { cwd } : {}),
-        ...(env !== undefined ? { env } : {}),
-        // The CLI only ever asks for an open stdin, or none.
-        ...(stdin !== undefined ? { stdin: { open: true } } : {}),
-        ...(timeout !== undefined ? { timeout } : {}),
-        options,
-      }) as Promise<Reply<StartFields>>,
-    output: (id) => api.logBytes(id, { follow: true }),
-    writeStdin: (id, data, close) => writeStdinReply(sidex.commands, { sideExecutionId: id, data: data.toString('base64'), encoding: 'base64', close }),
+    start: (argv, options) => api.startWithCommand(argv, options) as Promise<Reply<StartFields>>,
+    output: (id) => sidex.services.sideExecution.logBytes(id, { follow: true }),
+    writeStdin: (id, data, close) => api.writeStdin(id, data, { close }) as Promise<Reply<StdinWrittenFields>>,
     wait: (id) => api.wait(id),
     stop: (id, options) => void api.stop(id, options),
   };

@@ -5,7 +5,8 @@ import type { CommandOptions, NetworkOption, Reply, StatusFields } from '@sidex/
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { stopOnInterrupt } from '../interrupts.js';
 import { parseMs, parsePositive } from '../parse-options.js';
-import { configuredUrl, withClient } from '../remote.js';
+import { withClient } from '../remote.js';
+import { forgetEmbeddedRun, placeOf } from '../run-place.js';
 import { failed } from '../remote-command.js';
 import { passOutput, Ui } from '../ui.js';
 import { embeddedTarget, remoteTarget, type ExecTarget } from './exec-target.js';
@@ -20,8 +21,9 @@ interface ExecFlags {
   stdin: boolean;
   env?: Record<string, string>;
   json?: boolean;
-  dataDir: string;
+  dataDir?: string;
   url?: string;
+  embedded?: boolean;
 }
 
 /** Shell conventions for a program that could not be run. */
@@ -34,7 +36,7 @@ export function registerExec(program: Command): void {
   program
     .command('exec')
     .description(
-      'run a program (argv executed directly, no shell) as an execution and stream its output; ends with the program\'s own exit code. On the server of --url / SIDEX_URL when set, else embedded. Ctrl-C stops it, a second Ctrl-C forces',
+      'run a program (argv executed directly, no shell) as an execution and stream its output; ends with the program\'s own exit code. Runs where sidex run does: on the server of --url / SIDEX_URL, else on a server answering at the default address, else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces',
     )
     .usage('[options] -- <program> [args...]')
     .argument('<program>', 'the program: a path, or a name looked up in PATH')
@@ -46,10 +48,11 @@ export function registerExec(program: Command): void {
     .option('--cwd <dir>', 'working directory, inside the server\'s allowed roots (default: the current directory)')
     .option('--env <name=value>', 'an environment variable for it (repeatable)', collectEnv)
     .option('--no-stdin', 'do not pass this terminal\'s stdin on (the program reads end of file at once)')
-    .option('--detach', 'print its id and leave it running')
-    .option('--json', 'print the final status as JSON')
-    .option('--data-dir <dir>', 'data directory (logs, scratch; a local server keeps its API key there)', process.env.SIDEX_DATA_DIR ?? '.sidex')
-    .option('--url <url>', 'run on this server (env SIDEX_URL) instead of an embedded engine')
+    .option('--detach', 'print its id alone and leave it running (on a server only)')
+    .option('--json', 'print the final status (with --detach, the start reply) as JSON')
+    .option('--data-dir <dir>', "data directory: a local server's, whose API key is used; embedded, where scratch and logs go (default ~/.local/state/sidex)")
+    .option('--url <url>', 'run on this server (env SIDEX_URL)')
+    .option('--embedded', 'run on an engine inside this process even when a server answers')
     .action(async (programName: string, args: string[], flags: ExecFlags) => {
       process.exitCode = await exec([programName, ...args], flags);
     });
@@ -72,18 +75,25 @@ async function exec(argv: string[], flags: ExecFlags): Promise<number> {
     ...(flags.network ? { network: flags.network as NetworkOption } : {}),
     ...(flags.stdin && !flags.detach ? { stdin: { open: true } } : {}),
   };
-  if (configuredUrl(flags)) return withClient(flags, ui, (client) => follow(remoteTarget(client), argv, options, flags, ui));
+  const place = await placeOf(flags);
+  if ('remote' in place) return withClient(place.remote, ui, (client) => follow(remoteTarget(client), argv, options, flags, ui));
+  if (flags.detach) {
+    ui.error('--detach leaves the program running on a server; on an embedded engine it would end with this process: start a server (sidex serve), or pass --url', 'INVALID_ARGUMENT');
+    return EXIT.usage;
+  }
   const { Sidex } = await import('sidex'); // the engine only when run embedded
-  const sidex = new Sidex({ dataDir: path.resolve(flags.dataDir), engine: { poolSize: 0 } });
+  const sidex = new Sidex({ dataDir: place.dataDir, engine: { poolSize: 0 } });
+  let id: string | undefined;
   try {
-    return await follow(await embeddedTarget(sidex), argv, options, flags, ui);
+    return await follow(embeddedTarget(sidex), argv, options, flags, ui, (started) => (id = started));
   } finally {
     await sidex.close({ graceMs: 1000 });
+    forgetEmbeddedRun(sidex, id);
   }
 }
 
 /** Starts it, passes stdin on and its output through, and ends as it ended. */
-async function follow(target: ExecTarget, argv: string[], options: CommandOptions, flags: ExecFlags, ui: Ui): Promise<number> {
+async function follow(target: ExecTarget, argv: string[], options: CommandOptions, flags: ExecFlags, ui: Ui, onStarted?: (id: string) => void): Promise<number> {
   const started = await target.start(argv, options);
   if (!started.success) {
     if (started.code === 'COMMAND_NOT_FOUND' || started.code === 'COMMAND_NOT_EXECUTABLE') {
@@ -93,9 +103,9 @@ async function follow(target: ExecTarget, argv: string[], options: CommandOption
     return failed(ui, started);
   }
   const id = started.sideExecutionId;
+  onStarted?.(id);
   if (flags.detach) {
-    if (ui.json) ui.print(started.data);
-    else ui.line(`${id} ${ui.status(started.status)}`);
+    ui.started(id, started.status, started.data);
     return EXIT.completed;
   }
   const stopListening = stopOnInterrupt((force) => {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { ExecutionStatus } from '@sidex/client';
+import { EXECUTION_STATUSES, type ExecutionStatus } from '@sidex/client';
 import { EXIT } from '../exit-codes.js';
 import { parseMoment, parsePositive } from '../parse-options.js';
 import { withClient } from '../remote.js';
@@ -32,6 +32,13 @@ export function registerLs(program: Command): void {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (flags: LsFlags) => {
       const ui = uiFor(flags);
+      const statuses = flags.status?.split(',').map((s) => s.trim());
+      const unknown = statuses?.find((s) => !(EXECUTION_STATUSES as readonly string[]).includes(s));
+      if (unknown !== undefined) {
+        ui.error(`--status ${unknown}: not a status; one or more of ${EXECUTION_STATUSES.join(', ')}, comma-separated`, 'INVALID_ARGUMENT');
+        process.exitCode = EXIT.usage;
+        return;
+      }
       process.exitCode = await withClient(flags, ui, async (client) => {
         if (flags.counts) {
           const counts = await client.sideExecution.counts();
@@ -41,7 +48,7 @@ export function registerLs(program: Command): void {
           return EXIT.completed;
         }
         const page = await client.sideExecution.list({
-          ...(flags.status ? { status: flags.status.split(',').map((s) => s.trim()) as ExecutionStatus[] } : {}),
+          ...(statuses ? { status: statuses as ExecutionStatus[] } : {}),
           ...(flags.type ? { type: flags.type } : {}),
           ...(flags.kind ? { kind: flags.kind } : {}),
           ...(flags.name ? { name: flags.name } : {}),
@@ -54,6 +61,10 @@ export function registerLs(program: Command): void {
         if (!page.success) return failed(ui, page);
         if (ui.json) {
           ui.print(page.data);
+          return EXIT.completed;
+        }
+        if (page.executions.length === 0) {
+          process.stderr.write(`${ui.dim('no executions match')}\n`);
           return EXIT.completed;
         }
         ui.table(

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from 'sidex';
 import { EXIT } from '../exit-codes.js';
@@ -8,18 +7,19 @@ import { stopOptions } from '../stop-replies.js';
 import { passOutput, Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
-import { configuredUrl } from '../remote.js';
+import { forgetEmbeddedRun, placeOf } from '../run-place.js';
 import { limitOptions, runRemote, type RemoteRun } from './run-remote.js';
 
 interface RunOptions extends Omit<RemoteRun, 'code'> {
-  dataDir: string;
+  dataDir?: string;
   url?: string;
+  embedded?: boolean;
 }
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output; on the server of --url / SIDEX_URL when set, else embedded. Ctrl-C stops it, a second Ctrl-C forces')
+    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output: on the server of --url / SIDEX_URL, else on a server answering at the default address (http://127.0.0.1:5565, or SIDEX_HOST/SIDEX_PORT), else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces')
     .argument('<file>', 'file whose contents are the body of an async function, or - for stdin')
     .option('--params <json>', 'params as a JSON object; each key is in scope by name', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
@@ -27,8 +27,9 @@ export function registerRun(program: Command): void {
     .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
     .option('--max-output <mb>', 'most output (stdout and stderr together) it may write, MB (default 1024)', parsePositive)
     .option('--json', 'print the final status as JSON instead of the result')
-    .option('--data-dir <dir>', 'data directory (logs, scratch; a local server keeps its API key there)', process.env.SIDEX_DATA_DIR ?? '.sidex')
-    .option('--url <url>', 'run on this server (env SIDEX_URL) instead of an embedded engine')
+    .option('--data-dir <dir>', "data directory: a local server's, whose API key is used; embedded, where scratch and logs go (default ~/.local/state/sidex)")
+    .option('--url <url>', 'run on this server (env SIDEX_URL)')
+    .option('--embedded', 'run on an engine inside this process even when a server answers')
     .action(async (file: string, options: RunOptions) => {
       process.exitCode = await run(file, options);
     });
@@ -42,12 +43,12 @@ async function run(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`sidex: cannot read ${file}: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
-  if (configuredUrl(options)) {
-    return runRemote({ ...options, code }, options);
-  }
+  const place = await placeOf(options);
+  if ('remote' in place) return runRemote({ ...options, code }, place.remote);
+  const { dataDir } = place;
   const { Sidex } = await import('sidex'); // the engine only when run embedded
   const sidex = new Sidex({
-    dataDir: path.resolve(options.dataDir),
+    dataDir,
     engine: { poolSize: 0, ...(options.grace !== undefined ? { defaultGraceMs: options.grace } : {}) },
   });
   const api = sidex.sideExecution;
@@ -81,5 +82,6 @@ async function run(file: string, options: RunOptions): Promise<number> {
   } finally {
     stopListening();
     await sidex.close({ graceMs: 1000 });
+    forgetEmbeddedRun(sidex, id);
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isSidexError } from 'sidex/errors';
-import { loadConfig } from 'sidex/config';
+import { loadConfig, type ServerConfig } from 'sidex/config';
 import { EXIT } from '../exit-codes.js';
 
 interface ServeFlags {
@@ -11,6 +11,9 @@ interface ServeFlags {
   store?: string;
   config?: string;
   logLevel?: string;
+  logFile?: string;
+  logFileMaxMb?: string;
+  logFileKeep?: string;
   retainDays?: string;
   retainExecutions?: string;
   retainLogMb?: string;
@@ -18,6 +21,8 @@ interface ServeFlags {
   permissions?: boolean;
   isolation?: string;
   network?: string;
+  concurrency?: string;
+  maxQueued?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -36,7 +41,12 @@ export function registerServe(program: Command): void {
     .option('--permissions', "run executions under Node's permission model: each reads only its own scratch directory and the block roots (env SIDEX_PERMISSIONS=true)")
     .option('--isolation <mode>', 'auto (a sandbox per execution where the kernel allows it), sandbox (refuse to start without) or process (env SIDEX_ISOLATION; default auto)')
     .option('--network <mode>', "executions' default network: all, or none (loopback only) (env SIDEX_NETWORK; default all)")
+    .option('--concurrency <n>', 'executions running at once; more wait in the queue (env SIDEX_MAX_CONCURRENT; default 64)')
+    .option('--max-queued <n>', 'executions that may wait for a slot; more are refused with QUEUE_FULL (env SIDEX_MAX_QUEUED; default 10000)')
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
+    .option('--log-file <file>', 'write the server log to this file instead of stderr, rolled daily and by size (env SIDEX_LOG_FILE)')
+    .option('--log-file-max-mb <mb>', 'roll the log file at this size (env SIDEX_LOG_FILE_MAX_MB; default 10)')
+    .option('--log-file-keep <n>', 'rolled log files kept (env SIDEX_LOG_FILE_KEEP; default 7)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SIDEX_LOG_LEVEL; default info)')
     .action(async (flags: ServeFlags) => {
       process.exitCode = await serve(flags);
@@ -44,17 +54,23 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(flags: ServeFlags): Promise<number> {
-  const { config: configFile, ...settings } = flags;
+  const { config: configFile, concurrency, ...settings } = flags;
   let config;
   try {
-    config = loadConfig({ flags: settings, env: process.env, cwd: process.cwd(), ...(configFile ? { configFile } : {}) });
+    config = loadConfig({
+      flags: { ...settings, maxConcurrent: concurrency },
+      flagNames: { maxConcurrent: '--concurrency' },
+      env: process.env,
+      cwd: process.cwd(),
+      ...(configFile ? { configFile } : {}),
+    });
   } catch (err) {
     process.stderr.write(`sidex serve: invalid configuration: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
   // Loaded here, not at the top: other commands start without the server's modules.
   const [{ pino }, { startServer }] = await Promise.all([import('pino'), import('sidex/server')]);
-  const log = pino({ level: config.logLevel, base: { service: 'sidex' } }, pino.destination({ dest: 2, sync: true }));
+  const log = pino({ level: config.logLevel, base: { service: 'sidex' } }, logDestination(pino, config));
   let server;
   try {
     server = await startServer(config, log);
@@ -86,4 +102,14 @@ async function serve(flags: ServeFlags): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
   return EXIT.completed;
+}
+
+/**
+ * stderr, or a file rolled by pino-roll (in a worker thread, flushed at exit):
+ * daily and at `logFileMaxMb`, keeping `logFileKeep` rolled files.
+ */
+function logDestination(pino: typeof import('pino').pino, config: ServerConfig) {
+  if (!config.logFile) return pino.destination({ dest: 2, sync: true });
+  const size = `${Math.max(1, Math.round(config.logFileMaxMb * 1024))}k`;
+  return pino.transport({ target: 'pino-roll', options: { file: config.logFile, frequency: 'daily', size, mkdir: true, limit: { count: config.logFileKeep } } });
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { reportEnd } from '../final-status.js';
+import { followToEnd } from '../follow.js';
+import { stopOptions } from '../stop-replies.js';
 import { parseJsonObject, parseMs } from '../parse-options.js';
 import { withClient } from '../remote.js';
 import { failed, remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
@@ -24,7 +25,7 @@ export function registerStart(program: Command): void {
     .option('--params <json>', 'params as a JSON object', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds of running', parseMs)
     .option('--name <name>', 'a name to find it by (sidex ls --name / --search)')
-    .option('--wait', 'wait for the end; the exit code tells how it ended')
+    .option('--wait', "follow it to its end as sidex run does: its output streamed, Ctrl-C stops it (twice forces), the exit code tells how it ended")
     .action(async (flags: StartFlags) => {
       process.exitCode = await start(flags);
     });
@@ -56,12 +57,12 @@ async function start(flags: StartFlags): Promise<number> {
         : api.startWithActionBlock(flags.block!, flags.params, flags.timeout, options),
     );
     if (!started.success) return failed(ui, started);
+    const id = started.sideExecutionId;
     if (!flags.wait) {
-      if (ui.json) ui.print(started.data);
-      else ui.line(`${started.sideExecutionId} ${ui.status(started.status)}`);
+      ui.started(id, started.status, started.data);
       return EXIT.completed;
     }
-    if (!ui.json) process.stderr.write(`${ui.dim(`started ${started.sideExecutionId}`)}\n`);
-    return reportEnd(ui, await ui.during(`running ${started.sideExecutionId}`, client.wait(started.sideExecutionId)));
+    if (!ui.json) process.stderr.write(`${ui.dim(`started ${id}`)}\n`);
+    return followToEnd(ui, client, id, (force) => void api.stop(id, stopOptions({ force })));
   });
 }

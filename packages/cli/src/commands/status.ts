@@ -28,11 +28,18 @@ function describe(ui: Ui, s: StatusFields): void {
     ['started', new Date(s.startTime).toISOString()],
     ['ended', s.endTime === undefined ? undefined : new Date(s.endTime).toISOString()],
     ['duration', s.duration === undefined ? undefined : `${s.duration} ms`],
-    ['memory', `${(s.memoryUsage / 1048576).toFixed(1)} MB (peak ${(s.peakMemoryUsage / 1048576).toFixed(1)} MB)`],
+    ['memory', memory(s)],
     ['cpu', `${s.cpuTime} ms`],
     ['result', s.result === undefined ? undefined : JSON.stringify(s.result)],
     ['failure', s.failure ? `${s.failure.message} [${s.failure.code}]` : undefined],
     ['stop reason', s.stopReason],
   ];
   ui.fields(rows, 12, s.output);
+}
+
+/** A job that ended before the first sample has no measured memory: say so rather than "0.0 MB". */
+function memory(s: StatusFields): string {
+  const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+  if (s.peakMemoryUsage === 0) return 'not measured (it ended before the first sample)';
+  return s.memoryUsage > 0 ? `${mb(s.memoryUsage)} (peak ${mb(s.peakMemoryUsage)})` : `peak ${mb(s.peakMemoryUsage)}`;
 }

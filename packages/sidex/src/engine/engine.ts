@@ -1,3 +1,4 @@
+import type { ProcessInfo } from '@sidex/protocol';
 import { EventEmitter, once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +28,7 @@ import { reportedError } from './reported-error.js';
 import { blockDir, checkNetworkIsolation, checkStart, newRecord } from './start-spec.js';
 import type { GuardianRestart, RunGuardian, StartGuardian } from './run-guardian.js';
 import { dataKeyOf, newRunId } from './tree/marker.js';
+import { describeProcesses } from './tree/process-list.js';
 import type { TreeTracker } from './tree/tracked-tree.js';
 import { createTreeTracker, type TrackingMode } from './tree/tree-tracker.js';
 import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } from './sandbox/isolation.js';
@@ -407,6 +409,24 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   get queuedCount(): number {
     return this.admission.queued;
+  }
+
+  /** Booted runtimes waiting for an execution. */
+  get idleRuntimes(): number {
+    return this.pool.idleCount;
+  }
+
+  /** The processes of a live execution's tree now; undefined once it has ended (or was never here). */
+  processes(id: string): ProcessInfo[] | undefined {
+    const runtime = this.live.get(id)?.runtime;
+    return runtime ? describeProcesses(runtime.tree.members()) : undefined;
+  }
+
+  /** Memory of every live execution's tree now, bytes (as last sampled). */
+  get liveMemoryBytes(): number {
+    let total = 0;
+    for (const exec of this.live.values()) total += exec.record.memory.current;
+    return total;
   }
 
   /** The guardian process that kills this run's trees if the engine dies; undefined while it is being replaced. */

@@ -20,13 +20,16 @@ export const codeByField: Record<string, string> = {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, codes: Record<string, string> = codeByField): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(input)',
-    message: issue.message,
-  }));
+  const issues = parsed.error.issues.map((issue) => ({ field: fieldOf(issue), message: issue.message }));
   const first = issues[0]!;
-  const code = codes[first.field.split('.')[0] ?? ''] ?? 'INVALID_ARGUMENT';
-  throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
+  const code = codes[first.field.split(/[.[]/)[0] ?? ''] ?? 'INVALID_ARGUMENT';
+  throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { field: first.field, issues });
+}
+
+/** The field an issue is about, as the caller named it (`options.env`, `command[0]`); an unknown key is named itself. */
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
+  return path.reduce<string>((field, key) => (typeof key === 'number' ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), '') || '(input)';
 }
 
 /**

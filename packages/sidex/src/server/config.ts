@@ -23,11 +23,21 @@ export const ServerConfigSchema = z
     project: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').optional(),
     store: z.string({ error: 'must be a store spec such as memory:' }).min(1, 'must not be empty').optional(),
     apiKey: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
+    /** A key that opens /metrics and nothing else, for a Prometheus scraper. */
+    metricsToken: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Server log to this file instead of stderr, rolled daily and by size. */
+    logFile: z.string({ error: 'must be a file path' }).min(1, 'must not be empty').optional(),
+    /** Size at which the log file is rolled, MB. */
+    logFileMaxMb: z.coerce.number({ error: 'must be a number of MB' }).positive('must be a positive number of MB').max(100_000, 'must be at most 100000 MB').default(10),
+    /** Rolled log files kept besides the current one. */
+    logFileKeep: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000').default(7),
     /** Warm runtimes kept booted. */
     poolSize: z.coerce.number().int().min(0).max(64).optional(),
     /** Executions running at once; more wait in the queue. */
-    maxConcurrent: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    maxConcurrent: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    /** Executions that may wait for a slot; a start beyond them is refused (QUEUE_FULL). */
+    maxQueued: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000').optional(),
     /** Retention: keep executions of the last N days / the newest N / N MB of output (pruned in the background). */
     retainDays: z.coerce.number().positive('must be a positive number of days').optional(),
     retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
@@ -68,9 +78,14 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_PROJECT: 'project',
   SIDEX_STORE: 'store',
   SIDEX_API_KEY: 'apiKey',
+  SIDEX_METRICS_TOKEN: 'metricsToken',
   SIDEX_LOG_LEVEL: 'logLevel',
+  SIDEX_LOG_FILE: 'logFile',
+  SIDEX_LOG_FILE_MAX_MB: 'logFileMaxMb',
+  SIDEX_LOG_FILE_KEEP: 'logFileKeep',
   SIDEX_POOL_SIZE: 'poolSize',
   SIDEX_MAX_CONCURRENT: 'maxConcurrent',
+  SIDEX_MAX_QUEUED: 'maxQueued',
   SIDEX_RETAIN_DAYS: 'retainDays',
   SIDEX_RETAIN_EXECUTIONS: 'retainExecutions',
   SIDEX_RETAIN_LOG_MB: 'retainLogMb',
@@ -91,6 +106,8 @@ export interface ConfigSources {
   /** Config file: `--config`, else `SIDEX_CONFIG`, else `./sidex.yml` / `./sidex.yaml` when present. */
   configFile?: string;
   cwd: string;
+  /** Flags whose name is not the setting's (e.g. --concurrency for maxConcurrent), for messages. */
+  flagNames?: Record<string, string>;
 }
 
 /**
@@ -110,7 +127,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
     const origin = key in sources.flags && sources.flags[key] !== undefined
-      ? `--${kebab(key)}`
+      ? (sources.flagNames?.[key] ?? `--${kebab(key)}`)
       : key in fromEnv
         ? envNameOf(key)
         : file.path
@@ -124,6 +141,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     ...config,
     dataDir: path.resolve(sources.cwd, config.dataDir),
     project: path.resolve(sources.cwd, config.project ?? '.'),
+    ...(config.logFile ? { logFile: path.resolve(sources.cwd, config.logFile) } : {}),
     ...(config.sandboxReadOnly ? { sandboxReadOnly: resolveAll(config.sandboxReadOnly) } : {}),
     ...(config.sandboxReadWrite ? { sandboxReadWrite: resolveAll(config.sandboxReadWrite) } : {}),
     ...(config.projectRoots ? { projectRoots: resolveAll(config.projectRoots) } : {}),

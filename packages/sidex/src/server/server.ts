@@ -8,6 +8,8 @@ import { refuse } from '../transports/ws/refuse-upgrade.js';
 import { DapServer } from '../transports/dap/dap-server.js';
 import { EventHub } from '../transports/events/event-hub.js';
 import { buildHttpApp } from '../transports/http/http-app.js';
+import { serverMetrics } from '../metrics/server-metrics.js';
+import { DashboardSessions } from '../transports/http/dashboard/sessions.js';
 import { VERSION } from '../version.js';
 import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } from './api-key.js';
 import type { ServerConfig } from './config.js';
@@ -49,6 +51,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     engine: {
       ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
       ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
+      ...(config.maxQueued !== undefined ? { maxQueued: config.maxQueued } : {}),
       ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
       isolation: config.isolation,
@@ -75,25 +78,29 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   );
   if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
   const auth = new KeyCheck(apiKey.key);
-  const hub = new EventHub(sidex.sideExecution);
+  const hub = new EventHub(sidex.services.sideExecution);
   const startedAt = Date.now();
   const { mode, reason } = sidex.engine.isolation;
   const isolation = { mode, ...(reason ? { reason } : {}) };
   if (mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
   else log.warn({ isolation }, `executions are NOT sandboxed: ${reason}`);
+  // The WebSocket servers are built after the app; their counts are read at scrape time.
+  let connections: () => Record<string, number> = () => ({});
+  const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.pipelines, connections: () => connections() });
   const app = buildHttpApp({
-    sideExecution: sidex.sideExecution,
-    actionBlock: sidex.actionBlock,
-    capability: sidex.capability,
-    commands: sidex.commands,
+    replies: sidex.replies,
     pipelines: sidex.pipelines,
     auth,
     log,
     version: VERSION,
     health: () => ({ uptimeMs: Date.now() - startedAt, running: sidex.engine.runningCount, queued: sidex.engine.queuedCount, isolation }),
+    hub,
+    dashboard: new DashboardSessions(),
+    metrics: { contentType: metrics.contentType, text: metrics.text, ...(config.metricsToken ? { token: new KeyCheck(config.metricsToken) } : {}) },
   });
-  const codebolt = new CodeboltServer({ services: sidex, blocks: sidex.codeboltBlocks, hub, auth, log });
+  const codebolt = new CodeboltServer({ replies: sidex.replies, blocks: sidex.codeboltBlocks, hub, auth, log });
   const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
+  connections = () => ({ codebolt: codebolt.connections, rocketride: dap.connections });
   app.server.on('upgrade', (req, socket, head) => {
     if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {
       refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url}; use /codebolt or /task/service`, code: 'NOT_FOUND' });
@@ -116,6 +123,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       log.info('shutting down: stopping running executions');
       await sidex.close({ graceMs: config.shutdownGraceMs });
       hub.close();
+      metrics.close();
       await codebolt.close();
       await dap.close();
       await app.close();

@@ -2,10 +2,8 @@ import path from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import type { ExecutionRecord } from '../model/record.js';
-import { SidexError } from '../errors.js';
-import { parseInput } from '../model/validation.js';
 import { confinePath } from '../catalog/confine.js';
-import { decodeBytes, StartCommandInput, WriteStdinInput } from './command-schemas.js';
+import type { StartOptionsInput } from './schemas.js';
 import type { SideExecutionService } from './side-execution-service.js';
 
 /** Where a command may run: the roots blocks and capabilities live in, and the directories sandboxes may write. */
@@ -13,6 +11,26 @@ export interface CommandRoots {
   roots(): string[];
   /** What a relative cwd is resolved against (the project directory). */
   base: string;
+}
+
+/** A command start, parsed by the dialect that received it. */
+export interface StartCommand {
+  /** The program and its arguments. */
+  command: string[];
+  cwd?: string | null | undefined;
+  env?: Record<string, string> | null | undefined;
+  /** Bytes for its stdin at start; `open`: more may be written while it runs. Absent: /dev/null. */
+  stdin?: { data: Buffer; open: boolean } | null | undefined;
+  timeout?: number | null | undefined;
+  options?: StartOptionsInput | undefined;
+}
+
+/** A write to a running command's stdin. */
+export interface WriteStdin {
+  sideExecutionId: string;
+  data: Buffer;
+  /** Ends its stdin after `data`. */
+  close: boolean;
 }
 
 export interface StdinWritten {
@@ -27,9 +45,9 @@ export interface StdinWritten {
 const MAX_NAME = 200;
 
 /**
- * Commands as executions: any program, argv executed directly. Typed input
- * parsed here, domain results, SidexError thrown: each transport builds its
- * own envelope around them.
+ * Commands as executions: any program, argv executed directly. Dialect-free
+ * like the other services: typed input, records and results back, a
+ * SidexError when something is wrong.
  */
 export class CommandService {
   constructor(
@@ -38,20 +56,8 @@ export class CommandService {
     private readonly where: CommandRoots,
   ) {}
 
-  /**
-   * Whether a start's fields ask for a command (`command` given); a command
-   * together with inline code or an action block is refused, not guessed.
-   */
-  static asksForCommand(fields: Record<string, unknown>): boolean {
-    if (fields.command === undefined || fields.command === null) return false;
-    const other = ['inlineCode', 'actionBlockPath'].find((key) => fields[key] !== undefined && fields[key] !== null);
-    if (other) throw new SidexError('INVALID_ARGUMENT', `give one of command, inlineCode or actionBlockPath, not command and ${other}`, { field: 'command' });
-    return true;
-  }
-
   /** Answers once the program has been exec'd (`running`), or with a `failed` record saying why it could not be. */
-  async start(fields: unknown): Promise<ExecutionRecord> {
-    const input = parseInput(StartCommandInput, fields);
+  async start(input: StartCommand): Promise<ExecutionRecord> {
     const cwd = input.cwd ? confinePath(input.cwd, this.where.roots(), this.where.base) : undefined;
     const common = this.sideExecution.common({}, input.timeout, input.options);
     const env = { ...common.env, ...input.env };
@@ -61,7 +67,7 @@ export class CommandService {
       name: input.options?.name ?? nameOf(input.command),
       argv: input.command,
       ...(cwd ? { cwd } : {}),
-      ...stdinOf(input.stdin),
+      ...(input.stdin ? { stdin: input.stdin } : {}),
       ...common,
       ...(Object.keys(env).length ? { env } : {}),
     };
@@ -69,18 +75,10 @@ export class CommandService {
   }
 
   /** More bytes for a running command's open stdin, and/or its end. */
-  async writeStdin(fields: unknown): Promise<StdinWritten> {
-    const input = parseInput(WriteStdinInput, fields);
-    const data = decodeBytes(input.data, input.encoding, 'data');
-    const state = await this.engine.writeStdin(input.sideExecutionId, data, { close: input.close === true });
-    return { sideExecutionId: input.sideExecutionId, written: data.length, pendingBytes: state.pendingBytes, stdinOpen: state.open };
+  async writeStdin(input: WriteStdin): Promise<StdinWritten> {
+    const state = await this.engine.writeStdin(input.sideExecutionId, input.data, { close: input.close });
+    return { sideExecutionId: input.sideExecutionId, written: input.data.length, pendingBytes: state.pendingBytes, stdinOpen: state.open };
   }
-}
-
-function stdinOf(stdin: typeof StartCommandInput._output.stdin): Pick<StartSpec, 'stdin'> {
-  if (stdin === undefined || stdin === null) return {};
-  if (typeof stdin === 'string') return { stdin: { data: Buffer.from(stdin, 'utf8') } };
-  return { stdin: { data: decodeBytes(stdin.data, stdin.encoding, 'stdin.data'), open: stdin.open === true } };
 }
 
 /** The program's name and arguments, as a list shows it. */

@@ -1,15 +1,27 @@
-export { SideExecutionService, DEFAULT_LIMITS, type SideExecutionLimits, stopReply, startedReply } from './side-execution-service.js';
+import type { ActionBlockService } from './action-block-service.js';
+import type { CapabilityService } from './capability-service.js';
+import type { CommandService } from './command-service.js';
+import type { SideExecutionService } from './side-execution-service.js';
+
+export { SideExecutionService, DEFAULT_LIMITS, type SideExecutionLimits, type StartInput, type StartCommon } from './side-execution-service.js';
 export { ActionBlockService } from './action-block-service.js';
-export { CapabilityService } from './capability-service.js';
+export { CapabilityService, type StartCapability, type CapabilityDetail } from './capability-service.js';
+export { CommandService, type StartCommand, type WriteStdin, type StdinWritten } from './command-service.js';
 export type { CapabilityExecution, CapabilityStatus } from '@sidex/protocol';
 export type { ExecutorInput } from './capability/capability-run.js';
 export { CodeboltBlocks, type ActionBlockInvocation } from './codebolt/codebolt-blocks.js';
 export type { CodeboltSocket } from './codebolt/codebolt-env.js';
-export { ok, fail, replying, type Reply, type OkReply, type FailReply } from './replies.js';
 export { statusFields } from './status-fields.js';
 export type { StatusFields } from '@sidex/protocol';
 export * as schemas from './schemas.js';
 export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits } from './pipeline-service.js';
 export type { UseResult as UseReply, TaskSummary } from '@sidex/protocol';
-export { CommandService, type StdinWritten } from './command-service.js';
-export { startSideExecutionReply, startCommandReply, writeStdinReply } from './command-replies.js';
+
+/** The dialect-free services the Codebolt dialect and REST call. */
+export interface DialectServices {
+  sideExecution: SideExecutionService;
+  actionBlock: ActionBlockService;
+  capability: CapabilityService;
+  /** Commands: any program, run as an execution. */
+  commands: CommandService;
+}

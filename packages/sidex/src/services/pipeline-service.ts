@@ -7,6 +7,7 @@
 //   rrext_get_task_status -> getTaskStatus                     rrext_get_tasks -> getTasks
 //   rrext_process open/write/close -> process (or open/write/close)
 //   rrext_monitor -> monitor     rrext_validate -> validate
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,7 @@ import {
 } from './pipeline/requests.js';
 import { PipelineTask } from '../engine/pipelines/task/pipeline-task.js';
 import type { TaskSettings } from '../engine/pipelines/task/settings.js';
+import type { ItemCountState } from '../engine/pipelines/task/counters.js';
 import { TaskRegistry } from '../engine/pipelines/task-registry.js';
 import { newPublicToken, newTaskToken } from './pipeline/tokens.js';
 import { validatePipeline, type ValidationReport } from './pipeline/validate.js';
@@ -76,6 +78,8 @@ export class PipelineService {
   private readonly rawPipeline = new WeakMap<PipelineTask, unknown>();
   private readonly limits: PipelineLimits;
   private closing = false;
+  /** Every item count of every task as it moves: what /metrics totals. */
+  readonly itemCounts = new EventEmitter<{ counted: [ItemCountState, number] }>();
 
   constructor(
     private readonly engine: Engine,
@@ -131,6 +135,7 @@ export class PipelineService {
         emit: (event) => this.monitors.dispatch(event),
         wants: (event) => this.monitors.wants(event),
         ended: (t) => this.registry.ended(t),
+        counted: (state, n) => this.itemCounts.emit('counted', state, n),
       },
       settings,
     );
@@ -209,6 +214,15 @@ export class PipelineService {
         const s = t.status();
         return { id: s.id, token: s.token, name: s.name, projectId: s.project_id, source: s.source, state: s.state, status: s.status, startTime: s.startTime };
       });
+    return { tasks };
+  }
+
+  /** The live tasks with their status and graph of components, for the dashboard (`GET /v1/tasks`). */
+  describeTasks(): { tasks: Array<{ status: TaskStatus; components: Array<{ id: string; provider: string; from: string[] }> }> } {
+    const tasks = this.registry.liveTasks().map((t) => ({
+      status: t.status(),
+      components: t.settings.pipeline.components.map((c) => ({ id: c.id, provider: c.provider, from: [...new Set(c.input.map((i) => i.from))] })),
+    }));
     return { tasks };
   }
 

@@ -1,7 +1,9 @@
-// The one set of schemas: services validate with them, transports reuse them,
-// and the OpenAPI document is generated from them.
+// The vocabulary of fields every dialect parses its requests with, at its
+// edge, under the names its callers send (the services take what they give).
+// The OpenAPI document is generated from the REST schemas built of them.
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
+import { SidexError } from '../errors.js';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
 import { MAX_EVENTS } from '../store/event-query.js';
 
@@ -16,9 +18,6 @@ export const TimeoutMs = z
 export const Params = z.record(z.string(), z.unknown(), { error: 'must be an object of named values' });
 
 export const ExecutionId = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
-
-/** An id as a named field, so that an error names `sideExecutionId` (code INVALID_ID). */
-export const ExecutionIdInput = z.object({ sideExecutionId: ExecutionId });
 
 export const StartOptions = z
   .object({
@@ -59,22 +58,14 @@ export const StartOptions = z
   })
   .strict();
 
-export const StartWithCodeInput = z.object({
-  code: z
-    .string({ error: 'must be a string of JavaScript' })
-    .refine((c) => c.trim().length > 0, 'must not be empty')
-    .refine((c) => Buffer.byteLength(c) <= 4 * 1024 * 1024, 'must be at most 4 MB'),
-  params: Params.nullish(),
-  timeout: TimeoutMs.nullish(),
-  options: StartOptions.optional(),
-});
+/** Inline JavaScript: the body of an async function. */
+export const InlineCode = z
+  .string({ error: 'must be a string of JavaScript' })
+  .refine((c) => c.trim().length > 0, 'must not be empty')
+  .refine((c) => Buffer.byteLength(c) <= 4 * 1024 * 1024, 'must be at most 4 MB');
 
-export const StartWithBlockInput = z.object({
-  path: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(4096, 'is too long'),
-  params: Params.nullish(),
-  timeout: TimeoutMs.nullish(),
-  options: StartOptions.optional(),
-});
+/** An action block's directory, or its name in the catalog. */
+export const BlockPath = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(4096, 'is too long');
 
 /** How a stop goes: the grace before SIGKILL (default 5000), or SIGKILL at once. */
 export const StopOptions = z
@@ -83,8 +74,6 @@ export const StopOptions = z
     force: z.boolean().optional(),
   })
   .strict();
-
-export const StopInput = z.object({ id: ExecutionId, options: StopOptions.optional() });
 
 export const ListInput = z
   .object({
@@ -103,10 +92,40 @@ export const ListInput = z
 
 export type StartOptionsInput = z.infer<typeof StartOptions>;
 export type ListInputType = z.infer<typeof ListInput>;
+export type StopOptionsInput = z.infer<typeof StopOptions>;
 
-export const EventsQuery = z
-  .object({
-    after: z.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
-    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_EVENTS, `must be at most ${MAX_EVENTS}`).optional(),
-  })
-  .strict();
+/** Only events after this seq. */
+export const EventsAfter = z.number().int('must be a whole number').min(0, 'must be 0 or more');
+/** At most this many events. */
+export const EventsLimit = z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_EVENTS, `must be at most ${MAX_EVENTS}`);
+
+export const EventsQuery = z.object({ after: EventsAfter.optional(), limit: EventsLimit.optional() }).strict();
+
+export type EventsQueryType = z.infer<typeof EventsQuery>;
+
+type StartFields = Partial<Record<'command' | 'inlineCode' | 'actionBlockPath' | 'cwd' | 'env' | 'stdin', unknown>>;
+
+/** What only a command start takes. */
+const COMMAND_ONLY = ['cwd', 'env', 'stdin'] as const;
+
+const invalid = (field: string, message: string) => new SidexError('INVALID_ARGUMENT', `${field}: ${message}`, { field });
+
+/**
+ * Which one of a command, inline code and an action block a start gives (the
+ * Codebolt dialect and REST both name them `command`, `inlineCode` and
+ * `actionBlockPath`); INVALID_ARGUMENT unless exactly one, or when a
+ * command's own fields come without a command (rather than being ignored).
+ */
+export function startSource(fields: StartFields): 'command' | 'inlineCode' | 'actionBlockPath' {
+  const given = (key: keyof StartFields) => fields[key] !== undefined && fields[key] !== null;
+  if (given('command')) {
+    const other = (['inlineCode', 'actionBlockPath'] as const).find(given);
+    if (other) throw invalid('command', `give one of command, inlineCode or actionBlockPath, not command and ${other}`);
+    return 'command';
+  }
+  const stray = COMMAND_ONLY.find(given);
+  if (stray) throw invalid(stray, `only a command takes ${stray} (give command, or leave ${stray} out)`);
+  const hasCode = given('inlineCode');
+  if (hasCode !== given('actionBlockPath')) return hasCode ? 'inlineCode' : 'actionBlockPath';
+  throw invalid('inlineCode', hasCode ? 'give either inlineCode or actionBlockPath, not both' : 'one of inlineCode, actionBlockPath or command is required');
+}

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { ActionBlock, StatusFields, StopCapabilityFields, StopFields } from '@sidex/protocol';
-import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
+import type { ActionBlock, HistoryEvent, ProcessInfo } from '@sidex/protocol';
+import type { ActionBlockCatalog, BlockListing } from '../catalog/action-blocks/action-block-catalog.js';
 import { applyInputs } from '../catalog/params/apply-inputs.js';
 import { callerMeta } from './caller-meta.js';
 import { checkedNetwork } from './network-option.js';
@@ -9,12 +9,11 @@ import { resumeSpec } from './resume.js';
 import type { Engine, EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import type { LogFrame } from '../engine/output/log-format.js';
-import { isTerminal, type ExecutionRecord } from '../model/record.js';
+import type { ExecutionRecord, ExecutionStatus } from '../model/record.js';
+import type { ListPage } from '../store/execution-store.js';
 import { SidexError } from '../errors.js';
-import { fail, ok, replying, type Reply } from './replies.js';
-import { EventsQuery, ListInput, StartWithBlockInput, StartWithCodeInput, StopInput, ExecutionIdInput, type ListInputType, type StartOptionsInput } from './schemas.js';
-import { statusFields } from './status-fields.js';
-import { checkParams, parseInput } from '../model/validation.js';
+import type { EventsQueryType, ListInputType, StartOptionsInput, StopOptionsInput } from './schemas.js';
+import { checkParams } from '../model/validation.js';
 
 export interface SideExecutionLimits {
   /** Largest params accepted, as JSON bytes. */
@@ -23,14 +22,23 @@ export interface SideExecutionLimits {
 
 export const DEFAULT_LIMITS: SideExecutionLimits = { maxParamsBytes: 8 * 1024 * 1024 };
 
-/** The capability dialect adds its name for the id. */
-export type StopReplyFields = StopFields & Partial<Pick<StopCapabilityFields, 'executionId'>>;
-
 export type ServiceEvent = keyof EngineEvents;
 
+/** What every start takes besides its code: parsed by the dialect that received it. */
+export interface StartCommon {
+  params?: Record<string, unknown> | null | undefined;
+  timeout?: number | null | undefined;
+  options?: StartOptionsInput | undefined;
+}
+
+/** One start: inline code or an action block (a directory, or a catalog name). */
+export type StartInput = (StartCommon & { code: string }) | (StartCommon & { blockPath: string });
+
 /**
- * The side-execution API of seeds 000/001/003, in process. Every transport
- * calls this; none reaches past it into the engine.
+ * Side executions (seeds 000/001/003), in process and dialect-free: typed
+ * inputs, records and outcomes back, a SidexError when something is wrong.
+ * Every dialect parses its own fields, calls this, and shapes its replies;
+ * none reaches past it into the engine.
  */
 export class SideExecutionService {
   constructor(
@@ -41,42 +49,13 @@ export class SideExecutionService {
     private readonly codebolt: CodeboltBlocks,
   ) {}
 
-  startWithCode(code: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
-    return replying('startSideExecutionResponse', async () => {
-      const input = parseInput(StartWithCodeInput, { code, params, timeout, options });
-      const spec: StartSpec = {
-        prefix: 'side',
-        kind: 'inline',
-        name: input.options?.name ?? 'inline',
-        code: input.code,
-        ...this.common(input.params, input.timeout, input.options),
-      };
-      return this.started(await this.engine.start(spec));
-    });
-  }
-
-  startWithActionBlock(blockPath: unknown, params?: unknown, timeout?: unknown, options?: unknown) {
-    return replying('startSideExecutionResponse', async () => {
-      const input = parseInput(StartWithBlockInput, { path: blockPath, params, timeout, options });
-      const block = this.blocks.resolvePathOrName(input.path);
-      return this.started(await this.engine.start(this.blockSpec(block, input.params, input.timeout, input.options)));
-    });
-  }
-
-  /**
-   * The dialect's one start (`startSideExecution`, `POST /v1/executions`):
-   * inline code or an action block path, exactly one of them.
-   */
-  start(fields: { inlineCode?: unknown; actionBlockPath?: unknown; params?: unknown; timeout?: unknown; options?: unknown }) {
-    const hasCode = fields.inlineCode !== undefined && fields.inlineCode !== null;
-    const hasPath = fields.actionBlockPath !== undefined && fields.actionBlockPath !== null;
-    if (hasCode === hasPath) {
-      const message = hasCode ? 'give either inlineCode or actionBlockPath, not both' : 'inlineCode or actionBlockPath is required';
-      return Promise.resolve(fail('startSideExecutionResponse', new SidexError('INVALID_ARGUMENT', message, { field: 'inlineCode' })));
+  /** Starts inline code or a block; answers with its record once it runs (or has failed to start). */
+  async start(input: StartInput): Promise<ExecutionRecord> {
+    if ('code' in input) {
+      return this.engine.start({ prefix: 'side', kind: 'inline', name: input.options?.name ?? 'inline', code: input.code, ...this.common(input.params, input.timeout, input.options) });
     }
-    return hasCode
-      ? this.startWithCode(fields.inlineCode, fields.params, fields.timeout, fields.options)
-      : this.startWithActionBlock(fields.actionBlockPath, fields.params, fields.timeout, fields.options);
+    const block = this.blocks.resolvePathOrName(input.blockPath);
+    return this.engine.start(this.blockSpec(block, input.params, input.timeout, input.options));
   }
 
   /** The spec of a block run: shared by path and by-name starts. */
@@ -99,12 +78,8 @@ export class SideExecutionService {
    * checkpoint of `id` (which must have ended); the new record's
    * `resumedFrom` names the old one.
    */
-  resume(id: unknown) {
-    const type = 'resumeSideExecutionResponse';
-    return replying(type, async () => {
-      const old = await this.record(id);
-      return startedReply(type, await this.resumeRecord(old), 'sideExecutionId', { resumedFrom: old.id });
-    }, { sideExecutionId: id });
+  async resume(id: string): Promise<ExecutionRecord> {
+    return this.resumeRecord(await this.getStatus(id));
   }
 
   /** Starts the code of an ended execution again from its last checkpoint (every dialect's resume). */
@@ -113,99 +88,69 @@ export class SideExecutionService {
     return this.engine.start(old.meta[CODEBOLT_META] ? this.codebolt.prepare(spec) : spec);
   }
 
-  getStatus(id: unknown) {
-    return replying('getSideExecutionStatusResponse', async () => {
-      const record = await this.record(id);
-      return ok<StatusFields>('getSideExecutionStatusResponse', statusFields(record));
-    }, { sideExecutionId: id });
+  /** The record of `id`; EXECUTION_NOT_FOUND if there is none. */
+  async getStatus(id: string): Promise<ExecutionRecord> {
+    const record = await this.engine.get(id);
+    if (!record) throw new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${id}"`, { id });
+    return record;
   }
 
-  /**
-   * The stop protocol; answers when no process of the tree remains. Stopping a
-   * stopped execution answers `already_stopped`; one that finished otherwise
-   * answers `success: false` with its status.
-   */
-  stop(id: unknown, options?: unknown): Promise<Reply<StopReplyFields>> {
-    const type = 'stopSideExecutionResponse';
-    return replying(type, async () => {
-      const input = parseInput(StopInput, { id, options });
-      const outcome = await this.engine.stop(input.id, { ...input.options, reason: 'user' });
-      return stopReply(type, outcome);
-    }, { sideExecutionId: id });
+  /** The stop protocol; answers when no process of the tree remains. */
+  stop(id: string, options: StopOptionsInput = {}): Promise<StopOutcome> {
+    return this.engine.stop(id, { ...options, reason: 'user' });
   }
 
-  listActionBlocks(projectPath?: unknown) {
-    return replying('listActionBlocksResponse', async () => {
-      if (projectPath !== undefined && projectPath !== null && typeof projectPath !== 'string') {
-        throw new SidexError('INVALID_ARGUMENT', 'projectPath: must be a string', { field: 'projectPath' });
-      }
-      const { blocks, warnings } = this.blocks.list(projectPath ?? undefined);
-      return ok('listActionBlocksResponse', { actionBlocks: blocks, warnings });
-    });
+  listActionBlocks(projectPath?: string): BlockListing {
+    return this.blocks.list(projectPath);
   }
 
-  list(filter: unknown = {}) {
-    return replying('listSideExecutionsResponse', async () => {
-      const f: ListInputType = parseInput(ListInput, filter ?? {});
-      const page = await this.engine.list({
-        ...(f.status ? { status: Array.isArray(f.status) ? f.status : [f.status] } : {}),
-        ...(f.kind ? { kind: f.kind } : {}),
-        ...(f.type ? { idPrefix: f.type } : {}),
-        ...(f.name ? { name: f.name } : {}),
-        ...(f.q ? { nameContains: f.q } : {}),
-        ...(f.since !== undefined ? { since: f.since } : {}),
-        ...(f.until !== undefined ? { until: f.until } : {}),
-        ...(f.limit !== undefined ? { limit: f.limit } : {}),
-        ...(f.cursor ? { cursor: f.cursor } : {}),
-      });
-      return ok('listSideExecutionsResponse', {
-        executions: page.items.map(statusFields),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      });
+  list(f: ListInputType): Promise<ListPage> {
+    return this.engine.list({
+      ...(f.status ? { status: Array.isArray(f.status) ? f.status : [f.status] } : {}),
+      ...(f.kind ? { kind: f.kind } : {}),
+      ...(f.type ? { idPrefix: f.type } : {}),
+      ...(f.name ? { name: f.name } : {}),
+      ...(f.q ? { nameContains: f.q } : {}),
+      ...(f.since !== undefined ? { since: f.since } : {}),
+      ...(f.until !== undefined ? { until: f.until } : {}),
+      ...(f.limit !== undefined ? { limit: f.limit } : {}),
+      ...(f.cursor ? { cursor: f.cursor } : {}),
     });
   }
 
   /** How many executions there are in each status. */
-  counts() {
-    return replying('countSideExecutionsResponse', async () =>
-      // The engine persists every transition before anyone hears of it: the store's counts are current.
-      ok('countSideExecutionsResponse', { counts: await this.engine.store.counts() }),
-    );
+  counts(): Promise<Record<ExecutionStatus, number>> {
+    // The engine persists every transition before anyone hears of it: the store's counts are current.
+    return this.engine.store.counts();
   }
 
   /** The execution's history: transitions, checkpoints and stop requests, oldest first. */
-  events(id: unknown, query: unknown = {}) {
-    return replying('getSideExecutionEventsResponse', async () => {
-      const record = await this.record(id);
-      const q = parseInput(EventsQuery, query ?? {});
-      return ok('getSideExecutionEventsResponse', { sideExecutionId: record.id, events: await this.engine.store.events(record.id, q) });
-    }, { sideExecutionId: id });
+  /** The processes of its tree now: none once it has ended. */
+  async processes(id: string): Promise<{ record: ExecutionRecord; processes: ProcessInfo[] }> {
+    const record = await this.getStatus(id);
+    return { record, processes: this.engine.processes(record.id) ?? [] };
   }
 
-  /** Resolves with the status reply once the execution is terminal. */
-  wait(id: unknown) {
-    return replying('getSideExecutionStatusResponse', async () => {
-      const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
-      const record = await this.engine.wait(validId);
-      return ok<StatusFields>('getSideExecutionStatusResponse', statusFields(record));
-    }, { sideExecutionId: id });
+  async events(id: string, query: EventsQueryType = {}): Promise<{ record: ExecutionRecord; events: HistoryEvent[] }> {
+    const record = await this.getStatus(id);
+    return { record, events: await this.engine.store.events(record.id, query) };
   }
 
-  /**
-   * The execution's output, in order; with follow, until it ends. As text
-   * (invalid UTF-8 shown as U+FFFD), or with `encoding: 'base64'` the exact bytes.
-   */
-  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal; encoding?: 'utf8' | 'base64' } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number; encoding?: 'base64' }> {
-    const base64 = options.encoding === 'base64';
+  /** Resolves with the record once the execution is terminal. */
+  wait(id: string): Promise<ExecutionRecord> {
+    return this.engine.wait(id);
+  }
+
+  /** The execution's output, in order, as text (bytes that are not UTF-8 show as U+FFFD); with follow, until it ends. */
+  async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
     for await (const frame of this.logBytes(id, options)) {
-      yield base64 ? { stream: frame.stream, data: frame.data.toString('base64'), time: frame.time, encoding: 'base64' } : { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
+      yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
     }
   }
 
-  /** The execution's output as the log keeps it, byte for byte. */
-  async *logBytes(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
-    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
-    yield* this.engine.logs(validId, options);
+  /** The execution's output as the log keeps it, byte for byte; with follow, until it ends. */
+  logBytes(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
+    return this.engine.logs(id, options);
   }
 
   /** Subscribes to engine events; returns the unsubscribe function. */
@@ -237,51 +182,4 @@ export class SideExecutionService {
       meta: callerMeta(opts),
     };
   }
-
-  private async record(id: unknown): Promise<ExecutionRecord> {
-    const validId = parseInput(ExecutionIdInput, { sideExecutionId: id }).sideExecutionId;
-    const record = await this.engine.get(validId);
-    if (!record) throw new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${validId}"`, { id: validId });
-    return record;
-  }
-
-  private async started(record: ExecutionRecord): Promise<Reply<{ sideExecutionId: string; status: string }>> {
-    return startedReply('startSideExecutionResponse', record, 'sideExecutionId');
-  }
-}
-
-/** A start answers once running (or queued); a start that failed answers `success: false` with the cause. */
-export function startedReply<K extends string, X extends object = object>(type: string, record: ExecutionRecord, idField: K, extra?: X) {
-  const fields = { [idField]: record.id, status: record.status, ...extra } as Record<K, string> & { status: string } & X;
-  if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
-  const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
-  const details = { ...(error.stack ? { stack: error.stack } : {}), ...(error.path ? { path: error.path } : {}) };
-  return fail(type, new SidexError(error.code, error.message, Object.keys(details).length ? details : undefined), fields);
-}
-
-/**
- * The reply to a stop, from the engine's outcome (shared by every dialect's
- * stop); the capability dialect names the id `executionId`.
- */
-export function stopReply(type: string, { record, alreadyEnded }: StopOutcome, idField: 'sideExecutionId' | 'executionId' = 'sideExecutionId') {
-  const fields: StopReplyFields = {
-    ...(idField === 'executionId' ? { executionId: record.id } : {}),
-    sideExecutionId: record.id,
-    status: record.status,
-    ...(record.stoppedAt !== undefined ? { stoppedAt: record.stoppedAt } : record.endedAt !== undefined ? { stoppedAt: record.endedAt } : {}),
-    ...(record.result !== undefined ? { result: record.result } : {}),
-    output: record.stdout.text,
-    ...(record.forced !== undefined ? { forced: record.forced } : {}),
-  };
-  if (alreadyEnded && record.status === 'stopped') {
-    return ok(type, { ...fields, status: 'already_stopped' as const }, 'execution was already stopped');
-  }
-  if (!isTerminal(record.status) || record.status === 'stopped' || (!alreadyEnded && record.status === 'timeout')) {
-    return ok(type, fields, `execution ${record.status}`);
-  }
-  return fail(
-    type,
-    new SidexError('ALREADY_FINISHED', `execution had already finished with status "${record.status}"`, { status: record.status }),
-    fields as unknown as Record<string, unknown>,
-  );
 }

@@ -34,7 +34,7 @@ export function applyInputs(params: Record<string, unknown>, inputs: readonly In
   }
   if (issues.length > 0) {
     const list = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-    throw new SidexError('INVALID_PARAMS', `invalid params for ${what}: ${list}`, { issues });
+    throw new SidexError('INVALID_PARAMS', `invalid params for ${what}: ${list}`, { field: issues[0]!.field, issues });
   }
   return out;
 }

@@ -8,7 +8,6 @@ const statusOf = (status: ExecutionStatus): CapabilityStatus => (status === 'que
 export const isCapabilityRecord = (record: ExecutionRecord): boolean => record.id.startsWith('cap_') && typeof record.meta.capabilityName === 'string';
 
 export function capabilityExecution(r: ExecutionRecord): CapabilityExecution {
-  const parentAgentId = metaString(r.meta, 'parentAgentId');
   return {
     id: r.id,
     capabilityName: metaString(r.meta, 'capabilityName'),
@@ -17,7 +16,8 @@ export function capabilityExecution(r: ExecutionRecord): CapabilityExecution {
     executorName: metaString(r.meta, 'executorName'),
     sideExecutionId: r.id,
     threadId: metaString(r.meta, 'threadId'),
-    ...(parentAgentId ? { parentAgentId } : {}),
+    parentAgentId: metaString(r.meta, 'parentAgentId'),
+    parentAgentInstanceId: metaString(r.meta, 'parentAgentInstanceId'),
     startTime: r.startedAt ?? r.createdAt,
     ...(r.endedAt !== undefined ? { endTime: r.endedAt } : {}),
     status: statusOf(r.status),

@@ -3,7 +3,7 @@ import WebSocket, { type RawData } from 'ws';
 import { corkedSender } from '@sidex/protocol/frames';
 import { SidexError } from '../../errors.js';
 import type { CodeboltBlocks } from '../../services/codebolt/codebolt-blocks.js';
-import { fail, ok } from '../../services/replies.js';
+import { fail, ok } from '../replies/envelope.js';
 import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { frameText } from '../ws/frame-text.js';
 import { ActionBlockComplete, blockReplyType, headOf, refusalOf } from './block-frames.js';

@@ -9,7 +9,10 @@ import { BlockConnection } from './block-connection.js';
 import { looksLikeBlock, presentedToken, TOKEN_REQUIRED, upgradeBlock } from './block-upgrade.js';
 import { CodeboltConnection } from './connection.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../ws/flow-control.js';
-import { codeboltHandlers, type DialectServices } from './dispatch.js';
+import { codeboltHandlers } from './dispatch.js';
+import { codeboltApi } from './api/index.js';
+import { callerOf } from './caller.js';
+import type { Replies } from '../replies/index.js';
 import { closeWebSocketServer, upgradePath } from '../ws/close-server.js';
 import { refuse } from '../ws/refuse-upgrade.js';
 
@@ -18,7 +21,8 @@ export const CODEBOLT_PATH = '/codebolt';
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export interface CodeboltServerOptions {
-  services: DialectServices;
+  /** The services' replies in Codebolt's shape. */
+  replies: Replies;
   /** Codebolt-built blocks: their WebSockets authenticate with their execution's token. */
   blocks: CodeboltBlocks;
   hub: EventHub;
@@ -38,7 +42,7 @@ export class CodeboltServer {
   private readonly limits: ConnectionLimits;
 
   constructor(private readonly options: CodeboltServerOptions) {
-    const table = codeboltHandlers(options.services);
+    const table = codeboltHandlers();
     this.handlers = new Map(Object.entries(table).map(([type, actions]) => [type, new Map(Object.entries(actions))]));
     this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   }
@@ -64,9 +68,16 @@ export class CodeboltServer {
       return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      new CodeboltConnection(ws, this.handlers, this.options.hub, this.options.log, this.limits);
+      // The SDK says who calls in its URL (agentId, parentAgentInstanceId, threadId): its starts' defaults.
+      const api = codeboltApi(this.options.replies, callerOf(url.searchParams));
+      new CodeboltConnection(ws, api, this.handlers, this.options.hub, this.options.log, this.limits);
     });
     return true;
+  }
+
+  /** Open WebSocket connections of this dialect. */
+  get connections(): number {
+    return this.wss.clients.size;
   }
 
   /** Closes every connection (code 1001) and the server. */

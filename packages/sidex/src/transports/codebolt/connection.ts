@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { SidexError } from '../../errors.js';
-import { fail } from '../../services/replies.js';
+import { fail } from '../replies/envelope.js';
 import type { EventHub, EventSink } from '../events/event-hub.js';
 import type { ExecutionEvent } from '@sidex/protocol';
+import type { CodeboltApi } from './api/index.js';
 import type { ConnectionControl, Handler } from './dispatch.js';
 import { parseFrame, replyTypeOf } from './frames.js';
 import { corkedSender } from '@sidex/protocol/frames';
@@ -25,6 +26,8 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The dialect, bound to what this connection said of its caller. */
+    readonly api: CodeboltApi,
     private readonly handlers: Map<string, Map<string, Handler>>,
     private readonly hub: EventHub,
     private readonly log: Logger,

@@ -1,89 +1,77 @@
 import { SidexError } from '../../errors.js';
-import type { ActionBlockService } from '../../services/action-block-service.js';
-import type { CapabilityService } from '../../services/capability-service.js';
-import type { CommandService } from '../../services/command-service.js';
-import { startSideExecutionReply, writeStdinReply } from '../../services/command-replies.js';
-import { fail, ok, replying } from '../../services/replies.js';
-import { ExecutionIdInput } from '../../services/schemas.js';
-import type { SideExecutionService } from '../../services/side-execution-service.js';
-import { parseInput } from '../../model/validation.js';
+import { fail, ok } from '../replies/envelope.js';
+import type { CodeboltApi } from './api/index.js';
 import type { Frame } from './frames.js';
 
-/** What a handler may do to the connection it serves. */
+/** What a handler may use of the connection it serves: the dialect's API, bound to its caller, and its subscriptions. */
 export interface ConnectionControl {
+  readonly api: CodeboltApi;
   subscribe(sideExecutionId: string | undefined): { all: boolean; sideExecutionIds: string[] };
   unsubscribe(sideExecutionId: string | undefined): { all: boolean; sideExecutionIds: string[] };
 }
 
-export interface DialectServices {
-  sideExecution: SideExecutionService;
-  actionBlock: ActionBlockService;
-  capability: CapabilityService;
-  commands: CommandService;
-}
-
 export type Handler = (frame: Frame, connection: ConnectionControl) => Promise<object>;
 
-/** The Codebolt dialect (shared/PROTOCOLS.md §1): one handler per type and action, each a call of a service. */
-export function codeboltHandlers({ sideExecution, actionBlock, capability, commands }: DialectServices): Record<string, Record<string, Handler>> {
+/**
+ * The Codebolt dialect (shared/PROTOCOLS.md §1): one handler per type and
+ * action, each a call of the connection's API with the frame's flat fields.
+ */
+export function codeboltHandlers(): Record<string, Record<string, Handler>> {
   return {
     sideExecution: {
-      startSideExecution: (f) => startSideExecutionReply(sideExecution, commands, f as Record<string, unknown>),
-      stopSideExecution: (f) => sideExecution.stop(f.sideExecutionId, stopOptions(f)),
-      getSideExecutionStatus: (f) => sideExecution.getStatus(f.sideExecutionId),
-      listActionBlocks: (f) => sideExecution.listActionBlocks(f.projectPath),
+      startSideExecution: (f, { api }) => api.sideExecution.start(f as Record<string, unknown>),
+      stopSideExecution: (f, { api }) => api.sideExecution.stop(f.sideExecutionId, present(f, 'graceMs', 'force')),
+      getSideExecutionStatus: (f, { api }) => api.sideExecution.getStatus(f.sideExecutionId),
+      listActionBlocks: (f, { api }) => api.sideExecution.listActionBlocks(f.projectPath),
       // sidex extensions of the dialect:
-      listSideExecutions: (f) => sideExecution.list(f.filter ?? {}),
-      countSideExecutions: () => sideExecution.counts(),
-      getSideExecutionEvents: (f) => sideExecution.events(f.sideExecutionId, eventsQuery(f)),
-      resumeSideExecution: (f) => sideExecution.resume(f.sideExecutionId),
-      writeSideExecutionStdin: (f) => writeStdinReply(commands, f as Record<string, unknown>),
-      subscribe: (f, c) => subscription('subscribeResponse', f, sideExecution, (id) => c.subscribe(id)),
-      unsubscribe: (f, c) => subscription('unsubscribeResponse', f, sideExecution, (id) => c.unsubscribe(id), false),
+      listSideExecutions: (f, { api }) => api.sideExecution.list(f.filter),
+      countSideExecutions: (_f, { api }) => api.sideExecution.counts(),
+      getSideExecutionEvents: (f, { api }) => api.sideExecution.events(f.sideExecutionId, present(f, 'after', 'limit')),
+      resumeSideExecution: (f, { api }) => api.sideExecution.resume(f.sideExecutionId),
+      writeSideExecutionStdin: (f, { api }) => api.sideExecution.writeStdin(f.sideExecutionId, f.data, present(f, 'encoding', 'close')),
+      subscribe: (f, c) => subscription('subscribeResponse', f, c, (id) => c.subscribe(id)),
+      unsubscribe: (f, c) => subscription('unsubscribeResponse', f, c, (id) => c.unsubscribe(id), false),
     },
     actionBlock: {
-      listActionBlocks: (f) => actionBlock.list(f.filterType),
-      getActionBlockDetail: (f) => actionBlock.getDetail(f.actionBlockName),
-      startActionBlock: (f) => actionBlock.start(f.actionBlockName, f.params),
+      listActionBlocks: (f, { api }) => api.actionBlock.list(f.filterType),
+      getActionBlockDetail: (f, { api }) => api.actionBlock.getDetail(f.actionBlockName),
+      startActionBlock: (f, { api }) => api.actionBlock.start(f.actionBlockName, f.params),
     },
     capability: {
-      listCapabilities: (f) => capability.listCapabilities(f.filter),
-      getCapabilityDetail: (f) => capability.getCapabilityDetail(f.capabilityName, f.capabilityType),
-      listExecutors: () => capability.listExecutors(),
-      startCapability: (f) => capability.startCapability(f.capabilityName, f.capabilityType, f.params, f.timeout, f.options),
-      stopCapability: (f) => capability.stopCapability(f.executionId, stopOptions(f)),
-      getExecutionStatus: (f) => capability.getExecutionStatus(f.executionId),
-      getActiveExecutions: () => capability.getActiveExecutions(),
+      listCapabilities: (f, { api }) => api.capability.listCapabilities(f.filter),
+      getCapabilityDetail: (f, { api }) => api.capability.getCapabilityDetail(f.capabilityName, f.capabilityType),
+      listExecutors: (_f, { api }) => api.capability.listExecutors(),
+      startCapability: (f, { api }) => api.capability.startCapability(f.capabilityName, f.capabilityType, f.params, f.timeout, f.options),
+      stopCapability: (f, { api }) => api.capability.stopCapability(f.executionId, present(f, 'graceMs', 'force')),
+      getExecutionStatus: (f, { api }) => api.capability.getExecutionStatus(f.executionId),
+      getActiveExecutions: (_f, { api }) => api.capability.getActiveExecutions(),
       // a sidex extension of the dialect:
-      resumeCapability: (f) => capability.resume(f.executionId),
+      resumeCapability: (f, { api }) => api.capability.resume(f.executionId),
     },
   };
 }
 
-function eventsQuery(f: Frame): Record<string, unknown> {
-  return { ...(f.after !== undefined ? { after: f.after } : {}), ...(f.limit !== undefined ? { limit: f.limit } : {}) };
+/** Those of `keys` the frame carries: options the SDK spreads flat on its frame (a stop's graceMs and force, an events query's after and limit, a stdin write's encoding and close). */
+function present(f: Frame, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((key) => f[key] !== undefined).map((key) => [key, f[key]]));
 }
 
-/** graceMs / force ride along on the stop frame (a sidex extension); absent, the defaults apply. */
-function stopOptions(f: Frame): Record<string, unknown> | undefined {
-  if (f.graceMs === undefined && f.force === undefined) return undefined;
-  return { ...(f.graceMs !== undefined ? { graceMs: f.graceMs } : {}), ...(f.force !== undefined ? { force: f.force } : {}) };
-}
-
-function subscription(
+async function subscription(
   type: string,
   f: Frame,
-  service: SideExecutionService,
+  { api }: ConnectionControl,
   change: (id: string | undefined) => { all: boolean; sideExecutionIds: string[] },
   mustExist = true,
 ) {
-  return replying(type, async () => {
-    const raw = f.sideExecutionId;
-    const id = raw === undefined || raw === null ? undefined : parseInput(ExecutionIdInput, { sideExecutionId: raw }).sideExecutionId;
-    if (id !== undefined && mustExist) {
-      const status = await service.getStatus(id);
-      if (!status.success) return fail(type, new SidexError(status.code, status.error), { sideExecutionId: id });
-    }
-    return ok(type, { ...(id !== undefined ? { sideExecutionId: id } : {}), subscriptions: change(id) });
-  });
+  let id: string | undefined;
+  try {
+    id = api.sideExecution.subscriptionId(f.sideExecutionId);
+  } catch (err) {
+    return fail(type, err);
+  }
+  if (id !== undefined && mustExist) {
+    const status = await api.sideExecution.getStatus(id);
+    if (!status.success) return fail(type, new SidexError(status.code, status.error), { sideExecutionId: id });
+  }
+  return ok(type, { ...(id !== undefined ? { sideExecutionId: id } : {}), subscriptions: change(id) });
 }

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import WebSocket, { type RawData } from 'ws';
 import { corkedSender } from '@sidex/protocol/frames';
-import { isSidexError, SidexError } from '../../errors.js';
+import { errorParts, isSidexError, SidexError, type ErrorParts } from '../../errors.js';
 import type { PipelineEvent } from '../../engine/pipelines/events.js';
 import type { PipelineListener } from '../../services/pipeline/monitors.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
-import { errorParts, type ErrorParts } from '../../services/replies.js';
 import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { AuthGate, type AuthLimits, type FailedAuths } from './auth-gate.js';
 import type { Authenticator } from '../auth.js';

@@ -69,6 +69,11 @@ export class DapServer {
     return true;
   }
 
+  /** Open WebSocket connections of this dialect. */
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
   close(): Promise<void> {
     return closeWebSocketServer(this.wss);
   }

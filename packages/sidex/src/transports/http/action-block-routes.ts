@@ -1,11 +1,11 @@
-import type { ActionBlockService } from '../../services/action-block-service.js';
+import type { ActionBlockReplies } from '../replies/action-block-replies.js';
 import { route, type RouteSpec } from './route.js';
 import { ActionBlockNameParams, ActionBlocksQuery, StartActionBlockBody } from './schemas.js';
 
 const TAG = 'action blocks';
 
 /** `/v1/action-blocks`: list, detail, and run by name. */
-export function actionBlockRoutes(service: ActionBlockService): RouteSpec[] {
+export function actionBlockRoutes(replies: ActionBlockReplies): RouteSpec[] {
   return [
     route({
       method: 'GET',
@@ -14,7 +14,7 @@ export function actionBlockRoutes(service: ActionBlockService): RouteSpec[] {
       summary: 'Action blocks of the project, the global directory and the built-ins',
       tag: TAG,
       query: ActionBlocksQuery,
-      handle: ({ query }) => service.list(query.filterType, query.projectPath),
+      handle: ({ query }) => replies.list(query.filterType, query.projectPath),
     }),
     route({
       method: 'GET',
@@ -23,7 +23,7 @@ export function actionBlockRoutes(service: ActionBlockService): RouteSpec[] {
       summary: 'One action block by name',
       tag: TAG,
       params: ActionBlockNameParams,
-      handle: ({ params }) => service.getDetail(params.name),
+      handle: ({ params }) => replies.getDetail(params.name),
     }),
     route({
       method: 'POST',
@@ -33,7 +33,7 @@ export function actionBlockRoutes(service: ActionBlockService): RouteSpec[] {
       tag: TAG,
       params: ActionBlockNameParams,
       body: StartActionBlockBody,
-      handle: ({ params, body }) => service.start(params.name, body?.params),
+      handle: ({ params, body }) => replies.start(params.name, body?.params),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import type { CapabilityService } from '../../services/capability-service.js';
+import type { CapabilityReplies } from '../replies/capability-replies.js';
 import { CapabilitiesQuery, CapabilityDetailQuery, CapabilityExecutionParams, CapabilityNameParams, StartCapabilityBody } from './capability-schemas.js';
 import { route, type RouteSpec } from './route.js';
 import { StopBody } from './schemas.js';
@@ -6,7 +6,7 @@ import { StopBody } from './schemas.js';
 const TAG = 'capabilities';
 
 /** `/v1/capabilities`, `/v1/executors`, `/v1/capability-executions`: the capability dialect over REST. */
-export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
+export function capabilityRoutes(replies: CapabilityReplies): RouteSpec[] {
   return [
     route({
       method: 'GET',
@@ -16,7 +16,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       tag: TAG,
       query: CapabilitiesQuery,
       handle: ({ query }) =>
-        service.listCapabilities({
+        replies.listCapabilities({
           ...(query.type ? { type: query.type } : {}),
           ...(query.tag ? { tags: query.tag.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
           ...(query.author !== undefined ? { author: query.author } : {}),
@@ -30,7 +30,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       tag: TAG,
       params: CapabilityNameParams,
       query: CapabilityDetailQuery,
-      handle: ({ params, query }) => service.getCapabilityDetail(params.name, query.type),
+      handle: ({ params, query }) => replies.getCapabilityDetail(params.name, query.type),
     }),
     route({
       method: 'POST',
@@ -41,7 +41,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       params: CapabilityNameParams,
       body: StartCapabilityBody,
       successStatus: 201,
-      handle: ({ params, body }) => service.startCapability(params.name, body.type, body.params, body.timeout, body.options),
+      handle: ({ params, body }) => replies.startCapability({ capabilityName: params.name, capabilityType: body.type, params: body.params, timeout: body.timeout, options: body.options }),
     }),
     route({
       method: 'GET',
@@ -49,7 +49,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       operationId: 'listExecutors',
       summary: 'Capability executors and the types each supports',
       tag: TAG,
-      handle: () => service.listExecutors(),
+      handle: () => replies.listExecutors(),
     }),
     route({
       method: 'GET',
@@ -57,7 +57,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       operationId: 'getActiveExecutions',
       summary: 'Capability executions that have not ended (starting, running, stopping)',
       tag: TAG,
-      handle: () => service.getActiveExecutions(),
+      handle: () => replies.getActiveExecutions(),
     }),
     route({
       method: 'GET',
@@ -66,7 +66,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       summary: 'A capability execution: status, result or error, progress, output',
       tag: TAG,
       params: CapabilityExecutionParams,
-      handle: ({ params }) => service.getExecutionStatus(params.id),
+      handle: ({ params }) => replies.getExecutionStatus(params.id),
     }),
     route({
       method: 'POST',
@@ -76,7 +76,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       tag: TAG,
       params: CapabilityExecutionParams,
       body: StopBody,
-      handle: ({ params, body }) => service.stopCapability(params.id, body ?? undefined),
+      handle: ({ params, body }) => replies.stopCapability(params.id, body ?? undefined),
     }),
     route({
       method: 'POST',
@@ -86,7 +86,7 @@ export function capabilityRoutes(service: CapabilityService): RouteSpec[] {
       tag: TAG,
       params: CapabilityExecutionParams,
       successStatus: 201,
-      handle: ({ params }) => service.resume(params.id),
+      handle: ({ params }) => replies.resume(params.id),
     }),
   ];
 }

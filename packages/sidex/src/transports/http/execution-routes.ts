@@ -1,14 +1,15 @@
-import type { CommandService } from '../../services/command-service.js';
-import { startSideExecutionReply, writeStdinReply } from '../../services/command-replies.js';
-import type { SideExecutionService } from '../../services/side-execution-service.js';
-import { writeLogStream, writeRawLog } from './log-stream.js';
+import type { ExecutionStatus } from '@sidex/protocol';
+import { startSource } from '../../services/schemas.js';
+import type { Replies } from '../replies/index.js';
+import { base64Lines, writeLogStream, writeRawLog } from './log-stream.js';
 import { route, type RouteSpec } from './route.js';
 import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody, WriteStdinBody } from './schemas.js';
 
 const TAG = 'executions';
 
-/** `/v1/executions`: start, list, get, stop, resume, events, logs, a command's stdin. */
-export function executionRoutes(service: SideExecutionService, commands: CommandService): RouteSpec[] {
+/** `/v1/executions`: start, list, get, stop, resume, events, logs, a command's stdin; every part parsed once by its route's schemas. */
+export function executionRoutes({ sideExecution: replies, commands }: Pick<Replies, 'sideExecution' | 'commands'>): RouteSpec[] {
+  const service = replies.service;
   return [
     route({
       method: 'POST',
@@ -18,7 +19,12 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       tag: TAG,
       body: CreateExecutionBody,
       successStatus: 201,
-      handle: ({ body }) => startSideExecutionReply(service, commands, body ?? {}),
+      handle: async ({ body }) => {
+        const { inlineCode, actionBlockPath, command, cwd, env, stdin, ...rest } = body;
+        const source = startSource(body);
+        if (source === 'command') return commands.start({ command: command!, cwd, env, stdin, ...rest });
+        return source === 'inlineCode' ? replies.start({ code: inlineCode!, ...rest }) : replies.start({ blockPath: actionBlockPath!, ...rest });
+      },
     }),
     route({
       method: 'POST',
@@ -28,7 +34,7 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       tag: TAG,
       params: ExecutionIdParams,
       body: WriteStdinBody,
-      handle: ({ params, body }) => writeStdinReply(commands, { ...body, sideExecutionId: params.id }),
+      handle: ({ params, body }) => commands.writeStdin({ ...body, sideExecutionId: params.id }),
     }),
     route({
       method: 'GET',
@@ -39,7 +45,7 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       query: ListExecutionsQuery,
       handle: ({ query }) => {
         const { status, ...rest } = query;
-        return service.list({ ...rest, ...(status ? { status: status.split(',').map((s) => s.trim()) } : {}) });
+        return replies.list({ ...rest, ...(status ? { status: status.split(',').map((s) => s.trim()) as ExecutionStatus[] } : {}) });
       },
     }),
     route({
@@ -48,7 +54,7 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       operationId: 'countSideExecutions',
       summary: 'How many executions the store holds, by status',
       tag: TAG,
-      handle: () => service.counts(),
+      handle: () => replies.counts(),
     }),
     route({
       method: 'GET',
@@ -57,7 +63,7 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       summary: 'Status, result, output, memory and CPU of an execution',
       tag: TAG,
       params: ExecutionIdParams,
-      handle: ({ params }) => service.getStatus(params.id),
+      handle: ({ params }) => replies.getStatus(params.id),
     }),
     route({
       method: 'POST',
@@ -67,7 +73,7 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       tag: TAG,
       params: ExecutionIdParams,
       body: StopBody,
-      handle: ({ params, body }) => service.stop(params.id, body ?? undefined),
+      handle: ({ params, body }) => replies.stop(params.id, body ?? undefined),
     }),
     route({
       method: 'POST',
@@ -77,7 +83,16 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       tag: TAG,
       params: ExecutionIdParams,
       successStatus: 201,
-      handle: ({ params }) => service.resume(params.id),
+      handle: ({ params }) => replies.resume(params.id),
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/executions/:id/processes',
+      operationId: 'getSideExecutionProcesses',
+      summary: 'The processes of a running execution now: pid, parent, command, memory, CPU (none once it has ended)',
+      tag: TAG,
+      params: ExecutionIdParams,
+      handle: ({ params }) => replies.processes(params.id),
     }),
     route({
       method: 'GET',
@@ -87,7 +102,7 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       tag: TAG,
       params: ExecutionIdParams,
       query: EventsQueryString,
-      handle: ({ params, query }) => service.events(params.id, query),
+      handle: ({ params, query }) => replies.events(params.id, query),
     }),
     route({
       method: 'GET',
@@ -100,19 +115,20 @@ export function executionRoutes(service: SideExecutionService, commands: Command
       query: LogsQuery,
       produces: ['application/x-ndjson', 'text/event-stream', 'application/octet-stream'],
       handle: async ({ params, query }, reply) => {
-        const found = await service.getStatus(params.id);
+        const found = await replies.getStatus(params.id);
         if (!found.success) return found;
         const follow = query.follow === 'true' || query.follow === '1';
         reply.hijack();
         const gone = new AbortController();
         reply.raw.once('close', () => gone.abort());
+        const reading = { follow, signal: gone.signal };
         if (query.format === 'raw') {
-          await writeRawLog(reply.raw, query.stream ?? 'stdout', service.logBytes(params.id, { follow, signal: gone.signal }));
+          await writeRawLog(reply.raw, query.stream ?? 'stdout', service.logBytes(params.id, reading));
           return undefined;
         }
-        const lines = service.logs(params.id, { follow, signal: gone.signal, ...(query.encoding ? { encoding: query.encoding } : {}) });
+        const lines = query.encoding === 'base64' ? base64Lines(service.logBytes(params.id, reading)) : service.logs(params.id, reading);
         await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', lines, async () => {
-          const last = await service.getStatus(params.id);
+          const last = await replies.getStatus(params.id);
           if (!last.success) return last;
           const { sideExecutionId, status, result, failure, exitCode } = last;
           return { sideExecutionId, status, result, failure, exitCode };
@@ -122,3 +138,4 @@ export function executionRoutes(service: SideExecutionService, commands: Command
     }),
   ];
 }
+

@@ -1,13 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { SidexError } from '../../errors.js';
-import { fail } from '../../services/replies.js';
-import type { ActionBlockService } from '../../services/action-block-service.js';
-import type { CapabilityService } from '../../services/capability-service.js';
-import type { CommandService } from '../../services/command-service.js';
-import type { SideExecutionService } from '../../services/side-execution-service.js';
+import { fail } from '../replies/envelope.js';
+import type { Replies } from '../replies/index.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
+import type { EventHub } from '../events/event-hub.js';
+import { dashboardFiles, registerDashboard, SESSION_PATH } from './dashboard/dashboard-routes.js';
+import type { DashboardSessions } from './dashboard/sessions.js';
+import { streamEvents } from './event-stream.js';
 import { actionBlockRoutes } from './action-block-routes.js';
 import { keepConnectionToDrain } from './drain-refused-body.js';
 import { capabilityRoutes } from './capability-routes.js';
@@ -17,10 +18,8 @@ import { registerRoutes, shapeOf } from './route.js';
 import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 
 export interface HttpAppOptions {
-  sideExecution: SideExecutionService;
-  actionBlock: ActionBlockService;
-  capability: CapabilityService;
-  commands: CommandService;
+  /** The services' replies: REST answers in the Codebolt shape, with the HTTP status its code implies. */
+  replies: Replies;
   /** RocketRide's /task routes, when given. */
   pipelines?: PipelineService;
   auth: Authenticator;
@@ -28,11 +27,19 @@ export interface HttpAppOptions {
   version: string;
   /** What /healthz reports besides `ok`. */
   health: () => Record<string, unknown>;
+  /** Prometheus text at /metrics; `token` is a key that opens /metrics only. */
+  metrics?: { contentType: string; text(): Promise<string>; token?: Authenticator };
+  /** Live events for GET /v1/events. */
+  hub?: EventHub;
+  /** The dashboard at `/`, its sessions standing in for the key. */
+  dashboard?: DashboardSessions;
 }
 
 /** Bodies carry inline code (4 MB) and params (8 MB). */
 const BODY_LIMIT = 16 * 1024 * 1024;
-const PUBLIC_PATHS = new Set(['/healthz']);
+const PUBLIC_PATHS = new Set(['/healthz', SESSION_PATH]);
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+const METRICS_PATH = '/metrics';
 
 /** Error codes of Fastify's own failures (malformed bodies and the like), by HTTP status. */
 const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_FOUND', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
@@ -40,17 +47,27 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 /** The REST API under /v1, its OpenAPI document, and /healthz, on one Fastify instance. */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
-  const routes = [...executionRoutes(options.sideExecution, options.commands), ...actionBlockRoutes(options.actionBlock), ...capabilityRoutes(options.capability)];
+  const { replies } = options;
+  const routes = [...executionRoutes(replies), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 
   // Bodies are JSON; anything else is a 415 rather than a string handed to the routes.
   app.removeContentTypeParser('text/plain');
 
+  const publicFiles = options.dashboard ? dashboardFiles() : new Set<string>();
   app.addHook('onRequest', async (request, reply) => {
-    if (PUBLIC_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const pathname = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(pathname) || (SAFE_METHODS.has(request.method) && publicFiles.has(pathname))) return;
     const key = presentedKey(request.headers);
     if (options.auth.matches(key)) return;
+    if (pathname === METRICS_PATH && options.metrics?.token?.matches(key)) return;
+    const session = key === undefined ? options.dashboard?.of(request.headers) : undefined;
+    if (session) {
+      if (SAFE_METHODS.has(request.method) || options.dashboard!.csrfMatches(session, request.headers)) return;
+      const csrf = new SidexError('CSRF_TOKEN_REQUIRED', 'a dashboard session must send its CSRF token in the x-sidex-csrf header for this request');
+      return reply.code(403).send(fail('errorResponse', csrf));
+    }
     const shape = shapeOf(request.routeOptions.config);
     const { status, body } = shape ? shape.error(unauthorized(key)) : { status: 401, body: fail('errorResponse', unauthorized(key)) };
     return reply.code(status).header('www-authenticate', 'Bearer').send(body);
@@ -73,6 +90,26 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok', version: options.version, ...options.health() }));
   app.get('/v1/openapi.json', async () => document);
+  const metrics = options.metrics;
+  if (metrics) app.get(METRICS_PATH, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  const hub = options.hub;
+  if (hub) {
+    // Open streams never go idle: they are ended at close, or the server would wait for them.
+    const streams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const end of streams) end();
+    });
+    app.get('/v1/events', (request, reply) => {
+      const output = (request.query as { output?: unknown }).output;
+      reply.hijack();
+      const end = streamEvents(reply.raw, hub, typeof output === 'string' && output ? output : undefined);
+      streams.add(end);
+      reply.raw.once('close', () => streams.delete(end));
+    });
+  }
+  const pipelines = options.pipelines;
+  if (pipelines) app.get('/v1/tasks', async () => ({ success: true, ...pipelines.describeTasks() }));
+  if (options.dashboard) registerDashboard(app, options.dashboard, options.auth, (err) => fail('errorResponse', err));
   registerRoutes(app, routes);
   registerTaskRoutes(app, tasks);
   return app;

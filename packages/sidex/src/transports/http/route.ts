@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { fail } from '../../services/replies.js';
+import { isSidexError } from '../../errors.js';
+import { fail } from '../replies/envelope.js';
 import { parseInput } from '../../model/validation.js';
 import { httpStatusOf } from './status.js';
 
@@ -58,19 +59,31 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
           };
         } catch (err) {
           if (spec.shape) return send(reply, spec.shape.error(err));
-          const failed = fail(replyType(spec), err);
-          return reply.code(400).send(failed);
+          return sendFailure(reply, spec, err);
         }
         if (spec.shape) {
           const { shape } = spec;
           return spec.handle(input as never, reply).then((result) => (result === undefined ? reply : send(reply, shape.ok(result))), (err: unknown) => send(reply, shape.error(err)));
         }
-        const result = await spec.handle(input as never, reply);
+        let result;
+        try {
+          result = await spec.handle(input as never, reply);
+        } catch (err) {
+          // Anything but a SidexError is a fault: the error handler logs it and answers 500.
+          if (!isSidexError(err)) throw err;
+          return sendFailure(reply, spec, err);
+        }
         if (result === undefined) return reply;
         return reply.code(httpStatusOf(result as { success: boolean; code?: string }, spec.successStatus)).send(result);
       },
     });
   }
+}
+
+/** A request that could not be served: its failure reply, with the status its code implies (400 for bad input). */
+function sendFailure(reply: FastifyReply, spec: RouteSpec, err: unknown) {
+  const failed = fail(replyType(spec), err);
+  return reply.code(httpStatusOf(failed)).send(failed);
 }
 
 const send = (reply: FastifyReply, { status, body }: { status: number; body: object }) => reply.code(status).send(body);

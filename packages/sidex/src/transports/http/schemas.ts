@@ -1,20 +1,22 @@
-// Request schemas of the REST API, composed from the services' schemas. The
-// routes validate with them and the OpenAPI document is generated from them.
+// Request schemas of the REST API, composed from the shared fields under
+// REST's names (body, path and query). Each route parses its request with
+// them once, and the OpenAPI document is generated from them.
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
-import { ExecutionId, ListInput, Params, StartOptions, StartWithBlockInput, StartWithCodeInput, StopOptions, TimeoutMs } from '../../services/schemas.js';
-import { StartCommandInput, WriteStdinInput } from '../../services/command-schemas.js';
+import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
+import { checkBase64, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
+import { BlockPath, EventsAfter, EventsLimit, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
 
 export const CreateExecutionBody = z
   .object({
-    inlineCode: StartWithCodeInput.shape.code.optional().describe('JavaScript, the body of an async function (give this or actionBlockPath)'),
-    actionBlockPath: StartWithBlockInput.shape.path.optional().describe('directory of an action block (give this or inlineCode)'),
-    command: StartCommandInput.shape.command.optional().describe('a program and its arguments, executed directly with no shell (give this, inlineCode or actionBlockPath)'),
-    cwd: StartCommandInput.shape.cwd.describe("a command's working directory, inside the allowed roots; default: its scratch directory"),
-    env: StartCommandInput.shape.env.describe("a command's extra environment variables"),
-    stdin: StartCommandInput.shape.stdin.describe("a command's stdin: text, or { data, encoding: 'utf8' | 'base64', open }; open: write more later (POST .../stdin)"),
+    inlineCode: InlineCode.optional().describe('JavaScript, the body of an async function (give this, actionBlockPath or command)'),
+    actionBlockPath: BlockPath.optional().describe('directory of an action block (give this, inlineCode or command)'),
+    command: CommandArgv.optional().describe('a program and its arguments, executed directly with no shell (give this, inlineCode or actionBlockPath)'),
+    cwd: CommandCwd.optional().describe("a command's working directory, inside the allowed roots; default: its scratch directory"),
+    env: CommandEnv.optional().describe("a command's extra environment variables"),
+    stdin: CommandStdin.optional().describe("a command's stdin: text, or { data, encoding: 'utf8' | 'base64', open }; open: write more later (POST .../stdin)"),
     params: Params.optional().describe('named values; each is in scope by name in inline code'),
     timeout: TimeoutMs.optional().describe('ms of running after which the execution is stopped; 0 or absent: none'),
     options: StartOptions.optional(),
@@ -26,6 +28,7 @@ export const ListExecutionsQuery = z
     status: z
       .string()
       .max(200)
+      .refine((list) => list.split(',').every((s) => (EXECUTION_STATUSES as readonly string[]).includes(s.trim())), `must be comma-separated statuses, any of: ${EXECUTION_STATUSES.join(', ')}`)
       .optional()
       .describe(`comma-separated statuses, any of: ${EXECUTION_STATUSES.join(', ')}`),
     kind: ListInput.shape.kind,
@@ -44,8 +47,8 @@ export const StopBody = StopOptions.nullish();
 
 export const EventsQueryString = z
   .object({
-    after: z.coerce.number().optional().describe('only events after this seq'),
-    limit: z.coerce.number().optional().describe('at most this many (1 to 10000, default 1000)'),
+    after: z.coerce.number().pipe(EventsAfter).optional().describe('only events after this seq'),
+    limit: z.coerce.number().pipe(EventsLimit).optional().describe('at most this many (1 to 10000, default 1000)'),
   })
   .strict();
 
@@ -58,12 +61,20 @@ export const LogsQuery = z
   })
   .strict();
 
-/** A stdin write over REST: the id is in the path. */
-export const WriteStdinBody = WriteStdinInput.omit({ sideExecutionId: true }).strict();
+/** A stdin write: the id is in the path. */
+export const WriteStdinBody = z
+  .object({
+    data: StdinWriteFields.data.describe('bytes to write: text, or base64 with encoding=base64'),
+    encoding: StdinWriteFields.encoding.describe('how data is given: utf8 (the default) or base64'),
+    close: StdinWriteFields.close.describe("true: end the program's stdin after data"),
+  })
+  .strict()
+  .superRefine(checkBase64)
+  .transform(stdinWrite);
 
 export const ActionBlocksQuery = z
   .object({
-    filterType: z.enum(['filesystem', 'runtime', 'builtin']).optional(),
+    filterType: z.enum(BLOCK_FILTER_TYPES).optional(),
     projectPath: z.string().max(4096).optional().describe('project whose .codebolt/actionblocks is searched'),
   })
   .strict();

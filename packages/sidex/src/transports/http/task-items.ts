@@ -4,10 +4,9 @@
 // failed write, a client gone mid-upload) is abandoned.
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { SidexError } from '../../errors.js';
+import { errorParts, SidexError } from '../../errors.js';
 import type { ItemResult } from '../../runtime/pipeline-host/pipeline.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
-import { errorParts } from '../../services/replies.js';
 
 /** Limits of the multipart parser; the item size itself is the service's to check. */
 export const MULTIPART_LIMITS = {

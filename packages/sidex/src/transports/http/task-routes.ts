@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PipelineService } from '../../services/pipeline-service.js';
-import { errorParts } from '../../services/replies.js';
+import { errorParts } from '../../errors.js';
 import { registerRoutes, route, type ReplyShape, type RouteSpec } from './route.js';
 import { httpStatusOf } from './status.js';
 import { multipartItems, rawItem } from './task-items.js';

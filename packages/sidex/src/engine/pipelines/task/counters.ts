@@ -1,5 +1,8 @@
 // The item counts of a task and its rates, as §3's status reports them.
 
+/** What became of items, as counted for a task and for /metrics. */
+export type ItemCountState = 'accepted' | 'completed' | 'failed' | 'cancelled' | 'refused';
+
 export class ItemCounters {
   totalCount = 0;
   totalSize = 0;
@@ -14,10 +17,27 @@ export class ItemCounters {
   rateSize = 0;
   private mark = { time: Date.now(), count: 0, size: 0 };
 
+  /** `onCount` hears every count as it moves (the server's metrics). */
+  constructor(private readonly onCount?: (state: ItemCountState, n: number) => void) {}
+
+  /** One item was opened. */
+  accept(): void {
+    this.totalCount++;
+    this.onCount?.('accepted', 1);
+  }
+
+  /** `n` items were refused. */
+  refuse(n: number): void {
+    if (n <= 0) return;
+    this.refusedCount += n;
+    this.onCount?.('refused', n);
+  }
+
   /** One item (of `size` bytes) ended this way. */
   add(outcome: 'completed' | 'failed' | 'cancelled', size: number): void {
     this[`${outcome}Count`]++;
     this[`${outcome}Size`] += size;
+    this.onCount?.(outcome, 1);
   }
 
   /** Items (and bytes) finished per second since the last sample; answers whether a rate changed. */

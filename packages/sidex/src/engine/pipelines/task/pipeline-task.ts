@@ -25,7 +25,7 @@ import { StatusThrottle } from './throttle.js';
 
 export class PipelineTask {
   private state: TaskState = TaskState.NONE;
-  private readonly counters = new ItemCounters();
+  private readonly counters: ItemCounters;
   private readonly errors: string[] = [];
   private readonly warnings: string[];
   private readonly process: TaskProcess;
@@ -48,6 +48,7 @@ export class PipelineTask {
     private readonly deps: TaskDeps,
     readonly settings: TaskSettings,
   ) {
+    this.counters = new ItemCounters(deps.counted);
     this.process = new TaskProcess(deps.engine, (record) => this.onExecutionEnded(record));
     this.events = new TaskEvents(deps, settings);
     this.slots = new Slots(settings.threads);
@@ -140,7 +141,7 @@ export class PipelineTask {
       this.refuseUnlessRunning();
     }
     const pipe = this.items.open(object, mimeType);
-    this.counters.totalCount++;
+    this.counters.accept();
     this.activity();
     return pipe.id;
   }
@@ -180,7 +181,7 @@ export class PipelineTask {
     if (this.state === TaskState.RUNNING) return;
     if (this.state === TaskState.STOPPING) {
       // Refusals after the final status was decided are not in it, so not counted.
-      if (!this.ending?.planned) this.counters.refusedCount++;
+      if (!this.ending?.planned) this.counters.refuse(1);
       this.throttle.changed();
       throw terminating(this.token);
     }
@@ -260,7 +261,7 @@ export class PipelineTask {
   private startEnding(reason: EndReason, drainMs: number): Ending {
     this.idleTimer.stop();
     this.setState(TaskState.STOPPING);
-    this.counters.refusedCount += this.slots.refuseWaiting(() => terminating(this.token));
+    this.counters.refuse(this.slots.refuseWaiting(() => terminating(this.token)));
     return new Ending(
       reason,
       drainMs,
@@ -297,7 +298,7 @@ export class PipelineTask {
       this.exitCode = exitCode;
       if (this.state >= TaskState.RUNNING) pushBounded(this.errors, error);
       this.abandonAll('failed', error);
-      this.counters.refusedCount += this.slots.refuseWaiting(() => notRunning(this.token, TaskState.COMPLETED));
+      this.counters.refuse(this.slots.refuseWaiting(() => notRunning(this.token, TaskState.COMPLETED)));
       this.endedAt = Date.now();
       state = TaskState.COMPLETED;
     }

@@ -2,6 +2,7 @@
 import type { Engine } from '../../engine.js';
 import type { ResolvedPipeline } from '../../../runtime/pipeline-host/pipeline.js';
 import type { PipelineEvent, PipelineEventName } from '../events.js';
+import type { ItemCountState } from './counters.js';
 import type { PipelineTask } from './pipeline-task.js';
 
 export interface TaskSettings {
@@ -29,6 +30,8 @@ export interface TaskDeps {
   emit(event: PipelineEvent): void;
   /** Whether anyone listens to an event, so that none is built for nobody. */
   wants(event: PipelineEventName): boolean;
+  /** Hears every item count as it moves (the server's metrics). */
+  counted?(state: ItemCountState, n: number): void;
   /** Called once, when the task has ended (or failed to start). */
   ended(task: PipelineTask): void;
 }

@@ -1,26 +1,14 @@
-// Replies are shaped as in shared/PROTOCOLS.md §1: the fields flat, mirrored
-// under `data` (the seed documents read `res.data.status`), and on failure
-// `success: false` with `error` (a string, as Codebolt clients expect) and a
-// stable `code`.
+// The Codebolt-shaped envelope, which the Codebolt dialect (WebSocket and
+// in process) and REST answer in: the fields flat, mirrored under `data` (the
+// seed documents read `res.data.status`), and on failure `success: false`
+// with `error` (a string, as Codebolt clients expect) and a stable `code`.
 import type { FailReply, OkReply, Reply } from '@sidex/protocol';
-import { isSidexError } from '../errors.js';
+import { errorParts } from '../../errors.js';
 
 export type { FailReply, OkReply, Reply };
 
 export function ok<T extends object>(type: string, fields: T, message?: string): OkReply<T> & T {
   return { type, success: true, ...fields, ...(message ? { message } : {}), data: fields };
-}
-
-export interface ErrorParts {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-/** What every transport reports of an error; anything not a SidexError is an internal error. */
-export function errorParts(err: unknown): ErrorParts {
-  if (isSidexError(err)) return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
-  return { code: 'INTERNAL_ERROR', message: `internal error: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 export function fail(type: string, err: unknown, fields: Record<string, unknown> = {}): FailReply {
