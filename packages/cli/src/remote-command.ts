@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { FailReply } from '@sidex/client';
 import { exitForCode, type RemoteOptions } from './remote.js';
+import { syntaxErrorFrame, type UserSource } from './code-frame.js';
 import { Ui } from './ui.js';
 
 export interface RemoteFlags extends RemoteOptions {
@@ -19,8 +20,10 @@ export function remoteCommand(program: Command, name: string, description: strin
 
 export const uiFor = (flags: RemoteFlags) => new Ui(Boolean(flags.json));
 
-/** Reports a failed reply and returns the exit code it implies. */
-export function failed(ui: Ui, reply: FailReply): number {
+/** Reports a failed reply and returns the exit code it implies; a syntax error in `source` with the line it is on. */
+export function failed(ui: Ui, reply: FailReply, source?: UserSource): number {
+  const frame = !ui.json && source && syntaxErrorFrame(reply, source);
+  if (frame) process.stderr.write(frame);
   ui.error(reply.error, reply.code);
   return exitForCode(reply.code);
 }

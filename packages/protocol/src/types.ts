@@ -170,6 +170,8 @@ export interface StartOptions {
   /** Handed to a Codebolt-built block in its actionBlockInvocation. */
   threadContext?: Record<string, unknown>;
   name?: string;
+  /** What inline code's errors call it (e.g. the file it was read from); "inline" otherwise. Not for action blocks. */
+  filename?: string;
 }
 
 /** Bytes on the wire: UTF-8 text, or base64 for anything else. */

@@ -16,6 +16,9 @@ fs.symlinkSync(outside, path.join(blocks, 'symlinked-out'));
 fs.mkdirSync(path.join(blocks, 'entry-links-out'), { recursive: true });
 fs.writeFileSync(path.join(blocks, 'entry-links-out', 'actionblock.yml'), 'name: entry-links-out\nentryPoint: index.js\n');
 fs.symlinkSync(path.join(outside, 'index.js'), path.join(blocks, 'entry-links-out', 'index.js'));
+fs.mkdirSync(path.join(blocks, 'plain'), { recursive: true });
+fs.writeFileSync(path.join(blocks, 'plain', 'actionblock.yml'), 'name: plain\nentryPoint: index.js\n');
+fs.writeFileSync(path.join(blocks, 'plain', 'index.js'), 'module.exports = () => 1');
 
 const sidex = makeSidex({ projectDir: project, limits: { maxParamsBytes: 1024 } });
 const api = sidex.sideExecution;
@@ -42,6 +45,12 @@ const calls: Call[] = [
   ['an infinite timeout', () => api.startWithCode('return 1', {}, Infinity), 'INVALID_TIMEOUT', /timeout/],
   ['a timeout that is a string', () => api.startWithCode('return 1', {}, '100'), 'INVALID_TIMEOUT', /timeout: must be a number/],
   ['an unknown start option', () => api.startWithCode('return 1', {}, 100, { nope: true }), 'INVALID_ARGUMENT', /options/],
+  ['a filename that is not a string', () => api.startWithCode('return 1', {}, 100, { filename: 5 }), 'INVALID_ARGUMENT', /options\.filename: must be a string/],
+  ['an empty filename', () => api.startWithCode('return 1', {}, 100, { filename: '' }), 'INVALID_ARGUMENT', /options\.filename: must not be empty/],
+  ['a filename with a line break', () => api.startWithCode('return 1', {}, 100, { filename: 'a.js\n    at evil.js:1:1' }), 'INVALID_ARGUMENT', /options\.filename: must not contain control characters/],
+  ['a filename for an action block', () => api.startWithActionBlock(path.join(blocks, 'plain'), {}, undefined, { filename: 'x.js' }), 'INVALID_ARGUMENT', /options\.filename: names inline code/],
+  ['an export in inline code', () => api.startWithCode('const a = 1;\nexport { a };', {}, undefined, { filename: 'exp.js' }), 'SYNTAX_ERROR', /^exp\.js:2:1: `export` is not supported in inline code.*`return` the result instead/],
+  ['a static import in a block of inline code', () => api.startWithCode("if (true) { import fs from 'node:fs'; }"), 'SYNTAX_ERROR', /^inline:1:13: /],
   ['a block path outside the roots', () => api.startWithActionBlock('/etc'), 'PATH_OUTSIDE_ROOTS', /"\/etc" is outside the allowed roots/],
   ['a block path that climbs out', () => api.startWithActionBlock('../../../../../../tmp'), 'PATH_OUTSIDE_ROOTS', /outside the allowed roots/],
   ['a symlinked block leading out', () => api.startWithActionBlock(path.join(blocks, 'symlinked-out')), 'PATH_OUTSIDE_ROOTS', /outside the allowed roots/],

@@ -81,8 +81,8 @@ describe('inline code is the body of an async function', () => {
     expect(reply.success).toBe(false);
     if (reply.success) return;
     expect(reply.code).toBe('SYNTAX_ERROR');
-    expect(reply.details).toEqual({ line: 2, column: 11 });
-    expect(reply.error).toMatch(/line 2, column 11/);
+    expect(reply.details).toEqual({ filename: 'inline', line: 2, column: 11 });
+    expect(reply.error).toBe("inline:2:11: Unexpected token ';'");
     const after = await api.list();
     expect(after.success && after.executions.length).toBe(before.success && before.executions.length);
   });
@@ -92,7 +92,7 @@ describe('inline code is the body of an async function', () => {
     expect(done.status).toBe('failed');
     expect(done.failure?.code).toBe('UNCAUGHT_ERROR');
     expect(done.failure?.message).toBe('nope');
-    expect(done.failure?.stack).toMatch(/TypeError: nope\n\s+at deep \(.*inline\.js:1:/);
+    expect(done.failure?.stack).toMatch(/^TypeError: nope\n\s+at deep \(inline:1:25\)\n\s+at inline:2:1\n/);
   });
 
   it('a rejection outside the main flow ends in failed too', async () => {

@@ -42,6 +42,11 @@ async function* ticks() { for (;;) yield await new Promise((r) => setTimeout(r, 
 // A block whose error comes after an await: its stack must point at the line and column the user wrote.
 const thrower = writeBlock(projectDir, 'thrower', `module.exports = async function () {\n  await Promise.resolve(1); await Promise.resolve(2); throw new Error('from the block');\n};\n`);
 void thrower;
+// The same as an ES module (rewritten by the loader hook, on its own thread).
+const esmThrower = writeBlock(projectDir, 'esm-thrower', '');
+fs.rmSync(path.join(esmThrower, 'index.js'));
+fs.writeFileSync(path.join(esmThrower, 'actionblock.yml'), 'name: esm-thrower\nversion: 1.0.0\nentryPoint: index.mjs\n');
+fs.writeFileSync(path.join(esmThrower, 'index.mjs'), `export default async function () {\n  await Promise.resolve(1); await Promise.resolve(2); throw new Error('from the esm block');\n}\n`);
 
 const sidex = makeSidex({ projectDir, engine: { poolSize: 2 } });
 const api = sidex.sideExecution;
@@ -187,12 +192,21 @@ describe('a graceful stop unwinds the code', () => {
     expect(done.failure?.stack).toContain(`${path.join(thrower, 'index.js')}:2:61`);
   });
 
+  it("a rewritten ES module block's stack points at the line and column the user wrote", async () => {
+    const started = await api.startWithActionBlock('.codebolt/actionblocks/esm-thrower');
+    if (!started.success) throw new Error(started.error);
+    const done = await api.wait(started.sideExecutionId);
+    if (!done.success) throw new Error(done.error);
+    expect(done.failure?.message).toBe('from the esm block');
+    expect(done.failure?.stack).toContain(`Error: from the esm block\n    at default (${path.join(esmThrower, 'index.mjs')}:2:61)`);
+  });
+
   it('inline code keeps its line numbers', async () => {
     const started = await api.startWithCode(`await null;\nawait Promise.resolve(1);\nthrow new Error('line three');`);
     if (!started.success) throw new Error(started.error);
     const done = await api.wait(started.sideExecutionId);
     if (!done.success) throw new Error(done.error);
-    expect(done.failure?.stack).toMatch(/inline\.js:3:\d+/);
+    expect(done.failure?.stack).toContain("at inline:3:7");
   });
 
   it('a busy loop that never awaits is still ended by SIGKILL after the grace', async () => {

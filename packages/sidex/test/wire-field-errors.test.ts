@@ -67,6 +67,7 @@ const codebolt: Array<[string, string, Record<string, unknown>, string]> = [
   ['sideExecution', 'startSideExecution', { command: ['true'], timeout: -1 }, 'timeout'],
   ['sideExecution', 'startSideExecution', { command: ['true'], options: { pidsLimit: 1 } }, 'options.pidsLimit'],
   ['sideExecution', 'startSideExecution', { inlineCode: code, cwd: '/tmp' }, 'cwd'],
+  ['sideExecution', 'startSideExecution', { command: ['true'], options: { filename: 'x.js' } }, 'options.filename'],
   ['sideExecution', 'writeSideExecutionStdin', { data: 'x' }, 'sideExecutionId'],
   ['sideExecution', 'writeSideExecutionStdin', { sideExecutionId: ID, data: 5 }, 'data'],
   ['sideExecution', 'writeSideExecutionStdin', { sideExecutionId: ID, data: '%%', encoding: 'base64' }, 'data'],

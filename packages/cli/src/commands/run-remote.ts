@@ -6,6 +6,8 @@ import { Ui } from '../ui.js';
 
 export interface RemoteRun {
   code: string;
+  /** What the code's errors call it (the file it was read from). */
+  filename?: string;
   params?: Record<string, unknown>;
   timeout?: number;
   grace?: number;
@@ -27,9 +29,11 @@ export async function runRemote(run: RemoteRun, remote: RemoteOptions): Promise<
     const started = await api.startWithCode(run.code, run.params, run.timeout, {
       ...limitOptions(run),
       ...(run.grace !== undefined ? { graceMs: run.grace } : {}),
+      ...(run.filename !== undefined ? { filename: run.filename } : {}),
     });
-    if (!started.success) return failed(ui, started);
+    const source = { name: run.filename ?? 'inline', code: run.code };
+    if (!started.success) return failed(ui, started, source);
     const id = started.sideExecutionId;
-    return followToEnd(ui, client, id, (force) => void api.stop(id, stopOptions({ force })));
+    return followToEnd(ui, client, id, (force) => void api.stop(id, stopOptions({ force })), source);
   });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { OutputEvent } from 'sidex';
 import { EXIT } from '../exit-codes.js';
+import { syntaxErrorFrame, type UserSource } from '../code-frame.js';
 import { reportEnd } from '../final-status.js';
 import { stopOptions } from '../stop-replies.js';
 import { passOutput, Ui } from '../ui.js';
@@ -43,8 +44,11 @@ async function run(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`sidex: cannot read ${file}: ${(err as Error).message}\n`);
     return EXIT.usage;
   }
+  // What the code's errors call it: the file as given; code from stdin is "inline", as for code with no file.
+  const source: UserSource = { name: file === '-' ? 'inline' : file, code };
+  const filename = file === '-' ? undefined : file;
   const place = await placeOf(options);
-  if ('remote' in place) return runRemote({ ...options, code }, place.remote);
+  if ('remote' in place) return runRemote({ ...options, code, ...(filename ? { filename } : {}) }, place.remote);
   const { dataDir } = place;
   const { Sidex } = await import('sidex'); // the engine only when run embedded
   const sidex = new Sidex({
@@ -66,9 +70,9 @@ async function run(file: string, options: RunOptions): Promise<number> {
     return true;
   });
   try {
-    const started = await api.startWithCode(code, options.params, options.timeout, limitOptions(options));
+    const started = await api.startWithCode(code, options.params, options.timeout, { ...limitOptions(options), ...(filename ? { filename } : {}) });
     if (!started.success) {
-      process.stderr.write(`sidex: ${started.error} [${started.code}]\n`);
+      process.stderr.write(`${syntaxErrorFrame(started, source) ?? ''}sidex: ${started.error} [${started.code}]\n`);
       return started.code === 'SPAWN_FAILED' ? EXIT.failed : EXIT.usage;
     }
     id = started.sideExecutionId;
@@ -78,7 +82,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
       process.stderr.write(`sidex: ${done.error}\n`);
       return EXIT.failed;
     }
-    return reportEnd(new Ui(Boolean(options.json)), done);
+    return reportEnd(new Ui(Boolean(options.json)), done, source);
   } finally {
     stopListening();
     await sidex.close({ graceMs: 1000 });

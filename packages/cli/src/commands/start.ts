@@ -47,7 +47,11 @@ async function start(flags: StartFlags): Promise<number> {
       return EXIT.usage;
     }
   }
-  const options = flags.name !== undefined ? { name: flags.name } : undefined;
+  // Code from a file is called by its name in its errors.
+  const filename = flags.file !== undefined && flags.file !== '-' ? flags.file : undefined;
+  const source = code !== undefined ? { name: filename ?? 'inline', code } : undefined;
+  const named = { ...(flags.name !== undefined ? { name: flags.name } : {}), ...(filename !== undefined ? { filename } : {}) };
+  const options = Object.keys(named).length > 0 ? named : undefined;
   return withClient(flags, ui, async (client) => {
     const api = client.sideExecution;
     const started = await ui.during(
@@ -56,13 +60,13 @@ async function start(flags: StartFlags): Promise<number> {
         ? api.startWithCode(code, flags.params, flags.timeout, options)
         : api.startWithActionBlock(flags.block!, flags.params, flags.timeout, options),
     );
-    if (!started.success) return failed(ui, started);
+    if (!started.success) return failed(ui, started, source);
     const id = started.sideExecutionId;
     if (!flags.wait) {
       ui.started(id, started.status, started.data);
       return EXIT.completed;
     }
     if (!ui.json) process.stderr.write(`${ui.dim(`started ${id}`)}\n`);
-    return followToEnd(ui, client, id, (force) => void api.stop(id, stopOptions({ force })));
+    return followToEnd(ui, client, id, (force) => void api.stop(id, stopOptions({ force })), source);
   });
 }

@@ -35,9 +35,10 @@ import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } 
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
-import { instrumentAwaits } from '../runtime/unwind/instrument.js';
 import type { ExecSource } from '../runtime/messages.js';
 import { StdinChannel } from './command/stdin-channel.js';
+import { prepareInline } from '../runtime/inline/prepare-inline.js';
+import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -237,12 +238,13 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    checkStart(spec, this.isolation, {
+    const prepared = checkStart(spec, this.isolation, {
       hidden: [this.options.dataDir, ...(this.options.sandbox?.hiddenPaths ?? [])],
       childProcessesForbidden: this.options.permissions !== undefined && !this.options.permissions.allowChildProcess,
     });
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
+    exec.prepared = prepared;
     const history = [statusEvent(exec.record)];
     // With a slot free, the record is written `starting` at once (queued and
     // starting in its history), while a warm runtime is taken: one store round
@@ -496,7 +498,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     runtime.send({
       type: 'run',
       executionId: exec.id,
-      source: runSource(spec, cwd),
+      source: runSource(exec, cwd),
       paramsJson: JSON.stringify(exec.record.params ?? {}),
       ...(spec.resumeFrom !== undefined ? { resumeFromJson: JSON.stringify(spec.resumeFrom) } : {}),
       cwd,
@@ -684,10 +686,10 @@ export class Engine extends EventEmitter<EngineEvents> {
 }
 
 /** What the runtime is told to run. */
-function runSource(spec: StartSpec, cwd: string): ExecSource {
+function runSource({ spec, prepared }: Execution, cwd: string): ExecSource {
   switch (spec.kind) {
     case 'inline':
-      return { type: 'inline', ...unwindableInline(spec.code ?? ''), filename: path.join(cwd, 'inline.js') };
+      return { type: 'inline', ...(prepared ?? prepareInline(spec.code ?? '')), filename: path.join(cwd, 'inline.js'), displayName: spec.filename ?? INLINE_DISPLAY_NAME };
     case 'command': {
       const data = spec.stdin?.data;
       const stdin = spec.stdin ? { ...(data?.length ? { base64: data.toString('base64') } : {}), open: spec.stdin.open === true } : undefined;
@@ -696,16 +698,6 @@ function runSource(spec: StartSpec, cwd: string): ExecSource {
     default:
       return { type: 'block', entry: spec.entry ?? '' };
   }
-}
-
-/**
- * Inline code with its awaits rewritten so that a stop can unwind it: here,
- * where the parser is long warm (~0.15 ms), not in the fresh runtime (~2 ms).
- * Its syntax was checked as written when it was started.
- */
-function unwindableInline(code: string): { code: string; unwindable: boolean } {
-  const rewritten = instrumentAwaits(code, 'body');
-  return { code: rewritten.code, unwindable: rewritten.count > 0 };
 }
 
 function notFound(id: string): SidexError {

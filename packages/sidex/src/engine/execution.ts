@@ -10,6 +10,7 @@ import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import type { ExitInfo } from './pool/runtime-process.js';
 import type { StdinChannel } from './command/stdin-channel.js';
+import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 export interface StartSpec {
   prefix: 'side' | 'cap' | 'task';
@@ -17,6 +18,8 @@ export interface StartSpec {
   name: string;
   /** Inline code. */
   code?: string;
+  /** The name inline code's errors give it (the file a CLI read); default "inline". */
+  filename?: string;
   /** A command: the program and its arguments, executed directly (no shell). */
   argv?: string[];
   /** A command's working directory (absolute, confined by the caller); default: its scratch directory. */
@@ -72,6 +75,8 @@ export class Execution {
   ending: Promise<void> | undefined;
   timeoutTimer: NodeJS.Timeout | undefined;
   sampling: SampleTarget | undefined;
+  /** Inline code as it runs (runtime/inline/prepare-inline.ts), prepared when its start was checked. */
+  prepared: PreparedInline | undefined;
   /** Resolves once the execution runs or has ended: what a start call waits for. */
   readonly settledStart = deferred<void>();
   readonly terminal = deferred<ExecutionRecord>();

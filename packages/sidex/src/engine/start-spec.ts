@@ -8,6 +8,7 @@ import { checkInlineSyntax } from './inline-syntax.js';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
 import type { Isolation } from './sandbox/isolation.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
+import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 /** What a command start is checked against. */
 export interface CommandRoom {
@@ -17,17 +18,24 @@ export interface CommandRoom {
   childProcessesForbidden: boolean;
 }
 
-/** Bad input throws before anything is written or spawned. */
-export function checkStart(spec: StartSpec, isolation: Isolation, room: CommandRoom): void {
-  if (spec.kind === 'inline') checkInlineSyntax(spec.code ?? '');
+/** Bad input throws before anything is written or spawned. Answers inline code prepared to run. */
+export function checkStart(spec: StartSpec, isolation: Isolation, room: CommandRoom): PreparedInline | undefined {
+  if (spec.kind !== 'inline' && spec.filename !== undefined) {
+    const own = spec.kind === 'block' ? "an action block's files have their own names" : 'a program has its own name';
+    throw new SidexError('INVALID_ARGUMENT', `options.filename: names inline code in its errors; ${own}`, {
+      field: 'options.filename',
+    });
+  }
   if (spec.kind === 'command') {
     if (room.childProcessesForbidden) {
       throw new SidexError('COMMANDS_FORBIDDEN', 'commands cannot run on this server: its permission model (--permissions) forbids child processes', { field: 'command' });
     }
     checkCommand(spec, room.hidden);
   }
+  const prepared = spec.kind === 'inline' ? checkInlineSyntax(spec.code ?? '', spec.filename) : undefined;
   checkNetworkIsolation(spec.network, isolation, 'options.network');
   checkLimits(spec);
+  return prepared;
 }
 
 /** Limits go to kernel files: a bad value is refused before anything starts (services check the same with their schemas). */
@@ -90,7 +98,7 @@ export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionR
 function sourceOf(spec: StartSpec): ExecutionSource {
   switch (spec.kind) {
     case 'inline':
-      return { type: 'inline', code: spec.code ?? '' };
+      return { type: 'inline', code: spec.code ?? '', ...(spec.filename !== undefined ? { filename: spec.filename } : {}) };
     case 'command':
       return { type: 'command', argv: spec.argv ?? [], ...(spec.cwd ? { cwd: spec.cwd } : {}) };
     default:

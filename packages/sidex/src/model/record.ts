@@ -7,7 +7,7 @@ export type ExecutionKind = 'inline' | 'block' | 'command';
 
 /** The code an execution ran: what a resume runs again. */
 export type ExecutionSource =
-  | { type: 'inline'; code: string }
+  | { type: 'inline'; code: string; filename?: string }
   | { type: 'block'; entry: string; dir?: string }
   /** A program, its argv executed directly; `cwd`: where it ran, when not its scratch directory. */
   | { type: 'command'; argv: string[]; cwd?: string };

@@ -3,15 +3,19 @@ import path from 'node:path';
 import vm from 'node:vm';
 import type { ErrorInfo } from './messages.js';
 import { isBindableIdentifier } from './identifiers.js';
-import { syntaxErrorInfo } from './syntax-location.js';
+import { placedSyntaxError, syntaxPlace, type SyntaxPlace } from './syntax-location.js';
 
 export type InlineFunction = (...args: unknown[]) => Promise<unknown>;
 
 const fixedNames = ['params', 'ctx', 'require', '__filename', '__dirname'] as const;
 
 export class InlineSyntaxError extends Error {
-  constructor(readonly info: ErrorInfo) {
-    super(info.message);
+  /** SYNTAX_ERROR, its message ending with the place. */
+  readonly info: ErrorInfo;
+
+  constructor(readonly place: SyntaxPlace) {
+    super(place.message);
+    this.info = placedSyntaxError(place);
   }
 }
 
@@ -33,7 +37,7 @@ function inlineScript(code: string, filename: string, names: readonly string[], 
       ...(withImport ? { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
     });
   } catch (err) {
-    throw new InlineSyntaxError(syntaxErrorInfo(err, prefix.length));
+    throw new InlineSyntaxError(syntaxPlace(err, prefix.length));
   }
 }
 

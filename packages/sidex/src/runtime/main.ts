@@ -6,6 +6,7 @@ import { checkEntrySyntax } from './check-entry-syntax.js';
 import { startCommand, type RunningCommand } from './command.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
+import { showInlineFramesAs } from './inline/user-frames.js';
 import { loadBlock } from './load-block.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
@@ -76,6 +77,7 @@ async function run(message: RunMessage): Promise<void> {
     try {
       const keys = params && typeof params === 'object' && !Array.isArray(params) ? Object.keys(params) : [];
       const compiled = compileInline(message.source.code, message.source.filename, keys);
+      showInlineFramesAs(message.source.filename, message.source.displayName, message.source.mappings);
       unwindable = message.source.unwindable === true;
       main = () => compiled.run(params, api);
     } catch (err) {

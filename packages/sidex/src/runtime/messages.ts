@@ -3,6 +3,8 @@
 // IPC layer, decides what "not serializable" means and reports it clearly.
 import type { ErrorInfo } from '@sidex/protocol';
 
+import type { Mappings } from './inline/positions.js';
+
 export type { ErrorInfo };
 
 /**
@@ -13,8 +15,12 @@ export type { ErrorInfo };
 export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
 
 export type ExecSource =
-  /** `unwindable`: the supervisor rewrote its awaits (runtime/unwind/instrument.ts) so that a stop can unwind it. */
-  | { type: 'inline'; code: string; filename: string; unwindable?: boolean }
+  /**
+   * Inline code as prepared by runtime/inline/prepare-inline.ts: `unwindable` when its awaits were
+   * rewritten so that a stop can unwind it, `mappings` back to the user's places when anything was.
+   * `filename` is what it is compiled as (its __filename), `displayName` what its errors name.
+   */
+  | { type: 'inline'; code: string; filename: string; displayName: string; unwindable?: boolean; mappings?: Mappings }
   | { type: 'block'; entry: string }
   /** A program: argv executed directly, no shell (runtime/command.ts). */
   | { type: 'command'; argv: string[]; stdin?: StdinStart };

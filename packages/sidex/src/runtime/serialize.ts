@@ -1,13 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inlineFrames } from './inline/user-frames.js';
 import { MAX_VALUE_BYTES, type ErrorInfo } from './messages.js';
 
 const runtimeDir = path.dirname(fileURLToPath(import.meta.url));
-const runtimeMarks = [`${runtimeDir}${path.sep}`, `${pathToFileURL(runtimeDir).href}/`];
+// With source maps on, the runtime's own frames name its sources (src/runtime) rather than dist/runtime.
+const runtimeDirs = [runtimeDir, path.resolve(runtimeDir, '../../src/runtime')];
+const runtimeMarks = runtimeDirs.flatMap((dir) => [`${dir}${path.sep}`, `${pathToFileURL(dir).href}/`]);
 
 /** A stack as the user wrote the code: the runtime's own frames are noise to them. */
 function userStack(stack: string): string {
-  return stack
+  return inlineFrames(stack)
     .split('\n')
     .filter((line) => !runtimeMarks.some((mark) => line.includes(mark)))
     .join('\n');

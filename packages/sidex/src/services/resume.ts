@@ -31,7 +31,7 @@ export function resumeSpec(record: ExecutionRecord): StartSpec {
     prefix: record.id.slice(0, record.id.indexOf('_')) as IdPrefix,
     kind: record.kind,
     name: record.name,
-    ...(source.type === 'inline' ? { code: source.code } : { entry: source.entry, ...(source.dir ? { dir: source.dir } : {}) }),
+    ...(source.type === 'inline' ? { code: source.code, ...(source.filename !== undefined ? { filename: source.filename } : {}) } : { entry: source.entry, ...(source.dir ? { dir: source.dir } : {}) }),
     params: record.params,
     ...(record.timeoutMs !== undefined ? { timeoutMs: record.timeoutMs } : {}),
     ...(record.memoryLimitBytes !== undefined ? { memoryLimitBytes: record.memoryLimitBytes } : {}),

@@ -55,6 +55,13 @@ export const StartOptions = z
     /** Handed to a Codebolt-built block in its actionBlockInvocation. */
     threadContext: z.record(z.string(), z.unknown()).optional(),
     name: z.string().min(1).max(200).optional(),
+    /** What inline code's errors call it (the file it was read from); default "inline". */
+    filename: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(500, 'is too long')
+      .refine((f) => !/[\u0000-\u001f\u007f]/.test(f), 'must not contain control characters (it is shown in stack lines)')
+      .optional(),
   })
   .strict();
 

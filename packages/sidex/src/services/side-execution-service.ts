@@ -179,6 +179,7 @@ export class SideExecutionService {
       ...(opts?.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}),
       ...(opts?.env ? { env: opts.env } : {}),
       ...(opts?.network ? { network: checkedNetwork(opts.network) } : {}),
+      ...(opts?.filename !== undefined ? { filename: opts.filename } : {}),
       meta: callerMeta(opts),
     };
   }

@@ -8,8 +8,7 @@ import { simple } from 'acorn-walk';
 import MagicString from 'magic-string';
 import { AWAIT_HOOK, ITER_HOOK } from './hook-names.js';
 
-
-export type SourceKind = 'body' | 'script' | 'module';
+export type SourceKind = 'body' | 'moduleBody' | 'script' | 'module';
 
 export interface Instrumented {
   code: string;
@@ -17,9 +16,11 @@ export interface Instrumented {
   count: number;
 }
 
-const OPTIONS: Record<SourceKind, Options> = {
+export const PARSE_OPTIONS: Record<SourceKind, Options> = {
   // Inline code is the body of an async function: top-level await and return.
   body: { ecmaVersion: 'latest', sourceType: 'script', allowAwaitOutsideFunction: true, allowReturnOutsideFunction: true, allowHashBang: true },
+  // Inline code with static imports (runtime/inline/static-imports.ts rewrites them).
+  moduleBody: { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true, allowReturnOutsideFunction: true, allowHashBang: true },
   script: { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowHashBang: true },
   module: { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true },
 };
@@ -33,11 +34,23 @@ export function instrumentAwaits(source: string, kind: SourceKind, options: { fi
   if (!source.includes('await')) return { code: source, count: 0 };
   let ast: Node;
   try {
-    ast = parse(source, OPTIONS[kind]);
+    ast = parse(source, PARSE_OPTIONS[kind]);
   } catch {
     return { code: source, count: 0 };
   }
   const edits = new MagicString(source);
+  const count = rewriteAwaits(ast, edits);
+  if (count === 0) return { code: source, count };
+  let code = edits.toString();
+  if (options.sourceMap && options.filename) {
+    const map = edits.generateMap({ source: options.filename, file: options.filename, includeContent: true, hires: true });
+    code += `\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(map.toString()).toString('base64')}`;
+  }
+  return { code, count };
+}
+
+/** Adds the rewrite of every await and for-await loop of `ast` to `edits`; answers how many. */
+export function rewriteAwaits(ast: Node, edits: MagicString): number {
   let count = 0;
   simple(ast, {
     AwaitExpression(node) {
@@ -54,11 +67,5 @@ export function instrumentAwaits(source: string, kind: SourceKind, options: { fi
       count++;
     },
   });
-  if (count === 0) return { code: source, count };
-  let code = edits.toString();
-  if (options.sourceMap && options.filename) {
-    const map = edits.generateMap({ source: options.filename, file: options.filename, includeContent: true, hires: true });
-    code += `\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(map.toString()).toString('base64')}`;
-  }
-  return { code, count };
+  return count;
 }
