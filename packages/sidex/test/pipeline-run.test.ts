@@ -323,7 +323,7 @@ describe('bad input: a clear error (what, where, code) that changes nothing', ()
       [pipelines.close({ token, pipe_id: 7 }), 'PIPE_NOT_FOUND', /pipe 7/],
       [pipelines.process({ subcommand: 'flush', token }), 'INVALID_ARGUMENT', /^subcommand: must be one of open, write, close/],
       [pipelines.send(token, 'x'.repeat(17 * 1024 * 1024)), 'ITEM_TOO_LARGE', /^data: \d+ bytes exceeds the limit/],
-      [pipelines.monitor({ token, types: ['NOISE'] }, () => {}), 'INVALID_EVENT_TYPES', /^types\.0: must be one of SUMMARY/],
+      [pipelines.monitor({ token, types: ['NOISE'] }, () => {}), 'INVALID_EVENT_TYPES', /^types\[0\]: must be one of SUMMARY/],
       [pipelines.monitor({ token: 'tk_none', types: ['SUMMARY'] }, () => {}), 'TASK_NOT_FOUND', /tk_none/],
       [pipelines.getTaskStatus(42), 'INVALID_ARGUMENT', /\(input\)/],
       [pipelines.restart({}), 'INVALID_TOKEN', /^token: give the token of the task to restart, or its projectId and source/],
