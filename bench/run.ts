@@ -11,6 +11,7 @@ const suites: Array<[string, () => Promise<{ default: BenchSuite }>]> = [
   ['server', () => import('./suites/server.js')],
   ['sandbox', () => import('./suites/sandbox.js')],
   ['unwind', () => import('./suites/unwind.js')],
+  ['commands', () => import('./suites/commands.js')],
   ['dashboard', () => import('./suites/dashboard.js')],
   ['cluster', () => import('./suites/cluster.js')],
 ];

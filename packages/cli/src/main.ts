@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './commands/run.js';
+import { registerExec } from './commands/exec.js';
 import { registerServe } from './commands/serve.js';
 import { registerWorker } from './commands/worker.js';
 import { registerStart } from './commands/start.js';
@@ -22,6 +23,7 @@ const program = new Command('sidex')
   .exitOverride();
 
 registerRun(program);
+registerExec(program);
 registerServe(program);
 registerWorker(program);
 registerStart(program);

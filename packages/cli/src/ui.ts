@@ -16,12 +16,12 @@ const STATUS_COLOURS: Record<string, (s: string) => string> = {
 let stdoutMidLine = false;
 
 /** Writes an execution's output through, remembering where its stdout stopped. */
-export function passOutput(stream: 'stdout' | 'stderr', data: string): void {
+export function passOutput(stream: 'stdout' | 'stderr', data: string | Uint8Array): void {
   if (stream === 'stderr') {
     process.stderr.write(data);
     return;
   }
-  if (data.length > 0) stdoutMidLine = !data.endsWith('\n');
+  if (data.length > 0) stdoutMidLine = typeof data === 'string' ? !data.endsWith('\n') : data[data.length - 1] !== 0x0a;
   process.stdout.write(data);
 }
 

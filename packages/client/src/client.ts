@@ -110,9 +110,13 @@ export class SidexClient {
     }
   }
 
-  /** The execution's output in order: `{stream, data, time}`; with follow, until it ends. */
-  logs(sideExecutionId: string, options: { follow?: boolean } = {}): AsyncGenerator<LogLine> {
-    return readLogs(this.httpUrl, this.apiKey, sideExecutionId, options.follow ?? false);
+  /**
+   * The execution's output in order: `{stream, data, time}`; with follow, until
+   * it ends. With `encoding: 'base64'`, `data` is the exact bytes in base64
+   * (as text, bytes that are not UTF-8 show as U+FFFD).
+   */
+  logs(sideExecutionId: string, options: { follow?: boolean; encoding?: 'utf8' | 'base64' } = {}): AsyncGenerator<LogLine> {
+    return readLogs(this.httpUrl, this.apiKey, sideExecutionId, options.follow ?? false, options.encoding);
   }
 
   /** Closes the connection; pending requests reject with CLOSED. */

@@ -1,7 +1,7 @@
 export { SidexClient, type SidexClientOptions, type CallerIds } from './client.js';
 export { SidexClientError } from './errors.js';
 export type { EventName, EventOf } from './events.js';
-export type { SideExecutionApi } from './side-execution.js';
+export type { CommandOptions, SideExecutionApi } from './side-execution.js';
 export type { ActionBlockApi } from './action-block.js';
 export type { CapabilityApi } from './capability.js';
 export { PipelineClient, serviceUrl, type PipelineClientConfig } from './pipeline-client.js';

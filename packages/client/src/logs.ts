@@ -5,8 +5,9 @@ import type { LogLine } from '@sidex/protocol';
  * An execution's output from `GET /v1/executions/:id/logs`: NDJSON lines, or
  * with follow an SSE stream that ends when the execution ends.
  */
-export async function* readLogs(httpUrl: string, apiKey: string | undefined, id: string, follow: boolean): AsyncGenerator<LogLine> {
-  const url = `${httpUrl}/v1/executions/${encodeURIComponent(id)}/logs${follow ? '?follow=true' : ''}`;
+export async function* readLogs(httpUrl: string, apiKey: string | undefined, id: string, follow: boolean, encoding: 'utf8' | 'base64' = 'utf8'): AsyncGenerator<LogLine> {
+  const query = new URLSearchParams({ ...(follow ? { follow: 'true' } : {}), ...(encoding === 'base64' ? { encoding } : {}) }).toString();
+  const url = `${httpUrl}/v1/executions/${encodeURIComponent(id)}/logs${query ? `?${query}` : ''}`;
   const response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} }).catch((err: Error) => {
     throw new SidexClientError('CONNECTION_FAILED', `cannot reach ${httpUrl}: ${err.message}`);
   });

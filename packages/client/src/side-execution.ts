@@ -1,5 +1,28 @@
+import { stdinField, wireBytes, type StdinInput } from '@sidex/protocol/frames';
 import type { Connection } from './connection.js';
-import type { ActionBlock, ExecutionStatus, HistoryEvent, ListFilter, Reply, StartFields, StartOptions, StatusFields, StopFields, StopOptions } from '@sidex/protocol';
+import type {
+  ActionBlock,
+  ExecutionStatus,
+  HistoryEvent,
+  ListFilter,
+  Reply,
+  StartFields,
+  StartOptions,
+  StatusFields,
+  StdinWrittenFields,
+  StopFields,
+  StopOptions,
+} from '@sidex/protocol';
+
+/** What a command start takes besides its argv. */
+export interface CommandOptions extends StartOptions {
+  /** Working directory, inside the server's allowed roots (default: its scratch directory). */
+  cwd?: string;
+  /** Its stdin: text or bytes written at start, then closed; with `open: true`, more may be written (writeStdin). */
+  stdin?: StdinInput;
+  /** ms of running after which it is stopped. */
+  timeout?: number;
+}
 
 const TYPE = 'sideExecution';
 
@@ -15,6 +38,36 @@ export class SideExecutionApi {
   /** Runs inline JavaScript (the body of an async function); answers once it runs. */
   startWithCode(inlineCode: string, params?: Record<string, unknown>, timeout?: number, options?: StartOptions): Promise<Reply<StartFields>> {
     return this.connection.request({ type: TYPE, action: 'startSideExecution', inlineCode, params, timeout, options });
+  }
+
+  /**
+   * Runs a program (argv executed directly, no shell) as an execution, with
+   * the same sandbox, limits, stop and output capture as code; answers once it
+   * has been exec'd, or failed to be (COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE).
+   * A sidex extension.
+   */
+  startWithCommand(argv: string[], options: CommandOptions = {}): Promise<Reply<StartFields>> {
+    const { cwd, env, stdin, timeout, ...rest } = options;
+    return this.connection.request({
+      type: TYPE,
+      action: 'startSideExecution',
+      command: argv,
+      ...(cwd !== undefined ? { cwd } : {}),
+      ...(env !== undefined ? { env } : {}),
+      ...(stdin !== undefined ? { stdin: stdinField(stdin) } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(Object.keys(rest).length ? { options: rest } : {}),
+    });
+  }
+
+  /** Writes to a running command's open stdin; `close` ends it after the bytes. */
+  writeStdin(sideExecutionId: string, data: string | Uint8Array, options: { close?: boolean } = {}): Promise<Reply<StdinWrittenFields>> {
+    return this.connection.request({ type: TYPE, action: 'writeSideExecutionStdin', sideExecutionId, ...wireBytes(data), ...(options.close ? { close: true } : {}) });
+  }
+
+  /** Ends a running command's stdin: the program reads end of file. */
+  closeStdin(sideExecutionId: string): Promise<Reply<StdinWrittenFields>> {
+    return this.connection.request({ type: TYPE, action: 'writeSideExecutionStdin', sideExecutionId, close: true });
   }
 
   /** The stop protocol; answers when no process of it remains. */

@@ -37,6 +37,8 @@ export interface ErrorInfo {
   /** Where a SYNTAX_ERROR is. */
   line?: number;
   column?: number;
+  /** The file a COMMAND_NOT_FOUND or COMMAND_NOT_EXECUTABLE start tried to exec. */
+  path?: string;
 }
 
 export interface StartFields {
@@ -50,6 +52,8 @@ export interface StatusFields {
   status: ExecutionStatus;
   name: string;
   actionBlock?: string;
+  /** A command execution's program and arguments. */
+  command?: string[];
   threadId?: string;
   isRuntimeCode: boolean;
   createdAt: number;
@@ -136,7 +140,7 @@ export interface ActionBlock {
 
 export interface ListFilter {
   status?: ExecutionStatus | ExecutionStatus[];
-  kind?: 'inline' | 'block';
+  kind?: 'inline' | 'block' | 'command';
   /** Which dialect started it: side executions, capabilities, pipeline tasks. */
   type?: 'side' | 'cap' | 'task';
   name?: string;
@@ -172,6 +176,36 @@ export interface StartOptions {
   filename?: string;
 }
 
+/** Bytes on the wire: UTF-8 text, or base64 for anything else. */
+export interface WireBytes {
+  data?: string;
+  encoding?: 'utf8' | 'base64';
+}
+
+/** A command's stdin at start: text, or bytes with `open` to write more while it runs. Absent: /dev/null. */
+export type StdinField = string | (WireBytes & { open?: boolean });
+
+/** A command start (`startSideExecution` with `command`, a sidex extension). */
+export interface StartCommandFields {
+  /** The program and its arguments, executed directly: no shell unless the caller names one. */
+  command: string[];
+  /** Its working directory, inside the server's allowed roots; default: its own scratch directory. */
+  cwd?: string;
+  env?: Record<string, string>;
+  stdin?: StdinField;
+  timeout?: number;
+  options?: StartOptions;
+}
+
+/** The answer to a stdin write. */
+export interface StdinWrittenFields {
+  sideExecutionId: string;
+  written: number;
+  /** Bytes written that the program has not read yet (at most 16 MB may wait). */
+  pendingBytes: number;
+  stdinOpen: boolean;
+}
+
 /** How a stop goes (a sidex extension): the grace before SIGKILL, or SIGKILL at once. */
 export interface StopOptions {
   graceMs?: number;
@@ -205,8 +239,11 @@ export interface DroppedNotice {
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
+  /** Text, or with `encoding: 'base64'` the exact bytes. */
   data: string;
   time: number;
+  /** Present when the logs were asked for as base64. */
+  encoding?: 'base64';
 }
 
 /** One entry of an execution's history (what the store kept, in order; not a live event). */

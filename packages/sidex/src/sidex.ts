@@ -18,6 +18,7 @@ import { PipelineService, type PipelineLimits } from './services/pipeline-servic
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
+import { CommandService } from './services/command-service.js';
 import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
 import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 import type { DialectServices } from './services/index.js';
@@ -78,7 +79,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
   readonly services: DialectServices;
   /** Their replies in the Codebolt shape, which the Codebolt dialect and REST answer in. */
   readonly replies: Replies;
-  /** `codebolt.sideExecution`, in process: Codebolt's methods, arguments and replies. */
+  /** `codebolt.sideExecution`, in process: Codebolt's methods, arguments and replies (and the SDK's startWithCommand, writeStdin, closeStdin). */
   readonly sideExecution: SideExecutionApi;
   /** `codebolt.actionBlock`, in process. */
   readonly actionBlock: ActionBlockApi;
@@ -120,11 +121,14 @@ export class Sidex<E extends ExecutionEngine = Engine> {
     // Without a factory E is Engine (the default type argument).
     this.engine = options.createEngine ? options.createEngine(engineOptions) : (new Engine(engineOptions) as unknown as E);
     this.codeboltBlocks = new CodeboltBlocks(this.engine, options.codeboltSocket);
+    // A command's cwd lies where a block could: in the roots, or a directory sandboxes may write.
+    const commandRoots = [...roots, ...(options.engine?.sandbox?.readWritePaths ?? [])];
     const sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
     this.services = {
       sideExecution,
       capability: new CapabilityService(this.engine, this.capabilities, sideExecution),
       actionBlock: new ActionBlockService(this.engine, this.blocks, sideExecution),
+      commands: new CommandService(this.engine, sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir }),
     };
     this.replies = repliesOf(this.services);
     ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));

@@ -316,11 +316,11 @@ describe('OpenAPI', () => {
     const { body: doc } = await get('/v1/openapi.json');
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/healthz', '/v1/executions', '/v1/executions/{id}', '/v1/executions/{id}/stop', '/v1/executions/{id}/logs', '/v1/action-blocks', '/v1/action-blocks/{name}', '/v1/action-blocks/{name}/start']),
+      expect.arrayContaining(['/healthz', '/v1/executions', '/v1/executions/{id}', '/v1/executions/{id}/stop', '/v1/executions/{id}/logs', '/v1/executions/{id}/stdin', '/v1/action-blocks', '/v1/action-blocks/{name}', '/v1/action-blocks/{name}/start']),
     );
     const create = doc.paths['/v1/executions'].post;
     const schema = create.requestBody.content['application/json'].schema;
-    expect(Object.keys(schema.properties)).toEqual(['inlineCode', 'actionBlockPath', 'params', 'timeout', 'options']);
+    expect(Object.keys(schema.properties)).toEqual(['inlineCode', 'actionBlockPath', 'command', 'cwd', 'env', 'stdin', 'params', 'timeout', 'options']);
     expect(schema.additionalProperties).toBe(false);
     const list = doc.paths['/v1/executions'].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'kind', 'type', 'name', 'q', 'since', 'until', 'limit', 'cursor']);

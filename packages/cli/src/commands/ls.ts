@@ -8,7 +8,7 @@ import { failed, remoteCommand, uiFor, type RemoteFlags } from '../remote-comman
 interface LsFlags extends RemoteFlags {
   status?: string;
   type?: 'side' | 'cap' | 'task';
-  kind?: 'inline' | 'block';
+  kind?: 'inline' | 'block' | 'command';
   name?: string;
   search?: string;
   since?: number;
@@ -22,7 +22,7 @@ export function registerLs(program: Command): void {
   remoteCommand(program, 'ls', 'list executions, newest first')
     .option('--status <list>', 'only these statuses, comma-separated (e.g. running,queued)')
     .addOption(new Option('--type <type>', 'only those started as side executions, capabilities or pipeline tasks').choices(['side', 'cap', 'task']))
-    .addOption(new Option('--kind <kind>', 'only inline code or action blocks').choices(['inline', 'block']))
+    .addOption(new Option('--kind <kind>', 'only inline code, action blocks or commands').choices(['inline', 'block', 'command']))
     .option('--name <name>', 'only this exact name')
     .option('--search <text>', 'only names containing this text (any case)')
     .option('--since <when>', 'created at or after: ISO date, epoch ms, or an age such as 2h', parseMoment)

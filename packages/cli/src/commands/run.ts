@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { OutputEvent } from 'sidex';
 import { EXIT } from '../exit-codes.js';
@@ -10,28 +8,13 @@ import { stopOptions } from '../stop-replies.js';
 import { passOutput, Ui } from '../ui.js';
 import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
-import { configuredUrl, defaultUrl } from '../remote.js';
+import { forgetEmbeddedRun, placeOf } from '../run-place.js';
 import { limitOptions, runRemote, type RemoteRun } from './run-remote.js';
 
 interface RunOptions extends Omit<RemoteRun, 'code'> {
   dataDir?: string;
   url?: string;
   embedded?: boolean;
-}
-
-/** Where an embedded run keeps its scratch and logs: per user, never the current directory. */
-export function embeddedDataDir(): string {
-  return path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'sidex');
-}
-
-/** Whether a sidex server answers at `url` (a quick /healthz; nothing listening answers at once). */
-async function serverAt(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1000) });
-    return res.ok && ((await res.json()) as { status?: string }).status === 'ok';
-  } catch {
-    return false;
-  }
 }
 
 export function registerRun(program: Command): void {
@@ -64,17 +47,9 @@ async function run(file: string, options: RunOptions): Promise<number> {
   // What the code's errors call it: the file as given; code from stdin is "inline", as for code with no file.
   const source: UserSource = { name: file === '-' ? 'inline' : file, code };
   const filename = file === '-' ? undefined : file;
-  if (configuredUrl(options)) {
-    return runRemote({ ...options, code, ...(filename ? { filename } : {}) }, options);
-  }
-  // The rule: a server that answers runs it (so it is in its `sidex ls`); else this process does. Said on stderr either way.
-  const url = defaultUrl();
-  if (!options.embedded && (await serverAt(url))) {
-    process.stderr.write(`sidex: running on the server at ${url} (--embedded runs it here instead)\n`);
-    return runRemote({ ...options, code }, { ...options, url });
-  }
-  const dataDir = path.resolve(options.dataDir ?? process.env.SIDEX_DATA_DIR ?? embeddedDataDir());
-  process.stderr.write(`sidex: running on an embedded engine (${options.embedded ? '--embedded' : `no server at ${url}`}; data: ${dataDir})\n`);
+  const place = await placeOf(options);
+  if ('remote' in place) return runRemote({ ...options, code, ...(filename ? { filename } : {}) }, place.remote);
+  const { dataDir } = place;
   const { Sidex } = await import('sidex'); // the engine only when run embedded
   const sidex = new Sidex({
     dataDir,
@@ -111,7 +86,6 @@ async function run(file: string, options: RunOptions): Promise<number> {
   } finally {
     stopListening();
     await sidex.close({ graceMs: 1000 });
-    // Nothing records an embedded run once this process ends: its output files go with it.
-    if (id !== undefined) for (const file of Object.values(sidex.engine.logFiles(id))) fs.rmSync(file, { force: true });
+    forgetEmbeddedRun(sidex, id);
   }
 }

@@ -36,6 +36,8 @@ import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } 
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
+import type { ExecSource } from '../runtime/messages.js';
+import { StdinChannel } from './command/stdin-channel.js';
 import { prepareInline } from '../runtime/inline/prepare-inline.js';
 import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
@@ -241,7 +243,10 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
    */
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    const prepared = checkStart(spec, this.isolation);
+    const prepared = checkStart(spec, this.isolation, {
+      hidden: [this.options.dataDir, ...(this.options.sandbox?.hiddenPaths ?? [])],
+      childProcessesForbidden: this.options.permissions !== undefined && !this.options.permissions.allowChildProcess,
+    });
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
     exec.prepared = prepared;
@@ -317,6 +322,26 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       throw new SidexError('INVALID_MESSAGE', `message is not JSON-serializable: ${(err as Error).message}`);
     }
     exec.runtime.send({ type: 'message', json });
+  }
+
+  /**
+   * Writes bytes to a running command's open stdin, and/or closes it. Answers
+   * once the runtime has them queued, not once the program has read them: at
+   * most MAX_STDIN_PENDING_BYTES may wait unread (STDIN_FULL beyond).
+   */
+  async writeStdin(id: string, data: Buffer, options: { close?: boolean } = {}): Promise<{ pendingBytes: number; open: boolean }> {
+    const exec = this.live.get(id);
+    const record = exec?.record ?? (await this.store.get(id));
+    if (!record) throw notFound(id);
+    if (record.kind !== 'command') {
+      throw new SidexError('NOT_A_COMMAND', `execution "${id}" runs ${record.kind === 'inline' ? 'inline code' : 'an action block'}, not a command: it has no stdin to write`, { id });
+    }
+    if (!exec?.stdin || !exec.runtime || record.status !== 'running') {
+      throw new SidexError('NOT_RUNNING', `execution "${id}" is ${record.status}, not running: its stdin is gone`, { id, status: record.status });
+    }
+    const message = exec.stdin.write(data, options.close === true);
+    exec.runtime.send({ type: 'stdin', ...message });
+    return { pendingBytes: exec.stdin.pendingBytes, open: exec.stdin.isOpen };
   }
 
   /**
@@ -468,8 +493,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     }
     // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.
     exec.runtime = runtime;
-    const cwd = spec.kind === 'inline' || spec.inScratch ? runtime.scratchDir : blockDir(spec);
+    const cwd = spec.kind === 'command' ? (spec.cwd ?? runtime.scratchDir) : spec.kind === 'inline' || spec.inScratch ? runtime.scratchDir : blockDir(spec);
     exec.record.marker = runtime.marker;
+    if (spec.kind === 'command') exec.stdin = new StdinChannel(exec.id, spec.stdin?.open === true, spec.stdin?.data?.length ?? 0);
     runtime.onMessage((message) => void this.onRuntimeMessage(exec, message));
     void runtime.exited.then(() => {
       if (!exec.stopReason) exec.endedByItself = true;
@@ -478,10 +504,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     runtime.send({
       type: 'run',
       executionId: exec.id,
-      source:
-        spec.kind === 'inline'
-          ? { type: 'inline', ...(exec.prepared ?? prepareInline(spec.code ?? '')), filename: path.join(cwd, 'inline.js'), displayName: spec.filename ?? INLINE_DISPLAY_NAME }
-          : { type: 'block', entry: spec.entry ?? '' },
+      source: runSource(exec, cwd),
       paramsJson: JSON.stringify(exec.record.params ?? {}),
       ...(spec.resumeFrom !== undefined ? { resumeFromJson: JSON.stringify(spec.resumeFrom) } : {}),
       cwd,
@@ -494,6 +517,15 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     switch (message.type) {
       case 'message':
         this.emit('message', { id: exec.id, value: message.value });
+        return;
+      case 'exited':
+        if (exec.spec.kind !== 'command') return;
+        exec.programExit = { code: message.code, signal: message.signal as NodeJS.Signals | null };
+        exec.stdin?.end();
+        record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
+        return;
+      case 'stdinWritten':
+        exec.stdin?.taken(message.bytes);
         return;
       case 'sideExecutionComplete':
         return this.settle(exec.id, { result: message.result });
@@ -602,6 +634,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
 
   private async finalize(exec: Execution, forced: boolean): Promise<void> {
     const { record, runtime } = exec;
+    // A command's record holds its program's exit; the runtime around it only reports it.
+    const exit = exec.programExit ?? runtime?.exit;
     clearTimeout(exec.timeoutTimer);
     if (exec.sampling) {
       this.sampler.delete(exec.sampling);
@@ -674,6 +708,21 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     if (this.listenerCount('output') === 0) return;
     const data = this.decoders.decode(exec.id, chunk);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });
+  }
+}
+
+/** What the runtime is told to run. */
+function runSource({ spec, prepared }: Execution, cwd: string): ExecSource {
+  switch (spec.kind) {
+    case 'inline':
+      return { type: 'inline', ...(prepared ?? prepareInline(spec.code ?? '')), filename: path.join(cwd, 'inline.js'), displayName: spec.filename ?? INLINE_DISPLAY_NAME };
+    case 'command': {
+      const data = spec.stdin?.data;
+      const stdin = spec.stdin ? { ...(data?.length ? { base64: data.toString('base64') } : {}), open: spec.stdin.open === true } : undefined;
+      return { type: 'command', argv: spec.argv ?? [], ...(stdin ? { stdin } : {}) };
+    }
+    default:
+      return { type: 'block', entry: spec.entry ?? '' };
   }
 }
 

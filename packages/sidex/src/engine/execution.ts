@@ -10,18 +10,26 @@ export type { Schedule };
 import type { StopProtocol } from './stop/stop-protocol.js';
 import type { MemoryLimitBy } from './final-status.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
+import type { ExitInfo } from './pool/runtime-process.js';
+import type { StdinChannel } from './command/stdin-channel.js';
 import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 export interface StartSpec {
   /** Its id and creation time when a cluster server queued it before a worker took it (cluster/). */
   queued?: { id: string; createdAt: number };
   prefix: 'side' | 'cap' | 'task';
-  kind: 'inline' | 'block';
+  kind: 'inline' | 'block' | 'command';
   name: string;
   /** Inline code. */
   code?: string;
   /** The name inline code's errors give it (the file a CLI read); default "inline". */
   filename?: string;
+  /** A command: the program and its arguments, executed directly (no shell). */
+  argv?: string[];
+  /** A command's working directory (absolute, confined by the caller); default: its scratch directory. */
+  cwd?: string;
+  /** A command's stdin: bytes to write first; `open`: more may be written while it runs. Without it, stdin is /dev/null. */
+  stdin?: { data?: Buffer; open?: boolean };
   /** Block entry file (absolute). */
   entry?: string;
   /** Block directory: the working directory of a block. */
@@ -66,6 +74,9 @@ export class Execution {
   /** Who ended it at its memory limit, when it was. */
   memoryLimitBy: MemoryLimitBy | undefined;
   endedByItself = false;
+  /** A command's program's own exit, as its runtime reported it. */
+  programExit: ExitInfo | undefined;
+  stdin: StdinChannel | undefined;
   protocol: StopProtocol | undefined;
   ending: Promise<void> | undefined;
   timeoutTimer: NodeJS.Timeout | undefined;

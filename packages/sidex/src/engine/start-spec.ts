@@ -1,18 +1,36 @@
 import path from 'node:path';
 import { SidexError } from '../errors.js';
 import { newExecutionId } from '../model/ids.js';
-import { emptyOutput, type ExecutionRecord } from '../model/record.js';
+import { emptyOutput, type ExecutionRecord, type ExecutionSource } from '../model/record.js';
 import type { StartSpec } from './execution.js';
+import { checkCommand } from './command/command-spec.js';
 import { checkInlineSyntax } from './inline-syntax.js';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from './limits/limit-bounds.js';
 import type { Isolation } from './sandbox/isolation.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
+/** What a command start is checked against. */
+export interface CommandRoom {
+  /** Paths no execution sees: a cwd inside them is refused. */
+  hidden: readonly string[];
+  /** Node's permission model is on without child processes: no program may be started. */
+  childProcessesForbidden: boolean;
+}
+
 /** Bad input throws before anything is written or spawned. Answers inline code prepared to run. */
-export function checkStart(spec: StartSpec, isolation: Isolation): PreparedInline | undefined {
-  if (spec.kind === 'block' && spec.filename !== undefined) {
-    throw new SidexError('INVALID_ARGUMENT', "options.filename: names inline code in its errors; an action block's files have their own names", { field: 'options.filename' });
+export function checkStart(spec: StartSpec, isolation: Isolation, room: CommandRoom): PreparedInline | undefined {
+  if (spec.kind !== 'inline' && spec.filename !== undefined) {
+    const own = spec.kind === 'block' ? "an action block's files have their own names" : 'a program has its own name';
+    throw new SidexError('INVALID_ARGUMENT', `options.filename: names inline code in its errors; ${own}`, {
+      field: 'options.filename',
+    });
+  }
+  if (spec.kind === 'command') {
+    if (room.childProcessesForbidden) {
+      throw new SidexError('COMMANDS_FORBIDDEN', 'commands cannot run on this server: its permission model (--permissions) forbids child processes', { field: 'command' });
+    }
+    checkCommand(spec, room.hidden);
   }
   const prepared = spec.kind === 'inline' ? checkInlineSyntax(spec.code ?? '', spec.filename) : undefined;
   checkNetworkIsolation(spec.network, isolation, 'options.network');
@@ -84,7 +102,18 @@ export function newRecord(spec: StartSpec, defaults: RecordDefaults): ExecutionR
     cpuMicros: 0,
     ...emptyOutput(),
     ...(spec.resumedFrom ? { resumedFrom: spec.resumedFrom } : {}),
-    source: spec.kind === 'inline' ? { type: 'inline', code: spec.code ?? '', ...(spec.filename !== undefined ? { filename: spec.filename } : {}) } : { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) },
+    source: sourceOf(spec),
     meta: spec.meta ?? {},
   };
+}
+
+function sourceOf(spec: StartSpec): ExecutionSource {
+  switch (spec.kind) {
+    case 'inline':
+      return { type: 'inline', code: spec.code ?? '', ...(spec.filename !== undefined ? { filename: spec.filename } : {}) };
+    case 'command':
+      return { type: 'command', argv: spec.argv ?? [], ...(spec.cwd ? { cwd: spec.cwd } : {}) };
+    default:
+      return { type: 'block', entry: spec.entry ?? '', ...(spec.dir ? { dir: spec.dir } : {}) };
+  }
 }

@@ -3,10 +3,14 @@ import type { ErrorInfo, ExecutionStatus, StopReason } from '@sidex/protocol';
 export type { ErrorInfo, ExecutionStatus, StopReason };
 export { EXECUTION_STATUSES as STATUSES, TERMINAL_STATUSES, isTerminal } from '@sidex/protocol';
 
-export type ExecutionKind = 'inline' | 'block';
+export type ExecutionKind = 'inline' | 'block' | 'command';
 
 /** The code an execution ran: what a resume runs again. */
-export type ExecutionSource = { type: 'inline'; code: string; filename?: string } | { type: 'block'; entry: string; dir?: string };
+export type ExecutionSource =
+  | { type: 'inline'; code: string; filename?: string }
+  | { type: 'block'; entry: string; dir?: string }
+  /** A program, its argv executed directly; `cwd`: where it ran, when not its scratch directory. */
+  | { type: 'command'; argv: string[]; cwd?: string };
 
 export interface StreamText {
   text: string;

@@ -22,14 +22,14 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, codes
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({ field: fieldOf(issue), message: issue.message }));
   const first = issues[0]!;
-  const code = codes[first.field.split('.')[0] ?? ''] ?? 'INVALID_ARGUMENT';
+  const code = codes[first.field.split(/[.[]/)[0] ?? ''] ?? 'INVALID_ARGUMENT';
   throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { field: first.field, issues });
 }
 
-/** The field an issue is about, as the caller named it; an unknown key is named itself. */
+/** The field an issue is about, as the caller named it (`options.env`, `command[0]`); an unknown key is named itself. */
 function fieldOf(issue: z.core.$ZodIssue): string {
   const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
-  return path.map(String).join('.') || '(input)';
+  return path.reduce<string>((field, key) => (typeof key === 'number' ? `${field}[${key}]` : field ? `${field}.${String(key)}` : String(key)), '') || '(input)';
 }
 
 /**

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { namespaceOthers, SANDBOXED } from './namespace.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
+import { startCommand, type RunningCommand } from './command.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
 import { showInlineFramesAs } from './inline/user-frames.js';
@@ -24,6 +25,9 @@ installAwaitHooks();
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 let ctx: ExecutionContext | undefined;
+/** A command execution's program, once exec'd (command.ts). */
+let command: RunningCommand | undefined;
+let running = false;
 let outcome: Outcome | undefined;
 let mainSettled: Promise<void> = new Promise(() => {});
 let stopping = false;
@@ -36,13 +40,14 @@ let unwindable = false;
 // (The entry file itself is syntax-checked first, deterministically.)
 const BLOCK_LOAD_WINDOW_MS = 25;
 
-process.on('disconnect', () => (ctx ? killOwnGroup() : process.exit(0)));
+process.on('disconnect', () => (running ? killOwnGroup() : process.exit(0)));
 process.on('SIGTERM', () => void stop());
 process.on('message', (message: SupervisorMessage) => {
-  if (message.type === 'run' && !ctx) void run(message);
+  if (message.type === 'run' && !running) void run(message);
   else if (message.type === 'stop') void stop();
   else if (message.type === 'message') ctx?.deliver(JSON.parse(message.json));
-  else if (message.type === 'warm' && !ctx) void send({ type: 'warmed' });
+  else if (message.type === 'stdin') command?.writeStdin(message.base64, message.close === true);
+  else if (message.type === 'warm' && !running) void send({ type: 'warmed' });
 });
 process.on('uncaughtException', (err) => onUncaught(err));
 process.on('unhandledRejection', (reason) => onUncaught(reason));
@@ -59,6 +64,8 @@ if (process.env.SIDEX_PROXY_SOCKET) {
 void send({ type: 'ready' });
 
 async function run(message: RunMessage): Promise<void> {
+  running = true;
+  if (message.source.type === 'command') return runCommand(message, message.source);
   // Runtimes boot in their working directory (chdir is forbidden under the permission model).
   if (process.cwd() !== message.cwd) process.chdir(message.cwd);
   Object.assign(process.env, message.env);
@@ -111,6 +118,24 @@ async function run(message: RunMessage): Promise<void> {
     (value) => settle({ ok: true, value }),
     (error: unknown) => settle({ ok: false, error }),
   );
+}
+
+/**
+ * The runtime stays the program's parent: it reports the exec, then the
+ * program's own exit code or signal. A stop's SIGTERM reaches the program
+ * directly (it is in the tree); the runtime only waits for it to end.
+ */
+async function runCommand(message: RunMessage, source: Extract<RunMessage['source'], { type: 'command' }>): Promise<void> {
+  const env = { ...process.env, ...message.env };
+  const started = await startCommand(source.argv, message.cwd, env, source.stdin, (bytes) => void send({ type: 'stdinWritten', bytes }));
+  if (!started.ok) return failStart(started.error);
+  command = started.command;
+  await send({ type: 'started' });
+  const exit = await command.exited;
+  finished = true;
+  await send({ type: 'exited', code: exit.code, signal: exit.signal, cpuMicros: cpuMicros() });
+  if (stopping) await othersGone();
+  process.exit(0);
 }
 
 function scriptMode(): Promise<never> {
@@ -168,6 +193,8 @@ function onUncaught(err: unknown): void {
 async function stop(): Promise<void> {
   if (stopping || finished) return;
   stopping = true;
+  // A command's program got the stop's SIGTERM itself: runCommand reports its end.
+  if (command) return;
   if (!ctx) process.exit(0);
   const reason = ctx.abort();
   // Code that watches its signal handles the stop itself: it is given the

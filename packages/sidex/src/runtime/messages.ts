@@ -21,7 +21,15 @@ export type ExecSource =
    * `filename` is what it is compiled as (its __filename), `displayName` what its errors name.
    */
   | { type: 'inline'; code: string; filename: string; displayName: string; unwindable?: boolean; mappings?: Mappings }
-  | { type: 'block'; entry: string };
+  | { type: 'block'; entry: string }
+  /** A program: argv executed directly, no shell (runtime/command.ts). */
+  | { type: 'command'; argv: string[]; stdin?: StdinStart };
+
+/** A command's stdin at start: bytes to write first; `open`: more may follow (StdinMessage), else it is closed after them. */
+export interface StdinStart {
+  base64?: string;
+  open: boolean;
+}
 
 export interface RunMessage {
   type: 'run';
@@ -52,7 +60,14 @@ export interface WarmMessage {
   type: 'warm';
 }
 
-export type SupervisorMessage = RunMessage | StopMessage | UserMessage | WarmMessage;
+/** More bytes for a command's open stdin, and/or its end. */
+export interface StdinMessage {
+  type: 'stdin';
+  base64?: string;
+  close?: boolean;
+}
+
+export type SupervisorMessage = RunMessage | StopMessage | UserMessage | WarmMessage | StdinMessage;
 
 export type RuntimeMessage =
   | { type: 'ready' }
@@ -64,7 +79,11 @@ export type RuntimeMessage =
   | { type: 'message'; json: string }
   | { type: 'result'; json?: string; cpuMicros: number }
   | { type: 'failed'; error: ErrorInfo; cpuMicros: number }
-  | { type: 'stopped'; json?: string; cpuMicros: number };
+  | { type: 'stopped'; json?: string; cpuMicros: number }
+  /** A command's program ended: its own exit code or signal. */
+  | { type: 'exited'; code: number | null; signal: string | null; cpuMicros: number }
+  /** Bytes of stdin handed to the program's pipe (or dropped, its reader gone). */
+  | { type: 'stdinWritten'; bytes: number };
 
 /**
  * Messages Codebolt-built code sends over its IPC channel (Codebolt's server

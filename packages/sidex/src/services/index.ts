@@ -1,10 +1,12 @@
 import type { ActionBlockService } from './action-block-service.js';
 import type { CapabilityService } from './capability-service.js';
+import type { CommandService } from './command-service.js';
 import type { SideExecutionService } from './side-execution-service.js';
 
 export { SideExecutionService, DEFAULT_LIMITS, type SideExecutionLimits, type StartInput, type StartCommon } from './side-execution-service.js';
 export { ActionBlockService } from './action-block-service.js';
 export { CapabilityService, type StartCapability, type CapabilityDetail } from './capability-service.js';
+export { CommandService, type StartCommand, type WriteStdin, type StdinWritten } from './command-service.js';
 export type { CapabilityExecution, CapabilityStatus } from '@sidex/protocol';
 export type { ExecutorInput } from './capability/capability-run.js';
 export { CodeboltBlocks, type ActionBlockInvocation } from './codebolt/codebolt-blocks.js';
@@ -20,4 +22,6 @@ export interface DialectServices {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
   capability: CapabilityService;
+  /** Commands: any program, run as an execution. */
+  commands: CommandService;
 }

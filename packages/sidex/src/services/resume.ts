@@ -22,6 +22,11 @@ export function resumeSpec(record: ExecutionRecord): StartSpec {
   if (!source) {
     throw new SidexError('NOT_RESUMABLE', `execution "${record.id}" has no recorded code to run again (it predates resume support)`, { id: record.id });
   }
+  if (source.type === 'command') {
+    throw new SidexError('NOT_RESUMABLE', `execution "${record.id}" ran a command: a program has no checkpoints to resume from; start the command again instead`, {
+      id: record.id,
+    });
+  }
   return {
     prefix: record.id.slice(0, record.id.indexOf('_')) as IdPrefix,
     kind: record.kind,

@@ -93,7 +93,7 @@ export const StopOptions = z
 export const ListInput = z
   .object({
     status: z.union([z.enum(EXECUTION_STATUSES), z.array(z.enum(EXECUTION_STATUSES))]).optional(),
-    kind: z.enum(['inline', 'block']).optional(),
+    kind: z.enum(['inline', 'block', 'command']).optional(),
     /** Which dialect started it: side executions, capabilities or pipeline tasks (the id prefix). */
     type: z.enum(['side', 'cap', 'task']).optional(),
     name: z.string().max(500).optional(),
@@ -118,15 +118,29 @@ export const EventsQuery = z.object({ after: EventsAfter.optional(), limit: Even
 
 export type EventsQueryType = z.infer<typeof EventsQuery>;
 
+type StartFields = Partial<Record<'command' | 'inlineCode' | 'actionBlockPath' | 'cwd' | 'env' | 'stdin', unknown>>;
+
+/** What only a command start takes. */
+const COMMAND_ONLY = ['cwd', 'env', 'stdin'] as const;
+
+const invalid = (field: string, message: string) => new SidexError('INVALID_ARGUMENT', `${field}: ${message}`, { field });
+
 /**
- * Which one of inline code and an action block a start gives (the Codebolt
- * dialect and REST both name them `inlineCode` and `actionBlockPath`);
- * INVALID_ARGUMENT unless exactly one.
+ * Which one of a command, inline code and an action block a start gives (the
+ * Codebolt dialect and REST both name them `command`, `inlineCode` and
+ * `actionBlockPath`); INVALID_ARGUMENT unless exactly one, or when a
+ * command's own fields come without a command (rather than being ignored).
  */
-export function startSource(fields: { inlineCode?: unknown; actionBlockPath?: unknown }): 'inlineCode' | 'actionBlockPath' {
-  const hasCode = fields.inlineCode !== undefined && fields.inlineCode !== null;
-  const hasPath = fields.actionBlockPath !== undefined && fields.actionBlockPath !== null;
-  if (hasCode !== hasPath) return hasCode ? 'inlineCode' : 'actionBlockPath';
-  const message = hasCode ? 'inlineCode: give either inlineCode or actionBlockPath, not both' : 'inlineCode: inlineCode or actionBlockPath is required';
-  throw new SidexError('INVALID_ARGUMENT', message, { field: 'inlineCode' });
+export function startSource(fields: StartFields): 'command' | 'inlineCode' | 'actionBlockPath' {
+  const given = (key: keyof StartFields) => fields[key] !== undefined && fields[key] !== null;
+  if (given('command')) {
+    const other = (['inlineCode', 'actionBlockPath'] as const).find(given);
+    if (other) throw invalid('command', `give one of command, inlineCode or actionBlockPath, not command and ${other}`);
+    return 'command';
+  }
+  const stray = COMMAND_ONLY.find(given);
+  if (stray) throw invalid(stray, `only a command takes ${stray} (give command, or leave ${stray} out)`);
+  const hasCode = given('inlineCode');
+  if (hasCode !== given('actionBlockPath')) return hasCode ? 'inlineCode' : 'actionBlockPath';
+  throw invalid('inlineCode', hasCode ? 'give either inlineCode or actionBlockPath, not both' : 'one of inlineCode, actionBlockPath or command is required');
 }

@@ -10,6 +10,7 @@ import { resumeSpec } from './resume.js';
 import type { EngineEvents, StopOutcome } from '../engine/engine.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import type { StartSpec } from '../engine/execution.js';
+import type { LogFrame } from '../engine/output/log-format.js';
 import type { ExecutionRecord, ExecutionStatus } from '../model/record.js';
 import type { ListPage } from '../store/execution-store.js';
 import { SidexError } from '../errors.js';
@@ -142,11 +143,16 @@ export class SideExecutionService {
     return this.engine.wait(id);
   }
 
-  /** The execution's output, in order; with follow, until it ends. */
+  /** The execution's output, in order, as text (bytes that are not UTF-8 show as U+FFFD); with follow, until it ends. */
   async *logs(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: string; time: number }> {
-    for await (const frame of this.engine.logs(id, options)) {
+    for await (const frame of this.logBytes(id, options)) {
       yield { stream: frame.stream, data: frame.data.toString('utf8'), time: frame.time };
     }
+  }
+
+  /** The execution's output as the log keeps it, byte for byte; with follow, until it ends. */
+  logBytes(id: string, options: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogFrame> {
+    return this.engine.logs(id, options);
   }
 
   /** Subscribes to engine events; returns the unsubscribe function. */

@@ -24,6 +24,7 @@ export function statusFields(r: ExecutionRecord): StatusFields {
     cpuTime: Math.round(r.cpuMicros / 1000),
   };
   if (r.kind === 'block' && r.path) fields.actionBlock = r.path;
+  if (r.source?.type === 'command') fields.command = r.source.argv;
   if (typeof threadId === 'string') fields.threadId = threadId;
   if (r.endedAt !== undefined) fields.endTime = r.endedAt;
   if (duration !== undefined) fields.duration = duration;

@@ -18,7 +18,7 @@ export interface CheckedFilter extends Pick<ListFilter, 'kind' | 'name' | 'idPre
   cursor?: CursorKey;
 }
 
-const KINDS: readonly ExecutionKind[] = ['inline', 'block'];
+const KINDS: readonly ExecutionKind[] = ['inline', 'block', 'command'];
 
 /** Case folding of names for text search, done in JavaScript so every store folds alike. */
 export const foldName = (name: string): string => name.toLowerCase();

@@ -38,6 +38,7 @@ function error(value: unknown): ErrorInfo {
     ...(typeof e.stack === 'string' ? { stack: e.stack } : {}),
     ...(typeof e.line === 'number' ? { line: e.line } : {}),
     ...(typeof e.column === 'number' ? { column: e.column } : {}),
+    ...(typeof e.path === 'string' ? { path: e.path } : {}),
   };
 }
 
@@ -71,6 +72,15 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
       return { type: 'failed', error: error(m.error), cpuMicros: cpu(m.cpuMicros) };
     case 'startFailed':
       return { type: 'startFailed', error: error(m.error) };
+    case 'exited':
+      return {
+        type: 'exited',
+        code: typeof m.code === 'number' && Number.isInteger(m.code) ? m.code : null,
+        signal: typeof m.signal === 'string' ? m.signal : null,
+        cpuMicros: cpu(m.cpuMicros),
+      };
+    case 'stdinWritten':
+      return typeof m.bytes === 'number' && Number.isSafeInteger(m.bytes) && m.bytes >= 0 ? { type: 'stdinWritten', bytes: m.bytes } : undefined;
     case 'sideExecutionComplete':
       return { type: 'sideExecutionComplete', result: m.result };
     case 'sideExecutionError':

@@ -20,14 +20,15 @@ export function codeboltHandlers(): Record<string, Record<string, Handler>> {
   return {
     sideExecution: {
       startSideExecution: (f, { api }) => api.sideExecution.start(f as Record<string, unknown>),
-      stopSideExecution: (f, { api }) => api.sideExecution.stop(f.sideExecutionId, stopOptions(f)),
+      stopSideExecution: (f, { api }) => api.sideExecution.stop(f.sideExecutionId, present(f, 'graceMs', 'force')),
       getSideExecutionStatus: (f, { api }) => api.sideExecution.getStatus(f.sideExecutionId),
       listActionBlocks: (f, { api }) => api.sideExecution.listActionBlocks(f.projectPath),
       // sidex extensions of the dialect:
       listSideExecutions: (f, { api }) => api.sideExecution.list(f.filter),
       countSideExecutions: (_f, { api }) => api.sideExecution.counts(),
-      getSideExecutionEvents: (f, { api }) => api.sideExecution.events(f.sideExecutionId, eventsQuery(f)),
+      getSideExecutionEvents: (f, { api }) => api.sideExecution.events(f.sideExecutionId, present(f, 'after', 'limit')),
       resumeSideExecution: (f, { api }) => api.sideExecution.resume(f.sideExecutionId),
+      writeSideExecutionStdin: (f, { api }) => api.sideExecution.writeStdin(f.sideExecutionId, f.data, present(f, 'encoding', 'close')),
       subscribe: (f, c) => subscription('subscribeResponse', f, c, (id) => c.subscribe(id)),
       unsubscribe: (f, c) => subscription('unsubscribeResponse', f, c, (id) => c.unsubscribe(id), false),
     },
@@ -41,7 +42,7 @@ export function codeboltHandlers(): Record<string, Record<string, Handler>> {
       getCapabilityDetail: (f, { api }) => api.capability.getCapabilityDetail(f.capabilityName, f.capabilityType),
       listExecutors: (_f, { api }) => api.capability.listExecutors(),
       startCapability: (f, { api }) => api.capability.startCapability(f.capabilityName, f.capabilityType, f.params, f.timeout, f.options),
-      stopCapability: (f, { api }) => api.capability.stopCapability(f.executionId, stopOptions(f)),
+      stopCapability: (f, { api }) => api.capability.stopCapability(f.executionId, present(f, 'graceMs', 'force')),
       getExecutionStatus: (f, { api }) => api.capability.getExecutionStatus(f.executionId),
       getActiveExecutions: (_f, { api }) => api.capability.getActiveExecutions(),
       // a sidex extension of the dialect:
@@ -50,14 +51,9 @@ export function codeboltHandlers(): Record<string, Record<string, Handler>> {
   };
 }
 
-function eventsQuery(f: Frame): Record<string, unknown> {
-  return { ...(f.after !== undefined ? { after: f.after } : {}), ...(f.limit !== undefined ? { limit: f.limit } : {}) };
-}
-
-/** graceMs / force ride along on the stop frame (a sidex extension); absent, the defaults apply. */
-function stopOptions(f: Frame): Record<string, unknown> | undefined {
-  if (f.graceMs === undefined && f.force === undefined) return undefined;
-  return { ...(f.graceMs !== undefined ? { graceMs: f.graceMs } : {}), ...(f.force !== undefined ? { force: f.force } : {}) };
+/** Those of `keys` the frame carries: options the SDK spreads flat on its frame (a stop's graceMs and force, an events query's after and limit, a stdin write's encoding and close). */
+function present(f: Frame, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((key) => f[key] !== undefined).map((key) => [key, f[key]]));
 }
 
 async function subscription(

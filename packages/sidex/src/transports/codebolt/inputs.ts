@@ -5,12 +5,24 @@
 import { z } from 'zod';
 import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
 import { CapabilityFilterInput, CapabilityName, CapabilityTypeInput } from '../../services/capability/capability-schemas.js';
+import { checkBase64, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
 import { BlockPath, EventsQuery, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 const startCommon = { params: Params.nullish(), timeout: TimeoutMs.nullish(), options: StartOptions.optional() };
 
 export const StartWithCodeFields = z.object({ inlineCode: InlineCode, ...startCommon });
 export const StartWithBlockFields = z.object({ actionBlockPath: BlockPath, ...startCommon });
+/** startSideExecution with `command` (a sidex extension): the program, its cwd, env and stdin ride flat on the frame. */
+export const StartCommandFields = z.object({
+  command: CommandArgv,
+  cwd: CommandCwd.nullish(),
+  env: CommandEnv.nullish(),
+  stdin: CommandStdin.nullish(),
+  timeout: TimeoutMs.nullish(),
+  options: StartOptions.optional(),
+});
+/** writeSideExecutionStdin (a sidex extension): `data` in its `encoding`, and `close`. */
+export const WriteStdinFields = z.object({ sideExecutionId: ExecutionId, ...StdinWriteFields }).strict().superRefine(checkBase64).transform(stdinWrite);
 
 export const SideExecutionIdField = z.object({ sideExecutionId: ExecutionId });
 export const OptionalSideExecutionIdField = z.object({ sideExecutionId: ExecutionId.nullish() });

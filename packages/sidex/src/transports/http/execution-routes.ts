@@ -1,28 +1,40 @@
 import type { ExecutionStatus } from '@sidex/protocol';
 import { startSource } from '../../services/schemas.js';
-import type { SideExecutionReplies } from '../replies/side-execution-replies.js';
-import { writeLogStream } from './log-stream.js';
+import type { Replies } from '../replies/index.js';
+import { base64Lines, writeLogStream, writeRawLog } from './log-stream.js';
 import { route, type RouteSpec } from './route.js';
-import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody } from './schemas.js';
+import { CreateExecutionBody, EventsQueryString, ExecutionIdParams, ListExecutionsQuery, LogsQuery, StopBody, WriteStdinBody } from './schemas.js';
 
 const TAG = 'executions';
 
-/** `/v1/executions`: start, list, get, stop, resume, events, logs; every part parsed once by its route's schemas. */
-export function executionRoutes(replies: SideExecutionReplies): RouteSpec[] {
+/** `/v1/executions`: start, list, get, stop, resume, events, logs, a command's stdin; every part parsed once by its route's schemas. */
+export function executionRoutes({ sideExecution: replies, commands }: Pick<Replies, 'sideExecution' | 'commands'>): RouteSpec[] {
   const service = replies.service;
   return [
     route({
       method: 'POST',
       url: '/v1/executions',
       operationId: 'startSideExecution',
-      summary: 'Start inline code or an action block; answers once it runs (or failed to start)',
+      summary: 'Start inline code, an action block or a command (any program); answers once it runs (or failed to start)',
       tag: TAG,
       body: CreateExecutionBody,
       successStatus: 201,
       handle: async ({ body }) => {
-        const { inlineCode, actionBlockPath, ...rest } = body;
-        return startSource(body) === 'inlineCode' ? replies.start({ code: inlineCode!, ...rest }) : replies.start({ blockPath: actionBlockPath!, ...rest });
+        const { inlineCode, actionBlockPath, command, cwd, env, stdin, ...rest } = body;
+        const source = startSource(body);
+        if (source === 'command') return commands.start({ command: command!, cwd, env, stdin, ...rest });
+        return source === 'inlineCode' ? replies.start({ code: inlineCode!, ...rest }) : replies.start({ blockPath: actionBlockPath!, ...rest });
       },
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/executions/:id/stdin',
+      operationId: 'writeSideExecutionStdin',
+      summary: "Write bytes to a running command's open stdin, and/or close it; answers once queued (at most 16 MB may wait unread)",
+      tag: TAG,
+      params: ExecutionIdParams,
+      body: WriteStdinBody,
+      handle: ({ params, body }) => commands.writeStdin({ ...body, sideExecutionId: params.id }),
     }),
     route({
       method: 'GET',
@@ -96,11 +108,12 @@ export function executionRoutes(replies: SideExecutionReplies): RouteSpec[] {
       method: 'GET',
       url: '/v1/executions/:id/logs',
       operationId: 'getSideExecutionLogs',
-      summary: 'Output in order: NDJSON lines {stream, data, time}; with follow=true an SSE stream (events output, then end) until it ends',
+      summary:
+        'Output in order: NDJSON lines {stream, data, time}; with follow=true an SSE stream (events output, then end) until it ends; encoding=base64 for the exact bytes; format=raw for one stream as application/octet-stream',
       tag: TAG,
       params: ExecutionIdParams,
       query: LogsQuery,
-      produces: ['application/x-ndjson', 'text/event-stream'],
+      produces: ['application/x-ndjson', 'text/event-stream', 'application/octet-stream'],
       handle: async ({ params, query }, reply) => {
         const found = await replies.getStatus(params.id);
         if (!found.success) return found;
@@ -108,7 +121,13 @@ export function executionRoutes(replies: SideExecutionReplies): RouteSpec[] {
         reply.hijack();
         const gone = new AbortController();
         reply.raw.once('close', () => gone.abort());
-        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', service.logs(params.id, { follow, signal: gone.signal }), async () => {
+        const reading = { follow, signal: gone.signal };
+        if (query.format === 'raw') {
+          await writeRawLog(reply.raw, query.stream ?? 'stdout', service.logBytes(params.id, reading));
+          return undefined;
+        }
+        const lines = query.encoding === 'base64' ? base64Lines(service.logBytes(params.id, reading)) : service.logs(params.id, reading);
+        await writeLogStream(reply.raw, follow ? 'sse' : 'ndjson', lines, async () => {
           const last = await replies.getStatus(params.id);
           if (!last.success) return last;
           const { sideExecutionId, status, result, failure, exitCode } = last;

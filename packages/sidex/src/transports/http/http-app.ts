@@ -48,7 +48,7 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
   const { replies } = options;
-  const routes = [...executionRoutes(replies.sideExecution), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability)];
+  const routes = [...executionRoutes(replies), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 

@@ -4,14 +4,19 @@
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
 import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
+import { checkBase64, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
 import { BlockPath, EventsAfter, EventsLimit, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
 
 export const CreateExecutionBody = z
   .object({
-    inlineCode: InlineCode.optional().describe('JavaScript, the body of an async function (give this or actionBlockPath)'),
-    actionBlockPath: BlockPath.optional().describe('directory of an action block (give this or inlineCode)'),
+    inlineCode: InlineCode.optional().describe('JavaScript, the body of an async function (give this, actionBlockPath or command)'),
+    actionBlockPath: BlockPath.optional().describe('directory of an action block (give this, inlineCode or command)'),
+    command: CommandArgv.optional().describe('a program and its arguments, executed directly with no shell (give this, inlineCode or actionBlockPath)'),
+    cwd: CommandCwd.optional().describe("a command's working directory, inside the allowed roots; default: its scratch directory"),
+    env: CommandEnv.optional().describe("a command's extra environment variables"),
+    stdin: CommandStdin.optional().describe("a command's stdin: text, or { data, encoding: 'utf8' | 'base64', open }; open: write more later (POST .../stdin)"),
     params: Params.optional().describe('named values; each is in scope by name in inline code'),
     timeout: TimeoutMs.optional().describe('ms of running after which the execution is stopped; 0 or absent: none'),
     options: StartOptions.optional(),
@@ -50,8 +55,22 @@ export const EventsQueryString = z
 export const LogsQuery = z
   .object({
     follow: z.enum(['true', 'false', '1', '0']).optional().describe('true: a text/event-stream that follows the output until the execution ends'),
+    encoding: z.enum(['utf8', 'base64']).optional().describe('base64: each line or event carries the exact bytes as base64 (utf8, the default, shows invalid bytes as U+FFFD)'),
+    format: z.enum(['json', 'raw']).optional().describe('raw: application/octet-stream, the exact bytes of one stream (stream=stdout by default)'),
+    stream: z.enum(['stdout', 'stderr']).optional().describe('with format=raw: which stream'),
   })
   .strict();
+
+/** A stdin write: the id is in the path. */
+export const WriteStdinBody = z
+  .object({
+    data: StdinWriteFields.data.describe('bytes to write: text, or base64 with encoding=base64'),
+    encoding: StdinWriteFields.encoding.describe('how data is given: utf8 (the default) or base64'),
+    close: StdinWriteFields.close.describe("true: end the program's stdin after data"),
+  })
+  .strict()
+  .superRefine(checkBase64)
+  .transform(stdinWrite);
 
 export const ActionBlocksQuery = z
   .object({

@@ -1,13 +1,15 @@
 import type { DialectServices } from '../../services/index.js';
 import { ActionBlockReplies } from './action-block-replies.js';
 import { CapabilityReplies } from './capability-replies.js';
+import { CommandReplies } from './command-replies.js';
 import { SideExecutionReplies } from './side-execution-replies.js';
 
-/** The Codebolt-shaped replies of every operation of the three namespaces, from typed inputs. */
+/** The Codebolt-shaped replies of every operation of the three namespaces and of commands, from typed inputs. */
 export interface Replies {
   sideExecution: SideExecutionReplies;
   actionBlock: ActionBlockReplies;
   capability: CapabilityReplies;
+  commands: CommandReplies;
 }
 
 export function repliesOf(services: DialectServices): Replies {
@@ -15,5 +17,6 @@ export function repliesOf(services: DialectServices): Replies {
     sideExecution: new SideExecutionReplies(services.sideExecution),
     actionBlock: new ActionBlockReplies(services.actionBlock),
     capability: new CapabilityReplies(services.capability),
+    commands: new CommandReplies(services.commands),
   };
 }

@@ -96,7 +96,9 @@ export function startedReply<K extends string, X extends object = object>(type: 
   const fields = { [idField]: record.id, status: record.status, ...place, ...extra } as Record<K, string> & { status: string } & X;
   if (record.status !== 'failed') return ok(type, fields, `execution ${record.status}`);
   const error = record.error ?? { code: 'START_FAILED', message: 'the execution failed to start' };
-  return fail(type, new SidexError(error.code, error.message, error.stack ? { stack: error.stack } : undefined), fields);
+  // A command that could not be run names the file it tried.
+  const details = { ...(error.stack ? { stack: error.stack } : {}), ...(error.path ? { path: error.path } : {}) };
+  return fail(type, new SidexError(error.code, error.message, Object.keys(details).length ? details : undefined), fields);
 }
 
 /**

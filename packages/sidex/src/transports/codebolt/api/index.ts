@@ -15,7 +15,7 @@ export interface CodeboltApi {
 
 export function codeboltApi(replies: Replies, caller: Caller = {}): CodeboltApi {
   return {
-    sideExecution: new SideExecutionApi(replies.sideExecution, caller),
+    sideExecution: new SideExecutionApi(replies.sideExecution, replies.commands, caller),
     actionBlock: new ActionBlockApi(replies.actionBlock, caller),
     capability: new CapabilityApi(replies.capability, caller),
   };
