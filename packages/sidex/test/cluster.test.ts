@@ -180,6 +180,12 @@ if (missing && process.env.CI) {
       expect(await eventually(async () => (await statusOn(b, execution.sideExecutionId)).status === 'stopped' || (await statusOn(b, execution.sideExecutionId)).status === 'completed', 10_000)).toBe(true);
     });
 
+    it('a command is refused with NOT_SUPPORTED (commands do not run through a cluster yet), and nothing is queued', async () => {
+      const reply = await startOn(a, { command: ['echo', 'hi'] });
+      expect(reply).toMatchObject({ success: false, code: 'NOT_SUPPORTED', details: { field: 'command' } });
+      expect(reply.error).toContain('commands do not run through a cluster yet');
+    });
+
     it('a server says its executions run on the workers (/healthz) and counts the cluster\'s in /metrics', async () => {
       const health = await (await fetch(`${b.url}/healthz`)).json();
       expect(health).toMatchObject({ isolation: { mode: 'workers' } });

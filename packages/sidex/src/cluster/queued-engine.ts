@@ -81,6 +81,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     return new QueuedEngine(options, connection, redis, redis.duplicate());
   }
 
+  /** No command runs through a cluster, so no stdin does either. */
+  async writeStdin(id: string): Promise<never> {
+    throw new SidexError('NOT_A_COMMAND', `sideExecutionId: ${id} is not a command; commands do not run through a cluster yet`, { field: 'sideExecutionId' });
+  }
+
   /** A worker's processes are on its own machine: a server cannot list them. */
   processes(): undefined {
     return undefined;
@@ -96,7 +101,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
 
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    checkStart({ ...spec, schedule: undefined }, ANY_WORKER); // its retries are the queue's
+    // Commands are not routed through a cluster yet (docs/cluster.md): refused, never run elsewhere than asked.
+    if (spec.kind === 'command') {
+      throw new SidexError('NOT_SUPPORTED', 'command: commands do not run through a cluster yet; start them on a server without --queue', { field: 'command' });
+    }
+    checkStart({ ...spec, schedule: undefined }, ANY_WORKER, { hidden: [], childProcessesForbidden: false }); // its retries are the queue's
     const tags = spec.schedule?.tags ?? [];
     const { queue } = this.queueOf(tags);
     const maxQueued = this.options.maxQueued ?? 10_000;

@@ -634,8 +634,6 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
 
   private async finalize(exec: Execution, forced: boolean): Promise<void> {
     const { record, runtime } = exec;
-    // A command's record holds its program's exit; the runtime around it only reports it.
-    const exit = exec.programExit ?? runtime?.exit;
     clearTimeout(exec.timeoutTimer);
     if (exec.sampling) {
       this.sampler.delete(exec.sampling);
@@ -644,7 +642,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     const output = exec.snapshot();
     if (runtime) limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();
-    const exit = recordedExit(runtime?.exit, exec.outcome, forced);
+    // A command's record holds its program's exit; the runtime around it only reports it.
+    const exit = exec.programExit ?? recordedExit(runtime?.exit, exec.outcome, forced);
     // The ended record becomes the live one only once it is durable: nobody
     // (a status read, a wait) is told of an end the store could still lose.
     const ended: ExecutionRecord = {

@@ -21,6 +21,8 @@ export interface ExecutionEngine {
   setProgress(id: string, value: unknown): void;
   settle(id: string, settlement: ExternalSettlement): void;
   logs(id: string, options?: { follow?: boolean; signal?: AbortSignal }): AsyncGenerator<LogFrame>;
+  /** Bytes for a running command's stdin (and its close). */
+  writeStdin(id: string, data: Buffer, options?: { close?: boolean }): Promise<{ pendingBytes: number; open: boolean }>;
   /** The processes of a live execution's tree, where this engine can see them (not across machines). */
   processes(id: string): ProcessInfo[] | undefined;
   on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;

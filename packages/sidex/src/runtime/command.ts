@@ -52,6 +52,15 @@ export function startCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv
   });
 }
 
+function enterable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function spawnError(err: NodeJS.ErrnoException, program: string, cwd: string, searchPath: string | undefined): ErrorInfo {
   // A missing working directory fails the exec with ENOENT too.
   if (err.code === 'ENOENT' && missing(cwd)) {
@@ -61,6 +70,10 @@ function spawnError(err: NodeJS.ErrnoException, program: string, cwd: string, se
   if (err.code === 'ENOENT') {
     const where = program.includes('/') ? `"${tried}"` : `"${program}" in PATH (${searchPath ?? 'unset'})`;
     return { code: 'COMMAND_NOT_FOUND', message: `command not found: no file ${where}`, path: tried };
+  }
+  // A working directory the execution's user may not enter fails the exec with EACCES too.
+  if (err.code === 'EACCES' && !enterable(cwd)) {
+    return { code: 'CWD_NOT_ACCESSIBLE', message: `cwd: the execution may not enter "${cwd}" (its user lacks search permission there; a sandbox under a root server runs as an unprivileged user)`, path: cwd };
   }
   if (err.code === 'EACCES') {
     return { code: 'COMMAND_NOT_EXECUTABLE', message: `command not executable: "${tried}" may not be executed (permission denied, or a directory)`, path: tried };

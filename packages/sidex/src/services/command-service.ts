@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Engine } from '../engine/engine.js';
+import type { ExecutionEngine } from '../engine/execution-engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import type { ExecutionRecord } from '../model/record.js';
 import { confinePath } from '../catalog/confine.js';
@@ -51,7 +51,7 @@ const MAX_NAME = 200;
  */
 export class CommandService {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ExecutionEngine,
     private readonly sideExecution: SideExecutionService,
     private readonly where: CommandRoots,
   ) {}
