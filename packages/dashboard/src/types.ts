@@ -1,32 +1,10 @@
 // The shapes the dashboard reads; the server's wire contract is @sidex/protocol.
-export interface Execution {
-  sideExecutionId: string;
-  status: string;
-  name: string;
-  isRuntimeCode: boolean;
-  actionBlock?: string;
-  createdAt: number;
-  startTime: number;
-  endTime?: number;
-  duration?: number;
-  params: unknown;
-  result?: unknown;
-  output: string;
-  error?: string;
-  failure?: { message: string; code?: string; stack?: string };
-  exitCode?: number | null;
-  signal?: string | null;
-  stopReason?: string;
-  forced?: boolean;
-  checkpoint?: unknown;
-  progress?: unknown;
-  memoryUsage: number;
-  peakMemoryUsage: number;
-  cpuTime: number;
-  resumedFrom?: string;
-}
+import type { ExecutionStatus, StatusFields } from '@sidex/protocol';
 
-export const TERMINAL = new Set(['completed', 'failed', 'stopped', 'timeout']);
+/** An execution as status and list replies give it (type-only: nothing of the protocol package is bundled). */
+export type Execution = StatusFields;
+
+export const TERMINAL = new Set<ExecutionStatus>(['completed', 'failed', 'stopped', 'timeout']);
 
 export function kindOf(e: Execution): string {
   return e.isRuntimeCode ? 'inline' : 'block';

@@ -1,23 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { HistoryEvent, ProcessInfo } from '@sidex/protocol';
 import { api, asCurl } from '../api.js';
 import { html } from '../html.js';
 import { subscribe } from '../live.js';
 import { bytes, duration, kindOf, TERMINAL, time, type Execution } from '../types.js';
-
-interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  command: string;
-  memoryBytes: number;
-  cpuMs: number;
-}
-
-interface HistoryEvent {
-  seq: number;
-  type: string;
-  time: number;
-  data?: unknown;
-}
 
 const json = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2));
 

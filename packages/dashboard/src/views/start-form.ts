@@ -1,13 +1,9 @@
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 
-export interface InputSpec {
-  name: string;
-  type: string;
-  description?: string;
-  required?: boolean;
-  default?: unknown;
-}
+import type { InputSpec } from '@sidex/protocol';
+
+export type { InputSpec };
 
 /** Turns what was typed into the declared type; answers the problem when it does not fit. */
 export function checkInputs(inputs: InputSpec[], values: Record<string, string>): { params: Record<string, unknown> } | { error: string } {

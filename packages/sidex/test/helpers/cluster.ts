@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PgSchemas, postgresMissing } from '../fixtures/pg-schemas.js';
-import { live, SIDEX_BIN, spawnServer, stopAndRemove, type TestServer } from './spawn-server.js';
+import { live, SIDEX_BIN, spawnServer, stopAndRemove, stopOnce, type TestServer } from './spawn-server.js';
 
 export const redisUrl = process.env.SIDEX_TEST_REDIS_URL;
 
@@ -63,7 +63,6 @@ export async function spawnWorker(queue: string, store: string, name: string, ar
   void exited.then(() => (ended = true));
   for (const began = Date.now(); !ended && !out.includes(`sidex worker ${name}`) && Date.now() - began < 20_000; ) await new Promise((r) => setTimeout(r, 20));
   if (ended || !out.includes(`sidex worker ${name}`)) throw new Error(`sidex worker ${name} did not start:\n${out}\n${err}`);
-  let stopping: Promise<number | null> | undefined;
   return {
     name,
     child,
@@ -71,15 +70,7 @@ export async function spawnWorker(queue: string, store: string, name: string, ar
     exited,
     stdout: () => out,
     stderr: () => err,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        const code = await exited;
-        clearTimeout(kill);
-        return code;
-      })()),
+    stop: stopOnce(child, exited),
   };
 }
 

@@ -84,7 +84,6 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     void exited.then((code) => reject(new Error(`sidex serve exited with ${code}:\n${out}\n${err}`)));
   });
   const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(out)?.[1] || '';
-  let stopping: Promise<number | null> | undefined;
   return {
     url,
     wsUrl: `${url.replace(/^http/, 'ws')}/codebolt`,
@@ -96,15 +95,21 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     exited,
     stdout: () => out,
     stderr: () => err,
-    stop: () =>
-      (stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        const code = await exited;
-        clearTimeout(kill);
-        return code;
-      })()),
+    stop: stopOnce(child, exited),
   };
+}
+
+/** SIGTERM and wait for the exit (SIGKILL after 20 s); one stop however often it is called. */
+export function stopOnce(child: ChildProcess, exited: Promise<number | null>): () => Promise<number | null> {
+  let stopping: Promise<number | null> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(kill);
+      return code;
+    })());
 }
 
