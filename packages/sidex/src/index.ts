@@ -8,6 +8,7 @@ export * from './services/index.js';
 export { ok, fail, replying, type Reply, type OkReply, type FailReply } from './transports/replies/envelope.js';
 export { startedReply, stopReply } from './transports/replies/side-execution-replies.js';
 export { codeboltApi, SideExecutionApi, CapabilityApi, ActionBlockApi, type CodeboltApi } from './transports/codebolt/api/index.js';
+export { PipelineApi } from './transports/dap/pipeline-api.js';
 export type { ExecutionStore, ListFilter, ListPage, PruneCandidate, StoreUsage } from './store/execution-store.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openStore, SQLITE_FILE } from './store/open-store.js';

@@ -24,6 +24,7 @@ import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 import type { DialectServices } from './services/index.js';
 import { codeboltApi, type ActionBlockApi, type CapabilityApi, type SideExecutionApi } from './transports/codebolt/api/index.js';
 import { repliesOf, type Replies } from './transports/replies/index.js';
+import { PipelineApi } from './transports/dap/pipeline-api.js';
 
 export interface SidexOptions<E extends ExecutionEngine = Engine> {
   dataDir: string;
@@ -90,7 +91,8 @@ export class Sidex<E extends ExecutionEngine = Engine> {
   /** What `Sidex.open` found left over from a previous run, and resolved. */
   recovery: RecoveryReport | undefined;
   private retention: Retention | undefined;
-  readonly pipelines: PipelineService;
+  /** RocketRide pipelines in process: one method per DAP command, its arguments as clients send them (docs/rocketride.md). */
+  readonly pipelines: PipelineApi;
 
   constructor(options: SidexOptions<E>) {
     if (options.storeSpec !== undefined && !options.store) {
@@ -129,11 +131,12 @@ export class Sidex<E extends ExecutionEngine = Engine> {
       capability: new CapabilityService(this.engine, this.capabilities, sideExecution),
       actionBlock: new ActionBlockService(this.engine, this.blocks, sideExecution),
       commands: new CommandService(this.engine, sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir }),
+      pipelines: new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') }),
     };
     this.replies = repliesOf(this.services);
     ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));
     if (options.retention) this.startRetention(options.retention);
-    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') });
+    this.pipelines = new PipelineApi(this.services.pipelines);
   }
 
   /**
@@ -179,7 +182,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
   async close(options: { graceMs?: number } = {}): Promise<void> {
     await this.retention?.stop();
     // Pipeline tasks drain first (within the grace), so their items are accounted for.
-    await this.pipelines.shutdown({ ...(options.graceMs !== undefined ? { drainMs: options.graceMs } : {}) });
+    await this.services.pipelines.shutdown({ ...(options.graceMs !== undefined ? { drainMs: options.graceMs } : {}) });
     await this.engine.close(options);
     this.blocks.close();
     this.capabilities.close();

@@ -78,10 +78,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   else log.warn({ isolation }, `executions are NOT sandboxed: ${isolation.reason}`);
   // The WebSocket servers are built after the app; their counts are read at scrape time.
   let connections: () => Record<string, number> = () => ({});
-  const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.pipelines, connections: () => connections() });
+  const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.services.pipelines, connections: () => connections() });
   const app = buildHttpApp({
     replies: sidex.replies,
-    pipelines: sidex.pipelines,
+    pipelines: sidex.services.pipelines,
     auth,
     log,
     version: VERSION,
@@ -91,7 +91,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     metrics: { contentType: metrics.contentType, text: metrics.text, ...(config.metricsToken ? { token: new KeyCheck(config.metricsToken) } : {}) },
   });
   const codebolt = new CodeboltServer({ replies: sidex.replies, blocks: sidex.codeboltBlocks, hub, auth, log });
-  const dap = new DapServer({ pipelines: sidex.pipelines, auth, log, version: VERSION });
+  const dap = new DapServer({ pipelines: sidex.services.pipelines, auth, log, version: VERSION });
   connections = () => ({ codebolt: codebolt.connections, rocketride: dap.connections });
   app.server.on('upgrade', (req, socket, head) => {
     if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {

@@ -1,6 +1,7 @@
 import type { ActionBlockService } from './action-block-service.js';
 import type { CapabilityService } from './capability-service.js';
 import type { CommandService } from './command-service.js';
+import type { PipelineService } from './pipeline-service.js';
 import type { SideExecutionService } from './side-execution-service.js';
 
 export { SideExecutionService, DEFAULT_LIMITS, type SideExecutionLimits, type StartInput, type StartCommon } from './side-execution-service.js';
@@ -15,13 +16,16 @@ export { statusFields } from './status-fields.js';
 export type { StatusFields } from '@sidex/protocol';
 export * as schemas from './schemas.js';
 export { PipelineService, DEFAULT_PIPELINE_LIMITS, TASK_HOST_ENTRY, type PipelineLimits } from './pipeline-service.js';
+export type * from './pipeline/inputs.js';
 export type { UseResult as UseReply, TaskSummary } from '@sidex/protocol';
 
-/** The dialect-free services the Codebolt dialect and REST call. */
+/** The dialect-free services every transport calls. */
 export interface DialectServices {
   sideExecution: SideExecutionService;
   actionBlock: ActionBlockService;
   capability: CapabilityService;
   /** Commands: any program, run as an execution. */
   commands: CommandService;
+  /** RocketRide pipelines and their tasks (DAP, /task). */
+  pipelines: PipelineService;
 }

@@ -1,7 +1,7 @@
-// The pipeline dialect (seed 004, docs/rocketride.md), in process. Each
-// method is one DAP command, with the command's arguments and the reply body
-// it answers; a failure throws a SidexError (code, message naming the field,
-// details), which a transport turns into `success: false` with that message.
+// Pipelines and their tasks, dialect-free like the other services: each method
+// is one DAP command, taking that command's arguments as the dialect's edge
+// parsed them (services/pipeline/inputs.ts) and answering its reply body; a
+// failure throws a SidexError (code, message naming the field, details).
 //
 //   execute -> use               terminate -> terminate        restart -> restart
 //   rrext_get_task_status -> getTaskStatus                     rrext_get_tasks -> getTasks
@@ -15,24 +15,24 @@ import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { SidexError } from '../errors.js';
-import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent } from '../engine/pipelines/events.js';
+import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
 import { Monitors, targetKey, type MonitorTarget, type PipelineListener } from './pipeline/monitors.js';
-import { parseArgs, withToken } from './pipeline/parse.js';
-import {
-  CloseArgs,
-  MonitorArgs,
-  OpenArgs,
-  ProjectArgs,
-  ProcessArgs,
-  RestartArgs,
-  TerminateArgs,
-  TokenArgs,
-  UseArgs,
-  ValidateArgs,
-  WriteArgs,
-} from './pipeline/requests.js';
+import type {
+  MonitorInput,
+  OpenInput,
+  PipeRef,
+  ProcessInput,
+  ProjectRef,
+  RestartInput,
+  ServicesInput,
+  TaskRef,
+  TerminateInput,
+  UseInput,
+  ValidateInput,
+  WriteInput,
+} from './pipeline/inputs.js';
 import { PipelineTask } from '../engine/pipelines/task/pipeline-task.js';
 import type { TaskSettings } from '../engine/pipelines/task/settings.js';
 import type { ItemCountState } from '../engine/pipelines/task/counters.js';
@@ -101,9 +101,8 @@ export class PipelineService {
   // ---- execute / restart / terminate -------------------------------------------
 
   /** `execute`: validates the pipeline, starts its task and answers once it runs. */
-  async use(args: unknown): Promise<UseResult> {
+  async use(input: UseInput): Promise<UseResult> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and starts no new task');
-    const input = parseArgs(UseArgs, args);
     const report = this.check(input.pipeline, input.source);
     const threads = input.threads ?? this.limits.defaultThreads;
     if (threads > this.limits.maxThreads) {
@@ -164,8 +163,7 @@ export class PipelineService {
    * outcome); once it has ended there is nothing left to terminate:
    * TASK_TERMINATED, as RocketRide's "already terminated" error.
    */
-  async terminate(args: unknown): Promise<Record<string, never>> {
-    const input = parseArgs(TerminateArgs, withToken(args));
+  async terminate(input: TerminateInput): Promise<Record<string, never>> {
     const task = this.registry.live(input.token);
     if (task) {
       await task.terminate({
@@ -182,8 +180,7 @@ export class PipelineService {
    * terminated and a new one started under the same token, with the given
    * pipeline or the one it ran. An invalid pipeline changes nothing.
    */
-  async restart(args: unknown): Promise<UseResult> {
-    const input = parseArgs(RestartArgs, args ?? {});
+  async restart(input: RestartInput): Promise<UseResult> {
     if (!input.token && input.source === undefined) {
       throw new SidexError('INVALID_TOKEN', 'token: give the token of the task to restart, or its projectId and source', { field: 'token' });
     }
@@ -212,30 +209,26 @@ export class PipelineService {
   // ---- status ------------------------------------------------------------------------
 
   /** `rrext_get_task_status`: live, or after the end from memory or the store. */
-  async getTaskStatus(args: unknown): Promise<TaskStatus> {
-    const { token } = parseArgs(TokenArgs, withToken(args));
+  async getTaskStatus({ token }: TaskRef): Promise<TaskStatus> {
     return this.registry.status(token);
   }
 
   /** `rrext_get_pipeline`: the pipeline of a running task as use() got it (nothing substituted). */
-  getPipeline(args: unknown): { pipeline: unknown } {
-    const { token } = parseArgs(TokenArgs, withToken(args));
+  getPipeline({ token }: TaskRef): { pipeline: unknown } {
     const task = this.registry.live(token);
     if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task with token "${token}"`, { token });
     return { pipeline: this.rawPipeline.get(task) };
   }
 
   /** `rrext_get_token`: the token of the task running a project's source. */
-  getToken(args: unknown): { token: string } {
-    const { projectId, source } = parseArgs(ProjectArgs, args);
+  getToken({ projectId, source }: ProjectRef): { token: string } {
     const task = this.registry.findLive(projectId, source);
     if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task for project "${projectId}" and source "${source}"`, { projectId, source });
     return { token: task.token };
   }
 
   /** `rrext_services`: every provider in RocketRide's service-definition shape, or the one named. */
-  services(args: unknown): object {
-    const service = args && typeof args === 'object' ? (args as { service?: unknown }).service : undefined;
+  services({ service }: ServicesInput = {}): object {
     return serviceDefinitions(service);
   }
 
@@ -262,8 +255,7 @@ export class PipelineService {
    * pipeline as it would run (unwrapped, with the source it resolved and
    * `version` 1 unless it has one), and the source.
    */
-  validate(args: unknown): Omit<ValidationReport, 'pipeline'> & { pipeline: Record<string, unknown> } {
-    const input = parseArgs(ValidateArgs, args);
+  validate(input: ValidateInput): Omit<ValidationReport, 'pipeline'> & { pipeline: Record<string, unknown> } {
     this.checkSize(input.pipeline);
     const { pipeline: _resolved, ...report } = this.report(input.pipeline, input.source);
     const raw = unwrapPipeline(input.pipeline);
@@ -274,32 +266,27 @@ export class PipelineService {
   // ---- items -------------------------------------------------------------------------
 
   /** `rrext_process`: open, write, close or abandon, by `subcommand`. */
-  async process(args: unknown): Promise<{ pipe_id: number } | Record<string, never> | ItemResult> {
-    const { subcommand, ...rest } = parseArgs(ProcessArgs, args);
-    // CloseArgs takes no subcommand 'abandon'.
-    if (subcommand === 'abandon') return this.abandon(rest);
-    if (subcommand === 'open') return this.open(args);
-    if (subcommand === 'write') return this.write(args);
-    return this.close(args);
+  async process(input: ProcessInput): Promise<{ pipe_id: number } | Record<string, never> | ItemResult> {
+    if (input.subcommand === 'abandon') return this.abandon(input);
+    if (input.subcommand === 'open') return this.open(input);
+    if (input.subcommand === 'write') return this.write(input);
+    return this.close(input);
   }
 
   /** Takes one of the task's `threads` (waiting for one if need be); refused once it terminates. */
-  async open(args: unknown): Promise<{ pipe_id: number }> {
-    const input = parseArgs(OpenArgs, args);
+  async open(input: OpenInput): Promise<{ pipe_id: number }> {
     const task = await this.taskFor(input.token);
     return { pipe_id: await task.open(input.object ?? {}, input.mimeType ?? 'text/plain') };
   }
 
-  async write(args: unknown): Promise<Record<string, never>> {
-    const input = parseArgs(WriteArgs, args);
+  async write(input: WriteInput): Promise<Record<string, never>> {
     const task = await this.taskFor(input.token);
     task.write(input.pipe_id, typeof input.data === 'string' ? Buffer.from(input.data, 'utf8') : Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength));
     return {};
   }
 
   /** Answers the item's result once it has gone through the pipeline. */
-  async close(args: unknown): Promise<ItemResult> {
-    const input = parseArgs(CloseArgs, args);
+  async close(input: PipeRef): Promise<ItemResult> {
     const task = await this.taskFor(input.token);
     return task.close(input.pipe_id);
   }
@@ -308,19 +295,17 @@ export class PipelineService {
    * Gives up an open pipe: its item is cancelled and its slot freed. For a
    * transport whose client went away with pipes open, and rrext_process 'abandon'.
    */
-  async abandon(args: unknown): Promise<Record<string, never>> {
-    const input = parseArgs(CloseArgs, args);
+  async abandon(input: PipeRef): Promise<Record<string, never>> {
     (await this.taskFor(input.token)).abandon(input.pipe_id, 'the client went away before closing it');
     return {};
   }
 
   /** The client's `send`: one item, as open, write and close. */
-  async send(token: unknown, data: unknown, object: Record<string, unknown> = {}, mimeType?: string): Promise<ItemResult> {
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : 0;
+  async send(token: string, data: Uint8Array | string, object: Record<string, unknown> = {}, mimeType?: string): Promise<ItemResult> {
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (size > this.limits.maxItemBytes) {
       throw new SidexError('ITEM_TOO_LARGE', `data: ${size} bytes exceeds the limit of ${this.limits.maxItemBytes} bytes`, { field: 'data', limit: this.limits.maxItemBytes });
     }
-    parseArgs(WriteArgs, { token, pipe_id: 1, data }); // token and data are checked before an item is opened
     const { pipe_id } = await this.open({ token, object, ...(mimeType ? { mimeType } : {}) });
     try {
       await this.write({ token, pipe_id, data });
@@ -341,11 +326,7 @@ export class PipelineService {
    * with the monitor's key (one per target, as RocketRide keys them) and
    * whether it is empty (no type sidex has events for: an unsubscribe).
    */
-  async monitor(args: unknown, listener: PipelineListener): Promise<(() => void) & { key: string; empty: boolean }> {
-    const input = parseArgs(MonitorArgs, args);
-    if (typeof listener !== 'function') throw new SidexError('INVALID_ARGUMENT', 'listener: must be a function', { field: 'listener' });
-    const types = monitorTypes(input.types ?? input.listenType ?? 0);
-    const target: MonitorTarget = input.token !== undefined ? { token: input.token } : { projectId: input.projectId!, source: input.source! };
+  async monitor({ target, types }: MonitorInput, listener: PipelineListener): Promise<(() => void) & { key: string; empty: boolean }> {
     if ('token' in target && target.token !== '*') await this.registry.status(target.token); // throws when unknown
     const unsubscribe = this.monitors.add(target, types, listener);
     this.replay(target, types, listener);
@@ -461,10 +442,4 @@ export class PipelineService {
     const status = await this.registry.status(token);
     throw new SidexError('TASK_NOT_RUNNING', `task "${token}" has ended (${status.status}): it accepts no items`, { token, state: status.state });
   }
-}
-
-/** The monitor types of `types` as RocketRide takes it: names, or a bitmask (number or digits). */
-function monitorTypes(types: readonly string[] | number | string): MonitorType[] {
-  if (Array.isArray(types)) return typesOfNames(types);
-  return typesOfBitmask(Number(types));
 }

@@ -42,11 +42,10 @@ export function serviceDefinition(name: string): ServiceDefinition | undefined {
 }
 
 /** All definitions (`{services, version}`), or the one named; an unknown name is SERVICE_NOT_FOUND. */
-export function serviceDefinitions(service?: unknown): { services: Record<string, ServiceDefinition>; version: number } | ServiceDefinition {
-  if (service === undefined || service === null) {
+export function serviceDefinitions(service?: string): { services: Record<string, ServiceDefinition>; version: number } | ServiceDefinition {
+  if (service === undefined) {
     return { services: Object.fromEntries(PROVIDER_NAMES.map((n) => [n, serviceDefinition(n)!])), version: 1 };
   }
-  if (typeof service !== 'string' || service === '') throw new SidexError('INVALID_ARGUMENT', 'service: is required: a service name (as rrext_services without it lists them)', { field: 'service' });
   const one = serviceDefinition(service);
   if (!one) throw new SidexError('SERVICE_NOT_FOUND', `service: '${service}' not found; services: ${PROVIDER_NAMES.join(', ')}`, { field: 'service' });
   return one;

@@ -1,12 +1,13 @@
 // The commands of the RocketRide dialect (docs/rocketride.md), each a call
-// of the pipeline service with the request's arguments; the reply body is what
-// the service answers. Only `auth` and `rrext_public_*` are served before the
+// of the in-process pipeline API with the request's arguments (which parses
+// them and calls the pipeline service); the reply body is what it answers. Only `auth` and `rrext_public_*` are served before the
 // connection has authenticated.
 import { SidexError } from '../../errors.js';
 import type { FileStore } from '../../services/pipeline/file-store.js';
 import type { PipelineListener } from '../../services/pipeline/monitors.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import type { AuthGate } from './auth-gate.js';
+import { PipelineApi } from './pipeline-api.js';
 import type { ClientMonitors, ClientPipes } from './client-state.js';
 
 /** What a command may use of the connection that asked. */
@@ -41,6 +42,7 @@ export interface ServerInfo {
 const withoutToken = ({ token: _token, ...rest }: Record<string, unknown>) => rest;
 
 export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<string, DapCommand> {
+  const api = new PipelineApi(pipelines);
   const commands: Record<string, DapCommand> = {
     auth: { public: true, run: (args, { gate }) => gate.authenticate(args) },
     deauth: {
@@ -58,22 +60,22 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
     },
     rrext_ping: { run: () => ({ pong: true }) },
 
-    execute: { run: (args) => pipelines.use(args) },
+    execute: { run: (args) => api.use(args) },
     // RocketRide's client sends token '*' with restart: no particular task, look it up by projectId and source.
-    restart: { run: (args) => pipelines.restart(args.token === '*' ? withoutToken(args) : args) },
-    terminate: { run: (args) => pipelines.terminate(args) },
-    rrext_get_task_status: { run: (args) => pipelines.getTaskStatus(args) },
-    rrext_get_tasks: { run: () => pipelines.getTasks() },
-    rrext_validate: { run: (args) => pipelines.validate(withoutToken(args)) },
-    rrext_get_pipeline: { run: (args) => pipelines.getPipeline(args) },
-    rrext_get_token: { run: (args) => pipelines.getToken(withoutToken(args)) },
-    rrext_services: { run: (args) => pipelines.services(args) },
+    restart: { run: (args) => api.restart(args.token === '*' ? withoutToken(args) : args) },
+    terminate: { run: (args) => api.terminate(args) },
+    rrext_get_task_status: { run: (args) => api.getTaskStatus(args) },
+    rrext_get_tasks: { run: () => api.getTasks() },
+    rrext_validate: { run: (args) => api.validate(withoutToken(args)) },
+    rrext_get_pipeline: { run: (args) => api.getPipeline(args) },
+    rrext_get_token: { run: (args) => api.getToken(withoutToken(args)) },
+    rrext_services: { run: (args) => api.services(args) },
     rrext_store: { run: (args, { connectionId }) => store(pipelines.files, connectionId, args) },
 
     rrext_process: {
       run: async (args, { pipes }) => {
         if (args.subcommand === 'close' || args.subcommand === 'abandon') pipes.closed(args.token, args.pipe_id); // from now on the item is the task's
-        const reply = await pipelines.process(args);
+        const reply = await api.process(args);
         if (args.subcommand === 'open') pipes.opened(args.token as string, (reply as { pipe_id: number }).pipe_id);
         return reply;
       },
@@ -83,7 +85,7 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
       run: async (args, { monitors, listener }) => {
         const key = typeof args.token === 'string' ? args.token : `p.${String(args.projectId)}.${String(args.source)}`;
         monitors.checkRoom(key);
-        const unsubscribe = await pipelines.monitor(args, listener());
+        const unsubscribe = await api.monitor(args, listener());
         if (unsubscribe.empty) {
           unsubscribe();
           monitors.replace(unsubscribe.key, undefined);

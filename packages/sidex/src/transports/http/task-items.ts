@@ -1,15 +1,16 @@
 // The items of `POST /task/data` (and `/webhook`): one per multipart field (a
 // file is one write), or the raw body as one item. Each goes through the
-// pipeline service's open / write / close; a pipe the request leaves open (a
-// failed write, a client gone mid-upload) is abandoned. The reply is
-// RocketRide's DataResult: an item that fails is an error object among the
-// others; a task that takes no item at all fails the request.
+// pipeline API's open / write / close (which parses them as the DAP's
+// arguments); a pipe the request leaves open (a failed write, a client gone
+// mid-upload) is abandoned. The reply is RocketRide's DataResult: an item
+// that fails is an error object among the others; a task that takes no item
+// at all fails the request.
 import { randomUUID } from 'node:crypto';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { errorParts, SidexError } from '../../errors.js';
 import type { ItemResult } from '../../runtime/pipeline-host/pipeline.js';
-import type { PipelineService } from '../../services/pipeline-service.js';
+import type { PipelineApi } from '../dap/pipeline-api.js';
 
 /** Limits of the multipart parser; the item size itself is the service's to check. */
 export const MULTIPART_LIMITS = {
@@ -63,7 +64,7 @@ function rethrowRefusal(err: unknown): void {
 }
 
 /** The raw body as one item (field `body`), named by `name`, else its Content-Disposition filename, else `stream-<uuid>`. */
-export async function rawItem(pipelines: PipelineService, token: string, request: FastifyRequest, name: string | undefined): Promise<DataResult> {
+export async function rawItem(pipelines: PipelineApi, token: string, request: FastifyRequest, name: string | undefined): Promise<DataResult> {
   const body = request.body;
   if (!Buffer.isBuffer(body) || body.length === 0) {
     throw new SidexError('INVALID_DATA', 'body: empty; send the item as the request body, or one item per field as multipart/form-data', { field: 'body' });
@@ -82,7 +83,7 @@ export async function rawItem(pipelines: PipelineService, token: string, request
  * field repeats). Items are handed to the task as soon as they are read, so
  * they run while later parts arrive; the reply waits for all.
  */
-export async function multipartItems(pipelines: PipelineService, token: string, request: FastifyRequest): Promise<DataResult> {
+export async function multipartItems(pipelines: PipelineApi, token: string, request: FastifyRequest): Promise<DataResult> {
   const pending: Array<{ field: string; result: Promise<ItemResult> }> = [];
   let refusal: unknown;
   try {
@@ -126,7 +127,7 @@ export async function multipartItems(pipelines: PipelineService, token: string, 
 }
 
 /** Opens a pipe, writes the part into it and closes it; answers the item's result, to come. */
-async function oneItem(pipelines: PipelineService, token: string, part: MultipartFile | MultipartValue, name: string): Promise<{ result: Promise<ItemResult> }> {
+async function oneItem(pipelines: PipelineApi, token: string, part: MultipartFile | MultipartValue, name: string): Promise<{ result: Promise<ItemResult> }> {
   const { pipe_id } = await pipelines.open({ token, object: { name, field: part.fieldname }, mimeType: part.mimetype || 'text/plain' });
   try {
     if (part.type === 'file') {

@@ -6,6 +6,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PipelineService } from '../../services/pipeline-service.js';
+import { PipelineApi } from '../dap/pipeline-api.js';
 import { errorParts, SidexError } from '../../errors.js';
 import { registerRoutes, route, type ReplyShape, type RouteSpec } from './route.js';
 import { httpStatusOf } from './status.js';
@@ -47,7 +48,9 @@ const DataQuery = z.strictObject({
 
 const PipelineBody = z.record(z.string(), z.unknown(), { error: 'must be the pipeline as a JSON object ({components, source?} or {pipeline: {...}})' });
 
-export function taskRoutes(pipelines: PipelineService): RouteSpec[] {
+export function taskRoutes(service: PipelineService): RouteSpec[] {
+  // The route schemas read the query's strings; the pipeline API then checks them as the DAP command's arguments (its codes, its ranges).
+  const pipelines = new PipelineApi(service);
   const execute = (method: 'POST' | 'PUT') =>
     route({
       method,

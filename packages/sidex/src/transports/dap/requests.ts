@@ -1,6 +1,8 @@
-// The arguments of the pipeline service's calls, which are the arguments of the
-// DAP commands (docs/rocketride.md), plus sidex's own (drainMs, force).
-// Keys RocketRide clients send that sidex has no use for are accepted and ignored.
+// The arguments of the DAP commands (docs/rocketride.md) under the names
+// RocketRide clients send, plus sidex's own (drainMs, force). Parsed at the
+// dialect's edges (DAP, /task, the in-process `sidex.pipelines`) into the pipeline
+// service's typed inputs. Keys RocketRide clients send that sidex has no use
+// for are accepted and ignored.
 import { z } from 'zod';
 
 export const Token = z
