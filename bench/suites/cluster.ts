@@ -11,8 +11,13 @@ import { ms, rate, sleep } from '../lib/timing.js';
 
 const FOREVER = 'await new Promise((r) => setTimeout(r, 600000))';
 
-/** Answer time of starts (the start call until its reply), one at a time, the pools given time to refill. */
-async function startTimes(client: SidexClient, samples: number, stopAfter: boolean): Promise<number[]> {
+/**
+ * Answer time of starts (the start call until its reply), one at a time, the
+ * pools given time to refill: a sandboxed runtime takes ~50-100 ms to boot
+ * here, so starts 30 ms apart would measure one server's cold boots against
+ * three workers' warm pools.
+ */
+async function startTimes(client: SidexClient, samples: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < samples + 3; i++) {
     const began = process.hrtime.bigint();
@@ -21,7 +26,7 @@ async function startTimes(client: SidexClient, samples: number, stopAfter: boole
     if (!reply.success) throw new Error(reply.error);
     if (i >= 3) times.push(took);
     await client.wait(reply.sideExecutionId);
-    if (stopAfter) await sleep(30);
+    await sleep(150);
   }
   return times;
 }
@@ -55,7 +60,7 @@ async function measure(server: TestServer) {
   try {
     await client.waitForReady();
     await throughput(client, 30); // warm up: pools full, connections open
-    const starts = await startTimes(client, 40, true);
+    const starts = await startTimes(client, 40);
     const perSecond = await throughput(client, 300);
     const stops = await stopTimes(client, 20);
     return { starts, perSecond, stops };

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SidexClient } from '@sidex/client';
+import { Sidex } from '../../packages/sidex/dist/index.js';
 import { spawnServer, stopAndRemove, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 
@@ -122,30 +123,53 @@ async function roundTrips(server: TestServer, id: string, connections: number): 
   ];
 }
 
-/** Start call to the first output event, through the SDK, warm pool given time to refill between starts. */
-async function startLatency(server: TestServer, samples: number): Promise<number[]> {
+const FIRST_OUTPUT_CODE = "console.log('first')";
+
+/**
+ * Start call to the first output event, through the SDK and through an
+ * in-process engine (the same Sidex the server wraps, same isolation and
+ * store kind), alternated so that both see the same machine; each pause lets
+ * the warm pool refill, as between a caller's starts.
+ */
+async function startLatency(server: TestServer, samples: number): Promise<{ viaSdk: number[]; inProcess: number[] }> {
   const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
   await client.waitForReady();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-bench-'));
+  const local = new Sidex({ dataDir });
   let firstOutput: (() => void) | undefined;
   const off = client.on('output', () => firstOutput?.());
+  const offLocal = local.sideExecution.on('output', () => firstOutput?.());
+  await local.engine.warm();
   await sleep(100);
-  const latencies: number[] = [];
+  const viaSdk: number[] = [];
+  const inProcess: number[] = [];
+  const once = async (api: SidexClient['sideExecution'] | Sidex['sideExecution'], wait: (id: string) => Promise<unknown>): Promise<number> => {
+    const seen = new Promise<void>((resolve) => (firstOutput = resolve));
+    const t0 = nowMs();
+    const reply = await api.startWithCode(FIRST_OUTPUT_CODE);
+    if (!reply.success) throw new Error(reply.error);
+    await seen;
+    const took = nowMs() - t0;
+    await wait(reply.sideExecutionId);
+    await sleep(150);
+    return took;
+  };
   try {
     for (let i = 0; i < samples + 3; i++) {
-      const seen = new Promise<void>((resolve) => (firstOutput = resolve));
-      const t0 = nowMs();
-      const reply = await client.sideExecution.startWithCode("console.log('first')");
-      if (!reply.success) throw new Error(reply.error);
-      await seen;
-      if (i >= 3) latencies.push(nowMs() - t0);
-      await client.wait(reply.sideExecutionId);
-      await sleep(150);
+      const sdk = await once(client.sideExecution, (id) => client.wait(id));
+      const engine = await once(local.sideExecution, (id) => local.sideExecution.wait(id));
+      if (i < 3) continue;
+      viaSdk.push(sdk);
+      inProcess.push(engine);
     }
   } finally {
     off();
+    offLocal();
     client.close();
+    await local.close({ graceMs: 500 });
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  return latencies;
+  return { viaSdk, inProcess };
 }
 
 /** fork() of a script that prints a line, to the first byte of its stdout. */
@@ -178,9 +202,10 @@ export default async function serverSuite(): Promise<BenchRow[]> {
     await setup.sideExecution.stop(id, { force: true });
     setup.close();
 
-    const viaSdk = await startLatency(server, 40);
+    const { viaSdk, inProcess } = await startLatency(server, 40);
     const fork = await coldFork(20);
     const p50 = percentile(viaSdk, 50);
+    const inProcessP50 = percentile(inProcess, 50);
     const forkP50 = percentile(fork, 50);
     rows.push(
       {
@@ -194,6 +219,16 @@ export default async function serverSuite(): Promise<BenchRow[]> {
         pass: p50 < 5,
       },
       { name: 'start latency p99 through the SDK', value: round(percentile(viaSdk, 99)), unit: 'ms', baseline: 'cold fork() p99', baselineValue: round(percentile(fork, 99)) },
+      {
+        name: 'start latency p50 through the SDK, against the engine in process (alternated, same code)',
+        value: round(p50),
+        unit: 'ms',
+        baseline: 'in-process engine start to first output event',
+        baselineValue: round(inProcessP50),
+        ratio: `${round(p50 / inProcessP50, 2)}x`,
+        target: '<= 1.5x',
+        pass: p50 / inProcessP50 <= 1.5,
+      },
     );
     return rows;
   } finally {

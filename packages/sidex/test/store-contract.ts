@@ -331,6 +331,21 @@ export function storeContract(label: string, factory: StoreFactory): void {
         ]);
       });
 
+      it('relaxed writes (passing states) are applied, visible and ordered as any other, with or without events', async () => {
+        const record = makeRecord({ status: 'queued' });
+        const store = await fresh();
+        await store.insert(record, { time: 1, type: 'status', data: { status: 'queued' } });
+        const starting = { ...record, status: 'starting' as const };
+        await store.insert(starting, [{ time: 2, type: 'status', data: { status: 'starting' } }], { relaxed: true });
+        const running = { ...record, status: 'running' as const, startedAt: record.createdAt + 5 };
+        await store.update(running, { time: 3, type: 'status', data: { status: 'running' } }, { relaxed: true });
+        expect(await store.get(record.id)).toEqual(running);
+        const stopping = { ...running, status: 'stopping' as const };
+        await store.update(stopping, undefined, { relaxed: true });
+        expect(await store.get(record.id)).toEqual(stopping);
+        expect((await store.events(record.id)).map((e) => e.data)).toEqual([{ status: 'queued' }, { status: 'starting' }, { status: 'running' }]);
+      });
+
       it('deleteEnded deletes the history with the record', async () => {
         const ended = makeRecord({ status: 'completed' });
         const store = await fresh([ended]);

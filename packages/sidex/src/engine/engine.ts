@@ -259,7 +259,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     const warm = slot && this.runtimes.hasIdle ? this.runtimes.warm(exec) : undefined;
     warm?.catch(() => {}); // launch() reports it
     try {
-      await this.writes.insert(exec, history);
+      // A record a cluster's server queued is durable already: this write only moves it on (WriteOptions).
+      await this.writes.insert(exec, history, { relaxed: spec.queued !== undefined });
     } catch (err) {
       void warm?.then((runtime) => runtime?.discard(), () => {});
       if (slot) this.releaseSlot(exec);
@@ -462,9 +463,10 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     return exec.spec.graceMs ?? this.options.defaultGraceMs;
   }
 
+  /** To a passing state (starting, running, stopping): the end that follows is the durable write that matters. */
   private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
     exec.record.status = status;
-    await this.writes.save(exec, statusEvent(exec.record));
+    await this.writes.save(exec, statusEvent(exec.record), 1, exec.record, { relaxed: true });
     this.emit('status', { ...exec.record });
   }
 

@@ -1,6 +1,6 @@
 import { SidexError } from '../errors.js';
 import type { ExecutionRecord } from '../model/record.js';
-import type { ExecutionStore, NewEvent } from '../store/execution-store.js';
+import type { ExecutionStore, NewEvent, WriteOptions } from '../store/execution-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,18 +38,18 @@ export class RecordWrites {
   ) {}
 
   /** Nothing runs that the store has not recorded: a failing store refuses the start. */
-  async insert(exec: Written, events: readonly NewEvent[]): Promise<void> {
-    await exec.writes.record(exec.record, (r) => this.store.insert(r, events)).catch((err: unknown) => {
+  async insert(exec: Written, events: readonly NewEvent[], options?: WriteOptions): Promise<void> {
+    await exec.writes.record(exec.record, (r) => this.store.insert(r, events, options)).catch((err: unknown) => {
       if (err instanceof SidexError) throw err;
       throw new SidexError('STORE_UNAVAILABLE', `the store did not record the execution: ${(err as Error).message}`);
     });
   }
 
   /** Reported, never thrown: the execution and its stop must go on. `attempts` > 1 backs off between tries. */
-  async save(exec: Written, event?: NewEvent, attempts = 1, record = exec.record): Promise<void> {
+  async save(exec: Written, event?: NewEvent, attempts = 1, record = exec.record, options?: WriteOptions): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await exec.writes.record(record, (r) => this.store.update(r, event));
+        return await exec.writes.record(record, (r) => this.store.update(r, event, options));
       } catch (err) {
         if (attempt >= attempts) return this.onError(exec.id, err as Error);
         await sleep(100 * 2 ** attempt);

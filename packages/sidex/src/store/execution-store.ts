@@ -52,9 +52,25 @@ export interface StoreUsage {
 }
 
 /**
+ * `relaxed`: the write is applied and visible to every reader when its
+ * promise resolves, but may not yet be flushed to disk. The engine relaxes
+ * only passing states (starting, running, stopping), which the next write of
+ * the execution replaces wholesale; a record's first durable write and its
+ * end never are. PostgreSQL commits such a write without waiting for its WAL
+ * flush (synchronous_commit off for that transaction): a crash of PostgreSQL
+ * itself may lose the last ~0.6 s of them, a restart or an outage loses none.
+ * SQLite in WAL mode with synchronous=NORMAL never waits for a flush on
+ * commit, so there it changes nothing.
+ */
+export interface WriteOptions {
+  relaxed?: boolean;
+}
+
+/**
  * Durable records behind one interface. Writes of one execution are issued in
  * order by the engine; an implementation must apply them in that order, and a
- * write's promise resolves only once the write is durable.
+ * write's promise resolves only once the write is durable, unless the write
+ * is `relaxed` (WriteOptions).
  */
 export interface ExecutionStore {
   /**
@@ -62,9 +78,9 @@ export interface ExecutionStore {
    * several, in order), it is appended to its history in the same
    * transaction: a crash never keeps one without the other.
    */
-  insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void>;
+  insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[], options?: WriteOptions): Promise<void>;
   /** Replaces the stored record with this one (and appends `event`, as insert does); does nothing for an unknown id. */
-  update(record: ExecutionRecord, event?: NewEvent): Promise<void>;
+  update(record: ExecutionRecord, event?: NewEvent, options?: WriteOptions): Promise<void>;
   get(id: string): Promise<ExecutionRecord | undefined>;
   /** Newest first (createdAt, then id, descending). Bad filters throw INVALID_FILTER / INVALID_CURSOR. */
   list(filter: ListFilter): Promise<ListPage>;

@@ -1,5 +1,5 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../model/record.js';
-import { eventList, type EventQuery, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from './execution-store.js';
+import { eventList, type EventQuery, type WriteOptions, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from './execution-store.js';
 import { checkEventQuery } from './event-query.js';
 import { checkFilter, foldName, idPrefixOf, type CheckedFilter } from './filter.js';
 import { compareNewestFirst, encodeCursor, isAfter } from './paging.js';
@@ -12,7 +12,7 @@ export class MemoryStore implements ExecutionStore {
 
   constructor(private readonly capacity = 10_000) {}
 
-  async insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void> {
+  async insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[], _options?: WriteOptions): Promise<void> {
     this.records.set(record.id, structuredClone(record));
     if (this.records.size > this.capacity) {
       const oldest = this.records.keys().next().value;
@@ -24,7 +24,7 @@ export class MemoryStore implements ExecutionStore {
     for (const e of eventList(event)) await this.appendEvent(record.id, e);
   }
 
-  async update(record: ExecutionRecord, event?: NewEvent): Promise<void> {
+  async update(record: ExecutionRecord, event?: NewEvent, _options?: WriteOptions): Promise<void> {
     if (this.records.has(record.id)) this.records.set(record.id, structuredClone(record));
     if (event) await this.appendEvent(record.id, event);
   }

@@ -7,6 +7,8 @@ export interface SqlDialect {
   contains(haystack: string, needle: string): string;
   /** Run first in the migration transaction, so that concurrent starts migrate once. */
   readonly migrationLock?: string;
+  /** Run first in a relaxed write's transaction (WriteOptions), where the database waits for a flush on commit. */
+  readonly relaxedCommit?: string;
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -21,4 +23,5 @@ export const postgresDialect: SqlDialect = {
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   // Any constant works; this one reads "sidex" in ASCII.
   migrationLock: 'SELECT pg_advisory_xact_lock(495857051000)',
+  relaxedCommit: 'SET LOCAL synchronous_commit TO OFF',
 };

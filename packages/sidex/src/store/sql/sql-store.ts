@@ -1,6 +1,6 @@
 import { isTerminal, STATUSES, type ExecutionRecord, type ExecutionStatus } from '../../model/record.js';
 import { checkEventQuery } from '../event-query.js';
-import { eventList, type EventQuery, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from '../execution-store.js';
+import { eventList, type EventQuery, type WriteOptions, type HistoryEvent, type ExecutionStore, type ListFilter, type ListPage, type NewEvent, type PruneCandidate, type StoreUsage } from '../execution-store.js';
 import { checkFilter, type CheckedFilter } from '../filter.js';
 import { compareNewestFirst, encodeCursor } from '../paging.js';
 import { RECORD_COLUMNS, recordFromDoc, rowValues, UPDATED_COLUMNS, UPDATED_POSITIONS } from '../record-columns.js';
@@ -36,19 +36,22 @@ export class SqlExecutionStore implements ExecutionStore {
       ` WHERE id = ${ph(UPDATED_COLUMNS.length)}`;
   }
 
-  insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[]): Promise<void> {
-    return this.write({ sql: this.upsertSql, params: rowValues(record, this.owner) }, record.id, event);
+  insert(record: ExecutionRecord, event?: NewEvent | readonly NewEvent[], options?: WriteOptions): Promise<void> {
+    return this.write({ sql: this.upsertSql, params: rowValues(record, this.owner) }, record.id, event, options);
   }
 
-  update(record: ExecutionRecord, event?: NewEvent): Promise<void> {
+  update(record: ExecutionRecord, event?: NewEvent, options?: WriteOptions): Promise<void> {
     const values = rowValues(record, this.owner);
-    return this.write({ sql: this.updateSql, params: [...UPDATED_POSITIONS.map((i) => values[i]), record.id] }, record.id, event);
+    return this.write({ sql: this.updateSql, params: [...UPDATED_POSITIONS.map((i) => values[i]), record.id] }, record.id, event, options);
   }
 
   /** A record write, with its history events in the same transaction when there are any. */
-  private async write(statement: SqlStatement, id: string, event: NewEvent | readonly NewEvent[] | undefined): Promise<void> {
+  private async write(statement: SqlStatement, id: string, event: NewEvent | readonly NewEvent[] | undefined, options?: WriteOptions): Promise<void> {
+    const relax = options?.relaxed ? this.db.dialect.relaxedCommit : undefined;
     const events = eventList(event);
-    if (events.length > 0) return this.db.batch([statement, ...events.map((e) => this.eventStatement(id, e))]);
+    if (events.length > 0 || relax) {
+      return this.db.batch([...(relax ? [{ sql: relax, params: [] }] : []), statement, ...events.map((e) => this.eventStatement(id, e))]);
+    }
     await this.db.query(statement.sql, statement.params);
   }
 
