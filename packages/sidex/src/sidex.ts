@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from '
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
 import { CommandService } from './services/command-service.js';
+import { WorkersService } from './services/workers-service.js';
 import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
 import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 import type { DialectServices } from './services/index.js';
@@ -129,6 +130,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
       capability: new CapabilityService(this.engine, this.capabilities, sideExecution),
       actionBlock: new ActionBlockService(this.engine, this.blocks, sideExecution),
       commands: new CommandService(this.engine, sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir }),
+      workers: new WorkersService(this.engine),
     };
     this.replies = repliesOf(this.services);
     ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));
