@@ -116,6 +116,8 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     const { queue } = this.queueOf(tags);
     const maxQueued = this.options.maxQueued ?? 10_000;
     if ((await queue.count()) >= maxQueued) throw new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
+    // Read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
+    const free = freeSlots(await liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS), tags);
     const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
     await this.store.insert(record, statusEvent(record));
     const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
@@ -128,8 +130,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
       await this.store.update(failed, statusEvent(failed)).catch(() => {});
       throw new SidexError('QUEUE_UNAVAILABLE', failed.error.message);
     }
-    const workers = await liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS);
-    if (freeSlots(workers, tags) > 0) {
+    if (free > 0) {
       const running = await Promise.race([started.promise, sleep(this.options.pickupMs ?? 5000)]);
       if (running) return running;
     }
