@@ -4,7 +4,8 @@ import { Connection } from './connection.js';
 import { EventRouter, type EventName, type EventOf } from './events.js';
 import { readLogs } from './logs.js';
 import { SideExecutionApi } from './side-execution.js';
-import { TERMINAL_STATUSES, type LogLine, type Reply, type StatusFields } from '@sidex/protocol';
+import { readWorkers } from './workers.js';
+import { TERMINAL_STATUSES, type LogLine, type Reply, type StatusFields, type WorkersFields } from '@sidex/protocol';
 
 export interface SidexClientOptions {
   /** The server: `http://127.0.0.1:5565` (a `ws://` URL or one ending in `/codebolt` works too). */
@@ -117,6 +118,15 @@ export class SidexClient {
    */
   logs(sideExecutionId: string, options: { follow?: boolean; encoding?: 'utf8' | 'base64' } = {}): AsyncGenerator<LogLine> {
     return readLogs(this.httpUrl, this.apiKey, sideExecutionId, options.follow ?? false, options.encoding);
+  }
+
+  /**
+   * Who runs the executions (`GET /v1/workers`): in a cluster, each worker's
+   * load, tags and heartbeat and each queue's depth; otherwise `clustered:
+   * false` and the server's own engine's load.
+   */
+  workers(): Promise<Reply<WorkersFields>> {
+    return readWorkers(this.httpUrl, this.apiKey);
   }
 
   /** Closes the connection; pending requests reject with CLOSED. */

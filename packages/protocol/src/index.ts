@@ -1,3 +1,4 @@
 export * from './statuses.js';
 export * from './types.js';
 export * from './pipeline-types.js';
+export * from './workers-types.js';

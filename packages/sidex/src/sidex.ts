@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from '
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
 import { CommandService } from './services/command-service.js';
+import { WorkersService } from './services/workers-service.js';
 import { CodeboltBlocks } from './services/codebolt/codebolt-blocks.js';
 import type { CodeboltSocket } from './services/codebolt/codebolt-env.js';
 import type { DialectServices } from './services/index.js';
@@ -132,6 +133,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
       actionBlock: new ActionBlockService(this.engine, this.blocks, sideExecution),
       commands: new CommandService(this.engine, sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir }),
       pipelines: new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') }),
+      workers: new WorkersService(this.engine),
     };
     this.replies = repliesOf(this.services);
     ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));

@@ -48,6 +48,8 @@ describe('the dashboard', () => {
     await page.getByLabel('API key').fill(server.apiKey);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Executions' }).waitFor();
+    await page.getByRole('link', { name: 'Pipelines' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Workers' }).count()).toBe(0); // not clustered: no Workers page
     expect(page.url()).not.toContain(server.apiKey);
     expect(await page.content()).not.toContain(server.apiKey);
     const [cookie] = await context.cookies();

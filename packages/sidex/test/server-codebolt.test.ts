@@ -1,5 +1,6 @@
 // The Codebolt dialect at /codebolt, spoken frame by frame over a raw WebSocket.
 import fs from 'node:fs';
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { RawSocket } from './helpers/raw-ws.js';
@@ -272,6 +273,21 @@ describe('authentication on /codebolt', () => {
   it('refuses the upgrade without a key and with a wrong one', async () => {
     expect(await refusal(undefined)).toContain('401');
     expect(await refusal('wrong-key-wrong-key')).toContain('401');
+  });
+
+  it('a client that resets the connection while it is being refused does not take the server down', async () => {
+    const { port } = new URL(server.url);
+    for (let i = 0; i < 50; i++) {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      const connected = await new Promise<boolean>((resolve) => socket.once('connect', () => resolve(true)).once('error', () => resolve(false)));
+      expect(connected).toBe(true); // the server is still there
+      socket.on('error', () => {});
+      socket.write(`GET /codebolt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from(String(i).padStart(16)).toString('base64')}\r\nAuthorization: Bearer wrong-key-wrong-key\r\n\r\n`);
+      socket.resetAndDestroy();
+    }
+    await sleep(200);
+    expect(server.child.exitCode).toBe(null);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   it('takes the key as ?token= for clients that cannot set headers', async () => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SidexError } from '../errors.js';
@@ -44,6 +45,7 @@ export class ClusterWorker {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unpublish: () => void;
   private paused = false;
+  private readonly startedAt = Date.now();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -102,6 +104,7 @@ export class ClusterWorker {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       await Promise.all(this.workers.map((w) => w.pause(true).catch(() => {})));
+      void this.publishState(); // draining, at once: servers route no start here
       await this.sidex.close({ graceMs: this.options.shutdownGraceMs });
       await Promise.all(this.workers.map((w) => w.close().catch(() => {})));
       clearInterval(this.heartbeat);
@@ -197,8 +200,10 @@ export class ClusterWorker {
     for (const w of this.workers) void (full ? w.pause(true) : Promise.resolve(w.resume())).catch(() => {});
   }
 
+  /** What the servers route by (a draining worker has no free slot) and what `GET /v1/workers` shows. */
   private publishState(): Promise<unknown> {
     const { name, concurrency, tags } = this.options;
-    return publishWorkerState(this.redis, { name, concurrency, running: this.closing ? concurrency : this.held.size, tags }).catch(() => {});
+    const about = { host: os.hostname(), pid: process.pid, startedAt: this.startedAt, memoryBytes: process.memoryUsage.rss() };
+    return publishWorkerState(this.redis, { name, concurrency, running: this.held.size, tags, draining: Boolean(this.closing), ...about }).catch(() => {});
   }
 }

@@ -8,6 +8,12 @@ export function queueName(tags: readonly string[] | undefined): string {
   return tags && tags.length > 0 ? `executions.${[...tags].sort().join('+')}` : 'executions';
 }
 
+/** The tags a queue's starts require: the inverse of queueName. */
+export function tagsOfQueue(name: string): string[] {
+  const dot = name.indexOf('.');
+  return dot < 0 ? [] : name.slice(dot + 1).split('+');
+}
+
 /** Every queue a worker with these tags serves: the untagged one and one per non-empty subset. */
 export function queuesServed(tags: readonly string[]): string[] {
   const sorted = [...new Set(tags)].sort();
@@ -22,6 +28,8 @@ export const EVENTS_STREAM = 'sidex:events';
 export const CONTROL_CHANNEL = 'sidex:control';
 /** Each worker's capacity: name -> JSON of WorkerState. */
 export const WORKERS_HASH = 'sidex:workers';
+/** The name of every queue a start was ever added to, for the listing of queue depths (BullMQ keeps no such list). */
+export const QUEUES_SET = 'sidex:queues';
 
 /** An execution's whole output, in order, ending with an `end` entry. */
 export const outputStream = (id: string): string => `sidex:out:${id}`;

@@ -3,7 +3,7 @@ import { Queue, QueueEvents, Worker, type JobsOptions } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { SidexError } from '../errors.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, DEFAULT_PIDS_LIMIT, DEFAULT_TAIL_BYTES, type EngineEvents, type ExternalSettlement, type StopOptions, type StopOutcome } from '../engine/engine.js';
-import type { ExecutionEngine } from '../engine/execution-engine.js';
+import type { ClusterWorkers, ExecutionEngine } from '../engine/execution-engine.js';
 import type { StartSpec } from '../engine/execution.js';
 import { finalFields, statusEvent } from '../engine/final-status.js';
 import type { LogFrame } from '../engine/output/log-format.js';
@@ -13,11 +13,12 @@ import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-st
 import { boundsOf, lockSettings, DEFAULT_LOSS_MS, type ClusterOptions } from './cluster-options.js';
 import type { ControlMessage } from './control.js';
 import { appendEvent, endOutput, EventReader, type EventName } from './event-stream.js';
-import { CONTROL_CHANNEL, QUEUE_PREFIX, queueName } from './keys.js';
+import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
 import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
 import { outputFrames } from './output-log.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
 import { freeSlots, liveWorkers } from './worker-registry.js';
+import { depthOf, listWorkers } from './worker-listing.js';
 
 export interface QueuedEngineOptions extends ClusterOptions {
   store: ExecutionStore;
@@ -91,6 +92,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     return undefined;
   }
 
+  /** Every worker the registry holds and the depth of every queue a start was added to. */
+  workers(): Promise<ClusterWorkers> {
+    return listWorkers({ redis: this.redis, queue: (name) => this.queueOf(tagsOfQueue(name)).queue, staleAfterMs: this.options.lossMs ?? DEFAULT_LOSS_MS });
+  }
+
   get runningCount(): number {
     return this.counts.running;
   }
@@ -110,6 +116,8 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     const { queue } = this.queueOf(tags);
     const maxQueued = this.options.maxQueued ?? 10_000;
     if ((await queue.count()) >= maxQueued) throw new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
+    // Read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
+    const free = freeSlots(await liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS), tags);
     const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
     await this.store.insert(record, statusEvent(record));
     const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
@@ -122,8 +130,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
       await this.store.update(failed, statusEvent(failed)).catch(() => {});
       throw new SidexError('QUEUE_UNAVAILABLE', failed.error.message);
     }
-    const workers = await liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS);
-    if (freeSlots(workers, tags) > 0) {
+    if (free > 0) {
       const running = await Promise.race([started.promise, sleep(this.options.pickupMs ?? 5000)]);
       if (running) return running;
     }
@@ -232,6 +239,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
       queue.on('error', () => {});
       entry = { queue, events, checker };
       this.queues.set(name, entry);
+      void this.redis.sadd(QUEUES_SET, name).catch(() => {}); // listed by every server from now on
     }
     return entry;
   }
@@ -316,9 +324,9 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
       let running = 0;
       let queued = 0;
       for (const { queue } of this.queues.values()) {
-        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
-        running += counts.active ?? 0;
-        queued += (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+        const depth = await depthOf(queue);
+        running += depth.active;
+        queued += depth.waiting + depth.delayed;
       }
       this.counts = { running, queued };
     } catch {

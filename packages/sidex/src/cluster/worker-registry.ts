@@ -9,6 +9,13 @@ export interface WorkerState {
   tags: string[];
   /** Epoch ms of the last refresh. */
   at: number;
+  /** Shutting down: it takes no new work (its `running` is still what it holds). */
+  draining?: boolean;
+  host?: string;
+  pid?: number;
+  startedAt?: number;
+  /** The worker process's resident memory, bytes. */
+  memoryBytes?: number;
 }
 
 export function publishWorkerState(redis: Redis, state: Omit<WorkerState, 'at'>): Promise<unknown> {
@@ -19,18 +26,25 @@ export function removeWorker(redis: Redis, name: string): Promise<unknown> {
   return redis.hdel(WORKERS_HASH, name);
 }
 
+/** Every worker the hash holds, however long ago it was heard from. */
+export async function allWorkers(redis: Redis): Promise<WorkerState[]> {
+  return Object.values(await redis.hgetall(WORKERS_HASH)).map((json) => JSON.parse(json) as WorkerState);
+}
+
 /** Workers heard from within `freshMs`. */
 export async function liveWorkers(redis: Redis, freshMs: number): Promise<WorkerState[]> {
-  const all = await redis.hgetall(WORKERS_HASH);
   const since = Date.now() - freshMs;
-  return Object.values(all)
-    .map((json) => JSON.parse(json) as WorkerState)
-    .filter((w) => w.at >= since);
+  return (await allWorkers(redis)).filter((w) => w.at >= since);
+}
+
+/** Forgets these workers (a killed one never removes itself). */
+export async function forgetWorkers(redis: Redis, names: readonly string[]): Promise<void> {
+  if (names.length > 0) await redis.hdel(WORKERS_HASH, ...names);
 }
 
 /** Slots free now on live workers that serve every one of `tags`. */
 export function freeSlots(workers: readonly WorkerState[], tags: readonly string[] = []): number {
   return workers
     .filter((w) => tags.every((t) => w.tags.includes(t)))
-    .reduce((sum, w) => sum + Math.max(0, w.concurrency - w.running), 0);
+    .reduce((sum, w) => sum + (w.draining ? 0 : Math.max(0, w.concurrency - w.running)), 0);
 }

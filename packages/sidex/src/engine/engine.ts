@@ -420,6 +420,16 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     return this.admission.queued;
   }
 
+  /** It runs its executions itself: no workers. */
+  workers(): undefined {
+    return undefined;
+  }
+
+  /** Executions it runs at once; more wait in its queue. */
+  get maxConcurrent(): number {
+    return this.options.maxConcurrent;
+  }
+
   /** Booted runtimes waiting for an execution. */
   get idleRuntimes(): number {
     return this.pool.idleCount;

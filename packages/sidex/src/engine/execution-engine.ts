@@ -1,9 +1,12 @@
-import type { ProcessInfo } from '@sidex/protocol';
+import type { ProcessInfo, WorkersFields } from '@sidex/protocol';
 import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
 import type { ExecutionRecord } from '../model/record.js';
 import type { EngineEvents, ExternalSettlement, StopOptions, StopOutcome } from './engine.js';
 import type { StartSpec } from './execution.js';
 import type { LogFrame } from './output/log-format.js';
+
+/** What a cluster's engine says of its workers and queues. */
+export type ClusterWorkers = Required<Pick<WorkersFields, 'workers' | 'queues' | 'staleAfterMs'>>;
 
 /**
  * What the services ask of an engine. The local `Engine` runs executions in
@@ -27,6 +30,8 @@ export interface ExecutionEngine {
   processes(id: string): ProcessInfo[] | undefined;
   on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
   off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
+  /** The workers that run this engine's executions and the queues' depth, for an engine that hands them to others (a cluster's); undefined for one that runs them itself. */
+  workers(): Promise<ClusterWorkers> | undefined;
   readonly runningCount: number;
   readonly queuedCount: number;
   close(options?: { graceMs?: number }): Promise<void>;

@@ -3,10 +3,12 @@ import type { CapabilityService } from './capability-service.js';
 import type { CommandService } from './command-service.js';
 import type { PipelineService } from './pipeline-service.js';
 import type { SideExecutionService } from './side-execution-service.js';
+import type { WorkersService } from './workers-service.js';
 
 export { SideExecutionService, DEFAULT_LIMITS, type SideExecutionLimits, type StartInput, type StartCommon } from './side-execution-service.js';
 export { ActionBlockService } from './action-block-service.js';
 export { CapabilityService, type StartCapability, type CapabilityDetail } from './capability-service.js';
+export { WorkersService } from './workers-service.js';
 export { CommandService, type StartCommand, type WriteStdin, type StdinWritten } from './command-service.js';
 export type { CapabilityExecution, CapabilityStatus } from '@sidex/protocol';
 export type { ExecutorInput } from './capability/capability-run.js';
@@ -28,4 +30,6 @@ export interface DialectServices {
   commands: CommandService;
   /** RocketRide pipelines and their tasks (DAP, /task). */
   pipelines: PipelineService;
+  /** Who runs the executions: a cluster's workers and queues, or the one engine. */
+  workers: WorkersService;
 }

@@ -16,6 +16,7 @@ import { executionRoutes } from './execution-routes.js';
 import { openApiDocument } from './openapi.js';
 import { registerRoutes, shapeOf } from './route.js';
 import { registerTaskRoutes, taskRoutes } from './task-routes.js';
+import { workerRoutes } from './worker-routes.js';
 
 export interface HttpAppOptions {
   /** The services' replies: REST answers in the Codebolt shape, with the HTTP status its code implies. */
@@ -48,7 +49,7 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
   const { replies } = options;
-  const routes = [...executionRoutes(replies), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability)];
+  const routes = [...executionRoutes(replies), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability), ...workerRoutes(replies.workers)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 

@@ -3,13 +3,15 @@ import { ActionBlockReplies } from './action-block-replies.js';
 import { CapabilityReplies } from './capability-replies.js';
 import { CommandReplies } from './command-replies.js';
 import { SideExecutionReplies } from './side-execution-replies.js';
+import { WorkersReplies } from './workers-replies.js';
 
-/** The Codebolt-shaped replies of every operation of the three namespaces and of commands, from typed inputs. */
+/** The Codebolt-shaped replies of every operation of the three namespaces, of commands and of the workers' listing, from typed inputs. */
 export interface Replies {
   sideExecution: SideExecutionReplies;
   actionBlock: ActionBlockReplies;
   capability: CapabilityReplies;
   commands: CommandReplies;
+  workers: WorkersReplies;
 }
 
 export function repliesOf(services: DialectServices): Replies {
@@ -18,5 +20,6 @@ export function repliesOf(services: DialectServices): Replies {
     actionBlock: new ActionBlockReplies(services.actionBlock),
     capability: new CapabilityReplies(services.capability),
     commands: new CommandReplies(services.commands),
+    workers: new WorkersReplies(services.workers),
   };
 }

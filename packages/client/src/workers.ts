@@ -1,0 +1,17 @@
+import { SidexClientError } from './errors.js';
+import type { Reply, WorkersFields } from '@sidex/protocol';
+
+/**
+ * `GET /v1/workers`: a REST read (no Codebolt action exists for it). A
+ * refused key throws UNAUTHORIZED as the WebSocket does; the server's other
+ * failures come back as a `success: false` reply.
+ */
+export async function readWorkers(httpUrl: string, apiKey: string | undefined): Promise<Reply<WorkersFields>> {
+  const response = await fetch(`${httpUrl}/v1/workers`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} }).catch((err: Error) => {
+    throw new SidexClientError('CONNECTION_FAILED', `cannot reach ${httpUrl}: ${err.message}`);
+  });
+  const body = (await response.json().catch(() => undefined)) as (Reply<WorkersFields> & { error?: string }) | undefined;
+  if (response.status === 401) throw new SidexClientError('UNAUTHORIZED', `${httpUrl} refused the API key: ${body?.error ?? 'HTTP 401'}`);
+  if (!body || typeof body.success !== 'boolean') throw new SidexClientError('BAD_REPLY', `${httpUrl}/v1/workers answered HTTP ${response.status} without a sidex reply`);
+  return body;
+}

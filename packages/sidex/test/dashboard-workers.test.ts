@@ -1,0 +1,93 @@
+// The dashboard's Workers page in a real browser (Debian's Chromium through
+// playwright-core) against a real cluster: `sidex serve --queue` and two
+// `sidex worker` processes on a real Redis and PostgreSQL. The page is offered
+// only when the server is clustered; it shows both workers and their load as
+// it changes, and the queues' depth; axe-core finds no serious problem in
+// either theme. Its screenshot goes to docs/ (SIDEX_UPDATE_SCREENSHOTS=1).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './helpers/browser.js';
+import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
+import { startOn, stopOn } from './helpers/cluster-api.js';
+import { ownedDir } from './helpers/pipelines.js';
+import type { TestServer } from './helpers/server.js';
+
+const missing = clusterMissing();
+const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';
+const SCREENSHOTS = process.env.SIDEX_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url)) : ownedDir('sidex-screenshots-');
+
+async function accessible(page: Page, name: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${name}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)).toEqual([]);
+}
+
+if (missing && process.env.CI) {
+  describe('the dashboard of a cluster', () => {
+    it('has Redis and PostgreSQL servers to test against', () => {
+      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
+    });
+  });
+} else if (missing) {
+  console.warn(`\n*** SKIPPING the cluster dashboard suite: ${missing}\n`);
+  describe.skip('the dashboard of a cluster (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
+    it('needs servers', () => {});
+  });
+} else {
+  describe('the dashboard of a cluster: the Workers page', () => {
+    let cluster: TestCluster;
+    let server: TestServer;
+    let page: Page;
+    beforeAll(async () => {
+      cluster = await startCluster({ queue: await redisDb(5), servers: 1, workers: 0 });
+      server = cluster.servers[0]!;
+      await cluster.addWorker('w1', ['--concurrency', '1', '--tags', 'gpu']);
+      await cluster.addWorker('w2', ['--concurrency', '2', '--tags', 'cpu']);
+      const browser = await launchBrowser();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      page = await context.newPage();
+    }, 120_000);
+    afterAll(() => cluster?.close(), 60_000);
+
+    it('shows both workers and their load as it changes, and the queues, keyboard-usable and accessible in both themes', async () => {
+      await page.goto(server.url);
+      await page.getByLabel('API key').fill(server.apiKey);
+      await page.keyboard.press('Enter');
+      // Offered because the server is clustered; reached from the keyboard.
+      const link = page.getByRole('link', { name: 'Workers' });
+      await link.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Workers' }).waitFor();
+      const row = (name: string) => page.locator(`tr[data-worker="${name}"]`);
+      await row('w1').getByTestId('load').getByText('0 / 1').waitFor({ timeout: 20_000 });
+      await row('w2').getByTestId('load').getByText('0 / 2').waitFor();
+      expect(await row('w1').getByText('gpu').count()).toBe(1);
+      expect(await row('w2').getByRole('cell', { name: 'live' }).count()).toBe(1);
+
+      // w1's one slot taken, one of w2's two; a second gpu start waits in its queue.
+      const held = [await startOn(server, { inlineCode: HOLD, options: { tags: ['gpu'] } }), await startOn(server, { inlineCode: HOLD, options: { tags: ['cpu'] } })];
+      expect(held.map((r) => r.status)).toEqual(['running', 'running']);
+      const waiting = await startOn(server, { inlineCode: 'return 1', options: { tags: ['gpu'] } });
+      expect(waiting.status).toBe('queued');
+      await row('w1').getByTestId('load').getByText('1 / 1').waitFor({ timeout: 20_000 });
+      await row('w2').getByTestId('load').getByText('1 / 2').waitFor({ timeout: 20_000 });
+      const gpu = page.locator('tr[data-queue="executions.gpu"]');
+      await gpu.getByTestId('waiting').getByText('1').waitFor({ timeout: 20_000 });
+      await gpu.getByTestId('active').getByText('1').waitFor();
+      await accessible(page, 'workers');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'workers.png') });
+      await page.getByRole('button', { name: 'switch to dark theme' }).click();
+      await accessible(page, 'workers (dark)');
+      await page.getByRole('button', { name: 'switch to light theme' }).click();
+
+      // Stopped: the waiting gpu start runs and ends, and the load goes back down.
+      for (const r of held) expect((await stopOn(server, r.sideExecutionId)).status).toBe('stopped');
+      await row('w1').getByTestId('load').getByText('0 / 1').waitFor({ timeout: 20_000 });
+      await row('w2').getByTestId('load').getByText('0 / 2').waitFor({ timeout: 20_000 });
+      await gpu.getByTestId('waiting').getByText('0').waitFor({ timeout: 20_000 });
+    });
+  });
+}
