@@ -14,7 +14,7 @@ import { startGuardian } from './lifecycle/guardian.js';
 import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './lifecycle/recovery.js';
 import { checkRetention, Retention, type RetentionPolicy } from './lifecycle/retention.js';
 import { ActionBlockService } from './services/action-block-service.js';
-import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
+import { PipelineService, type PipelineLimits, type PipelineServiceOptions } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
@@ -54,6 +54,8 @@ export interface SidexOptions<E extends ExecutionEngine = Engine> {
   limits?: Partial<SideExecutionLimits>;
   /** Limits and defaults of pipeline tasks. */
   pipelines?: Partial<PipelineLimits>;
+  /** Another pipeline service than the local one (a cluster server's, which routes each task to the server holding it). */
+  createPipelines?: (engine: ExecutionEngine, blocks: ActionBlockCatalog, options: PipelineServiceOptions) => PipelineService;
 }
 
 /** node_modules directories Node's resolution reaches from `dir` upwards. */
@@ -133,7 +135,8 @@ export class Sidex<E extends ExecutionEngine = Engine> {
     this.replies = repliesOf(this.services);
     ({ sideExecution: this.sideExecution, actionBlock: this.actionBlock, capability: this.capability } = codeboltApi(this.replies));
     if (options.retention) this.startRetention(options.retention);
-    this.pipelines = new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') });
+    const pipelineOptions: PipelineServiceOptions = { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') };
+    this.pipelines = options.createPipelines ? options.createPipelines(this.engine, this.blocks, pipelineOptions) : new PipelineService(this.engine, this.blocks, pipelineOptions);
   }
 
   /**

@@ -15,7 +15,7 @@ import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { SidexError } from '../errors.js';
-import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent } from '../engine/pipelines/events.js';
+import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent, type PipelineEventName } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
 import { Monitors, targetKey, type MonitorTarget, type PipelineListener } from './pipeline/monitors.js';
@@ -76,6 +76,11 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
 
 export const TASK_HOST_ENTRY = fileURLToPath(new URL('../runtime/pipeline-host/task-host.js', import.meta.url));
 
+export interface PipelineServiceOptions {
+  limits?: Partial<PipelineLimits>;
+  storeDir?: string;
+}
+
 export class PipelineService {
   private readonly registry: TaskRegistry;
   private readonly monitors = new Monitors();
@@ -91,7 +96,7 @@ export class PipelineService {
   constructor(
     private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
-    options: { limits?: Partial<PipelineLimits>; storeDir?: string } = {},
+    options: PipelineServiceOptions = {},
   ) {
     this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
     this.files = new FileStore(path.resolve(options.storeDir ?? path.join(process.cwd(), '.sidex', 'store')));
@@ -145,8 +150,8 @@ export class PipelineService {
     const task = new PipelineTask(
       {
         engine: this.engine,
-        emit: (event) => this.monitors.dispatch(event),
-        wants: (event) => this.monitors.wants(event),
+        emit: (event) => this.dispatch(event),
+        wants: (event) => this.wantsEvent(event),
         ended: (t) => this.registry.ended(t),
         counted: (state, n) => this.itemCounts.emit('counted', state, n),
       },
@@ -205,7 +210,7 @@ export class PipelineService {
       env: task.settings.env,
       ...(input.source ? { source: input.source } : {}),
     });
-    this.monitors.dispatch({ token: reply.token, id: reply.id, projectId: reply.projectId, source: reply.source, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
+    this.dispatch({ token: reply.token, id: reply.id, projectId: reply.projectId, source: reply.source, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
     return reply;
   }
 
@@ -218,7 +223,7 @@ export class PipelineService {
   }
 
   /** `rrext_get_pipeline`: the pipeline of a running task as use() got it (nothing substituted). */
-  getPipeline(args: unknown): { pipeline: unknown } {
+  async getPipeline(args: unknown): Promise<{ pipeline: unknown }> {
     const { token } = parseArgs(TokenArgs, withToken(args));
     const task = this.registry.live(token);
     if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task with token "${token}"`, { token });
@@ -226,7 +231,7 @@ export class PipelineService {
   }
 
   /** `rrext_get_token`: the token of the task running a project's source. */
-  getToken(args: unknown): { token: string } {
+  async getToken(args: unknown): Promise<{ token: string }> {
     const { projectId, source } = parseArgs(ProjectArgs, args);
     const task = this.registry.findLive(projectId, source);
     if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task for project "${projectId}" and source "${source}"`, { projectId, source });
@@ -240,7 +245,7 @@ export class PipelineService {
   }
 
   /** `rrext_get_tasks`: the tasks that have not ended. */
-  getTasks(): { tasks: TaskSummary[] } {
+  async getTasks(): Promise<{ tasks: TaskSummary[] }> {
     const tasks = this.registry.liveTasks().map((t) => {
         const s = t.status();
         return { id: s.id, token: s.token, name: s.name, projectId: s.project_id, source: s.source, state: s.state, status: s.status, startTime: s.startTime };
@@ -249,7 +254,7 @@ export class PipelineService {
   }
 
   /** The live tasks with their status and graph of components, for the dashboard (`GET /v1/tasks`). */
-  describeTasks(): { tasks: Array<{ status: TaskStatus; components: Array<{ id: string; provider: string; from: string[] }> }> } {
+  async describeTasks(): Promise<{ tasks: Array<{ status: TaskStatus; components: Array<{ id: string; provider: string; from: string[] }> }> }> {
     const tasks = this.registry.liveTasks().map((t) => ({
       status: t.status(),
       components: t.settings.pipeline.components.map((c) => ({ id: c.id, provider: c.provider, from: [...new Set(c.input.map((i) => i.from))] })),
@@ -348,11 +353,23 @@ export class PipelineService {
     const target: MonitorTarget = input.token !== undefined ? { token: input.token } : { projectId: input.projectId!, source: input.source! };
     if ('token' in target && target.token !== '*') await this.registry.status(target.token); // throws when unknown
     const unsubscribe = this.monitors.add(target, types, listener);
-    this.replay(target, types, listener);
+    await this.replay(target, types, listener);
     return Object.assign(unsubscribe, { key: targetKey(target), empty: types.length === 0 });
   }
 
-  private replay(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): void {
+  /** Delivers the current state of what a new monitor watches (a cluster server asks the servers holding the tasks). */
+  protected async replay(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): Promise<void> {
+    for (const event of this.currentEvents(target, types)) {
+      try {
+        listener(event);
+      } catch {
+        // as in Monitors.dispatch
+      }
+    }
+  }
+
+  /** The events that tell a new monitor the current state of the tasks of this server it watches. */
+  protected currentEvents(target: MonitorTarget, types: readonly MonitorType[]): PipelineEvent[] {
     const wanted = (...these: MonitorType[]) => these.some((t) => types.includes(t));
     const tasks =
       'token' in target
@@ -360,13 +377,8 @@ export class PipelineService {
           ? this.registry.liveTasks()
           : [this.registry.get(target.token)].filter((t): t is PipelineTask => !!t)
         : [this.registry.findLive(target.projectId, target.source)].filter((t): t is PipelineTask => !!t);
-    const deliver = (event: PipelineEvent) => {
-      try {
-        listener(event);
-      } catch {
-        // as in Monitors.dispatch
-      }
-    };
+    const events: PipelineEvent[] = [];
+    const deliver = (event: PipelineEvent) => events.push(event);
     const token = 'token' in target ? target.token : (tasks[0]?.token ?? '');
     if (wanted('TASK', 'ALL')) {
       const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, name: t.settings.pipeline.name, token: t.token, projectId: t.projectId, source: t.source }));
@@ -379,6 +391,17 @@ export class PipelineService {
         deliver({ token: '', id: `${target.projectId}.${target.source}`, event: 'apaevt_status_update', body: { name: '', project_id: target.projectId, source: target.source, state: TaskState.NONE, status: 'Not running', completed: false } });
       }
     }
+    return events;
+  }
+
+  /** Hands a task's event to the monitors that watch it (a cluster server also tells the other servers). */
+  protected dispatch(event: PipelineEvent): void {
+    this.monitors.dispatch(event);
+  }
+
+  /** Whether a monitor wants events of this name: a task builds none for nobody. */
+  protected wantsEvent(event: PipelineEventName): boolean {
+    return this.monitors.wants(event);
   }
 
   // ---- shutdown ------------------------------------------------------------------------
