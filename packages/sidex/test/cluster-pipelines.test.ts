@@ -170,9 +170,21 @@ if (missing && process.env.CI) {
       const taken = await failure(onB.use({ pipeline, token: 'shared-1' }));
       expect([taken.code, taken.message]).toEqual(['TASK_EXISTS', expect.stringContaining('shared-1')]);
       for (const c of [onA, onB]) expect((await c.getTasks()).filter((t) => t.token === 'shared-1').map((t) => t.id)).toEqual([first.id]);
+      // A monitor by project and source on B gets the state of A's task, not "Not running".
+      const events: DapMessage[] = [];
+      const watcher = await client(b, (e) => void events.push(e));
+      await watcher.addMonitor({ projectId, source: 'webhook_1' }, ['summary']);
+      expect(await eventually(() => events.some((e) => e.event === 'apaevt_status_update'))).toBe(true);
+      expect(events.find((e) => e.event === 'apaevt_status_update')?.body).toMatchObject({ token: 'shared-1', state: TaskState.RUNNING });
       // One task execution runs in the whole cluster: that one.
       const tasks = await jsonOf(b, '/v1/executions?type=task&limit=100');
       expect(tasks.executions.filter((e: Json) => e.status === 'running').map((e: Json) => e.sideExecutionId)).toEqual([first.id]);
+      // restart from B: A runs a new task under the same token.
+      await onB.restart({ token: 'shared-1', projectId, source: 'webhook_1', pipeline });
+      const restarted = (await onB.getTasks()).filter((t) => t.token === 'shared-1');
+      expect(restarted).toHaveLength(1);
+      expect(restarted[0]!.id).not.toBe(first.id);
+      expect((await onB.send('shared-1', 'after restart', {}, 'text/plain'))?.text).toEqual(['after restart\n\n']);
       await onB.terminate('shared-1');
     });
 
@@ -215,6 +227,41 @@ if (missing && process.env.CI) {
       expect((await task(a, 'GET', '/task?token=no-such-task')).error).toMatchObject({ code: 'TASK_NOT_FOUND' });
     });
 
+    it('a server shut down gracefully drains its tasks first: the others then read them as ended', async () => {
+      const e = await spawnServer({ args: ['--queue', cluster.queue, '--store', cluster.store, '--loss-ms', String(LOSS_MS)] });
+      cluster.servers.push(e);
+      const onE = await dap(e);
+      const used = await onE.request('execute', { pipeline: codeChain('return input') });
+      const token = used.body.token as string;
+      const onB = await dap(b);
+      expect((await onB.request('rrext_get_task_status', {}, { token })).body).toMatchObject({ state: TaskState.RUNNING });
+      await e.stop();
+      const status = await onB.request('rrext_get_task_status', {}, { token });
+      expect(status, JSON.stringify(status)).toMatchObject({ success: true, body: { state: TaskState.CANCELLED, completed: true } });
+      expect(status.body.exitMessage).toContain('the server shut down');
+    });
+
+    it('a server dies with a pipe its client opened on a task of A: A abandons it, freeing its thread', async () => {
+      const d = await spawnServer({ args: ['--queue', cluster.queue, '--store', cluster.store, '--loss-ms', String(LOSS_MS)] });
+      cluster.servers.push(d);
+      const onA = await dap(a);
+      const used = await onA.request('execute', { pipeline: codeChain('return input'), threads: 1 });
+      const token = used.body.token as string;
+      const onD = await dap(d);
+      expect((await onD.request('rrext_process', { subcommand: 'open', mimeType: 'text/plain' }, { token })).success).toBe(true);
+      d.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      // The task's one thread is the dead server's pipe's until A abandons it.
+      const onB = await dap(b);
+      const open = await onB.request('rrext_process', { subcommand: 'open', mimeType: 'text/plain' }, { token }, 4 * LOSS_MS);
+      expect(open.success, JSON.stringify(open)).toBe(true);
+      expect(Date.now() - killedAt).toBeLessThan(3 * LOSS_MS);
+      await onB.binary('rrext_process', { subcommand: 'write', pipe_id: open.body.pipe_id, token }, Buffer.from('freed'));
+      expect(await onB.request('rrext_process', { subcommand: 'close', pipe_id: open.body.pipe_id }, { token })).toMatchObject({ success: true, body: { text: ['freed\n\n'] } });
+      expect((await onA.request('rrext_get_task_status', {}, { token })).body).toMatchObject({ cancelledCount: 1, completedCount: 1 });
+      await onA.request('terminate', {}, { token });
+    }, 60_000);
+
     it('the server holding a task is killed: the other answers TASK_OWNER_LOST within 3 s, and the task\'s process is stopped within the loss bound', async () => {
       const c = await spawnServer({ args: ['--queue', cluster.queue, '--store', cluster.store, '--loss-ms', String(LOSS_MS)] });
       cluster.servers.push(c);
@@ -246,6 +293,9 @@ if (missing && process.env.CI) {
       expect(Date.now() - killedAt).toBeLessThan(3 * LOSS_MS);
       expect((await statusOn(a, id)).stopReason).toBe('supervisor_lost');
       expect(await eventually(async () => (await onB.request('rrext_get_task_status', {}, { token })).body?.completed === true, 2 * LOSS_MS)).toBe(true);
+      const ended = await onB.request('rrext_process', { subcommand: 'open', mimeType: 'text/plain' }, { token });
+      expect([ended.success, ended.code]).toEqual([false, 'TASK_NOT_RUNNING']);
+      expect((await onB.request('rrext_get_task_status', {}, { token })).body).toMatchObject({ state: TaskState.COMPLETED, completed: true, exitMessage: 'the server stopped without ending this execution' });
       // Its token is free again: a new task under it runs on a live server.
       const again = await onB.request('execute', { pipeline: codeChain(forever), token });
       expect(again, JSON.stringify(again)).toMatchObject({ success: true, body: { token } });
