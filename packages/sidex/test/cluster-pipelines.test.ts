@@ -2,6 +2,7 @@
 // --queue` servers and 2 workers. A task is started on one server and used
 // from the other, through RocketRide's client, raw DAP frames and `/task`
 // HTTP; then the server holding a task is killed.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RocketRideClient, TaskState, type DapMessage } from '@sidex/client/rocketride';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
@@ -225,6 +226,23 @@ if (missing && process.env.CI) {
       const item = await onB.request('rrext_process', { subcommand: 'open' }, { token: 'no-such-task' });
       expect([item.success, item.code]).toEqual([false, 'TASK_NOT_FOUND']);
       expect((await task(a, 'GET', '/task?token=no-such-task')).error).toMatchObject({ code: 'TASK_NOT_FOUND' });
+      // Bad input is refused where it arrives, naming the field, as on one server.
+      const empty = await onB.request('terminate', {}, { token: '' });
+      expect(empty).toMatchObject({ success: false, code: 'INVALID_TOKEN', details: { field: 'token' } });
+      // A use of a token with a bad pipeline keeps no claim on it (sidex:task:<token>, docs/cluster.md).
+      const bad = await onB.request('execute', { pipeline: { components: [] }, token: 'bad-first' });
+      expect([bad.success, bad.code]).toEqual([false, 'INVALID_PIPELINE']);
+      const redis = new Redis(cluster.queue);
+      try {
+        expect(await redis.exists('sidex:task:bad-first')).toBe(0);
+      } finally {
+        redis.disconnect();
+      }
+      const onA = await dap(a);
+      const good = await onA.request('execute', { pipeline: codeChain('return input'), token: 'bad-first' });
+      expect(good, JSON.stringify(good)).toMatchObject({ success: true, body: { token: 'bad-first' } });
+      expect((await onB.request('rrext_get_tasks', {})).body.tasks.map((t: Json) => t.token)).toContain('bad-first');
+      expect((await onA.request('terminate', {}, { token: 'bad-first' })).success).toBe(true);
     });
 
     it('a server shut down gracefully drains its tasks first: the others then read them as ended', async () => {

@@ -89,14 +89,18 @@ export class ClusterPipelineService extends PipelineService {
     const key = token ? tokenKey(token) : where ? sourceKey(where) : undefined;
     if (!key) return this.useHere(input);
     this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let claimed = false;
     try {
       const holder = await this.owners.claim(key);
       if (holder !== this.server) return await this.ask(holder, 'use', [input], token);
+      claimed = true;
       return await this.useHere(input);
     } finally {
       const left = this.inFlight.get(key)! - 1;
       if (left > 0) this.inFlight.set(key, left);
       else this.inFlight.delete(key);
+      // A use that started nothing here (a bad pipeline, a failed start) gives its claim back.
+      if (claimed && left === 0 && !this.holds(key)) await this.owners.release(key).catch(() => {});
     }
   }
 
@@ -215,6 +219,11 @@ export class ClusterPipelineService extends PipelineService {
     const holder = typeof source === 'string' ? await this.owners.holderOf(sourceKey({ projectId: typeof projectId === 'string' ? projectId : '', source })) : undefined;
     if (!holder || holder === this.server) return here();
     return this.ask(holder, method, [input]);
+  }
+
+  /** Whether a task started here holds `key`. */
+  private holds(key: string): boolean {
+    return this.sources.has(key) || [...this.local].some((token) => tokenKey(token) === key);
   }
 
   private async ask<T>(server: string, method: string, args: unknown[], token?: string): Promise<T> {
