@@ -14,7 +14,7 @@ import { startGuardian } from './lifecycle/guardian.js';
 import { leftoverScratch, recoverLostExecutions, type RecoveryReport } from './lifecycle/recovery.js';
 import { checkRetention, Retention, type RetentionPolicy } from './lifecycle/retention.js';
 import { ActionBlockService } from './services/action-block-service.js';
-import { PipelineService, type PipelineLimits } from './services/pipeline-service.js';
+import { PipelineService, type PipelineLimits, type PipelineServiceOptions } from './services/pipeline-service.js';
 import { DEFAULT_LIMITS, SideExecutionService, type SideExecutionLimits } from './services/side-execution-service.js';
 import { CapabilityCatalog } from './catalog/capabilities/capability-catalog.js';
 import { CapabilityService } from './services/capability-service.js';
@@ -56,6 +56,8 @@ export interface SidexOptions<E extends ExecutionEngine = Engine> {
   limits?: Partial<SideExecutionLimits>;
   /** Limits and defaults of pipeline tasks. */
   pipelines?: Partial<PipelineLimits>;
+  /** Another pipeline service than the local one (a cluster server's, which routes each task to the server holding it). */
+  createPipelines?: (engine: ExecutionEngine, blocks: ActionBlockCatalog, options: PipelineServiceOptions) => PipelineService;
 }
 
 /** node_modules directories Node's resolution reaches from `dir` upwards. */
@@ -127,12 +129,13 @@ export class Sidex<E extends ExecutionEngine = Engine> {
     // A command's cwd lies where a block could: in the roots, or a directory sandboxes may write.
     const commandRoots = [...roots, ...(options.engine?.sandbox?.readWritePaths ?? [])];
     const sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
+    const pipelineOptions: PipelineServiceOptions = { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') };
     this.services = {
       sideExecution,
       capability: new CapabilityService(this.engine, this.capabilities, sideExecution),
       actionBlock: new ActionBlockService(this.engine, this.blocks, sideExecution),
       commands: new CommandService(this.engine, sideExecution, { roots: () => commandRoots, base: this.blocks.roots.projectDir }),
-      pipelines: new PipelineService(this.engine, this.blocks, { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') }),
+      pipelines: (options.createPipelines ?? ((...args) => new PipelineService(...args)))(this.engine, this.blocks, pipelineOptions),
       workers: new WorkersService(this.engine),
     };
     this.replies = repliesOf(this.services);

@@ -5,6 +5,7 @@ import { clusterMissing, ownRedis, redisDb, startCluster, type OwnRedis, type Te
 import { jsonOf, recordOf, startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
+import { serversFor } from './helpers/needs-servers.js';
 
 const missing = clusterMissing();
 const TICKS = 'for (let i = 0; ; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); }';
@@ -15,18 +16,7 @@ async function transitions(server: TestServer, id: string): Promise<string[]> {
   return history.events.filter((e: { type: string }) => e.type === 'status').map((e: { data: { status: string } }) => e.data.status);
 }
 
-if (missing && process.env.CI) {
-  describe('cluster faults', () => {
-    it('has Redis and PostgreSQL servers to test against', () => {
-      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n*** SKIPPING the cluster fault suite: ${missing}\n`);
-  describe.skip('cluster faults (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
-    it('needs servers', () => {});
-  });
-} else {
+if (serversFor('cluster fault', missing)) {
   describe('cluster faults: workers', () => {
     let cluster: TestCluster;
     let a: TestServer;

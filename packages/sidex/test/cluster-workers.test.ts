@@ -9,6 +9,7 @@ import { clusterMissing, redisDb, startCluster, type TestCluster, type TestWorke
 import { jsonOf, startOn, statusOn, stopOn } from './helpers/cluster-api.js';
 import { api, runCli, spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually } from './helpers/sidex.js';
+import { serversFor } from './helpers/needs-servers.js';
 
 const missing = clusterMissing();
 const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';
@@ -89,18 +90,7 @@ describe('GET /v1/workers without a cluster', () => {
   });
 });
 
-if (missing && process.env.CI) {
-  describe('cluster workers', () => {
-    it('has Redis and PostgreSQL servers to test against', () => {
-      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n*** SKIPPING the cluster workers suite: ${missing}\n`);
-  describe.skip('cluster workers (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
-    it('needs servers', () => {});
-  });
-} else {
+if (serversFor('cluster workers', missing)) {
   describe('cluster workers: 1 server, workers w1 (gpu) and w2 (cpu), one slot each', () => {
     let cluster: TestCluster;
     let server: TestServer;

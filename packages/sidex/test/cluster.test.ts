@@ -8,22 +8,12 @@ import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } 
 import { codeChain } from './fixtures/pipelines.js';
 import { eventually, survivors } from './helpers/sidex.js';
 import type { TestServer } from './helpers/server.js';
+import { serversFor } from './helpers/needs-servers.js';
 
 const missing = clusterMissing();
 const TICKS = 'for (let i = 0; ; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); }';
 
-if (missing && process.env.CI) {
-  describe('cluster', () => {
-    it('has Redis and PostgreSQL servers to test against', () => {
-      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n*** SKIPPING the cluster suite: ${missing}\n`);
-  describe.skip('cluster (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
-    it('needs servers', () => {});
-  });
-} else {
+if (serversFor('cluster', missing)) {
   describe('cluster: 2 servers, 3 workers', () => {
     let cluster: TestCluster;
     let a: TestServer;

@@ -14,6 +14,7 @@ import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpe
 import { startOn, stopOn } from './helpers/cluster-api.js';
 import { ownedDir } from './helpers/pipelines.js';
 import type { TestServer } from './helpers/server.js';
+import { serversFor } from './helpers/needs-servers.js';
 
 const missing = clusterMissing();
 const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';
@@ -25,18 +26,7 @@ async function accessible(page: Page, name: string): Promise<void> {
   expect(serious.map((v) => `${name}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)).toEqual([]);
 }
 
-if (missing && process.env.CI) {
-  describe('the dashboard of a cluster', () => {
-    it('has Redis and PostgreSQL servers to test against', () => {
-      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n*** SKIPPING the cluster dashboard suite: ${missing}\n`);
-  describe.skip('the dashboard of a cluster (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
-    it('needs servers', () => {});
-  });
-} else {
+if (serversFor('cluster dashboard', missing)) {
   describe('the dashboard of a cluster: the Workers page', () => {
     let cluster: TestCluster;
     let server: TestServer;

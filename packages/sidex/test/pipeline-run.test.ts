@@ -168,7 +168,7 @@ describe('failures', () => {
     }));
     expect(err.code).toBe('TASK_START_FAILED');
     expect(err.message).toMatch(/cannot load me/);
-    expect(pipelines.getTasks().tasks).toEqual([]);
+    expect((await pipelines.getTasks()).tasks).toEqual([]);
   });
 });
 
@@ -223,7 +223,7 @@ describe('status and events', () => {
     await pipelines.send(a.token, 'y');
     off();
     expect(none).toEqual([]);
-    expect(pipelines.getTasks().tasks.map((t) => t.token)).toEqual([a.token]);
+    expect((await pipelines.getTasks()).tasks.map((t) => t.token)).toEqual([a.token]);
     stop();
     await pipelines.terminate(a.token);
   });
@@ -341,7 +341,7 @@ describe('bad input: a clear error (what, where, code) that changes nothing', ()
       expect({ code: err.code, message: err.message }).toEqual({ code, message: expect.stringMatching(message) });
     }
     expect(await statusOf(sidex, token)).toEqual(before);
-    expect(pipelines.getTasks().tasks.map((t) => t.token)).toEqual([token]);
+    expect((await pipelines.getTasks()).tasks.map((t) => t.token)).toEqual([token]);
     await pipelines.terminate(token);
   });
 

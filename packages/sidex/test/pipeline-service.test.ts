@@ -15,7 +15,7 @@ describe('the typed pipeline service', () => {
   it('use, send, process, status and terminate with typed inputs, on the tasks sidex.pipelines sees', async () => {
     const { token } = await service.use({ pipeline: codeChain('return input.toUpperCase()'), threads: 2 });
     expect(await sidex.pipelines.getTaskStatus(token)).toMatchObject({ token, completed: false });
-    expect(service.getTasks().tasks.map((t) => t.token)).toContain(token);
+    expect((await service.getTasks()).tasks.map((t) => t.token)).toContain(token);
     expect(await service.send(token, 'abc', { name: 'one' })).toMatchObject({ name: 'one', text: ['ABC\n\n'] });
     const { pipe_id } = (await service.process({ subcommand: 'open', token, object: { name: 'two' } })) as { pipe_id: number };
     await service.process({ subcommand: 'write', token, pipe_id, data: new TextEncoder().encode('bytes') });

@@ -180,7 +180,7 @@ describe('use() refuses an invalid pipeline and changes nothing', () => {
     const unknown = await pipelines.use({ pipeline: { components: [webhook, { id: 'x', provider: 'nope' }] } }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'UNSUPPORTED_COMPONENTS', message: 'pipeline: sidex does not provide nope, used by the component "x" (nope)' });
     expect((await sidex.engine.list({ idPrefix: 'task' })).items.length).toBe(before);
-    expect(pipelines.getTasks().tasks).toEqual([]);
+    expect((await pipelines.getTasks()).tasks).toEqual([]);
   });
 
   it('validate() itself checks its arguments', () => {

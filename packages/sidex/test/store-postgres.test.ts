@@ -8,22 +8,11 @@ import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.j
 import { spawnServer, stopAndRemove } from './helpers/server.js';
 import { sqlWriteAtomicity, storeContract } from './store-contract.js';
 import { postgresMigrations } from '../dist/store/postgres/migrations.js';
+import { serversFor } from './helpers/needs-servers.js';
 
 const missing = postgresMissing();
 
-if (missing && process.env.CI) {
-  // CI must run this suite for real: a missing server is a failure, not a skip.
-  describe('store: postgres', () => {
-    it('has a PostgreSQL server to test against', () => {
-      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n*** SKIPPING the PostgreSQL store suite: ${missing}\n`);
-  describe.skip('store: postgres (no SIDEX_TEST_POSTGRES_URL)', () => {
-    it('needs a server', () => {});
-  });
-} else {
+if (serversFor('PostgreSQL store', missing)) {
   const schemas = new PgSchemas();
   afterAll(() => schemas.dropAll());
 

@@ -35,3 +35,21 @@ export const QUEUES_SET = 'sidex:queues';
 export const outputStream = (id: string): string => `sidex:out:${id}`;
 /** Taken by the one process that records an execution as lost. */
 export const lostClaim = (id: string): string => `sidex:lost:${id}`;
+
+// Pipeline tasks (cluster/pipelines/): each task is held by the server that started it.
+// Redis pub/sub spans every database of a Redis server: the channels name the database.
+
+/** The servers that hold (or held) pipeline tasks; one whose liveness key has expired is gone. */
+export const PIPELINE_SERVERS = 'sidex:pipeline-servers';
+/** A server's liveness, expiring unless its heartbeat refreshes it; its value: the event names its monitors want. */
+export const pipelineServer = (server: string): string => `sidex:pipeline-server:${server}`;
+/** A server's tasks: token -> {id, projectId, source}, so that a surviving server stops them once it is gone. */
+export const pipelineServerTasks = (server: string): string => `sidex:pipeline-tasks:${server}`;
+/** The server holding the task of this token (expiring unless refreshed). */
+export const taskOwner = (token: string): string => `sidex:task:${token}`;
+/** The server holding a task of this project and source (expiring unless refreshed). */
+export const sourceOwner = (projectId: string, source: string): string => `sidex:task-source:${JSON.stringify([projectId, source])}`;
+/** Requests to one server, and the replies to its own requests. */
+export const pipelineChannel = (db: number, server: string): string => `sidex:${db}:pipelines:${server}`;
+/** What every server hears: task events, and which events each server's monitors want. */
+export const pipelinesChannel = (db: number): string => `sidex:${db}:pipelines`;

@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { SidexError } from '../errors.js';
 import { Sidex, type SidexOptions } from '../sidex.js';
 import { openStore } from '../store/open-store.js';
+import { DEFAULT_LOSS_MS } from './cluster-options.js';
+import { ClusterPipelineService } from './pipelines/cluster-pipeline-service.js';
 import { QueuedEngine } from './queued-engine.js';
-import { redisOptions } from './redis-url.js';
+import { connectRedis, redisOptions } from './redis-url.js';
 
 export interface QueuedSidexSettings {
   queue: string;
   store?: string | undefined;
   lossMs?: number | undefined;
   maxQueued?: number | undefined;
+  onError?: (message: string, err: unknown) => void;
 }
 
 /** The shared store a cluster needs: every server and worker reads and writes the same records. */
@@ -36,5 +41,37 @@ export async function openQueuedSidex(options: SidexOptions, settings: QueuedSid
     await store.close();
     throw err;
   }
-  return new Sidex<QueuedEngine>({ ...options, store, storeSpec: undefined, createEngine: () => engine });
+  // Pipeline tasks stay on the server that started them; the others forward their calls to it (docs/cluster.md).
+  let pipelines: ClusterPipelineService | undefined;
+  let sidex: Sidex<QueuedEngine> | undefined;
+  try {
+    const connection = redisOptions(settings.queue);
+    const redis = await connectRedis(connection);
+    const subscriber = redis.duplicate();
+    subscriber.on('error', () => {});
+    const links = {
+      redis,
+      subscriber,
+      db: connection.db ?? 0,
+      server: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      ttlMs: settings.lossMs ?? DEFAULT_LOSS_MS,
+      ...(settings.onError ? { onError: settings.onError } : {}),
+    };
+    sidex = new Sidex<QueuedEngine>({
+      ...options,
+      store,
+      storeSpec: undefined,
+      createEngine: () => engine,
+      createPipelines: (queued, blocks, pipelineOptions) => (pipelines = new ClusterPipelineService(queued, blocks, pipelineOptions, links)),
+    });
+    await pipelines!.start();
+    return sidex;
+  } catch (err) {
+    if (sidex) await sidex.close({ graceMs: 0 });
+    else {
+      await engine.close();
+      await store.close();
+    }
+    throw err;
+  }
 }

@@ -15,7 +15,7 @@ import type { TaskSummary, UseResult } from '@sidex/protocol';
 import type { ActionBlockCatalog } from '../catalog/action-blocks/action-block-catalog.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { SidexError } from '../errors.js';
-import type { MonitorType, PipelineEvent } from '../engine/pipelines/events.js';
+import { typesOfBitmask, typesOfNames, type MonitorType, type PipelineEvent, type PipelineEventName } from '../engine/pipelines/events.js';
 import { TaskState, type TaskStatus } from '../engine/pipelines/task-state.js';
 import type { ItemResult } from '../runtime/pipeline-host/pipeline.js';
 import { Monitors, targetKey, type MonitorTarget, type PipelineListener } from './pipeline/monitors.js';
@@ -76,6 +76,11 @@ export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
 
 export const TASK_HOST_ENTRY = fileURLToPath(new URL('../runtime/pipeline-host/task-host.js', import.meta.url));
 
+export interface PipelineServiceOptions {
+  limits?: Partial<PipelineLimits>;
+  storeDir?: string;
+}
+
 export class PipelineService {
   private readonly registry: TaskRegistry;
   private readonly monitors = new Monitors();
@@ -91,7 +96,7 @@ export class PipelineService {
   constructor(
     private readonly engine: ExecutionEngine,
     private readonly blocks: ActionBlockCatalog,
-    options: { limits?: Partial<PipelineLimits>; storeDir?: string } = {},
+    options: PipelineServiceOptions = {},
   ) {
     this.limits = { ...DEFAULT_PIPELINE_LIMITS, ...options.limits };
     this.files = new FileStore(path.resolve(options.storeDir ?? path.join(process.cwd(), '.sidex', 'store')));
@@ -144,8 +149,8 @@ export class PipelineService {
     const task = new PipelineTask(
       {
         engine: this.engine,
-        emit: (event) => this.monitors.dispatch(event),
-        wants: (event) => this.monitors.wants(event),
+        emit: (event) => this.dispatch(event),
+        wants: (event) => this.wantsEvent(event),
         ended: (t) => this.registry.ended(t),
         counted: (state, n) => this.itemCounts.emit('counted', state, n),
       },
@@ -202,7 +207,7 @@ export class PipelineService {
       env: task.settings.env,
       ...(input.source ? { source: input.source } : {}),
     });
-    this.monitors.dispatch({ token: reply.token, id: reply.id, projectId: reply.projectId, source: reply.source, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
+    this.dispatch({ token: reply.token, id: reply.id, projectId: reply.projectId, source: reply.source, event: 'apaevt_task', body: { action: 'restart', name: reply.name, projectId: reply.projectId, source: reply.source, token: reply.token } });
     return reply;
   }
 
@@ -214,14 +219,14 @@ export class PipelineService {
   }
 
   /** `rrext_get_pipeline`: the pipeline of a running task as use() got it (nothing substituted). */
-  getPipeline({ token }: TaskRef): { pipeline: unknown } {
+  async getPipeline({ token }: TaskRef): Promise<{ pipeline: unknown }> {
     const task = this.registry.live(token);
     if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task with token "${token}"`, { token });
     return { pipeline: this.rawPipeline.get(task) };
   }
 
   /** `rrext_get_token`: the token of the task running a project's source. */
-  getToken({ projectId, source }: ProjectRef): { token: string } {
+  async getToken({ projectId, source }: ProjectRef): Promise<{ token: string }> {
     const task = this.registry.findLive(projectId, source);
     if (!task) throw new SidexError('TASK_NOT_FOUND', `no running task for project "${projectId}" and source "${source}"`, { projectId, source });
     return { token: task.token };
@@ -233,7 +238,7 @@ export class PipelineService {
   }
 
   /** `rrext_get_tasks`: the tasks that have not ended. */
-  getTasks(): { tasks: TaskSummary[] } {
+  async getTasks(): Promise<{ tasks: TaskSummary[] }> {
     const tasks = this.registry.liveTasks().map((t) => {
         const s = t.status();
         return { id: s.id, token: s.token, name: s.name, projectId: s.project_id, source: s.source, state: s.state, status: s.status, startTime: s.startTime };
@@ -242,7 +247,7 @@ export class PipelineService {
   }
 
   /** The live tasks with their status and graph of components, for the dashboard (`GET /v1/tasks`). */
-  describeTasks(): { tasks: Array<{ status: TaskStatus; components: Array<{ id: string; provider: string; from: string[] }> }> } {
+  async describeTasks(): Promise<{ tasks: Array<{ status: TaskStatus; components: Array<{ id: string; provider: string; from: string[] }> }> }> {
     const tasks = this.registry.liveTasks().map((t) => ({
       status: t.status(),
       components: t.settings.pipeline.components.map((c) => ({ id: c.id, provider: c.provider, from: [...new Set(c.input.map((i) => i.from))] })),
@@ -329,11 +334,23 @@ export class PipelineService {
   async monitor({ target, types }: MonitorInput, listener: PipelineListener): Promise<(() => void) & { key: string; empty: boolean }> {
     if ('token' in target && target.token !== '*') await this.registry.status(target.token); // throws when unknown
     const unsubscribe = this.monitors.add(target, types, listener);
-    this.replay(target, types, listener);
+    await this.replay(target, types, listener);
     return Object.assign(unsubscribe, { key: targetKey(target), empty: types.length === 0 });
   }
 
-  private replay(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): void {
+  /** Delivers the current state of what a new monitor watches (a cluster server asks the servers holding the tasks). */
+  protected async replay(target: MonitorTarget, types: readonly MonitorType[], listener: PipelineListener): Promise<void> {
+    for (const event of this.currentEvents(target, types)) {
+      try {
+        listener(event);
+      } catch {
+        // as in Monitors.dispatch
+      }
+    }
+  }
+
+  /** The events that tell a new monitor the current state of the tasks of this server it watches. */
+  protected currentEvents(target: MonitorTarget, types: readonly MonitorType[]): PipelineEvent[] {
     const wanted = (...these: MonitorType[]) => these.some((t) => types.includes(t));
     const tasks =
       'token' in target
@@ -341,13 +358,8 @@ export class PipelineService {
           ? this.registry.liveTasks()
           : [this.registry.get(target.token)].filter((t): t is PipelineTask => !!t)
         : [this.registry.findLive(target.projectId, target.source)].filter((t): t is PipelineTask => !!t);
-    const deliver = (event: PipelineEvent) => {
-      try {
-        listener(event);
-      } catch {
-        // as in Monitors.dispatch
-      }
-    };
+    const events: PipelineEvent[] = [];
+    const deliver = (event: PipelineEvent) => events.push(event);
     const token = 'token' in target ? target.token : (tasks[0]?.token ?? '');
     if (wanted('TASK', 'ALL')) {
       const running = tasks.filter((t) => !t.isEnded).map((t) => ({ id: t.executionId, name: t.settings.pipeline.name, token: t.token, projectId: t.projectId, source: t.source }));
@@ -360,6 +372,17 @@ export class PipelineService {
         deliver({ token: '', id: `${target.projectId}.${target.source}`, event: 'apaevt_status_update', body: { name: '', project_id: target.projectId, source: target.source, state: TaskState.NONE, status: 'Not running', completed: false } });
       }
     }
+    return events;
+  }
+
+  /** Hands a task's event to the monitors that watch it (a cluster server also tells the other servers). */
+  protected dispatch(event: PipelineEvent): void {
+    this.monitors.dispatch(event);
+  }
+
+  /** Whether a monitor wants events of this name: a task builds none for nobody. */
+  protected wantsEvent(event: PipelineEventName): boolean {
+    return this.monitors.wants(event);
   }
 
   // ---- shutdown ------------------------------------------------------------------------

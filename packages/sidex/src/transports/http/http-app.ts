@@ -109,7 +109,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     });
   }
   const pipelines = options.pipelines;
-  if (pipelines) app.get('/v1/tasks', async () => ({ success: true, ...pipelines.describeTasks() }));
+  if (pipelines) app.get('/v1/tasks', async () => ({ success: true, ...(await pipelines.describeTasks()) }));
   if (options.dashboard) registerDashboard(app, options.dashboard, options.auth, (err) => fail('errorResponse', err));
   registerRoutes(app, routes);
   registerTaskRoutes(app, tasks);
