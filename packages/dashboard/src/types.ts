@@ -7,7 +7,7 @@ export type Execution = StatusFields;
 export const TERMINAL = new Set<ExecutionStatus>(['completed', 'failed', 'stopped', 'timeout']);
 
 export function kindOf(e: Execution): string {
-  return e.isRuntimeCode ? 'inline' : 'block';
+  return e.command ? 'command' : e.isRuntimeCode ? 'inline' : 'block';
 }
 
 export function bytes(n: number | undefined): string {

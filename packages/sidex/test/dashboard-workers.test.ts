@@ -78,6 +78,12 @@ if (serversFor('cluster dashboard', missing)) {
       await row('w1').getByTestId('load').getByText('0 / 1').waitFor({ timeout: 20_000 });
       await row('w2').getByTestId('load').getByText('0 / 2').waitFor({ timeout: 20_000 });
       await gpu.getByTestId('waiting').getByText('0').waitFor({ timeout: 20_000 });
+
+      // The executions table names the worker that ran each.
+      await page.getByRole('link', { name: 'Executions' }).click();
+      const cell = (id: string, worker: string) => page.locator(`tr[data-id="${id}"]`).getByRole('cell', { name: worker, exact: true });
+      await cell(held[0]!.sideExecutionId, 'w1').waitFor({ timeout: 20_000 });
+      await cell(held[1]!.sideExecutionId, 'w2').waitFor();
     });
   });
 }

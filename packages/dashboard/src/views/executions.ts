@@ -71,7 +71,7 @@ export function ExecutionsView({ open }: { open: (id: string) => void }) {
         </label>
         <label>Kind
           <select value=${filters.kind} onChange=${set('kind')}>
-            <option value="">any</option><option value="inline">inline</option><option value="block">block</option>
+            <option value="">any</option><option value="inline">inline</option><option value="block">block</option><option value="command">command</option>
           </select>
         </label>
         <label>Name contains <input type="search" value=${filters.q} onInput=${set('q')} /></label>
@@ -83,7 +83,7 @@ export function ExecutionsView({ open }: { open: (id: string) => void }) {
       </form>
       ${error && html`<p class="notice error" role="alert">${error}</p>`}
       <table>
-        <thead><tr><th scope="col">Id</th><th scope="col">Status</th><th scope="col">Kind</th><th scope="col">Name</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Memory</th><th scope="col">CPU</th></tr></thead>
+        <thead><tr><th scope="col">Id</th><th scope="col">Status</th><th scope="col">Kind</th><th scope="col">Name</th><th scope="col">Worker</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Memory</th><th scope="col">CPU</th></tr></thead>
         <tbody>
           ${rows.map(
             (r) => html`<tr class="row" data-id=${r.sideExecutionId}>
@@ -91,6 +91,7 @@ export function ExecutionsView({ open }: { open: (id: string) => void }) {
               <td class=${`status status-${r.status}`}>${r.status}</td>
               <td>${kindOf(r)}</td>
               <td>${r.name}</td>
+              <td>${r.worker ?? '—'}</td>
               <td>${time(r.startTime)}</td>
               <td>${duration(r.duration ?? (r.status === 'running' ? Date.now() - r.startTime : undefined))}</td>
               <td>${bytes(r.memoryUsage || r.peakMemoryUsage)}</td>
