@@ -1,5 +1,6 @@
 // What `sidex serve` and `sidex worker` share: their configuration, their
 // log, and a graceful shutdown on the first SIGINT/SIGTERM (exit on a second).
+import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { isSidexError } from 'sidex/errors';
 import { loadConfig, type ServerConfig } from 'sidex/config';
@@ -65,3 +66,17 @@ export function untilSignal(close: () => Promise<void>, log: Logger): Promise<vo
 
 /** A URL as it may be printed: without its password. */
 export const shownUrl = (url: string | undefined): string => (url ?? '').replace(/\/\/[^@/]*@/, '//***@');
+
+export interface RetentionFlags {
+  retainDays?: string;
+  retainExecutions?: string;
+  retainLogMb?: string;
+}
+
+/** The history a server keeps (serve), or a worker keeps of what it ran (worker): the same flags on both. */
+export function retentionOptions(command: Command): Command {
+  return command
+    .option('--retain-days <n>', 'keep executions of the last N days (env SIDEX_RETAIN_DAYS; default all)')
+    .option('--retain-executions <n>', 'keep the newest N executions (env SIDEX_RETAIN_EXECUTIONS)')
+    .option('--retain-log-mb <n>', 'keep at most N MB of captured output (env SIDEX_RETAIN_LOG_MB)');
+}

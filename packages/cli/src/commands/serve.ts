@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { daemonConfig, daemonLog, shownUrl, startFailed, untilSignal } from './daemon.js';
+import { daemonConfig, daemonLog, retentionOptions, type RetentionFlags, shownUrl, startFailed, untilSignal } from './daemon.js';
 
-interface ServeFlags {
+interface ServeFlags extends RetentionFlags {
   host?: string;
   port?: string;
   dataDir?: string;
@@ -13,9 +13,6 @@ interface ServeFlags {
   logFile?: string;
   logFileMaxMb?: string;
   logFileKeep?: string;
-  retainDays?: string;
-  retainExecutions?: string;
-  retainLogMb?: string;
   outputLimitMb?: string;
   permissions?: boolean;
   isolation?: string;
@@ -27,17 +24,16 @@ interface ServeFlags {
 }
 
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('run the sidex server: the Codebolt WebSocket dialect at /codebolt, the RocketRide dialect at /task/service and /task, and the REST API at /v1, on one port')
-    .option('--host <host>', 'address to bind (env SIDEX_HOST; default 127.0.0.1)')
-    .option('--port <port>', 'port; 0 picks a free one (env SIDEX_PORT; default 5565)')
-    .option('--data-dir <dir>', 'data directory: records, logs, API key (env SIDEX_DATA_DIR; default ./.sidex)')
-    .option('--project <dir>', 'project root for .codebolt/actionblocks (env SIDEX_PROJECT; default the current directory)')
-    .option('--store <spec>', 'execution store: SQLite in the data directory by default, postgres://..., or memory: (env SIDEX_STORE)')
-    .option('--retain-days <n>', 'keep executions of the last N days (env SIDEX_RETAIN_DAYS; default all)')
-    .option('--retain-executions <n>', 'keep the newest N executions (env SIDEX_RETAIN_EXECUTIONS)')
-    .option('--retain-log-mb <n>', 'keep at most N MB of captured output (env SIDEX_RETAIN_LOG_MB)')
+  retentionOptions(
+    program
+      .command('serve')
+      .description('run the sidex server: the Codebolt WebSocket dialect at /codebolt, the RocketRide dialect at /task/service and /task, and the REST API at /v1, on one port')
+      .option('--host <host>', 'address to bind (env SIDEX_HOST; default 127.0.0.1)')
+      .option('--port <port>', 'port; 0 picks a free one (env SIDEX_PORT; default 5565)')
+      .option('--data-dir <dir>', 'data directory: records, logs, API key (env SIDEX_DATA_DIR; default ./.sidex)')
+      .option('--project <dir>', 'project root for .codebolt/actionblocks (env SIDEX_PROJECT; default the current directory)')
+      .option('--store <spec>', 'execution store: SQLite in the data directory by default, postgres://..., or memory: (env SIDEX_STORE)'),
+  )
     .option('--output-limit-mb <n>', 'default most output one execution may write, MB (env SIDEX_OUTPUT_LIMIT_MB; default 1024)')
     .option('--permissions', "run executions under Node's permission model: each reads only its own scratch directory and the block roots (env SIDEX_PERMISSIONS=true)")
     .option('--isolation <mode>', 'auto (a sandbox per execution where the kernel allows it), sandbox (refuse to start without) or process (env SIDEX_ISOLATION; default auto)')

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { daemonConfig, daemonLog, shownUrl, startFailed, untilSignal } from './daemon.js';
+import { daemonConfig, daemonLog, retentionOptions, type RetentionFlags, shownUrl, startFailed, untilSignal } from './daemon.js';
 
-interface WorkerFlags {
+interface WorkerFlags extends RetentionFlags {
   queue?: string;
   store?: string;
   name?: string;
@@ -19,18 +19,20 @@ interface WorkerFlags {
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command('worker')
-    .description('run executions from a cluster queue (Redis) on this machine, records in PostgreSQL: see docs/cluster.md')
-    .option('--queue <url>', 'the queue: redis://host:port[/db] (env SIDEX_QUEUE)')
-    .option('--store <spec>', 'the shared store: postgres://user:password@host:port/database (env SIDEX_STORE)')
-    .option('--name <name>', 'its name in the records it runs (env SIDEX_WORKER_NAME; default host:pid)')
-    .option('--concurrency <n>', 'executions it runs at once (env SIDEX_MAX_CONCURRENT; default one per core)')
-    .option('--tags <a,b>', 'tags it serves: it takes starts that require some of them (env SIDEX_TAGS; at most 4)')
-    .option('--data-dir <dir>', 'its data directory: output files, scratch (env SIDEX_DATA_DIR; default ./.sidex)')
-    .option('--project <dir>', 'project root for .codebolt/actionblocks, the same as the servers\' (env SIDEX_PROJECT)')
-    .option('--isolation <mode>', 'auto, sandbox or process (env SIDEX_ISOLATION; default auto)')
-    .option('--network <mode>', "executions' default network: all or none (env SIDEX_NETWORK; default all)")
+  retentionOptions(
+    program
+      .command('worker')
+      .description('run executions from a cluster queue (Redis) on this machine, records in PostgreSQL: see docs/cluster.md')
+      .option('--queue <url>', 'the queue: redis://host:port[/db] (env SIDEX_QUEUE)')
+      .option('--store <spec>', 'the shared store: postgres://user:password@host:port/database (env SIDEX_STORE)')
+      .option('--name <name>', 'its name in the records it runs (env SIDEX_WORKER_NAME; default host:pid)')
+      .option('--concurrency <n>', 'executions it runs at once (env SIDEX_MAX_CONCURRENT; default one per core)')
+      .option('--tags <a,b>', 'tags it serves: it takes starts that require some of them (env SIDEX_TAGS; at most 4)')
+      .option('--data-dir <dir>', 'its data directory: output files, scratch (env SIDEX_DATA_DIR; default ./.sidex)')
+      .option('--project <dir>', 'project root for .codebolt/actionblocks, the same as the servers\' (env SIDEX_PROJECT)')
+      .option('--isolation <mode>', 'auto, sandbox or process (env SIDEX_ISOLATION; default auto)')
+      .option('--network <mode>', "executions' default network: all or none (env SIDEX_NETWORK; default all)"),
+  )
     .option('--output-limit-mb <n>', 'default most output one execution may write, MB (env SIDEX_OUTPUT_LIMIT_MB)')
     .option('--loss-ms <ms>', 'a dead worker\'s executions end supervisor_lost within this (env SIDEX_LOSS_MS; default 10000)')
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')

@@ -25,7 +25,7 @@ export function checkClusterStore(store: string | undefined): string {
 /** The sidex of `sidex serve --queue`: the same services, over an engine that hands every execution to the workers. */
 export async function openQueuedSidex(options: SidexOptions, settings: QueuedSidexSettings): Promise<Sidex<QueuedEngine>> {
   if (options.retention) {
-    throw new SidexError('INVALID_CONFIG', 'retention (--retain-*) is not available with --queue yet: prune the PostgreSQL store instead', { field: 'retention' });
+    throw new SidexError('INVALID_CONFIG', 'retention (--retain-*) runs on the workers of a cluster, each pruning what it ran and its output files: give --retain-* to sidex worker, not to sidex serve --queue', { field: 'retention' });
   }
   redisOptions(settings.queue); // a bad URL is refused before anything opens
   const store = await openStore(checkClusterStore(settings.store), options.dataDir);

@@ -28,7 +28,8 @@ export async function startWorker(config: ServerConfig, log: Logger): Promise<Ru
   const name = config.name ?? `${os.hostname()}:${process.pid}`;
   const concurrency = config.maxConcurrent ?? defaultConcurrency();
   const tags = config.tags ?? [];
-  const options = sidexOptions({ ...config, store, retainDays: undefined, retainExecutions: undefined, retainLogMb: undefined });
+  // Retention prunes the records this worker ran (its store's owner) and their output files here.
+  const options = sidexOptions({ ...config, store });
   // Its engine runs what the queue gives it, no more: the queue holds the rest.
   const sidex = await Sidex.open({ ...options, engine: { ...options.engine, worker: name, maxConcurrent: concurrency } });
   sidex.engine.on('storeError', ({ id, error }) => log.error({ id, err: error }, 'store write failed; the execution goes on'));
