@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, withToken } from './helpers/attacks.js';
 import { clusterMissing, clusterSql, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
@@ -225,7 +226,15 @@ if (missing && process.env.CI) {
       const waited = Date.now() - began;
       const body = await bodyOf(write);
       expect([write.status, body.code]).toEqual([504, 'WORKER_UNREACHABLE']);
-      expect(body.error).toContain('w3');
+      expect(body).toMatchObject({ details: { worker: 'w3', written: 0 } });
+      expect(body.error).toContain('nothing of it was written');
+      // Withdrawn: its bytes are no longer in Redis for anyone to take.
+      const redis = new Redis(cluster.queue, { maxRetriesPerRequest: 1 });
+      try {
+        expect(await redis.keys('sidex:request:*')).toEqual([]);
+      } finally {
+        redis.disconnect();
+      }
       expect(waited).toBeLessThan(8000);
       expect(await eventually(async () => (await statusOn(a, id)).stopReason === 'supervisor_lost', 30_000, 200)).toBe(true);
       const late = await clusterApi(a, `/v1/executions/${id}/stdin`, { method: 'POST', body: JSON.stringify({ data: 'x' }) });

@@ -12,7 +12,7 @@ import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './key
 import type { LostContext } from './lost-executions.js';
 import { specOfJob, type JobData } from './job-data.js';
 import { keepRefusal } from './start-refusal.js';
-import { answer } from './control-request.js';
+import { answer, takeRequest } from './control-request.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
 import { publishWorkerState, removeWorker } from './worker-registry.js';
 
@@ -189,11 +189,11 @@ export class ClusterWorker {
     }
   }
 
-  /** A stdin write, answered with the engine's result or its refusal. */
+  /** A stdin write, answered with the engine's result or its refusal; one its server has withdrawn (too late) is not written. */
   private async writeStdin(message: Extract<ControlMessage, { op: 'stdin' }>): Promise<void> {
     try {
-      const data = message.bytes ? await this.redis.getdelBuffer(message.bytes) : Buffer.alloc(0);
-      if (!data) throw new SidexError('STDIN_LOST', `execution "${message.id}": the bytes of this write were gone from Redis before its worker took them; write them again`, { id: message.id });
+      const data = await takeRequest(this.redis, message.reply);
+      if (!data) return;
       const state = await this.sidex.engine.writeStdin(message.id, data, { close: message.close });
       await answer(this.redis, message.reply, { value: state });
     } catch (err) {

@@ -1,23 +1,36 @@
-// A control message that needs an answer (a stdin write). The server sends it
-// on the control channel as it does a stop, naming where to answer: a reply
-// channel of its own and a request id. The worker holding the execution
-// publishes there what its engine said, value or error. Nobody answering
-// within the time (the worker died, or no longer holds it) is an answer too:
-// `undefined`, for the caller to tell apart.
+// A control message that needs an answer (a stdin write). The server keeps
+// the request's payload in Redis under a key of its own, sends the message on
+// the control channel as it does a stop, naming where to answer (a reply
+// channel of its own and the request id); the worker holding the execution
+// takes the payload (GETDEL: once), acts, and publishes what its engine said,
+// value or error. Bounded in time, and exact about what happened: a request
+// nobody took within the time is withdrawn (its key deleted) and can never
+// be acted on later; one taken but not answered is said to be so.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { errorParts, SidexError, type ErrorParts } from '../errors.js';
-import { replyChannel } from './keys.js';
+import { replyChannel, requestPayload } from './keys.js';
 
-/** Where a worker answers a request. */
+/** Where a worker finds a request's payload and answers it. */
 export interface ReplyAddress {
   channel: string;
   request: string;
 }
 
+/** An answer, or why there is none: `withdrawn` (nobody took it: nothing was done), `unanswered` (taken, then silence). */
+export type Asked<T> = { value: T } | { withdrawn: true } | { unanswered: true };
+
 type Outcome = { request: string; value: unknown } | { request: string; error: ErrorParts };
 
-/** A worker's answer to a request: what its engine returned, or the error it threw. */
+/** A payload no taker claimed is deleted by its server at the timeout; this only bounds what a server that died leaves. */
+const PAYLOAD_TTL_SEC = 60;
+
+/** A worker's side: the payload, once; undefined when the request was withdrawn (or taken already). */
+export function takeRequest(redis: Redis, to: ReplyAddress): Promise<Buffer | null> {
+  return redis.getdelBuffer(requestPayload(to.request));
+}
+
+/** A worker's answer to a request it took: what its engine returned, or the error it threw. */
 export function answer(redis: Redis, to: ReplyAddress, outcome: { value: unknown } | { error: unknown }): Promise<unknown> {
   const body: Outcome = 'error' in outcome ? { request: to.request, error: errorParts(outcome.error) } : { request: to.request, value: outcome.value };
   return redis.publish(to.channel, JSON.stringify(body));
@@ -30,7 +43,10 @@ export class ControlRequests {
   private readonly subscribed: Promise<unknown>;
 
   /** `subscriber`: a connection of its own (a subscribed connection does nothing else), closed with this. */
-  constructor(private readonly subscriber: Redis) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+  ) {
     subscriber.on('error', () => {});
     subscriber.on('message', (_channel: string, text: string) => {
       const outcome = parseOutcome(text);
@@ -42,26 +58,28 @@ export class ControlRequests {
   }
 
   /**
-   * Sends a request with `send` (given the address to put in it) and resolves
-   * with the value answered, throws the SidexError answered, or resolves
-   * `undefined` when no answer came within `timeoutMs`.
+   * Sends a request with `send` (given the address to put in the message) and
+   * waits up to `timeoutMs` for its answer: the value, or the SidexError
+   * answered, thrown. Past the time, the request is withdrawn if nobody has
+   * taken it; if a worker has, it gets as long again to answer.
    */
-  async ask<T>(send: (to: ReplyAddress) => Promise<unknown>, timeoutMs: number): Promise<T | undefined> {
-    await this.subscribed;
+  async ask<T>(payload: Buffer, send: (to: ReplyAddress) => Promise<unknown>, timeoutMs: number): Promise<Asked<T>> {
     const to: ReplyAddress = { channel: this.channel, request: randomUUID() };
-    let timer: NodeJS.Timeout | undefined;
-    const answered = new Promise<Outcome | undefined>((resolve) => {
-      this.pending.set(to.request, resolve);
-      timer = setTimeout(() => resolve(undefined), timeoutMs);
-    });
+    const answered = this.answerOf(to.request);
     try {
-      await send(to);
-      const outcome = await answered;
-      if (!outcome) return undefined;
+      const sent = this.subscribed.then(() => this.redis.set(requestPayload(to.request), payload, 'EX', PAYLOAD_TTL_SEC)).then(() => send(to));
+      // The bound covers the sending too: with Redis away, ioredis holds commands until it is back.
+      let outcome = await Promise.race([within(answered, timeoutMs), sent.then(() => answered)]);
+      if (!outcome) {
+        // Deleted here: no worker took it, and none can now. Not deleted: one took it, and should answer soon.
+        const deleted = await within(this.redis.del(requestPayload(to.request)), timeoutMs);
+        if (deleted === 1) return { withdrawn: true };
+        outcome = await within(answered, timeoutMs);
+        if (!outcome) return { unanswered: true };
+      }
       if ('error' in outcome) throw new SidexError(outcome.error.code, outcome.error.message, outcome.error.details);
-      return outcome.value as T;
+      return { value: outcome.value as T };
     } finally {
-      clearTimeout(timer);
       this.pending.delete(to.request);
     }
   }
@@ -70,6 +88,17 @@ export class ControlRequests {
     for (const resolve of this.pending.values()) resolve(undefined);
     this.subscriber.disconnect();
   }
+
+  private answerOf(request: string): Promise<Outcome | undefined> {
+    return new Promise((resolve) => this.pending.set(request, resolve));
+  }
+}
+
+/** The promise's value, or undefined after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function parseOutcome(text: string): Outcome | undefined {

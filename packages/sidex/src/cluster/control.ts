@@ -7,8 +7,8 @@ export type ControlMessage =
   | { op: 'message'; id: string; value: unknown }
   | { op: 'progress'; id: string; value: unknown }
   | { op: 'settle'; id: string; settlement: ExternalSettlement }
-  /** Bytes for a command's stdin, in Redis under `bytes` (keys.ts: stdinBytes) rather than broadcast to every worker; answered at `reply`. */
-  | { op: 'stdin'; id: string; bytes?: string; close: boolean; reply: ReplyAddress };
+  /** A write to a command's stdin: its bytes are the request's payload (control-request.ts), not broadcast to every worker. */
+  | { op: 'stdin'; id: string; close: boolean; reply: ReplyAddress };
 
 export function parseControl(text: string): ControlMessage | undefined {
   try {

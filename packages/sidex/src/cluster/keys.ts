@@ -29,7 +29,7 @@ export const outputStream = (id: string): string => `sidex:out:${id}`;
 export const lostClaim = (id: string): string => `sidex:lost:${id}`;
 /** Where the worker holding an execution answers a server's control request (control-request.ts): one channel per server. */
 export const replyChannel = (server: string): string => `sidex:reply:${server}`;
-/** The bytes of one stdin write, on their way to the worker (a minute at most). */
-export const stdinBytes = (request: string): string => `sidex:stdin:${request}`;
+/** A control request's payload (a stdin write's bytes), until the worker takes it or the server withdraws it. */
+export const requestPayload = (request: string): string => `sidex:request:${request}`;
 /** Why a worker refused a start, for the server answering it (a few minutes). */
 export const startRefusal = (id: string): string => `sidex:refused:${id}`;

@@ -15,7 +15,7 @@ import type { ControlMessage } from './control.js';
 import { ControlRequests } from './control-request.js';
 import { appendEvent, endOutput, EventReader, type EventName } from './event-stream.js';
 import { jobDataOf } from './job-data.js';
-import { CONTROL_CHANNEL, QUEUE_PREFIX, queueName, stdinBytes } from './keys.js';
+import { CONTROL_CHANNEL, QUEUE_PREFIX, queueName } from './keys.js';
 import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
 import { outputFrames } from './output-log.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
@@ -37,8 +37,6 @@ const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimi
 const POLL_MS = 1000;
 /** How long a server waits for the worker holding an execution to answer a request (a stdin write). */
 export const CONTROL_REPLY_MS = 5000;
-/** How long the bytes of a stdin write wait in Redis for their worker. */
-const STDIN_BYTES_SEC = 60;
 
 interface Waiter {
   until(record: ExecutionRecord): boolean;
@@ -75,7 +73,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     this.store = options.store;
     this.lost = { redis, store: options.store, bounds: boundsOf(options), tailBytes: DEFAULT_TAIL_BYTES };
     this.reader = new EventReader(reader, (name, payload) => this.deliver(name, payload));
-    this.requests = new ControlRequests(redis.duplicate());
+    this.requests = new ControlRequests(redis, redis.duplicate());
     this.queueOf(undefined);
     this.countsTimer = setInterval(() => void this.refreshCounts(), 1000).unref();
   }
@@ -88,28 +86,27 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
 
   /**
    * A write to a command's stdin goes to the worker holding it, whose engine
-   * answers as on one machine (its pending bytes, or its refusal). No answer
-   * within CONTROL_REPLY_MS: the worker is gone or cut off (WORKER_UNREACHABLE),
-   * unless the command ended meanwhile (NOT_RUNNING).
+   * answers as on one machine (its pending bytes, or its refusal). Not taken
+   * within CONTROL_REPLY_MS, it is withdrawn, never written: NOT_RUNNING if
+   * the command ended meanwhile, else WORKER_UNREACHABLE.
    */
   async writeStdin(id: string, data: Buffer, options: { close?: boolean } = {}): Promise<{ pendingBytes: number; open: boolean }> {
     const record = await this.store.get(id);
     if (!record) throw notFound(id);
     if (record.kind !== 'command') throw notACommand(id, record.kind);
     if (record.status === 'queued' || isTerminal(record.status)) throw stdinGone(id, record.status);
-    const state = await this.requests.ask<{ pendingBytes: number; open: boolean }>(async (reply) => {
-      const bytes = data.length > 0 ? stdinBytes(reply.request) : undefined;
-      if (bytes) await this.redis.set(bytes, data, 'EX', STDIN_BYTES_SEC);
-      await this.publishControl({ op: 'stdin', id, ...(bytes ? { bytes } : {}), close: options.close === true, reply });
-    }, CONTROL_REPLY_MS);
-    if (state) return state;
+    const close = options.close === true;
+    const asked = await this.requests.ask<{ pendingBytes: number; open: boolean }>(data, (reply) => this.publishControl({ op: 'stdin', id, close, reply }), CONTROL_REPLY_MS);
+    if ('value' in asked) return asked.value;
     const now = await this.store.get(id);
-    if (!now || isTerminal(now.status)) throw stdinGone(id, now?.status ?? 'gone');
-    throw new SidexError(
-      'WORKER_UNREACHABLE',
-      `execution "${id}": its worker (${now.worker ?? 'not named yet'}) did not answer the stdin write within ${CONTROL_REPLY_MS} ms; if it is gone, the execution ends supervisor_lost`,
-      { id, ...(now.worker ? { worker: now.worker } : {}) },
-    );
+    if ('withdrawn' in asked && (!now || isTerminal(now.status))) throw stdinGone(id, now?.status ?? 'gone');
+    const worker = now?.worker ?? 'not named yet';
+    const what = 'withdrawn' in asked ? 'did not take the write: nothing of it was written' : 'took the write but did not answer: whether the program got it is unknown';
+    throw new SidexError('WORKER_UNREACHABLE', `execution "${id}": within ${CONTROL_REPLY_MS} ms its worker (${worker}) ${what}; if the worker is gone, the execution ends supervisor_lost`, {
+      id,
+      worker,
+      written: 'withdrawn' in asked ? 0 : null,
+    });
   }
 
   /** A worker's processes are on its own machine: a server cannot list them. */
