@@ -205,6 +205,30 @@ if (missing && process.env.CI) {
       expect(outside).toMatchObject({ success: false, code: 'PATH_OUTSIDE_ROOTS' });
     });
 
+    it('a worker confines the cwd to its own roots too: outside them, the start is refused as one machine refuses it, leaving no record', async () => {
+      const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-other-project-'));
+      // It serves the untagged queue too: it leaves before the next tests, whose cwd it does not allow.
+      const w4 = await cluster.addWorker('w4', ['--project', elsewhere, '--tags', 'elsewhere']);
+      try {
+        const dir = path.join(project, 'sub');
+        fs.mkdirSync(dir, { recursive: true });
+        const refused = await startOn(a, { command: ['true'], cwd: dir, options: { tags: ['elsewhere'] } });
+        expect(refused).toMatchObject({ success: false, code: 'PATH_OUTSIDE_ROOTS', details: { path: dir } });
+        expect(refused.details.roots).toContain(elsewhere); // the worker's roots: it refused, the server had let it through
+        expect(refused.sideExecutionId).toBeUndefined();
+        const left = await clusterSql<{ n: string }>(cluster, 'SELECT count(*) AS n FROM executions WHERE doc LIKE $1', [`%${dir}%`]);
+        expect(Number(left[0]!.n)).toBe(0);
+        // The same worker runs a command in its own scratch directory.
+        const inside = await startOn(b, { command: ['sh', '-c', 'echo in $PWD'], options: { tags: ['elsewhere'] } });
+        expect(inside.success).toBe(true);
+        expect(await ended(a, inside.sideExecutionId)).toBe(true);
+        expect(await statusOn(a, inside.sideExecutionId)).toMatchObject({ status: 'completed', worker: 'w4', output: expect.stringMatching(/^in \//) });
+      } finally {
+        await w4.stop();
+        fs.rmSync(elsewhere, { recursive: true, force: true });
+      }
+    });
+
     it('sidex exec --url against the cluster: output streamed, its stdin passed on, the program\'s exit code', async () => {
       const env = { SIDEX_API_KEY: a.apiKey };
       const run = await runCli(['exec', '--url', a.url, '--', 'sh', '-c', 'cat; echo err >&2; exit 5'], { env, cwd: project, input: 'piped in\n' });
