@@ -97,7 +97,7 @@ if (serversFor('cluster workers', missing)) {
     let client: SidexClient;
     let workers: TestWorker[];
     beforeAll(async () => {
-      cluster = await startCluster({ queue: await redisDb(4), servers: 1, workers: 0 });
+      cluster = await startCluster({ queue: await redisDb(10), servers: 1, workers: 0 });
       server = cluster.servers[0]!;
       workers = [await cluster.addWorker('w1', ['--concurrency', '1', '--tags', 'gpu']), await cluster.addWorker('w2', ['--concurrency', '1', '--tags', 'cpu'])];
       client = new SidexClient({ url: server.url, apiKey: server.apiKey });

@@ -173,10 +173,12 @@ if (serversFor('cluster', missing)) {
       expect(await eventually(async () => (await statusOn(b, execution.sideExecutionId)).status === 'stopped' || (await statusOn(b, execution.sideExecutionId)).status === 'completed', 10_000)).toBe(true);
     });
 
-    it('a command is refused with NOT_SUPPORTED (commands do not run through a cluster yet), and nothing is queued', async () => {
-      const reply = await startOn(a, { command: ['echo', 'hi'] });
-      expect(reply).toMatchObject({ success: false, code: 'NOT_SUPPORTED', details: { field: 'command' } });
-      expect(reply.error).toContain('commands do not run through a cluster yet');
+    it('a command runs on a worker as inline code does (the rest of commands: cluster-commands.test.ts)', async () => {
+      const started = await startOn(a, { command: ['echo', 'hi'] });
+      expect(started.success).toBe(true);
+      const id = started.sideExecutionId as string;
+      expect(await eventually(async () => (await statusOn(b, id)).status === 'completed', 10_000)).toBe(true);
+      expect(await statusOn(b, id)).toMatchObject({ output: 'hi\n', exitCode: 0, command: ['echo', 'hi'], worker: expect.stringMatching(/^w[123]$/) });
     });
 
     it('a server says its executions run on the workers (/healthz) and counts the cluster\'s in /metrics', async () => {

@@ -11,7 +11,9 @@ import { parseControl, type ControlMessage } from './control.js';
 import { appendEvent, endOutput, publishEngineEvents } from './event-stream.js';
 import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './keys.js';
 import type { LostContext } from './lost-executions.js';
-import type { JobData } from './queued-engine.js';
+import { specOfJob, type JobData } from './job-data.js';
+import { keepRefusal } from './start-refusal.js';
+import { answer, takeRequest } from './control-request.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
 import { publishWorkerState, removeWorker } from './worker-registry.js';
 
@@ -40,7 +42,7 @@ export const MAX_WORKER_TAGS = 4;
 export class ClusterWorker {
   private readonly workers: Worker[];
   /** Executions this worker took, by id; `live`: the engine holds them (stops go straight to it). */
-  private readonly held = new Map<string, { live: boolean; pendingStop?: StopOptions }>();
+  private readonly held = new Map<string, { live: boolean; pendingStop?: StopOptions; stdin?: Promise<void> }>();
   private readonly lost: LostContext;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unpublish: () => void;
@@ -126,11 +128,11 @@ export class ClusterWorker {
     this.gate();
     try {
       const engine = this.sidex.engine;
-      // How it was queued is behind it: its retries are BullMQ's, not the engine's.
-      const { schedule: _queued, ...spec } = job.data.spec;
+      const spec = specOfJob(job.data);
       // A retry's output replaces the failed try's (which ended with its own `end`).
       if (job.attemptsMade > 0) await this.redis.del(outputStream(id));
       try {
+        if (spec.kind === 'command' && spec.cwd) spec.cwd = this.sidex.services.commands.confine(spec.cwd);
         await engine.start(spec);
       } catch (err) {
         await this.refused(id, err);
@@ -147,10 +149,15 @@ export class ClusterWorker {
     }
   }
 
-  /** A start the engine refused (bad for this machine: a network without a sandbox, the pool shut): its record fails. */
+  /**
+   * A start the engine refused (bad for this machine: a cwd it lacks, a network
+   * without a sandbox, the pool shut): its record fails, and the server
+   * waiting on the start answers with the refusal itself (start-refusal.ts).
+   */
   private async refused(id: string, err: unknown): Promise<void> {
     const record = await this.sidex.engine.store.get(id);
     if (!record || isTerminal(record.status)) return;
+    await keepRefusal(this.redis, id, err).catch(() => {});
     const code = err instanceof SidexError ? err.code : 'START_FAILED';
     const failed: ExecutionRecord = { ...record, status: 'failed', worker: this.options.name, endedAt: Date.now(), error: { code, message: (err as Error).message } };
     await this.sidex.engine.store.update(failed, statusEvent(failed));
@@ -173,9 +180,27 @@ export class ClusterWorker {
           return engine.setProgress(message.id, message.value);
         case 'settle':
           return engine.settle(message.id, message.settlement);
+        case 'stdin': {
+          // One write after the other, in the order they were sent: each fetches its bytes first.
+          const write = message;
+          held.stdin = (held.stdin ?? Promise.resolve()).then(() => this.writeStdin(write));
+          return;
+        }
       }
     } catch (err) {
       this.options.onError?.(`control ${message.op} of ${message.id} failed`, err);
+    }
+  }
+
+  /** A stdin write, answered with the engine's result or its refusal; one its server has withdrawn (too late) is not written. */
+  private async writeStdin(message: Extract<ControlMessage, { op: 'stdin' }>): Promise<void> {
+    try {
+      const data = await takeRequest(this.redis, message.reply);
+      if (!data) return;
+      const state = await this.sidex.engine.writeStdin(message.id, data, { close: message.close });
+      await answer(this.redis, message.reply, { value: state });
+    } catch (err) {
+      await answer(this.redis, message.reply, { error: err }).catch(() => {});
     }
   }
 

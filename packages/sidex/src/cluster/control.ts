@@ -1,11 +1,14 @@
 import type { ExternalSettlement, StopOptions } from '../engine/engine.js';
+import type { ReplyAddress } from './control-request.js';
 
 /** What a server asks of the worker holding an execution. */
 export type ControlMessage =
   | { op: 'stop'; id: string; options: StopOptions }
   | { op: 'message'; id: string; value: unknown }
   | { op: 'progress'; id: string; value: unknown }
-  | { op: 'settle'; id: string; settlement: ExternalSettlement };
+  | { op: 'settle'; id: string; settlement: ExternalSettlement }
+  /** A write to a command's stdin: its bytes are the request's payload (control-request.ts), not broadcast to every worker. */
+  | { op: 'stdin'; id: string; close: boolean; reply: ReplyAddress };
 
 export function parseControl(text: string): ControlMessage | undefined {
   try {

@@ -55,19 +55,17 @@ class OutputIds {
 }
 
 /**
- * Publishes a worker's engine events: each on the events stream, output also
- * on its execution's own stream (its full log), closed when it ends. Returns
- * the function that stops publishing.
+ * Publishes a worker's engine events: each on the events stream (output as
+ * the text live events carry), output also on its execution's own stream,
+ * byte for byte (its full log), closed when it ends. Returns the function
+ * that stops publishing.
  */
 export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): () => void {
   const ids = new OutputIds();
   const listeners = EVENT_NAMES.map((name) => {
     const listener = (payload: EngineEvents[typeof name][0]) => {
       void appendEvent(redis, bounds, name, payload).catch(() => {});
-      if (name === 'output') {
-        const { id, stream, data, time } = payload as EngineEvents['output'][0];
-        void redis.xadd(outputStream(id), ids.next(id), 's', stream, 't', String(time), 'd', data).catch(() => {});
-      } else if (name === 'status' && isTerminal((payload as ExecutionRecord).status)) {
+      if (name === 'status' && isTerminal((payload as ExecutionRecord).status)) {
         const { id } = payload as ExecutionRecord;
         void endOutput(redis, bounds, id, ids.last(id)).catch(() => {});
       }
@@ -75,7 +73,14 @@ export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bound
     engine.on(name, listener);
     return () => engine.off(name, listener);
   });
-  return () => listeners.forEach((off) => off());
+  const bytes = ({ id, stream, data, time }: EngineEvents['outputBytes'][0]) => {
+    void redis.xadd(outputStream(id), ids.next(id), 's', stream, 't', String(time), 'd', data).catch(() => {});
+  };
+  engine.on('outputBytes', bytes);
+  return () => {
+    listeners.forEach((off) => off());
+    engine.off('outputBytes', bytes);
+  };
 }
 
 type Entry = [id: string, fields: string[]];

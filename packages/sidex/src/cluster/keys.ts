@@ -53,3 +53,9 @@ export const sourceOwner = (projectId: string, source: string): string => `sidex
 export const pipelineChannel = (db: number, server: string): string => `sidex:${db}:pipelines:${server}`;
 /** What every server hears: task events, and which events each server's monitors want. */
 export const pipelinesChannel = (db: number): string => `sidex:${db}:pipelines`;
+/** Where the worker holding an execution answers a server's control request (control-request.ts): one channel per server. */
+export const replyChannel = (server: string): string => `sidex:reply:${server}`;
+/** A control request's payload (a stdin write's bytes), until the worker takes it or the server withdraws it. */
+export const requestPayload = (request: string): string => `sidex:request:${request}`;
+/** Why a worker refused a start, for the server answering it (a few minutes). */
+export const startRefusal = (id: string): string => `sidex:refused:${id}`;

@@ -12,13 +12,17 @@ import { isTerminal, type ExecutionRecord, type Schedule } from '../model/record
 import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
 import { boundsOf, lockSettings, DEFAULT_LOSS_MS, type ClusterOptions } from './cluster-options.js';
 import type { ControlMessage } from './control.js';
+import { ControlRequests } from './control-request.js';
 import { appendEvent, endOutput, EventReader, type EventName } from './event-stream.js';
+import { jobDataOf } from './job-data.js';
 import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
 import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
 import { outputFrames } from './output-log.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
+import { takeRefusal } from './start-refusal.js';
 import { freeSlots, liveWorkers } from './worker-registry.js';
 import { depthOf, listWorkers } from './worker-listing.js';
+import { notACommand, stdinGone } from '../engine/command/stdin-channel.js';
 
 export interface QueuedEngineOptions extends ClusterOptions {
   store: ExecutionStore;
@@ -28,15 +32,12 @@ export interface QueuedEngineOptions extends ClusterOptions {
   pickupMs?: number;
 }
 
-/** What a job carries: the spec, its id and creation time fixed by the server that queued it. */
-export interface JobData {
-  spec: StartSpec;
-}
-
 /** Workers check what depends on their machine (the sandbox, its network) again; here every isolation is possible. */
 const ANY_WORKER = { mode: 'sandbox' as const };
 const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimit: DEFAULT_PIDS_LIMIT };
 const POLL_MS = 1000;
+/** How long a server waits for the worker holding an execution to answer a request (a stdin write). */
+export const CONTROL_REPLY_MS = 5000;
 
 interface Waiter {
   until(record: ExecutionRecord): boolean;
@@ -57,6 +58,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   /** The store polls of pending waits, stopped at close. */
   private readonly polls = new Set<NodeJS.Timeout>();
   private readonly reader: EventReader;
+  private readonly requests: ControlRequests;
   private readonly lost: LostContext;
   private readonly countsTimer: NodeJS.Timeout;
   private counts = { running: 0, queued: 0 };
@@ -72,6 +74,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     this.store = options.store;
     this.lost = { redis, store: options.store, bounds: boundsOf(options), tailBytes: DEFAULT_TAIL_BYTES };
     this.reader = new EventReader(reader, (name, payload) => this.deliver(name, payload));
+    this.requests = new ControlRequests(redis, redis.duplicate());
     this.queueOf(undefined);
     this.countsTimer = setInterval(() => void this.refreshCounts(), 1000).unref();
   }
@@ -82,9 +85,29 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     return new QueuedEngine(options, connection, redis, redis.duplicate());
   }
 
-  /** No command runs through a cluster, so no stdin does either. */
-  async writeStdin(id: string): Promise<never> {
-    throw new SidexError('NOT_A_COMMAND', `sideExecutionId: ${id} is not a command; commands do not run through a cluster yet`, { field: 'sideExecutionId' });
+  /**
+   * A write to a command's stdin goes to the worker holding it, whose engine
+   * answers as on one machine (its pending bytes, or its refusal). Not taken
+   * within CONTROL_REPLY_MS, it is withdrawn, never written: NOT_RUNNING if
+   * the command ended meanwhile, else WORKER_UNREACHABLE.
+   */
+  async writeStdin(id: string, data: Buffer, options: { close?: boolean } = {}): Promise<{ pendingBytes: number; open: boolean }> {
+    const record = await this.store.get(id);
+    if (!record) throw notFound(id);
+    if (record.kind !== 'command') throw notACommand(id, record.kind);
+    if (record.status === 'queued' || isTerminal(record.status)) throw stdinGone(id, record.status);
+    const close = options.close === true;
+    const asked = await this.requests.ask<{ pendingBytes: number; open: boolean }>(data, (reply) => this.publishControl({ op: 'stdin', id, close, reply }), CONTROL_REPLY_MS);
+    if ('value' in asked) return asked.value;
+    const now = await this.store.get(id);
+    if ('withdrawn' in asked && (!now || isTerminal(now.status))) throw stdinGone(id, now?.status ?? 'gone');
+    const worker = now?.worker ?? 'not named yet';
+    const what = 'withdrawn' in asked ? 'did not take the write: nothing of it was written' : 'took the write but did not answer: whether the program got it is unknown';
+    throw new SidexError('WORKER_UNREACHABLE', `execution "${id}": within ${CONTROL_REPLY_MS} ms its worker (${worker}) ${what}; if the worker is gone, the execution ends supervisor_lost`, {
+      id,
+      worker,
+      written: 'withdrawn' in asked ? 0 : null,
+    });
   }
 
   /** A worker's processes are on its own machine: a server cannot list them. */
@@ -107,11 +130,8 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
 
   async start(spec: StartSpec): Promise<ExecutionRecord> {
     if (this.closing) throw new SidexError('SHUTTING_DOWN', 'the server is shutting down and accepts no new executions');
-    // Commands are not routed through a cluster yet (docs/cluster.md): refused, never run elsewhere than asked.
-    if (spec.kind === 'command') {
-      throw new SidexError('NOT_SUPPORTED', 'command: commands do not run through a cluster yet; start them on a server without --queue', { field: 'command' });
-    }
-    checkStart({ ...spec, schedule: undefined }, ANY_WORKER, { hidden: [], childProcessesForbidden: false }); // its retries are the queue's
+    // Its retries are the queue's; a command's cwd and permission are its worker's to check.
+    checkStart({ ...spec, schedule: undefined }, ANY_WORKER, { hidden: undefined, childProcessesForbidden: false });
     const tags = spec.schedule?.tags ?? [];
     const { queue } = this.queueOf(tags);
     const maxQueued = this.options.maxQueued ?? 10_000;
@@ -122,8 +142,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     await this.store.insert(record, statusEvent(record));
     const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
     try {
-      const data: JobData = { spec: { ...spec, queued: { id: record.id, createdAt: record.createdAt } } };
-      await queue.add('run', data, jobOptions(record.id, spec.schedule));
+      await queue.add('run', jobDataOf(spec, { id: record.id, createdAt: record.createdAt }), jobOptions(record.id, spec.schedule));
     } catch (err) {
       started.cancel();
       const failed = { ...record, status: 'failed' as const, endedAt: Date.now(), error: { code: 'QUEUE_UNAVAILABLE', message: `cannot queue the execution: ${(err as Error).message}` } };
@@ -132,11 +151,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     }
     if (free > 0) {
       const running = await Promise.race([started.promise, sleep(this.options.pickupMs ?? 5000)]);
-      if (running) return running;
+      if (running) return this.answerOf(running);
     }
     started.cancel();
     const now = (await this.store.get(record.id)) ?? record;
-    if (now.status !== 'queued') return now;
+    if (now.status !== 'queued') return this.answerOf(now);
     return { ...now, queuePosition: await this.placeOf(queue, record.id) };
   }
 
@@ -210,10 +229,24 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     await this.reader.close();
     await Promise.all([...this.queues.values()].flatMap(({ queue, events, checker }) => [queue.close(), events.close(), checker.close()]));
     for (const timer of this.polls) clearInterval(timer);
+    this.requests.close();
     this.redis.disconnect();
   }
 
   // ---- internals -----------------------------------------------------------
+
+  /**
+   * What a start answers: the record, or, when its worker refused it (bad for
+   * that machine), the refusal thrown as one machine throws it, leaving no
+   * record behind.
+   */
+  private async answerOf(record: ExecutionRecord): Promise<ExecutionRecord> {
+    if (record.status !== 'failed') return record;
+    const refusal = await takeRefusal(this.redis, record.id);
+    if (!refusal) return record;
+    await this.store.deleteEnded([record.id]).catch(() => {});
+    throw refusal;
+  }
 
   /**
    * The queue of this tag set, with its QueueEvents (a stalled job is a lost
@@ -281,7 +314,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   }
 
   private control(message: ControlMessage): void {
-    void this.redis.publish(CONTROL_CHANNEL, JSON.stringify(message)).catch(() => {});
+    void this.publishControl(message).catch(() => {});
+  }
+
+  private publishControl(message: ControlMessage): Promise<unknown> {
+    return this.redis.publish(CONTROL_CHANNEL, JSON.stringify(message));
   }
 
   private deliver<E extends EventName>(name: E, payload: EngineEvents[E][0]): void {

@@ -37,7 +37,7 @@ import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
 import type { ExecSource } from '../runtime/messages.js';
-import { StdinChannel } from './command/stdin-channel.js';
+import { notACommand, StdinChannel, stdinGone } from './command/stdin-channel.js';
 import { prepareInline } from '../runtime/inline/prepare-inline.js';
 import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
@@ -113,6 +113,8 @@ export interface OutputEvent {
 export interface EngineEvents {
   status: [ExecutionRecord];
   output: [OutputEvent];
+  /** The same output as written, byte for byte (a cluster's worker keeps its log in Redis with these); `output` is its text. */
+  outputBytes: [LogFrame & { id: string }];
   checkpoint: [{ id: string; value: unknown }];
   progress: [{ id: string; value: unknown }];
   /** A value the running code sent with ctx.send. */
@@ -334,12 +336,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     const exec = this.live.get(id);
     const record = exec?.record ?? (await this.store.get(id));
     if (!record) throw notFound(id);
-    if (record.kind !== 'command') {
-      throw new SidexError('NOT_A_COMMAND', `execution "${id}" runs ${record.kind === 'inline' ? 'inline code' : 'an action block'}, not a command: it has no stdin to write`, { id });
-    }
-    if (!exec?.stdin || !exec.runtime || record.status !== 'running') {
-      throw new SidexError('NOT_RUNNING', `execution "${id}" is ${record.status}, not running: its stdin is gone`, { id, status: record.status });
-    }
+    if (record.kind !== 'command') throw notACommand(id, record.kind);
+    if (!exec?.stdin || !exec.runtime || record.status !== 'running') throw stdinGone(id, record.status);
     const message = exec.stdin.write(data, options.close === true);
     exec.runtime.send({ type: 'stdin', ...message });
     return { pendingBytes: exec.stdin.pendingBytes, open: exec.stdin.isOpen };
@@ -716,6 +714,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   }
 
   private emitOutput(exec: Execution, chunk: OutputChunk): void {
+    if (this.listenerCount('outputBytes') > 0) this.emit('outputBytes', { id: exec.id, ...chunk });
     if (this.listenerCount('output') === 0) return;
     const data = this.decoders.decode(exec.id, chunk);
     if (data) this.emit('output', { id: exec.id, stream: chunk.stream, data, time: chunk.time });

@@ -12,8 +12,8 @@ import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 
 /** What a command start is checked against. */
 export interface CommandRoom {
-  /** Paths no execution sees: a cwd inside them is refused. */
-  hidden: readonly string[];
+  /** Paths no execution sees: a cwd inside them is refused. Undefined: the cwd is on another machine (a cluster's worker), which checks it. */
+  hidden: readonly string[] | undefined;
   /** Node's permission model is on without child processes: no program may be started. */
   childProcessesForbidden: boolean;
 }

@@ -58,7 +58,7 @@ export class CommandService {
 
   /** Answers once the program has been exec'd (`running`), or with a `failed` record saying why it could not be. */
   async start(input: StartCommand): Promise<ExecutionRecord> {
-    const cwd = input.cwd ? confinePath(input.cwd, this.where.roots(), this.where.base) : undefined;
+    const cwd = input.cwd ? this.confine(input.cwd) : undefined;
     const common = this.sideExecution.common({}, input.timeout, input.options);
     const env = { ...common.env, ...input.env };
     const spec: StartSpec = {
@@ -72,6 +72,15 @@ export class CommandService {
       ...(Object.keys(env).length ? { env } : {}),
     };
     return this.engine.start(spec);
+  }
+
+  /**
+   * A cwd inside the allowed roots, symlinks followed (PATH_OUTSIDE_ROOTS
+   * otherwise); a cluster's worker checks a queued command's cwd again with
+   * its own roots, on its own machine.
+   */
+  confine(cwd: string): string {
+    return confinePath(cwd, this.where.roots(), this.where.base);
   }
 
   /** More bytes for a running command's open stdin, and/or its end. */

@@ -26,9 +26,10 @@ const invalid = (field: string, message: string) => new SidexError('INVALID_ARGU
 /**
  * argv: a program and its arguments, strings without NUL; cwd: an existing
  * directory, absolute (the services confine it to the allowed roots), never
- * inside a path the sandbox hides (the data directory).
+ * inside a path the sandbox hides (the data directory). Without `hidden`, the
+ * cwd is not this machine's to check (a cluster's server: its worker does).
  */
-export function checkCommand(spec: CommandSpec, hidden: readonly string[]): void {
+export function checkCommand(spec: CommandSpec, hidden: readonly string[] | undefined): void {
   const { argv, cwd, stdin } = spec;
   if (!Array.isArray(argv) || argv.length === 0) throw invalid('command', 'must be a non-empty array: the program, then its arguments');
   if (argv.length > MAX_ARGS) throw invalid('command', `must have at most ${MAX_ARGS} elements (got ${argv.length})`);
@@ -40,7 +41,7 @@ export function checkCommand(spec: CommandSpec, hidden: readonly string[]): void
   });
   if (argv[0] === '') throw invalid('command[0]', 'the program must not be empty');
   if (bytes > MAX_ARGV_BYTES) throw invalid('command', `must be at most ${MAX_ARGV_BYTES} bytes in all (got ${bytes})`);
-  if (cwd !== undefined) checkCwd(cwd, hidden);
+  if (cwd !== undefined && hidden) checkCwd(cwd, hidden);
   if (stdin?.data && stdin.data.length > MAX_START_STDIN_BYTES) {
     throw new SidexError('STDIN_TOO_LARGE', `stdin: at most ${MAX_START_STDIN_BYTES} bytes may be given with a start (got ${stdin.data.length}); write the rest once it runs`, {
       field: 'stdin',

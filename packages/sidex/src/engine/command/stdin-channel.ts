@@ -4,6 +4,16 @@
 import { SidexError } from '../../errors.js';
 import { MAX_STDIN_PENDING_BYTES, MAX_STDIN_WRITE_BYTES } from './command-spec.js';
 
+/** A write to the stdin of inline code or a block. */
+export function notACommand(id: string, kind: 'inline' | 'block'): SidexError {
+  return new SidexError('NOT_A_COMMAND', `execution "${id}" runs ${kind === 'inline' ? 'inline code' : 'an action block'}, not a command: it has no stdin to write`, { id });
+}
+
+/** A write to the stdin of a command that is not running (yet, or any more). */
+export function stdinGone(id: string, status: string): SidexError {
+  return new SidexError('NOT_RUNNING', `execution "${id}" is ${status}, not running: its stdin is gone`, { id, status });
+}
+
 export interface StdinWrite {
   base64?: string;
   close: boolean;
