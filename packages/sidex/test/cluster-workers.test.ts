@@ -6,7 +6,7 @@ import os from 'node:os';
 import { SidexClient, SidexClientError, type WorkersFields } from '@sidex/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster, type TestWorker } from './helpers/cluster.js';
-import { jsonOf, startOn, statusOn, stopOn } from './helpers/cluster-api.js';
+import { jsonOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
 import { api, runCli, spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually } from './helpers/sidex.js';
 import { serversFor } from './helpers/needs-servers.js';
@@ -14,7 +14,7 @@ import { serversFor } from './helpers/needs-servers.js';
 const missing = clusterMissing();
 const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';
 /** Blocks its thread: no graceful stop can unwind it, so a stop takes the whole grace. */
-const STUCK = 'await new Promise((r) => setTimeout(r, 50)); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)';
+const STUCK = 'await new Promise((r) => setTimeout(r, 50)); console.log("stuck"); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000)';
 
 async function workersOf(client: SidexClient): Promise<WorkersFields> {
   const reply = await client.workers();
@@ -172,6 +172,8 @@ if (serversFor('cluster workers', missing)) {
       const started = await startOn(server, { inlineCode: STUCK, options: { tags: ['slow'] } });
       expect(started.status).toBe('running');
       await until(client, (v) => worker(v, 'w3')?.running === 1);
+      // Past its last await: a stop can no longer unwind it, so the drain takes the grace.
+      await untilOutput(server, started.sideExecutionId, 'stuck');
       void w3.stop();
       const draining = await until(client, (v) => worker(v, 'w3')?.state === 'draining');
       expect(worker(draining, 'w3')!.running).toBe(1);
