@@ -135,9 +135,10 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     const tags = spec.schedule?.tags ?? [];
     const { queue } = this.queueOf(tags);
     const maxQueued = this.options.maxQueued ?? 10_000;
-    if ((await queue.count()) >= maxQueued) throw new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
-    // Read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
-    const free = freeSlots(await liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS), tags);
+    // Free slots are read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
+    const [waiting, workers] = await Promise.all([queue.count(), liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS)]);
+    if (waiting >= maxQueued) throw new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
+    const free = freeSlots(workers, tags);
     const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
     await this.store.insert(record, statusEvent(record));
     const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
