@@ -41,7 +41,7 @@ import { StdinChannel } from './command/stdin-channel.js';
 import { prepareInline } from '../runtime/inline/prepare-inline.js';
 import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
-/** How often a cluster worker writes its running executions' sampled memory and CPU to the store. */
+/** How often a cluster worker writes its running executions' sampled memory, CPU and output tails to the store. */
 const LIVE_SAMPLE_WRITE_MS = 1000;
 
 export interface EngineOptions {
@@ -655,17 +655,18 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   /**
    * A cluster's servers read a running execution's status from the store,
    * where its record is otherwise that of its last transition: a worker
-   * writes there what its sampler has measured (memory, CPU) when it changed.
-   * An ending execution is left to its terminal write, which lands after any
-   * of these (one write chain per execution).
+   * writes there, when they changed, what its sampler has measured (memory,
+   * CPU) and the output so far (the tails a status shows). An ending
+   * execution is left to its terminal write, which lands after any of these
+   * (one write chain per execution).
    */
   private writeLiveSamples(): void {
     for (const exec of this.live.values()) {
       const { record } = exec;
-      const sample = `${record.memory.current}/${record.memory.peak}/${record.cpuMicros}`;
+      const sample = `${record.memory.current}/${record.memory.peak}/${record.cpuMicros}/${exec.capture?.seenBytes ?? 0}`;
       if (record.status !== 'running' || exec.isEnding || this.samplesWritten.get(exec) === sample) continue;
       this.samplesWritten.set(exec, sample);
-      void this.writes.save(exec);
+      void this.writes.save(exec, undefined, 1, exec.snapshot());
     }
   }
 
