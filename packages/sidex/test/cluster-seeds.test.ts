@@ -5,15 +5,20 @@
 // the first server; every later call of it (status, stop, send, terminate)
 // and the checks go to the second. Process markers come from the records in
 // PostgreSQL; the workers run on this machine, so survivors are looked for here.
+// With them, the Codebolt-built block of server-codebolt-blocks.test.ts: it
+// runs on a worker and connects back to the server that started it.
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { SidexClient } from '@sidex/client';
 import { RocketRideClient } from '@sidex/client/rocketride';
 import { capabilitySeedSuite } from './capability-seeds-suite.js';
+import { codeboltBlockSuite } from './codebolt-blocks-suite.js';
+import { writeCodeboltWsBlock } from './fixtures/codebolt-ws-block.js';
 import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { recordOf } from './helpers/cluster-api.js';
 import { serversFor } from './helpers/needs-servers.js';
+import { RawSocket } from './helpers/raw-ws.js';
 import { ownedDir } from './helpers/pipelines.js';
 import type { TestServer } from './helpers/spawn-server.js';
 import { pipelineSeedSuite, writeSeedPipelines } from './pipeline-seeds-suite.js';
@@ -38,6 +43,7 @@ if (serversFor('cluster seed examples', clusterMissing())) {
   let a: SidexClient;
   let b: SidexClient;
   const rocketRide: RocketRideClient[] = [];
+  let sockets: { start: RawSocket; follow: RawSocket };
   beforeAll(async () => {
     cluster = await startCluster({
       queue: await redisDb(8),
@@ -45,15 +51,19 @@ if (serversFor('cluster seed examples', clusterMissing())) {
       workers: 3,
       // Example 2 alone holds five executions at once.
       workerArgs: ['--concurrency', '4'],
-      project: (dir) => (copyCatalogProject(dir), writeSeedBlocks(dir)),
+      project: (dir) => (copyCatalogProject(dir), writeSeedBlocks(dir), writeCodeboltWsBlock(dir)),
     });
     const client = (server: TestServer) => new SidexClient({ url: server.url, apiKey: server.apiKey });
     a = client(cluster.servers[0]!);
     b = client(cluster.servers[1]!);
+    const socket = (server: TestServer) => RawSocket.open(server.wsUrl, server.apiKey);
+    sockets = { start: await socket(cluster.servers[0]!), follow: await socket(cluster.servers[1]!) };
   }, 90_000);
   afterAll(async () => {
     a?.close();
     b?.close();
+    sockets?.start.close();
+    sockets?.follow.close();
     await Promise.all(rocketRide.map((c) => c.disconnect()));
     await cluster?.close();
   }, 60_000);
@@ -98,4 +108,6 @@ if (serversFor('cluster seed examples', clusterMissing())) {
     },
     markerOf,
   }));
+
+  codeboltBlockSuite(() => sockets);
 }
