@@ -41,6 +41,9 @@ import { notACommand, StdinChannel, stdinGone } from './command/stdin-channel.js
 import { prepareInline } from '../runtime/inline/prepare-inline.js';
 import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
 
+/** How often a cluster worker writes its running executions' sampled memory, CPU and output tails to the store. */
+const LIVE_SAMPLE_WRITE_MS = 1000;
+
 export interface EngineOptions {
   dataDir: string;
   /** Booted runtimes kept idle. */
@@ -169,6 +172,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   /** Executions whose stop protocol or leftover collection is running: the pool's refill steps aside for them. */
   private endsInFlight = 0;
   private readonly sampler: ResourceSampler;
+  /** A cluster worker's periodic writes of its running records (writeLiveSamples). */
+  private readonly liveWrites: NodeJS.Timeout | undefined;
+  private readonly samplesWritten = new WeakMap<Execution, string>();
   private readonly factory: RuntimeFactory;
   private readonly scratchRoot: string;
   /** Output files of runtimes no execution has claimed yet: inside the log directory, so a claim is a rename. */
@@ -213,6 +219,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     this.limits = { memory: kinds.memory ?? 'sampled', pids: kinds.pids ?? 'none', cpu: kinds.cpu ?? 'none', output: prlimit ? 'rlimit' : 'sampled' };
     this.guardian = options.guardian({ ...trackerOptions, mode: this.tracker.kind }, (restart) => this.emit('guardianRestarted', restart));
     this.sampler = new ResourceSampler(this.options.sampleIntervalMs);
+    if (options.worker) this.liveWrites = setInterval(() => this.writeLiveSamples(), LIVE_SAMPLE_WRITE_MS).unref();
     this.scratchRoot = path.join(dataDir, 'scratch', trackerOptions.runId);
     this.spareOutputRoot = path.join(this.logDir, SPARE_OUTPUT_DIR, trackerOptions.runId);
     this.factory = new RuntimeFactory({
@@ -397,6 +404,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
         this.stop(exec.id, { graceMs: options.graceMs ?? this.options.defaultGraceMs, reason: 'shutdown' }).catch(() => {}),
       ),
     );
+    clearInterval(this.liveWrites);
     this.sampler.close();
     await Promise.all(this.answered);
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
@@ -640,6 +648,24 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       }
     })();
     return exec.ending;
+  }
+
+  /**
+   * A cluster's servers read a running execution's status from the store,
+   * where its record is otherwise that of its last transition: a worker
+   * writes there, when they changed, what its sampler has measured (memory,
+   * CPU) and the output so far (the tails a status shows). An ending
+   * execution is left to its terminal write, which lands after any of these
+   * (one write chain per execution).
+   */
+  private writeLiveSamples(): void {
+    for (const exec of this.live.values()) {
+      const { record } = exec;
+      const sample = `${record.memory.current}/${record.memory.peak}/${record.cpuMicros}/${exec.capture?.seenBytes ?? 0}`;
+      if (record.status !== 'running' || exec.isEnding || this.samplesWritten.get(exec) === sample) continue;
+      this.samplesWritten.set(exec, sample);
+      void this.writes.save(exec, undefined, 1, exec.snapshot(), { relaxed: true });
+    }
   }
 
   private async finalize(exec: Execution, forced: boolean): Promise<void> {

@@ -43,10 +43,10 @@ export interface TestWorker {
   stop(): Promise<number | null>;
 }
 
-export async function spawnWorker(queue: string, store: string, name: string, args: string[] = [], env: Record<string, string> = {}): Promise<TestWorker> {
+/** A worker with a data directory of its own and `projectDir` (default: an empty one of its own) as its project. */
+export async function spawnWorker(queue: string, store: string, name: string, args: string[] = [], env: Record<string, string> = {}, projectDir?: string): Promise<TestWorker> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-worker-'));
-  const projectDir = path.join(root, 'project');
-  fs.mkdirSync(projectDir);
+  if (!projectDir) fs.mkdirSync((projectDir = path.join(root, 'project')));
   const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIDEX_'))) as Record<string, string>;
   const child = spawn(
     process.execPath,
@@ -79,14 +79,38 @@ export interface TestCluster {
   store: string;
   servers: TestServer[];
   workers: TestWorker[];
+  /** The project every server and worker runs with, when the cluster was given one. */
+  projectDir?: string;
   addWorker(name: string, args?: string[]): Promise<TestWorker>;
   close(): Promise<void>;
 }
 
-/** Servers and workers on one queue and one fresh schema; close() stops them all and drops the schema. */
-export async function startCluster(options: { queue: string; servers: number; workers: number; workerArgs?: string[]; serverArgs?: string[] }): Promise<TestCluster> {
+export interface ClusterOptions {
+  queue: string;
+  servers: number;
+  workers: number;
+  workerArgs?: string[];
+  serverArgs?: string[];
+  /**
+   * Fills one project directory that every server and worker is given as its
+   * `--project`: the shared volume of docs/cluster.md, so a block path a
+   * server resolves is the one each worker runs. Without it each has an empty
+   * project of its own.
+   */
+  project?: (projectDir: string) => void;
+}
+
+/** Servers and workers on one queue and one fresh schema; close() stops them all and drops the schema (and the shared project). */
+export async function startCluster(options: ClusterOptions): Promise<TestCluster> {
   const schemas = new PgSchemas();
   const store = schemas.spec();
+  let projectDir: string | undefined;
+  if (options.project) {
+    // Inside a temporary directory rather than one itself: mkdtemp's are 0700, which a sandbox's own uid may not enter.
+    projectDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-cluster-')), 'project');
+    fs.mkdirSync(projectDir);
+    options.project(projectDir);
+  }
   const common = ['--queue', options.queue, '--store', store];
   const workers: TestWorker[] = [];
   const servers: TestServer[] = [];
@@ -95,8 +119,9 @@ export async function startCluster(options: { queue: string; servers: number; wo
     store,
     servers,
     workers,
+    ...(projectDir ? { projectDir } : {}),
     addWorker: async (name, args = options.workerArgs ?? []) => {
-      const worker = await spawnWorker(options.queue, store, name, args);
+      const worker = await spawnWorker(options.queue, store, name, args, {}, projectDir);
       workers.push(worker);
       return worker;
     },
@@ -104,12 +129,14 @@ export async function startCluster(options: { queue: string; servers: number; wo
       await Promise.all(servers.map((s) => stopAndRemove(s)));
       await Promise.all(workers.map(async (w) => (await w.stop(), fs.rmSync(w.root, { recursive: true, force: true }))));
       await schemas.dropAll();
+      if (projectDir) fs.rmSync(path.dirname(projectDir), { recursive: true, force: true });
     },
   };
   try {
     // The first server creates the schema; the others then start side by side.
-    servers.push(await spawnServer({ args: [...common, ...(options.serverArgs ?? [])] }));
-    const rest = Array.from({ length: options.servers - 1 }, () => spawnServer({ args: [...common, ...(options.serverArgs ?? [])] }));
+    const serve = { args: [...common, ...(options.serverArgs ?? [])], ...(projectDir ? { projectDir } : {}) };
+    servers.push(await spawnServer(serve));
+    const rest = Array.from({ length: options.servers - 1 }, () => spawnServer(serve));
     servers.push(...(await Promise.all(rest)));
     await Promise.all(Array.from({ length: options.workers }, (_, i) => cluster.addWorker(`w${i + 1}`)));
   } catch (err) {

@@ -32,6 +32,8 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>;
   /** Fills the project directory before the server starts. */
   project?: (projectDir: string) => void;
+  /** A project directory of the caller's (kept at close), instead of a fresh one. */
+  projectDir?: string;
   /** Set SIDEX_API_KEY (default: a fixed test key); false lets the server generate one. */
   apiKey?: string | false;
 }
@@ -52,7 +54,7 @@ process.on('exit', () => {
 export async function spawnServer(options: ServeOptions = {}): Promise<TestServer> {
   const root = tempDir('sidex-serve-');
   const dataDir = path.join(root, 'data');
-  const projectDir = path.join(root, 'project');
+  const projectDir = options.projectDir ?? path.join(root, 'project');
   fs.mkdirSync(projectDir, { recursive: true });
   options.project?.(projectDir);
   const apiKey = options.apiKey === undefined ? 'test-key-0123456789abcdef' : options.apiKey;
