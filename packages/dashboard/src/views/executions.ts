@@ -2,9 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { subscribe } from '../live.js';
+import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { bytes, duration, kindOf, time, type Execution } from '../types.js';
 
-const STATUSES = ['queued', 'starting', 'running', 'stopping', 'completed', 'failed', 'stopped', 'timeout'];
 const SINCE: Record<string, number> = { '': 0, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
 
 interface Filters {
@@ -66,7 +66,7 @@ export function ExecutionsView({ open }: { open: (id: string) => void }) {
         <label>Status
           <select value=${filters.status} onChange=${set('status')}>
             <option value="">any</option>
-            ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
+            ${EXECUTION_STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
           </select>
         </label>
         <label>Kind
