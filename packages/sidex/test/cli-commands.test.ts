@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { writeTestBlocks } from './fixtures/blocks.js';
 import { runCli, SIDEX_BIN, startTestServer } from './helpers/server.js';
+import { expectInterruptedTwice } from './helpers/interrupt.js';
 import { eventually, sleep } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: writeTestBlocks });
@@ -191,18 +192,7 @@ describe('sidex run', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stdin.end("ctx.onStop(() => { console.log('stopping'); return new Promise(() => {}); }); console.log('ready'); await new Promise(r => setTimeout(r, 60000))");
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      expect(await eventually(() => out.includes('ready'), 15_000)).toBe(true);
-      const began = Date.now();
-      child.kill('SIGINT');
-      expect(await eventually(() => out.includes('stopping'), 15_000)).toBe(true);
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(Date.now() - began).toBeLessThan(20_000); // not the 60 s grace
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await expectInterruptedTwice(child, () => out);
   });
 
   it('a timeout on the server exits 124', async () => {

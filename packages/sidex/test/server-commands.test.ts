@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { killAll, withToken } from './helpers/attacks.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { api, runCli, SIDEX_BIN, startTestServer } from './helpers/server.js';
+import { expectInterruptedTwice } from './helpers/interrupt.js';
 import { eventually } from './helpers/sidex.js';
 
 const server = await startTestServer({ project: (dir) => fs.writeFileSync(path.join(dir, 'data.txt'), 'in the project\n') });
@@ -201,17 +202,6 @@ describe('sidex exec', () => {
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      expect(await eventually(() => out.includes('ready'), 15_000)).toBe(true);
-      const began = Date.now();
-      child.kill('SIGINT');
-      expect(await eventually(() => out.includes('stopping'), 15_000)).toBe(true);
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(Date.now() - began).toBeLessThan(20_000); // not the 60 s grace
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await expectInterruptedTwice(child, () => out);
   });
 });

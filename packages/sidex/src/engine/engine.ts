@@ -482,7 +482,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   /** To a passing state (starting, running, stopping): the end that follows is the durable write that matters. */
   private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
     exec.record.status = status;
-    await this.writes.save(exec, statusEvent(exec.record), 1, exec.record, { relaxed: true });
+    await this.writes.save(exec, statusEvent(exec.record), { relaxed: true });
     this.emit('status', { ...exec.record });
   }
 
@@ -664,7 +664,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       const sample = `${record.memory.current}/${record.memory.peak}/${record.cpuMicros}/${exec.capture?.seenBytes ?? 0}`;
       if (record.status !== 'running' || exec.isEnding || this.samplesWritten.get(exec) === sample) continue;
       this.samplesWritten.set(exec, sample);
-      void this.writes.save(exec, undefined, 1, exec.snapshot(), { relaxed: true });
+      void this.writes.save(exec, undefined, { record: exec.snapshot(), relaxed: true });
     }
   }
 
@@ -707,7 +707,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     await Promise.all([
       runtime?.cleanup(),
       // The terminal record is the one that matters most: a passing outage gets a few tries.
-      this.writes.save(exec, statusEvent(ended), TERMINAL_WRITE_ATTEMPTS, ended),
+      this.writes.save(exec, statusEvent(ended), { attempts: TERMINAL_WRITE_ATTEMPTS, record: ended }),
     ]);
     Object.assign(record, ended);
     this.live.delete(exec.id);

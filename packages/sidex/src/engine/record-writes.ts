@@ -21,6 +21,11 @@ export class WriteChain {
   }
 }
 
+interface SaveOptions extends WriteOptions {
+  attempts?: number;
+  record?: ExecutionRecord;
+}
+
 interface Written {
   readonly id: string;
   readonly record: ExecutionRecord;
@@ -45,11 +50,17 @@ export class RecordWrites {
     });
   }
 
-  /** Reported, never thrown: the execution and its stop must go on. `attempts` > 1 backs off between tries. */
-  async save(exec: Written, event?: NewEvent, attempts = 1, record = exec.record, options?: WriteOptions): Promise<void> {
+  /**
+   * Reported, never thrown: the execution and its stop must go on. `record`:
+   * what to write instead of the live record; `attempts` > 1 backs off
+   * between tries; `relaxed`: see WriteOptions.
+   */
+  async save(exec: Written, event?: NewEvent, options: SaveOptions = {}): Promise<void> {
+    const { attempts = 1, record = exec.record } = options;
+    const write = options.relaxed ? { relaxed: true } : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await exec.writes.record(record, (r) => this.store.update(r, event, options));
+        return await exec.writes.record(record, (r) => this.store.update(r, event, write));
       } catch (err) {
         if (attempt >= attempts) return this.onError(exec.id, err as Error);
         await sleep(100 * 2 ** attempt);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PgSchemas, postgresMissing } from '../fixtures/pg-schemas.js';
-import { live, SIDEX_BIN, spawnServer, stopAndRemove, stopOnce, type TestServer } from './spawn-server.js';
+import { live, spawnServer, spawnSidex, stopAndRemove, type SidexProcess, type TestServer } from './spawn-server.js';
 
 export const redisUrl = process.env.SIDEX_TEST_REDIS_URL;
 
@@ -32,46 +32,23 @@ export async function redisDb(db: number, url = redisUrl!): Promise<string> {
   return spec;
 }
 
-export interface TestWorker {
+export interface TestWorker extends SidexProcess {
   name: string;
-  child: ChildProcess;
   root: string;
-  exited: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-  /** SIGTERM and wait for the exit (SIGKILL after 20 s). */
-  stop(): Promise<number | null>;
 }
 
 /** A worker with a data directory of its own and `projectDir` (default: an empty one of its own) as its project. */
 export async function spawnWorker(queue: string, store: string, name: string, args: string[] = [], env: Record<string, string> = {}, projectDir?: string): Promise<TestWorker> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-worker-'));
   if (!projectDir) fs.mkdirSync((projectDir = path.join(root, 'project')));
-  const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIDEX_'))) as Record<string, string>;
-  const child = spawn(
-    process.execPath,
-    [SIDEX_BIN, 'worker', '--queue', queue, '--store', store, '--name', name, '--data-dir', path.join(root, 'data'), '--project', projectDir, '--log-level', 'warn', ...args],
-    { cwd: root, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  live.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
-  let ended = false;
-  void exited.then(() => (ended = true));
-  for (const began = Date.now(); !ended && !out.includes(`sidex worker ${name}`) && Date.now() - began < 20_000; ) await new Promise((r) => setTimeout(r, 20));
-  if (ended || !out.includes(`sidex worker ${name}`)) throw new Error(`sidex worker ${name} did not start:\n${out}\n${err}`);
-  return {
-    name,
-    child,
-    root,
-    exited,
-    stdout: () => out,
-    stderr: () => err,
-    stop: stopOnce(child, exited),
-  };
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const worker = await spawnSidex(['worker', '--queue', queue, '--store', store, '--name', name, '--data-dir', path.join(root, 'data'), '--project', projectDir, '--log-level', 'warn', ...args], {
+    cwd: root,
+    env,
+    ready: new RegExp(`sidex worker ${escaped}`),
+    what: `sidex worker ${name}`,
+  });
+  return { ...worker, name, root };
 }
 
 export interface TestCluster {

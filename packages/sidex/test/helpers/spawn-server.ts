@@ -50,6 +50,49 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** A `sidex` process of a test: its output collected, stopped once. */
+export interface SidexProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Spawns `sidex <args>` in `cwd`, with this process's environment minus its
+ * SIDEX_* variables, plus `env`. Resolves once its stdout matches `ready`
+ * (with the match); rejects if it exits first or 20 s pass.
+ */
+export async function spawnSidex(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string },
+): Promise<SidexProcess & { ready: RegExpExecArray }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  const child = spawn(process.execPath, [SIDEX_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
+  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${options.what} did not start in 20 s:\n${out}\n${err}`)), 20_000);
+    const check = () => {
+      const match = options.ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`${options.what} exited with ${code}:\n${out}\n${err}`)));
+  });
+  return { child, exited, ready, stdout: () => out, stderr: () => err, stop: stopOnce(child, exited) };
+}
+
 /** Spawns `sidex serve` without registering cleanup (the caller stops it). */
 export async function spawnServer(options: ServeOptions = {}): Promise<TestServer> {
   const root = tempDir('sidex-serve-');
@@ -58,34 +101,14 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
   fs.mkdirSync(projectDir, { recursive: true });
   options.project?.(projectDir);
   const apiKey = options.apiKey === undefined ? 'test-key-0123456789abcdef' : options.apiKey;
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
-  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
-  if (apiKey) env.SIDEX_API_KEY = apiKey;
-  const child = spawn(
-    process.execPath,
-    [SIDEX_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--project', projectDir, '--log-level', 'warn', ...(options.args ?? [])],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  live.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sidex serve did not start in 20 s:\n${out}\n${err}`)), 20_000);
-    const check = () => {
-      const match = /^sidex (http:\/\/\S+)/m.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`sidex serve exited with ${code}:\n${out}\n${err}`)));
+  const server = await spawnSidex(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--project', projectDir, '--log-level', 'warn', ...(options.args ?? [])], {
+    cwd: root,
+    env: { ...options.env, ...(apiKey ? { SIDEX_API_KEY: apiKey } : {}) },
+    ready: /^sidex (http:\/\/\S+)/m,
+    what: 'sidex serve',
   });
-  const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(out)?.[1] || '';
+  const url = server.ready[1]!;
+  const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(server.stdout())?.[1] || '';
   return {
     url,
     wsUrl: `${url.replace(/^http/, 'ws')}/codebolt`,
@@ -93,11 +116,11 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     dataDir,
     projectDir,
     root,
-    child,
-    exited,
-    stdout: () => out,
-    stderr: () => err,
-    stop: stopOnce(child, exited),
+    child: server.child,
+    exited: server.exited,
+    stdout: server.stdout,
+    stderr: server.stderr,
+    stop: server.stop,
   };
 }
 
