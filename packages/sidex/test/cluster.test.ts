@@ -19,7 +19,7 @@ if (serversFor('cluster', missing)) {
     let a: TestServer;
     let b: TestServer;
     beforeAll(async () => {
-      cluster = await startCluster({ queue: await redisDb(1), servers: 2, workers: 3, workerArgs: ['--concurrency', '2'] });
+      cluster = await startCluster({ queue: await redisDb(1), servers: 2, workers: 3, workerArgs: ['--concurrency', '2'], serverArgs: ['--max-queued', '3'] });
       [a, b] = cluster.servers as [TestServer, TestServer];
     }, 120_000);
     afterAll(() => cluster?.close(), 60_000);
@@ -132,6 +132,13 @@ if (serversFor('cluster', missing)) {
       expect([low.status, withdrawn.status, high.status]).toEqual(['queued', 'queued', 'queued']);
       // Its place when it answered: the high-priority start went ahead of both.
       expect([low.queuePosition, withdrawn.queuePosition, high.queuePosition]).toEqual([1, 2, 1]);
+      // --max-queued 3: a fourth waiting start is refused, and leaves no record.
+      const total = async () => (await jsonOf(a, '/v1/executions/counts')) as Record<string, number>;
+      const before = await total();
+      const full = await clusterApi(b, '/v1/executions', { method: 'POST', body: JSON.stringify({ inlineCode: 'return "refused"' }) });
+      expect(full.status).toBe(503);
+      expect(await full.json()).toMatchObject({ code: 'QUEUE_FULL' });
+      expect(await total()).toEqual(before);
       const stopped = await stopOn(a, withdrawn.sideExecutionId as string);
       expect([stopped.success, stopped.status]).toEqual([true, 'stopped']);
       // One slot frees: the high-priority start runs first, then the low one.

@@ -134,13 +134,20 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     checkStart({ ...spec, schedule: undefined }, ANY_WORKER, { hidden: undefined, childProcessesForbidden: false });
     const tags = spec.schedule?.tags ?? [];
     const { queue } = this.queueOf(tags);
-    const maxQueued = this.options.maxQueued ?? 10_000;
-    // Free slots are read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
-    const [waiting, workers] = await Promise.all([queue.count(), liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS)]);
-    if (waiting >= maxQueued) throw new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
-    const free = freeSlots(workers, tags);
     const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
-    await this.store.insert(record, statusEvent(record));
+    // The record is written while the queue is read (one round trip sooner); a refusal then removes it. Free
+    // slots are read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
+    const [read, inserted] = await Promise.allSettled([
+      Promise.all([queue.count(), liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS)]),
+      this.store.insert(record, statusEvent(record)),
+    ]);
+    if (inserted.status === 'rejected') throw inserted.reason;
+    const maxQueued = this.options.maxQueued ?? 10_000;
+    if (read.status === 'rejected' || read.value[0] >= maxQueued) {
+      await this.unrecord(record).catch(() => {});
+      throw read.status === 'rejected' ? read.reason : new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
+    }
+    const free = freeSlots(read.value[1], tags);
     const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
     try {
       await queue.add('run', jobDataOf(spec, { id: record.id, createdAt: record.createdAt }), jobOptions(record.id, spec.schedule));
@@ -247,6 +254,12 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (!refusal) return record;
     await this.store.deleteEnded([record.id]).catch(() => {});
     throw refusal;
+  }
+
+  /** A start refused after its record was written: the record goes, as if never written. */
+  private async unrecord(record: ExecutionRecord): Promise<void> {
+    await this.store.update({ ...record, status: 'failed', endedAt: Date.now() });
+    await this.store.deleteEnded([record.id]);
   }
 
   /**

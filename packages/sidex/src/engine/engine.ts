@@ -259,7 +259,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     this.admission.checkRoom();
     const exec = new Execution(newRecord(spec, this.options), spec);
     exec.prepared = prepared;
-    const history = [statusEvent(exec.record)];
+    // A cluster's server wrote `queued` in its history already.
+    const history = spec.queued ? [] : [statusEvent(exec.record)];
     // With a slot free, the record is written `starting` at once (queued and
     // starting in its history), while a warm runtime is taken: one store round
     // trip before the code runs. A runtime booted for it waits for the record.
@@ -267,17 +268,24 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     if (slot) history.push(statusEvent(Object.assign(exec.record, { status: 'starting' })));
     const warm = slot && this.runtimes.hasIdle ? this.runtimes.warm(exec) : undefined;
     warm?.catch(() => {}); // launch() reports it
-    try {
-      // A record a cluster's server queued is durable already: this write only moves it on (WriteOptions).
-      await this.writes.insert(exec, history, { relaxed: spec.queued !== undefined });
-    } catch (err) {
-      void warm?.then((runtime) => runtime?.discard(), () => {});
-      if (slot) this.releaseSlot(exec);
-      throw err;
+    const statuses = [...(slot ? [{ ...exec.record, status: 'queued' as const }] : []), { ...exec.record }];
+    if (spec.queued) {
+      // A cluster's server stored it already: the move to `starting` goes with its next write.
+      this.writes.carry(exec, history);
+    } else {
+      try {
+        await this.writes.insert(exec, history);
+      } catch (err) {
+        void warm?.then((runtime) => runtime?.discard(), () => {});
+        if (slot) this.releaseSlot(exec);
+        throw err;
+      }
     }
     this.live.set(exec.id, exec);
-    if (slot) this.emit('status', { ...exec.record, status: 'queued' });
-    this.emit('status', { ...exec.record });
+    // Heard of once stored: `queued` is, whoever wrote it; a carried `starting` with the write that carries it.
+    const heard = spec.queued ? 1 : statuses.length;
+    exec.unheard = statuses.slice(heard);
+    for (const record of statuses.slice(0, heard)) this.emit('status', record);
     if (slot || this.admission.admit(exec)) {
       void this.launch(exec, warm);
       await exec.settledStart.promise;
@@ -483,7 +491,13 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   private async transition(exec: Execution, status: ExecutionRecord['status']): Promise<void> {
     exec.record.status = status;
     await this.writes.save(exec, statusEvent(exec.record), { relaxed: true });
-    this.emit('status', { ...exec.record });
+    this.announce(exec, { ...exec.record });
+  }
+
+  /** A status event, after those the execution's last write carried (RecordWrites.carry). */
+  private announce(exec: Execution, record: ExecutionRecord): void {
+    for (const earlier of exec.unheard.splice(0)) this.emit('status', earlier);
+    this.emit('status', record);
   }
 
   /** `warm`: a runtime start() took from the pool while it wrote the record. */
@@ -712,7 +726,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     Object.assign(record, ended);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
-    this.emit('status', { ...record });
+    this.announce(exec, { ...record });
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
     this.releaseSlot(exec);

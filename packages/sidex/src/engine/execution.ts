@@ -87,6 +87,8 @@ export class Execution {
   readonly settledStart = deferred<void>();
   readonly terminal = deferred<ExecutionRecord>();
   readonly writes = new WriteChain();
+  /** Status events held until the write that carries them lands (RecordWrites.carry). */
+  unheard: ExecutionRecord[] = [];
 
   constructor(
     readonly record: ExecutionRecord,

@@ -1,3 +1,14 @@
+import { recordWriteStatement } from '../postgres/record-write.js';
+import type { SqlStatement } from './sql-runner.js';
+
+/** A history event as its columns hold it. */
+export interface EventColumns {
+  time: number;
+  type: string;
+  /** JSON text, or null. */
+  data: string | null;
+}
+
 /** What differs between the SQL stores in the statements they share. */
 export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres';
@@ -7,8 +18,12 @@ export interface SqlDialect {
   contains(haystack: string, needle: string): string;
   /** Run first in the migration transaction, so that concurrent starts migrate once. */
   readonly migrationLock?: string;
-  /** Run first in a relaxed write's transaction (WriteOptions), where the database waits for a flush on commit. */
-  readonly relaxedCommit?: string;
+  /**
+   * A record write with its history events (and relaxed: see WriteOptions) as
+   * one statement, where the database can: one round trip instead of a
+   * transaction's several. Without it they run as a batch.
+   */
+  readonly recordWrite?: (record: SqlStatement, events: readonly EventColumns[], relaxed: boolean) => SqlStatement;
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -23,5 +38,5 @@ export const postgresDialect: SqlDialect = {
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   // Any constant works; this one reads "sidex" in ASCII.
   migrationLock: 'SELECT pg_advisory_xact_lock(495857051000)',
-  relaxedCommit: 'SET LOCAL synchronous_commit TO OFF',
+  recordWrite: recordWriteStatement,
 };

@@ -4,6 +4,7 @@ import { eventList, type EventQuery, type WriteOptions, type HistoryEvent, type 
 import { checkFilter, type CheckedFilter } from '../filter.js';
 import { compareNewestFirst, encodeCursor } from '../paging.js';
 import { RECORD_COLUMNS, recordFromDoc, rowValues, UPDATED_COLUMNS, UPDATED_POSITIONS } from '../record-columns.js';
+import type { EventColumns } from './dialect.js';
 import { listQuery } from './list-query.js';
 import { SqlParams, type SqlRunner, type SqlStatement } from './sql-runner.js';
 
@@ -45,14 +46,22 @@ export class SqlExecutionStore implements ExecutionStore {
     return this.write({ sql: this.updateSql, params: [...UPDATED_POSITIONS.map((i) => values[i]), record.id] }, record.id, event, options);
   }
 
-  /** A record write, with its history events in the same transaction when there are any. */
+  /**
+   * A record write, with its history events in the same transaction when
+   * there are any. SQLite has no relaxed commit: its relaxed writes are durable.
+   */
   private async write(statement: SqlStatement, id: string, event: NewEvent | readonly NewEvent[] | undefined, options?: WriteOptions): Promise<void> {
-    const relax = options?.relaxed ? this.db.dialect.relaxedCommit : undefined;
     const events = eventList(event);
-    if (events.length > 0 || relax) {
-      return this.db.batch([...(relax ? [{ sql: relax, params: [] }] : []), statement, ...events.map((e) => this.eventStatement(id, e))]);
+    const relaxed = options?.relaxed === true;
+    const { recordWrite } = this.db.dialect;
+    if (recordWrite && (events.length > 0 || relaxed)) {
+      const one = recordWrite(statement, events.map(eventColumns), relaxed);
+      await this.db.query(one.sql, one.params);
+    } else if (events.length > 0) {
+      await this.db.batch([statement, ...events.map((e) => this.eventStatement(id, e))]);
+    } else {
+      await this.db.query(statement.sql, statement.params);
     }
-    await this.db.query(statement.sql, statement.params);
   }
 
   async get(id: string): Promise<ExecutionRecord | undefined> {
@@ -95,7 +104,8 @@ export class SqlExecutionStore implements ExecutionStore {
   private eventStatement(executionId: string, event: NewEvent): SqlStatement {
     const p = new SqlParams(this.db.dialect);
     // Parameters in order of appearance: SQLite's placeholders are positional.
-    const values = `${p.add(executionId)}, coalesce(max(seq), 0) + 1, ${p.add(event.time)}, ${p.add(event.type)}, ${p.add(event.data === undefined ? null : JSON.stringify(event.data))}`;
+    const { time, type, data } = eventColumns(event);
+    const values = `${p.add(executionId)}, coalesce(max(seq), 0) + 1, ${p.add(time)}, ${p.add(type)}, ${p.add(data)}`;
     return {
       sql:
         `INSERT INTO execution_events (execution_id, seq, time, type, data) SELECT ${values} FROM execution_events` +
@@ -190,4 +200,8 @@ interface PageRow {
  */
 function byStatus(f: CheckedFilter): CheckedFilter[] {
   return f.statuses && f.statuses.length > 1 ? f.statuses.map((s) => ({ ...f, statuses: [s] })) : [f];
+}
+
+function eventColumns(event: NewEvent): EventColumns {
+  return { time: event.time, type: event.type, data: event.data === undefined ? null : JSON.stringify(event.data) };
 }
