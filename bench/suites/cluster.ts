@@ -1,32 +1,37 @@
 // The cluster against one embedded server, side by side in one run: a real
 // Redis (SIDEX_TEST_REDIS_URL) and PostgreSQL (SIDEX_TEST_POSTGRES_URL), one
 // `sidex serve --queue` and 3 `sidex worker`s on this machine, beside a plain
-// `sidex serve` (SQLite). Start answer time, trivial executions per second,
-// and stop latency (routed to the owning worker vs local).
+// `sidex serve` (SQLite), both up for the whole run. Start answer time
+// (alternated), trivial executions per second, and stop latency (routed to
+// the owning worker vs local).
 import { SidexClient } from '@sidex/client';
 import { clusterMissing, redisDb, startCluster } from '../../packages/sidex/test/helpers/cluster.js';
-import { spawnServer, stopAndRemove, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
+import { spawnServer, stopAndRemove } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 import { ms, rate, sleep } from '../lib/timing.js';
 
 const FOREVER = 'await new Promise((r) => setTimeout(r, 600000))';
 
 /**
- * Answer time of starts (the start call until its reply), one at a time, the
- * pools given time to refill: a sandboxed runtime takes ~50-100 ms to boot
- * here, so starts 30 ms apart would measure one server's cold boots against
- * three workers' warm pools.
+ * Answer time of starts (the start call until its reply), one at a time on
+ * each side in turn, so that both see the same machine. Starts are 300 ms
+ * apart: after each, the warm pool that served it boots a sandboxed runtime
+ * (~50-100 ms of a core here), and a start landing in the other side's boot
+ * measures that boot too (at 75 and 150 ms apart the cluster's p50 read 17-19
+ * ms, at 300 ms 13.6 ms).
  */
-async function startTimes(client: SidexClient, samples: number): Promise<number[]> {
-  const times: number[] = [];
+async function startTimes(clients: readonly SidexClient[], samples: number): Promise<number[][]> {
+  const times = clients.map(() => [] as number[]);
   for (let i = 0; i < samples + 3; i++) {
-    const began = process.hrtime.bigint();
-    const reply = await client.sideExecution.startWithCode('return 1');
-    const took = ms(began);
-    if (!reply.success) throw new Error(reply.error);
-    if (i >= 3) times.push(took);
-    await client.wait(reply.sideExecutionId);
-    await sleep(150);
+    for (const [side, client] of clients.entries()) {
+      const began = process.hrtime.bigint();
+      const reply = await client.sideExecution.startWithCode('return 1');
+      const took = ms(began);
+      if (!reply.success) throw new Error(reply.error);
+      if (i >= 3) times[side]!.push(took);
+      await client.wait(reply.sideExecutionId);
+      await sleep(300);
+    }
   }
   return times;
 }
@@ -55,43 +60,45 @@ async function stopTimes(client: SidexClient, samples: number): Promise<number[]
   return times;
 }
 
-async function measure(server: TestServer) {
-  const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
-  try {
-    await client.waitForReady();
-    await throughput(client, 30); // warm up: pools full, connections open
-    const starts = await startTimes(client, 40);
-    const perSecond = await throughput(client, 300);
-    const stops = await stopTimes(client, 20);
-    return { starts, perSecond, stops };
-  } finally {
-    client.close();
-  }
+async function measure(client: SidexClient) {
+  const perSecond = await throughput(client, 300);
+  const stops = await stopTimes(client, 20);
+  return { perSecond, stops };
 }
 
 export default async function clusterSuite(): Promise<BenchRow[]> {
   const missing = clusterMissing();
   if (missing) throw new Error(`the cluster suite: ${missing}`);
   const embedded = await spawnServer();
-  let local: Awaited<ReturnType<typeof measure>>;
+  let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
+  const clients: SidexClient[] = [];
   try {
-    local = await measure(embedded);
+    cluster = await startCluster({ queue: await redisDb(3), servers: 1, workers: 3, workerArgs: ['--concurrency', '8'] });
+    for (const server of [embedded, cluster.servers[0]!]) clients.push(new SidexClient({ url: server.url, apiKey: server.apiKey }));
+    for (const client of clients) {
+      await client.waitForReady();
+      await throughput(client, 30); // warm up: pools full, connections open
+    }
+    const [localStarts, routedStarts] = (await startTimes(clients, 40)) as [number[], number[]];
+    const local = { starts: localStarts, ...(await measure(clients[0]!)) };
+    const routed = { starts: routedStarts, ...(await measure(clients[1]!)) };
+    return rows(local, routed);
   } finally {
+    for (const client of clients) client.close();
     await stopAndRemove(embedded);
+    await cluster?.close();
   }
-  const cluster = await startCluster({ queue: await redisDb(3), servers: 1, workers: 3, workerArgs: ['--concurrency', '8'] });
-  let routed: Awaited<ReturnType<typeof measure>>;
-  try {
-    routed = await measure(cluster.servers[0]!);
-  } finally {
-    await cluster.close();
-  }
+}
+
+type Measured = { starts: number[]; perSecond: number; stops: number[] };
+
+function rows(local: Measured, routed: Measured): BenchRow[] {
   const startP50 = percentile(routed.starts, 50);
   const localP50 = percentile(local.starts, 50);
   const embeddedBaseline = 'one embedded sidex serve (SQLite)';
   return [
     {
-      name: 'cluster: start answer p50 through a server, 3 workers (start call to its running reply)',
+      name: 'cluster: start answer p50 through a server, 3 workers (start call to its running reply; alternated with the embedded server)',
       value: round(startP50),
       unit: 'ms',
       baseline: embeddedBaseline,
