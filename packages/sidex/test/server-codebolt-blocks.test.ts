@@ -7,6 +7,7 @@ import { writeCodeboltWsBlock } from './fixtures/codebolt-ws-block.js';
 import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { startTestServer } from './helpers/server.js';
+import { spawnServer, stopAndRemove } from './helpers/spawn-server.js';
 import { eventually, sleep } from './helpers/sidex.js';
 import { codeboltBlockSuite, socketCalls } from './codebolt-blocks-suite.js';
 import { refusedUpgrade } from './helpers/upgrade.js';
@@ -31,7 +32,7 @@ const { se, status, ended } = socketCalls(() => client);
 codeboltBlockSuite(() => ({ start: client, follow: client }));
 
 /** A running Codebolt program that never connects (codebolt-sdk), and the environment it was given. */
-async function waitingBlock(): Promise<{ id: string; env: Record<string, string> }> {
+async function waitingBlock({ se, status } = socketCalls(() => client)): Promise<{ id: string; env: Record<string, string> }> {
   const started = await se('startSideExecution', { actionBlockPath: '.codebolt/actionblocks/codebolt-sdk', params: { topic: 't' } });
   expect(started.success, started.error).toBe(true);
   const id = started.sideExecutionId as string;
@@ -52,6 +53,19 @@ describe('the execution token', () => {
     const { id, env } = await waitingBlock();
     expect(env).toMatchObject({ SOCKET_PORT: new URL(server.url).port, CODEBOLT_SERVER_URL: '127.0.0.1', SIDE_EXECUTION_ID: id, IS_SIDE_EXECUTION: 'true' });
     await se('stopSideExecution', { sideExecutionId: id });
+  });
+
+  it('or, told --advertise-host, that host (how workers in other containers reach a cluster server)', async () => {
+    const advertised = await spawnServer({ args: ['--advertise-host', 'localhost'], project: copyCatalogProject });
+    const socket = await open(advertised.wsUrl, advertised.apiKey);
+    try {
+      const calls = socketCalls(() => socket);
+      const { id, env } = await waitingBlock(calls);
+      expect(env).toMatchObject({ SOCKET_PORT: new URL(advertised.url).port, CODEBOLT_SERVER_URL: 'localhost', SIDE_EXECUTION_ID: id });
+      await calls.se('stopSideExecution', { sideExecutionId: id });
+    } finally {
+      await stopAndRemove(advertised);
+    }
   });
 
   it('opens the connection of its own execution (threadToken or SIDEX_TOKEN); its actionBlockComplete settles it', async () => {

@@ -26,6 +26,8 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['an unknown isolation', ['--isolation', 'vm'], {}, /--isolation: must be auto, sandbox or process/],
     ['an unknown network', [], { SIDEX_NETWORK: 'some' }, /SIDEX_NETWORK: must be all or none/],
     ['a sandbox uid of root', [], { SIDEX_SANDBOX_UID: '0' }, /SIDEX_SANDBOX_UID: must not be 0/],
+    ['an advertised host with a port', ['--advertise-host', 'server1:5565'], {}, /--advertise-host: must be a host name or IP address alone/],
+    ['an advertised wildcard address', [], { SIDEX_ADVERTISE_HOST: '0.0.0.0' }, /SIDEX_ADVERTISE_HOST: must be an address this server is reached at, not a wildcard/],
   ])('%s', async (_name, args, env, message) => {
     const { code, stderr } = await serve(args, env);
     expect(code).toBe(2);

@@ -4,6 +4,7 @@ import { daemonConfig, daemonLog, retentionOptions, type RetentionFlags, shownUr
 
 interface ServeFlags extends RetentionFlags {
   host?: string;
+  advertiseHost?: string;
   port?: string;
   dataDir?: string;
   project?: string;
@@ -29,6 +30,7 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('run the sidex server: the Codebolt WebSocket dialect at /codebolt, the RocketRide dialect at /task/service and /task, and the REST API at /v1, on one port')
       .option('--host <host>', 'address to bind (env SIDEX_HOST; default 127.0.0.1)')
+      .option('--advertise-host <host>', 'host at which executions reach this server (Codebolt-built blocks connect back): in a cluster, the name workers know it by (env SIDEX_ADVERTISE_HOST; default the bound host)')
       .option('--port <port>', 'port; 0 picks a free one (env SIDEX_PORT; default 5565)')
       .option('--data-dir <dir>', 'data directory: records, logs, API key (env SIDEX_DATA_DIR; default ./.sidex)')
       .option('--project <dir>', 'project root for .codebolt/actionblocks (env SIDEX_PROJECT; default the current directory)')

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -9,10 +10,27 @@ const pathList = z.preprocess(
   z.array(z.string({ error: 'must be a list of directory paths' }).min(1, 'must not be empty'), { error: 'must be a list of directory paths' }),
 );
 
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/;
+
+/** A host name, or an IP address (IPv6 bracketed or not): nothing else. */
+function isHostAlone(host: string): boolean {
+  return net.isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0 || (HOST_NAME.test(host) && host.length <= 253);
+}
+
 /** Everything `sidex serve` can be told, after flags, environment and config file are merged. */
 export const ServerConfigSchema = z
   .object({
     host: z.string({ error: 'must be a host name or IP address' }).min(1, 'must not be empty').default('127.0.0.1'),
+    /**
+     * The host at which executions reach this server (a Codebolt-built block
+     * connects back to it): in a cluster, the name workers know this server by.
+     * Default: the bound host (a wildcard address is reached on loopback).
+     */
+    advertiseHost: z
+      .string({ error: 'must be a host name or IP address' })
+      .refine(isHostAlone, 'must be a host name or IP address alone: no scheme, port or path')
+      .refine((h) => !['0.0.0.0', '::', '[::]'].includes(h), 'must be an address this server is reached at, not a wildcard')
+      .optional(),
     port: z.coerce
       .number({ error: 'must be a port number' })
       .int('must be a whole number')
@@ -86,6 +104,7 @@ export type ServerConfig = z.output<typeof ServerConfigSchema> & {
 /** The environment variable of each setting. */
 export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>> = {
   SIDEX_HOST: 'host',
+  SIDEX_ADVERTISE_HOST: 'advertiseHost',
   SIDEX_PORT: 'port',
   SIDEX_DATA_DIR: 'dataDir',
   SIDEX_PROJECT: 'project',

@@ -53,7 +53,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   }
   // Codebolt-built blocks connect back to the port this server listens on, known once it does.
   let listeningPort: number | undefined;
-  const options = sidexOptions(config, { port: () => listeningPort, host: connectHost(config.host) });
+  const options = sidexOptions(config, { port: () => listeningPort, host: connectHost(config.advertiseHost ?? config.host) });
   // With a queue, executions run on `sidex worker`s: this server runs none (docs/cluster.md).
   const sidex: Sidex<ExecutionEngine> = config.queue ? await openQueuedSidex(options, { ...config, queue: config.queue, onError: (message, err) => log.warn({ err }, message) }) : await Sidex.open(options);
   // After the store and retention are accepted: a refused start writes no key file.
