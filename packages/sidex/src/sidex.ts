@@ -35,6 +35,8 @@ export interface SidexOptions<E extends ExecutionEngine = Engine> {
   globalDir?: string;
   /** More directories block paths may point into. */
   extraRoots?: string[];
+  /** RocketRide's file store (`rrext_store` fs_*); default `<dataDir>/store`. Servers of a cluster share one. */
+  fileStoreDir?: string;
   /**
    * The `/codebolt` WebSocket Codebolt-built blocks connect back to; the
    * server sets it (its port may be known only once it listens). Without it
@@ -129,7 +131,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
     // A command's cwd lies where a block could: in the roots, or a directory sandboxes may write.
     const commandRoots = [...roots, ...(options.engine?.sandbox?.readWritePaths ?? [])];
     const sideExecution = new SideExecutionService(this.engine, this.blocks, { ...DEFAULT_LIMITS, ...options.limits }, this.codeboltBlocks);
-    const pipelineOptions: PipelineServiceOptions = { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: path.join(dataDir, 'store') };
+    const pipelineOptions: PipelineServiceOptions = { ...(options.pipelines ? { limits: options.pipelines } : {}), storeDir: options.fileStoreDir ?? path.join(dataDir, 'store') };
     this.services = {
       sideExecution,
       capability: new CapabilityService(this.engine, this.capabilities, sideExecution),

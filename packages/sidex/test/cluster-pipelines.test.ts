@@ -2,6 +2,9 @@
 // --queue` servers and 2 workers. A task is started on one server and used
 // from the other, through RocketRide's client, raw DAP frames and `/task`
 // HTTP; then the server holding a task is killed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RocketRideClient, TaskState, type DapMessage } from '@sidex/client/rocketride';
@@ -55,13 +58,15 @@ if (serversFor('cluster pipeline', missing)) {
       sockets.push(socket);
       return socket;
     }
+    // The account's files (rrext_store), shared by both servers as a volume would be.
+    const fileStore = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-file-store-'));
     beforeAll(async () => {
       cluster = await startCluster({
         queue: await redisDb(4),
         servers: 2,
         workers: 2,
         workerArgs: ['--concurrency', '4', '--loss-ms', String(LOSS_MS)],
-        serverArgs: ['--loss-ms', String(LOSS_MS)],
+        serverArgs: ['--loss-ms', String(LOSS_MS), '--file-store', fileStore],
       });
       [a, b] = cluster.servers as [TestServer, TestServer];
     }, 120_000);
@@ -69,7 +74,21 @@ if (serversFor('cluster pipeline', missing)) {
       sockets.forEach((s) => s.close());
       await Promise.all(clients.map((c) => c.disconnect()));
       await cluster?.close();
+      fs.rmSync(fileStore, { recursive: true, force: true });
     }, 60_000);
+
+    it('rrext_store with --file-store: a file written through A is read through B', async () => {
+      const [onA, onB] = [await dap(a), await dap(b)];
+      const { handle } = (await onA.request('rrext_store', { subcommand: 'fs_open', path: 'shared/notes.txt', mode: 'w' })).body as Json;
+      expect((await onA.binary('rrext_store', { subcommand: 'fs_write', handle }, Buffer.from('written on A'))).body).toEqual({ bytesWritten: 12 });
+      expect((await onA.request('rrext_store', { subcommand: 'fs_close', handle, mode: 'w' })).success).toBe(true);
+      expect((await onB.request('rrext_store', { subcommand: 'fs_stat', path: 'shared/notes.txt' })).body).toMatchObject({ exists: true, type: 'file', size: 12 });
+      const read = (await onB.request('rrext_store', { subcommand: 'fs_open', path: 'shared/notes.txt', mode: 'r' })).body as Json;
+      const data = (await onB.request('rrext_store', { subcommand: 'fs_read', handle: read.handle, offset: 0 })).arguments as Json;
+      expect(Buffer.from(data.data).toString()).toBe('written on A');
+      await onB.request('rrext_store', { subcommand: 'fs_close', handle: read.handle, mode: 'r' });
+      expect(fs.readFileSync(path.join(fileStore, 'shared', 'notes.txt'), 'utf8')).toBe('written on A');
+    });
 
     it('use on A; send, pipe, status, monitor and terminate from B through the RocketRide client', async () => {
       const onA = await client(a);

@@ -34,7 +34,11 @@ const { secret: SECRET, env: secrets } = serverSecrets();
 const ESCAPEES = `sidex-escapee-${randomUUID()}`;
 afterAll(() => killAll(withToken(ESCAPEES)));
 
-const sandboxed = await startTestServer({ env: secrets, apiKey: false });
+// RocketRide's file store outside the data directory, in a directory sandboxes see read-only (Node's module path).
+const fileStore = fs.mkdtempSync(path.join(process.cwd(), 'node_modules', '.sidex-file-store-'));
+fs.chmodSync(fileStore, 0o755); // readable by the sandbox's uid, were it visible
+afterAll(() => fs.rmSync(fileStore, { recursive: true, force: true }));
+const sandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--file-store', fileStore] });
 const unsandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--isolation', 'process'] });
 const clientOf = (server: TestServer) => new SidexClient({ url: server.url, apiKey: secrets.SIDEX_API_KEY });
 const clients = new Map<TestServer, SidexClient>([
@@ -133,6 +137,19 @@ describe('the data directory: key file, database, other executions', () => {
     expect(fs.readFileSync(targets.otherScratch)).toEqual(before.otherScratch);
     expect(fs.readFileSync(targets.otherLog)).toEqual(before.otherLog);
     await clients.get(sandboxed)!.sideExecution.stop(other.id, { force: true });
+  });
+
+  it('sandbox: the file store (--file-store, outside the data directory) is not there either; process isolation reads it', async () => {
+    const account = path.join(fileStore, 'account.txt');
+    fs.writeFileSync(account, 'the account file', { mode: 0o644 });
+    const attack = (server: TestServer) => run(server, DATA_DIR_ATTACK, { targets: { account }, dataDir: fileStore, mark: ['pw', 'ned'] });
+    const inside = (await attack(sandboxed)).result as Record<string, unknown>;
+    expect(inside['read account']).toMatch(/^(ENOENT|EACCES)$/);
+    expect(inside['write account']).toMatch(/^(ENOENT|EACCES|EROFS)$/);
+    expect(fs.readFileSync(account, 'utf8')).toBe('the account file');
+    // The same path from an unsandboxed execution: the attack aims at something there.
+    expect(((await attack(unsandboxed)).result as Record<string, unknown>)['read account']).toBe('read');
+    fs.writeFileSync(account, 'the account file');
   });
 
   it('process isolation: without --permissions the key file is readable (the promise needs the sandbox)', async () => {

@@ -9,6 +9,7 @@ interface ServeFlags extends RetentionFlags {
   dataDir?: string;
   project?: string;
   store?: string;
+  fileStore?: string;
   config?: string;
   logLevel?: string;
   logFile?: string;
@@ -36,6 +37,7 @@ export function registerServe(program: Command): void {
       .option('--project <dir>', 'project root for .codebolt/actionblocks (env SIDEX_PROJECT; default the current directory)')
       .option('--store <spec>', 'execution store: SQLite in the data directory by default, postgres://..., or memory: (env SIDEX_STORE)'),
   )
+    .option('--file-store <dir>', "RocketRide's file store (rrext_store); give a cluster's servers one shared directory (env SIDEX_FILE_STORE; default <data-dir>/store)")
     .option('--output-limit-mb <n>', 'default most output one execution may write, MB (env SIDEX_OUTPUT_LIMIT_MB; default 1024)')
     .option('--permissions', "run executions under Node's permission model: each reads only its own scratch directory and the block roots (env SIDEX_PERMISSIONS=true)")
     .option('--isolation <mode>', 'auto (a sandbox per execution where the kernel allows it), sandbox (refuse to start without) or process (env SIDEX_ISOLATION; default auto)')

@@ -40,6 +40,8 @@ export const ServerConfigSchema = z
     dataDir: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').default('./.sidex'),
     project: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').optional(),
     store: z.string({ error: 'must be a store spec such as memory:' }).min(1, 'must not be empty').optional(),
+    /** RocketRide's file store (rrext_store); default <dataDir>/store. A cluster's servers share one directory. */
+    fileStore: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').optional(),
     apiKey: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
     /** A key that opens /metrics and nothing else, for a Prometheus scraper. */
     metricsToken: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').optional(),
@@ -109,6 +111,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_DATA_DIR: 'dataDir',
   SIDEX_PROJECT: 'project',
   SIDEX_STORE: 'store',
+  SIDEX_FILE_STORE: 'fileStore',
   SIDEX_API_KEY: 'apiKey',
   SIDEX_METRICS_TOKEN: 'metricsToken',
   SIDEX_LOG_LEVEL: 'logLevel',
@@ -178,6 +181,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
     dataDir: path.resolve(sources.cwd, config.dataDir),
     project: path.resolve(sources.cwd, config.project ?? '.'),
     ...(config.logFile ? { logFile: path.resolve(sources.cwd, config.logFile) } : {}),
+    ...(config.fileStore ? { fileStore: path.resolve(sources.cwd, config.fileStore) } : {}),
     ...(config.sandboxReadOnly ? { sandboxReadOnly: resolveAll(config.sandboxReadOnly) } : {}),
     ...(config.sandboxReadWrite ? { sandboxReadWrite: resolveAll(config.sandboxReadWrite) } : {}),
     ...(config.projectRoots ? { projectRoots: resolveAll(config.projectRoots) } : {}),

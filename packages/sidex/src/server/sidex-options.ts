@@ -13,6 +13,7 @@ export function sidexOptions(config: ServerConfig, codeboltSocket?: CodeboltSock
     dataDir: config.dataDir,
     projectDir: config.project,
     ...(config.projectRoots ? { extraRoots: config.projectRoots } : {}),
+    ...(config.fileStore ? { fileStoreDir: config.fileStore } : {}),
     ...(codeboltSocket ? { codeboltSocket } : {}),
     ...(config.store !== undefined ? { storeSpec: config.store } : {}),
     ...(Object.keys(retention).length > 0 ? { retention } : {}),
@@ -28,7 +29,8 @@ export function sidexOptions(config: ServerConfig, codeboltSocket?: CodeboltSock
         ...(config.sandboxUid !== undefined ? { uid: config.sandboxUid } : {}),
         ...(config.sandboxReadOnly ? { readOnlyPaths: config.sandboxReadOnly } : {}),
         ...(config.sandboxReadWrite ? { readWritePaths: config.sandboxReadWrite } : {}),
-        ...(config.configFile ? { hiddenPaths: [config.configFile] } : {}),
+        // Sandboxes see neither the config nor the account's files, wherever they are.
+        hiddenPaths: [config.configFile, config.fileStore].filter((p): p is string => p !== undefined),
       },
     },
   };
