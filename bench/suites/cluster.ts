@@ -79,7 +79,7 @@ export default async function clusterSuite(): Promise<BenchRow[]> {
       await client.waitForReady();
       await throughput(client, 30); // warm up: pools full, connections open
     }
-    const [localStarts, routedStarts] = (await startTimes(clients, 40)) as [number[], number[]];
+    const [localStarts, routedStarts] = (await startTimes(clients, 60)) as [number[], number[]];
     const local = { starts: localStarts, ...(await measure(clients[0]!)) };
     const routed = { starts: routedStarts, ...(await measure(clients[1]!)) };
     return rows(local, routed);
