@@ -11,7 +11,7 @@ import { Engine, MemoryStore, startGuardian, type GuardianRestart } from '../dis
 import { workloads } from './fixtures/workloads.js';
 import { guardianOf } from './fixtures/host-process.js';
 import { spawnServer, stopAndRemove } from './helpers/server.js';
-import { eventually, killedAfterAll, pidAlive, survivors, tempDir } from './helpers/sidex.js';
+import { eventually, killedAfterAll, pidAlive, survivors, tempDir, treesGone } from './helpers/sidex.js';
 
 const host = fileURLToPath(new URL('./fixtures/engine-host.mjs', import.meta.url));
 const pids = killedAfterAll();
@@ -128,7 +128,7 @@ describe.each(['auto', 'scan'] as const)('the replacement guards the run (tracki
     expect(guardianOf(pid)).toBe(restarted.pid);
 
     process.kill(pid, 'SIGKILL');
-    const allGone = await eventually(() => (markers as string[]).every((m) => survivors(m).length === 0), 2000, 25);
+    const allGone = await eventually(() => treesGone(markers as string[], before), 2000, 25);
     expect((markers as string[]).flatMap((m) => survivors(m))).toEqual([]);
     expect(allGone).toBe(true);
     expect(before.filter(pidAlive)).toEqual([]);

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { workloads } from './fixtures/workloads.js';
-import { eventually, pidAlive, survivors, tempDir } from './helpers/sidex.js';
+import { eventually, pidAlive, survivors, tempDir, treesGone } from './helpers/sidex.js';
 
 const host = fileURLToPath(new URL('./fixtures/engine-host.mjs', import.meta.url));
 
@@ -41,7 +41,7 @@ describe.each(['auto', 'scan'] as const)('the supervisor is SIGKILLed (tracking 
       expect(before.length).toBeGreaterThanOrEqual(20);
 
       process.kill(pid, 'SIGKILL');
-      const allGone = await eventually(() => markers.every((m) => survivors(m).length === 0), 2000, 25);
+      const allGone = await eventually(() => treesGone(markers, before), 2000, 25);
       expect(markers.flatMap((m) => survivors(m))).toEqual([]);
       expect(allGone).toBe(true);
       expect(before.filter(pidAlive)).toEqual([]);

@@ -39,6 +39,15 @@ export function survivors(marker: string | undefined): number[] {
   return findMarked(markerMatcher(marker, 'exact'));
 }
 
+/**
+ * No process carries any of these markers and none of these pids is alive. A
+ * killed process's environment (its marker) is gone before its pid is, so a
+ * wait for the end of a tree checks both.
+ */
+export function treesGone(markers: readonly string[], pids: readonly number[]): boolean {
+  return markers.every((m) => survivors(m).length === 0) && !pids.some(pidAlive);
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits (bounded) until `statusOf` gives a terminal status: a fixed sleep is a guess a loaded machine can miss. */
