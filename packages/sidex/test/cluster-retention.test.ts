@@ -42,7 +42,9 @@ if (serversFor('cluster retention', missing)) {
       expect(await first.stop()).toBe(0);
       await cluster.addWorker('keeper', ['--concurrency', '1', '--data-dir', dataDir, '--retain-executions', '2']);
       const found = (id: string) => clusterApi(server, `/v1/executions/${id}`).then((r) => r.status);
-      expect(await eventually(async () => (await found(ids[0]!)) === 404 && (await found(ids[1]!)) === 404, 20_000)).toBe(true);
+      // A record goes first, then its files (retention.ts): both are waited for.
+      const pruned = async () => (await found(ids[0]!)) === 404 && (await found(ids[1]!)) === 404 && [...logsOf(ids[0]!), ...logsOf(ids[1]!)].length === 0;
+      expect(await eventually(pruned, 20_000)).toBe(true);
       expect([await found(ids[2]!), await found(ids[3]!)]).toEqual([200, 200]);
       expect([...logsOf(ids[0]!), ...logsOf(ids[1]!)]).toEqual([]);
       expect(logsOf(ids[2]!).length).toBeGreaterThan(0);
