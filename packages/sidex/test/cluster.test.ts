@@ -119,6 +119,17 @@ if (serversFor('cluster', missing)) {
       expect([done.result, done.resumedFrom]).toEqual([1, first]);
     });
 
+    it('a running execution that checkpoints all the time still shows its output on the other server', async () => {
+      const code = 'console.log("ready"); for (let i = 0; ; i++) { ctx.checkpoint({ step: i }); await new Promise((r) => setTimeout(r, 10)); }';
+      const id = (await startOn(a, { inlineCode: code })).sideExecutionId as string;
+      // Within the once-a-second live write, and still there once many checkpoints have been written after it.
+      expect(await eventually(async () => String((await statusOn(b, id)).output).includes('ready'), 5000)).toBe(true);
+      await eventually(async () => ((await recordOf(cluster, id)).checkpoint as { step: number }).step >= 150, 10_000);
+      const later = await statusOn(b, id);
+      expect([later.status, later.output]).toEqual(['running', 'ready\n']);
+      await stopOn(b, id, { force: true });
+    });
+
     it('every worker busy: starts answer queued with their place, higher priority first; a queued start stopped from the other server never runs', async () => {
       // Earlier tests' executions hold no slot any more (on a loaded machine their ends can lag).
       const active = async () => ((await jsonOf(a, '/v1/executions?status=queued,starting,running,stopping&limit=100')).executions as unknown[]).length;

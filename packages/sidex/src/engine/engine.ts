@@ -670,7 +670,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
    * writes there, when they changed, what its sampler has measured (memory,
    * CPU) and the output so far (the tails a status shows). An ending
    * execution is left to its terminal write, which lands after any of these
-   * (one write chain per execution).
+   * (one write chain per execution). The tails are kept on the live record,
+   * so that its other writes meanwhile (checkpoints, progress) carry them too
+   * rather than putting back the empty ones of its start.
    */
   private writeLiveSamples(): void {
     for (const exec of this.live.values()) {
@@ -678,7 +680,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       const sample = `${record.memory.current}/${record.memory.peak}/${record.cpuMicros}/${exec.capture?.seenBytes ?? 0}`;
       if (record.status !== 'running' || exec.isEnding || this.samplesWritten.get(exec) === sample) continue;
       this.samplesWritten.set(exec, sample);
-      void this.writes.save(exec, undefined, { record: exec.snapshot(), relaxed: true });
+      const { stdout, stderr } = exec.snapshot();
+      Object.assign(record, { stdout, stderr });
+      void this.writes.save(exec, undefined, { relaxed: true });
     }
   }
 
