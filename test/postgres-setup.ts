@@ -36,7 +36,13 @@ export default async function setup(): Promise<(() => void) | undefined> {
     execFileSync(script, ['stop'], { env, stdio: 'ignore' });
     return undefined;
   }
-  return () => {
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
     execFileSync(script, ['stop'], { env, stdio: 'ignore', timeout: 60_000 });
   };
+  // Also when vitest ends without its teardown (its output pipe closed early, an uncaught error): pg_ctl's server would outlive it.
+  process.once('exit', stop);
+  return stop;
 }

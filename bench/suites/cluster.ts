@@ -60,7 +60,8 @@ async function stopTimes(client: SidexClient, samples: number): Promise<number[]
   return times;
 }
 
-async function measure(client: SidexClient) {
+/** Throughput and forced-stop latency, one side at a time (neither can alternate). */
+async function rateAndStops(client: SidexClient) {
   const perSecond = await throughput(client, 300);
   const stops = await stopTimes(client, 20);
   return { perSecond, stops };
@@ -80,8 +81,8 @@ export default async function clusterSuite(): Promise<BenchRow[]> {
       await throughput(client, 30); // warm up: pools full, connections open
     }
     const [localStarts, routedStarts] = (await startTimes(clients, 60)) as [number[], number[]];
-    const local = { starts: localStarts, ...(await measure(clients[0]!)) };
-    const routed = { starts: routedStarts, ...(await measure(clients[1]!)) };
+    const local = { starts: localStarts, ...(await rateAndStops(clients[0]!)) };
+    const routed = { starts: routedStarts, ...(await rateAndStops(clients[1]!)) };
     return rows(local, routed);
   } finally {
     for (const client of clients) client.close();

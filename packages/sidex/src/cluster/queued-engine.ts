@@ -135,8 +135,9 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     const tags = spec.schedule?.tags ?? [];
     const { queue } = this.queueOf(tags);
     const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
-    // The record is written while the queue is read (one round trip sooner); a refusal then removes it. Free
-    // slots are read before the job is added: a worker quick to take it would otherwise already count it, and the start answer `queued`.
+    // The record is written while the queue is read, one round trip sooner; a refusal then removes it.
+    // Free slots are read before the job is added: a worker quick to take it would otherwise
+    // already count it, and the start answer `queued`.
     const [read, inserted] = await Promise.allSettled([
       Promise.all([queue.count(), liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS)]),
       this.store.insert(record, statusEvent(record)),
