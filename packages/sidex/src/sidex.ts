@@ -199,9 +199,9 @@ export class Sidex<E extends ExecutionEngine = Engine> {
 
   private startRetention(policy: RetentionPolicy): void {
     const engine = this.engine;
-    if (!(engine instanceof Engine)) throw new SidexError('INVALID_CONFIG', 'retention prunes the logs of a local engine; this sidex has none', { field: 'retention' });
+    // A cluster server owns only the records that never reached a worker (refused, or stopped while queued): they have no files.
     this.retention = new Retention(engine.store, policy, {
-      logFiles: (id) => logFileList(engine.logFiles(id)),
+      logFiles: (id) => (engine instanceof Engine ? logFileList(engine.logFiles(id)) : []),
       onError: (err) => process.stderr.write(`sidex: retention pass failed, will retry: ${(err as Error).message}\n`),
     });
     this.retention.start();

@@ -17,7 +17,7 @@ describe('cluster configuration', () => {
     [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--tags', 'a,b,c,d,e'], /--tags: must list at most 4 tags/],
     [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--concurrency', '0'], /--concurrency: must be at least 1/],
     [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--name', 'has space'], /--name: must be 1 to 100 letters/],
-    [['serve', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--retain-days', '1'], /retention \(--retain-\*\) runs on the workers of a cluster.*give --retain-\* to sidex worker/],
+    [['serve', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--retain-days', '-1'], /--retain-days: must be a positive number of days/],
     [['serve', '--queue', 'redis://127.0.0.1:6379', '--store', 'memory:'], /--queue needs a shared store/],
     [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--retain-executions', '0'], /--retain-executions: must be positive/],
   ])('sidex %j is refused with a clear message', async (args, message) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { SidexError } from '../errors.js';
 import { Sidex, type SidexOptions } from '../sidex.js';
+import { checkRetention } from '../lifecycle/retention.js';
 import { openStore } from '../store/open-store.js';
 import { DEFAULT_LOSS_MS } from './cluster-options.js';
 import { ClusterPipelineService } from './pipelines/cluster-pipeline-service.js';
@@ -24,10 +25,10 @@ export function checkClusterStore(store: string | undefined): string {
 
 /** The sidex of `sidex serve --queue`: the same services, over an engine that hands every execution to the workers. */
 export async function openQueuedSidex(options: SidexOptions, settings: QueuedSidexSettings): Promise<Sidex<QueuedEngine>> {
-  if (options.retention) {
-    throw new SidexError('INVALID_CONFIG', 'retention (--retain-*) runs on the workers of a cluster, each pruning what it ran and its output files: give --retain-* to sidex worker, not to sidex serve --queue', { field: 'retention' });
-  }
-  redisOptions(settings.queue); // a bad URL is refused before anything opens
+  // Before anything opens, a bad URL or retention policy is refused. A server's retention prunes the records
+  // it owns: those that never reached a worker (the workers own, and prune, what they ran).
+  redisOptions(settings.queue);
+  if (options.retention) checkRetention(options.retention);
   const store = await openStore(checkClusterStore(settings.store), options.dataDir);
   let engine: QueuedEngine;
   try {
