@@ -1,7 +1,7 @@
 // The cluster's faults on loopback: a worker SIGKILLed or sent SIGTERM,
-// Redis restarted, and retries (none unless asked).
+// Redis restarted or away, and retries (none unless asked).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterMissing, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
+import { clusterMissing, clusterSql, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
 import { jsonOf, recordOf, startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
@@ -119,6 +119,27 @@ if (serversFor('cluster fault', missing)) {
       const next = await startOn(server, { inlineCode: 'return 2' });
       expect(next.success).toBe(true);
       expect(await eventually(async () => (await statusOn(server, next.sideExecutionId as string)).status === 'completed', 10_000)).toBe(true);
+    }, 60_000);
+
+    it('Redis away: a start is refused QUEUE_UNAVAILABLE within 5 s and leaves no record; once Redis is back, starts run', async () => {
+      const server = cluster!.servers[0]!;
+      const count = async () => Number((await clusterSql<{ n: string }>(cluster!, 'SELECT count(*) AS n FROM executions'))[0]!.n);
+      const before = await count();
+      await redis!.down();
+      try {
+        const began = Date.now();
+        const refused = await startOn(server, { inlineCode: 'return 3' });
+        expect([refused.success, refused.code], JSON.stringify(refused)).toEqual([false, 'QUEUE_UNAVAILABLE']);
+        expect(refused.error).toMatch(/Redis did not answer within 5000 ms: the execution was not queued/);
+        expect(Date.now() - began).toBeLessThan(15_000);
+        expect(await count()).toBe(before);
+      } finally {
+        await redis!.up();
+      }
+      const next = await startOn(server, { inlineCode: 'return 4' });
+      expect(next.success, JSON.stringify(next)).toBe(true);
+      expect(await eventually(async () => (await statusOn(server, next.sideExecutionId as string)).status === 'completed', 20_000)).toBe(true);
+      expect(await count()).toBe(before + 1);
     }, 60_000);
   });
 }

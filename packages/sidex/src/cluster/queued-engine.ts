@@ -18,6 +18,7 @@ import { jobDataOf } from './job-data.js';
 import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
 import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
 import { outputFrames } from './output-log.js';
+import { boundedRead } from './redis-read.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
 import { takeRefusal } from './start-refusal.js';
 import { freeSlots, liveWorkers } from './worker-registry.js';
@@ -137,9 +138,10 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     const record: ExecutionRecord = { ...newRecord(spec, RECORD_DEFAULTS), ...(spec.schedule ? { schedule: spec.schedule } : {}) };
     // The record is written while the queue is read, one round trip sooner; a refusal then removes it.
     // Free slots are read before the job is added: a worker quick to take it would otherwise
-    // already count it, and the start answer `queued`.
+    // already count it, and the start answer `queued`. Redis away for longer than the read's
+    // bound refuses the start (nothing is queued yet); once the read answered, the add waits it out.
     const [read, inserted] = await Promise.allSettled([
-      Promise.all([queue.count(), liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS)]),
+      boundedRead(Promise.all([queue.count(), liveWorkers(this.redis, this.options.lossMs ?? DEFAULT_LOSS_MS)]), 'the execution was not queued'),
       this.store.insert(record, statusEvent(record)),
     ]);
     if (inserted.status === 'rejected') throw inserted.reason;

@@ -1,15 +1,13 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueDepth, WorkerInfo } from '@sidex/protocol';
-import { SidexError } from '../errors.js';
 import type { ClusterWorkers } from '../engine/execution-engine.js';
 import { QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
+import { boundedRead } from './redis-read.js';
 import { allWorkers, forgetWorkers, type WorkerState } from './worker-registry.js';
 
 /** A worker silent for this long is forgotten: a killed one never removes itself, and names like host:pid never come back. */
 export const FORGET_AFTER_MS = 60 * 60 * 1000;
-/** Redis commands wait out a reconnection for ever; a listing does not. */
-const READ_TIMEOUT_MS = 5000;
 
 export interface ListingSource {
   redis: Redis;
@@ -30,19 +28,8 @@ export async function depthOf(queue: Queue): Promise<{ waiting: number; active: 
  * an hour), and the depth of the untagged queue and of every queue a start
  * was added to. Fails with QUEUE_UNAVAILABLE rather than wait on Redis.
  */
-export async function listWorkers(source: ListingSource): Promise<ClusterWorkers> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SidexError('QUEUE_UNAVAILABLE', `Redis did not answer within ${READ_TIMEOUT_MS} ms: the workers cannot be listed`)), READ_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([read(source), late]);
-  } catch (err) {
-    if (err instanceof SidexError) throw err;
-    throw new SidexError('QUEUE_UNAVAILABLE', `cannot read the workers from Redis: ${(err as Error).message}`);
-  } finally {
-    clearTimeout(timer);
-  }
+export function listWorkers(source: ListingSource): Promise<ClusterWorkers> {
+  return boundedRead(read(source), 'the workers cannot be listed');
 }
 
 async function read({ redis, queue, staleAfterMs }: ListingSource): Promise<ClusterWorkers> {

@@ -127,6 +127,10 @@ export interface OwnRedis {
   url: string;
   /** SIGTERM (Redis writes its append-only file and exits, as a restart does), then the same server again. */
   restart(): Promise<void>;
+  /** The first half of a restart: SIGTERM, and wait for the exit. */
+  down(): Promise<void>;
+  /** The second half: the same server again, listening. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -164,6 +168,10 @@ export async function ownRedis(port: number): Promise<OwnRedis> {
     url: `redis://127.0.0.1:${port}`,
     restart: async () => {
       await stop('SIGTERM');
+      child = await start();
+    },
+    down: () => stop('SIGTERM'),
+    up: async () => {
       child = await start();
     },
     close: async () => {
