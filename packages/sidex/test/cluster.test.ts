@@ -51,6 +51,23 @@ if (serversFor('cluster', missing)) {
       expect((await stopOn(a, id)).status).toBe('already_stopped');
     });
 
+    it("an execution's processes, listed through the other server by the worker holding it; none once it has ended", async () => {
+      const code = "require('node:child_process').spawn('sleep', ['600'], { stdio: 'ignore' }); console.log('spawned'); await new Promise(() => {})";
+      const id = (await startOn(a, { inlineCode: code })).sideExecutionId as string;
+      await untilOutput(b, id, 'spawned');
+      type Listed = { success: boolean; status: string; processes: Array<{ pid: number; ppid: number; command: string; memoryBytes: number }> };
+      let listed: Listed | undefined;
+      expect(await eventually(async () => ((listed = (await jsonOf(b, `/v1/executions/${id}/processes`)) as Listed), listed.processes.some((p) => p.command === 'sleep 600')), 10_000)).toBe(true);
+      expect([listed!.success, listed!.status]).toEqual([true, 'running']);
+      const sleep = listed!.processes.find((p) => p.command === 'sleep 600')!;
+      // Its parent, the runtime, is listed too: the whole tree, as its worker's machine sees it.
+      expect(listed!.processes.some((p) => p.pid === sleep.ppid)).toBe(true);
+      expect(sleep.memoryBytes).toBeGreaterThan(0);
+      expect((await stopOn(a, id, { graceMs: 2000 })).status).toBe('stopped');
+      const after = (await jsonOf(b, `/v1/executions/${id}/processes`)) as Listed;
+      expect([after.status, after.processes]).toEqual(['stopped', []]);
+    });
+
     it('concurrent stops from both servers share one outcome', async () => {
       const id = (await startOn(b, { inlineCode: TICKS })).sideExecutionId as string;
       await untilOutput(a, id, 'tick 1');

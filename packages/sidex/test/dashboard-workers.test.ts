@@ -3,7 +3,9 @@
 // `sidex worker` processes on a real Redis and PostgreSQL. The page is offered
 // only when the server is clustered; it shows both workers and their load as
 // it changes, and the queues' depth; axe-core finds no serious problem in
-// either theme. Its screenshot goes to docs/ (SIDEX_UPDATE_SCREENSHOTS=1).
+// either theme. An execution's page shows what runs on a worker: its output
+// as it grows, its processes, and its Stop button. The Workers page's
+// screenshot goes to docs/ (SIDEX_UPDATE_SCREENSHOTS=1).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -11,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './helpers/browser.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
-import { startOn, stopOn } from './helpers/cluster-api.js';
+import { startOn, statusOn, stopOn } from './helpers/cluster-api.js';
 import { ownedDir } from './helpers/pipelines.js';
 import type { TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
@@ -84,6 +86,24 @@ if (serversFor('cluster dashboard', missing)) {
       const cell = (id: string, worker: string) => page.locator(`tr[data-id="${id}"]`).getByRole('cell', { name: worker, exact: true });
       await cell(held[0]!.sideExecutionId, 'w1').waitFor({ timeout: 20_000 });
       await cell(held[1]!.sideExecutionId, 'w2').waitFor();
+    });
+
+    it("an execution's page shows a worker's output growing and its processes, and stops it with the button", async () => {
+      const code = "require('node:child_process').spawn('sleep', ['600'], { stdio: 'ignore' }); let n = 0; setInterval(() => console.log('tick ' + n++), 100); await new Promise(() => {})";
+      const started = await startOn(server, { inlineCode: code, options: { tags: ['cpu'] } });
+      expect(started.status).toBe('running');
+      const id = started.sideExecutionId as string;
+      await page.getByRole('link', { name: 'Executions' }).click();
+      await page.locator(`tr[data-id="${id}"]`).getByRole('link', { name: id }).click();
+      // Output and processes come from the worker: its live writes to the store, and its answer through the server.
+      const stdout = page.getByTestId('stdout');
+      await stdout.getByText('tick 3').waitFor({ timeout: 20_000 });
+      await stdout.getByText('tick 8').waitFor({ timeout: 20_000 });
+      await page.getByTestId('processes').getByText('sleep 600').waitFor({ timeout: 20_000 });
+      await accessible(page, 'execution on a worker');
+      await page.getByRole('button', { name: 'Stop', exact: true }).click();
+      await page.getByTestId('status').getByText('stopped').waitFor({ timeout: 20_000 });
+      expect((await statusOn(server, id)).stopReason).toBe('user');
     });
   });
 }

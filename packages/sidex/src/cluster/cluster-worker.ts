@@ -180,6 +180,8 @@ export class ClusterWorker {
           return engine.setProgress(message.id, message.value);
         case 'settle':
           return engine.settle(message.id, message.settlement);
+        case 'processes':
+          return await this.answerProcesses(message);
         case 'stdin': {
           // One write after the other, in the order they were sent: each fetches its bytes first.
           const write = message;
@@ -202,6 +204,12 @@ export class ClusterWorker {
     } catch (err) {
       await answer(this.redis, message.reply, { error: err }).catch(() => {});
     }
+  }
+
+  /** Its tree now, as this machine sees it (none once it has ended). */
+  private async answerProcesses(message: Extract<ControlMessage, { op: 'processes' }>): Promise<void> {
+    if (!(await takeRequest(this.redis, message.reply))) return; // withdrawn: its server has stopped waiting
+    await answer(this.redis, message.reply, { value: this.sidex.engine.processes(message.id) ?? [] });
   }
 
   private onStatus(record: ExecutionRecord): void {

@@ -8,7 +8,9 @@ export type ControlMessage =
   | { op: 'progress'; id: string; value: unknown }
   | { op: 'settle'; id: string; settlement: ExternalSettlement }
   /** A write to a command's stdin: its bytes are the request's payload (control-request.ts), not broadcast to every worker. */
-  | { op: 'stdin'; id: string; close: boolean; reply: ReplyAddress };
+  | { op: 'stdin'; id: string; close: boolean; reply: ReplyAddress }
+  /** The processes of its tree, which only its worker's machine can see (an empty payload). */
+  | { op: 'processes'; id: string; reply: ReplyAddress };
 
 export function parseControl(text: string): ControlMessage | undefined {
   try {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { ProcessInfo } from '@sidex/protocol';
 import { Queue, QueueEvents, Worker, type JobsOptions } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { SidexError } from '../errors.js';
@@ -102,18 +103,19 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if ('value' in asked) return asked.value;
     const now = await this.store.get(id);
     if ('withdrawn' in asked && (!now || isTerminal(now.status))) throw stdinGone(id, now?.status ?? 'gone');
-    const worker = now?.worker ?? 'not named yet';
     const what = 'withdrawn' in asked ? 'did not take the write: nothing of it was written' : 'took the write but did not answer: whether the program got it is unknown';
-    throw new SidexError('WORKER_UNREACHABLE', `execution "${id}": within ${CONTROL_REPLY_MS} ms its worker (${worker}) ${what}; if the worker is gone, the execution ends supervisor_lost`, {
-      id,
-      worker,
-      written: 'withdrawn' in asked ? 0 : null,
-    });
+    throw workerUnreachable(id, now, what, { written: 'withdrawn' in asked ? 0 : null });
   }
 
-  /** A worker's processes are on its own machine: a server cannot list them. */
-  processes(): undefined {
-    return undefined;
+  /** Its tree is on its worker's machine: asked of that worker, as a stdin write is. None unless it runs. */
+  async processes(id: string): Promise<ProcessInfo[] | undefined> {
+    const running = (record: ExecutionRecord | undefined) => record && record.status !== 'queued' && !isTerminal(record.status);
+    if (!running(await this.store.get(id))) return undefined;
+    const asked = await this.requests.ask<ProcessInfo[]>(Buffer.alloc(0), (reply) => this.publishControl({ op: 'processes', id, reply }), CONTROL_REPLY_MS);
+    if ('value' in asked) return asked.value;
+    const now = await this.store.get(id);
+    if (!running(now)) return undefined; // it ended meanwhile
+    throw workerUnreachable(id, now, 'did not list its processes');
   }
 
   /** Every worker the registry holds and the depth of every queue a start was added to. */
@@ -410,6 +412,16 @@ function* tailFrames(record: ExecutionRecord): Generator<LogFrame> {
 }
 
 const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
+/** The worker holding a running execution did not answer a request about it in time. */
+function workerUnreachable(id: string, record: ExecutionRecord | undefined, what: string, details: Record<string, unknown> = {}): SidexError {
+  const worker = record?.worker ?? 'not named yet';
+  return new SidexError('WORKER_UNREACHABLE', `execution "${id}": within ${CONTROL_REPLY_MS} ms its worker (${worker}) ${what}; if the worker is gone, the execution ends supervisor_lost`, {
+    id,
+    worker,
+    ...details,
+  });
+}
 
 function notFound(id: string): SidexError {
   return new SidexError('EXECUTION_NOT_FOUND', `no execution with id "${id}"`);

@@ -26,8 +26,8 @@ export interface ExecutionEngine {
   logs(id: string, options?: { follow?: boolean; signal?: AbortSignal }): AsyncGenerator<LogFrame>;
   /** Bytes for a running command's stdin (and its close). */
   writeStdin(id: string, data: Buffer, options?: { close?: boolean }): Promise<{ pendingBytes: number; open: boolean }>;
-  /** The processes of a live execution's tree, where this engine can see them (not across machines). */
-  processes(id: string): ProcessInfo[] | undefined;
+  /** The processes of a live execution's tree (a cluster's engine asks the worker holding it); undefined unless it runs. */
+  processes(id: string): ProcessInfo[] | undefined | Promise<ProcessInfo[] | undefined>;
   on<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
   off<E extends keyof EngineEvents>(event: E, listener: (...args: EngineEvents[E]) => void): this;
   /** The workers that run this engine's executions and the queues' depth, for an engine that hands them to others (a cluster's); undefined for one that runs them itself. */

@@ -130,7 +130,7 @@ export class SideExecutionService {
   /** The processes of its tree now: none once it has ended. */
   async processes(id: string): Promise<{ record: ExecutionRecord; processes: ProcessInfo[] }> {
     const record = await this.getStatus(id);
-    return { record, processes: this.engine.processes(record.id) ?? [] };
+    return { record, processes: (await this.engine.processes(record.id)) ?? [] };
   }
 
   async events(id: string, query: EventsQueryType = {}): Promise<{ record: ExecutionRecord; events: HistoryEvent[] }> {
