@@ -1,8 +1,12 @@
 // The cluster's faults on loopback: a worker SIGKILLed or sent SIGTERM,
-// Redis restarted or away, and retries (none unless asked).
+// Redis restarted or away, a queued record whose job is gone, and retries
+// (none unless asked).
+import { Queue, type ConnectionOptions } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUE_PREFIX, queueName } from '../dist/cluster/keys.js';
+import { redisOptions } from '../dist/cluster/redis-url.js';
 import { clusterMissing, clusterSql, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
-import { jsonOf, recordOf, startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
+import { jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
@@ -89,6 +93,35 @@ if (serversFor('cluster fault', missing)) {
       expect((await transitions(b, retried)).filter((s) => s === 'running')).toHaveLength(3);
       // Its log is the last try's, as its record's output is.
       expect(await untilOutput(a, retried, 'try')).toBe((await recordOf(cluster, retried)).stdout.text);
+    }, 40_000);
+  });
+
+  describe('cluster faults: a queued record whose job is gone', () => {
+    let cluster: TestCluster | undefined;
+    beforeAll(async () => {
+      cluster = await startCluster({ queue: await redisDb(6), servers: 1, workers: 0, serverArgs: ['--loss-ms', '1000'] });
+    }, 60_000);
+    afterAll(() => cluster?.close(), 60_000);
+
+    it('is recorded supervisor_lost, not before six loss bounds; one whose job still waits stays queued', async () => {
+      const server = cluster!.servers[0]!;
+      const created = Date.now();
+      // No worker serves the tag: both wait in its queue.
+      const orphan = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['nowhere'] } })).sideExecutionId as string;
+      const waiting = (await startOn(server, { inlineCode: 'return 2', options: { tags: ['nowhere'] } })).sideExecutionId as string;
+      expect([(await statusOn(server, orphan)).status, (await statusOn(server, waiting)).status]).toEqual(['queued', 'queued']);
+      // Its job goes, as when its server dies between the record and the job, or Redis loses the job.
+      const queue = new Queue(queueName(['nowhere']), { connection: redisOptions(cluster!.queue) as ConnectionOptions, prefix: QUEUE_PREFIX });
+      try {
+        await (await queue.getJob(orphan))!.remove();
+      } finally {
+        await queue.close();
+      }
+      expect(await eventually(async () => (await statusOn(server, orphan)).status === 'failed', 20_000, 200)).toBe(true);
+      expect(Date.now() - created).toBeGreaterThanOrEqual(6000);
+      expect((await statusOn(server, orphan)).stopReason).toBe('supervisor_lost');
+      expect((await statusOn(server, waiting)).status).toBe('queued');
+      expect((await stopOn(server, waiting)).status).toBe('stopped');
     }, 40_000);
   });
 

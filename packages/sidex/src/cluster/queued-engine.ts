@@ -18,6 +18,7 @@ import { appendEvent, endOutput, EventReader, type EventName } from './event-str
 import { jobDataOf } from './job-data.js';
 import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
 import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
+import { OrphanSweep } from './orphan-sweep.js';
 import { outputFrames } from './output-log.js';
 import { boundedRead } from './redis-read.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
@@ -63,6 +64,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private readonly requests: ControlRequests;
   private readonly lost: LostContext;
   private readonly countsTimer: NodeJS.Timeout;
+  private readonly orphanTimer: NodeJS.Timeout;
   private counts = { running: 0, queued: 0 };
   private closing = false;
 
@@ -79,6 +81,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     this.requests = new ControlRequests(redis, redis.duplicate());
     this.queueOf(undefined);
     this.countsTimer = setInterval(() => void this.refreshCounts(), 1000).unref();
+    this.orphanTimer = this.sweepOrphans(options.lossMs ?? DEFAULT_LOSS_MS);
   }
 
   static async open(options: QueuedEngineOptions): Promise<QueuedEngine> {
@@ -239,6 +242,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.countsTimer);
+    clearInterval(this.orphanTimer);
     await this.reader.close();
     await Promise.all([...this.queues.values()].flatMap(({ queue, events, checker }) => [queue.close(), events.close(), checker.close()]));
     for (const timer of this.polls) clearInterval(timer);
@@ -294,6 +298,25 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
       void this.redis.sadd(QUEUES_SET, name).catch(() => {}); // listed by every server from now on
     }
     return entry;
+  }
+
+  /**
+   * Looks for records left `queued` without a job (orphan-sweep.ts) once per
+   * loss bound: queued six bounds ago at least, and seen without a job twice,
+   * a bound apart. One pass at a time; a look at the queue waits on Redis 5 s
+   * at most.
+   */
+  private sweepOrphans(lossMs: number): NodeJS.Timeout {
+    const sweep = new OrphanSweep({
+      lost: this.lost,
+      hasJob: async (record) => (await boundedRead(this.queueOf(record.schedule?.tags).queue.getJob(record.id), 'cannot look for a job')) !== undefined,
+      minAgeMs: 6 * lossMs,
+      confirmMs: lossMs,
+    });
+    let pass: Promise<unknown> | undefined;
+    return setInterval(() => {
+      pass ??= sweep.pass().catch(() => {}).finally(() => (pass = undefined));
+    }, lossMs).unref();
   }
 
   /** A queued execution stopped before any worker took it: its job is removed and its record written `stopped` here. */
