@@ -1,16 +1,18 @@
-// The dashboard's Workers page in a real browser (Debian's Chromium through
-// playwright-core) against a real cluster: `sidex serve --queue` and two
-// `sidex worker` processes on a real Redis and PostgreSQL. The page is offered
-// only when the server is clustered; it shows both workers and their load as
-// it changes, and the queues' depth; axe-core finds no serious problem in
-// either theme. An execution's page shows what runs on a worker: its output
-// as it grows, its processes, and its Stop button. The Workers page's
+// The dashboard in a real browser (Debian's Chromium through playwright-core)
+// against a real cluster: `sidex serve --queue` and two `sidex worker`
+// processes on a real Redis and PostgreSQL. The Workers page is offered only
+// when the server is clustered; it shows both workers and their load as it
+// changes, and the queues' depth; axe-core finds no serious problem in either
+// theme. An execution's page shows what runs on a worker: its output as it
+// grows, its processes, and its Stop button; a pipeline's page, its counts as
+// a worker runs its items, and its Terminate button. The Workers page's
 // screenshot goes to docs/ (SIDEX_UPDATE_SCREENSHOTS=1).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeChain, takes } from './fixtures/pipelines.js';
 import { launchBrowser } from './helpers/browser.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { startOn, statusOn, stopOn } from './helpers/cluster-api.js';
@@ -104,6 +106,22 @@ if (serversFor('cluster dashboard', missing)) {
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await page.getByTestId('status').getByText('stopped').waitFor({ timeout: 20_000 });
       expect((await statusOn(server, id)).stopReason).toBe('user');
+    });
+
+    it("a pipeline's page shows its counts move as a worker runs its items, and terminates it", async () => {
+      const headers = { authorization: `Bearer ${server.apiKey}` };
+      const use = await fetch(`${server.url}/task`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(codeChain(takes(50))) });
+      const { data } = (await use.json()) as { data: { token: string } };
+      await page.getByRole('link', { name: 'Pipelines' }).click();
+      const card = page.locator(`[data-token="${data.token}"]`);
+      await card.getByTestId('counts').getByText('0 in').waitFor({ timeout: 20_000 });
+      for (const body of ['a', 'b', 'c']) await fetch(`${server.url}/task/data?token=${data.token}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
+      await card.getByTestId('counts').getByText('3 in, 3 completed').waitFor({ timeout: 20_000 });
+      await accessible(page, 'pipelines on a cluster');
+      await card.getByRole('button', { name: 'Terminate' }).click();
+      await card.waitFor({ state: 'detached', timeout: 20_000 });
+      const status = await fetch(`${server.url}/task?token=${data.token}`, { headers });
+      expect(((await status.json()) as { data: { status: string } }).data.status).toBe('Stopped');
     });
   });
 }
