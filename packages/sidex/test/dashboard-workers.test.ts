@@ -4,8 +4,9 @@
 // when the server is clustered; it shows both workers and their load as it
 // changes, and the queues' depth; axe-core finds no serious problem in either
 // theme. An execution's page shows what runs on a worker: its output as it
-// grows, its processes, and its Stop button; a pipeline's page, its counts as
-// a worker runs its items, and its Terminate button. The Workers page's
+// grows, its processes, and its Stop button; the catalog's form starts a
+// capability that runs on a worker; a pipeline's page shows its counts as a
+// worker runs its items, and its Terminate button. The Workers page's
 // screenshot goes to docs/ (SIDEX_UPDATE_SCREENSHOTS=1).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeChain, takes } from './fixtures/pipelines.js';
+import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
 import { launchBrowser } from './helpers/browser.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { startOn, statusOn, stopOn } from './helpers/cluster-api.js';
@@ -36,7 +38,8 @@ if (serversFor('cluster dashboard', missing)) {
     let server: TestServer;
     let page: Page;
     beforeAll(async () => {
-      cluster = await startCluster({ queue: await redisDb(5), servers: 1, workers: 0 });
+      // One project for the server and its workers (the shared volume of docs/cluster.md): the catalog's.
+      cluster = await startCluster({ queue: await redisDb(5), servers: 1, workers: 0, project: copyCatalogProject });
       server = cluster.servers[0]!;
       await cluster.addWorker('w1', ['--concurrency', '1', '--tags', 'gpu']);
       await cluster.addWorker('w2', ['--concurrency', '2', '--tags', 'cpu']);
@@ -106,6 +109,19 @@ if (serversFor('cluster dashboard', missing)) {
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await page.getByTestId('status').getByText('stopped').waitFor({ timeout: 20_000 });
       expect((await statusOn(server, id)).stopReason).toBe('user');
+    });
+
+    it('starts a capability from the catalog form: checked against its inputs by the server, run on a worker', async () => {
+      await page.getByRole('link', { name: 'Catalog' }).click();
+      await page.getByRole('button', { name: 'open quick-task' }).click();
+      await page.getByLabel(/^delayMs/).fill('soon');
+      await page.getByRole('button', { name: 'Start' }).click();
+      await page.getByRole('alert').getByText('delayMs: must be a whole number').waitFor();
+      await accessible(page, 'catalog on a cluster');
+      await page.getByLabel(/^delayMs/).fill('10');
+      await page.getByRole('button', { name: 'Start' }).click();
+      await page.getByTestId('status').getByText('completed').waitFor({ timeout: 20_000 });
+      expect(await page.getByTestId('result').textContent()).toContain('"delayMs": 10');
     });
 
     it("a pipeline's page shows its counts move as a worker runs its items, and terminates it", async () => {
