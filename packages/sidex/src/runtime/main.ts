@@ -12,7 +12,6 @@ import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
-import { instrumentBlockModules } from './unwind/block-hooks.js';
 import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
 import { warmStopPath } from './warm-stop.js';
 
@@ -34,6 +33,15 @@ let stopping = false;
 let finished = false;
 /** Its awaits reject when a stop unwinds it (unwind/): it will settle soon after. */
 let unwindable = false;
+
+// Blocks' instrumentation (acorn, magic-string, pirates: ~35 ms of a core to
+// load) is loaded once the runtime has idled in the pool a moment, not at
+// boot: a burst of inline starts, which drains the pool, never pays it, and
+// a block start finds it loaded unless it came within that moment.
+const BLOCK_HOOKS_AFTER_IDLE_MS = 100;
+let blockHooks: Promise<typeof import('./unwind/block-hooks.js')> | undefined;
+let preloadBlockHooks: NodeJS.Timeout | undefined;
+const loadBlockHooks = () => (blockHooks ??= import('./unwind/block-hooks.js'));
 
 // How long a block's module graph may take to load before the start is
 // answered anyway; load errors within it fail the start, later ones the run.
@@ -62,9 +70,12 @@ if (process.env.SIDEX_PROXY_SOCKET) {
   await startNetworkBridge({ socketPath: process.env.SIDEX_PROXY_SOCKET, noProxy: process.env.SIDEX_NO_PROXY ?? '' });
 }
 void send({ type: 'ready' });
+preloadBlockHooks = setTimeout(() => void loadBlockHooks().catch(() => {}), BLOCK_HOOKS_AFTER_IDLE_MS);
+preloadBlockHooks.unref();
 
 async function run(message: RunMessage): Promise<void> {
   running = true;
+  clearTimeout(preloadBlockHooks);
   if (message.source.type === 'command') return runCommand(message, message.source);
   // Runtimes boot in their working directory (chdir is forbidden under the permission model).
   if (process.cwd() !== message.cwd) process.chdir(message.cwd);
@@ -88,6 +99,7 @@ async function run(message: RunMessage): Promise<void> {
   } else {
     const syntax = await checkEntrySyntax(message.source.entry);
     if (syntax) return failStart(syntax);
+    const { instrumentBlockModules } = await loadBlockHooks();
     unwindable = await instrumentBlockModules(message.cwd, message.source.entry);
     const loading = loadBlock(message.source.entry);
     const early = await Promise.race([
