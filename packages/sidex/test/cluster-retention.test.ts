@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
-import { clusterApi, startOn, stopOn } from './helpers/cluster-api.js';
+import { clusterApi, startOn, statusOn, stopOn } from './helpers/cluster-api.js';
 import { serversFor } from './helpers/needs-servers.js';
 import { spawnServer } from './helpers/spawn-server.js';
 import { eventually } from './helpers/sidex.js';
@@ -61,7 +61,7 @@ if (serversFor('cluster retention', missing)) {
       // Older than what the server owns: a retention that reached past its own records would take it first.
       const ran = await startOn(server, { inlineCode: 'return 1' });
       expect(ran.success, JSON.stringify(ran)).toBe(true);
-      expect(await eventually(async () => (await (await clusterApi(server, `/v1/executions/${ran.sideExecutionId}`)).json()).status === 'completed', 20_000)).toBe(true);
+      expect(await eventually(async () => (await statusOn(server, ran.sideExecutionId)).status === 'completed', 20_000)).toBe(true);
       // No worker serves the tag: each start stays queued, and its stop withdraws it here (the server owns the record).
       const withdrawn: string[] = [];
       for (let i = 0; i < 3; i++) {
