@@ -5,7 +5,7 @@
 // (alternated), trivial executions per second, and stop latency (routed to
 // the owning worker vs local).
 import { SidexClient } from '@sidex/client';
-import { clusterMissing, redisDb, startCluster } from '../../packages/sidex/test/helpers/cluster.js';
+import { clusterMissing, redisDb, startCluster, type TestCluster } from '../../packages/sidex/test/helpers/cluster.js';
 import { spawnServer, stopAndRemove } from '../../packages/sidex/test/helpers/spawn-server.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 import { ms, rate, sleep } from '../lib/timing.js';
@@ -71,7 +71,7 @@ export default async function clusterSuite(): Promise<BenchRow[]> {
   const missing = clusterMissing();
   if (missing) throw new Error(`the cluster suite: ${missing}`);
   const embedded = await spawnServer();
-  let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
+  let cluster: TestCluster | undefined;
   const clients: SidexClient[] = [];
   try {
     cluster = await startCluster({ queue: await redisDb(3), servers: 1, workers: 3, workerArgs: ['--concurrency', '8'] });

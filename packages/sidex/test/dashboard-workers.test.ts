@@ -8,29 +8,18 @@
 // capability that runs on a worker; a pipeline's page shows its counts as a
 // worker runs its items, and its Terminate button. The Workers page's
 // screenshot goes to docs/ (SIDEX_UPDATE_SCREENSHOTS=1).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeChain, takes } from './fixtures/pipelines.js';
 import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
 import { launchBrowser } from './helpers/browser.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { startOn, statusOn, stopOn } from './helpers/cluster-api.js';
-import { ownedDir } from './helpers/pipelines.js';
+import { accessible, pipelineCountsAndTerminate, screenshot, startFromCatalog } from './helpers/dashboard-pages.js';
 import type { TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
 
 const missing = clusterMissing();
 const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';
-const SCREENSHOTS = process.env.SIDEX_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url)) : ownedDir('sidex-screenshots-');
-
-async function accessible(page: Page, name: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${name}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)).toEqual([]);
-}
 
 if (serversFor('cluster dashboard', missing)) {
   describe('the dashboard of a cluster: the Workers page', () => {
@@ -75,7 +64,7 @@ if (serversFor('cluster dashboard', missing)) {
       await gpu.getByTestId('waiting').getByText('1').waitFor({ timeout: 20_000 });
       await gpu.getByTestId('active').getByText('1').waitFor();
       await accessible(page, 'workers');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'workers.png') });
+      await screenshot(page, 'workers');
       await page.getByRole('button', { name: 'switch to dark theme' }).click();
       await accessible(page, 'workers (dark)');
       await page.getByRole('button', { name: 'switch to light theme' }).click();
@@ -111,33 +100,9 @@ if (serversFor('cluster dashboard', missing)) {
       expect((await statusOn(server, id)).stopReason).toBe('user');
     });
 
-    it('starts a capability from the catalog form: checked against its inputs by the server, run on a worker', async () => {
-      await page.getByRole('link', { name: 'Catalog' }).click();
-      await page.getByRole('button', { name: 'open quick-task' }).click();
-      await page.getByLabel(/^delayMs/).fill('soon');
-      await page.getByRole('button', { name: 'Start' }).click();
-      await page.getByRole('alert').getByText('delayMs: must be a whole number').waitFor();
-      await accessible(page, 'catalog on a cluster');
-      await page.getByLabel(/^delayMs/).fill('10');
-      await page.getByRole('button', { name: 'Start' }).click();
-      await page.getByTestId('status').getByText('completed').waitFor({ timeout: 20_000 });
-      expect(await page.getByTestId('result').textContent()).toContain('"delayMs": 10');
-    });
+    it('starts a capability from the catalog form: checked against its inputs by the server, run on a worker', () => startFromCatalog(page, { name: 'catalog on a cluster' }));
 
-    it("a pipeline's page shows its counts move as a worker runs its items, and terminates it", async () => {
-      const headers = { authorization: `Bearer ${server.apiKey}` };
-      const use = await fetch(`${server.url}/task`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(codeChain(takes(50))) });
-      const { data } = (await use.json()) as { data: { token: string } };
-      await page.getByRole('link', { name: 'Pipelines' }).click();
-      const card = page.locator(`[data-token="${data.token}"]`);
-      await card.getByTestId('counts').getByText('0 in').waitFor({ timeout: 20_000 });
-      for (const body of ['a', 'b', 'c']) await fetch(`${server.url}/task/data?token=${data.token}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
-      await card.getByTestId('counts').getByText('3 in, 3 completed').waitFor({ timeout: 20_000 });
-      await accessible(page, 'pipelines on a cluster');
-      await card.getByRole('button', { name: 'Terminate' }).click();
-      await card.waitFor({ state: 'detached', timeout: 20_000 });
-      const status = await fetch(`${server.url}/task?token=${data.token}`, { headers });
-      expect(((await status.json()) as { data: { status: string } }).data.status).toBe('Stopped');
-    });
+    it("a pipeline's page shows its counts move as a worker runs its items, and terminates it", () =>
+      pipelineCountsAndTerminate(page, server, { name: 'pipelines on a cluster' }));
   });
 }

@@ -4,31 +4,18 @@
 // form, watch a pipeline's counts move and terminate it; axe-core finds no
 // serious accessibility problem on any page; the session cookie is HttpOnly and
 // SameSite=Strict and changes need the CSRF token. Screenshots go to docs/.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
-import { codeChain, takes } from './fixtures/pipelines.js';
 import { launchBrowser } from './helpers/browser.js';
-import { ownedDir } from './helpers/pipelines.js';
+import { accessible, pipelineCountsAndTerminate, screenshot, startFromCatalog } from './helpers/dashboard-pages.js';
 import { api, startTestServer } from './helpers/server.js';
 
-// Taken on every run; written over the committed ones in docs/ only when asked (SIDEX_UPDATE_SCREENSHOTS=1).
-const SCREENSHOTS = process.env.SIDEX_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url)) : ownedDir('sidex-screenshots-');
 const server = await startTestServer({ project: copyCatalogProject });
 const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 const page = await context.newPage();
 
-async function accessible(p: Page, name: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page: p }).withTags(['wcag2a', 'wcag2aa']).analyze();
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${name}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)).toEqual([]);
-}
-
-const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+const shot = (name: string) => screenshot(page, name);
 
 async function startCode(code: string): Promise<string> {
   const res = await api(server, '/v1/executions', { method: 'POST', body: JSON.stringify({ inlineCode: code }) });
@@ -86,36 +73,9 @@ describe('the dashboard', () => {
     expect(record).toMatchObject({ status: 'stopped', stopReason: 'user' });
   });
 
-  it('starts a capability from the catalog form, checked against its inputs', async () => {
-    await page.getByRole('link', { name: 'Catalog' }).click();
-    await page.getByRole('button', { name: 'open quick-task' }).click();
-    await page.getByLabel(/^delayMs/).fill('soon');
-    await page.getByRole('button', { name: 'Start' }).click();
-    await page.getByRole('alert').getByText('delayMs: must be a whole number').waitFor();
-    await accessible(page, 'catalog');
-    await shot('catalog');
-    await page.getByLabel(/^delayMs/).fill('10');
-    await page.getByRole('button', { name: 'Start' }).click();
-    await page.getByTestId('status').getByText('completed').waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId('result').textContent()).toContain('"delayMs": 10');
-  });
+  it('starts a capability from the catalog form, checked against its inputs', () => startFromCatalog(page, { name: 'catalog', shot: 'catalog' }));
 
-  it("shows a pipeline's counts move, and terminates it", async () => {
-    const headers = { authorization: `Bearer ${server.apiKey}` };
-    const use = await fetch(`${server.url}/task`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(codeChain(takes(50))) });
-    const { data } = (await use.json()) as { data: { token: string } };
-    await page.getByRole('link', { name: 'Pipelines' }).click();
-    const card = page.locator(`[data-token="${data.token}"]`);
-    await card.getByTestId('counts').getByText('0 in').waitFor({ timeout: 20_000 });
-    for (const body of ['a', 'b', 'c']) await fetch(`${server.url}/task/data?token=${data.token}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
-    await card.getByTestId('counts').getByText('3 in, 3 completed').waitFor({ timeout: 20_000 });
-    await accessible(page, 'pipelines');
-    await shot('pipelines');
-    await card.getByRole('button', { name: 'Terminate' }).click();
-    await card.waitFor({ state: 'detached', timeout: 20_000 });
-    const status = await fetch(`${server.url}/task?token=${data.token}`, { headers });
-    expect(((await status.json()) as { data: { status: string } }).data.status).toBe('Stopped');
-  });
+  it("shows a pipeline's counts move, and terminates it", () => pipelineCountsAndTerminate(page, server, { name: 'pipelines', shot: 'pipelines' }));
 
   it('has a dark theme that passes the same checks', async () => {
     await page.getByRole('link', { name: 'Executions' }).click();

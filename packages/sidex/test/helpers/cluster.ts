@@ -164,16 +164,18 @@ export async function ownRedis(port: number): Promise<OwnRedis> {
     child.kill(signal);
     await exited;
   };
+  const down = () => stop('SIGTERM');
+  const up = async () => {
+    child = await start();
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     restart: async () => {
-      await stop('SIGTERM');
-      child = await start();
+      await down();
+      await up();
     },
-    down: () => stop('SIGTERM'),
-    up: async () => {
-      child = await start();
-    },
+    down,
+    up,
     close: async () => {
       await stop('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
