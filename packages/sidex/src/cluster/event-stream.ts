@@ -19,9 +19,27 @@ export interface StreamBounds {
 
 export const DEFAULT_STREAM_BOUNDS: StreamBounds = { eventsMaxLen: 100_000, outputTtlSec: 7 * 24 * 3600 };
 
+type Event = { [E in EventName]: { name: E; payload: EngineEvents[E][0] } }[EventName];
+
+const xaddArgs = (bounds: StreamBounds, { name, payload }: Event) =>
+  [EVENTS_STREAM, 'MAXLEN', '~', String(bounds.eventsMaxLen), '*', 'e', name, 'd', JSON.stringify(payload)] as const;
+
 /** Appends an event to the events stream (a worker's engine event, or a server's record of a loss or a stop). */
 export function appendEvent<E extends EventName>(redis: Redis, bounds: StreamBounds, name: E, payload: EngineEvents[E][0]): Promise<unknown> {
-  return redis.xadd(EVENTS_STREAM, 'MAXLEN', '~', String(bounds.eventsMaxLen), '*', 'e', name, 'd', JSON.stringify(payload));
+  return redis.xadd(...xaddArgs(bounds, { name, payload } as Event));
+}
+
+/**
+ * Appends the events of one tick in one transaction. A server blocked reading
+ * the stream is served once per command: `starting` and `running`, emitted
+ * together when a start's code runs, would reach it in two reads, a round
+ * trip apart, and its start answer would wait for the second.
+ */
+function appendEvents(redis: Redis, bounds: StreamBounds, events: readonly Event[]): Promise<unknown> {
+  if (events.length === 1) return redis.xadd(...xaddArgs(bounds, events[0]!));
+  const transaction = redis.multi();
+  for (const event of events) transaction.xadd(...xaddArgs(bounds, event));
+  return transaction.exec();
 }
 
 /** Closes an execution's output stream: followers stop there; it expires after the bound. */
@@ -62,12 +80,22 @@ class OutputIds {
  */
 export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): () => void {
   const ids = new OutputIds();
+  // A terminal status closes its output stream after the status is appended, as the tick is sent.
+  let tick: { events: Event[]; ended: { id: string; entry: string }[] } | undefined;
+  const send = () => {
+    const { events, ended } = tick!;
+    tick = undefined;
+    void appendEvents(redis, bounds, events).catch(() => {});
+    for (const { id, entry } of ended) void endOutput(redis, bounds, id, entry).catch(() => {});
+  };
   const listeners = EVENT_NAMES.map((name) => {
     const listener = (payload: EngineEvents[typeof name][0]) => {
-      void appendEvent(redis, bounds, name, payload).catch(() => {});
+      if (!tick) queueMicrotask(send);
+      tick ??= { events: [], ended: [] };
+      tick.events.push({ name, payload } as Event);
       if (name === 'status' && isTerminal((payload as ExecutionRecord).status)) {
         const { id } = payload as ExecutionRecord;
-        void endOutput(redis, bounds, id, ids.last(id)).catch(() => {});
+        tick.ended.push({ id, entry: ids.last(id) });
       }
     };
     engine.on(name, listener);
