@@ -115,8 +115,6 @@ export class RuntimeFactory {
       process.execPath,
       // vm modules: the runtime syntax-checks a block's ES module entry before importing it.
       '--experimental-vm-modules',
-      // Blocks' modules are rewritten at load (runtime/unwind): their stacks map back to what the user wrote.
-      '--enable-source-maps',
       ...heapFlags(profile.memoryLimitBytes),
       ...this.permissionFlags(scratchDir, profile.cwd),
       runtimeMain,
