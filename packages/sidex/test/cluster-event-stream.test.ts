@@ -12,6 +12,19 @@ import { makeSidex } from './helpers/sidex.js';
 type Entry = [id: string, fields: string[]];
 const STARTS = 5;
 
+/** The test's reader, by name: other suites' servers block in XREAD on the same Redis. */
+const READER = 'event-stream-test-reader';
+
+/** Resolves once the reader is blocked in its XREAD (CLIENT LIST flags it `b`). */
+async function blockedReader(redis: Redis): Promise<void> {
+  for (let tries = 0; tries < 500; tries++) {
+    const clients = (await redis.client('LIST')) as string;
+    if (clients.split('\n').some((line) => line.includes(` name=${READER} `) && / flags=\S*b\S* /.test(line) && / cmd=xread\b/.test(line))) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no client blocked in XREAD after 5 s');
+}
+
 if (serversFor('cluster event stream', clusterMissing())) {
   describe('cluster event stream', () => {
     const sidex = makeSidex({ engine: { isolation: 'process', poolSize: 1 } });
@@ -21,7 +34,7 @@ if (serversFor('cluster event stream', clusterMissing())) {
     it("a started execution's `starting` and `running` reach a blocked reader in one read, so a start's answer waits for one round trip, not two", async () => {
       const url = await redisDb(9);
       const writer = new Redis(url);
-      const reader = new Redis(url);
+      const reader = new Redis(url, { connectionName: READER });
       redis.push(writer, reader);
       const unpublish = publishEngineEvents(sidex.engine, writer, DEFAULT_STREAM_BOUNDS);
       try {
@@ -42,7 +55,7 @@ if (serversFor('cluster event stream', clusterMissing())) {
             }
           })();
           // The blocking read is in place before the execution exists.
-          await new Promise((r) => setTimeout(r, 50));
+          await blockedReader(writer);
           await sidex.engine.start({ prefix: 'side', kind: 'inline', name: 'stream', code: 'await new Promise((r) => setTimeout(r, 50)); return 1;', queued: { id, createdAt: Date.now() } });
           await readAll;
           expect(reads.flat()).toEqual(['queued', 'starting', 'running', 'completed']);
