@@ -11,6 +11,8 @@ const KEYS: Record<string, Key> = { up: 'up', k: 'up', down: 'down', j: 'down', 
 
 export class TopScreen {
   private readonly restore = () => this.close();
+  /** Closed: the terminal is restored, and a refresh still in flight then must not draw on it. */
+  private closed = false;
 
   constructor(
     private readonly input: NodeJS.ReadStream,
@@ -34,10 +36,12 @@ export class TopScreen {
   }
 
   draw(lines: string[]): void {
+    if (this.closed) return;
     this.output.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\r\n')}\x1b[J`);
   }
 
   close(): void {
+    this.closed = true;
     process.off('exit', this.restore);
     if (this.input.isRaw) this.input.setRawMode(false);
     this.input.pause();
