@@ -217,7 +217,7 @@ describe('following a log that does not exist yet', () => {
 });
 
 describe('output files of idle runtimes', () => {
-  it('wait in the log directory, under .spare/<run>, until claimed (a claim is a rename), and are gone after close', async () => {
+  it('wait in the log directory, under .spare/<run>, index included, until claimed (a claim is a rename), and are gone after close', async () => {
     const root = tempDir();
     const dataDir = path.join(root, 'data');
     const own = new Sidex({ dataDir, projectDir: root, globalDir: root, engine: { poolSize: 2 } });
@@ -225,11 +225,13 @@ describe('output files of idle runtimes', () => {
       await own.engine.warm();
       const spare = fs.readdirSync(path.join(dataDir, 'logs', '.spare'), { recursive: true }).map(String);
       expect(spare.filter((f) => /\.(out|err)$/.test(f))).toHaveLength(4); // two idle runtimes, stdout and stderr each
+      expect(spare.filter((f) => /\.idx$/.test(f))).toHaveLength(2); // and the index the server writes
       expect(fs.readdirSync(path.join(dataDir, 'logs'))).toEqual(['.spare']);
       const started = await own.sideExecution.startWithCode('console.log("claimed")');
       if (!started.success) throw new Error(started.error);
       await own.sideExecution.wait(started.sideExecutionId);
       expect(fs.readFileSync(own.engine.logFiles(started.sideExecutionId).stdout, 'utf8')).toBe('claimed\n');
+      expect(fs.statSync(own.engine.logFiles(started.sideExecutionId).index).size).toBeGreaterThan(0);
     } finally {
       await own.close();
     }

@@ -15,7 +15,7 @@ import { ResourceSampler } from './limits/resource-sampler.js';
 import type { OutputCapture, OutputChunk } from './output/capture.js';
 import { followLog } from './output/log-follow.js';
 import type { LogFrame, StreamName } from './output/log-format.js';
-import { claimStdioFiles, logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
+import { logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.js';
 import { readLog } from './output/log-reader.js';
 import { OutputDecoders } from './output/output-decoder.js';
 import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
@@ -628,9 +628,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
 
   /** The runtime's output files become the execution's log, followed from here on. */
   private captureOutput(exec: Execution, runtime: RuntimeProcess): OutputCapture {
-    const files = this.logFiles(exec.id);
-    claimStdioFiles(runtime.output.files, files);
-    runtime.output.begin(files.index, this.options.tailBytes, (chunk) => {
+    runtime.output.begin(this.logFiles(exec.id), this.options.tailBytes, (chunk) => {
       this.emitOutput(exec, chunk);
       enforceOutputLimit(exec, this.requestStop);
     });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { StreamText } from '../../model/record.js';
-import { openPair } from './log-files.js';
+import { claimStdioFiles, openPair, openSpareIndex, type LogFiles } from './log-files.js';
 import { indexEntry, STREAMS, type StreamName } from './log-format.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -32,6 +32,8 @@ export class OutputCapture {
   private readonly sizes = { stdout: 0, stderr: 0 };
   private readonly fds: Record<StreamName, number>;
   private index: fs.WriteStream | undefined;
+  /** The index file's descriptor until an execution claims the files; undefined if it could not be created. */
+  private spareIndex: number | undefined;
   private onChunk: ((chunk: OutputChunk) => void) | undefined;
   private readonly watchers: fs.FSWatcher[] = [];
   private poller: NodeJS.Timeout | undefined;
@@ -39,9 +41,14 @@ export class OutputCapture {
   private finished = false;
   private ending: Promise<void> | undefined;
 
-  /** `files`: where the runtime's stdout and stderr are; renaming them later does not matter. */
-  constructor(readonly files: Record<StreamName, string>) {
+  /** `files`: where the runtime's stdout and stderr are, and where its index goes; renaming them later does not matter. */
+  constructor(readonly files: LogFiles) {
     this.fds = openPair(files, 'r');
+    try {
+      this.spareIndex = openSpareIndex(files.index);
+    } catch {
+      // No index: logs() still gives every byte of the output files, in one stretch each.
+    }
     try {
       for (const stream of STREAMS) {
         const watcher = fs.watch(files[stream], { persistent: false }, () => this.pull());
@@ -53,16 +60,17 @@ export class OutputCapture {
     }
   }
 
-  /** An execution claimed the files: from here on, its output goes to its tails, its index and `onChunk`. */
-  begin(indexFile: string, tailBytes: number, onChunk: (chunk: OutputChunk) => void): void {
+  /** An execution claims the files (renamed to `to`): from here on, its output goes to its tails, its index and `onChunk`. */
+  begin(to: LogFiles, tailBytes: number, onChunk: (chunk: OutputChunk) => void): void {
+    claimStdioFiles(this.files, to, this.spareIndex !== undefined);
+    const fd = this.spareIndex;
+    this.spareIndex = undefined; // the stream's now: it closes it when it ends
     this.tails = { stdout: new TailBuffer(tailBytes), stderr: new TailBuffer(tailBytes) };
     this.onChunk = onChunk;
-    try {
-      // Opened now, so the index exists once the start has answered and a follower can read it.
-      this.index = fs.createWriteStream(indexFile, { fd: fs.openSync(indexFile, 'w') });
+    if (fd !== undefined) {
+      // In place before the start answers, so a follower can read it.
+      this.index = fs.createWriteStream(to.index, { fd });
       this.index.on('error', () => {}); // a full disk must not crash the server; the output files hold every byte anyway
-    } catch {
-      // No index: logs() still gives every byte of the output files, in one stretch each.
     }
     this.pull(); // what the runtime wrote before it had this execution
   }
@@ -95,6 +103,8 @@ export class OutputCapture {
     for (const watcher of this.watchers) watcher.close();
     clearInterval(this.poller);
     for (const stream of STREAMS) fs.closeSync(this.fds[stream]);
+    if (this.spareIndex !== undefined) fs.closeSync(this.spareIndex);
+    this.spareIndex = undefined;
   }
 
   /** Once the execution's processes are dead: reads what is left, then lets go of the files. */

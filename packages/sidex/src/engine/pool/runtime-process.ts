@@ -184,7 +184,7 @@ export class RuntimeProcess {
   async cleanup(): Promise<void> {
     this.output.close();
     await this.companion?.close();
-    await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr].map(removePath));
+    await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr, this.output.files.index].map(removePath));
   }
 
   /**
