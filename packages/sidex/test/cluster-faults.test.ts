@@ -123,6 +123,29 @@ if (serversFor('cluster fault', missing)) {
       expect((await statusOn(server, waiting)).status).toBe('queued');
       expect((await stopOn(server, waiting)).status).toBe('stopped');
     }, 40_000);
+
+    it('a stop that comes before its job is added finds the job once it is and withdraws it: stopped at once, never run', async () => {
+      const server = cluster!.servers[0]!;
+      const id = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['nowhere'] } })).sideExecutionId as string;
+      // Its job is taken out and put back 300 ms after the stop: the moment between a start's record and its job.
+      const queue = new Queue(queueName(['nowhere']), { connection: redisOptions(cluster!.queue) as ConnectionOptions, prefix: QUEUE_PREFIX });
+      try {
+        const job = (await queue.getJob(id))!;
+        await job.remove();
+        const began = Date.now();
+        const stopped = stopOn(server, id);
+        await sleep(300);
+        expect((await statusOn(server, id)).status).toBe('queued');
+        await queue.add(job.name, job.data, job.opts);
+        expect(await stopped).toMatchObject({ success: true, status: 'stopped' });
+        expect(Date.now() - began).toBeLessThan(3000); // not the sweep (six loss bounds: 6 s here)
+        expect(await queue.getJob(id)).toBeUndefined();
+      } finally {
+        await queue.close();
+      }
+      const record = await statusOn(server, id);
+      expect([record.status, record.stopReason, record.worker]).toEqual(['stopped', 'user', undefined]);
+    }, 20_000);
   });
 
   describe('cluster faults: Redis restarted', () => {

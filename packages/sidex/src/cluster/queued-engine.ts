@@ -39,6 +39,9 @@ export interface QueuedEngineOptions extends ClusterOptions {
 const ANY_WORKER = { mode: 'sandbox' as const };
 const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimit: DEFAULT_PIDS_LIMIT };
 const POLL_MS = 1000;
+/** How long, and how often, a stop looks for the job of a record queued without one (withdrawQueued). */
+const JOB_LOOK_MS = 5000;
+const JOB_LOOK_EVERY_MS = 50;
 /** How long a server waits for the worker holding an execution to answer a request (a stdin write). */
 export const CONTROL_REPLY_MS = 5000;
 
@@ -203,9 +206,28 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (!before) throw notFound(id);
     if (isTerminal(before.status)) return { record: before, alreadyEnded: true };
     const ended = this.until(id, (r) => isTerminal(r.status));
-    if (before.status === 'queued' && (await this.withdraw(before, options))) return { record: await ended.promise, alreadyEnded: false };
+    if (before.status === 'queued' && (await this.withdrawQueued(before, options))) return { record: await ended.promise, alreadyEnded: false };
     this.control({ op: 'stop', id, options });
     return { record: await ended.promise, alreadyEnded: false };
+  }
+
+  /**
+   * Withdraws a queued execution's job. A record queued without its job may
+   * be a start still adding it (a moment after its record, or longer while
+   * Redis reconnects): the stop looks again for a while, as a control
+   * message would reach no worker and the job, added later, would run. One
+   * still without a job after that is an orphan, which the sweep ends.
+   * False: a worker has it (or it ended), or it is an orphan.
+   */
+  private async withdrawQueued(record: ExecutionRecord, options: StopOptions): Promise<boolean> {
+    const until = Date.now() + JOB_LOOK_MS;
+    for (let now: ExecutionRecord | undefined = record; now?.status === 'queued'; now = await this.store.get(record.id)) {
+      const found = await this.withdraw(now, options);
+      if (found !== 'absent') return found === 'withdrawn';
+      if (Date.now() >= until) return false;
+      await sleep(JOB_LOOK_EVERY_MS);
+    }
+    return false;
   }
 
   sendMessage(id: string, value: unknown): void {
@@ -320,14 +342,14 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   }
 
   /** A queued execution stopped before any worker took it: its job is removed and its record written `stopped` here. */
-  private async withdraw(record: ExecutionRecord, options: StopOptions): Promise<boolean> {
+  private async withdraw(record: ExecutionRecord, options: StopOptions): Promise<'withdrawn' | 'taken' | 'absent'> {
     const { queue } = this.queueOf(record.schedule?.tags);
     const job = await queue.getJob(record.id);
-    if (!job) return false;
+    if (!job) return 'absent';
     try {
       await job.remove();
     } catch {
-      return false; // a worker holds it now: the stop goes there
+      return 'taken'; // a worker holds it now: the stop goes there
     }
     const stoppedAt = Date.now();
     const reason = options.reason ?? 'user';
@@ -342,7 +364,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     await this.store.update(stopped, statusEvent(stopped));
     await appendEvent(this.redis, this.lost.bounds, 'status', stopped);
     await endOutput(this.redis, this.lost.bounds, record.id);
-    return true;
+    return 'withdrawn';
   }
 
   /**
