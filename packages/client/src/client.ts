@@ -94,6 +94,8 @@ export class SidexClient {
     const release = this.connection.hold();
     let wake: () => void = () => {};
     const off = this.events.add('status', (e) => e.terminal && wake(), sideExecutionId);
+    // The end may be among events the server dropped (an execution flooding output to a slow reader): look again.
+    const offDropped = this.events.add('dropped', () => wake(), sideExecutionId);
     // Events may have been missed while reconnecting: look again after each reconnection.
     const offOpen = this.connection.onOpen(() => wake());
     try {
@@ -106,6 +108,7 @@ export class SidexClient {
       }
     } finally {
       off();
+      offDropped();
       offOpen();
       release();
     }

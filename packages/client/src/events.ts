@@ -66,7 +66,8 @@ export class EventRouter {
     const id = typeof message.sideExecutionId === 'string' ? message.sideExecutionId : undefined;
     for (const listener of this.listeners) {
       if (listener.event !== message.event) continue;
-      if (listener.id !== undefined && listener.id !== id) continue;
+      // A drop notice names no execution: what was dropped may be any listener's.
+      if (listener.id !== undefined && listener.id !== id && message.event !== 'dropped') continue;
       try {
         listener.fn(message);
       } catch (err) {

@@ -156,6 +156,20 @@ describe('helpers', () => {
     expect(await sdk.wait('side_1_00000000')).toMatchObject({ success: false, code: 'EXECUTION_NOT_FOUND' });
   });
 
+  it('wait() resolves when the end was among events the server dropped (a grandchild flooding output faster than the client reads)', async () => {
+    const c = client();
+    // The flood begins once wait() has subscribed; 1 GB of NUL bytes, each 6 bytes of JSON in an output event, under a 10 MB limit.
+    const flood = "await new Promise((r) => setTimeout(r, 500)); require('node:child_process').spawn('head', ['-c', '1000000000', '/dev/zero'], { stdio: ['ignore', 'inherit', 'inherit'] }); await new Promise(() => {});";
+    const started = await c.sideExecution.startWithCode(flood, {}, 60_000, { outputLimitMb: 10 });
+    if (!started.success) throw new Error(started.error);
+    let dropped = 0;
+    const off = c.on('dropped', (notice) => (dropped += notice.count), { sideExecutionId: started.sideExecutionId });
+    const done = await Promise.race([c.wait(started.sideExecutionId), sleep(20_000).then(() => 'no answer in 20 s' as const)]);
+    off();
+    expect(done).toMatchObject({ success: true, status: 'failed', failure: { code: 'OUTPUT_LIMIT' } });
+    expect(dropped).toBeGreaterThan(0); // the path under test was taken
+  });
+
   it('on() streams events of one execution until unsubscribed', async () => {
     const events: ExecutionEvent[] = [];
     const started = await sdk.sideExecution.startWithCode('for (let i = 0; i < 5; i++) { console.log("n" + i); await new Promise(r => setTimeout(r, 60)); } return 5');
