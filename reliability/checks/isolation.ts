@@ -30,6 +30,8 @@ import {
   SIGNAL_EVERY_PID,
   startVictim,
   stateOf,
+  tokensAlive,
+  treeTokens,
   withToken,
 } from '../../packages/sidex/test/helpers/attacks.js';
 import type { Check, CheckContext } from '../lib/check.js';
@@ -241,15 +243,15 @@ async function escapeByShutdown({ fleet, log }: CheckContext, serve: ServeOption
 async function killServerAndGuardian({ fleet }: CheckContext, serve: ServeOptions, token: string): Promise<Row[]> {
   const server = await fleet.start({ ...serve, env: { ...serve.env, SIDEX_POOL_SIZE: '4' } });
   const client = await fleet.client(server);
-  const codes = setsidTrees(token);
+  const trees = treeTokens(token, TREES);
   await Promise.all(
-    Array.from({ length: TREES }, async (_, i) => {
-      const started = await within(client.sideExecution.startWithCode(codes[i % 2]!), ANSWER_MS, 'start');
+    trees.map(async (tree, i) => {
+      const started = await within(client.sideExecution.startWithCode(setsidTrees(tree)[i % 2]!), ANSWER_MS, 'start');
       if (!started.success) throw new Error(`start refused: ${started.error}`);
     }),
   );
-  await until(() => withToken(token).length >= TREES, 30_000, 100);
-  const grandchildren = withToken(token).length;
+  await until(() => tokensAlive(trees) === TREES, 30_000, 100);
+  const grandchildren = tokensAlive(trees);
   const ofDataDir = processesOf(server.dataDir).length;
   const guardian = guardianOf(server.child.pid!);
   if (guardian === undefined) throw new Error('the guardian of the server was not found');

@@ -24,6 +24,8 @@ import {
   setsidTrees,
   SIGNAL_EVERY_PID,
   startVictim,
+  tokensAlive,
+  treeTokens,
   withToken,
 } from './helpers/attacks.js';
 import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
@@ -226,16 +228,16 @@ describe('the server and its guardian SIGKILLed together', () => {
     const client = clientOf(server);
     const token = `sidex-tree-${randomUUID()}`;
     try {
-      const codes = setsidTrees(token);
+      const trees = treeTokens(token, 50);
       const ids = await Promise.all(
-        Array.from({ length: 50 }, async (_, i) => {
-          const started = await client.sideExecution.startWithCode(codes[i % 2]!);
+        trees.map(async (tree, i) => {
+          const started = await client.sideExecution.startWithCode(setsidTrees(tree)[i % 2]!);
           if (!started.success) throw new Error(started.error);
           return started.sideExecutionId;
         }),
       );
       expect(ids).toHaveLength(50);
-      expect(await eventually(() => withToken(token).length >= 50, 30_000, 100)).toBe(true);
+      expect(await eventually(() => tokensAlive(trees) === 50, 30_000, 100)).toBe(true);
       const dataKeyMarked = () => findMarked(markerMatcher(`${dataKeyOf(server.dataDir)}.`, 'prefix'));
       expect(dataKeyMarked().length).toBeGreaterThanOrEqual(50);
       const guardian = guardianOf(server.child.pid!);

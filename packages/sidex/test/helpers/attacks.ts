@@ -125,12 +125,35 @@ export function stateOf(pid: number): string | undefined {
 
 /** Live host processes (this one aside) whose command line holds `token`. */
 export function withToken(token: string): number[] {
-  const found: number[] = [];
+  return liveCommandLines()
+    .filter(({ cmdline }) => cmdline.includes(token))
+    .map(({ pid }) => pid);
+}
+
+/**
+ * One token per tree, `<token>-<i>-`: none is part of another, and
+ * withToken(token) still finds every tree's processes. Counting processes
+ * instead would count a grandchild twice while `setsid` forks it, so a count
+ * can reach the number of trees before every tree has one.
+ */
+export function treeTokens(token: string, trees: number): string[] {
+  return Array.from({ length: trees }, (_, i) => `${token}-${i}-`);
+}
+
+/** How many of `tokens` some live host process's command line holds: one look at /proc. */
+export function tokensAlive(tokens: readonly string[]): number {
+  const lines = liveCommandLines().map(({ cmdline }) => cmdline);
+  return tokens.filter((token) => lines.some((line) => line.includes(token))).length;
+}
+
+function liveCommandLines(): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
   for (const name of fs.readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(token) && pidAlive(pid)) found.push(pid);
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      if (pidAlive(pid)) found.push({ pid, cmdline });
     } catch {
       // exited meanwhile
     }
