@@ -234,6 +234,9 @@ describe('subscriptions', () => {
     const notice = await slow.next((f) => f.event === 'dropped', 15_000);
     expect(notice.count).toBeGreaterThan(0);
     expect(notice.message).toContain('dropped');
+    // Its end was among the dropped events: the latest status follows the notice.
+    const end = await slow.next((f) => f.event === 'status' && f.sideExecutionId === flood.sideExecutionId && f.terminal, 15_000);
+    expect(end.status).toBe('completed');
   });
 });
 

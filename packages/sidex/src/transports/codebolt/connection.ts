@@ -23,6 +23,8 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   private readonly subscriptions = new Subscriptions();
   private readonly flow: FlowControl;
   private readonly send: (text: string) => void;
+  /** The latest status of each execution whose status events were dropped: sent after the drop notice. */
+  private readonly heldStatus = new Map<string, ExecutionEvent>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -61,7 +63,17 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   }
 
   deliver(event: ExecutionEvent): void {
-    if (this.flow.admitEvent()) this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
+    if (!this.flow.admitEvent()) {
+      // A drop must not hide where an execution stands (its end above all): its latest status follows the notice.
+      if (event.event === 'status') this.heldStatus.set(event.sideExecutionId, event);
+      return;
+    }
+    if (event.event === 'status') this.heldStatus.delete(event.sideExecutionId);
+    this.sendEvent(event);
+  }
+
+  private sendEvent(event: ExecutionEvent): void {
+    this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
   }
 
   // ---- frames -----------------------------------------------------------------
@@ -115,14 +127,18 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
         type: 'sideExecutionEvent',
         event: 'dropped',
         count,
-        message: `${count} event(s) were dropped because this connection read too slowly; getSideExecutionStatus gives the current state`,
+        message: `${count} event(s) were dropped because this connection read too slowly; the latest status of each execution whose status events were dropped follows`,
         time: Date.now(),
       }),
     );
+    const held = [...this.heldStatus.values()];
+    this.heldStatus.clear();
+    for (const event of held) this.sendEvent(event);
   }
 
   private onClose(): void {
     this.flow.stop();
+    this.heldStatus.clear();
     this.hub.delete(this);
   }
 }
