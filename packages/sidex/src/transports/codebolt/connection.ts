@@ -23,8 +23,6 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   private readonly subscriptions = new Subscriptions();
   private readonly flow: FlowControl;
   private readonly send: (text: string) => void;
-  /** The latest status of each execution whose status events were dropped: sent after the drop notice. */
-  private readonly heldStatus = new Map<string, ExecutionEvent>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -63,17 +61,8 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   }
 
   deliver(event: ExecutionEvent): void {
-    if (!this.flow.admitEvent()) {
-      // A drop must not hide where an execution stands (its end above all): its latest status follows the notice.
-      if (event.event === 'status') this.heldStatus.set(event.sideExecutionId, event);
-      return;
-    }
-    if (event.event === 'status') this.heldStatus.delete(event.sideExecutionId);
-    this.sendEvent(event);
-  }
-
-  private sendEvent(event: ExecutionEvent): void {
-    this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
+    const send = () => this.send(JSON.stringify({ type: 'sideExecutionEvent', ...event }));
+    this.flow.offerEvent(send, event.event === 'status' ? event.sideExecutionId : undefined);
   }
 
   // ---- frames -----------------------------------------------------------------
@@ -131,14 +120,10 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
         time: Date.now(),
       }),
     );
-    const held = [...this.heldStatus.values()];
-    this.heldStatus.clear();
-    for (const event of held) this.sendEvent(event);
   }
 
   private onClose(): void {
     this.flow.stop();
-    this.heldStatus.clear();
     this.hub.delete(this);
   }
 }

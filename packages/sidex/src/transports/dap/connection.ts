@@ -46,7 +46,6 @@ export class DapConnection {
   private readonly gate: AuthGate;
   private readonly monitors = new ClientMonitors();
   private readonly pipes: ClientPipes;
-  private readonly heldStatus = new Map<string, PipelineEvent>();
   private authTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -183,12 +182,8 @@ export class DapConnection {
   }
 
   private deliver(event: PipelineEvent): void {
-    if (!this.flow.admitEvent()) {
-      if (event.event === 'apaevt_status_update') this.heldStatus.set(event.token, event);
-      return;
-    }
-    if (event.event === 'apaevt_status_update') this.heldStatus.delete(event.token);
-    this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
+    const send = () => this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
+    this.flow.offerEvent(send, event.event === 'apaevt_status_update' ? event.token : undefined);
   }
 
   /** `id` is the task's, at the top level as RocketRide sends it. */
@@ -196,21 +191,17 @@ export class DapConnection {
     this.send(JSON.stringify({ type: 'event', seq: ++this.seq, event, ...(id ? { id } : {}), body }));
   }
 
-  /** After dropping events: say how many, then send the latest status of each task whose updates were dropped. */
+  /** After dropping events: say how many (the latest status of each task whose updates were dropped follows, from the flow control). */
   private caughtUp(count: number): void {
     this.sendEvent('sidex_events_dropped', {
       count,
       message: `${count} event(s) were dropped because this connection read too slowly; the latest status of each task follows`,
     });
-    const held = [...this.heldStatus.values()];
-    this.heldStatus.clear();
-    for (const event of held) this.sendEvent(event.event, { ...event.body, __id: event.token }, event.id);
   }
 
   private onClose(): void {
     clearTimeout(this.authTimer);
     this.flow.stop();
-    this.heldStatus.clear();
     this.monitors.release();
     this.pipes.release();
     void this.options.pipelines.files.release(this.id);

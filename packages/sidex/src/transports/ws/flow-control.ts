@@ -29,24 +29,34 @@ export class FlowControl {
   private dropped = 0;
   private paused = false;
   private watch: NodeJS.Timeout | undefined;
+  /** Of the dropped events that carry a `latest` key (statuses), the newest of each: sent after the drop notice. */
+  private readonly held = new Map<string, () => void>();
 
   constructor(
     private readonly ws: WebSocket,
     private readonly limits: ConnectionLimits,
-    /** Called once the socket has drained after events were dropped, with how many were. */
+    /** Called once the socket has drained after events were dropped, with how many were; the held statuses follow. */
     private readonly drained: (dropped: number) => void,
   ) {}
 
-  /** Whether an event may be sent now; false (and counted as dropped) while the client reads too slowly. */
-  admitEvent(): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+  /**
+   * Sends an event now (`send`), or drops it while the client reads too
+   * slowly. An event given a `latest` key (an execution's or a task's status)
+   * is not lost with the others: the newest of each key is sent once the
+   * client has caught up, after the drop notice, so a drop never hides where
+   * one stands (its end above all). At most one is held per key.
+   */
+  offerEvent(send: () => void, latest?: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.eventHighWater) {
       this.dropped++;
+      if (latest !== undefined) this.held.set(latest, send);
       this.arm();
-      return false;
+      return;
     }
     this.announceDrops();
-    return true;
+    if (latest !== undefined) this.held.delete(latest);
+    send();
   }
 
   /** A request is being served: reading pauses while too many are, or too many bytes of replies wait. */
@@ -63,6 +73,7 @@ export class FlowControl {
   /** The connection closed. */
   stop(): void {
     this.disarm();
+    this.held.clear();
   }
 
   private overloaded(): boolean {
@@ -102,5 +113,8 @@ export class FlowControl {
     const count = this.dropped;
     this.dropped = 0;
     this.drained(count);
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const send of held) send();
   }
 }
