@@ -66,6 +66,8 @@ if (serversFor('cluster dashboard', missing)) {
       await accessible(page, 'workers');
       await screenshot(page, 'workers');
       await page.getByRole('button', { name: 'switch to dark theme' }).click();
+      // Applied by an effect after the click's render: the dark check must see it.
+      await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached', timeout: 5000 });
       await accessible(page, 'workers (dark)');
       await page.getByRole('button', { name: 'switch to light theme' }).click();
 

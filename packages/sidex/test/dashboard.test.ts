@@ -81,6 +81,8 @@ describe('the dashboard', () => {
     await page.getByRole('link', { name: 'Executions' }).click();
     await page.getByRole('button', { name: 'switch to dark theme' }).click();
     await page.getByRole('heading', { name: 'Executions' }).waitFor();
+    // The theme is applied by an effect after the click's render: waited for, then checked.
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached', timeout: 5000 }).catch(() => {});
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await accessible(page, 'executions (dark)');
     await shot('executions-dark');
