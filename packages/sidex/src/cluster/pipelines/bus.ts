@@ -128,19 +128,26 @@ export class PipelineBus {
   private async checkServers(): Promise<void> {
     const servers = new Set([...this.pending.values()].map((p) => p.server));
     for (const server of this.silentSince.keys()) if (!servers.has(server)) this.silentSince.delete(server);
-    for (const server of servers) {
-      try {
-        const [, listening] = (await this.redis.pubsub('NUMSUB', pipelineChannel(this.db, server))) as [string, number];
-        const now = Date.now();
-        if (Number(listening) > 0) this.silentSince.delete(server);
-        else if (!this.silentSince.has(server)) this.silentSince.set(server, now);
-        const silent = now - (this.silentSince.get(server) ?? now) >= this.timings.lostAfterMs;
-        if (silent || !(await this.handlers.isLive(server))) {
-          for (const [id, p] of this.pending) if (p.server === server) this.settle(id, () => p.reject(p.lost()));
-        }
-      } catch {
-        // Redis away: checked again next time
+    for (const server of servers) await this.checkServer(server);
+  }
+
+  private async checkServer(server: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      const [, listening] = (await this.redis.pubsub('NUMSUB', pipelineChannel(this.db, server))) as [string, number];
+      const now = Date.now();
+      if (Number(listening) > 0) this.silentSince.delete(server);
+      else if (!this.silentSince.has(server)) {
+        this.silentSince.set(server, now);
+        // Checked again right when its silence has lasted lostAfterMs, not at the next interval after: the bound stays lostAfterMs plus one interval.
+        setTimeout(() => void this.checkServer(server), this.timings.lostAfterMs + 10).unref();
       }
+      const silent = now - (this.silentSince.get(server) ?? now) >= this.timings.lostAfterMs;
+      if (silent || !(await this.handlers.isLive(server))) {
+        for (const [id, p] of this.pending) if (p.server === server) this.settle(id, () => p.reject(p.lost()));
+      }
+    } catch {
+      // Redis away: checked again next time
     }
   }
 }
