@@ -44,6 +44,8 @@ export class PipelineBus {
   private readonly pending = new Map<number, Pending>();
   /** Since when each server with pending requests has had nobody on its channel. */
   private readonly silentSince = new Map<string, number>();
+  /** Servers seen gone, and when: a request to one still silent fails at once instead of waiting lostAfterMs again. */
+  private readonly gone = new Map<string, number>();
   private next = 0;
   private readonly checker: NodeJS.Timeout;
   private closed = false;
@@ -73,8 +75,14 @@ export class PipelineBus {
     const text = JSON.stringify({ t: 'req', id, from: this.server, method, args: toWire(args) as unknown[] } satisfies Request);
     // Nobody on its channel: it died, or its connection is coming back (Redis restarted). Tried again until lostAfterMs.
     const began = Date.now();
-    while (this.pending.has(id) && (await this.redis.publish(pipelineChannel(this.db, server), text)) === 0) {
-      if (Date.now() - began >= this.timings.lostAfterMs) this.settle(id, (p) => p.reject(p.lost()));
+    for (;;) {
+      if (!this.pending.has(id)) break;
+      const received = await this.redis.publish(pipelineChannel(this.db, server), text);
+      if (received > 0) {
+        this.gone.delete(server);
+        break;
+      }
+      if (this.gone.has(server) || Date.now() - began >= this.timings.lostAfterMs) this.settle(id, (p) => p.reject(p.lost()));
       else await sleep(RETRY_MS);
     }
     return reply;
@@ -128,6 +136,8 @@ export class PipelineBus {
   private async checkServers(): Promise<void> {
     const servers = new Set([...this.pending.values()].map((p) => p.server));
     for (const server of this.silentSince.keys()) if (!servers.has(server)) this.silentSince.delete(server);
+    // Past this, its tasks' claims have long lapsed: nothing routes calls to it.
+    for (const [server, at] of this.gone) if (Date.now() - at > GONE_KEPT_MS) this.gone.delete(server);
     for (const server of servers) await this.checkServer(server);
   }
 
@@ -144,6 +154,7 @@ export class PipelineBus {
       }
       const silent = now - (this.silentSince.get(server) ?? now) >= this.timings.lostAfterMs;
       if (silent || !(await this.handlers.isLive(server))) {
+        this.gone.set(server, Date.now());
         for (const [id, p] of this.pending) if (p.server === server) this.settle(id, () => p.reject(p.lost()));
       }
     } catch {
@@ -153,4 +164,5 @@ export class PipelineBus {
 }
 
 const RETRY_MS = 200;
+const GONE_KEPT_MS = 10 * 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
