@@ -6,21 +6,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
 import { dataKeyOf, findMarked, markerMatcher } from '../../packages/sidex/dist/engine/tree/marker.js';
-import { cgroupDataRoot } from '../../packages/sidex/dist/engine/tree/tree-tracker.js';
+import { removeCgroupTree } from '../../packages/sidex/dist/engine/tree/cgroup-tree.js';
 import { signalPid } from '../../packages/sidex/dist/engine/tree/proc.js';
+import { cgroupsOf } from '../../packages/sidex/test/helpers/cgroups.js';
 import { spawnServer, type ServeOptions, type TestServer } from '../../packages/sidex/test/helpers/spawn-server.js';
+
+export { cgroupsOf };
 
 export type { TestServer };
 
 /** Every live process of any execution (or warm runtime) of this data directory, whichever run started it. */
 export const processesOf = (dataDir: string): number[] => findMarked(markerMatcher(`${dataKeyOf(dataDir)}.`, 'prefix'));
-
-/** cgroup directories (v2 and v1 freezer) of this data directory that exist. */
-export const cgroupsOf = (dataDir: string): string[] =>
-  (['cgroup2', 'cgroup1'] as const).flatMap((version) => {
-    const dir = cgroupDataRoot(version, dataKeyOf(dataDir));
-    return dir && fs.existsSync(dir) ? [dir] : [];
-  });
 
 /** Live processes carrying exactly this execution marker (printed by the execution itself). */
 export const processesMarked = (marker: string): number[] => findMarked(markerMatcher(marker, 'exact'));
@@ -125,11 +121,7 @@ export class Fleet {
     for (const dir of this.dataDirs) {
       for (const cgroup of cgroupsOf(dir)) {
         cgroups.push(cgroup);
-        try {
-          fs.rmdirSync(cgroup);
-        } catch {
-          // still holds a run's cgroup: reported above
-        }
+        removeCgroupTree(cgroup); // what still has a live process stays: reported above
       }
     }
     for (const root of this.roots) fs.rmSync(root, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine, MemoryStore, startGuardian, type GuardianRestart } from '../dist/index.js';
 import { workloads } from './fixtures/workloads.js';
 import { guardianOf } from './fixtures/host-process.js';
+import { cgroupsOf } from './helpers/cgroups.js';
 import { spawnServer, stopAndRemove } from './helpers/server.js';
 import { eventually, killedAfterAll, pidAlive, survivors, tempDir, treesGone } from './helpers/sidex.js';
 
@@ -109,7 +110,8 @@ function linesOf(child: ChildProcess) {
 
 describe.each(['auto', 'scan'] as const)('the replacement guards the run (tracking %s)', (tracking) => {
   it('guardian SIGKILLed, then the engine: its busy loop and setsid grandchild are gone within 2 s', async () => {
-    const child = spawn(process.execPath, [host, path.join(tempDir(), 'data'), tracking], {
+    const dataDir = path.join(tempDir(), 'data');
+    const child = spawn(process.execPath, [host, dataDir, tracking], {
       env: { ...process.env, WORKLOADS: JSON.stringify([workloads.busyLoop, workloads.setsidGrandchild]) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -132,5 +134,8 @@ describe.each(['auto', 'scan'] as const)('the replacement guards the run (tracki
     expect((markers as string[]).flatMap((m) => survivors(m))).toEqual([]);
     expect(allGone).toBe(true);
     expect(before.filter(pidAlive)).toEqual([]);
+    // Then it removes the run's cgroups (tracking and limits, every hierarchy) and exits.
+    expect(await eventually(() => !pidAlive(restarted.pid), 6000, 50)).toBe(true);
+    expect(cgroupsOf(dataDir)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Sidex, StatusFields } from '../dist/index.js';
 import { guardianOf, HostProcess, type HostConfig } from './fixtures/host-process.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
+import { cgroupsOf } from './helpers/cgroups.js';
 import { eventually, pidAlive, survivors } from './helpers/sidex.js';
 
 interface Finished {
@@ -121,6 +122,8 @@ describe('crash: the server and its guardian are both SIGKILLed, leaving survivo
     }
     await expectFinishedIntact(sidex, finished);
     await sidex.close();
+    // The dead run's cgroups went at the start (once their processes had exited), this run's at its close.
+    expect(cgroupsOf(home.dataDir)).toEqual([]);
   });
 });
 

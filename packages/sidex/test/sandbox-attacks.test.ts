@@ -28,6 +28,7 @@ import {
   treeTokens,
   withToken,
 } from './helpers/attacks.js';
+import { cgroupsOf } from './helpers/cgroups.js';
 import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
@@ -251,6 +252,12 @@ describe('the server and its guardian SIGKILLed together', () => {
       killAll([...left, ...runtimes]);
       expect(left).toEqual([]);
       expect(runtimes).toEqual([]);
+      // Nothing was left to remove the dead run's cgroups: the next server of the data directory does, as it starts.
+      expect(cgroupsOf(server.dataDir)).not.toEqual([]);
+      const next = await spawnServer({ args: ['--data-dir', server.dataDir], env: { SIDEX_POOL_SIZE: '1' } });
+      await stopAndRemove(next);
+      // Its own run's go as it exits; what its runtimes held, once the kernel has reaped them (its guardian sees to it).
+      expect(await eventually(() => cgroupsOf(server.dataDir).length === 0, 5000, 50)).toBe(true);
     } finally {
       client.close();
       await stopAndRemove(server);

@@ -41,6 +41,9 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
   // directory that was moved gets a new data key, which the sweep would miss.
   for (const pid of killByMarkers(lost.map((r) => r.marker).filter((m): m is string => !!m))) killed.add(pid);
   await waitGone([...killed], options.killWaitMs ?? 3000);
+  // A killed process leaves its cgroups only once it has exited, so the first
+  // sweep could not remove those it killed: now that they are gone, it can.
+  if (killed.size > 0) for (const pid of options.tracker.sweepOtherRuns()) killed.add(pid);
 
   for (const record of lost) {
     const resolved = await resolveLost(record, options.logFiles(record.id), options.tailBytes);
