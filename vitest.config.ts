@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts'],
-    globalSetup: ['test/postgres-setup.ts'],
+    globalSetup: ['test/temp-dir-setup.ts', 'test/postgres-setup.ts'],
     // Tests spawn real process trees and measure real stops; on a 2-core
     // machine two files at once is the most that keeps timings honest.
     pool: 'forks',

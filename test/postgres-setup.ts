@@ -43,6 +43,6 @@ export default async function setup(): Promise<(() => void) | undefined> {
     execFileSync(script, ['stop'], { env, stdio: 'ignore', timeout: 60_000 });
   };
   // Also when vitest ends without its teardown (its output pipe closed early, an uncaught error): pg_ctl's server would outlive it.
-  process.once('exit', stop);
+  process.prependOnceListener('exit', stop); // before the run's temporary directory is removed (temp-dir-setup.ts)
   return stop;
 }
