@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ownCgroupDir } from '../dist/engine/tree/cgroup-paths.js';
 import { api, runCli, spawnServer, stopAndRemove } from './helpers/server.js';
 import { eventually, sleep, tempDir } from './helpers/sidex.js';
 
@@ -23,6 +24,10 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['a retention in days that is not a number', [], { SIDEX_RETAIN_DAYS: 'week' }, /SIDEX_RETAIN_DAYS/],
     ['an output limit of nothing', ['--output-limit-mb', '0'], {}, /--output-limit-mb: must be a positive number of MB/],
     ['an output limit that is not a number', [], { SIDEX_OUTPUT_LIMIT_MB: 'lots' }, /SIDEX_OUTPUT_LIMIT_MB/],
+    ['a memory limit of nothing', ['--memory-limit-mb', '0'], {}, /--memory-limit-mb: must be a positive number of MB/],
+    ['a memory limit that is not a number', [], { SIDEX_MEMORY_LIMIT_MB: 'plenty' }, /SIDEX_MEMORY_LIMIT_MB: must be a number of MB/],
+    ['a pids limit the runtime itself would pass', ['--pids-limit', '8'], {}, /--pids-limit: must be at least 32/],
+    ['a pids limit that is not whole', [], { SIDEX_PIDS_LIMIT: '100.5' }, /SIDEX_PIDS_LIMIT: must be a whole number of processes/],
     ['an unknown isolation', ['--isolation', 'vm'], {}, /--isolation: must be auto, sandbox or process/],
     ['an unknown network', [], { SIDEX_NETWORK: 'some' }, /SIDEX_NETWORK: must be all or none/],
     ['a sandbox uid of root', [], { SIDEX_SANDBOX_UID: '0' }, /SIDEX_SANDBOX_UID: must not be 0/],
@@ -147,6 +152,47 @@ describe('graceful shutdown', () => {
       expect(await server.exited).toBe(0);
       expect(fs.readFileSync(log, 'utf8')).toBe('ready\nonstop ran\n');
     } finally {
+      await stopAndRemove(server);
+    }
+  });
+});
+
+describe('--memory-limit-mb and --pids-limit', () => {
+  // 80 processes at once: past a limit of 64 tasks, within one of 256.
+  const eighty = `const kids = [];
+    for (let i = 0; i < 80; i++) { const kid = require('node:child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); kid.on('error', () => {}); kids.push(kid); }
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const kid of kids) kid.kill();
+    return kids.filter((kid) => kid.pid).length;`;
+  const heap = 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });';
+  // The server takes the pids controller wherever this process has one (the same machine and cgroups).
+  const pidsControlled = (() => {
+    if (ownCgroupDir({ version: 'cgroup1', controller: 'pids' }) !== undefined) return true;
+    const v2 = ownCgroupDir({ version: 'cgroup2' });
+    try {
+      return v2 !== undefined && /\bpids\b/.test(fs.readFileSync(path.join(v2, 'cgroup.controllers'), 'latin1'));
+    } catch {
+      return false;
+    }
+  })();
+
+  it("set the default memory and process limits of the server's executions; a start may set its own", async () => {
+    const server = await spawnServer({ args: ['--memory-limit-mb', '64', '--pids-limit', '64'], env: { SIDEX_POOL_SIZE: '1' } });
+    const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
+    const run = async (code: string, options?: { memoryLimitMb?: number; pidsLimit?: number }) => {
+      const started = await client.sideExecution.startWithCode(code, {}, undefined, options);
+      if (!started.success) throw new Error(started.error);
+      const ended = await client.wait(started.sideExecutionId);
+      if (!ended.success) throw new Error(ended.error);
+      return [ended.status, ended.failure?.code ?? ended.result, ended.failure?.message ?? ''] as const;
+    };
+    try {
+      expect(await run(heap)).toEqual(['failed', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 67108864 bytes')]);
+      expect(await run(heap, { memoryLimitMb: 128 })).toEqual(['failed', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 134217728 bytes')]);
+      expect(await run(eighty)).toEqual(pidsControlled ? ['failed', 'PIDS_LIMIT', expect.stringMatching(/limit of 64 processes and threads/)] : ['completed', 80, '']);
+      expect(await run(eighty, { pidsLimit: 256 })).toEqual(['completed', 80, '']);
+    } finally {
+      client.close();
       await stopAndRemove(server);
     }
   });

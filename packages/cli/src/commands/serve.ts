@@ -16,6 +16,8 @@ interface ServeFlags extends RetentionFlags {
   logFileMaxMb?: string;
   logFileKeep?: string;
   outputLimitMb?: string;
+  memoryLimitMb?: string;
+  pidsLimit?: string;
   permissions?: boolean;
   isolation?: string;
   network?: string;
@@ -39,6 +41,8 @@ export function registerServe(program: Command): void {
   )
     .option('--file-store <dir>', "RocketRide's file store (rrext_store); give a cluster's servers one shared directory (env SIDEX_FILE_STORE; default <data-dir>/store)")
     .option('--output-limit-mb <n>', 'default most output one execution may write, MB (env SIDEX_OUTPUT_LIMIT_MB; default 1024)')
+    .option('--memory-limit-mb <n>', "default memory limit of an execution's whole process tree, MB (env SIDEX_MEMORY_LIMIT_MB; default none)")
+    .option('--pids-limit <n>', 'default most processes and threads of one execution at once (env SIDEX_PIDS_LIMIT; default 1024)')
     .option('--permissions', "run executions under Node's permission model: each reads only its own scratch directory and the block roots (env SIDEX_PERMISSIONS=true)")
     .option('--isolation <mode>', 'auto (a sandbox per execution where the kernel allows it), sandbox (refuse to start without) or process (env SIDEX_ISOLATION; default auto)')
     .option('--network <mode>', "executions' default network: all, or none (loopback only) (env SIDEX_NETWORK; default all)")

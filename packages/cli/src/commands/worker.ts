@@ -13,6 +13,8 @@ interface WorkerFlags extends RetentionFlags {
   isolation?: string;
   network?: string;
   outputLimitMb?: string;
+  memoryLimitMb?: string;
+  pidsLimit?: string;
   lossMs?: string;
   config?: string;
   logLevel?: string;
@@ -34,6 +36,8 @@ export function registerWorker(program: Command): void {
       .option('--network <mode>', "executions' default network: all or none (env SIDEX_NETWORK; default all)"),
   )
     .option('--output-limit-mb <n>', 'default most output one execution may write, MB (env SIDEX_OUTPUT_LIMIT_MB)')
+    .option('--memory-limit-mb <n>', "default memory limit of an execution's whole process tree, MB (env SIDEX_MEMORY_LIMIT_MB; default none)")
+    .option('--pids-limit <n>', 'default most processes and threads of one execution at once (env SIDEX_PIDS_LIMIT; default 1024)')
     .option('--loss-ms <ms>', 'a dead worker\'s executions end supervisor_lost within this (env SIDEX_LOSS_MS; default 10000)')
     .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SIDEX_LOG_LEVEL; default info)')

@@ -22,6 +22,8 @@ export function sidexOptions(config: ServerConfig, codeboltSocket?: CodeboltSock
       ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
       ...(config.maxQueued !== undefined ? { maxQueued: config.maxQueued } : {}),
       ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
+      ...(config.memoryLimitMb !== undefined ? { memoryLimitBytes: Math.round(config.memoryLimitMb * 1024 * 1024) } : {}),
+      ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
       isolation: config.isolation,
       sandbox: {
