@@ -75,14 +75,12 @@ export class PipelineBus {
     const text = JSON.stringify({ t: 'req', id, from: this.server, method, args: toWire(args) as unknown[] } satisfies Request);
     // Nobody on its channel: it died, or its connection is coming back (Redis restarted). Tried again until lostAfterMs.
     const began = Date.now();
-    for (;;) {
-      if (!this.pending.has(id)) break;
-      const received = await this.redis.publish(pipelineChannel(this.db, server), text);
-      if (received > 0) {
+    while (this.pending.has(id)) {
+      if ((await this.redis.publish(pipelineChannel(this.db, server), text)) > 0) {
         this.gone.delete(server);
         break;
       }
-      if (this.gone.has(server) || Date.now() - began >= this.timings.lostAfterMs) this.settle(id, (p) => p.reject(p.lost()));
+      if (this.gone.has(server) || Date.now() - began >= this.timings.lostAfterMs) this.failPending(server);
       else await sleep(RETRY_MS);
     }
     return reply;
@@ -125,6 +123,12 @@ export class PipelineBus {
     if (received === 0 && reply.ok) this.handlers.undelivered(request.from, request.method, request.args, reply.value);
   }
 
+  /** `server` is gone: every request to it fails, now and while it stays silent. */
+  private failPending(server: string): void {
+    this.gone.set(server, Date.now());
+    for (const [id, p] of this.pending) if (p.server === server) this.settle(id, () => p.reject(p.lost()));
+  }
+
   private settle(id: number, how: (pending: Pending) => void): void {
     const pending = this.pending.get(id);
     if (!pending) return;
@@ -153,10 +157,7 @@ export class PipelineBus {
         setTimeout(() => void this.checkServer(server), this.timings.lostAfterMs + 10).unref();
       }
       const silent = now - (this.silentSince.get(server) ?? now) >= this.timings.lostAfterMs;
-      if (silent || !(await this.handlers.isLive(server))) {
-        this.gone.set(server, Date.now());
-        for (const [id, p] of this.pending) if (p.server === server) this.settle(id, () => p.reject(p.lost()));
-      }
+      if (silent || !(await this.handlers.isLive(server))) this.failPending(server);
     } catch {
       // Redis away: checked again next time
     }
