@@ -190,6 +190,21 @@ if (serversFor('cluster', missing)) {
       expect((await statusOn(a, id)).worker).toBe('gpu-worker');
     });
 
+    it("a start's default limits are its worker's: a heap past a worker's --memory-limit-mb 64 ends MEMORY_LIMIT; a start's own limit wins", async () => {
+      await cluster.addWorker('small-worker', ['--tags', 'small', '--concurrency', '1', '--memory-limit-mb', '64']);
+      const heap = 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });';
+      const ending = async (options: Record<string, unknown>) => {
+        const started = await startOn(a, { inlineCode: heap, options: { tags: ['small'], ...options } });
+        expect(started.success, JSON.stringify(started)).toBe(true);
+        const id = started.sideExecutionId as string;
+        expect(await eventually(async () => (await statusOn(b, id)).status === 'failed', 20_000)).toBe(true);
+        const status = await statusOn(b, id);
+        return [status.worker, status.failure?.code, status.failure?.message];
+      };
+      expect(await ending({})).toEqual(['small-worker', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 67108864 bytes')]);
+      expect(await ending({ memoryLimitMb: 128 })).toEqual(['small-worker', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 134217728 bytes')]);
+    });
+
     it('a RocketRide pipeline task runs on a worker: start, items and terminate through the server that started it', async () => {
       const call = async (method: string, route: string, body?: string, type = 'application/json'): Promise<any> =>
         (await fetch(`${a.url}${route}`, { method, headers: { authorization: `Bearer ${a.apiKey}`, ...(body !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) })).json();
