@@ -9,6 +9,7 @@ import { codeChain } from './fixtures/pipelines.js';
 import { eventually, survivors } from './helpers/sidex.js';
 import type { TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
+import { growsHeap } from './fixtures/workloads.js';
 
 const missing = clusterMissing();
 const TICKS = 'for (let i = 0; ; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); }';
@@ -192,9 +193,8 @@ if (serversFor('cluster', missing)) {
 
     it("a start's default limits are its worker's: a heap past a worker's --memory-limit-mb 64 ends MEMORY_LIMIT; a start's own limit wins", async () => {
       await cluster.addWorker('small-worker', ['--tags', 'small', '--concurrency', '1', '--memory-limit-mb', '64']);
-      const heap = 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });';
-      const ending = async (options: Record<string, unknown>) => {
-        const started = await startOn(a, { inlineCode: heap, options: { tags: ['small'], ...options } });
+          const ending = async (options: Record<string, unknown>) => {
+        const started = await startOn(a, { inlineCode: growsHeap, options: { tags: ['small'], ...options } });
         expect(started.success, JSON.stringify(started)).toBe(true);
         const id = started.sideExecutionId as string;
         expect(await eventually(async () => (await statusOn(b, id)).status === 'failed', 20_000)).toBe(true);

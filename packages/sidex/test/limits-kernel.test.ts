@@ -9,6 +9,7 @@ import { Sidex } from '../dist/index.js';
 import { dataKeyOf } from '../dist/engine/tree/marker.js';
 import { ownCgroupDir } from '../dist/engine/tree/cgroup-paths.js';
 import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
+import { growsHeap } from './fixtures/workloads.js';
 
 const MB = 1024 * 1024;
 const forever = 'await new Promise(() => {});';
@@ -71,7 +72,7 @@ describe.each(['sandbox', 'process'] as const)('kernel limits, %s isolation', (i
   });
 
   it('a Node heap that overflows a 64 MB limit: failed, MEMORY_LIMIT, a clean error message', async () => {
-    const { marker, done, record } = await runToEnd(sidex, 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });', { memoryLimitMb: 64 });
+    const { marker, done, record } = await runToEnd(sidex, growsHeap, { memoryLimitMb: 64 });
     expect(ending(done)).toEqual(['failed', 'MEMORY_LIMIT', 'memory_limit']);
     expect(record.error?.message).toMatch(/memory limit of 67108864 bytes|JavaScript heap/);
     expect(record.error?.message).not.toMatch(CRASH_DUMP);
@@ -245,7 +246,7 @@ describe('V8 at its heap limit before anything else (no kernel memory limit, sam
   const sidex = makeSidex({ engine: { isolation: 'process', poolSize: 1, kernelLimits: false, sampleIntervalMs: 600_000 } });
 
   it('failed, MEMORY_LIMIT, memory_limit: the crash dump stays in the stderr log, never in the error message', async () => {
-    const { id, done, record } = await runToEnd(sidex, 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });', { memoryLimitMb: 64 });
+    const { id, done, record } = await runToEnd(sidex, growsHeap, { memoryLimitMb: 64 });
     expect(ending(done)).toEqual(['failed', 'MEMORY_LIMIT', 'memory_limit']);
     expect(record.signal).toBe('SIGABRT');
     expect(record.error?.message).toMatch(/ran out of JavaScript heap \(memory limit 67108864 bytes/);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
+import { growsHeap } from './fixtures/workloads.js';
 
 // Set before the engine exists: the server's own environment must not reach children.
 process.env.SIDEX_TEST_SERVER_SECRET = 'hunter2';
@@ -258,7 +259,7 @@ describe('isolation', () => {
   });
 
   it('a JavaScript heap over the limit ends in failed, MEMORY_LIMIT', async () => {
-    const done = await runToEnd('const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });', {}, undefined, {
+    const done = await runToEnd(growsHeap, {}, undefined, {
       memoryLimitMb: 64,
     });
     expect(done.status).toBe('failed');

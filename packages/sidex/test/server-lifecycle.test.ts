@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ownCgroupDir } from '../dist/engine/tree/cgroup-paths.js';
 import { api, runCli, spawnServer, stopAndRemove } from './helpers/server.js';
 import { eventually, sleep, tempDir } from './helpers/sidex.js';
+import { growsHeap } from './fixtures/workloads.js';
 
 // Servers started inside a test are stopped by that test (afterAll hooks cannot be added from a test).
 
@@ -164,7 +165,6 @@ describe('--memory-limit-mb and --pids-limit', () => {
     await new Promise((r) => setTimeout(r, 1000));
     for (const kid of kids) kid.kill();
     return kids.filter((kid) => kid.pid).length;`;
-  const heap = 'const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });';
   // The server takes the pids controller wherever this process has one (the same machine and cgroups).
   const pidsControlled = (() => {
     if (ownCgroupDir({ version: 'cgroup1', controller: 'pids' }) !== undefined) return true;
@@ -187,8 +187,8 @@ describe('--memory-limit-mb and --pids-limit', () => {
       return [ended.status, ended.failure?.code ?? ended.result, ended.failure?.message ?? ''] as const;
     };
     try {
-      expect(await run(heap)).toEqual(['failed', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 67108864 bytes')]);
-      expect(await run(heap, { memoryLimitMb: 128 })).toEqual(['failed', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 134217728 bytes')]);
+      expect(await run(growsHeap)).toEqual(['failed', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 67108864 bytes')]);
+      expect(await run(growsHeap, { memoryLimitMb: 128 })).toEqual(['failed', 'MEMORY_LIMIT', expect.stringContaining('memory limit of 134217728 bytes')]);
       expect(await run(eighty)).toEqual(pidsControlled ? ['failed', 'PIDS_LIMIT', expect.stringMatching(/limit of 64 processes and threads/)] : ['completed', 80, '']);
       expect(await run(eighty, { pidsLimit: 256 })).toEqual(['completed', 80, '']);
     } finally {

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SidexError } from '../errors.js';
-import { MAX_PIDS_LIMIT, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
+import { pidsLimitBounds } from '../services/schemas.js';
+
+/** A default limit in MB, read from a flag, the environment or the file. */
+const limitMb = (params?: { error: string }) => z.coerce.number(params).positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB');
 
 const pathList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v),
@@ -64,16 +67,11 @@ export const ServerConfigSchema = z
     retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
     retainLogMb: z.coerce.number().positive('must be a positive number of MB').optional(),
     /** Default most output an execution may write, MB (a start may set its own). */
-    outputLimitMb: z.coerce.number().positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB').optional(),
+    outputLimitMb: limitMb().optional(),
     /** Default memory limit of an execution's whole process tree, MB (a start may set its own; none when absent). */
-    memoryLimitMb: z.coerce.number({ error: 'must be a number of MB' }).positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB').optional(),
+    memoryLimitMb: limitMb({ error: 'must be a number of MB' }).optional(),
     /** Default most processes and threads an execution may have at once (a start may set its own; 1024 when absent). */
-    pidsLimit: z.coerce
-      .number({ error: 'must be a whole number of processes' })
-      .int('must be a whole number of processes')
-      .min(MIN_PIDS_LIMIT, `must be at least ${MIN_PIDS_LIMIT} (the runtime itself holds about a dozen threads)`)
-      .max(MAX_PIDS_LIMIT, `must be at most ${MAX_PIDS_LIMIT}`)
-      .optional(),
+    pidsLimit: pidsLimitBounds(z.coerce.number({ error: 'must be a whole number of processes' })).optional(),
     /** Run executions under Node's permission model: each may read only its own scratch directory, the runtime and the block roots, write only its scratch directory, and start no child process. */
     permissions: z
       .preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' }))

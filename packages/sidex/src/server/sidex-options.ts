@@ -1,6 +1,7 @@
 import type { CodeboltSocket } from '../services/codebolt/codebolt-env.js';
 import type { SidexOptions } from '../sidex.js';
 import type { ServerConfig } from './config.js';
+import { bytesOfMb } from '../engine/limits/limit-bounds.js';
 
 /** What `sidex serve` and `sidex worker` open sidex with, from their configuration. */
 export function sidexOptions(config: ServerConfig, codeboltSocket?: CodeboltSocket): SidexOptions {
@@ -21,8 +22,8 @@ export function sidexOptions(config: ServerConfig, codeboltSocket?: CodeboltSock
       ...(config.poolSize !== undefined ? { poolSize: config.poolSize } : {}),
       ...(config.maxConcurrent !== undefined ? { maxConcurrent: config.maxConcurrent } : {}),
       ...(config.maxQueued !== undefined ? { maxQueued: config.maxQueued } : {}),
-      ...(config.outputLimitMb !== undefined ? { outputLimitBytes: Math.round(config.outputLimitMb * 1024 * 1024) } : {}),
-      ...(config.memoryLimitMb !== undefined ? { memoryLimitBytes: Math.round(config.memoryLimitMb * 1024 * 1024) } : {}),
+      ...(config.outputLimitMb !== undefined ? { outputLimitBytes: bytesOfMb(config.outputLimitMb) } : {}),
+      ...(config.memoryLimitMb !== undefined ? { memoryLimitBytes: bytesOfMb(config.memoryLimitMb) } : {}),
       ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
       ...(config.permissions ? { permissions: {} } : {}),
       isolation: config.isolation,

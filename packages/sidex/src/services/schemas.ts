@@ -19,6 +19,14 @@ export const Params = z.record(z.string(), z.unknown(), { error: 'must be an obj
 
 export const ExecutionId = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
 
+/** The bounds of a pids limit: a start's option here, a server's default in its config (server/config.ts). */
+export function pidsLimitBounds<T extends z.ZodNumber | z.ZodCoercedNumber>(n: T): T {
+  return n
+    .int('must be a whole number of processes')
+    .min(MIN_PIDS_LIMIT, `must be at least ${MIN_PIDS_LIMIT} (the runtime itself holds about a dozen threads)`)
+    .max(MAX_PIDS_LIMIT, `must be at most ${MAX_PIDS_LIMIT}`) as T;
+}
+
 export const StartOptions = z
   .object({
     /** Memory limit of the whole process tree, in MB. */
@@ -26,12 +34,7 @@ export const StartOptions = z
     /** Most output (stdout and stderr together) it may write, in MB. */
     outputLimitMb: z.number().positive().max(1024 * 1024).optional(),
     /** Most processes and threads it may have at once (pids.max of its cgroup). */
-    pidsLimit: z
-      .number({ error: 'must be a number of processes' })
-      .int('must be a whole number of processes')
-      .min(MIN_PIDS_LIMIT, `must be at least ${MIN_PIDS_LIMIT} (the runtime itself holds about a dozen threads)`)
-      .max(MAX_PIDS_LIMIT, `must be at most ${MAX_PIDS_LIMIT}`)
-      .optional(),
+    pidsLimit: pidsLimitBounds(z.number({ error: 'must be a number of processes' })).optional(),
     /** CPU time it may use, in cores (0.5: half of one). */
     cpuLimit: z
       .number({ error: 'must be a number of cores' })

@@ -16,6 +16,7 @@ import type { ListPage } from '../store/execution-store.js';
 import { SidexError } from '../errors.js';
 import type { EventsQueryType, ListInputType, StartOptionsInput, StopOptionsInput } from './schemas.js';
 import { checkParams } from '../model/validation.js';
+import { bytesOfMb } from '../engine/limits/limit-bounds.js';
 
 export interface SideExecutionLimits {
   /** Largest params accepted, as JSON bytes. */
@@ -175,8 +176,8 @@ export class SideExecutionService {
       params: checked,
       ...(timeout ? { timeoutMs: timeout } : {}),
       ...(opts?.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
-      ...(opts?.memoryLimitMb ? { memoryLimitBytes: Math.round(opts.memoryLimitMb * 1024 * 1024) } : {}),
-      ...(opts?.outputLimitMb ? { outputLimitBytes: Math.round(opts.outputLimitMb * 1024 * 1024) } : {}),
+      ...(opts?.memoryLimitMb ? { memoryLimitBytes: bytesOfMb(opts.memoryLimitMb) } : {}),
+      ...(opts?.outputLimitMb ? { outputLimitBytes: bytesOfMb(opts.outputLimitMb) } : {}),
       ...(opts?.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
       ...(opts?.cpuLimit !== undefined ? { cpuLimit: opts.cpuLimit } : {}),
       ...(opts?.env ? { env: opts.env } : {}),

@@ -7,3 +7,6 @@ export const MAX_PIDS_LIMIT = 4_194_304;
 /** The kernel's smallest CFS quota, 1 ms, over sidex's 100 ms period. */
 export const MIN_CPU_LIMIT = 0.01;
 export const MAX_CPU_LIMIT = 1024;
+
+/** A limit given in MB (a start's option, a server's default), in the bytes the engine takes. */
+export const bytesOfMb = (mb: number): number => Math.round(mb * 1024 * 1024);
