@@ -102,50 +102,78 @@ if (serversFor('cluster fault', missing)) {
       cluster = await startCluster({ queue: await redisDb(6), servers: 1, workers: 0, serverArgs: ['--loss-ms', '1000'] });
     }, 60_000);
     afterAll(() => cluster?.close(), 60_000);
-
-    it('is recorded supervisor_lost, not before six loss bounds; one whose job still waits stays queued', async () => {
-      const server = cluster!.servers[0]!;
-      const created = Date.now();
-      // No worker serves the tag: both wait in its queue.
-      const orphan = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['nowhere'] } })).sideExecutionId as string;
-      const waiting = (await startOn(server, { inlineCode: 'return 2', options: { tags: ['nowhere'] } })).sideExecutionId as string;
-      expect([(await statusOn(server, orphan)).status, (await statusOn(server, waiting)).status]).toEqual(['queued', 'queued']);
-      // Its job goes, as when its server dies between the record and the job, or Redis loses the job.
-      const queue = new Queue(queueName(['nowhere']), { connection: redisOptions(cluster!.queue) as ConnectionOptions, prefix: QUEUE_PREFIX });
+    /** Runs `test` on the server with the queue of a tag no worker serves until the test adds one. */
+    const onTag = async (tag: string, test: (queue: Queue, server: TestServer) => Promise<void>) => {
+      const queue = new Queue(queueName([tag]), { connection: redisOptions(cluster!.queue) as ConnectionOptions, prefix: QUEUE_PREFIX });
       try {
-        await (await queue.getJob(orphan))!.remove();
+        await test(queue, cluster!.servers[0]!);
       } finally {
         await queue.close();
       }
-      expect(await eventually(async () => (await statusOn(server, orphan)).status === 'failed', 20_000, 200)).toBe(true);
-      expect(Date.now() - created).toBeGreaterThanOrEqual(6000);
-      expect((await statusOn(server, orphan)).stopReason).toBe('supervisor_lost');
-      expect((await statusOn(server, waiting)).status).toBe('queued');
-      expect((await stopOn(server, waiting)).status).toBe('stopped');
-    }, 40_000);
-
-    it('a stop that comes before its job is added finds the job once it is and withdraws it: stopped at once, never run', async () => {
+    };
+    /** Takes the job out of the queue, as when its server dies between the record and the job, or Redis loses it; returns it for a late add. */
+    const takeJob = async (queue: Queue, id: string) => {
+      const job = (await queue.getJob(id))!;
+      await job.remove();
+      return { add: () => queue.add(job.name, job.data, job.opts) };
+    };
+    /**
+     * A worker serving `tag` comes: the job under the id is the tombstone, which it
+     * completes, and the record keeps its end (never run: no `running` in its history).
+     */
+    const neverRuns = async (queue: Queue, tag: string, id: string, end: Record<string, unknown>) => {
+      await cluster!.addWorker(`w-${tag}`, ['--tags', tag]);
+      expect(await eventually(async () => (await queue.getJob(id))?.finishedOn !== undefined, 10_000)).toBe(true);
+      const job = (await queue.getJob(id))!;
+      expect([job.data, job.returnvalue]).toEqual([{ tombstone: true }, 'tombstone']);
       const server = cluster!.servers[0]!;
-      const id = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['nowhere'] } })).sideExecutionId as string;
-      // Its job is taken out and put back 300 ms after the stop: the moment between a start's record and its job.
-      const queue = new Queue(queueName(['nowhere']), { connection: redisOptions(cluster!.queue) as ConnectionOptions, prefix: QUEUE_PREFIX });
-      try {
-        const job = (await queue.getJob(id))!;
-        await job.remove();
+      expect(await statusOn(server, id)).toMatchObject(end);
+      expect(await transitions(server, id)).not.toContain('running');
+    };
+
+    it('is recorded supervisor_lost, not before six loss bounds; one whose job still waits stays queued; its job added later never runs', async () => {
+      await onTag('swept', async (queue, server) => {
+        const created = Date.now();
+        const orphan = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['swept'] } })).sideExecutionId as string;
+        const waiting = (await startOn(server, { inlineCode: 'return 2', options: { tags: ['swept'] } })).sideExecutionId as string;
+        expect([(await statusOn(server, orphan)).status, (await statusOn(server, waiting)).status]).toEqual(['queued', 'queued']);
+        const late = await takeJob(queue, orphan);
+        expect(await eventually(async () => (await statusOn(server, orphan)).status === 'failed', 20_000, 200)).toBe(true);
+        expect(Date.now() - created).toBeGreaterThanOrEqual(6000);
+        expect((await statusOn(server, orphan)).stopReason).toBe('supervisor_lost');
+        expect((await statusOn(server, waiting)).status).toBe('queued');
+        expect((await stopOn(server, waiting)).status).toBe('stopped');
+        // Its start's add arrives only now (it waited out a Redis reconnection): BullMQ ignores it.
+        await late.add();
+        await neverRuns(queue, 'swept', orphan, { status: 'failed', stopReason: 'supervisor_lost' });
+      });
+    }, 60_000);
+
+    it('a stop of a record whose job is not there answers stopped at once; the job, added after the stop, never runs', async () => {
+      await onTag('late', async (queue, server) => {
+        const id = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['late'] } })).sideExecutionId as string;
+        const late = await takeJob(queue, id);
         const began = Date.now();
-        const stopped = stopOn(server, id);
-        await sleep(300);
-        expect((await statusOn(server, id)).status).toBe('queued');
-        await queue.add(job.name, job.data, job.opts);
-        expect(await stopped).toMatchObject({ success: true, status: 'stopped' });
-        expect(Date.now() - began).toBeLessThan(3000); // not the sweep (six loss bounds: 6 s here)
-        expect(await queue.getJob(id)).toBeUndefined();
-      } finally {
-        await queue.close();
-      }
-      const record = await statusOn(server, id);
-      expect([record.status, record.stopReason, record.worker]).toEqual(['stopped', 'user', undefined]);
-    }, 20_000);
+        expect(await stopOn(server, id)).toMatchObject({ success: true, status: 'stopped' });
+        expect(Date.now() - began).toBeLessThan(1000); // neither a wait for the job nor the sweep (six loss bounds: 6 s here)
+        await late.add();
+        await neverRuns(queue, 'late', id, { status: 'stopped', stopReason: 'user' });
+        expect((await recordOf(cluster!, id)).worker).toBeUndefined();
+      });
+    }, 30_000);
+
+    it('concurrent stops of a record whose job is not there share one outcome', async () => {
+      await onTag('nowhere', async (queue, server) => {
+        const id = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['nowhere'] } })).sideExecutionId as string;
+        await takeJob(queue, id);
+        const answers = await Promise.all(Array.from({ length: 20 }, () => stopOn(server, id)));
+        // A stop arriving once the end is written finds it ended (already_stopped): the same end.
+        expect(answers.filter((a) => a.success !== true || !['stopped', 'already_stopped'].includes(a.status))).toEqual([]);
+        expect(answers.some((a) => a.status === 'stopped')).toBe(true);
+        expect(new Set(answers.map((a) => a.stoppedAt)).size).toBe(1);
+        expect((await transitions(server, id)).filter((s) => s === 'stopped')).toHaveLength(1);
+      });
+    }, 30_000);
   });
 
   describe('cluster faults: Redis restarted', () => {

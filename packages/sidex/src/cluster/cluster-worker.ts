@@ -11,7 +11,7 @@ import { parseControl, type ControlMessage } from './control.js';
 import { appendEvent, endOutput, publishEngineEvents } from './event-stream.js';
 import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './keys.js';
 import type { LostContext } from './lost-executions.js';
-import { specOfJob, type JobData } from './job-data.js';
+import { isTombstone, specOfJob, type JobData, type Tombstone } from './job-data.js';
 import { keepRefusal } from './start-refusal.js';
 import { answer, takeRequest } from './control-request.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
@@ -63,7 +63,7 @@ export class ClusterWorker {
     engine.on('status', (record) => this.onStatus(record));
     const connection = bullConnection(redisOptions(options.queue));
     this.workers = queuesServed(options.tags).map((queue) => {
-      const worker = new Worker<JobData>(queue, (job, token) => this.run(job, token), {
+      const worker = new Worker<JobData | Tombstone>(queue, (job, token) => this.run(job, token), {
         connection,
         prefix: QUEUE_PREFIX,
         name: options.name,
@@ -117,7 +117,8 @@ export class ClusterWorker {
     })());
   }
 
-  private async run(job: Job<JobData>, token: string | undefined): Promise<string> {
+  private async run(job: Job<JobData | Tombstone>, token: string | undefined): Promise<string> {
+    if (isTombstone(job.data)) return 'tombstone'; // its execution was ended before its job came: nothing to run
     const id = job.id!;
     if (this.closing) {
       // Taken as the shutdown began: back to the queue for another worker.

@@ -1,7 +1,9 @@
 // A start as a BullMQ job carries it: JSON in Redis. Everything in a spec is
 // JSON already but a command's stdin bytes, which travel as base64 so that
 // the worker writes exactly the bytes the caller gave.
+import type { JobsOptions } from 'bullmq';
 import type { StartSpec } from '../engine/execution.js';
+import type { Schedule } from '../model/record.js';
 
 type JobSpec = Omit<StartSpec, 'stdin'> & { stdin?: { base64?: string; open?: boolean } };
 
@@ -21,4 +23,25 @@ export function specOfJob(data: JobData): StartSpec {
   const { stdin, schedule: _queued, ...rest } = data.spec;
   const decoded = stdin && { ...(stdin.base64 !== undefined ? { data: Buffer.from(stdin.base64, 'base64') } : {}), ...(stdin.open !== undefined ? { open: stdin.open } : {}) };
   return { ...rest, ...(decoded ? { stdin: decoded } : {}) };
+}
+
+/** What a tombstone carries (job-tombstone.ts): nothing to run. */
+export interface Tombstone {
+  tombstone: true;
+}
+
+export const isTombstone = (data: JobData | Tombstone): data is Tombstone => 'tombstone' in data;
+
+/** No retries unless asked (code is not idempotent); priority: higher sooner, FIFO within one. */
+export function jobOptions(id: string, schedule: Schedule | undefined): JobsOptions {
+  const retries = schedule?.retries ?? 0;
+  return {
+    jobId: id,
+    // BullMQ: 1 is taken first; every job gets one, so FIFO holds within a priority.
+    priority: 101 - (schedule?.priority ?? 0),
+    attempts: 1 + retries,
+    ...(retries > 0 ? { backoff: { type: 'fixed', delay: schedule?.backoffMs ?? 1000 } } : {}),
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 24 * 3600, count: 10_000 },
+  };
 }

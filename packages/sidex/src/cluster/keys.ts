@@ -33,8 +33,8 @@ export const QUEUES_SET = 'sidex:queues';
 
 /** An execution's whole output, in order, ending with an `end` entry. */
 export const outputStream = (id: string): string => `sidex:out:${id}`;
-/** Taken by the one process that records an execution as lost. */
-export const lostClaim = (id: string): string => `sidex:lost:${id}`;
+/** Taken by the one process that writes the end of an execution no worker holds (lost, or stopped while queued). */
+export const endClaim = (id: string): string => `sidex:end:${id}`;
 
 // Pipeline tasks (cluster/pipelines/): each task is held by the server that started it.
 // Redis pub/sub spans every database of a Redis server: the channels name the database.

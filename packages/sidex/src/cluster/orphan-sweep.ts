@@ -3,7 +3,7 @@
 // file keeps all but the last second). No worker would ever run it, and
 // nothing would end it. Every server looks for such records and records them
 // lost, as it does a dead worker's executions (one claim in Redis lets only
-// the first write).
+// the first write), once a tombstone holds the job's id (job-tombstone.ts).
 import type { ExecutionRecord } from '../model/record.js';
 import { recordLost, type LostContext } from './lost-executions.js';
 
@@ -11,6 +11,8 @@ export interface OrphanSweepOptions {
   lost: LostContext;
   /** Whether the execution's job is in its queue (waiting, delayed, or taken). */
   hasJob(record: ExecutionRecord): Promise<boolean>;
+  /** Takes the job's id with a tombstone, so that a job its start adds later never runs; false if the job came meanwhile. */
+  bury(record: ExecutionRecord): Promise<boolean>;
   /** Only records queued this long ago: a start adds its job a moment after its record. */
   minAgeMs: number;
   /** Seen without a job this long apart, twice, before it is taken for lost: Redis was reachable for both looks. */
@@ -28,7 +30,7 @@ export class OrphanSweep {
 
   /** One look; resolves with the ids recorded lost. A Redis or store failure ends the pass (the next one tries again). */
   async pass(now = Date.now()): Promise<string[]> {
-    const { lost, hasJob, minAgeMs, confirmMs } = this.options;
+    const { lost, hasJob, bury, minAgeMs, confirmMs } = this.options;
     const page = await lost.store.list({ status: ['queued'], until: now - minAgeMs, limit: PASS_LIMIT });
     const seen = new Set<string>();
     const recorded: string[] = [];
@@ -40,7 +42,7 @@ export class OrphanSweep {
       }
       const first = this.suspects.get(record.id);
       if (first === undefined) this.suspects.set(record.id, now);
-      else if (now - first >= confirmMs && (await recordLost(lost, record.id))) recorded.push(record.id);
+      else if (now - first >= confirmMs && (await bury(record)) && (await recordLost(lost, record.id))) recorded.push(record.id);
     }
     for (const id of this.suspects.keys()) if (!seen.has(id)) this.suspects.delete(id);
     return recorded;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ProcessInfo } from '@sidex/protocol';
-import { Queue, QueueEvents, Worker, type JobsOptions } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { SidexError } from '../errors.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, DEFAULT_PIDS_LIMIT, DEFAULT_TAIL_BYTES, type EngineEvents, type ExternalSettlement, type StopOptions, type StopOutcome } from '../engine/engine.js';
@@ -9,15 +9,16 @@ import type { StartSpec } from '../engine/execution.js';
 import { finalFields, statusEvent } from '../engine/final-status.js';
 import type { LogFrame } from '../engine/output/log-format.js';
 import { checkStart, newRecord } from '../engine/start-spec.js';
-import { isTerminal, type ExecutionRecord, type Schedule } from '../model/record.js';
+import { isTerminal, type ExecutionRecord } from '../model/record.js';
 import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
 import { boundsOf, lockSettings, DEFAULT_LOSS_MS, type ClusterOptions } from './cluster-options.js';
 import type { ControlMessage } from './control.js';
 import { ControlRequests } from './control-request.js';
-import { appendEvent, endOutput, EventReader, type EventName } from './event-stream.js';
-import { jobDataOf } from './job-data.js';
+import { EventReader, type EventName } from './event-stream.js';
+import { isTombstone, jobDataOf, jobOptions } from './job-data.js';
+import { buryJob, hasStartJob } from './job-tombstone.js';
 import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
-import { recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
+import { endUnheld, recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
 import { OrphanSweep } from './orphan-sweep.js';
 import { outputFrames } from './output-log.js';
 import { boundedRead } from './redis-read.js';
@@ -39,9 +40,6 @@ export interface QueuedEngineOptions extends ClusterOptions {
 const ANY_WORKER = { mode: 'sandbox' as const };
 const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimit: DEFAULT_PIDS_LIMIT };
 const POLL_MS = 1000;
-/** How long, and how often, a stop looks for the job of a record queued without one (withdrawQueued). */
-const JOB_LOOK_MS = 5000;
-const JOB_LOOK_EVERY_MS = 50;
 /** How long a server waits for the worker holding an execution to answer a request (a stdin write). */
 export const CONTROL_REPLY_MS = 5000;
 
@@ -212,22 +210,27 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   }
 
   /**
-   * Withdraws a queued execution's job. A record queued without its job may
-   * be a start still adding it (a moment after its record, or longer while
-   * Redis reconnects): the stop looks again for a while, as a control
-   * message would reach no worker and the job, added later, would run. One
-   * still without a job after that is an orphan, which the sweep ends.
-   * False: a worker has it (or it ended), or it is an orphan.
+   * Withdraws a queued execution's job and records it `stopped`. A record
+   * queued without its job may be a start still adding it (a moment after its
+   * record, or longer while Redis reconnects), or an orphan whose job never
+   * comes: a tombstone takes the job's id, so that nothing added later runs
+   * (job-tombstone.ts). False: a worker has it, and the stop goes there.
    */
   private async withdrawQueued(record: ExecutionRecord, options: StopOptions): Promise<boolean> {
-    const until = Date.now() + JOB_LOOK_MS;
-    for (let now: ExecutionRecord | undefined = record; now?.status === 'queued'; now = await this.store.get(record.id)) {
-      const found = await this.withdraw(now, options);
-      if (found !== 'absent') return found === 'withdrawn';
-      if (Date.now() >= until) return false;
-      await sleep(JOB_LOOK_EVERY_MS);
+    const { queue } = this.queueOf(record.schedule?.tags);
+    for (;;) {
+      const job = await queue.getJob(record.id);
+      if (job && !isTombstone(job.data)) {
+        try {
+          await job.remove();
+        } catch {
+          return false; // a worker holds it now
+        }
+      } else if (!(await buryJob(queue, record.id))) continue; // its start added it meanwhile: withdraw that
+      // Concurrent stops, or the orphan sweep: the first to claim writes the end, and the others wait for it.
+      await endUnheld(this.lost, record.id, (now) => (now.status === 'queued' ? stoppedWhileQueued(now, options) : undefined));
+      return true;
     }
-    return false;
   }
 
   sendMessage(id: string, value: unknown): void {
@@ -331,7 +334,8 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private sweepOrphans(lossMs: number): NodeJS.Timeout {
     const sweep = new OrphanSweep({
       lost: this.lost,
-      hasJob: async (record) => (await boundedRead(this.queueOf(record.schedule?.tags).queue.getJob(record.id), 'cannot look for a job')) !== undefined,
+      hasJob: (record) => boundedRead(hasStartJob(this.queueOf(record.schedule?.tags).queue, record.id), 'cannot look for a job'),
+      bury: (record) => boundedRead(buryJob(this.queueOf(record.schedule?.tags).queue, record.id), 'cannot bury a job'),
       minAgeMs: 6 * lossMs,
       confirmMs: lossMs,
     });
@@ -339,32 +343,6 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     return setInterval(() => {
       pass ??= sweep.pass().catch(() => {}).finally(() => (pass = undefined));
     }, lossMs).unref();
-  }
-
-  /** A queued execution stopped before any worker took it: its job is removed and its record written `stopped` here. */
-  private async withdraw(record: ExecutionRecord, options: StopOptions): Promise<'withdrawn' | 'taken' | 'absent'> {
-    const { queue } = this.queueOf(record.schedule?.tags);
-    const job = await queue.getJob(record.id);
-    if (!job) return 'absent';
-    try {
-      await job.remove();
-    } catch {
-      return 'taken'; // a worker holds it now: the stop goes there
-    }
-    const stoppedAt = Date.now();
-    const reason = options.reason ?? 'user';
-    const stopped: ExecutionRecord = {
-      ...record,
-      ...finalFields({ stopReason: reason, outcome: undefined, exit: undefined, stderrTail: '', lastCheckpoint: record.checkpoint, timeoutMs: record.timeoutMs, memoryLimitBytes: record.memoryLimitBytes, outputLimitBytes: record.outputLimitBytes }),
-      stopReason: reason,
-      forced: false,
-      stoppedAt,
-      endedAt: stoppedAt,
-    };
-    await this.store.update(stopped, statusEvent(stopped));
-    await appendEvent(this.redis, this.lost.bounds, 'status', stopped);
-    await endOutput(this.redis, this.lost.bounds, record.id);
-    return 'withdrawn';
   }
 
   /**
@@ -436,17 +414,17 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   }
 }
 
-/** No retries unless asked (code is not idempotent); priority: higher sooner, FIFO within one. */
-export function jobOptions(id: string, schedule: Schedule | undefined): JobsOptions {
-  const retries = schedule?.retries ?? 0;
+/** A queued execution stopped before any worker took it: nothing ran, so nothing was forced and no output came. */
+function stoppedWhileQueued(record: ExecutionRecord, options: StopOptions): ExecutionRecord {
+  const stoppedAt = Date.now();
+  const reason = options.reason ?? 'user';
   return {
-    jobId: id,
-    // BullMQ: 1 is taken first; every job gets one, so FIFO holds within a priority.
-    priority: 101 - (schedule?.priority ?? 0),
-    attempts: 1 + retries,
-    ...(retries > 0 ? { backoff: { type: 'fixed', delay: schedule?.backoffMs ?? 1000 } } : {}),
-    removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: { age: 24 * 3600, count: 10_000 },
+    ...record,
+    ...finalFields({ stopReason: reason, outcome: undefined, exit: undefined, stderrTail: '', lastCheckpoint: record.checkpoint, timeoutMs: record.timeoutMs, memoryLimitBytes: record.memoryLimitBytes, outputLimitBytes: record.outputLimitBytes }),
+    stopReason: reason,
+    forced: false,
+    stoppedAt,
+    endedAt: stoppedAt,
   };
 }
 
