@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_PREFIX, queueName } from '../dist/cluster/keys.js';
 import { redisOptions } from '../dist/cluster/redis-url.js';
 import { clusterMissing, clusterSql, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
-import { jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
+import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
@@ -93,6 +93,23 @@ if (serversFor('cluster fault', missing)) {
       expect((await transitions(b, retried)).filter((s) => s === 'running')).toHaveLength(3);
       // Its log is the last try's, as its record's output is.
       expect(await untilOutput(a, retried, 'try')).toBe((await recordOf(cluster, retried)).stdout.text);
+    }, 40_000);
+    it('between tries the record waits queued, not failed: a follower hears only the last end, and a stop in the backoff withdraws the retry', async () => {
+      const id = (await startOn(a, { inlineCode: 'console.log("try"); throw new Error("boom")', options: { retries: 3, backoffMs: 3000 } })).sideExecutionId as string;
+      const follow = clusterApi(b, `/v1/executions/${id}/logs?follow=true`).then((r) => r.text());
+      const retryEvent = async () => (await jsonOf(b, `/v1/executions/${id}/events`)).events.find((e: { data: { retry?: boolean } }) => e.data.retry === true);
+      expect(await eventually(async () => (await retryEvent()) !== undefined, 10_000)).toBe(true);
+      expect((await retryEvent()).data).toMatchObject({ status: 'queued', error: { message: expect.stringContaining('boom') } });
+      expect((await statusOn(a, id)).status).toBe('queued');
+      const began = Date.now();
+      expect(await stopOn(b, id)).toMatchObject({ success: true, status: 'stopped' });
+      expect(Date.now() - began).toBeLessThan(2000); // within the backoff
+      const sse = await follow;
+      expect(sse).toMatch(/event: end\ndata: .*"status":"stopped"/);
+      expect(sse).not.toMatch(/"status":"failed"/);
+      await sleep(3500); // past the backoff: no retry ran
+      expect((await transitions(a, id)).filter((s) => s === 'running')).toHaveLength(1);
+      expect(await statusOn(a, id)).toMatchObject({ status: 'stopped', stopReason: 'user', output: 'try\n' });
     }, 40_000);
   });
 

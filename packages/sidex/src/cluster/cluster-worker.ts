@@ -130,7 +130,8 @@ export class ClusterWorker {
     try {
       const engine = this.sidex.engine;
       const spec = specOfJob(job.data);
-      // A retry's output replaces the failed try's (which ended with its own `end`).
+      spec.retryFollows = (job.opts.attempts ?? 1) - job.attemptsMade > 1;
+      // A retry's output replaces the failed try's.
       if (job.attemptsMade > 0) await this.redis.del(outputStream(id));
       try {
         if (spec.kind === 'command' && spec.cwd) spec.cwd = this.sidex.services.commands.confine(spec.cwd);
@@ -140,9 +141,8 @@ export class ClusterWorker {
         return 'failed';
       }
       const final = await engine.wait(id);
-      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-      // An opted-in retry: BullMQ runs it again after the backoff, under the same id.
-      if (final.status === 'failed' && attemptsLeft > 0 && !final.stopReason) throw new Error(final.error?.message ?? 'the execution failed');
+      // An opted-in retry (its record queued again): BullMQ runs it after the backoff, under the same id.
+      if (final.status === 'queued') throw new Error('the try failed; a retry follows');
       return final.status;
     } finally {
       this.held.delete(id);

@@ -40,6 +40,8 @@ export interface QueuedEngineOptions extends ClusterOptions {
 const ANY_WORKER = { mode: 'sandbox' as const };
 const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimit: DEFAULT_PIDS_LIMIT };
 const POLL_MS = 1000;
+/** How soon a stop looks again at a record still queued once a worker has its job (stopQueued). */
+const QUEUED_STOP_RELOOK_MS = 200;
 /** How long a server waits for the worker holding an execution to answer a request (a stdin write). */
 export const CONTROL_REPLY_MS = 5000;
 
@@ -204,9 +206,23 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (!before) throw notFound(id);
     if (isTerminal(before.status)) return { record: before, alreadyEnded: true };
     const ended = this.until(id, (r) => isTerminal(r.status));
-    if (before.status === 'queued' && (await this.withdrawQueued(before, options))) return { record: await ended.promise, alreadyEnded: false };
-    this.control({ op: 'stop', id, options });
+    if (before.status === 'queued') await this.stopQueued(before, options, ended.promise);
+    else this.control({ op: 'stop', id, options });
     return { record: await ended.promise, alreadyEnded: false };
+  }
+
+  /**
+   * Withdraws the job, or sends the stop to the worker that took it. A record
+   * still queued a moment later may be between a try and its retry, its job
+   * going back to the queue: it is looked at again until it runs or ends.
+   */
+  private async stopQueued(record: ExecutionRecord, options: StopOptions, ended: Promise<ExecutionRecord>): Promise<void> {
+    const over = ended.then(() => true);
+    for (let now: ExecutionRecord | undefined = record; now?.status === 'queued'; now = await this.store.get(record.id)) {
+      if (await this.withdrawQueued(now, options)) return;
+      this.control({ op: 'stop', id: record.id, options });
+      if (await Promise.race([over, sleep(QUEUED_STOP_RELOOK_MS)])) return;
+    }
   }
 
   /**

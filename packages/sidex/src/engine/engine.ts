@@ -9,7 +9,7 @@ import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
 import { Execution, type StartSpec } from './execution.js';
 import type { ExecutionEngine } from './execution-engine.js';
-import { finalFields, recordedExit, statusEvent } from './final-status.js';
+import { finalFields, recordedExit, retryPending, statusEvent } from './final-status.js';
 import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
 import { ResourceSampler } from './limits/resource-sampler.js';
 import type { OutputCapture, OutputChunk } from './output/capture.js';
@@ -720,12 +720,14 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       ...(exec.stopReason ? { stopReason: exec.stopReason, forced, stoppedAt: record.stoppedAt ?? endedAt } : {}),
       ...(exit ? { exitCode: exit.code, signal: exit.signal } : {}),
     };
+    const retry = exec.spec.retryFollows && ended.status === 'failed' && !exec.stopReason ? retryPending(ended) : undefined;
+    const last = retry?.record ?? ended;
     await Promise.all([
       runtime?.cleanup(),
       // The terminal record is the one that matters most: a passing outage gets a few tries.
-      this.writes.save(exec, statusEvent(ended), { attempts: TERMINAL_WRITE_ATTEMPTS, record: ended }),
+      this.writes.save(exec, retry?.event ?? statusEvent(ended), { attempts: TERMINAL_WRITE_ATTEMPTS, record: last }),
     ]);
-    Object.assign(record, ended);
+    Object.assign(record, last);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
     this.announce(exec, { ...record });

@@ -17,6 +17,13 @@ import type { PreparedInline } from '../runtime/inline/prepare-inline.js';
 export interface StartSpec {
   /** Its id and creation time when a cluster server queued it before a worker took it (cluster/). */
   queued?: { id: string; createdAt: number };
+  /**
+   * A cluster worker's try that another follows should it fail of its own (an
+   * opted-in retry): such a failure is recorded `queued` again, not `failed`,
+   * so that nothing waiting for the end is answered with one that is not the
+   * last, and a stop during the backoff withdraws the retry.
+   */
+  retryFollows?: boolean;
   prefix: 'side' | 'cap' | 'task';
   kind: 'inline' | 'block' | 'command';
   name: string;

@@ -121,6 +121,17 @@ function exitFields({ exit, stderrTail, memoryLimitBytes }: Ending): FinalFields
 }
 
 /** The history entry of a transition; an end carries how it ended. */
+/**
+ * The end of a try that a retry follows (StartSpec.retryFollows): the record
+ * waits `queued` again, with the try's output; its history event keeps the
+ * try's failure, marked `retry`.
+ */
+export function retryPending(ended: ExecutionRecord): { record: ExecutionRecord; event: NewEvent } {
+  const { endedAt: _endedAt, error: _error, result: _result, exitCode: _exitCode, signal: _signal, ...waiting } = ended;
+  const failed = statusEvent(ended);
+  return { record: { ...waiting, status: 'queued' }, event: { ...failed, data: { ...(failed.data as Record<string, unknown>), status: 'queued', retry: true } } };
+}
+
 export function statusEvent(record: ExecutionRecord): NewEvent {
   const ended = isTerminal(record.status);
   return {
