@@ -2,6 +2,7 @@
 // Redis restarted or away, a queued record whose job is gone, and retries
 // (none unless asked).
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_PREFIX, queueName } from '../dist/cluster/keys.js';
 import { redisOptions } from '../dist/cluster/redis-url.js';
@@ -221,6 +222,23 @@ if (serversFor('cluster fault', missing)) {
       expect(next.success).toBe(true);
       expect(await eventually(async () => (await statusOn(server, next.sideExecutionId as string)).status === 'completed', 10_000)).toBe(true);
     }, 60_000);
+
+    it('a stop published while the worker is not subscribed (its connection dropped) still reaches it', async () => {
+      const server = cluster!.servers[0]!;
+      const id = (await startOn(server, { inlineCode: TICKS })).sideExecutionId as string;
+      await untilOutput(server, id, 'tick 1');
+      const admin = new Redis(redis!.url, { lazyConnect: true });
+      try {
+        await admin.connect();
+        // Every subscriber's connection goes; they reconnect within about 100 ms, and a message published meanwhile reaches none.
+        expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
+      } finally {
+        admin.disconnect();
+      }
+      const began = Date.now();
+      expect(await stopOn(server, id)).toMatchObject({ success: true, status: 'stopped' });
+      expect(Date.now() - began).toBeLessThan(5000);
+    }, 30_000);
 
     it('Redis away: a start is refused QUEUE_UNAVAILABLE within 5 s and leaves no record; once Redis is back, starts run', async () => {
       const server = cluster!.servers[0]!;

@@ -40,6 +40,8 @@ export interface QueuedEngineOptions extends ClusterOptions {
 const ANY_WORKER = { mode: 'sandbox' as const };
 const RECORD_DEFAULTS = { outputLimitBytes: DEFAULT_OUTPUT_LIMIT_BYTES, pidsLimit: DEFAULT_PIDS_LIMIT };
 const POLL_MS = 1000;
+/** How often a stop is sent again to the worker holding its execution until it ends (resendUntil). */
+const CONTROL_RESEND_MS = 1000;
 /** How soon a stop looks again at a record still queued once a worker has its job (stopQueued). */
 const QUEUED_STOP_RELOOK_MS = 200;
 /** How long a server waits for the worker holding an execution to answer a request (a stdin write). */
@@ -61,7 +63,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   readonly store: ExecutionStore;
   private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; checker: Worker }>();
   private readonly waiters = new Map<string, Set<Waiter>>();
-  /** The store polls of pending waits, stopped at close. */
+  /** The store polls of pending waits and the stops being sent again, stopped at close. */
   private readonly polls = new Set<NodeJS.Timeout>();
   private readonly reader: EventReader;
   private readonly requests: ControlRequests;
@@ -207,7 +209,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (isTerminal(before.status)) return { record: before, alreadyEnded: true };
     const ended = this.until(id, (r) => isTerminal(r.status));
     if (before.status === 'queued') await this.stopQueued(before, options, ended.promise);
-    else this.control({ op: 'stop', id, options });
+    else this.resendUntil(ended.promise, { op: 'stop', id, options });
     return { record: await ended.promise, alreadyEnded: false };
   }
 
@@ -369,6 +371,23 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private async placeOf(queue: Queue, id: string): Promise<number> {
     const rank = await this.redis.zrank(`${QUEUE_PREFIX}:${queue.name}:prioritized`, id);
     return rank === null ? await queue.count() : rank + 1;
+  }
+
+  /**
+   * Pub/sub keeps nothing: a stop published while the worker's subscription
+   * reconnects (a Redis restart, a dropped connection) would never arrive, and
+   * the stop would wait for an end on its own. So it is sent again until the
+   * end; the worker's engine takes a repeated stop as one (its grace is never
+   * lengthened).
+   */
+  private resendUntil(over: Promise<unknown>, message: ControlMessage): void {
+    this.control(message);
+    const timer = setInterval(() => this.control(message), CONTROL_RESEND_MS).unref();
+    this.polls.add(timer);
+    void over.finally(() => {
+      clearInterval(timer);
+      this.polls.delete(timer);
+    });
   }
 
   private control(message: ControlMessage): void {
