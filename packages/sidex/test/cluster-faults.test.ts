@@ -1,7 +1,10 @@
 // The cluster's faults on loopback: a worker SIGKILLed or sent SIGTERM,
-// Redis restarted or away, a queued record whose job is gone, and retries
+// Redis restarted or away (a stop or a completion published while the
+// workers were not subscribed), a queued record whose job is gone, and retries
 // (none unless asked).
 import { Queue, type ConnectionOptions } from 'bullmq';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_PREFIX, queueName } from '../dist/cluster/keys.js';
@@ -11,6 +14,8 @@ import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } 
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
+import { RawSocket } from './helpers/raw-ws.js';
+import { writeCodeboltWsBlock } from './fixtures/codebolt-ws-block.js';
 
 const missing = clusterMissing();
 const TICKS = 'for (let i = 0; ; i++) { console.log("tick " + i); await new Promise((r) => setTimeout(r, 100)); }';
@@ -199,12 +204,22 @@ if (serversFor('cluster fault', missing)) {
     let cluster: TestCluster | undefined;
     beforeAll(async () => {
       redis = await ownRedis(await freePort());
-      cluster = await startCluster({ queue: redis.url, servers: 1, workers: 1 });
+      cluster = await startCluster({ queue: redis.url, servers: 1, workers: 1, project: (dir) => void writeCodeboltWsBlock(dir) });
     }, 60_000);
     afterAll(async () => {
       await cluster?.close();
       await redis?.close();
     }, 60_000);
+    /** Every subscriber's connection goes; they reconnect within about 100 ms, and a message published meanwhile reaches none. */
+    const killSubscribers = async () => {
+      const admin = new Redis(redis!.url, { lazyConnect: true });
+      try {
+        await admin.connect();
+        expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
+      } finally {
+        admin.disconnect();
+      }
+    };
 
     it('servers and workers reconnect: the execution under way completes once, its output whole and in order, and new starts run', async () => {
       const server = cluster!.servers[0]!;
@@ -227,17 +242,28 @@ if (serversFor('cluster fault', missing)) {
       const server = cluster!.servers[0]!;
       const id = (await startOn(server, { inlineCode: TICKS })).sideExecutionId as string;
       await untilOutput(server, id, 'tick 1');
-      const admin = new Redis(redis!.url, { lazyConnect: true });
-      try {
-        await admin.connect();
-        // Every subscriber's connection goes; they reconnect within about 100 ms, and a message published meanwhile reaches none.
-        expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
-      } finally {
-        admin.disconnect();
-      }
+      await killSubscribers();
       const began = Date.now();
       expect(await stopOn(server, id)).toMatchObject({ success: true, status: 'stopped' });
       expect(Date.now() - began).toBeLessThan(5000);
+    }, 30_000);
+
+    it("a Codebolt-built block's completion relayed while the worker is not subscribed still ends it", async () => {
+      const server = cluster!.servers[0]!;
+      const socket = await RawSocket.open(server.wsUrl, server.apiKey);
+      try {
+        const se = (action: string, fields: Record<string, unknown>) => socket.request({ type: 'sideExecution', action, ...fields });
+        const started = await se('startSideExecution', { actionBlockPath: '.codebolt/actionblocks/codebolt-ws', params: { mode: 'whenFile', file: 'go' } });
+        expect(started.success, started.error).toBe(true);
+        const id = started.sideExecutionId as string;
+        await untilOutput(server, id, `invoked ${id}`);
+        await killSubscribers();
+        // The block completes at once, within the subscribers' reconnection (about 100 ms).
+        fs.writeFileSync(path.join(cluster!.projectDir!, '.codebolt', 'actionblocks', 'codebolt-ws', 'go'), '');
+        expect(await eventually(async () => (await se('getSideExecutionStatus', { sideExecutionId: id })).status === 'completed', 5000, 50)).toBe(true);
+      } finally {
+        socket.close();
+      }
     }, 30_000);
 
     it('Redis away: a start is refused QUEUE_UNAVAILABLE within 5 s and leaves no record; once Redis is back, starts run', async () => {

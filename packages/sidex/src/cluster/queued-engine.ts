@@ -259,8 +259,9 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     this.control({ op: 'progress', id, value });
   }
 
+  /** Sent again until the end, as a stop is: a block's completion must not be lost to a reconnection. Its engine keeps the first. */
   settle(id: string, settlement: ExternalSettlement): void {
-    this.control({ op: 'settle', id, settlement });
+    this.resendUntil(this.until(id, (r) => isTerminal(r.status)).promise, { op: 'settle', id, settlement });
   }
 
   /** The output its worker streamed, in order; with follow, until it ends. After the stream expires, the record's tails. */
@@ -378,7 +379,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
    * reconnects (a Redis restart, a dropped connection) would never arrive, and
    * the stop would wait for an end on its own. So it is sent again until the
    * end; the worker's engine takes a repeated stop as one (its grace is never
-   * lengthened).
+   * lengthened), and a repeated settlement as none.
    */
   private resendUntil(over: Promise<unknown>, message: ControlMessage): void {
     this.control(message);
