@@ -15,6 +15,8 @@ import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
 import { serversFor } from './helpers/needs-servers.js';
 import { RawSocket } from './helpers/raw-ws.js';
+import { RocketRideClient } from '@sidex/client/rocketride';
+import { codeChain } from './fixtures/pipelines.js';
 import { writeCodeboltWsBlock } from './fixtures/codebolt-ws-block.js';
 
 const missing = clusterMissing();
@@ -263,6 +265,23 @@ if (serversFor('cluster fault', missing)) {
         expect(await eventually(async () => (await se('getSideExecutionStatus', { sideExecutionId: id })).status === 'completed', 5000, 50)).toBe(true);
       } finally {
         socket.close();
+      }
+    }, 30_000);
+
+    it('a pipeline item sent while the worker is not subscribed still reaches its task, in order', async () => {
+      const server = cluster!.servers[0]!;
+      const client = new RocketRideClient({ uri: server.url, auth: server.apiKey, env: {} });
+      try {
+        await client.connect();
+        const { token } = await client.use({ pipeline: codeChain('return input.toUpperCase()') });
+        expect((await client.send(token, 'before', {}, 'text/plain'))?.text).toEqual(['BEFORE\n\n']);
+        await killSubscribers();
+        const sent = ['one', 'two', 'three'].map((text) => client.send(token, text, {}, 'text/plain'));
+        const replies = await Promise.race([Promise.all(sent), sleep(10_000).then(() => [])]);
+        expect(replies.map((r) => r?.text)).toEqual([['ONE\n\n'], ['TWO\n\n'], ['THREE\n\n']]);
+        await client.terminate(token);
+      } finally {
+        await client.disconnect();
       }
     }, 30_000);
 

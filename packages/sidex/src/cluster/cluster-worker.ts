@@ -11,11 +11,24 @@ import { parseControl, type ControlMessage } from './control.js';
 import { appendEvent, endOutput, publishEngineEvents } from './event-stream.js';
 import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './keys.js';
 import type { LostContext } from './lost-executions.js';
+import { InboxReader, withEntries, type InboxOp } from './inbox.js';
 import { isTombstone, specOfJob, type JobData, type Tombstone } from './job-data.js';
 import { keepRefusal } from './start-refusal.js';
 import { answer, takeRequest } from './control-request.js';
 import { bullConnection, connectRedis, redisOptions } from './redis-url.js';
 import { publishWorkerState, removeWorker } from './worker-registry.js';
+
+/** An execution this worker took; `live`: the engine holds it (stops go straight to it); `running`: its inbox is taken. */
+interface Held {
+  live: boolean;
+  running: boolean;
+  inbox: InboxReader;
+  pendingStop?: StopOptions;
+  stdin?: Promise<void>;
+}
+
+/** How often a worker looks into the inboxes of its running executions, for a wake-up that was lost (inbox.ts). */
+const INBOX_LOOK_MS = 1000;
 
 export interface ClusterWorkerOptions extends ClusterOptions {
   /** Named in each record it runs (default host:pid). */
@@ -42,9 +55,10 @@ export const MAX_WORKER_TAGS = 4;
 export class ClusterWorker {
   private readonly workers: Worker[];
   /** Executions this worker took, by id; `live`: the engine holds them (stops go straight to it). */
-  private readonly held = new Map<string, { live: boolean; pendingStop?: StopOptions; stdin?: Promise<void> }>();
+  private readonly held = new Map<string, Held>();
   private readonly lost: LostContext;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly inboxLooks: NodeJS.Timeout;
   private readonly unpublish: () => void;
   private paused = false;
   private readonly startedAt = Date.now();
@@ -80,6 +94,7 @@ export class ClusterWorker {
     void subscriber.subscribe(CONTROL_CHANNEL);
     this.heartbeat = setInterval(() => void this.publishState(), Math.max(250, (options.lossMs ?? DEFAULT_LOSS_MS) / 4)).unref();
     void this.publishState();
+    this.inboxLooks = setInterval(() => void this.lookIntoInboxes(), INBOX_LOOK_MS).unref();
   }
 
   static async start(sidex: Sidex<Engine>, options: ClusterWorkerOptions): Promise<ClusterWorker> {
@@ -110,6 +125,7 @@ export class ClusterWorker {
       await this.sidex.close({ graceMs: this.options.shutdownGraceMs });
       await Promise.all(this.workers.map((w) => w.close().catch(() => {})));
       clearInterval(this.heartbeat);
+      clearInterval(this.inboxLooks);
       this.unpublish();
       await removeWorker(this.redis, this.options.name).catch(() => {});
       this.subscriber.disconnect();
@@ -125,7 +141,7 @@ export class ClusterWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    this.held.set(id, { live: false });
+    this.held.set(id, { live: false, running: false, inbox: new InboxReader(this.redis, id, (op) => this.fromInbox(id, op)) });
     this.gate();
     try {
       const engine = this.sidex.engine;
@@ -175,10 +191,9 @@ export class ClusterWorker {
           if (!held.live) held.pendingStop = message.options; // applied once the engine holds it
           else await engine.stop(message.id, message.options);
           return;
-        case 'message':
-          return engine.sendMessage(message.id, message.value);
-        case 'progress':
-          return engine.setProgress(message.id, message.value);
+        case 'inbox':
+          if (held.running) await held.inbox.take();
+          return;
         case 'settle':
           return engine.settle(message.id, message.settlement);
         case 'processes':
@@ -215,9 +230,35 @@ export class ClusterWorker {
 
   private onStatus(record: ExecutionRecord): void {
     const held = this.held.get(record.id);
-    if (!held || held.live || isTerminal(record.status)) return;
+    if (!held || isTerminal(record.status)) return;
+    const ran = held.running;
+    held.running = record.status === 'running';
+    // What was sent before it ran waits in its inbox.
+    if (held.running && !ran) void held.inbox.take().catch((err: unknown) => this.options.onError?.(`the inbox of ${record.id} was not read`, err));
+    if (held.live) return;
     held.live = true;
     if (held.pendingStop) void this.sidex.engine.stop(record.id, held.pendingStop).catch(() => {});
+  }
+
+  /** A message or progress from the execution's inbox, in the order sent. */
+  private fromInbox(id: string, entry: InboxOp): void {
+    const engine = this.sidex.engine;
+    try {
+      if (entry.op === 'message') engine.sendMessage(id, entry.value);
+      else engine.setProgress(id, entry.value);
+    } catch (err) {
+      this.options.onError?.(`${entry.op} for ${id} failed`, err);
+    }
+  }
+
+  /** For a wake-up lost to a reconnection: one round trip finds the running executions whose inbox holds entries. */
+  private async lookIntoInboxes(): Promise<void> {
+    const running = [...this.held].filter(([, held]) => held.running).map(([id]) => id);
+    try {
+      for (const id of await withEntries(this.redis, running)) void this.held.get(id)?.inbox.take().catch(() => {});
+    } catch {
+      // Redis away: the next look
+    }
   }
 
   /**

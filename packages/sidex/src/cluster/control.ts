@@ -4,8 +4,8 @@ import type { ReplyAddress } from './control-request.js';
 /** What a server asks of the worker holding an execution. */
 export type ControlMessage =
   | { op: 'stop'; id: string; options: StopOptions }
-  | { op: 'message'; id: string; value: unknown }
-  | { op: 'progress'; id: string; value: unknown }
+  /** Its inbox has entries (inbox.ts): only a wake-up, which may be lost. */
+  | { op: 'inbox'; id: string }
   | { op: 'settle'; id: string; settlement: ExternalSettlement }
   /** A write to a command's stdin: its bytes are the request's payload (control-request.ts), not broadcast to every worker. */
   | { op: 'stdin'; id: string; close: boolean; reply: ReplyAddress }

@@ -31,6 +31,8 @@ export const WORKERS_HASH = 'sidex:workers';
 /** The name of every queue a start was ever added to, for the listing of queue depths (BullMQ keeps no such list). */
 export const QUEUES_SET = 'sidex:queues';
 
+/** Messages and progress for an execution (inbox.ts), in order, until its worker takes them. */
+export const inboxKey = (id: string): string => `sidex:inbox:${id}`;
 /** An execution's whole output, in order, ending with an `end` entry. */
 export const outputStream = (id: string): string => `sidex:out:${id}`;
 /** Taken by the one process that writes the end of an execution no worker holds (lost, or stopped while queued). */

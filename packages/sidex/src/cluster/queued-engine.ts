@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProcessInfo } from '@sidex/protocol';
 import { Queue, QueueEvents, Worker } from 'bullmq';
@@ -15,6 +16,7 @@ import { boundsOf, lockSettings, DEFAULT_LOSS_MS, type ClusterOptions } from './
 import type { ControlMessage } from './control.js';
 import { ControlRequests } from './control-request.js';
 import { EventReader, type EventName } from './event-stream.js';
+import { InboxSender, type InboxOp } from './inbox.js';
 import { isTombstone, jobDataOf, jobOptions } from './job-data.js';
 import { buryJob, hasStartJob } from './job-tombstone.js';
 import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
@@ -67,6 +69,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private readonly polls = new Set<NodeJS.Timeout>();
   private readonly reader: EventReader;
   private readonly requests: ControlRequests;
+  private readonly inbox: InboxSender;
   private readonly lost: LostContext;
   private readonly countsTimer: NodeJS.Timeout;
   private readonly orphanTimer: NodeJS.Timeout;
@@ -84,6 +87,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     this.lost = { redis, store: options.store, bounds: boundsOf(options), tailBytes: DEFAULT_TAIL_BYTES };
     this.reader = new EventReader(reader, (name, payload) => this.deliver(name, payload));
     this.requests = new ControlRequests(redis, redis.duplicate());
+    this.inbox = new InboxSender(redis, randomUUID());
     this.queueOf(undefined);
     this.countsTimer = setInterval(() => void this.refreshCounts(), 1000).unref();
     this.orphanTimer = this.sweepOrphans(options.lossMs ?? DEFAULT_LOSS_MS);
@@ -252,11 +256,11 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   }
 
   sendMessage(id: string, value: unknown): void {
-    this.control({ op: 'message', id, value });
+    this.toInbox(id, { op: 'message', value });
   }
 
   setProgress(id: string, value: unknown): void {
-    this.control({ op: 'progress', id, value });
+    this.toInbox(id, { op: 'progress', value });
   }
 
   /** Sent again until the end, as a stop is: a block's completion must not be lost to a reconnection. Its engine keeps the first. */
@@ -391,6 +395,12 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     });
   }
 
+  /** Into the execution's inbox, then a wake-up for its worker (inbox.ts). */
+  private toInbox(id: string, op: InboxOp): void {
+    void this.inbox.send(id, op).catch(() => {});
+    this.control({ op: 'inbox', id });
+  }
+
   private control(message: ControlMessage): void {
     void this.publishControl(message).catch(() => {});
   }
@@ -402,6 +412,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private deliver<E extends EventName>(name: E, payload: EngineEvents[E][0]): void {
     if (name === 'status') {
       const record = payload as ExecutionRecord;
+      if (isTerminal(record.status)) this.inbox.forget(record.id);
       for (const waiter of this.waiters.get(record.id) ?? []) if (waiter.until(record)) waiter.resolve(record);
     }
     (this.emit as (event: string, arg: unknown) => boolean)(name, payload);
