@@ -1,7 +1,7 @@
 // The cluster's faults on loopback: a worker SIGKILLed or sent SIGTERM,
-// Redis restarted or away (a stop or a completion published while the
-// workers were not subscribed), a queued record whose job is gone, and retries
-// (none unless asked).
+// Redis restarted or away (a stop, a completion, pipeline items or a reply
+// between servers published while nobody was subscribed), a queued record
+// whose job is gone, and retries (none unless asked).
 import { Queue, type ConnectionOptions } from 'bullmq';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -206,18 +206,18 @@ if (serversFor('cluster fault', missing)) {
     let cluster: TestCluster | undefined;
     beforeAll(async () => {
       redis = await ownRedis(await freePort());
-      cluster = await startCluster({ queue: redis.url, servers: 1, workers: 1, project: (dir) => void writeCodeboltWsBlock(dir) });
+      cluster = await startCluster({ queue: redis.url, servers: 2, workers: 1, project: (dir) => void writeCodeboltWsBlock(dir) });
     }, 60_000);
     afterAll(async () => {
       await cluster?.close();
       await redis?.close();
     }, 60_000);
-    /** Every subscriber's connection goes; they reconnect within about 100 ms, and a message published meanwhile reaches none. */
-    const killSubscribers = async () => {
+    /** Every subscriber's connection goes; they reconnect within about 100 ms, and a message published meanwhile reaches none. How many went. */
+    const killSubscribers = async (): Promise<number> => {
       const admin = new Redis(redis!.url, { lazyConnect: true });
       try {
         await admin.connect();
-        expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
+        return Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
       } finally {
         admin.disconnect();
       }
@@ -244,7 +244,7 @@ if (serversFor('cluster fault', missing)) {
       const server = cluster!.servers[0]!;
       const id = (await startOn(server, { inlineCode: TICKS })).sideExecutionId as string;
       await untilOutput(server, id, 'tick 1');
-      await killSubscribers();
+      expect(await killSubscribers()).toBeGreaterThan(0);
       const began = Date.now();
       expect(await stopOn(server, id)).toMatchObject({ success: true, status: 'stopped' });
       expect(Date.now() - began).toBeLessThan(5000);
@@ -259,7 +259,7 @@ if (serversFor('cluster fault', missing)) {
         expect(started.success, started.error).toBe(true);
         const id = started.sideExecutionId as string;
         await untilOutput(server, id, `invoked ${id}`);
-        await killSubscribers();
+        expect(await killSubscribers()).toBeGreaterThan(0);
         // The block completes at once, within the subscribers' reconnection (about 100 ms).
         fs.writeFileSync(path.join(cluster!.projectDir!, '.codebolt', 'actionblocks', 'codebolt-ws', 'go'), '');
         expect(await eventually(async () => (await se('getSideExecutionStatus', { sideExecutionId: id })).status === 'completed', 5000, 50)).toBe(true);
@@ -275,13 +275,36 @@ if (serversFor('cluster fault', missing)) {
         await client.connect();
         const { token } = await client.use({ pipeline: codeChain('return input.toUpperCase()') });
         expect((await client.send(token, 'before', {}, 'text/plain'))?.text).toEqual(['BEFORE\n\n']);
-        await killSubscribers();
+        expect(await killSubscribers()).toBeGreaterThan(0);
         const sent = ['one', 'two', 'three'].map((text) => client.send(token, text, {}, 'text/plain'));
         const replies = await Promise.race([Promise.all(sent), sleep(10_000).then(() => [])]);
         expect(replies.map((r) => r?.text)).toEqual([['ONE\n\n'], ['TWO\n\n'], ['THREE\n\n']]);
         await client.terminate(token);
       } finally {
         await client.disconnect();
+      }
+    }, 30_000);
+
+    it("a reply between servers published while the asking server is not subscribed still reaches it", async () => {
+      const [a, b] = cluster!.servers as [TestServer, TestServer];
+      const clients = [a, b].map((server) => new RocketRideClient({ uri: server.url, auth: server.apiKey, env: {} }));
+      try {
+        const [onA, onB] = clients as [RocketRideClient, RocketRideClient];
+        await Promise.all(clients.map((c) => c.connect()));
+        const { token } = await onA.use({ pipeline: codeChain('await new Promise((r) => setTimeout(r, 800)); return input.toUpperCase();') });
+        // B passes the send to A, which holds the task and answers once the item is done, 800 ms on.
+        const sent = onB.send(token, 'late', {}, 'text/plain');
+        await sleep(300);
+        // Until after that, nobody stays subscribed for long: the answer finds B's channel empty.
+        for (const until = Date.now() + 900; Date.now() < until; ) {
+          await killSubscribers();
+          await sleep(20);
+        }
+        const reply = await Promise.race([sent, sleep(10_000).then(() => ({ text: 'no answer within 10 s' }))]);
+        expect(reply?.text).toEqual(['LATE\n\n']);
+        await onA.terminate(token);
+      } finally {
+        await Promise.all(clients.map((c) => c.disconnect()));
       }
     }, 30_000);
 

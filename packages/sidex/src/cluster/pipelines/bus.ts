@@ -119,8 +119,16 @@ export class PipelineBus {
     } catch (err) {
       reply = { t: 'res', id: request.id, ok: false, error: errorParts(err) };
     }
-    const received = await this.redis.publish(pipelineChannel(this.db, request.from), JSON.stringify(toWire(reply))).catch(() => 0);
-    if (received === 0 && reply.ok) this.handlers.undelivered(request.from, request.method, request.args, reply.value);
+    // Nobody on the asker's channel: it died, or its connection is coming back. Tried again until lostAfterMs, as a request is.
+    const text = JSON.stringify(toWire(reply));
+    const began = Date.now();
+    while ((await this.redis.publish(pipelineChannel(this.db, request.from), text).catch(() => 0)) === 0) {
+      if (this.closed || Date.now() - began >= this.timings.lostAfterMs) {
+        if (reply.ok) this.handlers.undelivered(request.from, request.method, request.args, reply.value);
+        return;
+      }
+      await sleep(RETRY_MS);
+    }
   }
 
   /** `server` is gone: every request to it fails, now and while it stays silent. */
