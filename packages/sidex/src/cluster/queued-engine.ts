@@ -212,8 +212,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (!before) throw notFound(id);
     if (isTerminal(before.status)) return { record: before, alreadyEnded: true };
     const ended = this.until(id, (r) => isTerminal(r.status));
-    if (before.status === 'queued') await this.stopQueued(before, options, ended.promise);
-    else this.resendUntil(ended.promise, { op: 'stop', id, options });
+    if (before.status !== 'queued' || !(await this.stopQueued(before, options, ended.promise))) this.resendUntil(ended.promise, { op: 'stop', id, options });
     return { record: await ended.promise, alreadyEnded: false };
   }
 
@@ -221,14 +220,16 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
    * Withdraws the job, or sends the stop to the worker that took it. A record
    * still queued a moment later may be between a try and its retry, its job
    * going back to the queue: it is looked at again until it runs or ends.
+   * False once it runs: the stop is then the worker's to apply.
    */
-  private async stopQueued(record: ExecutionRecord, options: StopOptions, ended: Promise<ExecutionRecord>): Promise<void> {
+  private async stopQueued(record: ExecutionRecord, options: StopOptions, ended: Promise<ExecutionRecord>): Promise<boolean> {
     const over = ended.then(() => true);
     for (let now: ExecutionRecord | undefined = record; now?.status === 'queued'; now = await this.store.get(record.id)) {
-      if (await this.withdrawQueued(now, options)) return;
+      if (await this.withdrawQueued(now, options)) return true;
       this.control({ op: 'stop', id: record.id, options });
-      if (await Promise.race([over, sleep(QUEUED_STOP_RELOOK_MS)])) return;
+      if (await Promise.race([over, sleep(QUEUED_STOP_RELOOK_MS)])) return true;
     }
+    return false;
   }
 
   /**
@@ -461,7 +462,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   }
 }
 
-/** A queued execution stopped before any worker took it: nothing ran, so nothing was forced and no output came. */
+/** A queued execution stopped while no worker held it (before any did, or between tries): nothing runs, so nothing was forced. */
 function stoppedWhileQueued(record: ExecutionRecord, options: StopOptions): ExecutionRecord {
   const stoppedAt = Date.now();
   const reason = options.reason ?? 'user';
