@@ -17,9 +17,9 @@ const KEPT_S = 24 * 3600;
 /** Entries taken per read. */
 const BATCH = 100;
 
-/** A server's side: numbers its entries per execution. */
+/** A server's side: numbers its entries, one count for every execution (an execution's entries from it still rise). */
 export class InboxSender {
-  private readonly sent = new Map<string, number>();
+  private sent = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -28,15 +28,8 @@ export class InboxSender {
 
   /** Appends; commands on one connection land in the order issued, so entries keep the order of the calls. */
   send(id: string, op: InboxOp): Promise<unknown> {
-    const n = (this.sent.get(id) ?? 0) + 1;
-    this.sent.set(id, n);
     const key = inboxKey(id);
-    return this.redis.multi().rpush(key, JSON.stringify({ ...op, from: this.from, n })).expire(key, KEPT_S).exec();
-  }
-
-  /** The execution ended: nothing more is sent to it. */
-  forget(id: string): void {
-    this.sent.delete(id);
+    return this.redis.multi().rpush(key, JSON.stringify({ ...op, from: this.from, n: ++this.sent })).expire(key, KEPT_S).exec();
   }
 }
 

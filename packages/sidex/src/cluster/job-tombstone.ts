@@ -7,20 +7,19 @@
 // waits in its queue until a worker takes it (counted in its depth), then is
 // kept as long as any completed job (jobOptions: an hour, or 10,000 later
 // completions); a start's add arriving later than that would run.
-import type { Queue } from 'bullmq';
-import { isTombstone, jobOptions, type Tombstone } from './job-data.js';
+import type { Job, Queue } from 'bullmq';
+import { isTombstone, jobOptions, type JobData, type Tombstone } from './job-data.js';
+
+/** The start's own job under this id, if the queue holds it (a tombstone is no job). */
+export async function startJobOf(queue: Queue, id: string): Promise<Job<JobData> | undefined> {
+  const job = (await queue.getJob(id)) as Job<JobData | Tombstone> | undefined;
+  return job && !isTombstone(job.data) ? (job as Job<JobData>) : undefined;
+}
 
 /** True: the queue holds a tombstone under this id, so nothing can run it. False: the start's own job is there (added meanwhile). */
 export async function buryJob(queue: Queue, id: string): Promise<boolean> {
   const tombstone: Tombstone = { tombstone: true };
   // Taken first: a worker serving the queue completes it at once.
   await queue.add('tombstone', tombstone, { ...jobOptions(id, undefined), priority: 1 });
-  const job = await queue.getJob(id);
-  return !job || isTombstone(job.data);
-}
-
-/** Whether the queue holds the start's own job under this id (a tombstone is no job). */
-export async function hasStartJob(queue: Queue, id: string): Promise<boolean> {
-  const job = await queue.getJob(id);
-  return job !== undefined && !isTombstone(job.data);
+  return (await startJobOf(queue, id)) === undefined;
 }

@@ -17,8 +17,8 @@ import type { ControlMessage } from './control.js';
 import { ControlRequests } from './control-request.js';
 import { EventReader, type EventName } from './event-stream.js';
 import { InboxSender, type InboxOp } from './inbox.js';
-import { isTombstone, jobDataOf, jobOptions } from './job-data.js';
-import { buryJob, hasStartJob } from './job-tombstone.js';
+import { jobDataOf, jobOptions } from './job-data.js';
+import { buryJob, startJobOf } from './job-tombstone.js';
 import { CONTROL_CHANNEL, QUEUE_PREFIX, QUEUES_SET, queueName, tagsOfQueue } from './keys.js';
 import { endUnheld, recordLost, STALLED_REASON, type LostContext } from './lost-executions.js';
 import { OrphanSweep } from './orphan-sweep.js';
@@ -242,8 +242,8 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private async withdrawQueued(record: ExecutionRecord, options: StopOptions): Promise<boolean> {
     const { queue } = this.queueOf(record.schedule?.tags);
     for (;;) {
-      const job = await queue.getJob(record.id);
-      if (job && !isTombstone(job.data)) {
+      const job = await startJobOf(queue, record.id);
+      if (job) {
         try {
           await job.remove();
         } catch {
@@ -358,7 +358,7 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private sweepOrphans(lossMs: number): NodeJS.Timeout {
     const sweep = new OrphanSweep({
       lost: this.lost,
-      hasJob: (record) => boundedRead(hasStartJob(this.queueOf(record.schedule?.tags).queue, record.id), 'cannot look for a job'),
+      hasJob: async (record) => (await boundedRead(startJobOf(this.queueOf(record.schedule?.tags).queue, record.id), 'cannot look for a job')) !== undefined,
       bury: (record) => boundedRead(buryJob(this.queueOf(record.schedule?.tags).queue, record.id), 'cannot bury a job'),
       minAgeMs: 6 * lossMs,
       confirmMs: lossMs,
@@ -413,7 +413,6 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
   private deliver<E extends EventName>(name: E, payload: EngineEvents[E][0]): void {
     if (name === 'status') {
       const record = payload as ExecutionRecord;
-      if (isTerminal(record.status)) this.inbox.forget(record.id);
       for (const waiter of this.waiters.get(record.id) ?? []) if (waiter.until(record)) waiter.resolve(record);
     }
     (this.emit as (event: string, arg: unknown) => boolean)(name, payload);
