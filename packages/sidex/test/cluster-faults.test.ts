@@ -199,6 +199,28 @@ if (serversFor('cluster fault', missing)) {
         expect((await transitions(server, id)).filter((s) => s === 'stopped')).toHaveLength(1);
       });
     }, 30_000);
+
+    it('stops whose end PostgreSQL refuses answer the error and leave the record queued; the stop sent again ends it at once', async () => {
+      await onTag('refused', async (queue, server) => {
+        const id = (await startOn(server, { inlineCode: 'return 1', options: { tags: ['refused'] } })).sideExecutionId as string;
+        // A real refusal by PostgreSQL, between the stop's read of the record and its write.
+        await clusterSql(cluster!, `CREATE FUNCTION refuse_stop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+        await clusterSql(cluster!, `CREATE TRIGGER refuse_stop BEFORE UPDATE ON executions FOR EACH ROW WHEN (NEW.id = '${id}') EXECUTE FUNCTION refuse_stop()`);
+        try {
+          // Concurrent stops: the one that claimed the end releases it as it fails, and each other one then tries in turn.
+          const refused = await Promise.all(Array.from({ length: 5 }, () => stopOn(server, id)));
+          expect(refused.map((r) => [r.success, r.code, r.error])).toEqual(Array(5).fill([false, 'STORE_ERROR', expect.stringContaining('refused by the test')]));
+          expect((await statusOn(server, id)).status).toBe('queued');
+        } finally {
+          await clusterSql(cluster!, 'DROP TRIGGER refuse_stop ON executions');
+          await clusterSql(cluster!, 'DROP FUNCTION refuse_stop()');
+        }
+        const began = Date.now();
+        expect(await stopOn(server, id)).toMatchObject({ success: true, status: 'stopped' });
+        expect(Date.now() - began).toBeLessThan(1000);
+        await neverRuns(queue, 'refused', id, { status: 'stopped', stopReason: 'user' });
+      });
+    }, 30_000);
   });
 
   describe('cluster faults: Redis restarted', () => {

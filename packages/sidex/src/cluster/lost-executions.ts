@@ -32,15 +32,23 @@ export function recordLost(context: LostContext, id: string): Promise<boolean> {
  * Writes the end of an execution no worker holds (lost, or stopped while
  * queued), as `end` makes it from the stored record (undefined: no write).
  * One claim in Redis lets only the first of the servers and workers that
- * try write it: false for the others, who read the end from the store.
+ * try write it: false for the others, who read the end from the store. A
+ * claimer whose read or write fails releases the claim and throws.
  */
 export async function endUnheld(context: LostContext, id: string, end: (record: ExecutionRecord) => ExecutionRecord | undefined | Promise<ExecutionRecord | undefined>): Promise<boolean> {
   const claimed = await context.redis.set(endClaim(id), '1', 'EX', 300, 'NX');
   if (claimed !== 'OK') return false;
-  const record = await context.store.get(id);
-  const ended = record && (await end(record));
-  if (!ended) return false;
-  await context.store.update(ended, statusEvent(ended));
+  let ended: ExecutionRecord | undefined;
+  try {
+    const record = await context.store.get(id);
+    ended = record && (await end(record));
+    if (!ended) return false;
+    await context.store.update(ended, statusEvent(ended));
+  } catch (err) {
+    // Nothing was written (or, the reply lost, the end was: the next to claim then reads it and writes nothing). Released, so that a stop sent again or the sweep can end it.
+    await context.redis.del(endClaim(id)).catch(() => {});
+    throw err;
+  }
   await appendEvent(context.redis, context.bounds, 'status', ended);
   await endOutput(context.redis, context.bounds, id);
   return true;

@@ -237,7 +237,8 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
    * queued without its job may be a start still adding it (a moment after its
    * record, or longer while Redis reconnects), or an orphan whose job never
    * comes: a tombstone takes the job's id, so that nothing added later runs
-   * (job-tombstone.ts). False: a worker has it, and the stop goes there.
+   * (job-tombstone.ts). False: a worker has it, and the stop goes there; or
+   * another stop, or the sweep, is writing its end.
    */
   private async withdrawQueued(record: ExecutionRecord, options: StopOptions): Promise<boolean> {
     const { queue } = this.queueOf(record.schedule?.tags);
@@ -250,9 +251,9 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
           return false; // a worker holds it now
         }
       } else if (!(await buryJob(queue, record.id))) continue; // its start added it meanwhile: withdraw that
-      // Concurrent stops, or the orphan sweep: the first to claim writes the end, and the others wait for it.
-      await endUnheld(this.lost, record.id, (now) => (now.status === 'queued' ? stoppedWhileQueued(now, options) : undefined));
-      return true;
+      // Concurrent stops, or the orphan sweep: the first to claim writes the end. The others look again
+      // (stopQueued) until it is written, and take the claim over if its holder failed to write.
+      return endUnheld(this.lost, record.id, (now) => (now.status === 'queued' ? stoppedWhileQueued(now, options) : undefined));
     }
   }
 
