@@ -25,6 +25,9 @@ const HOSTILE: Array<[string, string]> = [
   ['an IPC result that is not JSON', `process.send({ type: 'result', json: '{', cpuMicros: 1 }); ${pause} return 1;`],
   ['an IPC failure with no error', `process.send({ type: 'failed', error: null, cpuMicros: NaN }); ${pause} return 1;`],
   ['an IPC start failure with no error', `process.send({ type: 'startFailed', error: 7 }); ${pause} return 1;`],
+  // Straight to the channel's socket, below process.send: Node's own reader, in the server, threw these out of its handler.
+  ['lines that are not JSON, written to the channel\'s fd', `for (const l of ['x', '{"type":', '[1']) require('node:fs').writeSync(process.channel.fd, l + '\\n'); ${pause} return 1;`],
+  ['200 MB without an end of line, written to the channel\'s fd', `const fs = require('node:fs'); const chunk = Buffer.alloc(1 << 20, 120); for (let sent = 0; sent < 200 << 20; ) try { sent += fs.writeSync(process.channel.fd, chunk); } catch (e) { if (e.code !== 'EAGAIN') throw e; await new Promise((r) => setTimeout(r, 1)); } return 1;`],
   ['a result nested 200,000 deep', `${deep} return v;`],
   ['a circular result', 'const o = {}; o.o = o; return o;'],
   ['a BigInt result', 'return 10n;'],

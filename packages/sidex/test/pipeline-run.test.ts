@@ -131,6 +131,31 @@ describe('threads', () => {
   });
 });
 
+describe("results and the runtime's channel (64 MB a message)", () => {
+  it('results of one turn too long together arrive each alone; a result too long alone fails its item only, and the task goes on', async () => {
+    // Three items of 25 MB results, released in the same turn: one message of them would be 75 MB.
+    const code = `
+      const s = ctx.state;
+      s.go ??= new Promise((r) => (s.release = r));
+      if (input === 'huge') return 'h'.repeat(70 * 1024 * 1024);
+      s.n = (s.n ?? 0) + 1;
+      if (s.n === 3) s.release();
+      await s.go;
+      return input + ':' + 'x'.repeat(25 * 1024 * 1024);`;
+    const { token } = await pipelines.use({ pipeline: codeChain(code), threads: 3 });
+    try {
+      const results = await Promise.all(['a', 'b', 'c'].map((i) => pipelines.send(token, i)));
+      expect(results.map((r) => { const t = (r.text as string[])[0]!; return [t.slice(0, 2), t.length]; })).toEqual(['a:', 'b:', 'c:'].map((p) => [p, 2 + 25 * 1024 * 1024 + 2]));
+      const err = await rejection(pipelines.send(token, 'huge'));
+      expect(err.code).toBe('ITEM_FAILED');
+      expect(err.message).toMatch(/cannot be sent: message is \d+ bytes on the channel to sidex; at most 67108864 cross it/);
+      expect(await pipelines.send(token, 'after')).toMatchObject({ text: [expect.stringMatching(/^after:x/)] });
+    } finally {
+      await pipelines.terminate(token);
+    }
+  }, 60_000);
+});
+
 describe('failures', () => {
   it('a component that throws fails its item (with the component named), the task goes on', async () => {
     const { token } = await pipelines.use({ pipeline: codeChain('if (input === "bad") throw new Error("no bad input"); return input;') });

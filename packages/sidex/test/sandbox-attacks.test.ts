@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SidexClient, type StartOptions } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,63 @@ describe('the data directory: key file, database, other executions', () => {
     await clients.get(unsandboxed)!.sideExecution.stop(other.id, { force: true });
     expect(result).toBe(true);
   });
+});
+
+describe("the channel to the server: what the code writes to the runtime's own socket", () => {
+  const both: Array<[string, TestServer]> = [
+    ['sandbox', sandboxed],
+    ['process isolation', unsandboxed],
+  ];
+  const CHANNEL = 'const fs = require("node:fs"); const fd = process.channel.fd;';
+  /** The server's peak resident memory so far (VmHWM), in bytes. */
+  const peakRss = (server: TestServer) => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'latin1'))![1]) * 1024;
+  const stillServes = async (server: TestServer) => {
+    expect(pidAlive(server.child.pid!)).toBe(true);
+    expect((await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>).toMatchObject({ status: 'ok' });
+    expect((await run(server, 'return 6 * 7')).result).toBe(42);
+  };
+
+  it.each(both)('%s: lines that are not JSON (a parse error in Node\'s own reader, uncaught, ended the server) are dropped; the code ends with its own result', async (_mode, server) => {
+    const done = await run(server, `${CHANNEL}
+      for (const line of ['not json', '{"type":', '[1, 2', '\\u0000', '{"cmd":"NODE_HANDLE","type":"net.Socket","msg":{}}', '']) fs.writeSync(fd, line + '\\n');
+      await new Promise((r) => setTimeout(r, 200));
+      return 'own result';`);
+    expect([done.status, done.result]).toEqual(['completed', 'own result']);
+    await stillServes(server);
+  });
+
+  it.each(both)("%s: a listening socket sent over the channel (Node's handle passing) never reaches the server", async (_mode, server) => {
+    // Node's own way to pass a descriptor: process.send with a handle. Its runtime then waits for an acknowledgement that never
+    // comes, so its own end is never reported: the timeout ends it.
+    const client = clients.get(server)!;
+    const started = await client.sideExecution.startWithCode(
+      `const server = require('node:net').createServer(); await new Promise((r) => server.listen(0, '127.0.0.1', r));
+       console.log('port ' + server.address().port); process.send({ type: 'message', json: '1' }, server); await new Promise(() => {});`,
+      {}, 3000);
+    if (!started.success) throw new Error(started.error);
+    const done = await client.wait(started.sideExecutionId);
+    if (!done.success) throw new Error(done.error);
+    expect(done.data.status).toBe('timeout');
+    const port = Number(/port (\d+)/.exec(done.data.output ?? '')![1]);
+    // Nobody holds the socket any more: had the server taken it, the kernel would accept this connection on its behalf.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve('connected')));
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    await stillServes(server);
+  });
+
+  it.each(both)('%s: writing without end and without a line break fails it VALUE_TOO_LARGE; the server holds at most the 64 MB bound of it', async (_mode, server) => {
+    const before = peakRss(server);
+    // The socket is non-blocking: a full one answers EAGAIN, and the writer waits for the server to read.
+    const done = await run(server, `${CHANNEL} const chunk = Buffer.alloc(1024 * 1024, 120);
+      for (;;) try { fs.writeSync(fd, chunk); } catch (e) { if (e.code !== 'EAGAIN') throw e; await new Promise((r) => setTimeout(r, 1)); }`);
+    expect([done.status, done.failure?.code]).toEqual(['failed', 'VALUE_TOO_LARGE']);
+    expect(done.failure?.message).toContain('without an end of line');
+    expect(peakRss(server) - before).toBeLessThan(200 * 1024 * 1024);
+    await stillServes(server);
+  }, 60_000);
 });
 
 describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {

@@ -36,7 +36,7 @@ import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } 
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
-import type { ExecSource } from '../runtime/messages.js';
+import { MAX_LINE_BYTES, type ExecSource } from '../runtime/messages.js';
 import { notACommand, StdinChannel, stdinGone } from './command/stdin-channel.js';
 import { prepareInline } from '../runtime/inline/prepare-inline.js';
 import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
@@ -559,6 +559,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       case 'stdinWritten':
         exec.stdin?.taken(message.bytes);
         return;
+      case 'oversize':
+        // Nothing legitimate comes near the bound: the code wrote to the channel itself.
+        return this.settle(exec.id, { error: { code: 'VALUE_TOO_LARGE', message: `the code wrote ${message.bytes} bytes without an end of line to its channel to sidex, more than a message may hold (${MAX_LINE_BYTES} bytes): they were dropped` } });
       case 'sideExecutionComplete':
         return this.settle(exec.id, { result: message.result });
       case 'sideExecutionError':

@@ -1,4 +1,4 @@
-import { toBoundedJson, toJson } from './serialize.js';
+import { toBoundedJson, toChannelJson } from './serialize.js';
 
 export type StopHandler = () => unknown;
 
@@ -55,7 +55,7 @@ export class ExecutionContext {
         this.report('checkpoint', json);
       },
       progress: (value: unknown) => this.report('progress', toBoundedJson(value, 'progress') ?? 'null'),
-      send: (value: unknown) => this.report('message', toJson(value, 'message') ?? 'null'),
+      send: (value: unknown) => this.report('message', toChannelJson(value, 'message')),
       onMessage: (handler: (value: unknown) => void) => {
         if (typeof handler !== 'function') throw new TypeError('ctx.onMessage expects a function');
         this.messageHandlers.push(handler);

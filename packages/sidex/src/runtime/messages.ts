@@ -14,6 +14,17 @@ export type { ErrorInfo };
  */
 export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The longest line the engine reads from a runtime's channel
+ * (engine/pool/runtime-channel.ts): past it, the line is dropped and the
+ * execution fails. The largest legitimate ones are ctx.send messages (a
+ * pipeline's item results, at most 16 MB an item by default), which the
+ * runtime refuses past this size and the pipeline host sends one at a time
+ * when a turn's results would be longer together. A result, checkpoint or
+ * progress value (MAX_VALUE_BYTES of JSON, escaped once more in the line) fits.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
 export type ExecSource =
   /**
    * Inline code as prepared by runtime/inline/prepare-inline.ts: `unwindable` when its awaits were

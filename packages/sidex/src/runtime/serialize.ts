@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inlineFrames } from './inline/user-frames.js';
-import { MAX_VALUE_BYTES, type ErrorInfo } from './messages.js';
+import { MAX_LINE_BYTES, MAX_VALUE_BYTES, type ErrorInfo } from './messages.js';
 
 const runtimeDir = path.dirname(fileURLToPath(import.meta.url));
 // With source maps on, the runtime's own frames name its sources (src/runtime) rather than dist/runtime.
@@ -26,6 +26,22 @@ export class ValueTooLargeError extends Error {
 
 /** The message of a value over MAX_VALUE_BYTES (shared with the engine's check of what crosses IPC). */
 export const tooLarge = (what: string, bytes: number) => `${what} is ${bytes} bytes of JSON; at most ${MAX_VALUE_BYTES} are kept`;
+
+/** Room in a line for what wraps a message's JSON text: `{"type":"message","json":...}` and the line's end. */
+const LINE_OVERHEAD = 64;
+
+/**
+ * toJson for a message (ctx.send): its line on the channel at most MAX_LINE_BYTES. The JSON text is
+ * escaped once more in the line, so only a text past a sixth of the bound (each character escaped
+ * as six at most) is measured, by escaping it.
+ */
+export function toChannelJson(value: unknown, what: string): string {
+  const json = toJson(value, what) ?? 'null';
+  if (json.length * 6 + LINE_OVERHEAD <= MAX_LINE_BYTES) return json;
+  const bytes = Buffer.byteLength(JSON.stringify(json)) + LINE_OVERHEAD;
+  if (bytes > MAX_LINE_BYTES) throw new ValueTooLargeError(`${what} is ${bytes} bytes on the channel to sidex; at most ${MAX_LINE_BYTES} cross it`);
+  return json;
+}
 
 /** toJson for a value that status replies carry (result, checkpoint, progress): at most MAX_VALUE_BYTES. */
 export function toBoundedJson(value: unknown, what: string): string | undefined {

@@ -13,6 +13,8 @@ export type CheckedMessage =
   | { type: 'checkpoint' | 'progress' | 'message'; value: unknown }
   /** `value` is parsed once here; absent when the code gave none (or, stopped, one too large to keep). */
   | { type: 'result' | 'stopped'; value?: unknown; cpuMicros: number }
+  /** Not a message: a line on the channel grew past its bound (runtime-channel.ts). */
+  | { type: 'oversize'; bytes: number }
   | CodeboltIpcMessage;
 
 const NOT_JSON = Symbol('not JSON');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SandboxTree } from '../sandbox/sandbox-tree.js';
@@ -8,8 +9,12 @@ import type { SupervisorMessage } from '../../runtime/messages.js';
 import type { LimitGroup } from '../limits/cgroup-limits.js';
 import { OutputCapture } from '../output/capture.js';
 import { openStdioFiles } from '../output/log-files.js';
+import { channelEnv, RuntimeChannel } from './runtime-channel.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
+
+/** The runtime's message channel: the fd after stdin, stdout and stderr, as Node's 'ipc' would have it. */
+const CHANNEL_FD = 3;
 
 export const runtimeMain = fileURLToPath(new URL('../../runtime/main.js', import.meta.url));
 
@@ -63,12 +68,14 @@ export class RuntimeProcess {
   readonly exited: Promise<ExitInfo>;
   /** Resolves when the IPC channel has closed: every message sent before exit has arrived. */
   readonly disconnected: Promise<void>;
+  private readonly channel: RuntimeChannel | undefined;
   exit: ExitInfo | undefined;
   readonly limits: LimitGroup | undefined;
   /** RLIMIT_FSIZE of its tree now; undefined: none. */
   fileSizeLimit: number | undefined;
   private readonly prlimit: string | undefined;
   private listener: ((message: CheckedMessage) => void) | undefined;
+  private warmed: (() => void) | undefined;
   private readonly companion: Companion | undefined;
 
   constructor(options: SpawnOptions) {
@@ -84,10 +91,11 @@ export class RuntimeProcess {
       this.output = output = new OutputCapture(files);
       this.child = spawn(options.file, options.args, {
         cwd: options.cwd,
-        env: options.env,
+        env: { ...options.env, ...channelEnv(CHANNEL_FD) },
         // Its own process group, so a signal to the group reaches the whole tree.
         detached: true,
-        stdio: ['ignore', fds.stdout, fds.stderr, 'ipc'],
+        // A socket, read by RuntimeChannel rather than Node's 'ipc', which a runtime's code could crash.
+        stdio: ['ignore', fds.stdout, fds.stderr, 'pipe'],
       });
     } catch (err) {
       output?.close();
@@ -101,9 +109,11 @@ export class RuntimeProcess {
       this.child.once('exit', (code, signal) => resolve((this.exit = options.sandboxed ? sandboxExit(code, signal) : { code, signal })));
       this.child.once('error', () => resolve((this.exit ??= { code: null, signal: null })));
     });
+    const socket = this.child.stdio[CHANNEL_FD] as Socket | null | undefined;
+    this.channel = socket ? new RuntimeChannel(socket, { message: (raw) => this.onRaw(raw), oversize: (bytes) => this.listener?.({ type: 'oversize', bytes }) }) : undefined;
     this.disconnected = new Promise((resolve) => {
-      if (!this.child.connected) return resolve();
-      this.child.once('disconnect', () => resolve());
+      if (!this.channel) return resolve();
+      void this.channel.closed.then(resolve);
       void this.exited.then(() => setTimeout(resolve, 1000).unref());
     });
     if (this.child.pid === undefined) {
@@ -119,15 +129,7 @@ export class RuntimeProcess {
       }
     }
     const handshake = new Promise<void>((resolve, reject) => {
-      const onMessage = (raw: unknown) => {
-        const message = checkRuntimeMessage(raw);
-        if (!message) return;
-        // Ready once the channel has carried a message each way: see WarmMessage.
-        if (message.type === 'ready') this.send({ type: 'warm' });
-        else if (message.type === 'warmed') resolve();
-        else this.listener?.(message);
-      };
-      this.child.on('message', onMessage);
+      this.warmed = resolve;
       void this.exited.then((info) =>
         reject(new Error(`runtime process exited before it was ready (code ${info.code}, signal ${info.signal})`)),
       );
@@ -147,12 +149,16 @@ export class RuntimeProcess {
   }
 
   send(message: SupervisorMessage): void {
-    if (!this.child.connected) return;
-    try {
-      this.child.send(message);
-    } catch {
-      // the channel closed between the check and the send: exit handling follows
-    }
+    this.channel?.send(message);
+  }
+
+  private onRaw(raw: unknown): void {
+    const message = checkRuntimeMessage(raw);
+    if (!message) return;
+    // Ready once the channel has carried a message each way: see WarmMessage.
+    if (message.type === 'ready') this.send({ type: 'warm' });
+    else if (message.type === 'warmed') this.warmed?.();
+    else this.listener?.(message);
   }
 
   /**
@@ -183,6 +189,7 @@ export class RuntimeProcess {
   /** Once its tree is gone: its scratch directory and unclaimed output files removed, its companion closed. */
   async cleanup(): Promise<void> {
     this.output.close();
+    this.channel?.close();
     await this.companion?.close();
     await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr, this.output.files.index].map(removePath));
   }

@@ -13,15 +13,18 @@ export default async function taskHost(params: unknown, ctx: ContextApi): Promis
   const signal = ctx.signal;
   const send = (message: FromHost) => ctx.send(message);
   // Traces of a turn cross in one message, before the outcomes of that turn.
-  const traces = new Batcher<FlowTrace>((batch) => send({ t: 'trace', traces: batch }));
-  const sse = new Batcher<SseMessage>((batch) => send({ t: 'sse', messages: batch }));
+  const traces = new Batcher<FlowTrace>((batch) => sendEach(batch, (part) => send({ t: 'trace', traces: part }), () => undefined));
+  const sse = new Batcher<SseMessage>((batch) => sendEach(batch, (part) => send({ t: 'sse', messages: part }), () => undefined));
   const runner = await PipelineRunner.build(
     pipeline,
     { token, executionId: ctx.executionId, args, signal, cwd: process.cwd() },
     (trace) => traces.add(trace),
     (message) => sse.add(message),
   );
-  const outcomes = new Batcher<ItemOutcome>((batch) => sendOutcomes(send, batch));
+  // An item whose result cannot be sent (not JSON, or too large for the channel) fails alone.
+  const outcomes = new Batcher<ItemOutcome>((batch) =>
+    sendEach(batch, (part) => send({ t: 'done', outcomes: part }), (outcome, err): ItemOutcome => ({ id: outcome.id, ok: false, error: { message: `the item's result cannot be sent: ${err.message}` } })),
+  );
 
   let end!: (how: string) => void;
   const ended = new Promise<string>((resolve) => (end = resolve));
@@ -50,20 +53,21 @@ function failureOf(err: unknown): ItemFailure {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-/** One message for the batch; should a result not survive JSON, that item alone fails. */
-function sendOutcomes(send: (message: FromHost) => void, batch: ItemOutcome[]): void {
+/**
+ * One message for the batch. Refused (a value not JSON, or a message too large
+ * for the channel: several large results of one turn), each element goes
+ * alone, and an element refused alone is sent as `instead` makes it (undefined:
+ * dropped).
+ */
+function sendEach<T>(batch: T[], send: (part: T[]) => void, instead: (value: T, err: Error) => T | undefined): void {
   try {
-    send({ t: 'done', outcomes: batch });
-  } catch {
-    send({ t: 'done', outcomes: batch.map(serializable) });
-  }
-}
-
-function serializable(outcome: ItemOutcome): ItemOutcome {
-  try {
-    JSON.stringify(outcome);
-    return outcome;
+    return send(batch);
   } catch (err) {
-    return { id: outcome.id, ok: false, error: { message: `the item's result cannot be serialized to JSON: ${(err as Error).message}` } };
+    if (batch.length === 1) {
+      const other = instead(batch[0]!, err as Error);
+      if (other !== undefined) send([other]);
+      return;
+    }
   }
+  for (const value of batch) sendEach([value], send, instead);
 }
