@@ -34,6 +34,25 @@ describe("an execution's history is kept in the store", () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
+  it('checkpoints in a loop: the record keeps the last; the history notes the first 1,000, a value over 16 KB by its size only', async () => {
+    const done = await api.startWithCode(`
+      const big = 'c'.repeat(1024 * 1024);
+      for (let i = 0; i < 300; i++) ctx.checkpoint({ i, big });
+      for (let i = 0; i < 1200; i++) ctx.checkpoint({ small: i });
+      return 1;`);
+    if (!done.success) throw new Error(done.error);
+    const ended = await api.wait(done.sideExecutionId);
+    expect(ended.success && [ended.status, ended.checkpoint]).toEqual(['completed', { small: 1199 }]);
+    const reply = await api.events(done.sideExecutionId, { limit: 10_000 });
+    if (!reply.success) throw new Error(reply.error);
+    const noted = reply.events.filter((e) => e.type === 'checkpoint').map((e) => e.data as Record<string, unknown>);
+    expect(noted).toHaveLength(1000);
+    expect(noted.slice(0, 300).every((d) => d.tooLargeForHistory === true && (d.bytes as number) > 1024 * 1024)).toBe(true);
+    expect(noted.slice(300)).toEqual(Array.from({ length: 700 }, (_, i) => ({ small: i })));
+    // Each of the 300 used to be copied whole: 300 MB of history.
+    expect(JSON.stringify(reply.events).length).toBeLessThan(1024 * 1024);
+  }, 60_000);
+
   it('a queued execution stopped before it ran: queued, stop_requested, stopped', async () => {
     const blocker = await startReady(sidex, workloads.cooperative);
     const queued = await api.startWithCode('return 1');

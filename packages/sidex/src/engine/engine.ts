@@ -25,6 +25,7 @@ import { WarmPool } from './pool/warm-pool.js';
 import { isTerminal, type ExecutionRecord, type StopReason } from '../model/record.js';
 import { RecordWrites } from './record-writes.js';
 import { StopProtocol } from './stop/stop-protocol.js';
+import { checkpointEvent } from './checkpoint-history.js';
 import { reportedError } from './reported-error.js';
 import { blockDir, checkNetworkIsolation, checkStart, newRecord } from './start-spec.js';
 import type { GuardianRestart, RunGuardian, StartGuardian } from './run-guardian.js';
@@ -574,11 +575,14 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
         exec.settledStart.resolve();
         enforceOutputLimit(exec, this.requestStop);
         return;
-      case 'checkpoint':
+      case 'checkpoint': {
         record.checkpoint = message.value;
         this.emit('checkpoint', { id: exec.id, value: record.checkpoint });
-        await this.writes.save(exec, { time: Date.now(), type: 'checkpoint', data: record.checkpoint });
+        const event = checkpointEvent(exec.checkpointsNoted, message.value, message.bytes);
+        if (event) exec.checkpointsNoted++;
+        await this.writes.save(exec, event);
         return;
+      }
       case 'progress':
         return this.recordProgress(exec, message.value);
       case 'startFailed':

@@ -81,6 +81,8 @@ export class Execution {
   /** Who ended it at its memory limit, when it was. */
   memoryLimitBy: MemoryLimitBy | undefined;
   endedByItself = false;
+  /** Its checkpoints noted in its history so far (checkpoint-history.ts). */
+  checkpointsNoted = 0;
   /** A command's program's own exit, as its runtime reported it. */
   programExit: ExitInfo | undefined;
   stdin: StdinChannel | undefined;

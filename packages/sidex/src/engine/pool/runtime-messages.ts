@@ -10,7 +10,9 @@ import { tooLarge } from '../../runtime/serialize.js';
 /** A runtime message as the engine acts on it: checkpoint, progress and message values parsed once, here. */
 export type CheckedMessage =
   | Exclude<RuntimeMessage, { type: 'checkpoint' | 'progress' | 'message' | 'result' | 'stopped' }>
-  | { type: 'checkpoint' | 'progress' | 'message'; value: unknown }
+  | { type: 'progress' | 'message'; value: unknown }
+  /** `bytes`: of its JSON text. */
+  | { type: 'checkpoint'; value: unknown; bytes: number }
   /** `value` is parsed once here; absent when the code gave none (or, stopped, one too large to keep). */
   | { type: 'result' | 'stopped'; value?: unknown; cpuMicros: number }
   /** Not a message: a line on the channel grew past its bound (runtime-channel.ts). */
@@ -55,10 +57,11 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
     case 'checkpoint':
     case 'progress':
     case 'message': {
-      // ctx.send (the pipelines' items) is bounded by the item limits, not this one.
+      // ctx.send (the pipelines' items) is bounded by the channel's line, not this one.
       if (m.type !== 'message' && oversize(m.json)) return undefined;
       const value = parsed(m.json);
-      return value === NOT_JSON ? undefined : { type: m.type, value };
+      if (value === NOT_JSON) return undefined;
+      return m.type === 'checkpoint' ? { type: m.type, value, bytes: Buffer.byteLength(m.json as string) } : { type: m.type, value };
     }
     case 'result':
     case 'stopped': {
