@@ -110,6 +110,21 @@ async function flood(server: TestServer, client: SidexClient): Promise<Row[]> {
   ];
 }
 
+/** The bytes of every file under `dir`. */
+function bytesUnder(dir: string): number {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).reduce((sum, e) => (e.isFile() ? sum + fs.statSync(`${e.parentPath}/${e.name}`).size : sum), 0);
+}
+
+/** 300 checkpoints of 1 MB: what the data directory (its database above all) grows by. */
+async function checkpointLoop(server: TestServer, client: SidexClient): Promise<Row> {
+  const before = bytesUnder(server.dataDir);
+  const started = await client.sideExecution.startWithCode("const big = 'c'.repeat(1 << 20); for (let i = 0; i < 300; i++) ctx.checkpoint({ i, big }); return 1;");
+  if (!started.success) throw new Error(`start failed: ${started.error}`);
+  await client.wait(started.sideExecutionId);
+  const growthMb = (bytesUnder(server.dataDir) - before) / 1024 / 1024;
+  return { part: 'hostile-code', measure: 'checkpoints in a loop: 300 of 1 MB, data directory growth, MB', value: round(growthMb, 1), promise: '< 50 (the record keeps the last; the history notes a value over 16 KB by its size)', kept: growthMb < 50 };
+}
+
 const hostileCode: Check = async ({ fleet, log }) => {
   const server = await fleet.start();
   const client = await fleet.client(server);
@@ -126,6 +141,8 @@ const hostileCode: Check = async ({ fleet, log }) => {
     promise: 'yes / yes / yes',
     kept: o.ended && o.sdk && o.rest,
   }));
+  log('hostile-code: checkpoints in a loop');
+  rows.push(await checkpointLoop(server, client));
   log('hostile-code: output flood');
   const quiet = await fleet.start();
   rows.push(...(await flood(quiet, await fleet.client(quiet))));
