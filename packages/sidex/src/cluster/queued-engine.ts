@@ -212,7 +212,12 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     if (!before) throw notFound(id);
     if (isTerminal(before.status)) return { record: before, alreadyEnded: true };
     const ended = this.until(id, (r) => isTerminal(r.status));
-    if (before.status !== 'queued' || !(await this.stopQueued(before, options, ended.promise))) this.resendUntil(ended.promise, { op: 'stop', id, options });
+    try {
+      if (before.status !== 'queued' || !(await this.stopQueued(before, options, ended.promise))) this.resendUntil(ended.promise, { op: 'stop', id, options });
+    } catch (err) {
+      ended.cancel(); // its end could not be written (stopQueued): nothing waits for it any more
+      throw err;
+    }
     return { record: await ended.promise, alreadyEnded: false };
   }
 
