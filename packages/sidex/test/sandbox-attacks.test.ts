@@ -222,6 +222,20 @@ describe("the channel to the server: what the code writes to the runtime's own s
   }, 60_000);
 });
 
+describe('the machine out of memory: executions go before the server', () => {
+  it.each([
+    ['sandbox', sandboxed],
+    ['process isolation', unsandboxed],
+  ] as Array<[string, TestServer]>)('%s: the code and what it starts score 1000 for the kernel\'s OOM killer; the server keeps its own', async (_mode, server) => {
+    const done = await run(server, `const fs = require('node:fs');
+      const own = fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+      const child = require('node:child_process').execFileSync('sh', ['-c', 'cat /proc/self/oom_score_adj'], { encoding: 'utf8' }).trim();
+      return { own, child };`);
+    expect(done.result).toEqual({ own: '1000', child: '1000' });
+    expect(fs.readFileSync(`/proc/${server.child.pid}/oom_score_adj`, 'utf8').trim()).toBe('0');
+  });
+});
+
 describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
   it.each([
     ['stop', async (client: SidexClient, id: string): Promise<void> => void (await client.sideExecution.stop(id, { graceMs: 200 }))],

@@ -8,6 +8,7 @@ import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
 import { showInlineFramesAs } from './inline/user-frames.js';
 import { loadBlock } from './load-block.js';
+import { dieFirstOutOfMemory } from './oom-first.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
@@ -17,6 +18,7 @@ import { warmStopPath } from './warm-stop.js';
 
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
+dieFirstOutOfMemory();
 silenceRuntimeWarnings();
 openStdio();
 installAwaitHooks();
