@@ -79,6 +79,30 @@ describe('output capture', () => {
     expect(frames).toEqual(['stdout:one\n', 'stderr:two\n', 'stdout:three\n', 'stderr:four\n']);
   });
 
+  it('tiny writes alternating between the streams: the index stays small (one read per 20 ms), the log whole and in order', async () => {
+    const root = tempDir();
+    const dataDir = path.join(root, 'data');
+    const own = new Sidex({ dataDir, projectDir: root, globalDir: root, engine: { poolSize: 1 } });
+    try {
+      const started = await own.sideExecution.startWithCode(`
+        const fs = require('node:fs');
+        for (let i = 0; i < 3000; i++) { fs.writeSync(1, 'a'); fs.writeSync(2, 'b'); if (i % 3 === 0) await new Promise((r) => setTimeout(r, 1)); }`);
+      if (!started.success) throw new Error(started.error);
+      const done = await own.sideExecution.wait(started.sideExecutionId);
+      if (!done.success) throw new Error(done.error);
+      // A read per change wrote an entry (17 bytes) per stream and per write seen: about 100 KB here.
+      const index = fs.statSync(path.join(dataDir, 'logs', `${started.sideExecutionId}.idx`)).size;
+      expect(index).toBeLessThan(2 * 17 * Math.ceil((done.duration ?? 0) / 20) + 2 * 17 * 10);
+      let stdout = '';
+      let stderr = '';
+      for await (const chunk of own.sideExecution.logs(started.sideExecutionId)) chunk.stream === 'stdout' ? (stdout += chunk.data) : (stderr += chunk.data);
+      expect([stdout, stderr]).toEqual(['a'.repeat(3000), 'b'.repeat(3000)]);
+    } finally {
+      await own.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('logs with follow streams until the execution ends, missing nothing', async () => {
     const started = await api.startWithCode(`
       for (let i = 0; i < 30; i++) { console.log('tick ' + i); await new Promise((r) => setTimeout(r, 10)); }

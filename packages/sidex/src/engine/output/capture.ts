@@ -15,6 +15,15 @@ const TURN_BYTES = 4 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
 /** Where the file system cannot watch files, new output is looked for this often. */
 const POLL_MS = 100;
+/**
+ * A change seen this soon after the last read waits for the rest of it. Each
+ * read writes an index entry per stream that grew (17 bytes), so a program
+ * alternating tiny writes to stdout and stderr wrote 17 times its output in
+ * index (1 byte each per millisecond: 29 KB of index a second), which the
+ * output limit does not count; at most one read per gap bounds that to 1.7 KB
+ * a second. Output after a quiet moment is still read at once.
+ */
+const READ_GAP_MS = 20;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -37,6 +46,9 @@ export class OutputCapture {
   private onChunk: ((chunk: OutputChunk) => void) | undefined;
   private readonly watchers: fs.FSWatcher[] = [];
   private poller: NodeJS.Timeout | undefined;
+  /** When pull() last read, and the read a change within READ_GAP_MS of it waits for. */
+  private lastPull = 0;
+  private gapTimer: NodeJS.Timeout | undefined;
   private turnScheduled = false;
   private finished = false;
   private ending: Promise<void> | undefined;
@@ -51,7 +63,7 @@ export class OutputCapture {
     }
     try {
       for (const stream of STREAMS) {
-        const watcher = fs.watch(files[stream], { persistent: false }, () => this.pull());
+        const watcher = fs.watch(files[stream], { persistent: false }, () => this.changed());
         watcher.on('error', () => this.poll());
         this.watchers.push(watcher);
       }
@@ -102,6 +114,7 @@ export class OutputCapture {
     this.finished = true;
     for (const watcher of this.watchers) watcher.close();
     clearInterval(this.poller);
+    clearTimeout(this.gapTimer);
     for (const stream of STREAMS) fs.closeSync(this.fds[stream]);
     if (this.spareIndex !== undefined) fs.closeSync(this.spareIndex);
     this.spareIndex = undefined;
@@ -129,8 +142,19 @@ export class OutputCapture {
     this.poller.unref();
   }
 
+  /** A file changed: read now, or once READ_GAP_MS have passed since the last read. */
+  private changed(): void {
+    const wait = this.lastPull + READ_GAP_MS - Date.now();
+    if (wait <= 0) return this.pull();
+    this.gapTimer ??= setTimeout(() => {
+      this.gapTimer = undefined;
+      this.pull();
+    }, wait);
+  }
+
   private pull(): void {
     if (this.finished || this.turnScheduled || !this.onChunk) return;
+    this.lastPull = Date.now();
     let more: boolean;
     try {
       more = this.readTurn();
