@@ -46,7 +46,7 @@ export class OutputCapture {
   private onChunk: ((chunk: OutputChunk) => void) | undefined;
   private readonly watchers: fs.FSWatcher[] = [];
   private poller: NodeJS.Timeout | undefined;
-  /** When pull() last read, and the read a change within READ_GAP_MS of it waits for. */
+  /** When pull() last found output, and the read a change within READ_GAP_MS of it waits for. */
   private lastPull = 0;
   private gapTimer: NodeJS.Timeout | undefined;
   private turnScheduled = false;
@@ -154,13 +154,15 @@ export class OutputCapture {
 
   private pull(): void {
     if (this.finished || this.turnScheduled || !this.onChunk) return;
-    this.lastPull = Date.now();
+    const before = this.totalBytes;
     let more: boolean;
     try {
       more = this.readTurn();
     } catch {
       return; // an I/O error on a log file: the next change, or finish(), tries again
     }
+    // Only a read that found output opens a gap: the first write after a start or a quiet moment is read at once.
+    if (this.totalBytes > before) this.lastPull = Date.now();
     if (more) {
       // More is waiting: the next turn reads it, after whatever else is due.
       this.turnScheduled = true;
