@@ -63,7 +63,7 @@ if (serversFor('docker-compose topology', clusterMissing())) {
 
     beforeAll(async () => {
       const places: Record<string, string> = {
-        'redis://redis:6379': await redisDb(7),
+        'redis://:change-me-redis-password@redis:6379': await redisDb(7),
         'postgres://sidex:sidex@postgres:5432/sidex': schemas.spec(),
         '/project': path.join(root, 'project'),
         '/file-store': path.join(root, 'file-store'),

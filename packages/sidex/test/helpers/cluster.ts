@@ -134,11 +134,12 @@ export interface OwnRedis {
   close(): Promise<void>;
 }
 
-/** A redis-server (Debian's `redis-server` on PATH) on a free loopback port, append-only, that the caller may restart. */
-export async function ownRedis(port: number): Promise<OwnRedis> {
+/** A redis-server (Debian's `redis-server` on PATH) on a free loopback port, append-only, that the caller may restart; with `password`, its requirepass (in `url` too). */
+export async function ownRedis(port: number, password?: string): Promise<OwnRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-redis-'));
   const start = async (): Promise<ChildProcess> => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    const auth = password ? ['--requirepass', password] : [];
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', ...auth], { stdio: 'ignore' });
     live.add(child);
     child.on('exit', () => live.delete(child));
     const failed = new Promise<Error>((resolve) => child.once('error', resolve));
@@ -169,7 +170,7 @@ export async function ownRedis(port: number): Promise<OwnRedis> {
     child = await start();
   };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: password ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     restart: async () => {
       await down();
       await up();
