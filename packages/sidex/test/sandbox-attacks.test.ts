@@ -165,11 +165,13 @@ describe('the data directory: key file, database, other executions', () => {
   });
 });
 
+/** The attacks whose promise holds in both isolation modes run in each. */
+const BOTH_MODES: Array<[string, TestServer]> = [
+  ['sandbox', sandboxed],
+  ['process isolation', unsandboxed],
+];
+
 describe("the channel to the server: what the code writes to the runtime's own socket", () => {
-  const both: Array<[string, TestServer]> = [
-    ['sandbox', sandboxed],
-    ['process isolation', unsandboxed],
-  ];
   const CHANNEL = 'const fs = require("node:fs"); const fd = process.channel.fd;';
   /** The server's peak resident memory so far (VmHWM), in bytes. */
   const peakRss = (server: TestServer) => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, 'latin1'))![1]) * 1024;
@@ -179,7 +181,7 @@ describe("the channel to the server: what the code writes to the runtime's own s
     expect((await run(server, 'return 6 * 7')).result).toBe(42);
   };
 
-  it.each(both)('%s: lines that are not JSON (a parse error in Node\'s own reader, uncaught, ended the server) are dropped; the code ends with its own result', async (_mode, server) => {
+  it.each(BOTH_MODES)('%s: lines that are not JSON (a parse error in Node\'s own reader, uncaught, ended the server) are dropped; the code ends with its own result', async (_mode, server) => {
     const done = await run(server, `${CHANNEL}
       for (const line of ['not json', '{"type":', '[1, 2', '\\u0000', '{"cmd":"NODE_HANDLE","type":"net.Socket","msg":{}}', '']) fs.writeSync(fd, line + '\\n');
       await new Promise((r) => setTimeout(r, 200));
@@ -188,7 +190,7 @@ describe("the channel to the server: what the code writes to the runtime's own s
     await stillServes(server);
   });
 
-  it.each(both)("%s: a listening socket sent over the channel (Node's handle passing) never reaches the server", async (_mode, server) => {
+  it.each(BOTH_MODES)("%s: a listening socket sent over the channel (Node's handle passing) never reaches the server", async (_mode, server) => {
     // Node's own way to pass a descriptor: process.send with a handle. Its runtime then waits for an acknowledgement that never
     // comes, so its own end is never reported: the timeout ends it.
     const client = clients.get(server)!;
@@ -210,7 +212,7 @@ describe("the channel to the server: what the code writes to the runtime's own s
     await stillServes(server);
   });
 
-  it.each(both)('%s: writing without end and without a line break fails it VALUE_TOO_LARGE; the server holds at most the 64 MB bound of it', async (_mode, server) => {
+  it.each(BOTH_MODES)('%s: writing without end and without a line break fails it VALUE_TOO_LARGE; the server holds at most the 64 MB bound of it', async (_mode, server) => {
     const before = peakRss(server);
     // The socket is non-blocking: a full one answers EAGAIN, and the writer waits for the server to read.
     const done = await run(server, `${CHANNEL} const chunk = Buffer.alloc(1024 * 1024, 120);
@@ -223,10 +225,7 @@ describe("the channel to the server: what the code writes to the runtime's own s
 });
 
 describe('the machine out of memory: executions go before the server', () => {
-  it.each([
-    ['sandbox', sandboxed],
-    ['process isolation', unsandboxed],
-  ] as Array<[string, TestServer]>)('%s: the code and what it starts score 1000 for the kernel\'s OOM killer; the server keeps its own', async (_mode, server) => {
+  it.each(BOTH_MODES)('%s: the code and what it starts score 1000 for the kernel\'s OOM killer; the server keeps its own', async (_mode, server) => {
     const done = await run(server, `const fs = require('node:fs');
       const own = fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
       const child = require('node:child_process').execFileSync('sh', ['-c', 'cat /proc/self/oom_score_adj'], { encoding: 'utf8' }).trim();

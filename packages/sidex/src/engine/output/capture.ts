@@ -46,8 +46,8 @@ export class OutputCapture {
   private onChunk: ((chunk: OutputChunk) => void) | undefined;
   private readonly watchers: fs.FSWatcher[] = [];
   private poller: NodeJS.Timeout | undefined;
-  /** When pull() last found output, and the read a change within READ_GAP_MS of it waits for. */
-  private lastPull = 0;
+  /** When a read last found output: a change within READ_GAP_MS of it waits for the gap's end. */
+  private lastFound = 0;
   private gapTimer: NodeJS.Timeout | undefined;
   private turnScheduled = false;
   private finished = false;
@@ -142,9 +142,9 @@ export class OutputCapture {
     this.poller.unref();
   }
 
-  /** A file changed: read now, or once READ_GAP_MS have passed since the last read. */
+  /** A file changed: read now, or once READ_GAP_MS have passed since a read last found output. */
   private changed(): void {
-    const wait = this.lastPull + READ_GAP_MS - Date.now();
+    const wait = this.lastFound + READ_GAP_MS - Date.now();
     if (wait <= 0) return this.pull();
     this.gapTimer ??= setTimeout(() => {
       this.gapTimer = undefined;
@@ -162,7 +162,7 @@ export class OutputCapture {
       return; // an I/O error on a log file: the next change, or finish(), tries again
     }
     // Only a read that found output opens a gap: the first write after a start or a quiet moment is read at once.
-    if (this.totalBytes > before) this.lastPull = Date.now();
+    if (this.totalBytes > before) this.lastFound = Date.now();
     if (more) {
       // More is waiting: the next turn reads it, after whatever else is due.
       this.turnScheduled = true;

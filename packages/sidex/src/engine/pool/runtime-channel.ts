@@ -25,7 +25,6 @@ export interface ChannelEvents {
 export class RuntimeChannel {
   /** Resolves once the channel is closed: every message written before has been read. */
   readonly closed: Promise<void>;
-  private open = true;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** The current line passed the bound: skipped to its end. */
@@ -36,19 +35,14 @@ export class RuntimeChannel {
     private readonly events: ChannelEvents,
     private readonly maxLineBytes = MAX_LINE_BYTES,
   ) {
-    this.closed = new Promise((resolve) => {
-      socket.once('close', () => {
-        this.open = false;
-        resolve();
-      });
-    });
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     // A reset by a dying runtime is a close like any other.
     socket.on('error', () => {});
     socket.on('data', (data: Buffer) => this.read(data));
   }
 
   get connected(): boolean {
-    return this.open && !this.socket.destroyed && this.socket.writable;
+    return !this.socket.destroyed && this.socket.writable;
   }
 
   /** Written in Node's json serialization, which the runtime's process.on('message') reads. */
