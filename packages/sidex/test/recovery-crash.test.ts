@@ -1,12 +1,13 @@
 // A real server process is killed in the middle of its work, then sidex is
 // opened again on the same data directory. What it had told anyone must still
 // be true; what it left running must be dead and marked supervisor_lost.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sidex, StatusFields } from '../dist/index.js';
 import { guardianOf, HostProcess, type HostConfig } from './fixtures/host-process.js';
 import { openSidex, sidexHome } from './fixtures/open-sidex.js';
-import { cgroupsOf } from './helpers/cgroups.js';
+import { cgroupsOf, runCgroupsOf } from './helpers/cgroups.js';
 import { eventually, pidAlive, survivors } from './helpers/sidex.js';
 
 interface Finished {
@@ -111,9 +112,13 @@ describe('crash: the server and its guardian are both SIGKILLed, leaving survivo
     await new Promise((r) => setTimeout(r, 300));
     const left = running.flatMap((r) => survivors(r.marker));
     expect(left.length).toBeGreaterThanOrEqual(running.length);
+    const deadRuns = runCgroupsOf(home.dataDir);
+    expect(deadRuns.length).toBeGreaterThan(0);
 
     const sidex = await openSidex(home.options());
     for (const r of running) expect(survivors(r.marker), r.id).toEqual([]);
+    // Gone before work is accepted, though a survivor with a big heap takes a while to exit.
+    expect(deadRuns.filter((dir) => fs.existsSync(dir))).toEqual([]);
     expect(sidex.recovery?.killed).toEqual(expect.arrayContaining(left));
     for (const r of running) {
       const status = await sidex.sideExecution.getStatus(r.id);

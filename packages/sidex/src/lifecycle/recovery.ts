@@ -4,6 +4,7 @@
 // with stop reason `supervisor_lost`, keeping its output and last checkpoint.
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionStore } from '../store/execution-store.js';
 import { finalFields, statusEvent } from '../engine/final-status.js';
 import { SPARE_OUTPUT_DIR, type LogFiles } from '../engine/output/log-files.js';
@@ -34,16 +35,24 @@ export interface RecoveryReport {
 
 export async function recoverLostExecutions(options: RecoveryOptions): Promise<RecoveryReport> {
   const lost = await options.store.unfinished();
+  const deadline = Date.now() + (options.killWaitMs ?? 3000);
   // Every process of an earlier run of this data directory (its cgroups, its
   // marker prefix), whether or not its record was finished...
-  const killed = new Set(options.tracker.sweepOtherRuns());
+  let sweep = options.tracker.sweepOtherRuns();
+  const killed = new Set(sweep.killed);
   // ...and whatever still carries a lost execution's exact marker: a data
   // directory that was moved gets a new data key, which the sweep would miss.
   for (const pid of killByMarkers(lost.map((r) => r.marker).filter((m): m is string => !!m))) killed.add(pid);
-  await waitGone([...killed], options.killWaitMs ?? 3000);
-  // A killed process leaves its cgroups only once it has exited, so the first
-  // sweep could not remove those it killed: now that they are gone, it can.
-  if (killed.size > 0) for (const pid of options.tracker.sweepOtherRuns()) killed.add(pid);
+  // A killed process leaves its cgroups only once every thread of it has
+  // exited (its leader shows as a zombie sooner), and a sweep can meet a fork
+  // of one it killed: sweep again until the cgroups are gone, within the wait.
+  for (;;) {
+    await waitGone([...killed], deadline - Date.now());
+    if (sweep.gone || Date.now() >= deadline) break;
+    await sleep(20);
+    sweep = options.tracker.sweepOtherRuns();
+    for (const pid of sweep.killed) killed.add(pid);
+  }
 
   for (const record of lost) {
     const resolved = await resolveLost(record, options.logFiles(record.id), options.tailBytes);
@@ -102,5 +111,5 @@ function killByMarkers(markers: string[]): number[] {
 
 async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (pids.some(isAlive) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (pids.some(isAlive) && Date.now() < end) await sleep(20);
 }

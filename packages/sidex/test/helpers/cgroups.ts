@@ -15,3 +15,8 @@ export function cgroupsOf(dataDir: string): string[] {
   const roots = [cgroupDataRoot('cgroup2', key), ...v1.map((own) => own && path.join(own, 'sidex', key))];
   return [...new Set(roots)].filter((dir): dir is string => dir !== undefined && fs.existsSync(dir));
 }
+
+/** The runs' cgroups in them: `<own cgroup>/sidex/<dataKey>/<runId>`, each hierarchy's. */
+export function runCgroupsOf(dataDir: string): string[] {
+  return cgroupsOf(dataDir).flatMap((root) => fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(root, e.name)));
+}

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { SidexError } from '../../errors.js';
 import { ownCgroupDir, SERVER_LEAF, unifiedMountPoint, type CgroupVersion } from '../tree/cgroup-paths.js';
 import { canCreate, killCgroup, readProcs, readProcsDeep, removeCgroupTree, removeIfEmpty, subdirs } from '../tree/cgroup-tree.js';
+import type { Sweep } from '../tree/tracked-tree.js';
 
 export const LIMIT_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
 export type LimitController = (typeof LIMIT_CONTROLLERS)[number];
@@ -98,18 +99,20 @@ export class CgroupLimits {
     return gone;
   }
 
-  /** Kills and removes the cgroups of other runs of the same data directory; answers the pids killed. */
-  sweepOtherRuns(): number[] {
+  /** Kills and removes the cgroups of other runs of the same data directory. */
+  sweepOtherRuns(): Sweep {
     const killed: number[] = [];
+    let gone = true;
     for (const place of this.distinctPlaces()) {
       for (const dir of subdirs(place.dataRoot)) {
         if (path.basename(dir) === this.runId) continue;
         killed.push(...readProcsDeep(dir));
         killCgroup(dir, place.version);
         removeCgroupTree(dir);
+        if (fs.existsSync(dir)) gone = false;
       }
     }
-    return [...new Set(killed)];
+    return { killed: [...new Set(killed)], gone };
   }
 
   private distinctPlaces(): Place[] {

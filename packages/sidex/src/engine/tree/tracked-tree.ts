@@ -33,6 +33,11 @@ export interface TrackedTree {
   release(): void;
 }
 
+export interface Sweep {
+  killed: number[];
+  gone: boolean;
+}
+
 export interface TreeTracker {
   readonly kind: 'cgroup2' | 'cgroup1' | 'scan';
   /** The cgroups that enforce limits, whichever way trees are tracked. */
@@ -53,6 +58,10 @@ export interface TreeTracker {
    * cgroup only once it has exited: call again a moment later).
    */
   killRun(): boolean;
-  /** SIGKILL survivors of other runs that used the same data directory. */
-  sweepOtherRuns(): number[];
+  /**
+   * SIGKILL survivors of other runs that used the same data directory and
+   * remove their cgroups; answers the pids killed and whether those cgroups
+   * are gone (as killRun: call again once the killed have exited).
+   */
+  sweepOtherRuns(): Sweep;
 }

@@ -6,7 +6,7 @@ import { ownCgroupDir } from './cgroup-paths.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
 import { ScanTree } from './scan-tree.js';
-import type { TrackedTree, TreeTracker } from './tracked-tree.js';
+import type { Sweep, TrackedTree, TreeTracker } from './tracked-tree.js';
 
 export type TrackingMode = 'auto' | 'cgroup2' | 'cgroup1' | 'scan';
 
@@ -84,10 +84,9 @@ class ScanTracker implements TreeTracker {
     return this.limits.removeRun();
   }
 
-  sweepOtherRuns(): number[] {
-    const killed = this.limits.sweepOtherRuns();
-    for (const pid of killOtherRunsByMarker(this.options)) if (!killed.includes(pid)) killed.push(pid);
-    return killed;
+  sweepOtherRuns(): Sweep {
+    const { killed, gone } = this.limits.sweepOtherRuns();
+    return { killed: [...new Set([...killed, ...killOtherRunsByMarker(this.options)])], gone };
   }
 }
 
@@ -134,16 +133,17 @@ class CgroupTracker implements TreeTracker {
     return !fs.existsSync(this.runDir) && limitsGone;
   }
 
-  sweepOtherRuns(): number[] {
-    const killed: number[] = this.limits.sweepOtherRuns();
+  sweepOtherRuns(): Sweep {
+    const { killed, gone: limitsGone } = this.limits.sweepOtherRuns();
+    let gone = limitsGone;
     for (const dir of subdirs(this.dataRoot)) {
       if (dir === this.runDir) continue;
-      for (const pid of readProcsDeep(dir)) if (!killed.includes(pid)) killed.push(pid);
+      killed.push(...readProcsDeep(dir));
       killCgroup(dir, this.version);
       removeCgroupTree(dir);
+      if (fs.existsSync(dir)) gone = false;
     }
-    for (const pid of killOtherRunsByMarker(this.options)) if (!killed.includes(pid)) killed.push(pid);
-    return killed;
+    return { killed: [...new Set([...killed, ...killOtherRunsByMarker(this.options)])], gone };
   }
 }
 
