@@ -43,15 +43,16 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
   // ...and whatever still carries a lost execution's exact marker: a data
   // directory that was moved gets a new data key, which the sweep would miss.
   for (const pid of killByMarkers(lost.map((r) => r.marker).filter((m): m is string => !!m))) killed.add(pid);
-  // A killed process leaves its cgroups only once every thread of it has
-  // exited (its leader shows as a zombie sooner), and a sweep can meet a fork
-  // of one it killed: sweep again until the cgroups are gone, within the wait.
-  for (;;) {
+  // A fork can race a kill, and a killed process leaves its cgroups only once
+  // every thread of it has exited (its leader shows as a zombie sooner): the
+  // sweep goes on until one kills nothing and leaves no cgroup, within the wait.
+  let settled = sweep.gone && killed.size === 0;
+  while (!settled && Date.now() < deadline) {
     await waitGone([...killed], deadline - Date.now());
-    if (sweep.gone || Date.now() >= deadline) break;
-    await sleep(20);
     sweep = options.tracker.sweepOtherRuns();
     for (const pid of sweep.killed) killed.add(pid);
+    settled = sweep.gone && sweep.killed.length === 0;
+    if (!settled) await sleep(20);
   }
 
   for (const record of lost) {
