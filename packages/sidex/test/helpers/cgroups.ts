@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ownCgroupDir } from '../../dist/engine/tree/cgroup-paths.js';
+import { subdirs } from '../../dist/engine/tree/cgroup-tree.js';
 import { dataKeyOf } from '../../dist/engine/tree/marker.js';
 import { cgroupDataRoot } from '../../dist/engine/tree/tree-tracker.js';
 
@@ -18,5 +19,5 @@ export function cgroupsOf(dataDir: string): string[] {
 
 /** The runs' cgroups in them: `<own cgroup>/sidex/<dataKey>/<runId>`, each hierarchy's. */
 export function runCgroupsOf(dataDir: string): string[] {
-  return cgroupsOf(dataDir).flatMap((root) => fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(root, e.name)));
+  return cgroupsOf(dataDir).flatMap(subdirs);
 }
