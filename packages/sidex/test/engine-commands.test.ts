@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Engine, ExecutionRecord, StartSpec } from '../dist/index.js';
+import { findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { killAll, withToken } from './helpers/attacks.js';
 import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
@@ -49,6 +50,17 @@ async function logBytes(engine: Engine, id: string, stream: 'stdout' | 'stderr')
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** Blocks this process, the engine with it, until no process of the runtime `marker` names is left (bounded: 10 s). */
+function holdUntilGone(marker: string): void {
+  const matches = markerMatcher(marker, 'exact');
+  const until = Date.now() + 10_000;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (findMarked(matches).length > 0) {
+    if (Date.now() > until) throw new Error(`the runtime ${marker} is still there after 10 s`);
+    Atomics.wait(cell, 0, 0, 5);
+  }
+}
 
 /** A script that leaves setsid'd grandchildren ignoring SIGTERM, named by `token`, then waits. */
 const setsidTree = (token: string) =>
@@ -201,6 +213,17 @@ describe.each(['sandbox', 'process'] as const)('commands (%s isolation)', (isola
     const done = await engine.wait((await engine.start(commandSpec(['sh', '-c', 'cat; echo eof']))).id);
     expect(done.status).toBe('completed');
     expect(done.stdout.text).toBe('eof\n');
+  });
+
+  it('a stdin write that meets the runtime already gone: the program\'s exit is still recorded', async () => {
+    const started = await engine.start(commandSpec(['sh', '-c', 'sleep 0.2; exit 4'], { stdin: { open: true } }));
+    // The engine (this process) is held while the program ends and its runtime
+    // reports that and exits, so that the write below meets a closed channel
+    // with the report still unread behind it.
+    holdUntilGone(started.marker!);
+    void engine.writeStdin(started.id, Buffer.from('late\n'), { close: true }).catch(() => {});
+    const done = await engine.wait(started.id);
+    expect([done.status, done.exitCode, done.error?.code]).toEqual(['failed', 4, 'EXIT_CODE']);
   });
 
   it('stdin writes are refused clearly: closed, not a command, and beyond what may wait unread', async () => {

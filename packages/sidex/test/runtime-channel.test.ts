@@ -106,4 +106,15 @@ describe("a runtime's channel, read by the engine", () => {
     expect(() => p.channel.send({ type: 'late' })).not.toThrow();
     p.writer.destroy();
   });
+
+  it('a write that meets a runtime already gone fails alone: the lines it wrote last are still read', async () => {
+    const p = await pair();
+    await new Promise<void>((resolve, reject) => p.writer.write('{"type":"exited","code":4}\n', (err) => (err ? reject(err) : resolve())));
+    // The runtime exits with its last line unread; the engine writes before reading it (EPIPE).
+    p.writer.destroy();
+    p.channel.send({ type: 'stdin', close: true });
+    await p.channel.closed;
+    expect(p.messages).toEqual([{ type: 'exited', code: 4 }]);
+    expect(p.channel.connected).toBe(false);
+  });
 });

@@ -8,6 +8,11 @@
 // without bound. Here a line that is not JSON is dropped, a line longer than
 // the bound is dropped as it arrives and reported, and nothing read can
 // carry a file descriptor: the socket is read as a plain stream.
+//
+// A write fails (EPIPE) once the runtime has exited, which may be before its
+// last lines are read: a command's exit code, a result. net.Socket destroys
+// itself on a failed write, and what it had not read yet is lost with it.
+// Here a failed write only ends the writing; reading goes on to the end.
 import type { Socket } from 'node:net';
 import { MAX_LINE_BYTES } from '../../runtime/messages.js';
 
@@ -29,6 +34,8 @@ export class RuntimeChannel {
   private buffered = 0;
   /** The current line passed the bound: skipped to its end. */
   private dropping = false;
+  /** A write failed: the runtime is gone, and nothing more is written. */
+  private writeFailed = false;
 
   constructor(
     private readonly socket: Socket,
@@ -39,10 +46,11 @@ export class RuntimeChannel {
     // A reset by a dying runtime is a close like any other.
     socket.on('error', () => {});
     socket.on('data', (data: Buffer) => this.read(data));
+    this.keepReadingPastWriteErrors();
   }
 
   get connected(): boolean {
-    return !this.socket.destroyed && this.socket.writable;
+    return !this.writeFailed && !this.socket.destroyed && this.socket.writable;
   }
 
   /** Written in Node's json serialization, which the runtime's process.on('message') reads. */
@@ -53,6 +61,23 @@ export class RuntimeChannel {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /**
+   * The socket's own write methods, with their failure kept from the stream
+   * (Writable destroys the whole socket on one). Writable's contract for
+   * these two is public: they are what a stream implementation provides.
+   */
+  private keepReadingPastWriteErrors(): void {
+    const { socket } = this;
+    const write = socket._write;
+    const writev = socket._writev;
+    const noted = (callback: (error?: Error | null) => void) => (error?: Error | null) => {
+      if (error) this.writeFailed = true;
+      callback();
+    };
+    socket._write = (chunk, encoding, callback) => write.call(socket, chunk, encoding, noted(callback));
+    if (writev) socket._writev = (chunks, callback) => writev.call(socket, chunks, noted(callback));
   }
 
   private read(data: Buffer): void {
