@@ -41,8 +41,10 @@ afterAll(() => killAll(withToken(ESCAPEES)));
 const fileStore = fs.mkdtempSync(path.join(process.cwd(), 'node_modules', '.sidex-file-store-'));
 fs.chmodSync(fileStore, 0o755); // readable by the sandbox's uid, were it visible
 afterAll(() => fs.rmSync(fileStore, { recursive: true, force: true }));
-const sandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--file-store', fileStore] });
-const unsandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--isolation', 'process'] });
+/** Both servers inherit a socket there, as a parent's pipe would be passed on. */
+const STRAY_FD = 63;
+const sandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--file-store', fileStore], inheritedFd: STRAY_FD });
+const unsandboxed = await startTestServer({ env: secrets, apiKey: false, args: ['--isolation', 'process'], inheritedFd: STRAY_FD });
 const clientOf = (server: TestServer) => new SidexClient({ url: server.url, apiKey: secrets.SIDEX_API_KEY });
 const clients = new Map<TestServer, SidexClient>([
   [sandboxed, clientOf(sandboxed)],
@@ -222,6 +224,27 @@ describe("the channel to the server: what the code writes to the runtime's own s
     expect(peakRss(server) - before).toBeLessThan(200 * 1024 * 1024);
     await stillServes(server);
   }, 60_000);
+});
+
+describe("a descriptor the server inherited: its parent's pipe", () => {
+  // Whether the descriptor is open, and whether a write to it gets through.
+  const PROBE = `const fs = require('node:fs'); let open = true; try { fs.fstatSync(${STRAY_FD}); } catch { open = false; }
+    let wrote = false; try { fs.writeSync(${STRAY_FD}, 'leaked\\n'); wrote = true; } catch {}`;
+
+  it.each(BOTH_MODES)('%s: neither the code nor a program it runs has it; nothing reaches the parent', async (_mode, server) => {
+    const heard: Buffer[] = [];
+    (server.child.stdio as unknown as net.Socket[])[STRAY_FD]!.on('data', (d: Buffer) => heard.push(d));
+    const inline = await run(server, `${PROBE} return { open, wrote };`);
+    expect(inline.result).toEqual({ open: false, wrote: false });
+    const client = clients.get(server)!;
+    const started = await client.sideExecution.startWithCommand([process.execPath, '-e', `${PROBE} console.log(JSON.stringify({ open, wrote }))`]);
+    if (!started.success) throw new Error(started.error);
+    const done = await client.wait(started.sideExecutionId);
+    if (!done.success) throw new Error(done.error);
+    expect([done.data.status, JSON.parse(done.data.output ?? '')]).toEqual(['completed', { open: false, wrote: false }]);
+    await sleep(100);
+    expect(Buffer.concat(heard).toString()).toBe('');
+  });
 });
 
 describe('the machine out of memory: executions go before the server', () => {

@@ -12,10 +12,12 @@ import { dieFirstOutOfMemory } from './oom-first.js';
 import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
+import { closeStrayFds } from './stray-fds.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
 import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
 import { warmStopPath } from './warm-stop.js';
 
+closeStrayFds();
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
 dieFirstOutOfMemory();

@@ -36,6 +36,8 @@ export interface ServeOptions {
   projectDir?: string;
   /** Set SIDEX_API_KEY (default: a fixed test key); false lets the server generate one. */
   apiKey?: string | false;
+  /** The server inherits a socket at this descriptor, as from a parent's pipe; `child.stdio[fd]` is the other end. */
+  inheritedFd?: number;
 }
 
 /** Stops the server (SIGTERM, waiting for its exit) and removes its directories. */
@@ -66,12 +68,13 @@ export interface SidexProcess {
  */
 export async function spawnSidex(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string },
+  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number },
 ): Promise<SidexProcess & { ready: RegExpExecArray }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
-  const child = spawn(process.execPath, [SIDEX_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const extra = options.inheritedFd === undefined ? [] : [...Array<'ignore'>(options.inheritedFd - 3).fill('ignore'), 'pipe' as const];
+  const child = spawn(process.execPath, [SIDEX_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...extra] });
   live.add(child);
   let out = '';
   let err = '';
@@ -106,6 +109,7 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     env: { ...options.env, ...(apiKey ? { SIDEX_API_KEY: apiKey } : {}) },
     ready: /^sidex (http:\/\/\S+)/m,
     what: 'sidex serve',
+    ...(options.inheritedFd !== undefined ? { inheritedFd: options.inheritedFd } : {}),
   });
   const url = server.ready[1]!;
   const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(server.stdout())?.[1] || '';

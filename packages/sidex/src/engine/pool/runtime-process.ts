@@ -11,6 +11,7 @@ import { OutputCapture } from '../output/capture.js';
 import { openStdioFiles } from '../output/log-files.js';
 import { channelEnv, RuntimeChannel } from './runtime-channel.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
+import { strayFdsEnv } from './stray-fds.js';
 import type { TrackedTree, TreeTracker } from '../tree/tracked-tree.js';
 
 /** The runtime's message channel: the fd after stdin, stdout and stderr, as Node's 'ipc' would have it. */
@@ -91,7 +92,7 @@ export class RuntimeProcess {
       this.output = output = new OutputCapture(files);
       this.child = spawn(options.file, options.args, {
         cwd: options.cwd,
-        env: { ...options.env, ...channelEnv(CHANNEL_FD) },
+        env: { ...options.env, ...channelEnv(CHANNEL_FD), ...strayFdsEnv(CHANNEL_FD) },
         // Its own process group, so a signal to the group reaches the whole tree.
         detached: true,
         // A socket, read by RuntimeChannel rather than Node's 'ipc', which a runtime's code could crash.
