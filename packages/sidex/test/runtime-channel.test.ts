@@ -11,6 +11,8 @@ import { RuntimeChannel } from '../dist/engine/pool/runtime-channel.js';
 
 interface Pair {
   writer: net.Socket;
+  /** Bytes the channel's socket has read so far. */
+  read(): number;
   channel: RuntimeChannel;
   messages: unknown[];
   oversize: number[];
@@ -36,15 +38,20 @@ async function pair(maxLineBytes?: number): Promise<Pair> {
   while (accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
   const messages: unknown[] = [];
   const oversize: number[] = [];
-  const channel = new RuntimeChannel(accepted.shift()!, { message: (m) => messages.push(m), oversize: (b) => oversize.push(b) }, maxLineBytes);
-  return { writer, channel, messages, oversize };
+  const socket = accepted.shift()!;
+  const channel = new RuntimeChannel(socket, { message: (m) => messages.push(m), oversize: (b) => oversize.push(b) }, maxLineBytes);
+  let read = 0;
+  socket.on('data', (d: Buffer) => (read += d.length));
+  return { writer, read: () => read, channel, messages, oversize };
 }
 
-/** Writes each piece apart (each its own read, as the test waits for the reader between them), then closes. */
+/** Writes each piece apart (each its own read: the next is written once the reader has read it), then closes. */
 async function writeApart(p: Pair, pieces: Buffer[]): Promise<void> {
+  let written = 0;
   for (const piece of pieces) {
     await new Promise<void>((resolve, reject) => p.writer.write(piece, (err) => (err ? reject(err) : resolve())));
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    written += piece.length;
+    while (p.read() < written) await new Promise((resolve) => setTimeout(resolve, 1));
   }
   p.writer.end();
   await p.channel.closed;
