@@ -10,7 +10,10 @@ const O_CLOEXEC = 0o2000000;
 
 let stray: number[] | undefined;
 
-/** The environment naming the stray descriptors above `given` (the child's own are 0..given): read once, as only a new parent could add any. */
+/**
+ * The environment naming the stray descriptors above `given` (the child's own
+ * are 0..given). Read once: those without the flag were there at the start.
+ */
 export function strayFdsEnv(given: number): Record<string, string> {
   stray ??= inheritedFds();
   const above = stray.filter((fd) => fd > given);
