@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Engine, ExecutionRecord, StartSpec } from '../dist/index.js';
-import { findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { killAll, withToken } from './helpers/attacks.js';
 import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
@@ -53,10 +52,9 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 
 /** Blocks this process, the engine with it, until no process of the runtime `marker` names is left (bounded: 10 s). */
 function holdUntilGone(marker: string): void {
-  const matches = markerMatcher(marker, 'exact');
   const until = Date.now() + 10_000;
   const cell = new Int32Array(new SharedArrayBuffer(4));
-  while (findMarked(matches).length > 0) {
+  while (survivors(marker).length > 0) {
     if (Date.now() > until) throw new Error(`the runtime ${marker} is still there after 10 s`);
     Atomics.wait(cell, 0, 0, 5);
   }

@@ -68,7 +68,7 @@ export interface SidexProcess {
  */
 export async function spawnSidex(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number },
+  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number | undefined },
 ): Promise<SidexProcess & { ready: RegExpExecArray }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
@@ -109,7 +109,7 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     env: { ...options.env, ...(apiKey ? { SIDEX_API_KEY: apiKey } : {}) },
     ready: /^sidex (http:\/\/\S+)/m,
     what: 'sidex serve',
-    ...(options.inheritedFd !== undefined ? { inheritedFd: options.inheritedFd } : {}),
+    inheritedFd: options.inheritedFd,
   });
   const url = server.ready[1]!;
   const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(server.stdout())?.[1] || '';

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
 import { ownCgroupDir, SERVER_LEAF, unifiedMountPoint, type CgroupVersion } from '../tree/cgroup-paths.js';
-import { canCreate, killCgroup, readProcs, readProcsDeep, removeCgroupTree, removeIfEmpty, subdirs } from '../tree/cgroup-tree.js';
-import type { Sweep } from '../tree/tracked-tree.js';
+import { canCreate, killAndRemove, readProcs, removeCgroupTree, removeIfEmpty, sweepOtherRunCgroups } from '../tree/cgroup-tree.js';
+import { joinSweeps, type Sweep } from '../tree/tracked-tree.js';
 
 export const LIMIT_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
 export type LimitController = (typeof LIMIT_CONTROLLERS)[number];
@@ -90,29 +90,15 @@ export class CgroupLimits {
   removeRun(): boolean {
     let gone = true;
     for (const place of this.distinctPlaces()) {
-      const runDir = path.join(place.dataRoot, this.runId);
-      killCgroup(runDir, place.version);
-      removeCgroupTree(runDir);
+      if (!killAndRemove(path.join(place.dataRoot, this.runId), place.version)) gone = false;
       removeIfEmpty(place.dataRoot);
-      if (fs.existsSync(runDir)) gone = false;
     }
     return gone;
   }
 
   /** Kills and removes the cgroups of other runs of the same data directory. */
   sweepOtherRuns(): Sweep {
-    const killed: number[] = [];
-    let gone = true;
-    for (const place of this.distinctPlaces()) {
-      for (const dir of subdirs(place.dataRoot)) {
-        if (path.basename(dir) === this.runId) continue;
-        killed.push(...readProcsDeep(dir));
-        killCgroup(dir, place.version);
-        removeCgroupTree(dir);
-        if (fs.existsSync(dir)) gone = false;
-      }
-    }
-    return { killed: [...new Set(killed)], gone };
+    return joinSweeps(this.distinctPlaces().map((place) => sweepOtherRunCgroups(place.dataRoot, this.runId, place.version)));
   }
 
   private distinctPlaces(): Place[] {

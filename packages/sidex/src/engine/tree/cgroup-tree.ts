@@ -6,7 +6,7 @@ import { CpuLedger } from './cpu-ledger.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
 import type { CgroupVersion } from './cgroup-paths.js';
-import type { TrackedTree } from './tracked-tree.js';
+import type { Sweep, TrackedTree } from './tracked-tree.js';
 
 export type { CgroupVersion };
 
@@ -58,6 +58,25 @@ export function subdirs(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** SIGKILLs a cgroup tree and removes it; false while it stays (a killed process leaves it only once it has exited). */
+export function killAndRemove(dir: string, version: CgroupVersion): boolean {
+  killCgroup(dir, version);
+  removeCgroupTree(dir);
+  return !fs.existsSync(dir);
+}
+
+/** Kills and removes the run cgroups under a data directory's `root`, all but `runId`'s. */
+export function sweepOtherRunCgroups(root: string, runId: string, version: CgroupVersion): Sweep {
+  const killed: number[] = [];
+  let gone = true;
+  for (const dir of subdirs(root)) {
+    if (path.basename(dir) === runId) continue;
+    killed.push(...readProcsDeep(dir));
+    if (!killAndRemove(dir, version)) gone = false;
+  }
+  return { killed, gone };
 }
 
 /** rmdir a cgroup tree, leaves first. A cgroup with live members stays. */

@@ -38,6 +38,11 @@ export interface Sweep {
   gone: boolean;
 }
 
+/** One sweep of several: every pid killed, once; gone when each part is. */
+export function joinSweeps(parts: Sweep[]): Sweep {
+  return { killed: [...new Set(parts.flatMap((part) => part.killed))], gone: parts.every((part) => part.gone) };
+}
+
 export interface TreeTracker {
   readonly kind: 'cgroup2' | 'cgroup1' | 'scan';
   /** The cgroups that enforce limits, whichever way trees are tracked. */

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CgroupLimits, type LimitGroup, type LimitsMode } from '../limits/cgroup-limits.js';
-import { canCreate, CgroupTree, killCgroup, readProcsDeep, removeCgroupTree, removeIfEmpty, subdirs, type CgroupVersion } from './cgroup-tree.js';
+import { canCreate, CgroupTree, killCgroup, removeCgroupTree, removeIfEmpty, sweepOtherRunCgroups, type CgroupVersion } from './cgroup-tree.js';
 import { ownCgroupDir } from './cgroup-paths.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
 import { ScanTree } from './scan-tree.js';
-import type { Sweep, TrackedTree, TreeTracker } from './tracked-tree.js';
+import { joinSweeps, type Sweep, type TrackedTree, type TreeTracker } from './tracked-tree.js';
 
 export type TrackingMode = 'auto' | 'cgroup2' | 'cgroup1' | 'scan';
 
@@ -85,8 +85,7 @@ class ScanTracker implements TreeTracker {
   }
 
   sweepOtherRuns(): Sweep {
-    const { killed, gone } = this.limits.sweepOtherRuns();
-    return { killed: [...new Set([...killed, ...killOtherRunsByMarker(this.options)])], gone };
+    return joinSweeps([this.limits.sweepOtherRuns(), { killed: killOtherRunsByMarker(this.options), gone: true }]);
   }
 }
 
@@ -134,16 +133,11 @@ class CgroupTracker implements TreeTracker {
   }
 
   sweepOtherRuns(): Sweep {
-    const { killed, gone: limitsGone } = this.limits.sweepOtherRuns();
-    let gone = limitsGone;
-    for (const dir of subdirs(this.dataRoot)) {
-      if (dir === this.runDir) continue;
-      killed.push(...readProcsDeep(dir));
-      killCgroup(dir, this.version);
-      removeCgroupTree(dir);
-      if (fs.existsSync(dir)) gone = false;
-    }
-    return { killed: [...new Set([...killed, ...killOtherRunsByMarker(this.options)])], gone };
+    return joinSweeps([
+      this.limits.sweepOtherRuns(),
+      sweepOtherRunCgroups(this.dataRoot, this.options.runId, this.version),
+      { killed: killOtherRunsByMarker(this.options), gone: true },
+    ]);
   }
 }
 
