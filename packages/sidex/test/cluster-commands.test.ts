@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, withToken } from './helpers/attacks.js';
 import { clusterMissing, clusterSql, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
+import { serversFor } from './helpers/needs-servers.js';
 import { runCli } from './helpers/server.js';
 import { eventually, survivors } from './helpers/sidex.js';
 import type { TestServer } from './helpers/spawn-server.js';
@@ -18,18 +19,7 @@ import type { TestServer } from './helpers/spawn-server.js';
 const missing = clusterMissing();
 const bodyOf = async (res: Response) => (await res.json()) as Record<string, any>;
 
-if (missing && process.env.CI) {
-  describe('cluster commands', () => {
-    it('has Redis and PostgreSQL servers to test against', () => {
-      throw new Error(`${missing} (CI is set, so this fails instead of skipping)`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n*** SKIPPING the cluster commands suite: ${missing}\n`);
-  describe.skip('cluster commands (no SIDEX_TEST_REDIS_URL or SIDEX_TEST_POSTGRES_URL)', () => {
-    it('needs servers', () => {});
-  });
-} else {
+if (serversFor('cluster commands', missing)) {
   describe('cluster commands: 2 servers, 2 workers', () => {
     let cluster: TestCluster;
     let a: TestServer;

@@ -3,6 +3,7 @@
 // cannot be reached), and never hang.
 import { describe, expect, it } from 'vitest';
 import { postgresUrl } from './fixtures/pg-schemas.js';
+import { itNeeds } from './helpers/needs-servers.js';
 import { freePort, runCli } from './helpers/server.js';
 import { makeSidex } from './helpers/sidex.js';
 
@@ -28,7 +29,7 @@ describe('cluster configuration', () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it.skipIf(!postgresUrl)('an unreachable Redis fails the start (exit 1, QUEUE_UNAVAILABLE named) within its connect timeout', async () => {
+  itNeeds('a PostgreSQL server (SIDEX_TEST_POSTGRES_URL)', Boolean(postgresUrl))('an unreachable Redis fails the start (exit 1, QUEUE_UNAVAILABLE named) within its connect timeout', async () => {
     const port = await freePort();
     const began = Date.now();
     const result = await runCli(['serve', '--port', '0', '--queue', `redis://127.0.0.1:${port}`, '--store', postgresUrl!, '--data-dir', `/tmp/sidex-cluster-config-${port}`], {

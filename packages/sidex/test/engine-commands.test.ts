@@ -8,10 +8,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Engine, ExecutionRecord, StartSpec } from '../dist/index.js';
 import { killAll, withToken } from './helpers/attacks.js';
+import { installed, itNeeds } from './helpers/needs-servers.js';
 import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 const PYTHON = '/usr/bin/python3';
-const hasPython = fs.existsSync(PYTHON);
+const hasPython = installed('python3');
 
 function commandSpec(argv: string[], more: Partial<StartSpec> = {}): StartSpec {
   return { prefix: 'side', kind: 'command', name: path.basename(argv[0] ?? 'command'), argv, ...more };
@@ -105,7 +106,7 @@ describe.each(['sandbox', 'process'] as const)('commands (%s isolation)', (isola
     expect(done.stdout.text).toBe('bye\n');
   });
 
-  it.runIf(hasPython)('python3: every byte of binary output is kept exactly', async () => {
+  itNeeds('python3', hasPython)('python3: every byte of binary output is kept exactly', async () => {
     const script = 'import sys\nsys.stdout.buffer.write(bytes(range(256)) * 4)\nsys.stderr.buffer.write(b"\\xff\\xfe\\x00end")';
     const done = await engine.wait((await engine.start(commandSpec([PYTHON, '-c', script]))).id);
     expect(done.status).toBe('completed');

@@ -14,6 +14,7 @@ import { isGuardedAddress } from '../dist/engine/sandbox/network/address-guard.j
 import { Allowlist } from '../dist/engine/sandbox/network/allowlist.js';
 import { FilteringProxy, type FilteringProxyOptions, type ProxyDecision } from '../dist/engine/sandbox/network/filtering-proxy.js';
 import { SidexError } from '../dist/errors.js';
+import { installed, itNeeds } from './helpers/needs-servers.js';
 
 function refusal(entries: unknown): SidexError {
   try {
@@ -434,7 +435,7 @@ async function runBridgeChild(socketPath: string, noProxy: string, urls: string[
   });
 }
 
-const hasCurl = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => fs.existsSync(p));
+const hasCurl = installed('curl');
 // What the sandbox will be: no network of its own, the proxy's socket reachable (read-only bind of /).
 const BWRAP = ['bwrap', '--unshare-net', '--die-with-parent', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
 const hasBwrap = spawnSync(BWRAP[0]!, [...BWRAP.slice(1), 'true'], { timeout: 10_000 }).status === 0;
@@ -460,7 +461,7 @@ describe('in-sandbox bridge (child node process)', () => {
     expect(stderr).toBe('');
   });
 
-  it.skipIf(!hasCurl)('child programs such as curl follow the variables the bridge set, even called synchronously', async () => {
+  itNeeds('curl', hasCurl)('child programs such as curl follow the variables the bridge set, even called synchronously', async () => {
     const up = await httpUpstream();
     const other = await httpUpstream();
     const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
@@ -493,7 +494,7 @@ describe('in-sandbox bridge (child node process)', () => {
     expect(proxy.counts()).toEqual({ allowed: 0, denied: 0, failed: 0 });
   });
 
-  it.skipIf(!hasBwrap || !hasCurl)('end to end in bwrap --unshare-net: fetch and curl reach allowed hosts only through the proxy', async () => {
+  itNeeds('bwrap --unshare-net and curl', hasBwrap && hasCurl)('end to end in bwrap --unshare-net: fetch and curl reach allowed hosts only through the proxy', async () => {
     const up = await httpUpstream();
     const other = await httpUpstream();
     const { proxy } = await startProxy([`127.0.0.1:${up.port}`]);
@@ -508,7 +509,7 @@ describe('in-sandbox bridge (child node process)', () => {
     expect(proxy.counts()).toEqual({ allowed: 2, denied: 2, failed: 0 });
   });
 
-  it.skipIf(!hasBwrap)('in bwrap --unshare-net, what ignores the proxy has no network at all', async () => {
+  itNeeds('bwrap --unshare-net', hasBwrap)('in bwrap --unshare-net, what ignores the proxy has no network at all', async () => {
     const up = await httpUpstream();
     const dir = tempDir();
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
