@@ -90,6 +90,28 @@ describe.each(['sandbox', 'process'] as const)('commands (%s isolation)', (isola
     expect(survivors(done.marker)).toEqual([]);
   });
 
+  it('temporary files: mktemp in /tmp and a file in /dev/shm work; in a sandbox both are its own', async () => {
+    const script = 'f=$(mktemp /tmp/sidex-tmp-XXXXXX) && echo data > "$f" && cat "$f" && echo "$f" && g=/dev/shm/sidex-shm-$$ && : > "$g" && echo "$g"';
+    const done = await engine.wait((await engine.start(commandSpec(['sh', '-c', script]))).id);
+    expect(done.stderr.text).toBe('');
+    expect(done.status).toBe('completed');
+    const [data, tmpFile, shmFile] = done.stdout.text.trim().split('\n');
+    expect(data).toBe('data');
+    // The host's own /tmp and /dev/shm are the sandbox's only in process isolation.
+    for (const file of [tmpFile!, shmFile!]) {
+      expect(fs.existsSync(file), file).toBe(isolation === 'process');
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  itNeeds('python3', hasPython)('python3: tempfile and a multiprocessing lock (a semaphore in /dev/shm) work', async () => {
+    const script = 'import multiprocessing, tempfile\nlock = multiprocessing.Lock()\nwith lock, tempfile.TemporaryDirectory() as d: print("ok", d.startswith("/tmp/"))';
+    const done = await engine.wait((await engine.start(commandSpec([PYTHON, '-c', script]))).id);
+    expect(done.stderr.text).toBe('');
+    expect(done.status).toBe('completed');
+    expect(done.stdout.text).toBe('ok True\n');
+  });
+
   it('argv is executed directly: no shell expands it', async () => {
     const done = await engine.wait((await engine.start(commandSpec(['/bin/echo', '$HOME', '*', 'a;b', '`id`']))).id);
     expect(done.status).toBe('completed');

@@ -45,7 +45,10 @@ export function mountArgs(plan: MountPlan): string[] {
   const args: string[] = [];
   for (const p of SYSTEM_PATHS) args.push(...systemMount(p));
   // First, so that roots and scratch directories under /tmp are bound on top of the private /tmp.
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/run');
+  // bwrap makes a tmpfs 0755 and its own: under a root server the code runs as
+  // another uid, so /tmp and /dev/shm (mktemp, Python's multiprocessing locks) are
+  // made sticky and world-writable, as on a host; nobody else is inside to share them.
+  args.push('--proc', '/proc', '--dev', '/dev', ...sharedTmpfs('/tmp'), ...sharedTmpfs('/dev/shm'), '--tmpfs', '/run');
   const readOnly = outermost(plan.readOnly).filter((p) => !SYSTEM_PATHS.some((s) => within(p, s)));
   const hidden = plan.hidden.map((h) => path.resolve(h)).filter((h) => [...readOnly, ...SYSTEM_PATHS].some((r) => within(h, r)));
   // Directories that exist inside already: the host's under a read-only bind, except under a hidden (empty) one.
@@ -57,6 +60,8 @@ export function mountArgs(plan: MountPlan): string[] {
   for (const p of plan.readWrite.map((w) => path.resolve(w))) args.push(...parents(p, exists, made), '--bind-try', p, p);
   return args;
 }
+
+const sharedTmpfs = (p: string) => ['--perms', '1777', '--tmpfs', p];
 
 /** Resolved, deduplicated, without those inside another. */
 function outermost(paths: string[]): string[] {
