@@ -20,6 +20,7 @@ import {
   KILL_MINUS_ONE,
   killAll,
   READ_EVERY_ENVIRON,
+  runToEnd,
   serverSecrets,
   setsidTrees,
   SIGNAL_EVERY_PID,
@@ -52,15 +53,8 @@ const clients = new Map<TestServer, SidexClient>([
 ]);
 afterAll(() => clients.forEach((c) => c.close()));
 
-/** Runs code to its end; answers its record. */
-async function run(server: TestServer, code: string, params: Record<string, unknown> = {}, options: StartOptions = {}, timeout?: number) {
-  const client = clients.get(server)!;
-  const started = await client.sideExecution.startWithCode(code, params, timeout, options);
-  if (!started.success) throw new Error(started.error);
-  const done = await client.wait(started.sideExecutionId);
-  if (!done.success) throw new Error(done.error);
-  return done.data;
-}
+const run = (server: TestServer, code: string, params: Record<string, unknown> = {}, options: StartOptions = {}, timeout?: number) =>
+  runToEnd(clients.get(server)!, code, params, options, timeout);
 
 describe('secrets: the server environment', () => {
   it('sandbox: no /proc/*/environ or cmdline it can read holds a server secret, nor does its own environment', async () => {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SidexClient } from '@sidex/client';
+import type { SidexClient, StartOptions } from '@sidex/client';
 
 export { guardianOf } from '../fixtures/host-process.js';
 
@@ -60,6 +60,15 @@ export const DATA_DIR_ATTACK = `
   try { fs.writeFileSync(path.join(dataDir, 'api-key'), 'attacker-key-0123456789'); out.replaceKey = 'written'; } catch (e) { out.replaceKey = e.code; }
   try { out.listData = fs.readdirSync(dataDir); } catch (e) { out.listData = e.code; }
   return out;`;
+
+/** Runs code to its end through `client`; answers its record. */
+export async function runToEnd(client: SidexClient, code: string, params: Record<string, unknown> = {}, options: StartOptions = {}, timeout?: number) {
+  const started = await client.sideExecution.startWithCode(code, params, timeout, options);
+  if (!started.success) throw new Error(started.error);
+  const done = await client.wait(started.sideExecutionId);
+  if (!done.success) throw new Error(done.error);
+  return done.data;
+}
 
 /** Starts VICTIM; answers its id and scratch directory once it has printed it (bounded: 10 s). */
 export async function startVictim(client: SidexClient): Promise<{ id: string; scratch: string }> {

@@ -38,6 +38,13 @@ export interface ServeOptions {
   apiKey?: string | false;
   /** The server inherits a socket at this descriptor, as from a parent's pipe; `child.stdio[fd]` is the other end. */
   inheritedFd?: number;
+  /** Runs the server as this user (the caller must be root); its directories are given to it, and HOME is its root. */
+  user?: User;
+}
+
+export interface User {
+  uid: number;
+  gid: number;
 }
 
 /** Stops the server (SIGTERM, waiting for its exit) and removes its directories. */
@@ -68,13 +75,13 @@ export interface SidexProcess {
  */
 export async function spawnSidex(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number | undefined },
+  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number | undefined; user?: User | undefined },
 ): Promise<SidexProcess & { ready: RegExpExecArray }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   const extra = options.inheritedFd === undefined ? [] : [...Array<'ignore'>(options.inheritedFd - 3).fill('ignore'), 'pipe' as const];
-  const child = spawn(process.execPath, [SIDEX_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...extra] });
+  const child = spawn(process.execPath, [SIDEX_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...extra], ...options.user });
   live.add(child);
   let out = '';
   let err = '';
@@ -104,12 +111,15 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
   fs.mkdirSync(projectDir, { recursive: true });
   options.project?.(projectDir);
   const apiKey = options.apiKey === undefined ? 'test-key-0123456789abcdef' : options.apiKey;
+  const { user } = options;
+  if (user) for (const dir of [root, projectDir]) chownTree(dir, user);
   const server = await spawnSidex(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--project', projectDir, '--log-level', 'warn', ...(options.args ?? [])], {
     cwd: root,
-    env: { ...options.env, ...(apiKey ? { SIDEX_API_KEY: apiKey } : {}) },
+    env: { ...options.env, ...(apiKey ? { SIDEX_API_KEY: apiKey } : {}), ...(user ? { HOME: root } : {}) },
     ready: /^sidex (http:\/\/\S+)/m,
     what: 'sidex serve',
     inheritedFd: options.inheritedFd,
+    user,
   });
   const url = server.ready[1]!;
   const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(server.stdout())?.[1] || '';
@@ -126,6 +136,11 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     stderr: server.stderr,
     stop: server.stop,
   };
+}
+
+function chownTree(dir: string, user: User): void {
+  fs.chownSync(dir, user.uid, user.gid);
+  for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) fs.lchownSync(path.join(dir, entry), user.uid, user.gid);
 }
 
 /** SIGTERM and wait for the exit (SIGKILL after 20 s); one stop however often it is called. */

@@ -50,14 +50,21 @@ export function mountArgs(plan: MountPlan): string[] {
   // made sticky and world-writable, as on a host; nobody else is inside to share them.
   args.push('--proc', '/proc', '--dev', '/dev', ...sharedTmpfs('/tmp'), ...sharedTmpfs('/dev/shm'), '--tmpfs', '/run');
   const readOnly = outermost(plan.readOnly).filter((p) => !SYSTEM_PATHS.some((s) => within(p, s)));
-  const hidden = plan.hidden.map((h) => path.resolve(h)).filter((h) => [...readOnly, ...SYSTEM_PATHS].some((r) => within(h, r)));
+  // Under /tmp too: there the path down to a scratch directory would be made in the private /tmp, writable.
+  const hidden = plan.hidden.map((h) => path.resolve(h)).filter((h) => [...readOnly, ...SYSTEM_PATHS, '/tmp'].some((r) => within(h, r)));
   // Directories that exist inside already: the host's under a read-only bind, except under a hidden (empty) one.
   const exists = (d: string) =>
     d === '/' || d === '/tmp' || d === '/run' || hidden.includes(d) || ([...readOnly, ...SYSTEM_PATHS].some((r) => within(d, r)) && !hidden.some((h) => within(d, h)));
   const made = new Set<string>();
   for (const p of readOnly) args.push(...parents(p, exists, made), '--ro-bind-try', p, p);
-  for (const p of hidden) args.push(...hide(p));
+  for (const p of hidden) args.push(...parents(p, exists, made), ...hide(p));
   for (const p of plan.readWrite.map((w) => path.resolve(w))) args.push(...parents(p, exists, made), '--bind-try', p, p);
+  // Last, once every mount point in them is made. In a user namespace the
+  // root's tmpfs, the directories made on it and a hidden directory's tmpfs
+  // are the sandbox user's own: writable, they would take writes that look as
+  // if they reached the host's files (its data directory's, say).
+  for (const p of hidden) if (isDirectory(p)) args.push('--remount-ro', p);
+  args.push('--remount-ro', '/');
   return args;
 }
 
@@ -96,11 +103,16 @@ function systemMount(p: string): string[] {
 }
 
 function hide(p: string): string[] {
-  let stat: fs.Stats | undefined;
+  const directory = isDirectory(p);
+  if (directory === undefined) return [];
+  return directory ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p];
+}
+
+/** undefined when it does not exist. */
+function isDirectory(p: string): boolean | undefined {
   try {
-    stat = fs.statSync(p);
+    return fs.statSync(p).isDirectory();
   } catch {
-    return [];
+    return undefined;
   }
-  return stat.isDirectory() ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p];
 }

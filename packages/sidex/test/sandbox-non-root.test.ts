@@ -1,0 +1,174 @@
+// The deployment docs/security.md recommends: `sidex serve` as a user other
+// than root. Its sandboxes then rest on an unprivileged user namespace instead
+// of a dedicated uid, and the server has no cgroup it may write. The attacks
+// of sandbox-attacks.test.ts, run against such a server (uid 65534).
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { SidexClient } from '@sidex/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DATA_DIR_ATTACK,
+  dataTargets,
+  guardianOf,
+  KILL_MINUS_ONE,
+  killAll,
+  pidAlive,
+  READ_EVERY_ENVIRON,
+  runToEnd,
+  serverSecrets,
+  setsidTrees,
+  SIGNAL_EVERY_PID,
+  startVictim,
+  tokensAlive,
+  treeTokens,
+  withToken,
+} from './helpers/attacks.js';
+import { spawnServer, stopAndRemove, type TestServer, type User } from './helpers/spawn-server.js';
+import { eventually, sleep } from './helpers/sidex.js';
+
+const NOBODY: User = { uid: 65534, gid: 65534 };
+const { secret: SECRET, env: secrets } = serverSecrets();
+const TOKEN = `sidex-non-root-${randomUUID()}`;
+afterAll(() => killAll(withToken(TOKEN)));
+
+/** Processes of the server's user, the server itself aside. */
+const processesOf = (user: User, except: number[]) =>
+  fs.readdirSync('/proc').filter((name) => {
+    if (!/^\d+$/.test(name) || except.includes(Number(name))) return false;
+    try {
+      return fs.statSync(`/proc/${name}`).uid === user.uid && pidAlive(Number(name));
+    } catch {
+      return false;
+    }
+  });
+
+if (process.getuid?.() !== 0) {
+  // Not root: every other suite already runs its servers as a user other than root.
+  console.warn('\n*** SKIPPING the non-root server suite: switching to another user needs root, and this run is not root, so the other suites cover it\n');
+  describe.skip('sidex serve as a user other than root (needs a root test run to switch users)', () => {
+    it('needs root', () => {});
+  });
+} else {
+  describe('sidex serve as a user other than root (uid 65534)', () => {
+    let server: TestServer;
+    let client: SidexClient;
+    beforeAll(async () => {
+      server = await spawnServer({ env: secrets, apiKey: false, user: NOBODY });
+      client = new SidexClient({ url: server.url, apiKey: secrets.SIDEX_API_KEY });
+    });
+    afterAll(async () => {
+      client?.close();
+      if (server) await stopAndRemove(server);
+    });
+
+    const run = (code: string, params: Record<string, unknown> = {}) => runToEnd(client, code, params);
+
+    async function runCommand(command: string) {
+      const started = await client.sideExecution.startWithCommand(['sh', '-c', command]);
+      if (!started.success) throw new Error(started.error);
+      const done = await client.wait(started.sideExecutionId);
+      if (!done.success) throw new Error(done.error);
+      return done.data;
+    }
+
+    it('runs as that user, and its executions in sandboxes', async () => {
+      expect(fs.statSync(`/proc/${server.child.pid}`).uid).toBe(NOBODY.uid);
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
+      expect(health.isolation).toEqual({ mode: 'sandbox' });
+    });
+
+    it('the code has no capability and no_new_privs, in a PID namespace of its own; /tmp and /dev/shm are its own and writable, its root is not', async () => {
+      const done = await runCommand(
+        'grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status; f=$(mktemp) && echo "tmp $f"; g=/dev/shm/sidex-$$ && : > "$g" && echo "shm $g"; echo "pid1 $(cat /proc/1/comm)"; touch /sidex-$$ 2>/dev/null || echo "root read-only"',
+      );
+      expect(done.error ?? '').toBe('');
+      expect(done.status).toBe('completed');
+      const lines = Object.fromEntries(done.output.trim().split('\n').map((line) => line.split(/:?\s+/) as [string, string]));
+      expect(lines).toMatchObject({ CapEff: '0000000000000000', CapBnd: '0000000000000000', NoNewPrivs: '1', pid1: 'bwrap', root: 'read-only' });
+      for (const file of [lines.tmp!, lines.shm!]) expect(fs.existsSync(file), file).toBe(false);
+    });
+
+    it('no /proc/*/environ or cmdline it can read holds a server secret', async () => {
+      const done = await run(READ_EVERY_ENVIRON, { secret: SECRET });
+      expect(done.status).toBe('completed');
+      expect(done.result).toMatchObject({ found: [], envHasSecret: false });
+    });
+
+    it('signals reach neither the server nor its guardian; kill -1 and kill 0 end only the attacker', async () => {
+      const serverPid = server.child.pid!;
+      const guardian = guardianOf(serverPid);
+      expect(guardian).toBeDefined();
+      const tried = (await run(SIGNAL_EVERY_PID, { serverPid, guardianPid: guardian })).result as Record<string, string>;
+      for (const target of [serverPid, guardian]) for (const signal of ['SIGSTOP', 'SIGKILL']) expect(tried[`${target} ${signal}`]).toBe('ESRCH');
+      const killed = await run(KILL_MINUS_ONE);
+      expect(killed.status).toBe('failed');
+      for (const pid of [serverPid, guardian!]) {
+        expect(pidAlive(pid)).toBe(true);
+        expect(fs.readFileSync(`/proc/${pid}/stat`, 'latin1')).not.toMatch(/\) T /);
+      }
+      expect((await run('return 6 * 7')).result).toBe(42);
+    });
+
+    it('the data directory: the key file, the database, another execution\'s scratch and log are not there; nothing changes', async () => {
+      fs.writeFileSync(`${server.dataDir}/api-key`, `${secrets.SIDEX_API_KEY}\n`, { mode: 0o600 });
+      fs.chownSync(`${server.dataDir}/api-key`, NOBODY.uid, NOBODY.gid);
+      const victim = await startVictim(client);
+      const targets = dataTargets(server.dataDir, victim);
+      const before = Object.fromEntries(Object.entries(targets).map(([name, file]) => [name, fs.readFileSync(file)]));
+      const result = (await run(DATA_DIR_ATTACK, { targets, dataDir: server.dataDir, mark: ['pw', 'ned'] })).result as Record<string, unknown>;
+      for (const name of Object.keys(targets)) {
+        expect(result[`read ${name}`], name).toMatch(/^(ENOENT|EACCES)$/);
+        expect(result[`write ${name}`], name).toMatch(/^(ENOENT|EACCES|EROFS)$/);
+      }
+      expect(result.replaceKey).toMatch(/^(ENOENT|EACCES|EROFS)$/);
+      for (const [name, file] of Object.entries(targets)) {
+        if (name === 'otherLog') expect(fs.readFileSync(file).includes('pwned')).toBe(false);
+        else expect(fs.readFileSync(file), name).toEqual(before[name]);
+      }
+      await client.sideExecution.stop(victim.id, { force: true });
+    });
+
+    it('a stop leaves nothing: setsid grandchildren trapping SIGTERM included', async () => {
+      const [tree] = treeTokens(`${TOKEN}-stop`, 1);
+      const started = await client.sideExecution.startWithCode(setsidTrees(tree!)[1]);
+      if (!started.success) throw new Error(started.error);
+      expect(await eventually(() => tokensAlive([tree!]) === 1, 15_000)).toBe(true);
+      const stopped = await client.sideExecution.stop(started.sideExecutionId, { graceMs: 200 });
+      expect(stopped.success).toBe(true);
+      expect(withToken(tree!)).toEqual([]);
+    });
+
+    it('SIGKILLed with its guardian while trees run (setsid grandchildren trapping SIGTERM): nothing of its user is alive 2 s later', async () => {
+      const doomed = await spawnServer({ env: { ...secrets, SIDEX_POOL_SIZE: '2' }, apiKey: false, user: NOBODY });
+      const doomedClient = new SidexClient({ url: doomed.url, apiKey: secrets.SIDEX_API_KEY });
+      try {
+        const trees = treeTokens(`${TOKEN}-kill`, 6);
+        for (const [i, tree] of trees.entries()) {
+          const started = await doomedClient.sideExecution.startWithCode(setsidTrees(tree)[i % 2]!);
+          if (!started.success) throw new Error(started.error);
+        }
+        expect(await eventually(() => tokensAlive(trees) === trees.length, 30_000, 100)).toBe(true);
+        const guardian = guardianOf(doomed.child.pid!);
+        expect(guardian).toBeDefined();
+        process.kill(doomed.child.pid!, 'SIGSTOP');
+        process.kill(guardian!, 'SIGKILL');
+        doomed.child.kill('SIGKILL');
+        await doomed.exited;
+        await sleep(2000);
+        const left = processesOf(NOBODY, [server.child.pid!, guardianOf(server.child.pid!) ?? -1]).filter((pid) => {
+          try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(doomed.dataDir) || withToken(`${TOKEN}-kill`).includes(Number(pid));
+          } catch {
+            return false;
+          }
+        });
+        killAll(left.map(Number));
+        expect(left).toEqual([]);
+        expect(withToken(`${TOKEN}-kill`)).toEqual([]);
+      } finally {
+        doomedClient.close();
+        await stopAndRemove(doomed);
+      }
+    });
+  });
+}
