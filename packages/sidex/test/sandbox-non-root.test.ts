@@ -71,10 +71,12 @@ if (process.getuid?.() !== 0) {
       return done.data;
     }
 
-    it('runs as that user, and its executions in sandboxes', async () => {
+    it('runs as that user, its executions in sandboxes, and warns that no limit is the kernel\'s', async () => {
       expect(fs.statSync(`/proc/${server.child.pid}`).uid).toBe(NOBODY.uid);
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
       expect(health.isolation).toEqual({ mode: 'sandbox' });
+      // No cgroup here is its user's to write: it says so as it starts.
+      expect(server.stdout() + server.stderr()).toContain('no cgroup this server may write: memory limits are sampled and nothing limits processes');
     });
 
     it('the code has no capability and no_new_privs, in a PID namespace of its own; /tmp and /dev/shm are its own and writable, its root is not', async () => {

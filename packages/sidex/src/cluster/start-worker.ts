@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import { SidexError } from '../errors.js';
 import type { ServerConfig } from '../server/config.js';
+import { logEngineModes } from '../server/engine-modes.js';
 import { sidexOptions } from '../server/sidex-options.js';
 import { Sidex } from '../sidex.js';
 import { ClusterWorker } from './cluster-worker.js';
@@ -34,6 +35,7 @@ export async function startWorker(config: ServerConfig, log: Logger): Promise<Ru
   const sidex = await Sidex.open({ ...options, engine: { ...options.engine, worker: name, maxConcurrent: concurrency } });
   sidex.engine.on('storeError', ({ id, error }) => log.error({ id, err: error }, 'store write failed; the execution goes on'));
   if (sidex.recovery?.recovered.length) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
+  logEngineModes(sidex.engine, log);
   let worker: ClusterWorker;
   try {
     worker = await ClusterWorker.start(sidex, {

@@ -15,6 +15,7 @@ import { API_KEY_FILE, KeyCheck, readKeyFile, resolveApiKey, type ResolvedKey } 
 import type { ServerConfig } from './config.js';
 import { connectHost, isLoopbackHost } from './loopback.js';
 import { sidexOptions } from './sidex-options.js';
+import { logEngineModes } from './engine-modes.js';
 import { Engine } from '../engine/engine.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { openQueuedSidex } from '../cluster/queued-sidex.js';
@@ -73,9 +74,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const hub = new EventHub(sidex.services.sideExecution);
   const startedAt = Date.now();
   const isolation = isolationOf(sidex.engine);
-  if (isolation.mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
-  else if (isolation.mode === 'workers') log.info({ queue: config.queue }, 'executions run on the workers of the queue');
-  else log.warn({ isolation }, `executions are NOT sandboxed: ${isolation.reason}`);
+  if (sidex.engine instanceof Engine) logEngineModes(sidex.engine, log);
+  else log.info({ queue: config.queue }, 'executions run on the workers of the queue');
   // The WebSocket servers are built after the app; their counts are read at scrape time.
   let connections: () => Record<string, number> = () => ({});
   const metrics = serverMetrics({ engine: sidex.engine, pipelines: sidex.services.pipelines, connections: () => connections() });
