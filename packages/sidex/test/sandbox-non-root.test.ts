@@ -4,6 +4,8 @@
 // of sandbox-attacks.test.ts, run against such a server (uid 65534).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SidexClient } from '@sidex/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -128,6 +130,30 @@ if (process.getuid?.() !== 0) {
         else expect(fs.readFileSync(file), name).toEqual(before[name]);
       }
       await client.sideExecution.stop(victim.id, { force: true });
+    });
+
+    it("network 'none' and an allowlist: the host's loopback is out of reach, but for a listed host through the proxy", async () => {
+      const listed = http.createServer((_req, res) => res.end('reached'));
+      const other = http.createServer((_req, res) => res.end('other'));
+      const portOf = async (server: http.Server) => {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        return (server.address() as AddressInfo).port;
+      };
+      try {
+        const [port, otherPort] = [await portOf(listed), await portOf(other)];
+        const urls = { listed: `http://127.0.0.1:${port}/`, other: `http://127.0.0.1:${otherPort}/` };
+        const dialAll = `const out = {};
+          for (const [name, url] of Object.entries(urls)) {
+            try { out[name] = await (await fetch(url)).text(); } catch (e) { out[name] = 'failed'; }
+          }
+          return out;`;
+        expect((await runToEnd(client, dialAll, { urls }, { network: 'none' })).result).toEqual({ listed: 'failed', other: 'failed' });
+        expect((await runToEnd(client, dialAll, { urls }, { network: { allow: [`127.0.0.1:${port}`] } })).result).toEqual({ listed: 'reached', other: 'failed' });
+        expect((await runToEnd(client, dialAll, { urls })).result).toEqual({ listed: 'reached', other: 'other' });
+      } finally {
+        listed.close();
+        other.close();
+      }
     });
 
     it('a stop leaves nothing: setsid grandchildren trapping SIGTERM included', async () => {
