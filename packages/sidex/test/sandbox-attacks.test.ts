@@ -17,6 +17,7 @@ import {
   DIAL,
   escapee,
   guardianOf,
+  KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
   READ_EVERY_ENVIRON,
@@ -30,6 +31,7 @@ import {
   withToken,
 } from './helpers/attacks.js';
 import { cgroupsOf } from './helpers/cgroups.js';
+import { installed, itNeeds } from './helpers/needs-servers.js';
 import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
@@ -351,6 +353,18 @@ describe('the server and its guardian SIGKILLed together', () => {
       client.close();
       await stopAndRemove(server);
     }
+  });
+});
+
+describe('the user keyring', () => {
+  const probe = (args: string[]) =>
+    run(sandboxed, `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, ...args]).toString()`, { probe: KEYRING_PROBE, args });
+
+  // docs/security.md says so: without a user namespace, what the kernel keeps per uid is the sandbox uid's, shared.
+  itNeeds('python3', installed('python3'))('sandbox: a key one execution leaves is found by the next under a root server; not under any other', async () => {
+    const name = `sidex-${randomUUID()}`;
+    expect((await probe(['put', name])).result).toBe('put\n');
+    expect((await probe(['take', name])).result).toBe(process.getuid?.() === 0 ? 'found\n' : 'absent\n');
   });
 });
 

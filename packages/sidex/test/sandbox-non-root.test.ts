@@ -12,6 +12,7 @@ import {
   DATA_DIR_ATTACK,
   dataTargets,
   guardianOf,
+  KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
   pidAlive,
@@ -25,6 +26,7 @@ import {
   treeTokens,
   withToken,
 } from './helpers/attacks.js';
+import { installed, itNeeds } from './helpers/needs-servers.js';
 import { spawnServer, stopAndRemove, type TestServer, type User } from './helpers/spawn-server.js';
 import { eventually, sleep } from './helpers/sidex.js';
 
@@ -65,8 +67,8 @@ if (process.getuid?.() !== 0) {
 
     const run = (code: string, params: Record<string, unknown> = {}) => runToEnd(client, code, params);
 
-    async function runCommand(command: string) {
-      const started = await client.sideExecution.startWithCommand(['sh', '-c', command]);
+    async function runCommand(...argv: string[]) {
+      const started = await client.sideExecution.startWithCommand(argv);
       if (!started.success) throw new Error(started.error);
       const done = await client.wait(started.sideExecutionId);
       if (!done.success) throw new Error(done.error);
@@ -83,6 +85,8 @@ if (process.getuid?.() !== 0) {
 
     it('the code has no capability and no_new_privs, in a PID namespace of its own; /tmp and /dev/shm are its own and writable, its root is not', async () => {
       const done = await runCommand(
+        'sh',
+        '-c',
         'grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status; f=$(mktemp) && echo "tmp $f"; g=/dev/shm/sidex-$$ && : > "$g" && echo "shm $g"; echo "pid1 $(cat /proc/1/comm)"; touch /sidex-$$ 2>/dev/null || echo "root read-only"',
       );
       expect(done.error ?? '').toBe('');
@@ -90,6 +94,12 @@ if (process.getuid?.() !== 0) {
       const lines = Object.fromEntries(done.output.trim().split('\n').map((line) => line.split(/:?\s+/) as [string, string]));
       expect(lines).toMatchObject({ CapEff: '0000000000000000', CapBnd: '0000000000000000', NoNewPrivs: '1', pid1: 'bwrap', root: 'read-only' });
       for (const file of [lines.tmp!, lines.shm!]) expect(fs.existsSync(file), file).toBe(false);
+    });
+
+    itNeeds('python3', installed('python3'))('the user keyring is its own: a key one execution leaves is not there for the next', async () => {
+      const name = `sidex-${randomUUID()}`;
+      expect((await runCommand('/usr/bin/python3', '-c', KEYRING_PROBE, 'put', name)).output).toBe('put\n');
+      expect((await runCommand('/usr/bin/python3', '-c', KEYRING_PROBE, 'take', name)).output).toBe('absent\n');
     });
 
     it('no /proc/*/environ or cmdline it can read holds a server secret', async () => {

@@ -113,6 +113,27 @@ export function setsidTrees(token: string): [busy: string, awaiting: string] {
   return [`${grandchild} console.log('ready'); for (;;) {}`, `${grandchild} console.log('ready'); await new Promise(() => {});`];
 }
 
+/**
+ * A python3 program for the user keyring (keyctl; Node has no binding):
+ * `put <name>` adds a key to it; `take <name>` prints `found` and unlinks it,
+ * or prints `absent`. Whether a key found can also be read depends on the
+ * session keyring the server inherited, so only finding it is asked.
+ * Syscall numbers of x86_64 and aarch64.
+ */
+export const KEYRING_PROBE = `
+import ctypes, os, sys
+add_key, keyctl = {'x86_64': (248, 250), 'aarch64': (217, 219)}[os.uname().machine]
+libc = ctypes.CDLL(None, use_errno=True)
+USER_KEYRING, UNLINK, SEARCH = -4, 9, 10
+name = sys.argv[2].encode()
+if sys.argv[1] == 'put':
+    print('put' if libc.syscall(add_key, b'user', name, b'left behind', 11, USER_KEYRING) > 0 else 'refused')
+else:
+    key = libc.syscall(keyctl, SEARCH, USER_KEYRING, b'user', name, 0)
+    print('found' if key > 0 else 'absent')
+    if key > 0: libc.syscall(keyctl, UNLINK, key, USER_KEYRING)
+`;
+
 /** Params: `url`. Answers the body, or 'failed: <code>'. */
 export const DIAL = `try { const res = await fetch(url); return await res.text(); } catch (e) { return 'failed: ' + (e.cause?.code ?? e.message); }`;
 
