@@ -2,6 +2,7 @@
 // than root. Its sandboxes then rest on an unprivileged user namespace instead
 // of a dedicated uid, and the server has no cgroup it may write. The attacks
 // of sandbox-attacks.test.ts, run against such a server (uid 65534).
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -46,11 +47,22 @@ const processesOf = (user: User, except: number[]) =>
     }
   });
 
-if (process.getuid?.() !== 0) {
+/** Why this machine cannot run the suite: it needs root to switch users, and unprivileged user namespaces for bwrap. */
+function unavailable(): string | undefined {
   // Not root: every other suite already runs its servers as a user other than root.
-  console.warn('\n*** SKIPPING the non-root server suite: switching to another user needs root, and this run is not root, so the other suites cover it\n');
-  describe.skip('sidex serve as a user other than root (needs a root test run to switch users)', () => {
-    it('needs root', () => {});
+  if (process.getuid?.() !== 0) return 'switching to another user needs root, and this run is not root, so the other suites cover it';
+  const bwrap = ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', 'bwrap', '--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', 'true'];
+  const probe = spawnSync(bwrap[0]!, bwrap.slice(1), { timeout: 10_000, encoding: 'utf8' });
+  // Such a server would fall back to process isolation, which keeps none of these promises (security.md).
+  if (probe.status !== 0) return `unprivileged user namespaces are not available to uid ${NOBODY.uid} here (${probe.stderr.trim() || probe.error?.message})`;
+  return undefined;
+}
+
+const why = unavailable();
+if (why) {
+  console.warn(`\n*** SKIPPING the non-root server suite: ${why}\n`);
+  describe.skip(`sidex serve as a user other than root (${why})`, () => {
+    it('needs root and user namespaces', () => {});
   });
 } else {
   describe('sidex serve as a user other than root (uid 65534)', () => {
