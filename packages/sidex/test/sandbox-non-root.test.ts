@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SidexClient } from '@sidex/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import {
   DATA_DIR_ATTACK,
   dataTargets,
@@ -35,17 +36,6 @@ const NOBODY: User = { uid: 65534, gid: 65534 };
 const { secret: SECRET, env: secrets } = serverSecrets();
 const TOKEN = `sidex-non-root-${randomUUID()}`;
 afterAll(() => killAll(withToken(TOKEN)));
-
-/** Processes of the server's user, the server itself aside. */
-const processesOf = (user: User, except: number[]) =>
-  fs.readdirSync('/proc').filter((name) => {
-    if (!/^\d+$/.test(name) || except.includes(Number(name))) return false;
-    try {
-      return fs.statSync(`/proc/${name}`).uid === user.uid && pidAlive(Number(name));
-    } catch {
-      return false;
-    }
-  });
 
 /** Why this machine cannot run the suite: it needs root to switch users, and unprivileged user namespaces for bwrap. */
 function unavailable(): string | undefined {
@@ -198,6 +188,9 @@ if (why) {
           if (!started.success) throw new Error(started.error);
         }
         expect(await eventually(() => tokensAlive(trees) === trees.length, 30_000, 100)).toBe(true);
+        // Runtimes by the marker in their environment, grandchildren by their token: both found before the kill.
+        const marked = () => findMarked(markerMatcher(`${dataKeyOf(doomed.dataDir)}.`, 'prefix'));
+        expect(marked().length).toBeGreaterThanOrEqual(trees.length);
         const guardian = guardianOf(doomed.child.pid!);
         expect(guardian).toBeDefined();
         process.kill(doomed.child.pid!, 'SIGSTOP');
@@ -205,16 +198,11 @@ if (why) {
         doomed.child.kill('SIGKILL');
         await doomed.exited;
         await sleep(2000);
-        const left = processesOf(NOBODY, [server.child.pid!, guardianOf(server.child.pid!) ?? -1]).filter((pid) => {
-          try {
-            return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(doomed.dataDir) || withToken(`${TOKEN}-kill`).includes(Number(pid));
-          } catch {
-            return false;
-          }
-        });
-        killAll(left.map(Number));
+        const runtimes = marked();
+        const left = withToken(`${TOKEN}-kill`);
+        killAll([...runtimes, ...left]);
+        expect(runtimes).toEqual([]);
         expect(left).toEqual([]);
-        expect(withToken(`${TOKEN}-kill`)).toEqual([]);
       } finally {
         doomedClient.close();
         await stopAndRemove(doomed);
