@@ -25,6 +25,13 @@ export interface WorkerInfo {
   startedAt?: number;
   /** Resident memory of the worker process itself (not of its executions), bytes. */
   memoryBytes?: number;
+  /** How its executions are isolated: `sandbox`, or `process` with the reason (no bubblewrap there, say). */
+  isolation?: WorkerIsolation;
+}
+
+export interface WorkerIsolation {
+  mode: 'sandbox' | 'process';
+  reason?: string;
 }
 
 /** One queue: the untagged one, or that of a set of required tags. */

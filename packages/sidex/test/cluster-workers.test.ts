@@ -119,6 +119,7 @@ if (serversFor('cluster workers', missing)) {
         expect(w.heartbeatAgeMs).toBeLessThan(view.staleAfterMs!);
         expect(w.memoryBytes).toBeGreaterThan(1024 * 1024);
         expect(w.startedAt).toBeLessThanOrEqual(w.heartbeatAt);
+        expect(w.isolation).toEqual({ mode: 'sandbox' });
       }
       expect(queue(view, 'executions')).toEqual({ name: 'executions', tags: [], waiting: 0, active: 0, delayed: 0, workers: 2 });
       // Heartbeats go on while nothing happens.
@@ -130,9 +131,9 @@ if (serversFor('cluster workers', missing)) {
       const env = { SIDEX_URL: server.url, SIDEX_API_KEY: server.apiKey };
       const table = await runCli(['workers'], { env });
       expect(table.code).toBe(0);
-      expect(table.stdout).toMatch(/^WORKER\s+STATE\s+RUNNING\s+TAGS\s+HEARTBEAT\s+HOST\s+PID\n/);
+      expect(table.stdout).toMatch(/^WORKER\s+STATE\s+RUNNING\s+TAGS\s+HEARTBEAT\s+HOST\s+PID\s+ISOLATION\n/);
       expect(table.stdout).toMatch(/^w1\s+live\s+0\/1\s+gpu\s+\d+\.\d s ago/m);
-      expect(table.stdout).toMatch(/^w2\s+live\s+0\/1\s+cpu\s+/m);
+      expect(table.stdout).toMatch(/^w2\s+live\s+0\/1\s+cpu\s+.*\ssandbox$/m);
       expect(table.stdout).toMatch(/^QUEUE\s+WAITING\s+ACTIVE\s+DELAYED\s+WORKERS\n(.*\n)*executions\s+0\s+0\s+0\s+2$/m);
       const json = JSON.parse((await runCli(['workers', '--json'], { env })).stdout) as WorkersFields;
       expect(json.workers.map((w) => w.name)).toEqual(['w1', 'w2']);
@@ -167,7 +168,7 @@ if (serversFor('cluster workers', missing)) {
       });
     });
 
-    it('a worker sent SIGTERM is listed draining while it stops its execution, then leaves; one SIGKILLed is listed stale, not dropped', async () => {
+    it('a worker sent SIGTERM is listed draining while it stops its execution, then leaves; one SIGKILLed is listed stale, not dropped; one unsandboxed says so', async () => {
       const w3 = await cluster.addWorker('w3', ['--concurrency', '1', '--tags', 'slow']);
       const started = await startOn(server, { inlineCode: STUCK, options: { tags: ['slow'] } });
       expect(started.status).toBe('running');
@@ -181,8 +182,10 @@ if (serversFor('cluster workers', missing)) {
       await w3.exited;
       await until(client, (v) => !worker(v, 'w3'));
 
-      const w4 = await cluster.addWorker('w4', ['--concurrency', '1']);
-      await until(client, (v) => worker(v, 'w4')?.state === 'live');
+      // Unsandboxed, which the listing says, with the reason.
+      const w4 = await cluster.addWorker('w4', ['--concurrency', '1', '--isolation', 'process']);
+      const live = await until(client, (v) => worker(v, 'w4')?.state === 'live');
+      expect(worker(live, 'w4')!.isolation).toEqual({ mode: 'process', reason: expect.stringContaining('--isolation process') });
       w4.child.kill('SIGKILL');
       await w4.exited;
       const stale = await until(client, (v) => worker(v, 'w4')?.state === 'stale', 30_000);

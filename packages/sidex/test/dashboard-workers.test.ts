@@ -52,6 +52,7 @@ if (serversFor('cluster dashboard', missing)) {
       await row('w2').getByTestId('load').getByText('0 / 2').waitFor();
       expect(await row('w1').getByText('gpu').count()).toBe(1);
       expect(await row('w2').getByRole('cell', { name: 'live' }).count()).toBe(1);
+      expect((await row('w1').getByTestId('isolation').textContent())?.trim()).toBe('sandbox');
 
       // w1's one slot taken, one of w2's two; a second gpu start waits in its queue.
       const held = [await startOn(server, { inlineCode: HOLD, options: { tags: ['gpu'] } }), await startOn(server, { inlineCode: HOLD, options: { tags: ['cpu'] } })];

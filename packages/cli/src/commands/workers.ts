@@ -25,7 +25,7 @@ function show(ui: Ui, view: WorkersFields): void {
     return;
   }
   if (view.workers.length === 0) process.stderr.write(`${ui.dim('no worker has registered with the queue')}\n`);
-  else ui.table(['WORKER', 'STATE', 'RUNNING', 'TAGS', 'HEARTBEAT', 'HOST', 'PID'], view.workers.map((w) => workerRow(ui, w)));
+  else ui.table(['WORKER', 'STATE', 'RUNNING', 'TAGS', 'HEARTBEAT', 'HOST', 'PID', 'ISOLATION'], view.workers.map((w) => workerRow(ui, w)));
   ui.line('');
   ui.table(
     ['QUEUE', 'WAITING', 'ACTIVE', 'DELAYED', 'WORKERS'],
@@ -34,5 +34,5 @@ function show(ui: Ui, view: WorkersFields): void {
 }
 
 function workerRow(ui: Ui, w: WorkerInfo): string[] {
-  return [w.name, w.state === 'live' ? w.state : ui.dim(w.state), `${w.running}/${w.concurrency}`, w.tags.join(',') || '-', `${(w.heartbeatAgeMs / 1000).toFixed(1)} s ago`, w.host ?? '', w.pid === undefined ? '' : String(w.pid)];
+  return [w.name, w.state === 'live' ? w.state : ui.dim(w.state), `${w.running}/${w.concurrency}`, w.tags.join(',') || '-', `${(w.heartbeatAgeMs / 1000).toFixed(1)} s ago`, w.host ?? '', w.pid === undefined ? '' : String(w.pid), w.isolation?.mode ?? ''];
 }

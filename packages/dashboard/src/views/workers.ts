@@ -36,6 +36,9 @@ function WorkerRow({ w }: { w: WorkerInfo }) {
     <td>${w.host ?? ''}${w.pid !== undefined ? html` <span class="muted">pid ${w.pid}</span>` : ''}</td>
     <td>${w.startedAt ? duration(Date.now() - w.startedAt) : ''}</td>
     <td>${w.memoryBytes ? bytes(w.memoryBytes) : ''}</td>
+    <td data-testid="isolation" class=${w.isolation?.mode === 'process' ? 'isolation-process' : ''}>
+      ${w.isolation?.mode ?? ''}${w.isolation?.reason ? html` <span class="muted">${w.isolation.reason}</span>` : ''}
+    </td>
   </tr>`;
 }
 
@@ -53,11 +56,11 @@ export function WorkersView() {
       html`
         <table aria-describedby="workers-note">
           <caption class="sr-only">Workers of the cluster</caption>
-          <thead><tr><th scope="col">Worker</th><th scope="col">State</th><th scope="col">Load</th><th scope="col">Tags</th><th scope="col">Heartbeat</th><th scope="col">Host</th><th scope="col">Up</th><th scope="col">Memory</th></tr></thead>
+          <thead><tr><th scope="col">Worker</th><th scope="col">State</th><th scope="col">Load</th><th scope="col">Tags</th><th scope="col">Heartbeat</th><th scope="col">Host</th><th scope="col">Up</th><th scope="col">Memory</th><th scope="col">Isolation</th></tr></thead>
           <tbody>${view.workers.map((w) => html`<${WorkerRow} key=${w.name} w=${w} />`)}</tbody>
         </table>
         ${view.workers.length === 0 && html`<p class="muted">No worker has registered with the queue.</p>`}
-        <p id="workers-note" class="muted">A worker without a heartbeat for ${duration(view.staleAfterMs)} is stale: its executions are recorded as lost. Stale workers stay listed for an hour. Memory is the worker process's own, not its executions'.</p>
+        <p id="workers-note" class="muted">A worker without a heartbeat for ${duration(view.staleAfterMs)} is stale: its executions are recorded as lost. Stale workers stay listed for an hour. Memory is the worker process's own, not its executions'. A worker whose isolation is process runs its executions unsandboxed, and says why.</p>
         <h3 id="queues-title">Queues</h3>
         <table aria-labelledby="queues-title">
           <thead><tr><th scope="col">Queue</th><th scope="col">Requires tags</th><th scope="col">Waiting</th><th scope="col">Active</th><th scope="col">Retrying later</th><th scope="col">Workers serving it</th></tr></thead>

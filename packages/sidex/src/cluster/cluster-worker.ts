@@ -278,7 +278,9 @@ export class ClusterWorker {
   /** What the servers route by (a draining worker has no free slot) and what `GET /v1/workers` shows. */
   private publishState(): Promise<unknown> {
     const { name, concurrency, tags } = this.options;
-    const about = { host: os.hostname(), pid: process.pid, startedAt: this.startedAt, memoryBytes: process.memoryUsage.rss() };
+    const { mode, reason } = this.sidex.engine.isolation;
+    const isolation = { mode, ...(mode === 'process' && reason ? { reason } : {}) };
+    const about = { host: os.hostname(), pid: process.pid, startedAt: this.startedAt, memoryBytes: process.memoryUsage.rss(), isolation };
     return publishWorkerState(this.redis, { name, concurrency, running: this.held.size, tags, draining: Boolean(this.closing), ...about }).catch(() => {});
   }
 }

@@ -67,5 +67,6 @@ function infoOf(w: WorkerState, now: number, staleAfterMs: number): WorkerInfo {
     ...(w.pid !== undefined ? { pid: w.pid } : {}),
     ...(w.startedAt !== undefined ? { startedAt: w.startedAt } : {}),
     ...(w.memoryBytes !== undefined ? { memoryBytes: w.memoryBytes } : {}),
+    ...(w.isolation !== undefined ? { isolation: w.isolation } : {}),
   };
 }

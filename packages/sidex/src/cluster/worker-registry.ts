@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { WorkerIsolation } from '@sidex/protocol';
 import { WORKERS_HASH } from './keys.js';
 
 /** What a worker says of itself, refreshed on every change and by its heartbeat. */
@@ -16,6 +17,7 @@ export interface WorkerState {
   startedAt?: number;
   /** The worker process's resident memory, bytes. */
   memoryBytes?: number;
+  isolation?: WorkerIsolation;
 }
 
 export function publishWorkerState(redis: Redis, state: Omit<WorkerState, 'at'>): Promise<unknown> {
