@@ -7,7 +7,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { writeTestBlocks } from '../../sidex/test/fixtures/blocks.js';
 import { copyCatalogProject } from '../../sidex/test/fixtures/projects/fixture-project.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from '../../sidex/test/helpers/cluster.js';
-import { serversFor } from '../../sidex/test/helpers/needs-servers.js';
+import { serversFor } from '../../sidex/test/helpers/machine-needs.js';
 import { capabilitySeedSuite } from './capability-seeds-suite.js';
 import type { SeedServers } from './helpers/seed-target.js';
 import { pipelineSeedSuite } from './pipeline-seeds-suite.js';

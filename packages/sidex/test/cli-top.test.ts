@@ -6,7 +6,7 @@
 import pty from '@lydell/node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { api, runCli, SIDEX_BIN, startTestServer, type TestServer } from './helpers/server.js';
 import { eventually } from './helpers/sidex.js';
 

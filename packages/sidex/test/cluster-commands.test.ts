@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, withToken } from './helpers/attacks.js';
 import { clusterMissing, clusterSql, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { runCli } from './helpers/server.js';
 import { eventually, survivors } from './helpers/sidex.js';
 import type { TestServer } from './helpers/spawn-server.js';

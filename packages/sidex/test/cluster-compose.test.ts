@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { PgSchemas } from './fixtures/pg-schemas.js';
 import { clusterMissing, redisDb } from './helpers/cluster.js';
 import { startOn, statusOn } from './helpers/cluster-api.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { eventually } from './helpers/sidex.js';
 import { spawnSidex, type SidexProcess, type TestServer } from './helpers/spawn-server.js';
 

@@ -3,7 +3,7 @@
 // cannot be reached), and never hang.
 import { describe, expect, it } from 'vitest';
 import { postgresUrl } from './fixtures/pg-schemas.js';
-import { itNeeds } from './helpers/needs-servers.js';
+import { itNeeds } from './helpers/machine-needs.js';
 import { freePort, runCli } from './helpers/server.js';
 import { makeSidex } from './helpers/sidex.js';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STREAM_BOUNDS, publishEngineEvents } from '../dist/cluster/event-stream.js';
 import { EVENTS_STREAM } from '../dist/cluster/keys.js';
 import { clusterMissing, redisDb } from './helpers/cluster.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { makeSidex } from './helpers/sidex.js';
 
 type Entry = [id: string, fields: string[]];

@@ -13,7 +13,7 @@ import { clusterMissing, clusterSql, ownRedis, redisDb, startCluster, type OwnRe
 import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
 import { eventually, sleep, survivors } from './helpers/sidex.js';
 import { freePort, type TestServer } from './helpers/server.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { RocketRideClient } from '@sidex/client/rocketride';
 import { codeChain } from './fixtures/pipelines.js';

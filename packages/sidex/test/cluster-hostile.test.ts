@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, ownRedis, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
 import { startOn, statusOn } from './helpers/cluster-api.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { freePort } from './helpers/server.js';
 import { eventually } from './helpers/sidex.js';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InboxReader, InboxSender, withEntries, type InboxOp } from '../dist/cluster/inbox.js';
 import { inboxKey } from '../dist/cluster/keys.js';
 import { clusterMissing, redisDb } from './helpers/cluster.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 
 if (serversFor('cluster inbox', clusterMissing())) {
   describe('cluster inbox', () => {

@@ -14,7 +14,7 @@ import { codeChain, forever, takes } from './fixtures/pipelines.js';
 import { RawDap } from './helpers/raw-dap.js';
 import { eventually } from './helpers/sidex.js';
 import { spawnServer, type TestServer } from './helpers/spawn-server.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 
 const missing = clusterMissing();
 const LOSS_MS = 4000;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { clusterApi, startOn, statusOn, stopOn } from './helpers/cluster-api.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { spawnServer } from './helpers/spawn-server.js';
 import { eventually } from './helpers/sidex.js';
 

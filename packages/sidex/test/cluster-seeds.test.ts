@@ -17,7 +17,7 @@ import { writeCodeboltWsBlock } from './fixtures/codebolt-ws-block.js';
 import { copyCatalogProject } from './fixtures/projects/fixture-project.js';
 import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpers/cluster.js';
 import { recordOf } from './helpers/cluster-api.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { RawSocket } from './helpers/raw-ws.js';
 import { ownedDir } from './helpers/pipelines.js';
 import type { TestServer } from './helpers/spawn-server.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, spawnWorker, startCluster, type TestCluster } from './helpers/cluster.js';
 import { startOn, statusOn, untilOutput } from './helpers/cluster-api.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { eventually } from './helpers/sidex.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 

@@ -9,7 +9,7 @@ import { clusterMissing, redisDb, startCluster, type TestCluster, type TestWorke
 import { jsonOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
 import { api, runCli, spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually } from './helpers/sidex.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 
 const missing = clusterMissing();
 const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';

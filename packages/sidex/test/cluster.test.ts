@@ -8,7 +8,7 @@ import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } 
 import { codeChain } from './fixtures/pipelines.js';
 import { eventually, survivors } from './helpers/sidex.js';
 import type { TestServer } from './helpers/server.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 import { growsHeap } from './fixtures/workloads.js';
 
 const missing = clusterMissing();

@@ -16,7 +16,7 @@ import { clusterMissing, redisDb, startCluster, type TestCluster } from './helpe
 import { startOn, statusOn, stopOn } from './helpers/cluster-api.js';
 import { accessible, pipelineCountsAndTerminate, screenshot, startFromCatalog } from './helpers/dashboard-pages.js';
 import type { TestServer } from './helpers/server.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 
 const missing = clusterMissing();
 const HOLD = 'await new Promise((r) => setTimeout(r, 600_000))';

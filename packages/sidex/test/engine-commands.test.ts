@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Engine, ExecutionRecord, StartSpec } from '../dist/index.js';
 import { killAll, withToken } from './helpers/attacks.js';
-import { installed, itNeeds } from './helpers/needs-servers.js';
+import { installed, itNeeds } from './helpers/machine-needs.js';
 import { eventually, makeSidex, survivors, tempDir } from './helpers/sidex.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import {
   DATA_DIR_ATTACK,
+  endOf,
   dataTargets,
   DIAL,
   escapee,
@@ -31,7 +32,8 @@ import {
   withToken,
 } from './helpers/attacks.js';
 import { cgroupsOf } from './helpers/cgroups.js';
-import { installed, itNeeds } from './helpers/needs-servers.js';
+import { expectDataDirectoryOutOfReach, expectServerUnharmed } from './helpers/sandbox-checks.js';
+import { installed, itNeeds } from './helpers/machine-needs.js';
 import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
@@ -72,17 +74,6 @@ describe('secrets: the server environment', () => {
   });
 });
 
-/** Server and guardian alive and not stopped, and the server still runs work. */
-async function expectServerUnharmed(server: TestServer, guardian: number): Promise<void> {
-  const serverPid = server.child.pid!;
-  expect(pidAlive(serverPid)).toBe(true);
-  expect(pidAlive(guardian)).toBe(true);
-  for (const pid of [serverPid, guardian]) expect(fs.readFileSync(`/proc/${pid}/stat`, 'latin1')).not.toMatch(/\) T /);
-  const health = (await (await fetch(`${server.url}/healthz`)).json()) as Record<string, unknown>;
-  expect(health).toMatchObject({ status: 'ok', isolation: { mode: 'sandbox' } });
-  expect((await run(server, 'return 6 * 7')).result).toBe(42);
-}
-
 describe('signals: the server and its guardian', () => {
   it('sandbox: SIGKILL and SIGSTOP at the server, the guardian, its parent and every pid it sees reach nothing outside', async () => {
     const serverPid = sandboxed.child.pid!;
@@ -98,7 +89,7 @@ describe('signals: the server and its guardian', () => {
       [`${guardian} SIGSTOP`]: 'ESRCH',
       [`${guardian} SIGKILL`]: 'ESRCH',
     });
-    await expectServerUnharmed(sandboxed, guardian!);
+    await expectServerUnharmed(sandboxed, clients.get(sandboxed)!, guardian!);
   });
 
   it('sandbox: kill(-1) and kill(0), SIGSTOP then SIGKILL, end only the attacker itself', async () => {
@@ -106,7 +97,7 @@ describe('signals: the server and its guardian', () => {
     const done = await run(sandboxed, KILL_MINUS_ONE);
     expect(done.status).toBe('failed');
     expect(done.signal).toBe('SIGKILL');
-    await expectServerUnharmed(sandboxed, guardian);
+    await expectServerUnharmed(sandboxed, clients.get(sandboxed)!, guardian);
   });
 
   it('process isolation: the server is visible as its parent (the promise needs the sandbox; /healthz says so)', async () => {
@@ -122,22 +113,7 @@ describe('the data directory: key file, database, other executions', () => {
   const targetsOf = (server: TestServer, other: { id: string; scratch: string }) => dataTargets(server.dataDir, other);
 
   it('sandbox: none of them exists inside; nothing on disk changes', async () => {
-    fs.writeFileSync(path.join(sandboxed.dataDir, 'api-key'), `${secrets.SIDEX_API_KEY}\n`, { mode: 0o600 });
-    const other = await victim(sandboxed);
-    const targets = targetsOf(sandboxed, other);
-    const before = Object.fromEntries(Object.entries(targets).map(([k, f]) => [k, fs.readFileSync(f)]));
-    const result = (await run(sandboxed, DATA_DIR_ATTACK, { targets, dataDir: sandboxed.dataDir, mark: ['pw', 'ned'] })).result as Record<string, unknown>;
-    for (const name of Object.keys(targets)) {
-      expect(result[`read ${name}`], name).toMatch(/^(ENOENT|EACCES)$/);
-      expect(result[`write ${name}`], name).toMatch(/^(ENOENT|EACCES|EROFS)$/);
-    }
-    expect(result.replaceKey).toMatch(/^(ENOENT|EACCES|EROFS)$/);
-    // What is left of it inside is the path down to its own scratch directory: empty directories.
-    expect(result.listData === 'EACCES' || result.listData === 'ENOENT' || JSON.stringify(result.listData) === '["scratch"]', String(result.listData)).toBe(true);
-    expect(fs.readFileSync(targets.keyFile)).toEqual(before.keyFile);
-    expect(fs.readFileSync(targets.otherScratch)).toEqual(before.otherScratch);
-    expect(fs.readFileSync(targets.otherLog)).toEqual(before.otherLog);
-    await clients.get(sandboxed)!.sideExecution.stop(other.id, { force: true });
+    await expectDataDirectoryOutOfReach(sandboxed, clients.get(sandboxed)!, secrets.SIDEX_API_KEY);
   });
 
   it('sandbox: the file store (--file-store, outside the data directory) is not there either; process isolation reads it', async () => {
@@ -192,15 +168,13 @@ describe("the channel to the server: what the code writes to the runtime's own s
     // Node's own way to pass a descriptor: process.send with a handle. Its runtime then waits for an acknowledgement that never
     // comes, so its own end is never reported: the timeout ends it.
     const client = clients.get(server)!;
-    const started = await client.sideExecution.startWithCode(
+    const done = await runToEnd(
+      client,
       `const server = require('node:net').createServer(); await new Promise((r) => server.listen(0, '127.0.0.1', r));
        console.log('port ' + server.address().port); process.send({ type: 'message', json: '1' }, server); await new Promise(() => {});`,
-      {}, 3000);
-    if (!started.success) throw new Error(started.error);
-    const done = await client.wait(started.sideExecutionId);
-    if (!done.success) throw new Error(done.error);
-    expect(done.data.status).toBe('timeout');
-    const port = Number(/port (\d+)/.exec(done.data.output ?? '')![1]);
+      {}, {}, 3000);
+    expect(done.status).toBe('timeout');
+    const port = Number(/port (\d+)/.exec(done.output ?? '')![1]);
     // Nobody holds the socket any more: had the server taken it, the kernel would accept this connection on its behalf.
     const refused = await new Promise<string>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve('connected')));
@@ -233,11 +207,8 @@ describe("a descriptor the server inherited: its parent's pipe", () => {
     const inline = await run(server, `${PROBE} return { open, wrote };`);
     expect(inline.result).toEqual({ open: false, wrote: false });
     const client = clients.get(server)!;
-    const started = await client.sideExecution.startWithCommand([process.execPath, '-e', `${PROBE} console.log(JSON.stringify({ open, wrote }))`]);
-    if (!started.success) throw new Error(started.error);
-    const done = await client.wait(started.sideExecutionId);
-    if (!done.success) throw new Error(done.error);
-    expect([done.data.status, JSON.parse(done.data.output ?? '')]).toEqual(['completed', { open: false, wrote: false }]);
+    const done = await endOf(client, await client.sideExecution.startWithCommand([process.execPath, '-e', `${PROBE} console.log(JSON.stringify({ open, wrote }))`]));
+    expect([done.status, JSON.parse(done.output ?? '')]).toEqual(['completed', { open: false, wrote: false }]);
     await sleep(100);
     expect(Buffer.concat(heard).toString()).toBe('');
   });

@@ -14,7 +14,7 @@ import { isGuardedAddress } from '../dist/engine/sandbox/network/address-guard.j
 import { Allowlist } from '../dist/engine/sandbox/network/allowlist.js';
 import { FilteringProxy, type FilteringProxyOptions, type ProxyDecision } from '../dist/engine/sandbox/network/filtering-proxy.js';
 import { SidexError } from '../dist/errors.js';
-import { installed, itNeeds } from './helpers/needs-servers.js';
+import { installed, itNeeds } from './helpers/machine-needs.js';
 
 function refusal(entries: unknown): SidexError {
   try {

@@ -11,24 +11,22 @@ import { SidexClient } from '@sidex/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import {
-  DATA_DIR_ATTACK,
-  dataTargets,
+  endOf,
   guardianOf,
   KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
-  pidAlive,
   READ_EVERY_ENVIRON,
   runToEnd,
   serverSecrets,
   setsidTrees,
   SIGNAL_EVERY_PID,
-  startVictim,
   tokensAlive,
   treeTokens,
   withToken,
 } from './helpers/attacks.js';
-import { installed, itNeeds } from './helpers/needs-servers.js';
+import { installed, itNeeds } from './helpers/machine-needs.js';
+import { expectDataDirectoryOutOfReach, expectServerUnharmed } from './helpers/sandbox-checks.js';
 import { spawnServer, stopAndRemove, type TestServer, type User } from './helpers/spawn-server.js';
 import { eventually, sleep } from './helpers/sidex.js';
 
@@ -69,13 +67,7 @@ if (why) {
 
     const run = (code: string, params: Record<string, unknown> = {}) => runToEnd(client, code, params);
 
-    async function runCommand(...argv: string[]) {
-      const started = await client.sideExecution.startWithCommand(argv);
-      if (!started.success) throw new Error(started.error);
-      const done = await client.wait(started.sideExecutionId);
-      if (!done.success) throw new Error(done.error);
-      return done.data;
-    }
+    const runCommand = async (...argv: string[]) => endOf(client, await client.sideExecution.startWithCommand(argv));
 
     it('runs as that user, its executions in sandboxes, and warns that no limit is the kernel\'s', async () => {
       expect(fs.statSync(`/proc/${server.child.pid}`).uid).toBe(NOBODY.uid);
@@ -118,30 +110,11 @@ if (why) {
       for (const target of [serverPid, guardian]) for (const signal of ['SIGSTOP', 'SIGKILL']) expect(tried[`${target} ${signal}`]).toBe('ESRCH');
       const killed = await run(KILL_MINUS_ONE);
       expect(killed.status).toBe('failed');
-      for (const pid of [serverPid, guardian!]) {
-        expect(pidAlive(pid)).toBe(true);
-        expect(fs.readFileSync(`/proc/${pid}/stat`, 'latin1')).not.toMatch(/\) T /);
-      }
-      expect((await run('return 6 * 7')).result).toBe(42);
+      await expectServerUnharmed(server, client, guardian!);
     });
 
     it('the data directory: the key file, the database, another execution\'s scratch and log are not there; nothing changes', async () => {
-      fs.writeFileSync(`${server.dataDir}/api-key`, `${secrets.SIDEX_API_KEY}\n`, { mode: 0o600 });
-      fs.chownSync(`${server.dataDir}/api-key`, NOBODY.uid, NOBODY.gid);
-      const victim = await startVictim(client);
-      const targets = dataTargets(server.dataDir, victim);
-      const before = Object.fromEntries(Object.entries(targets).map(([name, file]) => [name, fs.readFileSync(file)]));
-      const result = (await run(DATA_DIR_ATTACK, { targets, dataDir: server.dataDir, mark: ['pw', 'ned'] })).result as Record<string, unknown>;
-      for (const name of Object.keys(targets)) {
-        expect(result[`read ${name}`], name).toMatch(/^(ENOENT|EACCES)$/);
-        expect(result[`write ${name}`], name).toMatch(/^(ENOENT|EACCES|EROFS)$/);
-      }
-      expect(result.replaceKey).toMatch(/^(ENOENT|EACCES|EROFS)$/);
-      for (const [name, file] of Object.entries(targets)) {
-        if (name === 'otherLog') expect(fs.readFileSync(file).includes('pwned')).toBe(false);
-        else expect(fs.readFileSync(file), name).toEqual(before[name]);
-      }
-      await client.sideExecution.stop(victim.id, { force: true });
+      await expectDataDirectoryOutOfReach(server, client, secrets.SIDEX_API_KEY);
     });
 
     it("network 'none' and an allowlist: the host's loopback is out of reach, but for a listed host through the proxy", async () => {

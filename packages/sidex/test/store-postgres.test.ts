@@ -8,7 +8,7 @@ import { PgSchemas, postgresMissing, postgresUrl } from './fixtures/pg-schemas.j
 import { spawnServer, stopAndRemove } from './helpers/server.js';
 import { sqlWriteAtomicity, storeContract } from './store-contract.js';
 import { postgresMigrations } from '../dist/store/postgres/migrations.js';
-import { serversFor } from './helpers/needs-servers.js';
+import { serversFor } from './helpers/machine-needs.js';
 
 const missing = postgresMissing();
 

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { SidexError } from '../errors.js';
 import { DEFAULT_TAIL_BYTES, type Engine, type StopOptions } from '../engine/engine.js';
 import { statusEvent } from '../engine/final-status.js';
+import { shownIsolation } from '../engine/sandbox/isolation.js';
 import { isTerminal, type ExecutionRecord } from '../model/record.js';
 import type { Sidex } from '../sidex.js';
 import { boundsOf, DEFAULT_LOSS_MS, lockSettings, type ClusterOptions } from './cluster-options.js';
@@ -278,8 +279,7 @@ export class ClusterWorker {
   /** What the servers route by (a draining worker has no free slot) and what `GET /v1/workers` shows. */
   private publishState(): Promise<unknown> {
     const { name, concurrency, tags } = this.options;
-    const { mode, reason } = this.sidex.engine.isolation;
-    const isolation = { mode, ...(mode === 'process' && reason ? { reason } : {}) };
+    const isolation = shownIsolation(this.sidex.engine.isolation);
     const about = { host: os.hostname(), pid: process.pid, startedAt: this.startedAt, memoryBytes: process.memoryUsage.rss(), isolation };
     return publishWorkerState(this.redis, { name, concurrency, running: this.held.size, tags, draining: Boolean(this.closing), ...about }).catch(() => {});
   }

@@ -17,6 +17,7 @@ import { connectHost, isLoopbackHost } from './loopback.js';
 import { sidexOptions } from './sidex-options.js';
 import { logEngineModes } from './engine-modes.js';
 import { Engine } from '../engine/engine.js';
+import { shownIsolation } from '../engine/sandbox/isolation.js';
 import type { ExecutionEngine } from '../engine/execution-engine.js';
 import { openQueuedSidex } from '../cluster/queued-sidex.js';
 
@@ -26,9 +27,7 @@ export interface ServerIsolation {
 }
 
 function isolationOf(engine: ExecutionEngine): ServerIsolation {
-  if (!(engine instanceof Engine)) return { mode: 'workers' };
-  const { mode, reason } = engine.isolation;
-  return { mode, ...(reason ? { reason } : {}) };
+  return engine instanceof Engine ? shownIsolation(engine.isolation) : { mode: 'workers' };
 }
 
 export interface RunningServer {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SidexClient, StartOptions } from '@sidex/client';
+import type { Reply, SidexClient, StartFields, StartOptions, StatusFields } from '@sidex/client';
 
 export { guardianOf } from '../fixtures/host-process.js';
 
@@ -61,14 +61,17 @@ export const DATA_DIR_ATTACK = `
   try { out.listData = fs.readdirSync(dataDir); } catch (e) { out.listData = e.code; }
   return out;`;
 
-/** Runs code to its end through `client`; answers its record. */
-export async function runToEnd(client: SidexClient, code: string, params: Record<string, unknown> = {}, options: StartOptions = {}, timeout?: number) {
-  const started = await client.sideExecution.startWithCode(code, params, timeout, options);
+/** The record of an execution `client` started, once it has ended; a refused start or wait throws. */
+export async function endOf(client: SidexClient, started: Reply<StartFields>): Promise<StatusFields> {
   if (!started.success) throw new Error(started.error);
   const done = await client.wait(started.sideExecutionId);
   if (!done.success) throw new Error(done.error);
   return done.data;
 }
+
+/** Runs code to its end through `client`; answers its record. */
+export const runToEnd = async (client: SidexClient, code: string, params: Record<string, unknown> = {}, options: StartOptions = {}, timeout?: number) =>
+  endOf(client, await client.sideExecution.startWithCode(code, params, timeout, options));
 
 /** Starts VICTIM; answers its id and scratch directory once it has printed it (bounded: 10 s). */
 export async function startVictim(client: SidexClient): Promise<{ id: string; scratch: string }> {

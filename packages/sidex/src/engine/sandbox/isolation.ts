@@ -20,6 +20,11 @@ export interface Isolation {
   user?: SandboxUser;
 }
 
+/** What callers are told of it (/healthz, logs, a worker's heartbeat): the mode, and why when it is `process`. */
+export function shownIsolation({ mode, reason }: Isolation): { mode: Isolation['mode']; reason?: string } {
+  return { mode, ...(reason ? { reason } : {}) };
+}
+
 const cache = new Map<string, Isolation>();
 
 /**

@@ -57,13 +57,18 @@ export function mountArgs(plan: MountPlan): string[] {
     d === '/' || d === '/tmp' || d === '/run' || hidden.includes(d) || ([...readOnly, ...SYSTEM_PATHS].some((r) => within(d, r)) && !hidden.some((h) => within(d, h)));
   const made = new Set<string>();
   for (const p of readOnly) args.push(...parents(p, exists, made), '--ro-bind-try', p, p);
-  for (const p of hidden) args.push(...parents(p, exists, made), ...hide(p));
+  // Each hidden path looked at once: a directory is covered by an empty tmpfs, a file by /dev/null.
+  const hiding = hidden.flatMap((p) => {
+    const directory = isDirectory(p);
+    return directory === undefined ? [] : [{ p, directory }];
+  });
+  for (const { p, directory } of hiding) args.push(...parents(p, exists, made), ...(directory ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p]));
   for (const p of plan.readWrite.map((w) => path.resolve(w))) args.push(...parents(p, exists, made), '--bind-try', p, p);
   // Last, once every mount point in them is made. In a user namespace the
   // root's tmpfs, the directories made on it and a hidden directory's tmpfs
   // are the sandbox user's own: writable, they would take writes that look as
   // if they reached the host's files (its data directory's, say).
-  for (const p of hidden) if (isDirectory(p)) args.push('--remount-ro', p);
+  for (const { p, directory } of hiding) if (directory) args.push('--remount-ro', p);
   args.push('--remount-ro', '/');
   return args;
 }
@@ -100,12 +105,6 @@ function systemMount(p: string): string[] {
   }
   if (stat.isSymbolicLink()) return ['--symlink', fs.readlinkSync(p), p];
   return stat.isDirectory() ? ['--ro-bind', p, p] : [];
-}
-
-function hide(p: string): string[] {
-  const directory = isDirectory(p);
-  if (directory === undefined) return [];
-  return directory ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p];
 }
 
 /** undefined when it does not exist. */
