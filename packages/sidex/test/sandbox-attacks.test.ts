@@ -212,6 +212,15 @@ describe("a descriptor the server inherited: its parent's pipe", () => {
     await sleep(100);
     expect(Buffer.concat(heard).toString()).toBe('');
   });
+
+  // bwrap reads the filter from a descriptor the server opened in its data directory, where stdout and stderr are its only files.
+  it('sandbox: nor the seccomp filter bwrap was given: past stdout and stderr, no descriptor of the code is a server file', async () => {
+    const done = await run(sandboxed, `const fs = require('node:fs');
+      return fs.readdirSync('/proc/self/fd').flatMap((fd) => { try { return [[Number(fd), fs.readlinkSync('/proc/self/fd/' + fd)]]; } catch { return []; } });`);
+    const links = done.result as [number, string][];
+    expect(links.filter(([fd]) => fd <= 2).map(([, link]) => link.startsWith(sandboxed.dataDir))).toEqual([false, true, true]);
+    expect(links.filter(([fd, link]) => fd > 2 && (link.includes(sandboxed.dataDir) || link.includes('syscall-filter')))).toEqual([]);
+  });
 });
 
 describe('the machine out of memory: executions go before the server', () => {
@@ -331,11 +340,11 @@ describe('the user keyring', () => {
   const probe = (args: string[]) =>
     run(sandboxed, `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, ...args]).toString()`, { probe: KEYRING_PROBE, args });
 
-  // docs/security.md says so: without a user namespace, what the kernel keeps per uid is the sandbox uid's, shared.
-  itNeeds('python3', installed('python3'))('sandbox: a key one execution leaves is found by the next under a root server; not under any other', async () => {
+  // Keyrings are kept per uid, and a root server's sandboxes share one: the seccomp filter refuses the calls (syscall-filter.ts).
+  itNeeds('python3', installed('python3'))('sandbox: the kernel keyring calls are refused, so no key passes from one execution to the next', async () => {
     const name = `sidex-${randomUUID()}`;
-    expect((await probe(['put', name])).result).toBe('put\n');
-    expect((await probe(['take', name])).result).toBe(process.getuid?.() === 0 ? 'found\n' : 'absent\n');
+    expect((await probe(['put', name])).result).toBe('refused EPERM\n');
+    expect((await probe(['take', name])).result).toBe('refused EPERM\n');
   });
 });
 

@@ -119,21 +119,25 @@ export function setsidTrees(token: string): [busy: string, awaiting: string] {
 /**
  * A python3 program for the user keyring (keyctl; Node has no binding):
  * `put <name>` adds a key to it; `take <name>` prints `found` and unlinks it,
- * or prints `absent`. Whether a key found can also be read depends on the
- * session keyring the server inherited, so only finding it is asked.
- * Syscall numbers of x86_64 and aarch64.
+ * or prints `absent`. A call the kernel refuses prints `refused <errno name>`.
+ * Whether a key found can also be read depends on the session keyring the
+ * server inherited, so only finding it is asked. Syscall numbers of x86_64
+ * and aarch64.
  */
 export const KEYRING_PROBE = `
-import ctypes, os, sys
+import ctypes, errno, os, sys
 add_key, keyctl = {'x86_64': (248, 250), 'aarch64': (217, 219)}[os.uname().machine]
 libc = ctypes.CDLL(None, use_errno=True)
 USER_KEYRING, UNLINK, SEARCH = -4, 9, 10
 name = sys.argv[2].encode()
+def refused():
+    code = ctypes.get_errno()
+    return code not in (0, errno.ENOKEY) and 'refused ' + errno.errorcode.get(code, str(code))
 if sys.argv[1] == 'put':
-    print('put' if libc.syscall(add_key, b'user', name, b'left behind', 11, USER_KEYRING) > 0 else 'refused')
+    print('put' if libc.syscall(add_key, b'user', name, b'left behind', 11, USER_KEYRING) > 0 else refused() or 'failed')
 else:
     key = libc.syscall(keyctl, SEARCH, USER_KEYRING, b'user', name, 0)
-    print('found' if key > 0 else 'absent')
+    print('found' if key > 0 else refused() or 'absent')
     if key > 0: libc.syscall(keyctl, UNLINK, key, USER_KEYRING)
 `;
 

@@ -7,6 +7,7 @@ import { launchCommand, PROXY_DIR_INSIDE, sandboxedCommand, type SandboxNetwork 
 import { startFilteringProxy } from '../sandbox/network/filtering-proxy.js';
 import { noProxyFor } from '../sandbox/network/no-proxy.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
+import { SyscallFilterFile } from '../sandbox/syscall-filter.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
 import { RuntimeProcess, runtimeMain, type Companion } from './runtime-process.js';
 
@@ -100,10 +101,14 @@ function hasSysResource(): boolean {
 export class RuntimeFactory {
   private slot = 0;
   private sysResource: boolean | undefined;
+  private readonly syscallFilter: SyscallFilterFile | undefined;
 
   constructor(private readonly options: FactoryOptions) {
     fs.mkdirSync(options.scratchRoot, { recursive: true });
     fs.mkdirSync(options.outputRoot, { recursive: true });
+    const program = options.sandbox?.isolation.syscallFilter;
+    // Beside the runtimes' scratch directories, in none of them: no sandbox sees it.
+    this.syscallFilter = program ? new SyscallFilterFile(options.scratchRoot, program) : undefined;
   }
 
   spawn(profile: RuntimeProfile): RuntimeProcess {
@@ -155,11 +160,13 @@ export class RuntimeFactory {
           joinFiles,
           ...(fileSizeLimit ? { fileSizeLimit } : {}),
           ...(proxy ? { proxyDir: proxy.dir } : {}),
+          syscallFilter: this.syscallFilter !== undefined,
         },
         node,
       );
     }
     return new RuntimeProcess({
+      ...(sandbox && this.syscallFilter ? { syscallFilterFd: this.syscallFilter.open() } : {}),
       env,
       ...launch,
       sandboxed: sandbox !== undefined,

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { SYSCALL_FILTER_FD } from '../sandbox/launch.js';
 import { SandboxTree } from '../sandbox/sandbox-tree.js';
 import type { SupervisorMessage } from '../../runtime/messages.js';
 import type { LimitGroup } from '../limits/cgroup-limits.js';
@@ -44,6 +45,8 @@ export interface SpawnOptions {
   fileSizeLimit?: number;
   /** util-linux prlimit, to change that limit at claim. */
   prlimit?: string;
+  /** An open descriptor of the sandbox's seccomp filter, given to bwrap at SYSCALL_FILTER_FD; closed here once spawned. */
+  syscallFilterFd?: number;
 }
 
 export interface Companion {
@@ -85,26 +88,29 @@ export class RuntimeProcess {
     this.limits = options.limits;
     this.fileSizeLimit = options.fileSizeLimit;
     this.prlimit = options.prlimit;
-    const { files, fds } = openStdioFiles(options.outputBase);
+    const filterFd = options.syscallFilterFd;
     let output: OutputCapture | undefined;
+    let fds: { stdout: number; stderr: number } | undefined;
     try {
+      const stdio = openStdioFiles(options.outputBase);
+      fds = stdio.fds;
       // Opened and watched now, off the path of a start: see OutputCapture.
-      this.output = output = new OutputCapture(files);
+      this.output = output = new OutputCapture(stdio.files);
       this.child = spawn(options.file, options.args, {
         cwd: options.cwd,
-        env: { ...options.env, ...channelEnv(CHANNEL_FD), ...strayFdsEnv(CHANNEL_FD) },
+        // bwrap closes the filter's descriptor once read: a stray one of that number must not be closed again inside.
+        env: { ...options.env, ...channelEnv(CHANNEL_FD), ...strayFdsEnv(filterFd === undefined ? CHANNEL_FD : SYSCALL_FILTER_FD) },
         // Its own process group, so a signal to the group reaches the whole tree.
         detached: true,
         // A socket, read by RuntimeChannel rather than Node's 'ipc', which a runtime's code could crash.
-        stdio: ['ignore', fds.stdout, fds.stderr, 'pipe'],
+        stdio: ['ignore', fds.stdout, fds.stderr, 'pipe', ...(filterFd === undefined ? [] : [filterFd])],
       });
     } catch (err) {
       output?.close();
       throw err;
     } finally {
       // The child has its own copies: ours would only keep the files open.
-      fsSync.closeSync(fds.stdout);
-      fsSync.closeSync(fds.stderr);
+      for (const fd of [fds?.stdout, fds?.stderr, filterFd]) if (fd !== undefined) fsSync.closeSync(fd);
     }
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => resolve((this.exit = options.sandboxed ? sandboxExit(code, signal) : { code, signal })));

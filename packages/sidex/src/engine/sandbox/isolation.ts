@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
 import { sandboxUser, type SandboxUser } from './sandbox-user.js';
+import { syscallFilterFor } from './syscall-filter.js';
 
 export type IsolationRequest = 'auto' | 'sandbox' | 'process';
 
@@ -18,6 +19,10 @@ export interface Isolation {
   bwrap?: string;
   /** Who sandboxed code runs as on the host. */
   user?: SandboxUser;
+  /** The seccomp filter sandboxes load (syscall-filter.ts), where this machine has one and the kernel takes it. */
+  syscallFilter?: Buffer;
+  /** Why a sandbox runs without that filter. */
+  syscallFilterGap?: string;
 }
 
 /** What callers are told of it (/healthz, logs, a worker's heartbeat): the mode, and why when it is `process`. */
@@ -51,10 +56,18 @@ function probeSandbox(sandboxUid: number | undefined): Isolation {
   // sandbox uid inside; any other server's bwrap needs an unprivileged user namespace.
   const inside = user.switchTo ? ['setpriv', `--reuid=${user.switchTo.uid}`, `--regid=${user.switchTo.gid}`, '--clear-groups', '--', '/bin/true'] : ['/bin/true'];
   const namespaces = user.switchTo ? ['--unshare-pid', '--unshare-ipc', '--unshare-uts'] : ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
-  const probe = spawnSync(bwrap, [...namespaces, '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--', ...inside], { timeout: 5000, encoding: 'utf8' });
-  if (probe.status === 0) return { mode: 'sandbox', bwrap, user };
-  const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0];
-  return { mode: 'process', reason: `bwrap cannot create namespaces here (${why}); user namespaces may be disabled` };
+  const run = (extra: string[], input?: Buffer) => {
+    const probe = spawnSync(bwrap, [...namespaces, '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', ...extra, '--', ...inside], { timeout: 5000, encoding: 'utf8', ...(input ? { input } : {}) });
+    return probe.status === 0 ? undefined : (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0];
+  };
+  const failed = run([]);
+  if (failed) return { mode: 'process', reason: `bwrap cannot create namespaces here (${failed}); user namespaces may be disabled` };
+  // Without its filter a sandbox still holds: a kernel that refuses it costs the keyring's isolation, not the sandbox.
+  const program = syscallFilterFor();
+  if (!program) return { mode: 'sandbox', bwrap, user, syscallFilterGap: `no seccomp filter is built for ${process.arch}` };
+  const refused = run(['--seccomp', '0'], program);
+  if (refused) return { mode: 'sandbox', bwrap, user, syscallFilterGap: `the kernel refused the seccomp filter (${refused})` };
+  return { mode: 'sandbox', bwrap, user, syscallFilter: program };
 }
 
 /** An executable on PATH or in the usual system directories. */

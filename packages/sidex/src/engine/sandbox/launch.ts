@@ -15,6 +15,9 @@ export type SandboxNetwork = 'all' | 'none' | { allow: string[] };
 /** Where the filtering proxy's socket directory is bound inside (runtime/network reads SIDEX_PROXY_SOCKET). */
 export const PROXY_DIR_INSIDE = '/run/sidex-net';
 
+/** The descriptor bwrap reads the seccomp filter from: the one after the runtime's channel (runtime-process.ts). */
+export const SYSCALL_FILTER_FD = 4;
+
 export interface SandboxSpec {
   isolation: Isolation;
   mounts: MountPlan;
@@ -26,6 +29,8 @@ export interface SandboxSpec {
   /** Host directory holding the filtering proxy's socket, for an allowlisted network. */
   proxyDir?: string;
   fileSizeLimit?: FileSizeLimit;
+  /** The seccomp filter is given at SYSCALL_FILTER_FD (syscall-filter.ts). */
+  syscallFilter?: boolean;
 }
 
 export interface FileSizeLimit {
@@ -72,6 +77,7 @@ export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: 
     'sidex',
     ...mountArgs(spec.mounts),
     ...(spec.proxyDir ? ['--ro-bind', spec.proxyDir, PROXY_DIR_INSIDE] : []),
+    ...(spec.syscallFilter ? ['--seccomp', String(SYSCALL_FILTER_FD)] : []),
     '--chdir',
     spec.cwd,
     '--',
