@@ -16,6 +16,7 @@ interface Pair {
   channel: RuntimeChannel;
   messages: unknown[];
   oversize: number[];
+  tooDeep: number;
 }
 
 let dir: string;
@@ -39,10 +40,11 @@ async function pair(maxLineBytes?: number): Promise<Pair> {
   const messages: unknown[] = [];
   const oversize: number[] = [];
   const socket = accepted.shift()!;
-  const channel = new RuntimeChannel(socket, { message: (m) => messages.push(m), oversize: (b) => oversize.push(b) }, maxLineBytes);
+  const pair: Pair = { writer, read: () => read, channel: undefined as unknown as RuntimeChannel, messages, oversize, tooDeep: 0 };
+  pair.channel = new RuntimeChannel(socket, { message: (m) => messages.push(m), oversize: (b) => oversize.push(b), tooDeep: () => pair.tooDeep++ }, maxLineBytes);
   let read = 0;
   socket.on('data', (d: Buffer) => (read += d.length));
-  return { writer, read: () => read, channel, messages, oversize };
+  return pair;
 }
 
 /** Writes each piece apart (each its own read: the next is written once the reader has read it), then closes. */
@@ -97,6 +99,15 @@ describe("a runtime's channel, read by the engine", () => {
     await writeApart(q, [Buffer.from('{"a":"' + 'x'.repeat(2000)), Buffer.from('x'.repeat(5000) + '"}\n{"after":1}\n'), Buffer.from(JSON.stringify({ fits: 'y'.repeat(980) }) + '\n')]);
     expect(q.oversize).toEqual([2006]);
     expect(q.messages).toEqual([{ after: 1 }, { fits: 'y'.repeat(980) }]);
+  });
+
+  it('a line nested deeper than any message may is reported and dropped; brackets inside strings do not count', async () => {
+    const p = await pair();
+    const deep = `{"type":"progress","x":${'['.repeat(2000)}${']'.repeat(2000)}}`;
+    const quoted = JSON.stringify({ type: 'progress', json: '['.repeat(5000) + ']'.repeat(5000) + '\\"[' });
+    await writeApart(p, [Buffer.from(`${deep}\n`), Buffer.from(`${quoted}\n{"type":"ready"}\n`)]);
+    expect(p.tooDeep).toBe(1);
+    expect(p.messages).toEqual([JSON.parse(quoted), { type: 'ready' }]);
   });
 
   it('sends lines in the json serialization Node reads, and nothing once closed', async () => {

@@ -184,6 +184,63 @@ describe("the channel to the server: what the code writes to the runtime's own s
     await stillServes(server);
   });
 
+  it.each(BOTH_MODES)('%s: values nested 200,000 levels deep (serializing one for an events subscriber overflowed the stack and ended the server) are dropped; a line that deep fails it VALUE_TOO_DEEP', async (_mode, server) => {
+    const events = new AbortController();
+    const stream = await fetch(`${server.url}/v1/events`, { headers: { authorization: `Bearer ${secrets.SIDEX_API_KEY}` }, signal: events.signal });
+    expect(stream.status).toBe(200);
+    try {
+      const deep = `'['.repeat(200000) + ']'.repeat(200000)`;
+      const dropped = await run(server, `process.send({ type: 'checkpoint', json: ${deep} }); process.send({ type: 'progress', json: ${deep} });
+        await new Promise((r) => setTimeout(r, 200)); return 'own result';`);
+      expect([dropped.status, dropped.result, dropped.checkpoint]).toEqual(['completed', 'own result', undefined]);
+      const line = await run(server, `${CHANNEL} fs.writeSync(fd, '{"type":"progress","json":"1","x":' + ${deep} + '}\\n');
+        await new Promise((r) => setTimeout(r, 5000)); return 'not reached';`);
+      expect([line.status, line.failure?.code]).toEqual(['failed', 'VALUE_TOO_DEEP']);
+      // The runtime refuses such a value itself, before it reaches the channel.
+      const own = await run(server, `const deep = []; let at = deep; for (let i = 0; i < 1500; i++) { const next = []; at.push(next); at = next; } return deep;`);
+      expect([own.status, own.failure?.code]).toEqual(['failed', 'RESULT_NOT_SERIALIZABLE']);
+      expect(own.failure?.message).toContain('nests deeper than 1000 levels');
+      expect((await fetch(`${server.url}/v1/executions`, { headers: { authorization: `Bearer ${secrets.SIDEX_API_KEY}` } })).status).toBe(200);
+    } finally {
+      events.abort();
+    }
+    await stillServes(server);
+  }, 60_000);
+
+  it.each(BOTH_MODES)('%s: an outcome written to the channel while the code runs on (it escaped its timeout, every stop and a shutdown) decides its status, but a timeout or a stop still ends its tree', async (_mode, server) => {
+    const client = clients.get(server)!;
+    const FORGE = `process.send({ type: 'result', json: '"forged"', cpuMicros: 0 }); setInterval(() => console.log('alive'), 50); await new Promise(() => {});`;
+    let began = Date.now();
+    const timedOut = await runToEnd(client, FORGE, {}, {}, 1000);
+    expect([timedOut.status, timedOut.result]).toEqual(['completed', 'forged']);
+    expect(Date.now() - began).toBeLessThan(4000);
+    const started = await client.sideExecution.startWithCode(FORGE);
+    if (!started.success) throw new Error(started.error);
+    await sleep(300);
+    began = Date.now();
+    const stopped = await client.sideExecution.stop(started.sideExecutionId, { graceMs: 500 });
+    // Its status was decided by the report: a stop of a completed execution answers that it had finished.
+    expect(stopped.success ? stopped.status : stopped.error).toContain('already finished with status "completed"');
+    expect(Date.now() - began).toBeLessThan(3000);
+    await stillServes(server);
+  }, 30_000);
+
+  it.each(BOTH_MODES)("%s: an exit listener that never returns holds its tree at most a grace period past the code's end", async (_mode, server) => {
+    const began = Date.now();
+    const done = await run(server, `process.on('exit', () => { for (;;) {} }); return 'done';`, {}, { graceMs: 1000 });
+    expect([done.status, done.result]).toEqual(['completed', 'done']);
+    expect(Date.now() - began).toBeLessThan(6000);
+  }, 30_000);
+
+  it.each(BOTH_MODES)('%s: an error of 25 MB is kept to its first 64 K characters, so that its record and the list stay readable', async (_mode, server) => {
+    const done = await run(server, `throw new Error('x'.repeat(25e6))`);
+    expect(done.status).toBe('failed');
+    expect(done.failure?.message.length).toBeGreaterThan(60_000);
+    expect(done.failure?.message.length).toBeLessThan(70_000);
+    expect(done.failure?.message).toMatch(/more characters not kept\]$/);
+    expect((await fetch(`${server.url}/v1/executions`, { headers: { authorization: `Bearer ${secrets.SIDEX_API_KEY}` } })).status).toBe(200);
+  }, 60_000);
+
   it.each(BOTH_MODES)('%s: writing without end and without a line break fails it VALUE_TOO_LARGE; the server holds at most the 64 MB bound of it', async (_mode, server) => {
     const before = peakRss(server);
     // The socket is non-blocking: a full one answers EAGAIN, and the writer waits for the server to read.

@@ -7,7 +7,7 @@ import type { CheckedMessage } from './pool/runtime-messages.js';
 import type { ExecutionStore, ListFilter, ListPage } from '../store/execution-store.js';
 import { Admission } from './admission.js';
 import { buildBaseEnv, DEFAULT_ENV_ALLOW, executionEnv } from './child-env.js';
-import { Execution, type StartSpec } from './execution.js';
+import { Execution, type Outcome, type StartSpec } from './execution.js';
 import type { ExecutionEngine } from './execution-engine.js';
 import { finalFields, recordedExit, retryPending, statusEvent } from './final-status.js';
 import { enforceOutputLimit, limitVerdict, watchLimits } from './limits/limit-watch.js';
@@ -38,6 +38,7 @@ import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
 import { MAX_LINE_BYTES, type ExecSource } from '../runtime/messages.js';
+import { MAX_VALUE_DEPTH } from '../runtime/json-depth.js';
 import { notACommand, StdinChannel, stdinGone } from './command/stdin-channel.js';
 import { prepareInline } from '../runtime/inline/prepare-inline.js';
 import { INLINE_DISPLAY_NAME } from './inline-syntax.js';
@@ -563,6 +564,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       case 'oversize':
         // Nothing legitimate comes near the bound: the code wrote to the channel itself.
         return this.settle(exec.id, { error: { code: 'VALUE_TOO_LARGE', message: `the code wrote ${message.bytes} bytes without an end of line to its channel to sidex, more than a message may hold (${MAX_LINE_BYTES} bytes): they were dropped` } });
+      case 'tooDeep':
+        // The runtime refuses such values itself: the code wrote to the channel itself.
+        return this.settle(exec.id, { error: { code: 'VALUE_TOO_DEEP', message: `the code wrote a message to its channel to sidex nested deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects: it was dropped` } });
       case 'sideExecutionComplete':
         return this.settle(exec.id, { result: message.result });
       case 'sideExecutionError':
@@ -586,21 +590,33 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       case 'progress':
         return this.recordProgress(exec, message.value);
       case 'startFailed':
-        exec.outcome ??= { kind: 'startFailed', error: message.error };
-        return;
+        return this.reported(exec, { kind: 'startFailed', error: message.error });
       case 'result':
-        exec.outcome ??= { kind: 'result', value: message.value };
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
-        return;
+        return this.reported(exec, { kind: 'result', value: message.value });
       case 'failed':
-        exec.outcome ??= { kind: 'failed', error: message.error };
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
-        return;
+        return this.reported(exec, { kind: 'failed', error: message.error });
       case 'stopped':
-        exec.outcome ??= { kind: 'stopped', value: message.value };
         record.cpuMicros = Math.max(record.cpuMicros, message.cpuMicros);
-        return;
+        return this.reported(exec, { kind: 'stopped', value: message.value });
     }
+  }
+
+  /**
+   * The first outcome its runtime reports is the execution's. The runtime
+   * exits right after; one that does not (an exit listener that never
+   * returns, or code that wrote the report to the channel itself and runs
+   * on) has its tree ended once the grace period has passed. Stops, its
+   * timeout and its limits end it sooner (stopWith).
+   */
+  private reported(exec: Execution, outcome: Outcome): void {
+    if (exec.outcome) return;
+    exec.outcome = outcome;
+    const runtime = exec.runtime;
+    if (!runtime || exec.protocol) return;
+    const lingering = setTimeout(() => void this.end(exec, Math.min(this.graceOf(exec), LEFTOVER_GRACE_MS)), this.graceOf(exec)).unref();
+    void runtime.exited.then(() => clearTimeout(lingering));
   }
 
   private recordProgress(exec: Execution, value: unknown): void {
@@ -612,7 +628,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   private stopWith(exec: Execution, reason: StopReason, graceMs: number): void {
     if (isTerminal(exec.record.status)) return;
     if (exec.isEnding) {
-      exec.protocol?.shorten(graceMs);
+      // A stop under way is only shortened. An outcome reported while the
+      // tree lives on decides the status, but a stop still ends the tree.
+      void this.end(exec, graceMs);
       return;
     }
     exec.stopReason = reason;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inlineFrames } from './inline/user-frames.js';
+import { MAX_VALUE_DEPTH, nestsDeeperThan, tooDeep } from './json-depth.js';
 import { MAX_LINE_BYTES, MAX_VALUE_BYTES, type ErrorInfo } from './messages.js';
 
 const runtimeDir = path.dirname(fileURLToPath(import.meta.url));
@@ -64,6 +65,7 @@ export function toJson(value: unknown, what: string): string | undefined {
   }
   // JSON.stringify answers undefined for functions and symbols instead of throwing.
   if (json === undefined) throw new NotSerializableError(`${what} cannot be serialized to JSON: it is a ${typeof value}`);
+  if (nestsDeeperThan(json, MAX_VALUE_DEPTH)) throw new NotSerializableError(tooDeep(what));
   return json;
 }
 

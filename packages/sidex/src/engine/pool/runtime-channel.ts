@@ -14,7 +14,10 @@
 // itself on a failed write, and what it had not read yet is lost with it.
 // Here a failed write only ends the writing; reading goes on to the end.
 import type { Socket } from 'node:net';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../../runtime/json-depth.js';
 import { MAX_LINE_BYTES } from '../../runtime/messages.js';
+
+const ENVELOPE_DEPTH = 8;
 
 /** What the engine sets in the runtime's environment so that Node opens its channel on `fd`. */
 export function channelEnv(fd: number): Record<string, string> {
@@ -25,6 +28,8 @@ export interface ChannelEvents {
   message(value: unknown): void;
   /** A line grew past the bound (`bytes` so far): it is dropped to its end. Once per such line. */
   oversize(bytes: number): void;
+  /** A line nested deeper than any message may: dropped. */
+  tooDeep(): void;
 }
 
 export class RuntimeChannel {
@@ -108,9 +113,12 @@ export class RuntimeChannel {
   }
 
   private parse(line: Buffer): void {
+    const text = line.toString('utf8');
+    // The contract's envelopes nest a few levels around their values.
+    if (nestsDeeperThan(text, MAX_VALUE_DEPTH + ENVELOPE_DEPTH)) return this.events.tooDeep();
     let value: unknown;
     try {
-      value = JSON.parse(line.toString('utf8'));
+      value = JSON.parse(text);
     } catch {
       return; // not a message: dropped
     }

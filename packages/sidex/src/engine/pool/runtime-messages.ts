@@ -4,8 +4,12 @@
 // not JSON, is dropped; a malformed error or CPU figure is made harmless; a
 // value over MAX_VALUE_BYTES (which the runtime refuses itself) is dropped, or
 // fails the execution when it is the result.
+import { MAX_VALUE_DEPTH, nestsDeeperThan, tooDeep } from '../../runtime/json-depth.js';
 import { MAX_VALUE_BYTES, type CodeboltIpcMessage, type ErrorInfo, type RuntimeMessage } from '../../runtime/messages.js';
 import { tooLarge } from '../../runtime/serialize.js';
+import { bounded } from '../reported-error.js';
+
+const MAX_CODE_CHARS = 100;
 
 /** A runtime message as the engine acts on it: checkpoint, progress and message values parsed once, here. */
 export type CheckedMessage =
@@ -17,12 +21,15 @@ export type CheckedMessage =
   | { type: 'result' | 'stopped'; value?: unknown; cpuMicros: number }
   /** Not a message: a line on the channel grew past its bound (runtime-channel.ts). */
   | { type: 'oversize'; bytes: number }
+  /** Not a message: a line on the channel nested deeper than any message may (runtime-channel.ts). */
+  | { type: 'tooDeep' }
   | CodeboltIpcMessage;
 
 const NOT_JSON = Symbol('not JSON');
 
 function parsed(json: unknown): unknown {
-  if (typeof json !== 'string') return NOT_JSON;
+  // Too deep for what serializes it next (json-depth.ts): the runtime refuses such values itself.
+  if (typeof json !== 'string' || nestsDeeperThan(json, MAX_VALUE_DEPTH)) return NOT_JSON;
   try {
     return JSON.parse(json) as unknown;
   } catch {
@@ -37,12 +44,12 @@ const cpu = (micros: unknown) => (typeof micros === 'number' && Number.isFinite(
 function error(value: unknown): ErrorInfo {
   const e = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   return {
-    code: typeof e.code === 'string' ? e.code : 'INVALID_ERROR',
-    message: typeof e.message === 'string' ? e.message : 'the runtime reported an error without a message',
-    ...(typeof e.stack === 'string' ? { stack: e.stack } : {}),
+    code: typeof e.code === 'string' ? bounded(e.code, MAX_CODE_CHARS) : 'INVALID_ERROR',
+    message: typeof e.message === 'string' ? bounded(e.message) : 'the runtime reported an error without a message',
+    ...(typeof e.stack === 'string' ? { stack: bounded(e.stack) } : {}),
     ...(typeof e.line === 'number' ? { line: e.line } : {}),
     ...(typeof e.column === 'number' ? { column: e.column } : {}),
-    ...(typeof e.path === 'string' ? { path: e.path } : {}),
+    ...(typeof e.path === 'string' ? { path: bounded(e.path) } : {}),
   };
 }
 
@@ -65,13 +72,17 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
     }
     case 'result':
     case 'stopped': {
-      const value = m.json === undefined ? undefined : parsed(m.json);
-      if (value === NOT_JSON) return undefined;
       const tooBig = oversize(m.json);
-      if (m.type === 'result' && tooBig) {
-        return { type: 'failed', error: { code: 'VALUE_TOO_LARGE', message: tooLarge('result', Buffer.byteLength(m.json as string)) }, cpuMicros: cpu(m.cpuMicros) };
+      const deep = typeof m.json === 'string' && nestsDeeperThan(m.json, MAX_VALUE_DEPTH);
+      if (m.type === 'result' && (tooBig || deep)) {
+        const error = tooBig ? { code: 'VALUE_TOO_LARGE', message: tooLarge('result', Buffer.byteLength(m.json as string)) } : { code: 'RESULT_NOT_SERIALIZABLE', message: tooDeep('the result') };
+        return { type: 'failed', error, cpuMicros: cpu(m.cpuMicros) };
       }
-      return { type: m.type, ...(m.json !== undefined && !tooBig ? { value } : {}), cpuMicros: cpu(m.cpuMicros) };
+      // A stop's partial result too large or too deep to keep: stopped, without it.
+      const kept = m.json !== undefined && !tooBig && !deep;
+      const value = kept ? parsed(m.json) : undefined;
+      if (value === NOT_JSON) return undefined;
+      return { type: m.type, ...(kept ? { value } : {}), cpuMicros: cpu(m.cpuMicros) };
     }
     case 'failed':
       return { type: 'failed', error: error(m.error), cpuMicros: cpu(m.cpuMicros) };
@@ -86,8 +97,12 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
       };
     case 'stdinWritten':
       return typeof m.bytes === 'number' && Number.isSafeInteger(m.bytes) && m.bytes >= 0 ? { type: 'stdinWritten', bytes: m.bytes } : undefined;
-    case 'sideExecutionComplete':
+    case 'sideExecutionComplete': {
+      // The line's depth is bounded (runtime-channel.ts): this cannot overflow.
+      const json = JSON.stringify(m.result ?? null);
+      if (oversize(json)) return { type: 'sideExecutionError', error: { message: tooLarge('result', Buffer.byteLength(json)) } };
       return { type: 'sideExecutionComplete', result: m.result };
+    }
     case 'sideExecutionError':
       return { type: 'sideExecutionError', error: m.error };
     default:

@@ -117,7 +117,7 @@ export class RuntimeProcess {
       this.child.once('error', () => resolve((this.exit ??= { code: null, signal: null })));
     });
     const socket = this.child.stdio[CHANNEL_FD] as Socket | null | undefined;
-    this.channel = socket ? new RuntimeChannel(socket, { message: (raw) => this.onRaw(raw), oversize: (bytes) => this.listener?.({ type: 'oversize', bytes }) }) : undefined;
+    this.channel = socket ? new RuntimeChannel(socket, { message: (raw) => this.onRaw(raw), oversize: (bytes) => this.listener?.({ type: 'oversize', bytes }), tooDeep: () => this.listener?.({ type: 'tooDeep' }) }) : undefined;
     this.disconnected = new Promise((resolve) => {
       if (!this.channel) return resolve();
       void this.channel.closed.then(resolve);
