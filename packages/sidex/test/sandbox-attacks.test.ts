@@ -349,6 +349,52 @@ describe('escape: env -i, setsid, and every cgroup.procs it can find', () => {
   });
 });
 
+describe('a scratch directory deeper than a path may be long', () => {
+  // 3,000 directories of 200 characters: fs.rm names each entry by its whole path, and failed (ENAMETOOLONG).
+  const DEEP_TREE = `const fs = require('node:fs'); const base = process.cwd();
+    for (let i = 0; i < 3000; i++) { fs.mkdirSync('d'.repeat(200)); process.chdir('d'.repeat(200)); }
+    fs.writeFileSync('left.txt', 'left behind'); process.chdir(base); console.log(base);`;
+
+  it.each(BOTH_MODES)('%s: it is removed when the execution ends', async (_mode, server) => {
+    const done = await run(server, `${DEEP_TREE} return 'made';`);
+    expect([done.status, done.result]).toEqual(['completed', 'made']);
+    const scratch = (done.output ?? '').trim();
+    expect(scratch.startsWith(server.dataDir)).toBe(true);
+    expect(await eventually(() => !fs.existsSync(scratch), 10_000, 50)).toBe(true);
+  });
+
+  it('left by a server that was killed, it does not keep the next one from starting, which removes it', async () => {
+    const server = await spawnServer({ env: secrets, apiKey: false });
+    const client = clientOf(server);
+    try {
+      const started = await client.sideExecution.startWithCode(`${DEEP_TREE} await new Promise(() => {});`);
+      if (!started.success) throw new Error(started.error);
+      let scratch = '';
+      const printed = async () => {
+        const status = await client.sideExecution.getStatus(started.sideExecutionId);
+        scratch = status.success ? status.output.trim() : '';
+        return scratch !== '';
+      };
+      expect(await eventually(printed, 15_000, 50)).toBe(true);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      expect(fs.existsSync(scratch)).toBe(true);
+      const next = await spawnServer({ args: ['--data-dir', server.dataDir], env: secrets, apiKey: false });
+      const nextClient = clientOf(next);
+      try {
+        expect(fs.existsSync(scratch)).toBe(false);
+        expect((await runToEnd(nextClient, 'return 6 * 7')).result).toBe(42);
+      } finally {
+        nextClient.close();
+        await stopAndRemove(next);
+      }
+    } finally {
+      client.close();
+      await stopAndRemove(server);
+    }
+  }, 60_000);
+});
+
 describe('the server and its guardian SIGKILLed together', () => {
   it('sandbox: 50 running trees (busy loops, awaiting code, setsid grandchildren): no process alive 2 s later', async () => {
     const server = await spawnServer({ env: { ...secrets, SIDEX_POOL_SIZE: '4' }, apiKey: false });

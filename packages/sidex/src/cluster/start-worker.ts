@@ -35,6 +35,7 @@ export async function startWorker(config: ServerConfig, log: Logger): Promise<Ru
   const sidex = await Sidex.open({ ...options, engine: { ...options.engine, worker: name, maxConcurrent: concurrency } });
   sidex.engine.on('storeError', ({ id, error }) => log.error({ id, err: error }, 'store write failed; the execution goes on'));
   if (sidex.recovery?.recovered.length) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
+  if (sidex.recovery?.notRemoved) log.warn({ notRemoved: sidex.recovery.notRemoved }, 'scratch directories of an earlier run could not be removed: remove them by hand');
   logEngineModes(sidex.engine, log);
   let worker: ClusterWorker;
   try {

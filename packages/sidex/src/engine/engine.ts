@@ -19,7 +19,8 @@ import { logFilesOf, SPARE_OUTPUT_DIR, type LogFiles } from './output/log-files.
 import { readLog } from './output/log-reader.js';
 import { OutputDecoders } from './output/output-decoder.js';
 import { RuntimeFactory, type PermissionOptions, type RuntimeProfile } from './pool/runtime-factory.js';
-import { removePath, type RuntimeProcess } from './pool/runtime-process.js';
+import { removePath } from './pool/remove-path.js';
+import type { RuntimeProcess } from './pool/runtime-process.js';
 import { RuntimeSource } from './pool/runtime-source.js';
 import { WarmPool } from './pool/warm-pool.js';
 import { isTerminal, type ExecutionRecord, type StopReason } from '../model/record.js';

@@ -12,6 +12,7 @@ import { tailsFromLog } from '../engine/output/log-tails.js';
 import type { ExecutionRecord } from '../model/record.js';
 import { findMarked, markerMatcher } from '../engine/tree/marker.js';
 import { isAlive, signalPid } from '../engine/tree/proc.js';
+import { removePath } from '../engine/pool/remove-path.js';
 import type { TreeTracker } from '../engine/tree/tracked-tree.js';
 
 export interface RecoveryOptions {
@@ -31,6 +32,8 @@ export interface RecoveryReport {
   recovered: string[];
   /** Pids of surviving processes that were killed. */
   killed: number[];
+  /** Leftover scratch directories that could not be removed (logged; they no longer block a start). */
+  notRemoved?: string[];
 }
 
 export async function recoverLostExecutions(options: RecoveryOptions): Promise<RecoveryReport> {
@@ -59,8 +62,10 @@ export async function recoverLostExecutions(options: RecoveryOptions): Promise<R
     const resolved = await resolveLost(record, options.logFiles(record.id), options.tailBytes);
     await options.store.update(resolved, statusEvent(resolved));
   }
-  for (const dir of options.staleScratch) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
-  return { recovered: lost.map((r) => r.id), killed: [...killed] };
+  // What an earlier run's code left in its scratch directory must not keep this one from starting.
+  const stuck: string[] = [];
+  for (const dir of options.staleScratch) if (!(await removePath(dir))) stuck.push(dir);
+  return { recovered: lost.map((r) => r.id), killed: [...killed], ...(stuck.length > 0 ? { notRemoved: stuck } : {}) };
 }
 
 /**

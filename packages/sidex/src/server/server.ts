@@ -69,6 +69,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     log.warn({ pid, previousPid, exit, delayMs }, 'the guardian process died; a new one took its place'),
   );
   if (sidex.recovery) log.info({ recovery: sidex.recovery }, 'recovered what the previous run left');
+  if (sidex.recovery?.notRemoved) log.warn({ notRemoved: sidex.recovery.notRemoved }, 'scratch directories of an earlier run could not be removed: remove them by hand');
   const auth = new KeyCheck(apiKey.key);
   const hub = new EventHub(sidex.services.sideExecution);
   const startedAt = Date.now();

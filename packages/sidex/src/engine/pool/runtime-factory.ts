@@ -8,6 +8,7 @@ import { startFilteringProxy } from '../sandbox/network/filtering-proxy.js';
 import { noProxyFor } from '../sandbox/network/no-proxy.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
 import { SyscallFilterFile } from '../sandbox/syscall-filter.js';
+import { removePath } from './remove-path.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
 import { RuntimeProcess, runtimeMain, type Companion } from './runtime-process.js';
 
@@ -219,7 +220,7 @@ export class RuntimeFactory {
       ready: started.then(() => {}),
       close: async () => {
         await started.then((proxy) => proxy.close(), () => {});
-        fs.rmSync(dir, { recursive: true, force: true });
+        await removePath(dir);
       },
     };
     return { dir, companion };

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fsSync from 'node:fs';
-import fs from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import type { SupervisorMessage } from '../../runtime/messages.js';
 import type { LimitGroup } from '../limits/cgroup-limits.js';
 import { OutputCapture } from '../output/capture.js';
 import { openStdioFiles } from '../output/log-files.js';
+import { removePath } from './remove-path.js';
 import { channelEnv, RuntimeChannel } from './runtime-channel.js';
 import { checkRuntimeMessage, type CheckedMessage } from './runtime-messages.js';
 import { strayFdsEnv } from './stray-fds.js';
@@ -230,28 +230,6 @@ function setRlimit(prlimit: string, pid: number, arg: string): Promise<void> {
       else reject(new Error(`prlimit ${arg} on pid ${pid} failed: ${stderr.trim() || `exit ${code}`}`));
     });
   });
-}
-
-/**
- * Removes a directory or a file; what is already gone is fine. A file, or an
- * empty directory (an execution's usual scratch directory), goes at once: a
- * system call or two, against a thread pool round trip per step, which on a
- * busy host is a millisecond each on the path of a stop. A full directory is
- * removed off the event loop.
- */
-export function removePath(target: string): Promise<void> {
-  try {
-    fsSync.rmSync(target, { force: true });
-    return Promise.resolve();
-  } catch {
-    // a directory
-  }
-  try {
-    fsSync.rmdirSync(target);
-    return Promise.resolve();
-  } catch {
-    return fs.rm(target, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
-  }
 }
 
 const nullTree: TrackedTree = {
