@@ -33,15 +33,11 @@ async function serverAt(url: string): Promise<boolean> {
  * The rule: --embedded runs it in this process, whatever server is named or
  * answers; else the server of --url / SIDEX_URL; else a server that answers
  * at the default address runs it (so that it is in its `sidex ls`); else
- * this process does, in a per-user data directory. Said on stderr each time.
+ * this process does, in a per-user data directory. Said on stderr unless the
+ * caller named the server: then stderr is the program's alone (`sidex exec`).
  */
 export async function placeOf(options: PlaceOptions): Promise<Place> {
-  const configured = options.embedded ? undefined : configuredUrl(options);
-  if (configured) {
-    // A URL that does not parse is refused by the client with its own message.
-    if (URL.canParse(configured)) process.stderr.write(`sidex: running on the server at ${configured} (${options.url ? '--url' : 'SIDEX_URL'})\n`);
-    return { remote: options };
-  }
+  if (!options.embedded && configuredUrl(options)) return { remote: options };
   const url = defaultUrl();
   if (!options.embedded && (await serverAt(url))) {
     process.stderr.write(`sidex: running on the server at ${url} (--embedded runs it here instead)\n`);

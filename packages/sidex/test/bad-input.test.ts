@@ -63,6 +63,9 @@ const calls: Call[] = [
   ['status with a non-string id', () => api.getStatus({ id: 1 }), 'INVALID_ID', /must be a string/],
   ['stop of an unknown id', () => api.stop('nope'), 'EXECUTION_NOT_FOUND', /no execution with id "nope"/],
   ['stop with a negative grace', () => api.stop('nope', { graceMs: -1 }), 'INVALID_ARGUMENT', /graceMs: must not be negative/],
+  // A grace of 1e308 held the stop open without end, its execution in `stopping`.
+  ['stop with a grace past ten minutes', () => api.stop('nope', { graceMs: 1e308 }), 'INVALID_ARGUMENT', /graceMs: must be at most 600000/],
+  ['stop with a grace of half a millisecond', () => api.stop('nope', { graceMs: 0.5 }), 'INVALID_ARGUMENT', /graceMs: must be a whole number of milliseconds/],
   ['wait on an unknown id', () => api.wait('nope'), 'EXECUTION_NOT_FOUND', /no execution/],
   ['a list filter of the wrong shape', () => api.list({ status: 'sleeping' }), 'INVALID_ARGUMENT', /status/],
   ['a forged cursor', () => api.list({ cursor: 'garbage' }), 'INVALID_CURSOR', /cursor/],

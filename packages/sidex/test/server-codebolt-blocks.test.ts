@@ -102,6 +102,9 @@ describe('the execution token', () => {
     }
     block.send('{not json');
     expect(await block.next((f) => f.code === 'INVALID_FRAME' && f.requestId === undefined)).toMatchObject({ success: false, type: 'errorResponse' });
+    // A result deeper than the store's JSON.stringify could go: refused, the execution runs on.
+    block.send(`{"type":"actionBlockComplete","sideExecutionId":"${id}","result":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    expect(await block.next((f) => f.code === 'INVALID_FRAME' && /nests deeper than 1000/.test(String(f.error)))).toMatchObject({ success: false, type: 'errorResponse' });
     expect((await status(id)).status).toBe('running');
     expect((await status(other.id)).status).toBe('running');
     // Stopping the execution closes its block's connection.

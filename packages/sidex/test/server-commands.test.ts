@@ -129,6 +129,18 @@ describe('REST', () => {
     expect(await post('/v1/executions', { command: ['pwd'], cwd: '/etc' })).toMatchObject({ status: 400, body: { code: 'PATH_OUTSIDE_ROOTS' } });
     expect(await post('/v1/executions', { command: ['true'], actionBlockPath: 'x' })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
     expect(await post('/v1/executions', { command: ['nope-sidex-none'] })).toMatchObject({ status: 400, body: { code: 'COMMAND_NOT_FOUND', details: { path: 'nope-sidex-none' } } });
+    // A name or value the kernel's environment cannot hold as given: refused, where it was cut or split before (or failed to spawn, recorded).
+    const before = (await get('/v1/executions?kind=command&limit=1000')).body.executions.length;
+    for (const [env, field] of [[{ 'A=B': 'x' }, 'env.A=B'], [{ A: 'x\u0000y' }, 'env.A'], [{ '': 'x' }, 'env.'], [{ A: 1 }, 'env.A']] as const) {
+      expect(await post('/v1/executions', { command: ['true'], env }), JSON.stringify(env)).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { issues: [{ field }] } } });
+    }
+    expect(await post('/v1/executions', { inlineCode: 'return 1', options: { env: { 'A=B': 'x' } } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { issues: [{ field: 'options.env.A=B' }] } } });
+    expect((await get('/v1/executions?kind=command&limit=1000')).body.executions.length).toBe(before);
+    // Unknown fields named like Object's own properties found them as error codes (`code: {}`, or none).
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(await post('/v1/executions', JSON.parse(`{"command":["true"],"${name}":1}`)), name).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
+      expect(await get(`/v1/executions?${name}=1`), name).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
+    }
     const ran = await post('/v1/executions', { command: ['true'] });
     await client.wait(ran.body.sideExecutionId);
     expect(await post(`/v1/executions/${ran.body.sideExecutionId}/resume`, {})).toMatchObject({ status: 409, body: { code: 'NOT_RESUMABLE' } });

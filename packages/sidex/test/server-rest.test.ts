@@ -216,13 +216,19 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     ['JSON array', '[1,2,3]', 'application/json', 400, 'INVALID_ARGUMENT'],
     ['JSON string', '"return 1"', 'application/json', 400, 'INVALID_ARGUMENT'],
     ['not JSON at all', 'return 1', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['prototype pollution', '{"__proto__":{"x":1},"inlineCode":"return 1"}', 'application/json', 400, 'INVALID_BODY'],
-  ])('%s', async (_name, body, type, status, code) => {
+    ['prototype pollution', '{"__proto__":{"x":1},"inlineCode":"return 1"}', 'application/json', 400, 'INVALID_BODY', /a key "__proto__".* is not accepted/],
+    // 5,000 levels overflowed the store's JSON.stringify: STORE_UNAVAILABLE, naming no field.
+    ['a threadContext nested 5,000 deep', `{"inlineCode":"return 1","options":{"threadContext":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'application/json', 400, 'INVALID_BODY', /body nests deeper than 1000 levels/],
+  ])('%s', async (_name, body, type, status, code, says?: RegExp) => {
+    const before = ((await (await fetch(`${server.url}/v1/executions?limit=1000`, { headers: { authorization: `Bearer ${server.apiKey}` } })).json()) as { executions: unknown[] }).executions.length;
     const res = await fetch(`${server.url}/v1/executions`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': type }, body });
     expect(res.status).toBe(status);
     const reply = (await res.json()) as Record<string, unknown>;
     expect(reply).toMatchObject({ success: false, code });
     expect(String(reply.error).length).toBeGreaterThan(5);
+    if (says) expect(String(reply.error)).toMatch(says);
+    const after = ((await (await fetch(`${server.url}/v1/executions?limit=1000`, { headers: { authorization: `Bearer ${server.apiKey}` } })).json()) as { executions: unknown[] }).executions.length;
+    expect(after).toBe(before);
   });
 
   it('a body over the limit is a 413, answered from its Content-Length before the upload', async () => {

@@ -22,7 +22,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, codes
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({ field: fieldOf(issue), message: issue.message }));
   const first = issues[0]!;
-  const code = codes[first.field.split(/[.[]/)[0] ?? ''] ?? 'INVALID_ARGUMENT';
+  // Own keys only: an unknown field named `constructor` or `__proto__` must not find Object's.
+  const top = first.field.split(/[.[]/)[0] ?? '';
+  const code = Object.hasOwn(codes, top) ? codes[top]! : 'INVALID_ARGUMENT';
   throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { field: first.field, issues });
 }
 

@@ -42,8 +42,22 @@ export const CommandArgv = z
 /** Its working directory: absolute, or relative to the project directory; inside the allowed roots. */
 export const CommandCwd = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(4096, 'is too long');
 
+/**
+ * Environment variables as a program receives them: the kernel's environment
+ * is NUL-terminated `NAME=value` strings, so a name with "=" or NUL, or a
+ * value with NUL, would arrive changed (cut, or split into another name).
+ */
+export const EnvVars = z
+  .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of strings' })
+  .superRefine((env, ctx) => {
+    for (const [name, value] of Object.entries(env)) {
+      if (name === '' || /[=\0]/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a variable name: it must not be empty, nor hold "=" or NUL' });
+      else if (value.includes('\0')) ctx.addIssue({ code: 'custom', path: [name], message: 'must not hold a NUL character' });
+    }
+  });
+
 /** Extra environment variables of the program (on top of what options.env gives). */
-export const CommandEnv = z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of strings' });
+export const CommandEnv = EnvVars;
 
 /**
  * Its stdin at start: text, or bytes with `open` to write more while it runs

@@ -6,8 +6,12 @@ import { z } from 'zod';
 import { SidexError } from '../errors.js';
 import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
 import { MAX_EVENTS } from '../store/event-query.js';
+import { EnvVars } from './command-schemas.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A grace period before SIGKILL, ms: a start's own, or a stop's. Ten minutes at most (a longer one held a stop open without end). */
+export const GraceMs = z.number().int('must be a whole number of milliseconds').min(0, 'must not be negative').max(600_000, 'must be at most 600000 (10 minutes)');
 
 export const TimeoutMs = z
   .number({ error: (issue) => (Number.isNaN(issue.input) ? 'must be a finite number' : 'must be a number of milliseconds') })
@@ -48,9 +52,9 @@ export const StartOptions = z
       })
       .optional(),
     /** Grace period of this execution's stops and timeout, ms. */
-    graceMs: z.number().int().min(0).max(600_000).optional(),
+    graceMs: GraceMs.optional(),
     /** Extra environment variables for this execution. */
-    env: z.record(z.string(), z.string()).optional(),
+    env: EnvVars.optional(),
     threadId: z.string().max(200).optional(),
     /** The Codebolt agent on whose behalf it runs (PARENT_AGENT_ID of Codebolt-built blocks). */
     parentAgentId: z.string().max(200).optional(),
@@ -88,7 +92,7 @@ export const BlockPath = z.string({ error: 'must be a string' }).min(1, 'must no
 /** How a stop goes: the grace before SIGKILL (default 5000), or SIGKILL at once. */
 export const StopOptions = z
   .object({
-    graceMs: z.number().refine(Number.isFinite, 'must be finite').refine((n) => n >= 0, 'must not be negative').optional(),
+    graceMs: GraceMs.optional(),
     force: z.boolean().optional(),
   })
   .strict();

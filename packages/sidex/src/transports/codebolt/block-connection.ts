@@ -7,6 +7,7 @@ import { fail, ok } from '../replies/envelope.js';
 import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { frameText } from '../ws/frame-text.js';
 import { ActionBlockComplete, blockReplyType, headOf, refusalOf } from './block-frames.js';
+import { readFrameJson } from './frames.js';
 
 const COMPLETE_REPLY = 'actionBlockCompleteResponse';
 /** How long the invocation waits for the block's pong before it is sent regardless. */
@@ -66,13 +67,12 @@ export class BlockConnection {
   private onMessage(data: RawData): void {
     this.invoke();
     const text = frameText(data);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      this.reply(fail('errorResponse', new SidexError('INVALID_FRAME', `frame is not valid JSON: ${(err as Error).message}`)), undefined);
+    const read = readFrameJson(text);
+    if (!read.ok) {
+      this.reply(fail('errorResponse', read.error), undefined);
       return;
     }
+    const value = read.value;
     const head = headOf(value);
     this.flow.begin();
     try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../../runtime/json-depth.js';
 
 /** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (docs/codebolt.md). */
 export const FrameEnvelope = z.looseObject({
@@ -19,13 +20,24 @@ export interface FrameHead {
 
 export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; head: FrameHead; error: SidexError };
 
-export function parseFrame(raw: string): ParsedFrame {
-  let value: unknown;
+/**
+ * A frame's JSON, or why it is refused. Deeper than MAX_VALUE_DEPTH, a value
+ * (a threadContext, a block's result) would overflow the stack of the next
+ * JSON.stringify, in the store or a reply.
+ */
+export function readFrameJson(raw: string): { ok: true; value: unknown } | { ok: false; error: SidexError } {
+  if (nestsDeeperThan(raw, MAX_VALUE_DEPTH + 1)) return { ok: false, error: new SidexError('INVALID_FRAME', `frame nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`) };
   try {
-    value = JSON.parse(raw);
+    return { ok: true, value: JSON.parse(raw) as unknown };
   } catch (err) {
-    return { ok: false, head: {}, error: new SidexError('INVALID_FRAME', `frame is not valid JSON: ${(err as Error).message}`) };
+    return { ok: false, error: new SidexError('INVALID_FRAME', `frame is not valid JSON: ${(err as Error).message}`) };
   }
+}
+
+export function parseFrame(raw: string): ParsedFrame {
+  const read = readFrameJson(raw);
+  if (!read.ok) return { ok: false, head: {}, error: read.error };
+  const value = read.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, head: {}, error: new SidexError('INVALID_FRAME', 'frame must be a JSON object {type, action, ...fields, requestId}') };
   }

@@ -17,6 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { registerRoutes, shapeOf } from './route.js';
 import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 import { workerRoutes } from './worker-routes.js';
+import { parseJsonBodies } from './json-bodies.js';
 
 export interface HttpAppOptions {
   /** The services' replies: REST answers in the Codebolt shape, with the HTTP status its code implies. */
@@ -55,6 +56,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 
   // Bodies are JSON; anything else is a 415 rather than a string handed to the routes.
   app.removeContentTypeParser('text/plain');
+  parseJsonBodies(app);
 
   const publicFiles = options.dashboard ? dashboardFiles() : new Set<string>();
   app.addHook('onRequest', async (request, reply) => {
