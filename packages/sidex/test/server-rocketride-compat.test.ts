@@ -299,6 +299,44 @@ describe('the commands RocketRide\'s client calls', () => {
     await client.request('rrext_store', { subcommand: 'fs_close', handle: mine, mode: 'w' });
     await client.request('rrext_store', { subcommand: 'fs_delete', path: 'c.txt' });
   });
+
+  it("rrext_store: the store itself is no file to open or remove, and a client's mistakes get their own codes, naming no server path", async () => {
+    const store = (args: Record<string, unknown>) => client.request('rrext_store', args);
+    expect((await store({ subcommand: 'fs_mkdir', path: 'm/dir' })).success).toBe(true);
+    const w = (await store({ subcommand: 'fs_open', path: 'm/dir/f.txt', mode: 'w' })).body.handle;
+    await store({ subcommand: 'fs_write', handle: w, data: 'hello world' });
+    await store({ subcommand: 'fs_close', handle: w, mode: 'w' });
+    const r = (await store({ subcommand: 'fs_open', path: 'm/dir/f.txt', mode: 'r' })).body.handle;
+    // Written, "." became a file where the store was (or a .part file beside it), and every later call failed.
+    const refusals: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ subcommand: 'fs_open', path: '.', mode: 'w' }, 'INVALID_PATH', /^path: names the store itself/],
+      [{ subcommand: 'fs_open', path: 'm/..', mode: 'w' }, 'INVALID_PATH', /^path: names the store itself/],
+      [{ subcommand: 'fs_rmdir', path: '.', recursive: true }, 'INVALID_PATH', /^path: names the store itself/],
+      [{ subcommand: 'fs_delete', path: 'm/dir' }, 'IS_A_DIRECTORY', /^path: m\/dir is a directory/],
+      [{ subcommand: 'fs_open', path: 'm/dir', mode: 'r' }, 'IS_A_DIRECTORY', /^path: m\/dir is a directory/],
+      [{ subcommand: 'fs_open', path: 'm/dir', mode: 'w' }, 'IS_A_DIRECTORY', /^path: m\/dir is a directory/],
+      [{ subcommand: 'fs_open', path: 'm/dir/f.txt/x', mode: 'w' }, 'NOT_A_DIRECTORY', /^path: m\/dir\/f.txt\/x lies under a file/],
+      [{ subcommand: 'fs_mkdir', path: 'm/dir/f.txt' }, 'ALREADY_EXISTS', /^path: m\/dir\/f.txt already exists/],
+      [{ subcommand: 'fs_rename', old_path: 'm/dir', new_path: 'm/dir/sub' }, 'INVALID_PATH', /^new_path: m\/dir\/sub lies inside old_path/],
+      [{ subcommand: 'fs_rename', old_path: 'm/dir/f.txt', new_path: 'm' }, 'ALREADY_EXISTS', /^new_path: m already exists/],
+      [{ subcommand: 'fs_rmdir', path: 'm/dir/f.txt' }, 'NOT_A_DIRECTORY', /^path: m\/dir\/f.txt is a file/],
+      [{ subcommand: 'fs_rmdir', path: 'm/dir' }, 'DIRECTORY_NOT_EMPTY', /^path: m\/dir is not empty/],
+      [{ subcommand: 'fs_read', handle: r, offset: -6, length: 5 }, 'INVALID_ARGUMENT', /^offset: must be a whole number of bytes, at least 0/],
+      [{ subcommand: 'fs_read', handle: r, offset: 'six' }, 'INVALID_ARGUMENT', /^offset: /],
+      [{ subcommand: 'fs_read', handle: r, offset: 1e308, length: 5 }, 'INVALID_ARGUMENT', /^offset: /],
+      [{ subcommand: 'fs_read', handle: r, length: -1 }, 'INVALID_ARGUMENT', /^length: must be a whole number of bytes, at least 1/],
+    ];
+    for (const [args, code, message] of refusals) {
+      const reply = await store(args);
+      expect({ success: reply.success, code: reply.code, message: reply.message }, JSON.stringify(args)).toEqual({ success: false, code, message: expect.stringMatching(message) });
+      expect(reply.message).not.toContain(server.dataDir);
+    }
+    expect(Buffer.from((await store({ subcommand: 'fs_read', handle: r, offset: 6, length: 5 })).arguments.data).toString()).toBe('world');
+    await store({ subcommand: 'fs_close', handle: r, mode: 'r' });
+    expect((await store({ subcommand: 'fs_list_dir', path: 'm/dir' })).body).toMatchObject({ count: 1, entries: [{ name: 'f.txt', type: 'file', size: 11 }] });
+    expect((await store({ subcommand: 'fs_rmdir', path: 'm', recursive: true })).success).toBe(true);
+    expect((await store({ subcommand: 'fs_stat', path: 'm' })).body).toEqual({ exists: false });
+  });
 });
 
 describe('the pipelines RocketRide users write', () => {

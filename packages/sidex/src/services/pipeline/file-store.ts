@@ -21,7 +21,37 @@ interface Handle {
   fd: fs.FileHandle;
 }
 
-const notFound = (what: string) => new SidexError('NOT_FOUND', `path: ${what} does not exist in the store`, { field: 'path' });
+const notFound = (what: string, field = 'path') => new SidexError('NOT_FOUND', `${field}: ${what} does not exist in the store`, { field });
+
+/**
+ * A file system refusal as the caller's mistake, naming the field: the
+ * store's own paths stay out of it. Anything else is the server's (thrown on).
+ */
+function storeError(err: NodeJS.ErrnoException, what: string, field = 'path'): unknown {
+  switch (err.code) {
+    case 'ENOENT':
+      return notFound(what, field);
+    case 'EISDIR':
+      return isADirectory(what, field);
+    case 'ENOTDIR':
+      return new SidexError('NOT_A_DIRECTORY', `${field}: ${what} lies under a file, not a directory`, { field });
+    case 'EEXIST':
+      return new SidexError('ALREADY_EXISTS', `${field}: ${what} already exists`, { field });
+    case 'ENOTEMPTY':
+      return new SidexError('DIRECTORY_NOT_EMPTY', `${field}: ${what} is not empty (pass recursive: true)`, { field });
+    default:
+      return err;
+  }
+}
+
+const isADirectory = (what: string, field = 'path') => new SidexError('IS_A_DIRECTORY', `${field}: ${what} is a directory`, { field });
+
+/** An optional whole number of bytes, at least `min`; undefined when absent. */
+function byteCount(value: unknown, field: string, min: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new SidexError('INVALID_ARGUMENT', `${field}: must be a whole number of bytes, at least ${min}`, { field });
+  return value;
+}
 
 export class FileStore {
   private readonly handles = new Map<string, Handle>();
@@ -35,6 +65,8 @@ export class FileStore {
     if (path.isAbsolute(relative)) throw new SidexError('INVALID_PATH', `${field}: must be relative to the store, not absolute`, { field });
     const full = path.resolve(this.root, relative);
     if (full !== this.root && !full.startsWith(this.root + path.sep)) throw new SidexError('INVALID_PATH', `${field}: leads outside the store`, { field });
+    // "." and the like name the store itself: written, it became a file outside it.
+    if (full === this.root && !allowRoot) throw new SidexError('INVALID_PATH', `${field}: names the store itself; name a file or a directory in it`, { field });
     return full;
   }
 
@@ -44,24 +76,30 @@ export class FileStore {
       throw new SidexError('TOO_MANY_HANDLES', `handle: this connection already has ${MAX_HANDLES} open handles; close some`, { field: 'handle' });
     }
     const file = this.resolve(relative);
+    const what = String(relative);
     const handle = randomUUID();
     if (mode === 'w') {
-      await fs.mkdir(path.dirname(file), { recursive: true });
+      if ((await fs.stat(file).catch(() => undefined))?.isDirectory()) throw isADirectory(what);
+      // A file where a directory of the path should be: EEXIST from mkdir, ENOTDIR from anything under it.
+      await fs.mkdir(path.dirname(file), { recursive: true }).catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err.code === 'EEXIST' ? { ...err, code: 'ENOTDIR' } : err, what)));
       const temp = `${file}.${handle}.part`;
-      this.handles.set(handle, { owner, mode: 'w', file, temp, fd: await fs.open(temp, 'w') });
+      this.handles.set(handle, { owner, mode: 'w', file, temp, fd: await fs.open(temp, 'w').catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err, what))) });
       return { handle };
     }
-    const fd = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' || err.code === 'EISDIR' ? notFound(String(relative)) : err;
-    });
+    const fd = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err, what)));
+    const stat = await fd.stat();
+    if (stat.isDirectory()) {
+      await fd.close();
+      throw isADirectory(what);
+    }
     this.handles.set(handle, { owner, mode: 'r', file, fd });
-    return { handle, size: (await fd.stat()).size };
+    return { handle, size: stat.size };
   }
 
   async read(owner: string, handle: unknown, offset: unknown, length: unknown): Promise<Buffer> {
     const h = this.handle(owner, handle, 'r');
-    const at = typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : 0;
-    const size = typeof length === 'number' && Number.isInteger(length) && length > 0 ? Math.min(length, MAX_READ) : MAX_READ;
+    const at = byteCount(offset, 'offset', 0) ?? 0;
+    const size = Math.min(byteCount(length, 'length', 1) ?? MAX_READ, MAX_READ);
     const buffer = Buffer.alloc(size);
     const { bytesRead } = await h.fd.read(buffer, 0, size, at);
     return buffer.subarray(0, bytesRead);
@@ -79,13 +117,17 @@ export class FileStore {
     const h = this.handle(owner, handle);
     this.handles.delete(handle as string);
     await h.fd.close();
-    if (h.temp) await fs.rename(h.temp, h.file);
+    if (h.temp) {
+      const temp = h.temp;
+      await fs.rename(temp, h.file).catch(async (err: NodeJS.ErrnoException) => {
+        await fs.unlink(temp).catch(() => {});
+        throw storeError(err, path.relative(this.root, h.file));
+      });
+    }
   }
 
   async delete(relative: unknown): Promise<void> {
-    await fs.unlink(this.resolve(relative)).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? notFound(String(relative)) : err;
-    });
+    await fs.unlink(this.resolve(relative)).catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err, String(relative))));
   }
 
   async stat(relative: unknown): Promise<{ exists: boolean; type?: 'file' | 'dir'; size?: number; modified?: number }> {
@@ -109,26 +151,29 @@ export class FileStore {
   }
 
   async mkdir(relative: unknown): Promise<void> {
-    await fs.mkdir(this.resolve(relative), { recursive: true });
+    await fs.mkdir(this.resolve(relative), { recursive: true }).catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err, String(relative))));
   }
 
   async rmdir(relative: unknown, recursive: unknown): Promise<void> {
     if (recursive !== undefined && typeof recursive !== 'boolean') throw new SidexError('INVALID_ARGUMENT', 'recursive: must be true or false', { field: 'recursive' });
-    await fs.rm(this.resolve(relative), { recursive: recursive === true }).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw notFound(String(relative));
-      if (err.code === 'ERR_FS_EISDIR' || err.code === 'EISDIR') await fs.rmdir(this.resolve(relative)).catch((e: NodeJS.ErrnoException) => {
-        throw e.code === 'ENOTEMPTY' ? new SidexError('DIRECTORY_NOT_EMPTY', `path: ${String(relative)} is not empty (pass recursive: true)`, { field: 'path' }) : e;
-      });
-      else throw err;
-    });
+    const dir = this.resolve(relative);
+    const what = String(relative);
+    const stat = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err, what)));
+    if (!stat.isDirectory()) throw new SidexError('NOT_A_DIRECTORY', `path: ${what} is a file; fs_delete removes files`, { field: 'path' });
+    await (recursive === true ? fs.rm(dir, { recursive: true }) : fs.rmdir(dir)).catch((err: NodeJS.ErrnoException) => Promise.reject(storeError(err, what)));
   }
 
   async rename(from: unknown, to: unknown): Promise<void> {
     const source = this.resolve(from, 'old_path');
     const target = this.resolve(to, 'new_path');
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    if (target.startsWith(source + path.sep)) throw new SidexError('INVALID_PATH', `new_path: ${String(to)} lies inside old_path; a directory cannot move into itself`, { field: 'new_path' });
+    await fs.mkdir(path.dirname(target), { recursive: true }).catch((err: NodeJS.ErrnoException) =>
+      Promise.reject(storeError(err.code === 'EEXIST' ? { ...err, code: 'ENOTDIR' } : err, String(to), 'new_path')),
+    );
     await fs.rename(source, target).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? notFound(String(from)) : err;
+      if (err.code === 'ENOENT') throw notFound(String(from), 'old_path');
+      // Onto a directory, or a directory onto a file.
+      throw ['ENOTEMPTY', 'EEXIST', 'EISDIR', 'ENOTDIR'].includes(err.code ?? '') ? storeError({ ...err, code: 'EEXIST' }, String(to), 'new_path') : err;
     });
   }
 
