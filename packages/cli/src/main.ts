@@ -17,6 +17,15 @@ import { registerCapabilityRun } from './commands/capability-run.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from 'sidex/version';
 
+// A reader that stops early (`sidex ls | head`) closes the pipe: end as a
+// program ended by SIGPIPE does (128 + 13), not with an unhandled EPIPE stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(128 + 13);
+  });
+}
+
 const program = new Command('sidex')
   .description('Run code in isolated child processes, watch it, and stop it safely.')
   .version(VERSION)

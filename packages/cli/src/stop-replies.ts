@@ -19,6 +19,7 @@ export function reportStops(ui: Ui, replies: Array<Reply<StopFields>>): number {
       else ui.line(`${sideExecutionId} ${ui.status(status)}${ui.dim(' (had already ended)')}`);
     } else if (!reply.success) failed(ui, reply);
     else if (ui.json) ui.print(reply.data);
+    else if (reply.status === 'already_stopped') ui.line(`${reply.sideExecutionId} ${ui.status('stopped')}${ui.dim(' (had already been stopped)')}`);
     else ui.line(`${reply.sideExecutionId} ${ui.status(reply.status)}${reply.forced ? ui.dim(' (forced)') : ''}`);
   }
   return replies.map((r) => (r.success || alreadyEnded(r) ? EXIT.completed : exitForCode(r.code))).find((c) => c !== EXIT.completed) ?? EXIT.completed;

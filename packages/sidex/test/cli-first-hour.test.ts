@@ -1,6 +1,7 @@
 // The CLI as a new user and their scripts meet it (issue "the first hour"),
 // through the real binary against a real `sidex serve`; a pseudo-terminal
 // where a terminal matters.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pty from '@lydell/node-pty';
@@ -29,6 +30,18 @@ describe('scripts get what they can use', () => {
     const id = (await sidex(['start', '--code', 'return 1'])).stdout.trim();
     expect(await eventually(async () => (await statusOf(id)).status === 'completed', 10_000)).toBe(true);
     expect(await sidex(['stop', id])).toMatchObject({ code: 0, stdout: `${id} completed (had already ended)\n` });
+    const running = (await sidex(['start', '--code', 'await new Promise(() => {})'])).stdout.trim();
+    expect(await sidex(['stop', '--force', running])).toMatchObject({ code: 0, stdout: `${running} stopped (forced)\n` });
+    // Not the wire's raw "already_stopped".
+    expect(await sidex(['stop', running])).toMatchObject({ code: 0, stdout: `${running} stopped (had already been stopped)\n` });
+  });
+
+  it('status of a running execution not yet sampled says so, not that it ended', async () => {
+    const id = (await sidex(['start', '--code', 'await new Promise(() => {})'])).stdout.trim();
+    const shown = await sidex(['status', id]);
+    expect(shown.stdout).toMatch(/memory\s+(not measured yet|[\d.]+ MB)/);
+    expect(shown.stdout).not.toContain('it ended before');
+    await sidex(['stop', '--force', id]);
   });
 });
 
@@ -47,6 +60,32 @@ describe('sidex start --wait on a terminal', () => {
     term.write('\x03');
     expect(await exited).toBe(130);
     expect(output).toContain('stopping');
+  });
+});
+
+describe('the data directory a server makes', () => {
+  it("is the server's user's alone, as is its database (records hold code, params and output)", async () => {
+    const dataDir = path.join(dir, 'fresh', 'data');
+    const server = await spawnServer({ args: ['--data-dir', dataDir] });
+    try {
+      const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8);
+      expect([mode(path.join(dir, 'fresh')), mode(dataDir), mode(path.join(dataDir, 'sidex.db')), mode(path.join(dataDir, 'logs'))]).toEqual(['700', '700', '600', '700']);
+    } finally {
+      await stopAndRemove(server);
+    }
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('`sidex run | head`: the CLI ends as SIGPIPE would (141), without an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [SIDEX_BIN, 'run', '-', '--embedded', '--data-dir', path.join(dir, 'embedded-pipe')], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end('for (let i = 0; i < 50000; i++) console.log("line " + i); return 1');
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(141);
+    expect(stderr).not.toMatch(/EPIPE|at /);
   });
 });
 

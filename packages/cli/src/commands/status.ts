@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { StatusFields } from '@sidex/client';
+import { isTerminal, type StatusFields } from '@sidex/client';
 import { EXIT } from '../exit-codes.js';
 import { withClient } from '../remote.js';
 import { failed, remoteCommand, uiFor, type RemoteFlags } from '../remote-command.js';
@@ -40,6 +40,6 @@ function describe(ui: Ui, s: StatusFields): void {
 /** A job that ended before the first sample has no measured memory: say so rather than "0.0 MB". */
 function memory(s: StatusFields): string {
   const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
-  if (s.peakMemoryUsage === 0) return 'not measured (it ended before the first sample)';
+  if (s.peakMemoryUsage === 0) return isTerminal(s.status) ? 'not measured (it ended before the first sample)' : 'not measured yet';
   return s.memoryUsage > 0 ? `${mb(s.memoryUsage)} (peak ${mb(s.peakMemoryUsage)})` : `peak ${mb(s.peakMemoryUsage)}`;
 }

@@ -209,7 +209,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     };
     const { dataDir } = this.options;
     this.logDir = path.join(dataDir, 'logs');
-    fs.mkdirSync(this.logDir, { recursive: true });
+    // A data directory this makes is the server's user's alone (what exists is left as it is).
+    fs.mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
     this.store = options.store;
     this.writes = new RecordWrites(this.store, (id, error) => this.emit('storeError', { id, error }));
     this.admission = new Admission(this.options.maxConcurrent, this.options.maxQueued);

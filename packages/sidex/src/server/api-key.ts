@@ -23,7 +23,7 @@ export function resolveApiKey(dataDir: string, configured: string | undefined): 
   const stored = readKeyFile(file);
   if (stored) return { key: stored, source: 'file', file };
   const key = `sidex_${crypto.randomBytes(24).toString('base64url')}`;
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {

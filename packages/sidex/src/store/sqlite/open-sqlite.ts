@@ -21,7 +21,10 @@ export async function openSqliteStore(file: string, options: SqliteStoreOptions 
   const timeout = options.busyTimeoutMs ?? 2000;
   let db: Database.Database;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Records hold code, params, results and output: for the server's user alone
+    // (SQLite gives its -wal and -shm files the mode of the database's).
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
     db = new Database(file, { timeout });
   } catch (err) {
     throw sqliteError(err, file);
