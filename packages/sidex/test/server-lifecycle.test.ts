@@ -49,7 +49,8 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     expect(await serve(['--config', 'bad.yml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/port in .*bad\.yml: must be a port number/) });
     expect(await serve([], { SIDEX_METRICS_TOKEN: 'short' })).toMatchObject({ code: 2, stderr: expect.stringContaining('SIDEX_METRICS_TOKEN: must be at least 16 characters') });
     fs.writeFileSync(path.join(dir, 'unknown.yml'), 'colour: blue\n');
-    expect(await serve(['--config', 'unknown.yml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('colour') });
+    // The setting named where the message names it ("invalid configuration:  in <file>" before).
+    expect(await serve(['--config', 'unknown.yml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid configuration: colour in .*unknown\.yml: is not a setting sidex knows/) });
   });
 
   it('refuses a non-loopback host without a key, before binding', async () => {

@@ -174,7 +174,9 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
   const parsed = ServerConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? '');
+    // An unknown setting has no path: its name is in the issue's keys.
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const key = String(issue.path[0] ?? unknown ?? '');
     const origin = key in sources.flags && sources.flags[key] !== undefined
       ? (sources.flagNames?.[key] ?? `--${kebab(key)}`)
       : key in fromEnv
@@ -182,7 +184,7 @@ export function loadConfig(sources: ConfigSources): ServerConfig {
         : file.path
           ? `${key} in ${file.path}`
           : key || '(config)';
-    throw new SidexError('INVALID_CONFIG', `${origin}: ${issue.message}`, { field: key });
+    throw new SidexError('INVALID_CONFIG', `${origin}: ${unknown !== undefined ? 'is not a setting sidex knows (see docs/deployment.md)' : issue.message}`, { field: key });
   }
   const config = parsed.data;
   const resolveAll = (paths: string[] | undefined) => paths?.map((p) => path.resolve(sources.cwd, p));
