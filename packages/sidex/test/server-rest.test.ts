@@ -231,6 +231,27 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     expect(after).toBe(before);
   });
 
+  it('params with 70,000 keys run (they failed the start as a syntax error in the code): the first 10,000 are variables, all are in params', async () => {
+    const params = Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [`k${i}`, i]));
+    const started = await post('/v1/executions', { inlineCode: 'return [Object.keys(params).length, k9999, typeof k10000, params.k69999]', params });
+    expect(started.status).toBe(201);
+    await ended(started.body.sideExecutionId);
+    const done = (await get(`/v1/executions/${started.body.sideExecutionId}`)).body;
+    expect([done.status, done.result]).toEqual(['completed', [70_000, 9999, 'undefined', 69_999]]);
+  });
+
+  it("paths the router refuses are answered in sidex's shape, and an id or name just too long by the route that takes it", async () => {
+    const get = async (p: string) => {
+      const res = await fetch(`${server.url}${p}`, { headers: { authorization: `Bearer ${server.apiKey}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // Fastify's own replies before: {"error":"Bad Request","code":"FST_ERR_MAX_PARAM_LENGTH"}, with no success or type.
+    expect(await get(`/v1/executions/${'x'.repeat(1100)}`)).toMatchObject({ status: 414, body: { success: false, type: 'errorResponse', code: 'URL_TOO_LONG' } });
+    expect(await get('/v1/executions/%FF')).toMatchObject({ status: 400, body: { success: false, type: 'errorResponse', code: 'INVALID_URL' } });
+    expect(await get(`/v1/executions/${'x'.repeat(201)}`)).toMatchObject({ status: 400, body: { success: false, details: { field: 'id' } } });
+    expect(await get(`/v1/action-blocks/${'b'.repeat(600)}`)).toMatchObject({ status: 400, body: { success: false, code: 'INVALID_ARGUMENT', details: { field: 'name' } } });
+  });
+
   it('a body over the limit is a 413, answered from its Content-Length before the upload', async () => {
     const size = 17 * 1024 * 1024;
     const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {

@@ -60,11 +60,19 @@ export function compileFunctionBody(code: string, filename: string, names: reado
 }
 
 /**
+ * How many keys of params become variables. V8 takes at most 65,534
+ * parameters (70,000 keys failed the start as a syntax error in the caller's
+ * code); past this many, the rest are read from `params`.
+ */
+export const MAX_BOUND_PARAMS = 10_000;
+
+/**
  * Compiles inline code. Every key of params that is a valid identifier is in
- * scope by name, unless the code declares that name itself (its own wins).
+ * scope by name (the first MAX_BOUND_PARAMS), unless the code declares that
+ * name itself (its own wins).
  */
 export function compileInline(code: string, filename: string, paramKeys: readonly string[]): CompiledInline {
-  let extra = paramKeys.filter((k) => isBindableIdentifier(k) && !(fixedNames as readonly string[]).includes(k));
+  let extra = paramKeys.filter((k) => isBindableIdentifier(k) && !(fixedNames as readonly string[]).includes(k)).slice(0, MAX_BOUND_PARAMS);
   let script: vm.Script;
   for (;;) {
     try {

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { SidexError } from '../../errors.js';
 import { fail } from '../replies/envelope.js';
@@ -39,6 +39,7 @@ export interface HttpAppOptions {
 
 /** Bodies carry inline code (4 MB) and params (8 MB). */
 const BODY_LIMIT = 16 * 1024 * 1024;
+const MAX_PARAM_LENGTH = 1024;
 const PUBLIC_PATHS = new Set(['/healthz', SESSION_PATH]);
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const METRICS_PATH = '/metrics';
@@ -48,7 +49,22 @@ const CODE_BY_STATUS: Record<number, string> = { 400: 'INVALID_BODY', 404: 'NOT_
 
 /** The REST API under /v1, its OpenAPI document, and /healthz, on one Fastify instance. */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
-  const app: FastifyInstance = Fastify({ loggerInstance: options.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, return503OnClosing: true });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    // Above the longest id or name a route takes (a block's, 500), so that the route says what is wrong with it.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // What the router refuses before any route: in sidex's reply shape, not Fastify's.
+    frameworkErrors: (err, request, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const refusal = tooLong
+        ? new SidexError('URL_TOO_LONG', `${request.method}: a part of the path is longer than ${MAX_PARAM_LENGTH} characters`)
+        : new SidexError('INVALID_URL', `${request.method}: the path is not valid URL encoding`);
+      void (reply as FastifyReply).code(tooLong ? 414 : 400).send(fail('errorResponse', refusal));
+    },
+  });
   const { replies } = options;
   const routes = [...executionRoutes(replies), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability), ...workerRoutes(replies.workers)];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
