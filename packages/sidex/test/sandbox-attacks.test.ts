@@ -3,6 +3,7 @@
 // Where `process` isolation cannot keep a promise, its test asserts what it
 // does instead, so that docs/security.md's table of what each mode guarantees
 // stays true.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -509,6 +510,40 @@ describe('network', () => {
     expect(serve.code).toBe(2);
     expect(serve.stderr).toMatch(/invalid configuration: network: only "all" is possible without a sandbox/);
   });
+
+  it("allowlisted sandboxes together cannot take the server's descriptors through their proxies (four held all 4,096 of one)", async () => {
+    const server = await spawnServer({ env: secrets, apiKey: false });
+    const client = clientOf(server);
+    const pid = server.child.pid!;
+    const descriptors = () => fs.readdirSync(`/proc/${pid}/fd`).length;
+    // The server's limit, lowered as an operator's ulimit would have it; proxies read it when they start.
+    execFileSync('prlimit', ['--pid', String(pid), '--nofile=1024:1024']);
+    const HOLD = `const net = require('node:net'); const held = [];
+      await Promise.all(Array.from({ length: 800 }, () => new Promise((done) => {
+        const socket = net.connect(process.env.SIDEX_PROXY_SOCKET);
+        socket.on('connect', () => { socket.write('GET http://example.com/ HTTP/1.1\\r\\nHost: exa'); held.push(socket); done(); });
+        socket.on('error', done); socket.on('close', done);
+      })));
+      console.log('holding'); await new Promise(() => {});`;
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = await client.sideExecution.startWithCode(HOLD, {}, undefined, { network: { allow: ['example.com'] } });
+        if (!started.success) throw new Error(started.error);
+        ids.push(started.sideExecutionId);
+      }
+      const holding = async () => (await Promise.all(ids.map((id) => client.sideExecution.getStatus(id)))).every((s) => s.success && s.output.includes('holding'));
+      expect(await eventually(holding, 30_000, 100)).toBe(true);
+      // At most a quarter of the limit in client connections, each with an upstream at most: room is left.
+      expect(descriptors()).toBeLessThan(1024 - 200);
+      expect((await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2000) })).status).toBe(200);
+      expect((await runToEnd(client, 'return 6 * 7')).result).toBe(42);
+    } finally {
+      await Promise.all(ids.map((id) => client.sideExecution.stop(id, { force: true })));
+      client.close();
+      await stopAndRemove(server);
+    }
+  }, 90_000);
 
   it("a bad network value is refused with its field named, and nothing runs", async () => {
     const client = clients.get(sandboxed)!;

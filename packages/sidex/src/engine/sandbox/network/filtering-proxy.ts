@@ -95,7 +95,11 @@ export class FilteringProxy {
     private readonly options: FilteringProxyOptions,
   ) {
     this.allow = allow;
-    server.on('connection', (socket: net.Socket) => this.track(socket));
+    server.on('connection', (socket: net.Socket) => {
+      // Past the share of every proxy of this process together: refused at once.
+      if (!takeSharedSlot(socket)) return socket.destroy();
+      this.track(socket);
+    });
     server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.onConnect(req, socket, head));
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.onRequest(req, res));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -110,6 +114,8 @@ export class FilteringProxy {
     const server = http.createServer();
     // A sandbox must not be able to spend all of the server's file descriptors.
     server.maxConnections = options.maxConnections ?? 1024;
+    // Read at each start: the limit may have been changed since the last (prlimit).
+    shared.max = Math.max(64, Math.floor(openFilesLimit() / 4));
     const proxy = new FilteringProxy(server, options.socketPath, allow, options);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -302,6 +308,32 @@ function splice(a: Duplex, b: Duplex): void {
 }
 
 /** Starts a FilteringProxy (see FilteringProxy.start). */
+/**
+ * Client connections of all the proxies of this process together. Each
+ * proxy bounds its own (maxConnections), but a server runs one per
+ * allowlisted sandbox: four sandboxes took the 4,096 descriptors of a server
+ * and it stopped answering. A connection holds two descriptors (its
+ * upstream too), so together they may hold half of the process's.
+ */
+const shared = { open: 0, max: 256 };
+
+function takeSharedSlot(socket: net.Socket): boolean {
+  if (shared.open >= shared.max) return false;
+  shared.open++;
+  socket.once('close', () => shared.open--);
+  return true;
+}
+
+/** RLIMIT_NOFILE's soft limit, as /proc says it; 1024 where it cannot be read. */
+function openFilesLimit(): number {
+  try {
+    const found = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'latin1'))?.[1];
+    return found ? Number(found) : 1024;
+  } catch {
+    return 1024;
+  }
+}
+
 export function startFilteringProxy(options: FilteringProxyOptions): Promise<FilteringProxy> {
   return FilteringProxy.start(options);
 }
