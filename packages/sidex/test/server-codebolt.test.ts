@@ -245,6 +245,7 @@ describe('bad frames get error replies; the connection stays usable', () => {
     ['not JSON', '{"type":', 'INVALID_FRAME'],
     // Deeper than the next JSON.stringify of it (the store's, a reply's) could go.
     ['a threadContext nested 5,000 deep', `{"type":"sideExecution","action":"startSideExecution","inlineCode":"return 1","threadContext":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'INVALID_FRAME'],
+    ['a number past what a double holds', '{"type":"sideExecution","action":"startSideExecution","inlineCode":"return m","params":{"m":1e999}}', 'INVALID_FRAME'],
     ['an array', '[1,2]', 'INVALID_FRAME'],
     ['a string', '"hello"', 'INVALID_FRAME'],
     ['no type', { action: 'getSideExecutionStatus' }, 'INVALID_FRAME'],

@@ -135,6 +135,7 @@ describe('REST', () => {
       expect(await post('/v1/executions', { command: ['true'], env }), JSON.stringify(env)).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { issues: [{ field }] } } });
     }
     expect(await post('/v1/executions', { inlineCode: 'return 1', options: { env: { 'A=B': 'x' } } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { issues: [{ field: 'options.env.A=B' }] } } });
+    expect(await post('/v1/executions', { command: ['pwd'], cwd: 'a\u0000b' })).toMatchObject({ status: 400, body: { details: { issues: [{ field: 'cwd', message: 'must not hold a NUL character' }] } } });
     expect((await get('/v1/executions?kind=command&limit=1000')).body.executions.length).toBe(before);
     // Unknown fields named like Object's own properties found them as error codes (`code: {}`, or none).
     for (const name of ['constructor', 'toString', 'hasOwnProperty']) {

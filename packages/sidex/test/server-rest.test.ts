@@ -217,6 +217,9 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     ['JSON string', '"return 1"', 'application/json', 400, 'INVALID_ARGUMENT'],
     ['not JSON at all', 'return 1', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['prototype pollution', '{"__proto__":{"x":1},"inlineCode":"return 1"}', 'application/json', 400, 'INVALID_BODY', /a key "__proto__".* is not accepted/],
+    // Parsed as -Infinity, then stored as null without a word.
+    ['a number past what a double holds', '{"inlineCode":"return m","params":{"m":-1e400}}', 'application/json', 400, 'INVALID_BODY', /"m" holds a number beyond what JSON's doubles hold/],
+    ['a body of null', 'null', 'application/json', 400, 'INVALID_ARGUMENT', /received null/],
     // 5,000 levels overflowed the store's JSON.stringify: STORE_UNAVAILABLE, naming no field.
     ['a threadContext nested 5,000 deep', `{"inlineCode":"return 1","options":{"threadContext":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'application/json', 400, 'INVALID_BODY', /body nests deeper than 1000 levels/],
   ])('%s', async (_name, body, type, status, code, says?: RegExp) => {

@@ -40,7 +40,11 @@ export const CommandArgv = z
   .refine((argv) => argv[0] !== '', { path: [0], message: 'the program must not be empty' });
 
 /** Its working directory: absolute, or relative to the project directory; inside the allowed roots. */
-export const CommandCwd = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(4096, 'is too long');
+export const CommandCwd = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(4096, 'is too long')
+  .refine((cwd) => !cwd.includes('\0'), 'must not hold a NUL character');
 
 /**
  * Environment variables as a program receives them: the kernel's environment

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../../runtime/json-depth.js';
+import { overflowingNumberKey, overflowMessage } from '../overflowing-number.js';
 
 /** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (docs/codebolt.md). */
 export const FrameEnvelope = z.looseObject({
@@ -27,11 +28,15 @@ export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; head: FrameH
  */
 export function readFrameJson(raw: string): { ok: true; value: unknown } | { ok: false; error: SidexError } {
   if (nestsDeeperThan(raw, MAX_VALUE_DEPTH + 1)) return { ok: false, error: new SidexError('INVALID_FRAME', `frame nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`) };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(raw) as unknown };
+    value = JSON.parse(raw);
   } catch (err) {
     return { ok: false, error: new SidexError('INVALID_FRAME', `frame is not valid JSON: ${(err as Error).message}`) };
   }
+  const overflowing = overflowingNumberKey(raw);
+  if (overflowing !== undefined) return { ok: false, error: new SidexError('INVALID_FRAME', `frame: ${overflowMessage(overflowing)}`) };
+  return { ok: true, value };
 }
 
 export function parseFrame(raw: string): ParsedFrame {

@@ -5,6 +5,7 @@
 // stack (a 5,000-deep threadContext came back as STORE_UNAVAILABLE).
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../../runtime/json-depth.js';
+import { overflowingNumberKey, overflowMessage } from '../overflowing-number.js';
 
 const badBody = (message: string): FastifyError => Object.assign(new Error(message), { statusCode: 400, code: 'INVALID_BODY', name: 'Error' }) as FastifyError;
 
@@ -18,6 +19,8 @@ export function parseJsonBodies(app: FastifyInstance): void {
     fastifyJson(request, text, (err: Error | null, parsed?: unknown) => {
       // Fastify says "not valid JSON" of JSON with a forbidden key, too.
       if (err && isJson(text)) return done(badBody('body: a key "__proto__", or "constructor" holding "prototype", is not accepted'), undefined);
+      const overflowing = err ? undefined : overflowingNumberKey(text);
+      if (overflowing !== undefined) return done(badBody(`body: ${overflowMessage(overflowing)}`), undefined);
       done(err, parsed);
     });
   });

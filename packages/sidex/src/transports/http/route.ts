@@ -55,7 +55,7 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
           input = {
             params: spec.params ? parseInput(spec.params, request.params ?? {}) : {},
             query: spec.query ? parseInput(spec.query, request.query ?? {}) : {},
-            body: spec.body ? parseInput(spec.body, request.body ?? undefined) : undefined,
+            body: spec.body ? parseInput(spec.body, request.body) : undefined,
           };
         } catch (err) {
           if (spec.shape) return send(reply, spec.shape.error(err));
