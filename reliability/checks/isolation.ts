@@ -21,6 +21,7 @@ import {
   DIAL,
   escapee,
   guardianOf,
+  KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
   pidAlive,
@@ -33,6 +34,7 @@ import {
   tokensAlive,
   treeTokens,
   withToken,
+  WRITE_CHANNEL_LINE,
 } from '../../packages/sidex/test/helpers/attacks.js';
 import type { Check, CheckContext } from '../lib/check.js';
 import { cgroupsOf, processesOf, sleep, until, type StartOptions as ServeOptions, type TestServer } from '../lib/servers.js';
@@ -305,6 +307,51 @@ async function network(client: SidexClient): Promise<Row[]> {
 const MB = 1024 * 1024;
 const FOREVER = 'await new Promise(() => {});';
 
+/**
+ * The channel to the server and what the code leaves behind: values too deep
+ * to serialize, an outcome written to the channel while the code runs on, the
+ * kernel keyring, and a scratch tree deeper than a path may be long.
+ */
+async function leftovers(target: Target): Promise<Row[]> {
+  const { client } = target;
+  const deep = `'['.repeat(200000) + ']'.repeat(200000)`;
+  // The checkpoint is sent, to its end, before the line is written beside Node's own writes.
+  const deepLine = await run(client, `${WRITE_CHANNEL_LINE} await new Promise((sent) => process.send({ type: 'checkpoint', json: ${deep} }, sent));
+    await writeChannelLine('{"type":"progress","json":"1","x":' + ${deep} + '}'); ${FOREVER}`);
+  const afterDeep = await unharmed(target);
+  const began = Date.now();
+  const forged = await run(client, `process.send({ type: 'result', json: '"forged"', cpuMicros: 0 }); setInterval(() => {}, 50); ${FOREVER}`, {}, { graceMs: 500 });
+  const forgedMs = Date.now() - began;
+  const started = await within(client.sideExecution.startWithCode(`process.send({ type: 'result', json: '"forged"', cpuMicros: 0 }); setInterval(() => {}, 50); ${FOREVER}`, {}, 1000), ANSWER_MS, 'start');
+  if (!started.success) throw new Error(`start refused: ${started.error}`);
+  const timedOut = await within(client.wait(started.sideExecutionId), ANSWER_MS, 'wait');
+  const keyring = String((await run(client, `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, 'put', 'sidex-reliability']).toString().trim()`, { probe: KEYRING_PROBE })).result);
+  const tree = await run(client, `const fs = require('node:fs'); const base = process.cwd();
+    for (let i = 0; i < 3000; i++) { fs.mkdirSync('d'.repeat(200)); process.chdir('d'.repeat(200)); }
+    process.chdir(base); return base;`);
+  const scratch = String(tree.result);
+  const treeGone = await until(() => !fs.existsSync(scratch), 10_000);
+  return [
+    {
+      part: PART,
+      measure: 'a checkpoint 200,000 levels deep, then a channel line as deep (JSON.stringify of such a value overflowed and ended the server): how it ended / server and guardian alive, still run work',
+      value: `${deepLine.status} ${deepLine.failure?.code ?? ''} / ${afterDeep}`,
+      promise: 'failed VALUE_TOO_DEEP / yes',
+      kept: deepLine.failure?.code === 'VALUE_TOO_DEEP' && afterDeep === 'yes',
+    },
+    {
+      part: PART,
+      measure: `an outcome written to the channel, then running on (it had escaped timeouts, stops and shutdown): with no timeout, ended after, ms (grace 500 ms)`,
+      value: forgedMs,
+      promise: '< 5000 (its grace period after the report)',
+      kept: forgedMs < 5000 && forged.status === 'completed',
+    },
+    mustBe(PART, 'the same under a 1 s timeout: how it ended (the report decides the status)', `${timedOut.success ? timedOut.status : 'unreadable'}`, 'completed'),
+    mustBe(PART, "add_key to the user keyring, which a root server's sandboxes would share: what the kernel answered", keyring, 'refused EPERM'),
+    mustBe(PART, 'a scratch tree 3,000 directories of 200 characters deep: removed once the execution ended', treeGone, true),
+  ];
+}
+
 /** Each ends failed with its code, its figure beside the limit, and leaves nothing named by its token. */
 async function limits(client: SidexClient, server: TestServer, tokenOf: (n: string) => string): Promise<Row[]> {
   const bomb = await run(client, `require('node:child_process').spawn('sh', ['-c', 'bomb() { bomb | bomb & }; bomb', ${JSON.stringify(tokenOf('bomb'))}], { stdio: 'ignore' }); ${FOREVER}`, {}, { pidsLimit: 64 });
@@ -368,6 +415,8 @@ const isolation: Check = async (context) => {
     rows.push(...(await limits(client, server, tokenOf)));
     log('isolation: network');
     rows.push(...(await network(client)));
+    log('isolation: the channel, the keyring, what it leaves behind');
+    rows.push(...(await leftovers(target)));
     rows.push(mustBe(PART, 'the attacked server still up after everything', server.child.exitCode === null && server.child.signalCode === null, true));
     log(`isolation: server and guardian SIGKILLed with ${TREES} trees`);
     rows.push(...(await killServerAndGuardian(context, serve, tokenOf('trees'))));

@@ -20,6 +20,7 @@ import {
   escapee,
   guardianOf,
   KEYRING_PROBE,
+  WRITE_CHANNEL_LINE,
   KILL_MINUS_ONE,
   killAll,
   READ_EVERY_ENVIRON,
@@ -194,7 +195,7 @@ describe("the channel to the server: what the code writes to the runtime's own s
       const dropped = await run(server, `process.send({ type: 'checkpoint', json: ${deep} }); process.send({ type: 'progress', json: ${deep} });
         await new Promise((r) => setTimeout(r, 200)); return 'own result';`);
       expect([dropped.status, dropped.result, dropped.checkpoint]).toEqual(['completed', 'own result', undefined]);
-      const line = await run(server, `${CHANNEL} fs.writeSync(fd, '{"type":"progress","json":"1","x":' + ${deep} + '}\\n');
+      const line = await run(server, `${WRITE_CHANNEL_LINE} await writeChannelLine('{"type":"progress","json":"1","x":' + ${deep} + '}');
         await new Promise((r) => setTimeout(r, 5000)); return 'not reached';`);
       expect([line.status, line.failure?.code]).toEqual(['failed', 'VALUE_TOO_DEEP']);
       // The runtime refuses such a value itself, before it reaches the channel.

@@ -117,6 +117,20 @@ export function setsidTrees(token: string): [busy: string, awaiting: string] {
 }
 
 /**
+ * Defines `writeChannelLine(text)`: the code writes a line to its runtime's
+ * channel to the server itself, all of it. The socket is non-blocking: one
+ * write of a long line takes only what its buffer holds, and EAGAIN says to
+ * wait for the server to read.
+ */
+export const WRITE_CHANNEL_LINE = `const writeChannelLine = async (text) => {
+  let rest = Buffer.from(text + '\\n');
+  while (rest.length > 0) {
+    try { rest = rest.subarray(require('node:fs').writeSync(process.channel.fd, rest)); }
+    catch (e) { if (e.code !== 'EAGAIN') throw e; await new Promise((r) => setTimeout(r, 1)); }
+  }
+};`;
+
+/**
  * A python3 program for the user keyring (keyctl; Node has no binding):
  * `put <name>` adds a key to it; `take <name>` prints `found` and unlinks it,
  * or prints `absent`. A call the kernel refuses prints `refused <errno name>`.
