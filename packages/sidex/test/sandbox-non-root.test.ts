@@ -141,6 +141,18 @@ if (why) {
       }
     });
 
+    // Here the server is the owner of what the code makes, not root: a directory locked to mode 000 keeps even its owner out.
+    it('a scratch directory the code locked (mode 000 directories, a tree past PATH_MAX) is removed when the execution ends', async () => {
+      const done = await run(`const fs = require('node:fs'); const base = process.cwd();
+        fs.mkdirSync('locked/inner', { recursive: true }); fs.writeFileSync('locked/inner/f', 'x'); fs.chmodSync('locked/inner', 0); fs.chmodSync('locked', 0);
+        for (let i = 0; i < 3000; i++) { fs.mkdirSync('d'.repeat(200)); process.chdir('d'.repeat(200)); }
+        process.chdir(base); return base;`);
+      expect(done.status).toBe('completed');
+      const scratch = String(done.result);
+      expect(scratch.startsWith(server.dataDir)).toBe(true);
+      expect(await eventually(() => !fs.existsSync(scratch), 10_000, 50)).toBe(true);
+    });
+
     it('a stop leaves nothing: setsid grandchildren trapping SIGTERM included', async () => {
       const [tree] = treeTokens(`${TOKEN}-stop`, 1);
       const started = await client.sideExecution.startWithCode(setsidTrees(tree!)[1]);
