@@ -34,6 +34,7 @@ import {
   withToken,
 } from './helpers/attacks.js';
 import { cgroupsOf } from './helpers/cgroups.js';
+import { writeBlock } from './helpers/write-block.js';
 import { expectDataDirectoryOutOfReach, expectServerUnharmed } from './helpers/sandbox-checks.js';
 import { installed, itNeeds } from './helpers/machine-needs.js';
 import { runCli, spawnServer, startTestServer, stopAndRemove, type TestServer } from './helpers/server.js';
@@ -225,6 +226,27 @@ describe("the channel to the server: what the code writes to the runtime's own s
     expect(stopped.success ? stopped.status : stopped.error).toContain('already finished with status "completed"');
     expect(Date.now() - began).toBeLessThan(3000);
     await stillServes(server);
+  }, 30_000);
+
+  it('a block that writes an outcome to the channel as it loads, before it is started, and runs on: its start is answered, and its tree ends a grace period later', async () => {
+    const server = await spawnServer({
+      env: secrets,
+      apiKey: false,
+      project: (dir) => writeBlock(dir, 'forger', `process.send({ type: 'result', json: '"forged as it loaded"', cpuMicros: 0 });\nsetInterval(() => {}, 50);\nexport default () => new Promise(() => {});\n`),
+    });
+    const client = clientOf(server);
+    try {
+      const began = Date.now();
+      const started = await client.sideExecution.startWithActionBlock(path.join(server.projectDir, '.codebolt', 'actionblocks', 'forger'), {}, undefined, { graceMs: 500 });
+      expect(Date.now() - began).toBeLessThan(5000);
+      if (!started.success) throw new Error(started.error);
+      const done = await client.wait(started.sideExecutionId);
+      expect(done.success ? [done.data.status, done.data.result] : done.error).toEqual(['completed', 'forged as it loaded']);
+      expect(Date.now() - began).toBeLessThan(5000);
+    } finally {
+      client.close();
+      await stopAndRemove(server);
+    }
   }, 30_000);
 
   it.each(BOTH_MODES)("%s: an exit listener that never returns holds its tree at most a grace period past the code's end", async (_mode, server) => {
