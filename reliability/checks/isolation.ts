@@ -319,10 +319,11 @@ async function leftovers(target: Target): Promise<Row[]> {
   const deepLine = await run(client, `${WRITE_CHANNEL_LINE} await new Promise((sent) => process.send({ type: 'checkpoint', json: ${deep} }, sent));
     await writeChannelLine('{"type":"progress","json":"1","x":' + ${deep} + '}'); ${FOREVER}`);
   const afterDeep = await unharmed(target);
+  const FORGE = `process.send({ type: 'result', json: '"forged"', cpuMicros: 0 }); setInterval(() => {}, 50); ${FOREVER}`;
   const began = Date.now();
-  const forged = await run(client, `process.send({ type: 'result', json: '"forged"', cpuMicros: 0 }); setInterval(() => {}, 50); ${FOREVER}`, {}, { graceMs: 500 });
+  const forged = await run(client, FORGE, {}, { graceMs: 500 });
   const forgedMs = Date.now() - began;
-  const started = await within(client.sideExecution.startWithCode(`process.send({ type: 'result', json: '"forged"', cpuMicros: 0 }); setInterval(() => {}, 50); ${FOREVER}`, {}, 1000), ANSWER_MS, 'start');
+  const started = await within(client.sideExecution.startWithCode(FORGE, {}, 1000), ANSWER_MS, 'start');
   if (!started.success) throw new Error(`start refused: ${started.error}`);
   const timedOut = await within(client.wait(started.sideExecutionId), ANSWER_MS, 'wait');
   const keyring = String((await run(client, `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, 'put', 'sidex-reliability']).toString().trim()`, { probe: KEYRING_PROBE })).result);

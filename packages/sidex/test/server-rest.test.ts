@@ -17,6 +17,7 @@ async function started(code: string): Promise<string> {
   return body.sideExecutionId;
 }
 
+const executionCount = async () => (await get('/v1/executions?limit=1000')).body.executions.length as number;
 const ended = (id: string) => untilEnded(async () => (await get(`/v1/executions/${id}`)).body.status);
 
 const ROUTES: Array<[string, string, unknown?]> = [
@@ -223,15 +224,14 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     // 5,000 levels overflowed the store's JSON.stringify: STORE_UNAVAILABLE, naming no field.
     ['a threadContext nested 5,000 deep', `{"inlineCode":"return 1","options":{"threadContext":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'application/json', 400, 'INVALID_BODY', /body nests deeper than 1000 levels/],
   ])('%s', async (_name, body, type, status, code, says?: RegExp) => {
-    const before = ((await (await fetch(`${server.url}/v1/executions?limit=1000`, { headers: { authorization: `Bearer ${server.apiKey}` } })).json()) as { executions: unknown[] }).executions.length;
+    const before = await executionCount();
     const res = await fetch(`${server.url}/v1/executions`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': type }, body });
     expect(res.status).toBe(status);
     const reply = (await res.json()) as Record<string, unknown>;
     expect(reply).toMatchObject({ success: false, code });
     expect(String(reply.error).length).toBeGreaterThan(5);
     if (says) expect(String(reply.error)).toMatch(says);
-    const after = ((await (await fetch(`${server.url}/v1/executions?limit=1000`, { headers: { authorization: `Bearer ${server.apiKey}` } })).json()) as { executions: unknown[] }).executions.length;
-    expect(after).toBe(before);
+    expect(await executionCount()).toBe(before);
   });
 
   it('params with 70,000 keys run (they failed the start as a syntax error in the code): the first 10,000 are variables, all are in params', async () => {

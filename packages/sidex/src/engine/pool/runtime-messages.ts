@@ -26,10 +26,12 @@ export type CheckedMessage =
   | CodeboltIpcMessage;
 
 const NOT_JSON = Symbol('not JSON');
+/** Too deep for what serializes it next (json-depth.ts): the runtime refuses such values itself. */
+const TOO_DEEP = Symbol('too deep');
 
 function parsed(json: unknown): unknown {
-  // Too deep for what serializes it next (json-depth.ts): the runtime refuses such values itself.
-  if (typeof json !== 'string' || nestsDeeperThan(json, MAX_VALUE_DEPTH)) return NOT_JSON;
+  if (typeof json !== 'string') return NOT_JSON;
+  if (nestsDeeperThan(json, MAX_VALUE_DEPTH)) return TOO_DEEP;
   try {
     return JSON.parse(json) as unknown;
   } catch {
@@ -67,21 +69,20 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
       // ctx.send (the pipelines' items) is bounded by the channel's line, not this one.
       if (m.type !== 'message' && oversize(m.json)) return undefined;
       const value = parsed(m.json);
-      if (value === NOT_JSON) return undefined;
+      if (value === NOT_JSON || value === TOO_DEEP) return undefined;
       return m.type === 'checkpoint' ? { type: m.type, value, bytes: Buffer.byteLength(m.json as string) } : { type: m.type, value };
     }
     case 'result':
     case 'stopped': {
+      const value = m.json === undefined ? undefined : parsed(m.json);
+      if (value === NOT_JSON) return undefined;
       const tooBig = oversize(m.json);
-      const deep = typeof m.json === 'string' && nestsDeeperThan(m.json, MAX_VALUE_DEPTH);
-      if (m.type === 'result' && (tooBig || deep)) {
+      if (m.type === 'result' && (tooBig || value === TOO_DEEP)) {
         const error = tooBig ? { code: 'VALUE_TOO_LARGE', message: tooLarge('result', Buffer.byteLength(m.json as string)) } : { code: 'RESULT_NOT_SERIALIZABLE', message: tooDeep('the result') };
         return { type: 'failed', error, cpuMicros: cpu(m.cpuMicros) };
       }
       // A stop's partial result too large or too deep to keep: stopped, without it.
-      const kept = m.json !== undefined && !tooBig && !deep;
-      const value = kept ? parsed(m.json) : undefined;
-      if (value === NOT_JSON) return undefined;
+      const kept = m.json !== undefined && !tooBig && value !== TOO_DEEP;
       return { type: m.type, ...(kept ? { value } : {}), cpuMicros: cpu(m.cpuMicros) };
     }
     case 'failed':

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
-import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../../runtime/json-depth.js';
-import { overflowingNumberKey, overflowMessage } from '../overflowing-number.js';
+import { jsonTextRefusal } from '../json-text.js';
 
 /** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (docs/codebolt.md). */
 export const FrameEnvelope = z.looseObject({
@@ -21,22 +20,15 @@ export interface FrameHead {
 
 export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; head: FrameHead; error: SidexError };
 
-/**
- * A frame's JSON, or why it is refused. Deeper than MAX_VALUE_DEPTH, a value
- * (a threadContext, a block's result) would overflow the stack of the next
- * JSON.stringify, in the store or a reply.
- */
+/** A frame's JSON (a client's, or a Codebolt-built block's), or why it is refused (json-text.ts). */
 export function readFrameJson(raw: string): { ok: true; value: unknown } | { ok: false; error: SidexError } {
-  if (nestsDeeperThan(raw, MAX_VALUE_DEPTH + 1)) return { ok: false, error: new SidexError('INVALID_FRAME', `frame nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`) };
-  let value: unknown;
+  const refused = jsonTextRefusal(raw, 'frame');
+  if (refused) return { ok: false, error: new SidexError('INVALID_FRAME', refused) };
   try {
-    value = JSON.parse(raw);
+    return { ok: true, value: JSON.parse(raw) as unknown };
   } catch (err) {
     return { ok: false, error: new SidexError('INVALID_FRAME', `frame is not valid JSON: ${(err as Error).message}`) };
   }
-  const overflowing = overflowingNumberKey(raw);
-  if (overflowing !== undefined) return { ok: false, error: new SidexError('INVALID_FRAME', `frame: ${overflowMessage(overflowing)}`) };
-  return { ok: true, value };
 }
 
 export function parseFrame(raw: string): ParsedFrame {

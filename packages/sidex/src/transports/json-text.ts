@@ -1,0 +1,34 @@
+// JSON text a caller sends (REST bodies, Codebolt frames), refused before it
+// is parsed when parsing would keep it wrong or unsafe:
+// - nesting past MAX_VALUE_DEPTH: the next JSON.stringify of such a value, in
+//   the store or a reply, overflows the stack (a 5,000-deep threadContext came
+//   back as STORE_UNAVAILABLE);
+// - a number past what a double holds (1e400, or 400 digits): it parses as
+//   ±Infinity, which JSON.stringify writes as null, a param changed without a
+//   word. Found cheaply: only a text with a three-digit exponent, or a run of
+//   309 digits, is parsed again to find the key that holds one.
+import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../runtime/json-depth.js';
+
+const SUSPECT = /[eE]\+?\d{3}|\d{309}/;
+
+/** Why `text` is refused, as a message about `where` (`body`, `frame`); undefined when it is not. */
+export function jsonTextRefusal(text: string, where: string): string | undefined {
+  if (nestsDeeperThan(text, MAX_VALUE_DEPTH + 1)) return `${where} nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`;
+  const key = overflowingNumberKey(text);
+  return key === undefined ? undefined : `${where}: "${key}" holds a number beyond what JSON's doubles hold (about ±1.8e308)`;
+}
+
+/** The key of the first number in `text` (JSON) that is not finite once parsed; undefined when there is none. */
+function overflowingNumberKey(text: string): string | undefined {
+  if (!SUSPECT.test(text)) return undefined;
+  let found: string | undefined;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (found === undefined && typeof value === 'number' && !Number.isFinite(value)) found = key === '' ? '(the value)' : key;
+      return value;
+    });
+  } catch {
+    return undefined; // not JSON: its parser says so
+  }
+  return found;
+}
