@@ -19,6 +19,7 @@ import {
   DIAL,
   escapee,
   guardianOf,
+  INOTIFY_PROBE,
   KEYRING_PROBE,
   WRITE_CHANNEL_LINE,
   KILL_MINUS_ONE,
@@ -473,6 +474,73 @@ describe('the user keyring', () => {
     expect((await probe(['put', name])).result).toBe('refused EPERM\n');
     expect((await probe(['take', name])).result).toBe('refused EPERM\n');
   });
+});
+
+describe('counts the kernel keeps per uid, under a root server', () => {
+  const rootServer = process.getuid?.() === 0;
+  const python = (args: string[]) => `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, ...${JSON.stringify(args)}]).toString()`;
+
+  itNeeds('a root server (this run is not root) and python3', rootServer && installed('python3'))(
+    "sandbox: an execution holding every inotify instance its uid may have takes none of the next execution's",
+    async () => {
+      const client = clients.get(sandboxed)!;
+      const hog = await client.sideExecution.startWithCode(
+        "require('node:child_process').spawn('/usr/bin/python3', ['-c', probe, 'take'], { stdio: 'inherit' }); await new Promise(() => {});",
+        { probe: INOTIFY_PROBE },
+      );
+      if (!hog.success) throw new Error(hog.error);
+      try {
+        let held = '';
+        await eventually(async () => {
+          const status = await client.sideExecution.getStatus(hog.sideExecutionId);
+          held = status.success ? status.output : '';
+          return held.includes('held');
+        }, 10_000);
+        // The hog reached its uid's limit: with one uid for every sandbox, this is the next execution's limit too.
+        expect(held).toMatch(/held \d+, then refused EMFILE/);
+        expect((await run(sandboxed, python(['one']), { probe: INOTIFY_PROBE })).result).toBe('made\n');
+      } finally {
+        await client.sideExecution.stop(hog.sideExecutionId, { graceMs: 0 });
+      }
+    },
+  );
+
+  itNeeds('a root server (this run is not root)', rootServer)('sandbox: executions at once run as uids of their own, which their /etc/passwd names', async () => {
+    const whoAmI = "await new Promise((r) => setTimeout(r, 300)); return { uid: process.getuid(), user: require('node:os').userInfo().username, id: require('node:child_process').execFileSync('id', ['-un']).toString().trim() };";
+    const ran = await Promise.all([0, 1, 2].map(() => run(sandboxed, whoAmI)));
+    const uids = ran.map((r) => (r.result as { uid: number }).uid);
+    expect(new Set(uids).size).toBe(3);
+    for (const uid of uids) expect(uid).toBeGreaterThanOrEqual(0x7000_0000);
+    for (const r of ran) expect(r.result).toMatchObject({ user: 'sidex', id: 'sidex' });
+  });
+
+  itNeeds('a root server (this run is not root)', rootServer)(
+    'a range of three uids: three runtimes alive at once, a fourth start refused (SANDBOX_UIDS_EXHAUSTED, the range named), and an ended one gives its uid back',
+    async () => {
+      const first = 0x7100_0000;
+      const server = await spawnServer({ apiKey: false, env: { ...secrets, SIDEX_SANDBOX_UIDS: `${first}-${first + 2}`, SIDEX_POOL_SIZE: '0' } });
+      const client = clientOf(server);
+      const holdUid = 'await new Promise(() => {});';
+      try {
+        const holders = await Promise.all([0, 1, 2].map(() => client.sideExecution.startWithCode(holdUid)));
+        const ids = holders.map((h) => (h.success ? h.sideExecutionId : ''));
+        expect(ids.every(Boolean)).toBe(true);
+        const refused = await client.sideExecution.startWithCode('return 1');
+        expect(refused).toMatchObject({ success: false, code: 'SANDBOX_UIDS_EXHAUSTED' });
+        expect(refused.success ? '' : refused.error).toContain(`${first}-${first + 2}`);
+        await client.sideExecution.stop(ids[0]!, { graceMs: 0 });
+        const again = await client.sideExecution.startWithCode('return process.getuid()');
+        if (!again.success) throw new Error(again.error);
+        const ended = await client.wait(again.sideExecutionId);
+        expect(ended).toMatchObject({ success: true, status: 'completed' });
+        expect([first, first + 1, first + 2]).toContain((ended as { result?: unknown }).result);
+        await Promise.all(ids.slice(1).map((id) => client.sideExecution.stop(id, { graceMs: 0 })));
+      } finally {
+        client.close();
+        await stopAndRemove(server);
+      }
+    },
+  );
 });
 
 describe('network', () => {

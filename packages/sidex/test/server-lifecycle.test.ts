@@ -32,6 +32,12 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['an unknown isolation', ['--isolation', 'vm'], {}, /--isolation: must be auto, sandbox or process/],
     ['an unknown network', [], { SIDEX_NETWORK: 'some' }, /SIDEX_NETWORK: must be all or none/],
     ['a sandbox uid of root', [], { SIDEX_SANDBOX_UID: '0' }, /SIDEX_SANDBOX_UID: must not be 0/],
+    ['sandbox uids that are not a range', [], { SIDEX_SANDBOX_UIDS: '70000' }, /SIDEX_SANDBOX_UIDS: must be a range of uids, first-last/],
+    ['sandbox uids that end before they begin', [], { SIDEX_SANDBOX_UIDS: '70000-69999' }, /SIDEX_SANDBOX_UIDS: must end at or after its first uid/],
+    ['sandbox uids from root', [], { SIDEX_SANDBOX_UIDS: '0-100' }, /SIDEX_SANDBOX_UIDS: must not include 0/],
+    ['sandbox uids past the last uid', [], { SIDEX_SANDBOX_UIDS: '4294967000-4294967295' }, /SIDEX_SANDBOX_UIDS: must end at or below 4294967294/],
+    ['sandbox uids over the 16-bit -1', [], { SIDEX_SANDBOX_UIDS: '65000-66000' }, /SIDEX_SANDBOX_UIDS: must not include 65535/],
+    ['one sandbox uid and a range of them', [], { SIDEX_SANDBOX_UID: '70000', SIDEX_SANDBOX_UIDS: '80000-80099' }, /SIDEX_SANDBOX_UIDS: cannot be set together with sandboxUid/],
     ['an advertised host with a port', ['--advertise-host', 'server1:5565'], {}, /--advertise-host: must be a host name or IP address alone/],
     ['an advertised wildcard address', [], { SIDEX_ADVERTISE_HOST: '0.0.0.0' }, /SIDEX_ADVERTISE_HOST: must be an address this server is reached at, not a wildcard/],
   ])('%s', async (_name, args, env, message) => {

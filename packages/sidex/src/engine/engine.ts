@@ -38,6 +38,7 @@ import { findProgram, resolveIsolation, type Isolation, type IsolationRequest } 
 import type { CgroupVersion } from './tree/cgroup-paths.js';
 import type { SandboxNetwork } from './sandbox/launch.js';
 import { codePaths, type MountPlan } from './sandbox/mount-plan.js';
+import type { UidRange } from './sandbox/sandbox-user.js';
 import { MAX_LINE_BYTES, type ExecSource } from '../runtime/messages.js';
 import { MAX_VALUE_DEPTH } from '../runtime/json-depth.js';
 import { notACommand, StdinChannel, stdinGone } from './command/stdin-channel.js';
@@ -90,8 +91,10 @@ export interface SandboxSettings {
   readWritePaths?: string[];
   /** Paths never visible, even inside a readable directory (the server's config file). */
   hiddenPaths?: string[];
-  /** Host uid sandboxed code runs as when the server is root (default 65534, nobody). */
+  /** Under a root server: one host uid every sandbox runs as (sandbox-user.ts)... */
   uid?: number;
+  /** ...or the range each runtime is given a uid of its own from (default DEFAULT_SANDBOX_UIDS). */
+  uids?: UidRange;
   /** Default network of an execution (a start may choose its own). */
   network?: SandboxNetwork;
 }
@@ -214,7 +217,10 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     this.store = options.store;
     this.writes = new RecordWrites(this.store, (id, error) => this.emit('storeError', { id, error }));
     this.admission = new Admission(this.options.maxConcurrent, this.options.maxQueued);
-    this.isolation = resolveIsolation(options.isolation ?? 'auto', options.sandbox?.uid);
+    this.isolation = resolveIsolation(options.isolation ?? 'auto', {
+      ...(options.sandbox?.uid !== undefined ? { uid: options.sandbox.uid } : {}),
+      ...(options.sandbox?.uids ? { uids: options.sandbox.uids } : {}),
+    });
     checkNetworkIsolation(options.sandbox?.network, this.isolation, 'network');
     const trackerOptions = { mode: this.options.tracking, dataKey: dataKeyOf(dataDir), runId: newRunId(), kernelLimits: this.options.kernelLimits };
     this.tracker = createTreeTracker(trackerOptions, 'prepare');

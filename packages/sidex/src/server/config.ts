@@ -14,6 +14,19 @@ const pathList = z.preprocess(
   z.array(z.string({ error: 'must be a list of directory paths' }).min(1, 'must not be empty'), { error: 'must be a list of directory paths' }),
 );
 
+const UID_RANGE = /^(\d{1,10})-(\d{1,10})$/;
+const uidRange = z
+  .string({ error: 'must be a range of uids, first-last' })
+  .regex(UID_RANGE, 'must be a range of uids, first-last (such as 1879048192-1879113727)')
+  .transform((v) => {
+    const [, first, last] = UID_RANGE.exec(v)!;
+    return { first: Number(first), count: Number(last) - Number(first) + 1 };
+  })
+  .refine((r) => r.count >= 1, 'must end at or after its first uid')
+  .refine((r) => r.first >= 1, 'must not include 0 (root)')
+  .refine((r) => r.first + r.count - 1 <= 2 ** 32 - 2, 'must end at or below 4294967294')
+  .refine((r) => r.first > 65535 || r.first + r.count - 1 < 65535, 'must not include 65535 (the 16-bit -1, which some calls read as "no change")');
+
 const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/;
 
 /** A host name, or an IP address (IPv6 bracketed or not): nothing else. */
@@ -80,8 +93,10 @@ export const ServerConfigSchema = z
     isolation: z.enum(['auto', 'sandbox', 'process'], { error: 'must be auto, sandbox or process' }).default('auto'),
     /** Default network of an execution's sandbox; a start may choose its own. */
     network: z.enum(['all', 'none'], { error: 'must be all or none' }).default('all'),
-    /** Host uid sandboxed code runs as when the server runs as root (default 65534, nobody). */
+    /** Under a root server: one host uid every sandbox runs as, shared (by default each runtime has its own uid, from sandboxUids). */
     sandboxUid: z.coerce.number({ error: 'must be a uid' }).int('must be a whole number').min(1, 'must not be 0 (root)').max(2 ** 32 - 2).optional(),
+    /** Under a root server: the host uids sandboxes run as, one per live runtime, `first-last` (default 1879048192-1879113727). */
+    sandboxUids: uidRange.optional(),
     /** More directories every sandbox sees read-only / read-write (YAML lists, or comma-separated in the environment). */
     sandboxReadOnly: pathList.optional(),
     /** More directories that hold projects: listActionBlocks(projectPath) and block paths may point into them (and sandboxes see them read-only). */
@@ -103,7 +118,12 @@ export const ServerConfigSchema = z
     /** How soon a dead worker's executions end `supervisor_lost`, ms. */
     lossMs: z.coerce.number().int('must be a whole number of ms').min(1000, 'must be at least 1000 ms').max(600_000, 'must be at most 600000 ms').optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.sandboxUid !== undefined && config.sandboxUids !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sandboxUids'], message: 'cannot be set together with sandboxUid (one uid for every sandbox); set one of the two' });
+    }
+  });
 
 export type ServerConfig = z.output<typeof ServerConfigSchema> & {
   project: string;
@@ -139,6 +159,7 @@ export const ENV_NAMES: Record<string, keyof z.input<typeof ServerConfigSchema>>
   SIDEX_ISOLATION: 'isolation',
   SIDEX_NETWORK: 'network',
   SIDEX_SANDBOX_UID: 'sandboxUid',
+  SIDEX_SANDBOX_UIDS: 'sandboxUids',
   SIDEX_SANDBOX_READ_ONLY: 'sandboxReadOnly',
   SIDEX_SANDBOX_READ_WRITE: 'sandboxReadWrite',
   SIDEX_PROJECT_ROOTS: 'projectRoots',

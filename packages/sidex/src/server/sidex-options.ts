@@ -30,6 +30,7 @@ export function sidexOptions(config: ServerConfig, codeboltSocket?: CodeboltSock
       sandbox: {
         network: config.network,
         ...(config.sandboxUid !== undefined ? { uid: config.sandboxUid } : {}),
+        ...(config.sandboxUids !== undefined ? { uids: config.sandboxUids } : {}),
         ...(config.sandboxReadOnly ? { readOnlyPaths: config.sandboxReadOnly } : {}),
         ...(config.sandboxReadWrite ? { readWritePaths: config.sandboxReadWrite } : {}),
         // Sandboxes see neither the config nor the account's files, wherever they are.

@@ -138,6 +138,27 @@ export const WRITE_CHANNEL_LINE = `const writeChannelLine = async (text) => {
  * server inherited, so only finding it is asked. Syscall numbers of x86_64
  * and aarch64.
  */
+/**
+ * Python: `take` makes inotify instances until the kernel refuses one (the
+ * count per uid, max_user_instances), prints how many it holds and keeps
+ * them; `one` makes a single instance. Each prints `refused <errno>` when the
+ * kernel says no.
+ */
+export const INOTIFY_PROBE = `
+import ctypes, errno, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if sys.argv[1] == 'one':
+    print('made' if libc.inotify_init() >= 0 else 'refused ' + errno.errorcode.get(ctypes.get_errno(), '?'), flush=True)
+    sys.exit(0)
+held = []
+while len(held) < 100000:
+    fd = libc.inotify_init()
+    if fd < 0: break
+    held.append(fd)
+print('held %d, then refused %s' % (len(held), errno.errorcode.get(ctypes.get_errno(), '?')), flush=True)
+time.sleep(120)
+`;
+
 export const KEYRING_PROBE = `
 import ctypes, errno, os, sys
 add_key, keyctl = {'x86_64': (248, 250), 'aarch64': (217, 219)}[os.uname().machine]

@@ -7,7 +7,9 @@ import { launchCommand, PROXY_DIR_INSIDE, sandboxedCommand, type SandboxNetwork 
 import { startFilteringProxy } from '../sandbox/network/filtering-proxy.js';
 import { noProxyFor } from '../sandbox/network/no-proxy.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
+import { passwdWith } from '../sandbox/passwd-entry.js';
 import { SyscallFilterFile } from '../sandbox/syscall-filter.js';
+import { UidLeases } from '../sandbox/uid-leases.js';
 import { removePath } from './remove-path.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
 import { RuntimeProcess, runtimeMain, type Companion } from './runtime-process.js';
@@ -103,6 +105,7 @@ export class RuntimeFactory {
   private slot = 0;
   private sysResource: boolean | undefined;
   private readonly syscallFilter: SyscallFilterFile | undefined;
+  private readonly uids: UidLeases | undefined;
 
   constructor(private readonly options: FactoryOptions) {
     fs.mkdirSync(options.scratchRoot, { recursive: true });
@@ -110,6 +113,8 @@ export class RuntimeFactory {
     const program = options.sandbox?.isolation.syscallFilter;
     // Beside the runtimes' scratch directories, in none of them: no sandbox sees it.
     this.syscallFilter = program ? new SyscallFilterFile(options.scratchRoot, program) : undefined;
+    const ids = options.sandbox?.isolation.user?.switchTo;
+    this.uids = ids ? new UidLeases(ids) : undefined;
   }
 
   spawn(profile: RuntimeProfile): RuntimeProcess {
@@ -142,47 +147,81 @@ export class RuntimeFactory {
     const fileSize = prlimit ? fileSizeLimitFor(profile.outputLimitBytes) : undefined;
     const fileSizeLimit = prlimit && fileSize ? { prlimit, bytes: fileSize } : undefined;
     let launch: { file: string; args: string[] };
-    let companion: Companion | undefined;
-    if (!sandbox) launch = launchCommand({ joinFiles, fileSizeLimit }, node);
-    else {
-      const owner = sandbox.isolation.user?.switchTo;
-      if (owner) fs.chownSync(scratchDir, owner.uid, owner.gid);
-      // Home is the scratch directory: the server's home does not exist inside.
-      Object.assign(env, { HOME: scratchDir, TMPDIR: '/tmp', SIDEX_SCRATCH_DIR: scratchDir, SIDEX_SANDBOXED: '1' });
-      const network = profile.network ?? 'all';
-      const proxy = typeof network === 'object' ? this.proxyFor(slot, network.allow, env, owner) : undefined;
-      companion = proxy?.companion;
-      launch = sandboxedCommand(
-        {
-          isolation: sandbox.isolation,
-          mounts: sandbox.mounts(scratchDir),
-          cwd,
-          network,
-          joinFiles,
-          ...(fileSizeLimit ? { fileSizeLimit } : {}),
-          ...(proxy ? { proxyDir: proxy.dir } : {}),
-          syscallFilter: this.syscallFilter !== undefined,
-        },
-        node,
-      );
+    const companions: Companion[] = [];
+    try {
+      if (!sandbox) launch = launchCommand({ joinFiles, fileSizeLimit }, node);
+      else {
+        const owner = this.uids ? this.identityFor(this.uids, slot, scratchDir) : undefined;
+        if (owner) {
+          companions.push(owner.companion);
+          fs.chownSync(scratchDir, owner.uid, owner.gid);
+        }
+        // Home is the scratch directory: the server's home does not exist inside.
+        Object.assign(env, { HOME: scratchDir, TMPDIR: '/tmp', SIDEX_SCRATCH_DIR: scratchDir, SIDEX_SANDBOXED: '1' });
+        const network = profile.network ?? 'all';
+        const proxy = typeof network === 'object' ? this.proxyFor(slot, network.allow, env, owner) : undefined;
+        if (proxy) companions.push(proxy.companion);
+        launch = sandboxedCommand(
+          {
+            isolation: sandbox.isolation,
+            mounts: sandbox.mounts(scratchDir),
+            cwd,
+            network,
+            joinFiles,
+            ...(fileSizeLimit ? { fileSizeLimit } : {}),
+            ...(proxy ? { proxyDir: proxy.dir } : {}),
+            syscallFilter: this.syscallFilter !== undefined,
+            ...(owner ? { switchTo: owner } : {}),
+          },
+          node,
+        );
+      }
+      return new RuntimeProcess({
+        ...(sandbox && this.syscallFilter ? { syscallFilterFd: this.syscallFilter.open() } : {}),
+        env,
+        ...launch,
+        sandboxed: sandbox !== undefined,
+        joinsItself: joinFiles.length > 0,
+        ...(limits ? { limits } : {}),
+        ...(fileSize ? { fileSizeLimit: fileSize } : {}),
+        ...(prlimit ? { prlimit } : {}),
+        // bwrap enters `cwd` inside the sandbox; outside, the scratch directory always exists.
+        cwd: sandbox ? scratchDir : cwd,
+        scratchDir,
+        companions,
+        outputBase: path.join(this.options.outputRoot, slot),
+        marker,
+        tracker: this.options.tracker,
+      });
+    } catch (err) {
+      // Nothing runs: what was made for it goes (its uid back to the range, its proxy closed).
+      for (const companion of companions) void companion.close();
+      throw err;
     }
-    return new RuntimeProcess({
-      ...(sandbox && this.syscallFilter ? { syscallFilterFd: this.syscallFilter.open() } : {}),
-      env,
-      ...launch,
-      sandboxed: sandbox !== undefined,
-      joinsItself: joinFiles.length > 0,
-      ...(limits ? { limits } : {}),
-      ...(fileSize ? { fileSizeLimit: fileSize } : {}),
-      ...(prlimit ? { prlimit } : {}),
-      // bwrap enters `cwd` inside the sandbox; outside, the scratch directory always exists.
-      cwd: sandbox ? scratchDir : cwd,
-      scratchDir,
-      ...(companion ? { companion } : {}),
-      outputBase: path.join(this.options.outputRoot, slot),
-      marker,
-      tracker: this.options.tracker,
-    });
+  }
+
+  /**
+   * A root server's runtime: the uid it is switched to, its own for as long as
+   * it lives, and the /etc/passwd naming it when the host's does not.
+   */
+  private identityFor(uids: UidLeases, slot: string, home: string): { uid: number; gid: number; passwdFile?: string; companion: Companion } {
+    const lease = uids.lease();
+    const passwd = passwdWith(lease.uid, lease.gid, home);
+    const passwdFile = passwd === undefined ? undefined : path.join(this.options.scratchRoot, `${slot}.passwd`);
+    try {
+      if (passwdFile) fs.writeFileSync(passwdFile, passwd ?? '', { mode: 0o644 });
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    const companion: Companion = {
+      ready: Promise.resolve(),
+      close: async () => {
+        if (passwdFile) await removePath(passwdFile);
+        lease.release();
+      },
+    };
+    return { uid: lease.uid, gid: lease.gid, ...(passwdFile ? { passwdFile } : {}), companion };
   }
 
   /**

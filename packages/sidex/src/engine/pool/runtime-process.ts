@@ -31,8 +31,8 @@ export interface SpawnOptions {
   sandboxed: boolean;
   /** The process joins its cgroups itself before anything forks (the sandbox's launch). */
   joinsItself: boolean;
-  /** Something of the server's that lives exactly as long as this runtime (its network proxy). */
-  companion?: Companion;
+  /** What of the server's lives exactly as long as this runtime (its network proxy, its sandbox uid). */
+  companions?: Companion[];
   /** This runtime's own scratch directory, removed when it is done. */
   scratchDir: string;
   /** Path and name without extension of the files its stdout and stderr are written to. */
@@ -80,7 +80,7 @@ export class RuntimeProcess {
   private readonly prlimit: string | undefined;
   private listener: ((message: CheckedMessage) => void) | undefined;
   private warmed: (() => void) | undefined;
-  private readonly companion: Companion | undefined;
+  private readonly companions: Companion[];
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
@@ -142,8 +142,8 @@ export class RuntimeProcess {
       );
     });
     handshake.catch(() => {});
-    this.companion = options.companion;
-    this.ready = Promise.all([handshake, this.tree.adopted, this.companion?.ready]).then(() => {});
+    this.companions = options.companions ?? [];
+    this.ready = Promise.all([handshake, this.tree.adopted, ...this.companions.map((c) => c.ready)]).then(() => {});
     this.ready.catch(() => {});
   }
 
@@ -193,11 +193,11 @@ export class RuntimeProcess {
     });
   }
 
-  /** Once its tree is gone: its scratch directory and unclaimed output files removed, its companion closed. */
+  /** Once its tree is gone: its scratch directory and unclaimed output files removed, its companions closed. */
   async cleanup(): Promise<void> {
     this.output.close();
     this.channel?.close();
-    await this.companion?.close();
+    await Promise.all(this.companions.map((c) => c.close()));
     await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr, this.output.files.index].map(removePath));
   }
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
-import { sandboxUser, type SandboxUser } from './sandbox-user.js';
+import { anyUid, sandboxUser, type SandboxIdConfig, type SandboxUser } from './sandbox-user.js';
 import { syscallFilterFor } from './syscall-filter.js';
 
 export type IsolationRequest = 'auto' | 'sandbox' | 'process';
@@ -38,23 +38,24 @@ const cache = new Map<string, Isolation>();
  * exactly as runtimes will be run, so a kernel that forbids user namespaces
  * is found here rather than at the first start.
  */
-export function resolveIsolation(request: IsolationRequest, sandboxUid?: number): Isolation {
+export function resolveIsolation(request: IsolationRequest, ids: SandboxIdConfig = {}): Isolation {
   if (request === 'process') return { mode: 'process', reason: 'process isolation was asked for (--isolation process)' };
-  const key = `${sandboxUid ?? ''}`;
+  const key = JSON.stringify(ids);
   let found = cache.get(key);
-  if (!found) cache.set(key, (found = probeSandbox(sandboxUid)));
+  if (!found) cache.set(key, (found = probeSandbox(ids)));
   if (found.mode === 'sandbox' || request === 'auto') return found;
   throw new SidexError('SANDBOX_UNAVAILABLE', `isolation "sandbox" was asked for but is unavailable: ${found.reason}`, { field: 'isolation' });
 }
 
-function probeSandbox(sandboxUid: number | undefined): Isolation {
+function probeSandbox(ids: SandboxIdConfig): Isolation {
   if (process.platform !== 'linux') return { mode: 'process', reason: `sandboxes need Linux namespaces (this is ${process.platform})` };
   const bwrap = findProgram('bwrap');
   if (!bwrap) return { mode: 'process', reason: 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap' };
-  const user = sandboxUser(sandboxUid);
+  const user = sandboxUser(ids);
+  const probeUid = user.switchTo ? anyUid(user.switchTo) : undefined;
   // Run as launches run (launch.ts): a root server's bwrap is privileged and setpriv drops to the
   // sandbox uid inside; any other server's bwrap needs an unprivileged user namespace.
-  const inside = user.switchTo ? ['setpriv', `--reuid=${user.switchTo.uid}`, `--regid=${user.switchTo.gid}`, '--clear-groups', '--', '/bin/true'] : ['/bin/true'];
+  const inside = user.switchTo ? ['setpriv', `--reuid=${probeUid}`, `--regid=${user.switchTo.gid}`, '--clear-groups', '--', '/bin/true'] : ['/bin/true'];
   const namespaces = user.switchTo ? ['--unshare-pid', '--unshare-ipc', '--unshare-uts'] : ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
   const run = (extra: string[], input?: Buffer) => {
     const probe = spawnSync(bwrap, [...namespaces, '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', ...extra, '--', ...inside], { timeout: 5000, encoding: 'utf8', ...(input ? { input } : {}) });

@@ -31,6 +31,8 @@ export interface SandboxSpec {
   fileSizeLimit?: FileSizeLimit;
   /** The seccomp filter is given at SYSCALL_FILTER_FD (syscall-filter.ts). */
   syscallFilter?: boolean;
+  /** A root server's: the host uid and gid setpriv switches to, and the /etc/passwd that names the uid when the host's does not. */
+  switchTo?: { uid: number; gid: number; passwdFile?: string };
 }
 
 export interface FileSizeLimit {
@@ -59,7 +61,9 @@ export function launchCommand(steps: { joinFiles: string[]; fileSizeLimit?: File
 export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: string; args: string[] } {
   const { isolation } = spec;
   if (!isolation.bwrap) throw new Error('sandboxedCommand needs the sandbox isolation');
-  const switchTo = isolation.user?.switchTo;
+  const { switchTo } = spec;
+  // Without it a root server's bwrap (no user namespace) would run the code as root.
+  if (isolation.user?.switchTo && !switchTo) throw new Error("a root server's sandbox needs the uid it switches to");
   const bwrap = [
     isolation.bwrap,
     // A root server's bwrap needs no user namespace (setpriv drops to the sandbox uid inside);
@@ -77,6 +81,7 @@ export function sandboxedCommand(spec: SandboxSpec, command: string[]): { file: 
     'sidex',
     ...mountArgs(spec.mounts),
     ...(spec.proxyDir ? ['--ro-bind', spec.proxyDir, PROXY_DIR_INSIDE] : []),
+    ...(switchTo?.passwdFile ? ['--ro-bind', switchTo.passwdFile, '/etc/passwd'] : []),
     ...(spec.syscallFilter ? ['--seccomp', String(SYSCALL_FILTER_FD)] : []),
     '--chdir',
     spec.cwd,

@@ -1,18 +1,54 @@
 // Sandboxed code never runs with the server's privileges. A root server first
-// switches the runtime to a dedicated unprivileged uid (it would otherwise stay
+// switches the runtime to an unprivileged host uid (it would otherwise stay
 // uid 0 on the host behind its user namespace, and own every root file it can
 // see); any other server runs it under its own uid, inside a user namespace
 // where it holds no capability over anything outside.
+//
+// A root server gives each runtime a uid of its own, from a range, for as long
+// as the runtime lives (uid-leases.ts): the kernel counts some resources per
+// uid (inotify instances and watches, user namespaces, pipe buffer pages,
+// pending signals, RLIMIT_NPROC), and with one uid shared by every sandbox an
+// execution could use up what all the others may have.
 export interface SandboxUser {
-  /** Set when the server is root: the host uid/gid the runtime is switched to before bwrap. */
-  switchTo?: { uid: number; gid: number };
+  /** Set when the server is root: the host ids the runtime is switched to before bwrap. */
+  switchTo?: SandboxIds;
 }
 
-/** nobody/nogroup on Debian and most distributions. */
-export const DEFAULT_SANDBOX_UID = 65534;
+/** A range of host uids, one per live runtime, with one group they share. */
+export interface UidRange {
+  first: number;
+  count: number;
+}
 
-export function sandboxUser(uid: number | undefined): SandboxUser {
+export type SandboxIds =
+  /** `sandboxUid`: every sandbox runs as this one uid (and the group of the same number). */
+  | { kind: 'shared'; uid: number; gid: number }
+  | { kind: 'range'; uids: UidRange; gid: number };
+
+/** What the server is configured with; neither: DEFAULT_SANDBOX_UIDS. */
+export interface SandboxIdConfig {
+  uid?: number;
+  uids?: UidRange;
+}
+
+/**
+ * 0x70000000 and the 65,535 after it: no distribution gives out these, nor
+ * does systemd (its dynamic users end at 65519, its containers' ranges at
+ * 0x6FFFFFFF, and it calls the rest up to 0x7FFE0000 unused), nor useradd's
+ * subordinate ids (below 600,100,000 by default).
+ */
+export const DEFAULT_SANDBOX_UIDS: UidRange = { first: 0x7000_0000, count: 0x1_0000 };
+
+/** nogroup on Debian: the group of every sandbox of a range, so that a directory in sandboxReadWrite can be group-writable for all. */
+export const SANDBOX_GID = 65534;
+
+export function sandboxUser(config: SandboxIdConfig = {}): SandboxUser {
   if (process.getuid?.() !== 0) return {};
-  const id = uid ?? DEFAULT_SANDBOX_UID;
-  return { switchTo: { uid: id, gid: id } };
+  if (config.uid !== undefined) return { switchTo: { kind: 'shared', uid: config.uid, gid: config.uid } };
+  return { switchTo: { kind: 'range', uids: config.uids ?? DEFAULT_SANDBOX_UIDS, gid: SANDBOX_GID } };
+}
+
+/** A uid the ids allow (the range's first): what the start-up probe runs as. */
+export function anyUid(ids: SandboxIds): number {
+  return ids.kind === 'shared' ? ids.uid : ids.uids.first;
 }
