@@ -10,7 +10,9 @@ export function logEngineModes(engine: Engine, log: Logger): void {
   if (isolation.mode === 'sandbox') log.info({ isolation }, 'executions run in sandboxes');
   else log.warn({ isolation }, `executions are NOT sandboxed: ${isolation.reason}`);
   const gap = engine.isolation.syscallFilterGap;
-  if (gap) log.warn({ reason: gap }, `sandboxes run without their seccomp filter: executions can reach the kernel keyring, which a root server's sandboxes share (${gap})`);
+  if (gap) log.warn({ reason: gap }, `sandboxes run without their seccomp filter: executions can reach the kernel keyring, kept per uid (${gap})`);
+  const shared = engine.isolation.user?.sharedBecause;
+  if (shared) log.warn({ reason: shared }, `every sandbox runs as uid 65534, sharing the counts the kernel keeps per uid (inotify instances and the like): ${shared}; see sandboxUids in docs/security.md`);
   const { limits } = engine;
   if (limits.pids === 'none' || limits.memory === 'sampled') {
     log.warn({ limits }, 'no cgroup this server may write: memory limits are sampled and nothing limits processes (a fork bomb runs until its stop); see docs/security.md');

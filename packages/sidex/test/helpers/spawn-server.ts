@@ -40,6 +40,8 @@ export interface ServeOptions {
   inheritedFd?: number;
   /** Runs the server as this user (the caller must be root); its directories are given to it, and HOME is its root. */
   user?: User;
+  /** Runs the server as root of a user namespace of its own with this uid and gid map (`inside outside count` lines), as a rootless container would (the caller must be root). */
+  userNamespaceMap?: string;
 }
 
 export interface User {
@@ -75,14 +77,18 @@ export interface SidexProcess {
  */
 export async function spawnSidex(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number | undefined; user?: User | undefined },
+  options: { cwd: string; env?: Record<string, string | undefined>; ready: RegExp; what: string; inheritedFd?: number | undefined; user?: User | undefined; userNamespaceMap?: string | undefined },
 ): Promise<SidexProcess & { ready: RegExpExecArray }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIDEX_')) env[k] = v;
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   const extra = options.inheritedFd === undefined ? [] : [...Array<'ignore'>(options.inheritedFd - 3).fill('ignore'), 'pipe' as const];
-  const child = spawn(process.execPath, [SIDEX_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...extra], ...options.user });
+  const map = options.userNamespaceMap;
+  // unshare makes the namespace and execs sh, which waits for its map (written from here) before it execs sidex.
+  const command = map === undefined ? [process.execPath, SIDEX_BIN, ...args] : ['unshare', '--user', '--', 'sh', '-c', 'read go; exec "$@"', 'sh', process.execPath, SIDEX_BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd, env, stdio: [map === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...extra], ...options.user });
   live.add(child);
+  if (map !== undefined) await mapUserNamespace(child, map);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -103,6 +109,18 @@ export async function spawnSidex(
   return { child, exited, ready, stdout: () => out, stderr: () => err, stop: stopOnce(child, exited) };
 }
 
+/** Writes the map of the user namespace `child` made, once it has made it, and lets it go on. */
+async function mapUserNamespace(child: ChildProcess, map: string): Promise<void> {
+  const ours = fs.readlinkSync('/proc/self/ns/user');
+  const end = Date.now() + 5000;
+  while (fs.readlinkSync(`/proc/${child.pid}/ns/user`) === ours) {
+    if (Date.now() > end) throw new Error('unshare made no user namespace in 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  for (const file of ['uid_map', 'gid_map']) fs.writeFileSync(`/proc/${child.pid}/${file}`, map);
+  child.stdin!.write('go\n');
+}
+
 /** Spawns `sidex serve` without registering cleanup (the caller stops it). */
 export async function spawnServer(options: ServeOptions = {}): Promise<TestServer> {
   const root = tempDir('sidex-serve-');
@@ -120,6 +138,7 @@ export async function spawnServer(options: ServeOptions = {}): Promise<TestServe
     what: 'sidex serve',
     inheritedFd: options.inheritedFd,
     user,
+    userNamespaceMap: options.userNamespaceMap,
   });
   const url = server.ready[1]!;
   const key = apiKey || /API key \(generated[^)]*\): (\S+)/.exec(server.stdout())?.[1] || '';

@@ -9,9 +9,14 @@
 // uid (inotify instances and watches, user namespaces, pipe buffer pages,
 // pending signals, RLIMIT_NPROC), and with one uid shared by every sandbox an
 // execution could use up what all the others may have.
+import fs from 'node:fs';
+import { SidexError } from '../../errors.js';
+
 export interface SandboxUser {
   /** Set when the server is root: the host ids the runtime is switched to before bwrap. */
   switchTo?: SandboxIds;
+  /** Why every sandbox shares one uid although no sandboxUid asked for it. */
+  sharedBecause?: string;
 }
 
 /** A range of host uids, one per live runtime, with one group they share. */
@@ -42,10 +47,46 @@ export const DEFAULT_SANDBOX_UIDS: UidRange = { first: 0x7000_0000, count: 0x1_0
 /** nogroup on Debian: the group of every sandbox of a range, so that a directory in sandboxReadWrite can be group-writable for all. */
 export const SANDBOX_GID = 65534;
 
-export function sandboxUser(config: SandboxIdConfig = {}): SandboxUser {
+/**
+ * A root server in a user namespace that maps only some uids (a rootless
+ * container's: often 0-65535) cannot switch to the others. A range it was
+ * given that is not all there is refused; the default range falls back to
+ * one uid for all, 65534, and says so.
+ */
+export function sandboxUser(config: SandboxIdConfig = {}, uidMap = readUidMap()): SandboxUser {
   if (process.getuid?.() !== 0) return {};
   if (config.uid !== undefined) return { switchTo: { kind: 'shared', uid: config.uid, gid: config.uid } };
-  return { switchTo: { kind: 'range', uids: config.uids ?? DEFAULT_SANDBOX_UIDS, gid: SANDBOX_GID } };
+  const uids = config.uids ?? DEFAULT_SANDBOX_UIDS;
+  if (mapsAll(uidMap, uids)) return { switchTo: { kind: 'range', uids, gid: SANDBOX_GID } };
+  const why = `uids ${uids.first}-${uids.first + uids.count - 1} do not all exist in this user namespace (its uid_map: ${uidMap.trim().replace(/\s+/g, ' ')})`;
+  if (config.uids) throw new SidexError('INVALID_CONFIG', `sandboxUids: ${why}; give a range inside it`, { field: 'sandboxUids' });
+  return { switchTo: { kind: 'shared', uid: NOBODY, gid: NOBODY }, sharedBecause: why };
+}
+
+const NOBODY = 65534;
+
+/** Whether every uid of `range` is inside one of the map's lines (`inside outside count`). */
+export function mapsAll(uidMap: string, range: UidRange): boolean {
+  const lines = uidMap
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter((fields) => fields.length === 3 && fields.every(Number.isInteger))
+    .map(([inside, , count]) => ({ from: inside!, to: inside! + count! }))
+    .sort((a, b) => a.from - b.from);
+  let next = range.first;
+  const end = range.first + range.count;
+  for (const { from, to } of lines) if (from <= next && to > next) next = to;
+  return next >= end;
+}
+
+/** Outside any user namespace, or where /proc says nothing: every uid. */
+function readUidMap(): string {
+  try {
+    return fs.readFileSync('/proc/self/uid_map', 'latin1');
+  } catch {
+    return `0 0 ${2 ** 32 - 1}`;
+  }
 }
 
 /** A uid the ids allow (the range's first): what the start-up probe runs as. */
