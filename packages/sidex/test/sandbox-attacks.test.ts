@@ -505,13 +505,15 @@ describe('counts the kernel keeps per uid, under a root server', () => {
     },
   );
 
-  itNeeds('a root server (this run is not root)', rootServer)('sandbox: executions at once run as uids of their own, which their /etc/passwd names', async () => {
-    const whoAmI = "await new Promise((r) => setTimeout(r, 300)); return { uid: process.getuid(), user: require('node:os').userInfo().username, id: require('node:child_process').execFileSync('id', ['-un']).toString().trim() };";
+  itNeeds('a root server (this run is not root)', rootServer)('sandbox: executions at once run as uids of their own from the default range, which their /etc/passwd and USER name, with umask 002', async () => {
+    const whoAmI = `await new Promise((r) => setTimeout(r, 300));
+      return { uid: process.getuid(), user: require('node:os').userInfo().username, id: require('node:child_process').execFileSync('id', ['-un']).toString().trim(), USER: process.env.USER, umask: process.umask(), leaked: 'SIDEX_UMASK' in process.env };`;
     const ran = await Promise.all([0, 1, 2].map(() => run(sandboxed, whoAmI)));
     const uids = ran.map((r) => (r.result as { uid: number }).uid);
     expect(new Set(uids).size).toBe(3);
-    for (const uid of uids) expect(uid).toBeGreaterThanOrEqual(0x7000_0000);
-    for (const r of ran) expect(r.result).toMatchObject({ user: 'sidex', id: 'sidex' });
+    for (const uid of uids) expect(uid >= 65536 && uid <= 99999, String(uid)).toBe(true);
+    // Group-writable by default: uids of a range share one group, and a sandboxReadWrite directory with it.
+    for (const r of ran) expect(r.result).toMatchObject({ user: 'sidex', id: 'sidex', USER: 'sidex', umask: 0o002, leaked: false });
   });
 
   itNeeds('a root server (this run is not root)', rootServer)(

@@ -1,27 +1,29 @@
 // A root server's sandbox uids: one per live runtime from a range, given
 // again only after the rest of the range (sandbox-attacks.test.ts runs the
 // attacks this is for against a real server).
+import fs from 'node:fs';
+import path from 'node:path';
 import { SidexClient } from '@sidex/client';
 import { describe, expect, it } from 'vitest';
 import { SidexError } from '../dist/errors.js';
-import { passwdWith } from '../dist/engine/sandbox/passwd-entry.js';
+import { accountsWithin, passwdWith } from '../dist/engine/sandbox/passwd-entry.js';
 import { mapsAll } from '../dist/engine/sandbox/sandbox-user.js';
+import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { UidLeases } from '../dist/engine/sandbox/uid-leases.js';
 import { installed, itNeeds } from './helpers/machine-needs.js';
 import { spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
+import { killAll } from './helpers/attacks.js';
+import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
 describe('UidLeases', () => {
-  it('gives each live runtime its own uid, going round the range rather than back to a uid just given back', () => {
+  it('gives each live runtime a uid of its own from the range, with the shared group', () => {
     const leases = new UidLeases({ kind: 'range', uids: { first: 5000, count: 3 }, gid: 65534 });
-    const a = leases.lease();
-    const b = leases.lease();
-    expect([a.uid, b.uid, a.gid]).toEqual([5000, 5001, 65534]);
-    a.release();
-    expect(leases.lease().uid).toBe(5002);
-    expect(leases.lease().uid).toBe(5000);
+    const held = [leases.lease(), leases.lease(), leases.lease()];
+    expect(held.map((l) => l.uid).sort()).toEqual([5000, 5001, 5002]);
+    expect(new Set(held.map((l) => l.gid))).toEqual(new Set([65534]));
   });
 
-  it('refuses a lease when every uid is held (SANDBOX_UIDS_EXHAUSTED, the range named), and gives one again once released', () => {
+  it('refuses a lease when every uid is held (SANDBOX_UIDS_EXHAUSTED, the range named), and gives the uid released next', () => {
     const leases = new UidLeases({ kind: 'range', uids: { first: 5000, count: 2 }, gid: 65534 });
     const held = [leases.lease(), leases.lease()];
     let err: unknown;
@@ -33,7 +35,14 @@ describe('UidLeases', () => {
     expect(err).toBeInstanceOf(SidexError);
     expect(err).toMatchObject({ code: 'SANDBOX_UIDS_EXHAUSTED', message: expect.stringContaining('5000-5001') });
     held[1]!.release();
-    expect(leases.lease().uid).toBe(5001);
+    expect(leases.lease().uid).toBe(held[1]!.uid);
+  });
+
+  it('draws uids at random, so that code cannot tell which one a later execution gets', () => {
+    const firsts = new Set<number>();
+    for (let i = 0; i < 20; i++) firsts.add(new UidLeases({ kind: 'range', uids: { first: 65536, count: 34464 }, gid: 65534 }).lease().uid);
+    // 20 draws from 34,464 uids: the chance of 5 or fewer distinct values is far below 1e-30.
+    expect(firsts.size).toBeGreaterThan(5);
   });
 
   it('with sandboxUid, every runtime gets that one uid and its group', () => {
@@ -73,6 +82,25 @@ async function runOn(server: TestServer, code: string): Promise<Record<string, u
   }
 }
 
+describe('a range that holds host accounts', () => {
+  it('names them (accountsWithin)', () => {
+    const host = 'root:x:0:0::/root:/bin/sh\ndaemon:x:1:1::/:/bin/sh\nbin:x:2:2::/:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n';
+    expect(accountsWithin(1, 3, host)).toEqual(['daemon', 'bin']);
+    expect(accountsWithin(65536, 34464, host)).toEqual([]);
+  });
+
+  itNeeds('a root server (this run is not root)', process.getuid?.() === 0)('is named by the start-up log, as a misconfiguration', async () => {
+    const server = await spawnServer({ env: { SIDEX_SANDBOX_UIDS: '1-3' } });
+    try {
+      const names = accountsWithin(1, 3, fs.readFileSync('/etc/passwd', 'utf8'));
+      expect(names.length).toBeGreaterThan(0);
+      expect(server.stderr()).toContain(`sandboxUids holds the uids of host accounts (${names.join(', ')})`);
+    } finally {
+      await stopAndRemove(server);
+    }
+  });
+});
+
 describe('mapsAll', () => {
   it.each([
     ['the whole 32-bit map', '0 0 4294967295', { first: 0x7000_0000, count: 0x1_0000 }, true],
@@ -98,17 +126,21 @@ describe('a root server in a user namespace that maps only uids 0-65535, as a ro
         expect(health.isolation?.mode).toBe('sandbox');
         const ran = await runOn(server, 'return process.getuid()');
         expect(ran).toMatchObject({ status: 'completed', result: 65534 });
-        expect(server.stderr()).toMatch(/every sandbox runs as uid 65534, sharing the counts the kernel keeps per uid[^\n]*uids 1879048192-1879113727 do not all exist in this user namespace \(its uid_map: 0 0 65536\)/);
+        expect(server.stderr()).toMatch(/every sandbox runs as uid 65534, sharing the counts the kernel keeps per uid[^\n]*uids 65536-99999 and gid 65534 do not all exist in this user namespace \(its uid_map: 0 0 65536; gid_map: 0 0 65536\)/);
       } finally {
         await stopAndRemove(server);
       }
     },
   );
 
-  itNeeds('root, to make and map the user namespace (this run is not root)', rootRun && installed('unshare'))(
-    'a sandboxUids range outside the map is refused at start: exit 2, the setting named',
-    async () => {
-      const failed = await spawnServer({ userNamespaceMap: '0 0 65536\n', env: { SIDEX_SANDBOX_UIDS: '1879048192-1879048200' } }).then(
+  // sandboxUid had fallen back to process isolation there, running code as root.
+  const outsideTheMap: Array<[string, Record<string, string>, RegExp]> = [
+    ['a sandboxUids range', { SIDEX_SANDBOX_UIDS: '1879048192-1879048200' }, /sandboxUids: uids 1879048192-1879048200 and gid 65534 do not all exist in this user namespace/],
+    ['a sandboxUid', { SIDEX_SANDBOX_UID: '100000' }, /sandboxUid: uid 100000 and gid 100000 do not all exist in this user namespace/],
+  ];
+  for (const [what, env, message] of outsideTheMap) {
+    itNeeds('root, to make and map the user namespace (this run is not root)', rootRun && installed('unshare'))(`${what} outside the map is refused at start: exit 2, the setting named`, async () => {
+      const failed = await spawnServer({ userNamespaceMap: '0 0 65536\n', env }).then(
         async (server) => {
           await stopAndRemove(server);
           return 'started';
@@ -116,7 +148,49 @@ describe('a root server in a user namespace that maps only uids 0-65535, as a ro
         (err: Error) => err.message,
       );
       expect(failed).toMatch(/exited with 2/);
-      expect(failed).toMatch(/sandboxUids: uids 1879048192-1879048200 do not all exist in this user namespace/);
+      expect(failed).toMatch(message);
+    });
+  }
+
+  itNeeds('root, to make and map the user namespace (this run is not root)', rootRun && installed('unshare'))(
+    'a map without 65534 either: no sandbox, and /healthz says why rather than blaming user namespaces',
+    async () => {
+      const server = await spawnServer({ userNamespaceMap: '0 0 1000\n' });
+      try {
+        const health = (await (await fetch(`${server.url}/healthz`)).json()) as { isolation?: { mode?: string; reason?: string } };
+        expect(health.isolation).toMatchObject({ mode: 'process', reason: expect.stringMatching(/^no uid to run sandboxes as: uids 65536-99999 and gid 65534 do not all exist .*nor does 65534 to fall back on/) });
+      } finally {
+        await stopAndRemove(server);
+      }
+    },
+  );
+});
+
+describe('a pooled runtime that dies idle', () => {
+  itNeeds('a root server (this run is not root)', process.getuid?.() === 0)(
+    'gives back its uid, scratch directory and passwd file: with a range of two, two idle deaths leave the next start a uid',
+    async () => {
+      const server = await spawnServer({ env: { SIDEX_SANDBOX_UIDS: '1879100000-1879100001', SIDEX_POOL_SIZE: '1', SIDEX_MAX_CONCURRENT: '1' } });
+      const marked = markerMatcher(`${dataKeyOf(server.dataDir)}.`, 'prefix');
+      try {
+        for (let death = 0; death < 2; death++) {
+          // The pool's runtime booted and waiting: its processes carry the data directory's marker.
+          expect(await eventually(() => findMarked(marked).length > 0, 10_000)).toBe(true);
+          const idle = findMarked(marked);
+          killAll(idle); // bwrap's death ends the rest: some are gone before their turn
+          expect(await eventually(() => idle.every((pid) => !pidAlive(pid)), 5000)).toBe(true);
+          await sleep(500); // the pool refills in its own time
+        }
+        const ran = await runOn(server, 'return process.getuid()');
+        expect(ran).toMatchObject({ status: 'completed' });
+        expect([1879100000, 1879100001]).toContain(ran.result);
+        const scratchRoot = path.join(server.dataDir, 'scratch');
+        const leftOver = fs.readdirSync(scratchRoot, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.passwd'));
+        // The runtime the pool holds now has one; the dead ones' are gone.
+        expect(leftOver.length).toBeLessThanOrEqual(1);
+      } finally {
+        await stopAndRemove(server);
+      }
     },
   );
 });

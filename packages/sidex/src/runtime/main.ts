@@ -16,8 +16,10 @@ import { closeStrayFds } from './stray-fds.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
 import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
 import { warmStopPath } from './warm-stop.js';
+import { applyUmask } from './umask.js';
 
 closeStrayFds();
+applyUmask();
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
 dieFirstOutOfMemory();

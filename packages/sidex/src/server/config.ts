@@ -17,7 +17,7 @@ const pathList = z.preprocess(
 const UID_RANGE = /^(\d{1,10})-(\d{1,10})$/;
 const uidRange = z
   .string({ error: 'must be a range of uids, first-last' })
-  .regex(UID_RANGE, 'must be a range of uids, first-last (such as 1879048192-1879113727)')
+  .regex(UID_RANGE, 'must be a range of uids, first-last (such as 65536-99999)')
   .transform((v) => {
     const [, first, last] = UID_RANGE.exec(v)!;
     return { first: Number(first), count: Number(last) - Number(first) + 1 };
@@ -95,7 +95,7 @@ export const ServerConfigSchema = z
     network: z.enum(['all', 'none'], { error: 'must be all or none' }).default('all'),
     /** Under a root server: one host uid every sandbox runs as, shared (by default each runtime has its own uid, from sandboxUids). */
     sandboxUid: z.coerce.number({ error: 'must be a uid' }).int('must be a whole number').min(1, 'must not be 0 (root)').max(2 ** 32 - 2).optional(),
-    /** Under a root server: the host uids sandboxes run as, one per live runtime, `first-last` (default 1879048192-1879113727). */
+    /** Under a root server: the host uids sandboxes run as, one per live runtime, `first-last` (default 65536-99999). */
     sandboxUids: uidRange.optional(),
     /** More directories every sandbox sees read-only / read-write (YAML lists, or comma-separated in the environment). */
     sandboxReadOnly: pathList.optional(),

@@ -11,6 +11,8 @@ export function logEngineModes(engine: Engine, log: Logger): void {
   else log.warn({ isolation }, `executions are NOT sandboxed: ${isolation.reason}`);
   const gap = engine.isolation.syscallFilterGap;
   if (gap) log.warn({ reason: gap }, `sandboxes run without their seccomp filter: executions can reach the kernel keyring, kept per uid (${gap})`);
+  const accounts = engine.isolation.user?.accountsInRange;
+  if (accounts) log.warn({ accounts }, `sandboxUids holds the uids of host accounts (${accounts.slice(0, 5).join(', ')}${accounts.length > 5 ? ', ...' : ''}): sandboxes given them own those accounts' files; give a range no account uses`);
   const shared = engine.isolation.user?.sharedBecause;
   if (shared) log.warn({ reason: shared }, `every sandbox runs as uid 65534, sharing the counts the kernel keeps per uid (inotify instances and the like): ${shared}; see sandboxUids in docs/security.md`);
   const { limits } = engine;

@@ -7,10 +7,11 @@ import { launchCommand, PROXY_DIR_INSIDE, sandboxedCommand, type SandboxNetwork 
 import { startFilteringProxy } from '../sandbox/network/filtering-proxy.js';
 import { noProxyFor } from '../sandbox/network/no-proxy.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
-import { passwdWith } from '../sandbox/passwd-entry.js';
+import { passwdWith, SANDBOX_USER_NAME } from '../sandbox/passwd-entry.js';
 import { SyscallFilterFile } from '../sandbox/syscall-filter.js';
 import { UidLeases } from '../sandbox/uid-leases.js';
 import { removePath } from './remove-path.js';
+import { removeCgroupTree } from '../tree/cgroup-tree.js';
 import type { TreeTracker } from '../tree/tracked-tree.js';
 import { RuntimeProcess, runtimeMain, type Companion } from './runtime-process.js';
 
@@ -155,6 +156,7 @@ export class RuntimeFactory {
         if (owner) {
           companions.push(owner.companion);
           fs.chownSync(scratchDir, owner.uid, owner.gid);
+          Object.assign(env, owner.env);
         }
         // Home is the scratch directory: the server's home does not exist inside.
         Object.assign(env, { HOME: scratchDir, TMPDIR: '/tmp', SIDEX_SCRATCH_DIR: scratchDir, SIDEX_SANDBOXED: '1' });
@@ -194,8 +196,10 @@ export class RuntimeFactory {
         tracker: this.options.tracker,
       });
     } catch (err) {
-      // Nothing runs: what was made for it goes (its uid back to the range, its proxy closed).
+      // Nothing runs: what was made for it goes (its uid back to the range, its proxy closed, its cgroups and scratch directory).
       for (const companion of companions) void companion.close();
+      for (const file of joinFiles) removeCgroupTree(path.dirname(file));
+      void removePath(scratchDir);
       throw err;
     }
   }
@@ -204,7 +208,7 @@ export class RuntimeFactory {
    * A root server's runtime: the uid it is switched to, its own for as long as
    * it lives, and the /etc/passwd naming it when the host's does not.
    */
-  private identityFor(uids: UidLeases, slot: string, home: string): { uid: number; gid: number; passwdFile?: string; companion: Companion } {
+  private identityFor(uids: UidLeases, slot: string, home: string): { uid: number; gid: number; passwdFile?: string; env: Record<string, string>; companion: Companion } {
     const lease = uids.lease();
     const passwd = passwdWith(lease.uid, lease.gid, home);
     const passwdFile = passwd === undefined ? undefined : path.join(this.options.scratchRoot, `${slot}.passwd`);
@@ -221,7 +225,9 @@ export class RuntimeFactory {
         lease.release();
       },
     };
-    return { uid: lease.uid, gid: lease.gid, ...(passwdFile ? { passwdFile } : {}), companion };
+    // Uids of a range share one group: what one execution leaves in a shared directory, the next may change.
+    const env: Record<string, string> = { ...(uids.shared ? {} : { SIDEX_UMASK: '0002' }), ...(passwdFile ? { USER: SANDBOX_USER_NAME, LOGNAME: SANDBOX_USER_NAME } : {}) };
+    return { uid: lease.uid, gid: lease.gid, ...(passwdFile ? { passwdFile } : {}), env, companion };
   }
 
   /**

@@ -12,6 +12,8 @@ import type { RuntimeProcess } from './runtime-process.js';
 const REFILL_DELAY_MS = 30;
 /** Between the spawns of one refill. */
 const SPAWN_SPACING_MS = 5;
+/** The longest wait before replacing an idle runtime that died, when they keep dying. */
+const MAX_RESPAWN_DELAY_MS = 10_000;
 /** How often a refill steps aside for ending executions before it goes ahead regardless. */
 const MAX_DEFERRALS = 5;
 
@@ -25,6 +27,8 @@ export class WarmPool {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private deferrals = 0;
+  /** Idle runtimes that died since one last booted. */
+  private idleDeaths = 0;
 
   /** `busy`: whether the engine is in the middle of something a spawn would delay (an execution ending). */
   constructor(
@@ -101,9 +105,16 @@ export class WarmPool {
       return false; // e.g. out of pids: acquire() reports it when someone needs a runtime
     }
     this.idle.push(runtime);
-    void runtime.exited.then(() => {
+    void runtime.ready.then(() => (this.idleDeaths = 0), () => {});
+    void runtime.exited.then(async () => {
       const index = this.idle.indexOf(runtime);
-      if (index >= 0) this.idle.splice(index, 1);
+      if (index < 0) return; // taken: its execution ends it
+      // Died idle (killed by the OOM killer, say): what it held goes too, its sandbox uid with it,
+      // and the pool fills again, later each time one dies before another has booted (no respawn loop).
+      this.idle.splice(index, 1);
+      await runtime.cleanup();
+      runtime.release();
+      this.schedule(Math.min(MAX_RESPAWN_DELAY_MS, REFILL_DELAY_MS * 2 ** this.idleDeaths++));
     });
     return true;
   }

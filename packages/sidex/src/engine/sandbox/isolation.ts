@@ -52,6 +52,7 @@ function probeSandbox(ids: SandboxIdConfig): Isolation {
   const bwrap = findProgram('bwrap');
   if (!bwrap) return { mode: 'process', reason: 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap' };
   const user = sandboxUser(ids);
+  if (user.unavailable) return { mode: 'process', reason: `no uid to run sandboxes as: ${user.unavailable}` };
   const probeUid = user.switchTo ? anyUid(user.switchTo) : undefined;
   // Run as launches run (launch.ts): a root server's bwrap is privileged and setpriv drops to the
   // sandbox uid inside; any other server's bwrap needs an unprivileged user namespace.

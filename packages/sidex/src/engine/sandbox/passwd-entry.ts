@@ -18,6 +18,15 @@ export function passwdWith(uid: number, gid: number, home: string, hostPasswd = 
   return `${base}${SANDBOX_USER_NAME}:x:${uid}:${gid}:sidex sandbox:${dir}:/bin/sh\n`;
 }
 
+/** The host accounts whose uid lies in [first, first + count): sandboxes given those uids would own their files. */
+export function accountsWithin(first: number, count: number, hostPasswd = readHostPasswd()): string[] {
+  return hostPasswd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .filter((fields) => fields.length > 2 && Number(fields[2]) >= first && Number(fields[2]) < first + count && fields[2] !== '')
+    .map((fields) => fields[0]!);
+}
+
 function readHostPasswd(): string {
   try {
     return fs.readFileSync('/etc/passwd', 'utf8');

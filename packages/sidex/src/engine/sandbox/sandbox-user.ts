@@ -11,12 +11,17 @@
 // execution could use up what all the others may have.
 import fs from 'node:fs';
 import { SidexError } from '../../errors.js';
+import { accountsWithin } from './passwd-entry.js';
 
 export interface SandboxUser {
   /** Set when the server is root: the host ids the runtime is switched to before bwrap. */
   switchTo?: SandboxIds;
   /** Why every sandbox shares one uid although no sandboxUid asked for it. */
   sharedBecause?: string;
+  /** Why a root server has no uid to run sandboxes as. */
+  unavailable?: string;
+  /** Host accounts whose uids the range holds (a misconfiguration the start-up log names). */
+  accountsInRange?: string[];
 }
 
 /** A range of host uids, one per live runtime, with one group they share. */
@@ -37,37 +42,59 @@ export interface SandboxIdConfig {
 }
 
 /**
- * 0x70000000 and the 65,535 after it: no distribution gives out these, nor
- * does systemd (its dynamic users end at 65519, its containers' ranges at
- * 0x6FFFFFFF, and it calls the rest up to 0x7FFE0000 unused), nor useradd's
- * subordinate ids (below 600,100,000 by default).
+ * 65536-99999: above every 16-bit uid, below useradd's subordinate ids
+ * (100000 up, rootless containers'), systemd's container ranges (524288 up)
+ * and SSSD's id mapping (200000 up); no distribution gives them to accounts.
+ * Below 2097151 too, the largest uid old archive formats can hold (ustar,
+ * cpio, ar): a higher one fails `tar --format=ustar` and Maven's assemblies.
  */
-export const DEFAULT_SANDBOX_UIDS: UidRange = { first: 0x7000_0000, count: 0x1_0000 };
+export const DEFAULT_SANDBOX_UIDS: UidRange = { first: 65536, count: 34464 };
 
 /** nogroup on Debian: the group of every sandbox of a range, so that a directory in sandboxReadWrite can be group-writable for all. */
 export const SANDBOX_GID = 65534;
 
+const NOBODY = 65534;
+
+/** The user namespace's maps (`inside outside count` lines); outside any, every id. */
+export interface IdMaps {
+  uid: string;
+  gid: string;
+}
+
 /**
- * A root server in a user namespace that maps only some uids (a rootless
- * container's: often 0-65535) cannot switch to the others. A range it was
- * given that is not all there is refused; the default range falls back to
- * one uid for all, 65534, and says so.
+ * A root server in a user namespace that maps only some ids (a rootless
+ * container's: often 0-65535) cannot switch to the others. Ids it was given
+ * that are not all there are refused (INVALID_CONFIG, the setting named);
+ * the default range falls back to one uid for all, 65534, and says so; with
+ * not even 65534 there, sandboxes are unavailable, and the reason says why.
  */
-export function sandboxUser(config: SandboxIdConfig = {}, uidMap = readUidMap()): SandboxUser {
+export function sandboxUser(config: SandboxIdConfig = {}, maps: IdMaps = readIdMaps()): SandboxUser {
   if (process.getuid?.() !== 0) return {};
-  if (config.uid !== undefined) return { switchTo: { kind: 'shared', uid: config.uid, gid: config.uid } };
+  const missing = (ids: UidRange, gid: number) =>
+    mapsAll(maps.uid, ids) && mapsAll(maps.gid, { first: gid, count: 1 })
+      ? undefined
+      : `${ids.count === 1 ? `uid ${ids.first}` : `uids ${ids.first}-${ids.first + ids.count - 1}`} and gid ${gid} do not all exist in this user namespace (its uid_map: ${oneLine(maps.uid)}; gid_map: ${oneLine(maps.gid)})`;
+  if (config.uid !== undefined) {
+    const why = missing({ first: config.uid, count: 1 }, config.uid);
+    if (why) throw new SidexError('INVALID_CONFIG', `sandboxUid: ${why}; give one inside it`, { field: 'sandboxUid' });
+    return { switchTo: { kind: 'shared', uid: config.uid, gid: config.uid } };
+  }
   const uids = config.uids ?? DEFAULT_SANDBOX_UIDS;
-  if (mapsAll(uidMap, uids)) return { switchTo: { kind: 'range', uids, gid: SANDBOX_GID } };
-  const why = `uids ${uids.first}-${uids.first + uids.count - 1} do not all exist in this user namespace (its uid_map: ${uidMap.trim().replace(/\s+/g, ' ')})`;
+  const why = missing(uids, SANDBOX_GID);
+  if (!why) {
+    const accounts = accountsWithin(uids.first, uids.count);
+    return { switchTo: { kind: 'range', uids, gid: SANDBOX_GID }, ...(accounts.length > 0 ? { accountsInRange: accounts } : {}) };
+  }
   if (config.uids) throw new SidexError('INVALID_CONFIG', `sandboxUids: ${why}; give a range inside it`, { field: 'sandboxUids' });
+  if (missing({ first: NOBODY, count: 1 }, NOBODY)) return { unavailable: `${why}, nor does 65534 to fall back on; set sandboxUids or sandboxUid inside them` };
   return { switchTo: { kind: 'shared', uid: NOBODY, gid: NOBODY }, sharedBecause: why };
 }
 
-const NOBODY = 65534;
+const oneLine = (map: string) => map.trim().replace(/\s+/g, ' ');
 
-/** Whether every uid of `range` is inside one of the map's lines (`inside outside count`). */
-export function mapsAll(uidMap: string, range: UidRange): boolean {
-  const lines = uidMap
+/** Whether every id of `range` is inside one of the map's lines (`inside outside count`). */
+export function mapsAll(map: string, range: UidRange): boolean {
+  const lines = map
     .trim()
     .split('\n')
     .map((line) => line.trim().split(/\s+/).map(Number))
@@ -80,13 +107,15 @@ export function mapsAll(uidMap: string, range: UidRange): boolean {
   return next >= end;
 }
 
-/** Outside any user namespace, or where /proc says nothing: every uid. */
-function readUidMap(): string {
-  try {
-    return fs.readFileSync('/proc/self/uid_map', 'latin1');
-  } catch {
-    return `0 0 ${2 ** 32 - 1}`;
-  }
+function readIdMaps(): IdMaps {
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(`/proc/self/${file}`, 'latin1');
+    } catch {
+      return `0 0 ${2 ** 32 - 1}`;
+    }
+  };
+  return { uid: read('uid_map'), gid: read('gid_map') };
 }
 
 /** A uid the ids allow (the range's first): what the start-up probe runs as. */

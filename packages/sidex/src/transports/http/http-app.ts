@@ -55,7 +55,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     // Above the longest id or name a route takes (a block's, 500), so that the route says what is wrong with it.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // What the router refuses before any route: in sidex's reply shape, not Fastify's.
     frameworkErrors: (err, request, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
