@@ -755,11 +755,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     };
     const retry = exec.spec.retryFollows && ended.status === 'failed' && !exec.stopReason ? retryPending(ended) : undefined;
     const last = retry?.record ?? ended;
-    await Promise.all([
-      runtime?.cleanup(),
-      // The terminal record is the one that matters most: a passing outage gets a few tries.
-      this.writes.save(exec, retry?.event ?? statusEvent(ended), { attempts: TERMINAL_WRITE_ATTEMPTS, record: last }),
-    ]);
+    // The terminal record is the one that matters most: a passing outage gets a few tries.
+    await this.writes.save(exec, retry?.event ?? statusEvent(ended), { attempts: TERMINAL_WRITE_ATTEMPTS, record: last });
     Object.assign(record, last);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
@@ -767,23 +764,23 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     exec.terminal.resolve(record);
     exec.settledStart.resolve();
     this.releaseSlot(exec);
-    // Its counters are read: its cgroups go once whoever waited for the end has been answered.
-    if (runtime) this.afterAnswer(() => runtime.release());
+    // Its tree is gone and its counters are read: its scratch directory, files
+    // and cgroups go once whoever waited for the end has been answered. Nothing
+    // promises them gone by then, and removing a sandbox's scratch directory
+    // (a mount point in the namespace just ended) took ~0.3 ms of every stop.
+    if (runtime) {
+      this.afterAnswer(async () => {
+        await runtime.cleanup();
+        runtime.release();
+      });
+    }
   }
 
   /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
-  private afterAnswer(work: () => void): void {
-    const done = new Promise<void>((resolve) =>
-      setImmediate(() => {
-        try {
-          work();
-        } finally {
-          resolve();
-        }
-      }),
-    );
+  private afterAnswer(work: () => void | Promise<void>): void {
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(work);
     this.answered.add(done);
-    void done.then(() => this.answered.delete(done));
+    void done.finally(() => this.answered.delete(done));
   }
 
   private releaseSlot(exec: Execution): void {
