@@ -771,7 +771,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     if (runtime) {
       this.afterAnswer(async () => {
         await runtime.cleanup();
-        runtime.release();
+        await runtime.release();
       });
     }
   }

@@ -123,13 +123,15 @@ export class RuntimeProcess {
       void this.channel.closed.then(resolve);
       void this.exited.then(() => setTimeout(resolve, 1000).unref());
     });
+    let sandbox: SandboxTree | undefined;
     if (this.child.pid === undefined) {
       // spawn failed synchronously (EAGAIN, ENOMEM): 'error' follows.
       this.tree = nullTree;
     } else {
       try {
         const tree = options.tracker.adopt(this.child.pid, options.marker, { joined: options.joinsItself });
-        this.tree = options.sandboxed ? new SandboxTree(tree) : tree;
+        sandbox = options.sandboxed ? new SandboxTree(tree) : undefined;
+        this.tree = sandbox ?? tree;
       } catch (err) {
         this.child.kill('SIGKILL');
         throw err;
@@ -143,7 +145,8 @@ export class RuntimeProcess {
     });
     handshake.catch(() => {});
     this.companions = options.companions ?? [];
-    this.ready = Promise.all([handshake, this.tree.adopted, ...this.companions.map((c) => c.ready)]).then(() => {});
+    // The runtime answered from inside: its namespaces are all there.
+    this.ready = Promise.all([handshake, this.tree.adopted, ...this.companions.map((c) => c.ready)]).then(() => sandbox?.holdMounts());
     this.ready.catch(() => {});
   }
 
@@ -189,7 +192,7 @@ export class RuntimeProcess {
     this.tree.killAll();
     void this.exited.then(async () => {
       await this.cleanup();
-      this.release();
+      await this.release();
     });
   }
 
@@ -202,12 +205,14 @@ export class RuntimeProcess {
   }
 
   /**
-   * Once its tree is gone and its limit counters read: its cgroups removed.
-   * Nothing outside the engine sees them, so a stop need not wait for this.
+   * Once its tree is gone and its limit counters read: its cgroups removed
+   * and, sandboxed, its mount namespace let go. Nothing outside the engine
+   * sees them, so a stop need not wait for this.
    */
-  release(): void {
-    this.tree.release();
+  async release(): Promise<void> {
+    const tree = this.tree.release();
     this.limits?.release();
+    await tree;
   }
 }
 

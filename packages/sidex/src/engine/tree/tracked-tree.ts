@@ -29,8 +29,8 @@ export interface TrackedTree {
   watch(onChange: () => void): (() => void) | undefined;
   /** CPU time of the whole tree, exited members included, when the backend can tell. */
   cpuMicros(): number | undefined;
-  /** Forget the tree once it is empty (removes its cgroup). */
-  release(): void;
+  /** Forget the tree once it is empty (removes its cgroup); a promise when there is more to let go of (a sandbox's). */
+  release(): void | Promise<void>;
 }
 
 export interface Sweep {
