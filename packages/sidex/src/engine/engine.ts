@@ -720,10 +720,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
   private async finalize(exec: Execution, forced: boolean): Promise<void> {
     const { record, runtime } = exec;
     clearTimeout(exec.timeoutTimer);
-    if (exec.sampling) {
-      this.sampler.delete(exec.sampling);
-      this.sampler.sample(exec.sampling); // the tree's final CPU time
-    }
+    if (exec.sampling) this.sampler.finish(exec.sampling);
     const output = exec.snapshot();
     if (runtime) limitVerdict(exec, runtime, output.stderr.text);
     const endedAt = Date.now();

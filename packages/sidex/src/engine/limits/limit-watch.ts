@@ -26,13 +26,17 @@ export function watchLimits(exec: Execution, sampler: ResourceSampler, timeoutGr
   const limits = runtime.limits;
   // Where a cgroup holds the memory, its count is the one the limit applies to.
   const kernelMemory = limits?.has('memory') ?? false;
+  const onCpu = (cpu: number | undefined) => {
+    if (cpu !== undefined) record.cpuMicros = Math.max(record.cpuMicros, cpu);
+  };
   sampler.add((exec.sampling = {
     tree: runtime.tree,
     ...(limits && kernelMemory ? { memory: () => limits.memoryUsage() } : {}),
+    onCpu,
     onSample: (bytes, cpu) => {
       record.memory.current = bytes;
       record.memory.peak = Math.max(record.memory.peak, bytes);
-      if (cpu !== undefined) record.cpuMicros = Math.max(record.cpuMicros, cpu);
+      onCpu(cpu);
       // The kernel has acted already (killed a process, refused a fork): the execution ends.
       const events = limits?.events();
       if (events?.oomKills) {
