@@ -775,9 +775,10 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
 
   /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
   private afterAnswer(work: () => void | Promise<void>): void {
-    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+    // Removal is best effort (removePath, removeCgroupTree never throw): nothing here may become an unhandled rejection.
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(work).catch(() => {});
     this.answered.add(done);
-    void done.finally(() => this.answered.delete(done));
+    void done.then(() => this.answered.delete(done));
   }
 
   private releaseSlot(exec: Execution): void {

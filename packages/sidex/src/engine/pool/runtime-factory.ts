@@ -220,9 +220,10 @@ export class RuntimeFactory {
     }
     const companion: Companion = {
       ready: Promise.resolve(),
+      // The uid goes back first, in the same turn as the end's answer (afterAnswer): a start that follows finds it free.
       close: async () => {
-        if (passwdFile) await removePath(passwdFile);
         lease.release();
+        if (passwdFile) await removePath(passwdFile);
       },
     };
     // Uids of a range share one group: what one execution leaves in a shared directory, the next may change.

@@ -113,7 +113,7 @@ export class WarmPool {
       // and the pool fills again, later each time one dies before another has booted (no respawn loop).
       this.idle.splice(index, 1);
       await runtime.cleanup();
-      runtime.release();
+      await runtime.release();
       this.schedule(Math.min(MAX_RESPAWN_DELAY_MS, REFILL_DELAY_MS * 2 ** this.idleDeaths++));
     });
     return true;
