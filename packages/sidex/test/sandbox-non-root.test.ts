@@ -13,6 +13,7 @@ import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker
 import {
   endOf,
   guardianOf,
+  INOTIFY_PROBE,
   KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
@@ -94,6 +95,22 @@ if (why) {
       const name = `sidex-${randomUUID()}`;
       expect((await runCommand('/usr/bin/python3', '-c', KEYRING_PROBE, 'put', name)).output).toBe('refused EPERM\n');
       expect((await runCommand('/usr/bin/python3', '-c', KEYRING_PROBE, 'take', name)).output).toBe('refused EPERM\n');
+    });
+
+    // What security.md says this deployment does not separate: each sandbox's user namespace belongs to
+    // the server's uid, and the kernel charges what is made inside to that uid too.
+    itNeeds('python3', installed('python3'))('the counts the kernel keeps per uid are shared: one execution holding every inotify instance leaves the next none', async () => {
+      const hog = await client.sideExecution.startWithCommand(['/usr/bin/python3', '-c', INOTIFY_PROBE, 'take']);
+      if (!hog.success) throw new Error(hog.error);
+      try {
+        expect(await eventually(async () => {
+          const status = await client.sideExecution.getStatus(hog.sideExecutionId);
+          return status.success && status.output.includes('held');
+        }, 10_000)).toBe(true);
+        expect((await runCommand('/usr/bin/python3', '-c', INOTIFY_PROBE, 'one')).output).toBe('refused EMFILE\n');
+      } finally {
+        await client.sideExecution.stop(hog.sideExecutionId, { graceMs: 0 });
+      }
     });
 
     it('no /proc/*/environ or cmdline it can read holds a server secret', async () => {
