@@ -88,14 +88,23 @@ export async function spawnSidex(
   const command = map === undefined ? [process.execPath, SIDEX_BIN, ...args] : ['unshare', '--user', '--', 'sh', '-c', 'read go; exec "$@"', 'sh', process.execPath, SIDEX_BIN, ...args];
   const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd, env, stdio: [map === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...extra], ...options.user });
   live.add(child);
-  if (map !== undefined) await mapUserNamespace(child, map);
+  if (map !== undefined) {
+    await mapUserNamespace(child, map).catch((err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
+    });
+  }
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (live.delete(child), resolve(code))));
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.what} did not start in 20 s:\n${out}\n${err}`)), 20_000);
+    // One that never says it is ready is killed here: nothing else would stop it, and it would outlive the run.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.what} did not start in 20 s:\n${out}\n${err}`));
+    }, 20_000);
     const check = () => {
       const match = options.ready.exec(out);
       if (match) {
