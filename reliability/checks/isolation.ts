@@ -21,7 +21,7 @@ import {
   DIAL,
   escapee,
   guardianOf,
-  INOTIFY_PROBE,
+  inotifyNextDoor,
   KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
@@ -329,7 +329,7 @@ async function leftovers(target: Target): Promise<Row[]> {
   if (!started.success) throw new Error(`start refused: ${started.error}`);
   const timedOut = await within(client.wait(started.sideExecutionId), ANSWER_MS, 'wait');
   const keyring = String((await run(client, `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, 'put', 'sidex-reliability']).toString().trim()`, { probe: KEYRING_PROBE })).result);
-  const perUid = process.getuid?.() === 0 ? await inotifyNextDoor(client) : undefined;
+  const perUid = process.getuid?.() === 0 ? await within(inotifyNextDoor(client), 3 * ANSWER_MS, 'the inotify rows') : undefined;
   const tree = await run(client, `const fs = require('node:fs'); const base = process.cwd();
     for (let i = 0; i < 3000; i++) { fs.mkdirSync('d'.repeat(200)); process.chdir('d'.repeat(200)); }
     process.chdir(base); return base;`);
@@ -356,24 +356,6 @@ async function leftovers(target: Target): Promise<Row[]> {
     ...(perUid ? [mustBe(PART, `every inotify instance its uid may have, held by one execution (${perUid.held}): the next execution makes one`, perUid.next, 'made')] : []),
     mustBe(PART, 'a scratch tree 3,000 directories of 200 characters deep: removed once the execution ended', treeGone, true),
   ];
-}
-
-/** One execution takes all the inotify instances the kernel allows its uid; another, started while it holds them, makes one. */
-async function inotifyNextDoor(client: SidexClient): Promise<{ held: string; next: string }> {
-  const hog = await within(client.sideExecution.startWithCode(`require('node:child_process').spawn('/usr/bin/python3', ['-c', probe, 'take'], { stdio: 'inherit' }); ${FOREVER}`, { probe: INOTIFY_PROBE }, 30_000), ANSWER_MS, 'start');
-  if (!hog.success) throw new Error(`start refused: ${hog.error}`);
-  try {
-    let held = '';
-    await until(async () => {
-      const status = await client.sideExecution.getStatus(hog.sideExecutionId);
-      held = status.success ? status.output.trim() : '';
-      return held.includes('held');
-    }, 10_000);
-    const next = await run(client, `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, 'one']).toString().trim()`, { probe: INOTIFY_PROBE });
-    return { held: held || 'never said', next: String(next.result) };
-  } finally {
-    await client.sideExecution.stop(hog.sideExecutionId, { graceMs: 0 });
-  }
 }
 
 /** Each ends failed with its code, its figure beside the limit, and leaves nothing named by its token. */

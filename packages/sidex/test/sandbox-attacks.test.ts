@@ -19,7 +19,7 @@ import {
   DIAL,
   escapee,
   guardianOf,
-  INOTIFY_PROBE,
+  inotifyNextDoor,
   KEYRING_PROBE,
   WRITE_CHANNEL_LINE,
   KILL_MINUS_ONE,
@@ -478,30 +478,14 @@ describe('the user keyring', () => {
 
 describe('counts the kernel keeps per uid, under a root server', () => {
   const rootServer = process.getuid?.() === 0;
-  const python = (args: string[]) => `return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, ...${JSON.stringify(args)}]).toString()`;
 
   itNeeds('a root server (this run is not root) and python3', rootServer && installed('python3'))(
     "sandbox: an execution holding every inotify instance its uid may have takes none of the next execution's",
     async () => {
-      const client = clients.get(sandboxed)!;
-      const hog = await client.sideExecution.startWithCode(
-        "require('node:child_process').spawn('/usr/bin/python3', ['-c', probe, 'take'], { stdio: 'inherit' }); await new Promise(() => {});",
-        { probe: INOTIFY_PROBE },
-      );
-      if (!hog.success) throw new Error(hog.error);
-      try {
-        let held = '';
-        await eventually(async () => {
-          const status = await client.sideExecution.getStatus(hog.sideExecutionId);
-          held = status.success ? status.output : '';
-          return held.includes('held');
-        }, 10_000);
-        // The hog reached its uid's limit: with one uid for every sandbox, this is the next execution's limit too.
-        expect(held).toMatch(/held \d+, then refused EMFILE/);
-        expect((await run(sandboxed, python(['one']), { probe: INOTIFY_PROBE })).result).toBe('made\n');
-      } finally {
-        await client.sideExecution.stop(hog.sideExecutionId, { graceMs: 0 });
-      }
+      const { held, next } = await inotifyNextDoor(clients.get(sandboxed)!);
+      // The hog reached its uid's limit: with one uid for every sandbox, this is the next execution's limit too.
+      expect(held).toMatch(/held \d+, then refused EMFILE/);
+      expect(next).toBe('made');
     },
   );
 
@@ -530,6 +514,9 @@ describe('counts the kernel keeps per uid, under a root server', () => {
         const refused = await client.sideExecution.startWithCode('return 1');
         expect(refused).toMatchObject({ success: false, code: 'SANDBOX_UIDS_EXHAUSTED' });
         expect(refused.success ? '' : refused.error).toContain(`${first}-${first + 2}`);
+        // The refused spawn leaves no scratch directory behind: only the three runtimes' are there.
+        const scratchDirs = () => fs.readdirSync(path.join(server.dataDir, 'scratch'), { recursive: true, encoding: 'utf8' }).filter((name) => /^[0-9a-f]+\/\d+$/.test(name)).length;
+        expect(await eventually(() => scratchDirs() === 3, 5000)).toBe(true);
         await client.sideExecution.stop(ids[0]!, { graceMs: 0 });
         const again = await client.sideExecution.startWithCode('return process.getuid()');
         if (!again.success) throw new Error(again.error);

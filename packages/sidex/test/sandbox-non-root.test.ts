@@ -13,7 +13,7 @@ import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker
 import {
   endOf,
   guardianOf,
-  INOTIFY_PROBE,
+  inotifyNextDoor,
   KEYRING_PROBE,
   KILL_MINUS_ONE,
   killAll,
@@ -100,17 +100,9 @@ if (why) {
     // What security.md says this deployment does not separate: each sandbox's user namespace belongs to
     // the server's uid, and the kernel charges what is made inside to that uid too.
     itNeeds('python3', installed('python3'))('the counts the kernel keeps per uid are shared: one execution holding every inotify instance leaves the next none', async () => {
-      const hog = await client.sideExecution.startWithCommand(['/usr/bin/python3', '-c', INOTIFY_PROBE, 'take']);
-      if (!hog.success) throw new Error(hog.error);
-      try {
-        expect(await eventually(async () => {
-          const status = await client.sideExecution.getStatus(hog.sideExecutionId);
-          return status.success && status.output.includes('held');
-        }, 10_000)).toBe(true);
-        expect((await runCommand('/usr/bin/python3', '-c', INOTIFY_PROBE, 'one')).output).toBe('refused EMFILE\n');
-      } finally {
-        await client.sideExecution.stop(hog.sideExecutionId, { graceMs: 0 });
-      }
+      const { held, next } = await inotifyNextDoor(client);
+      expect(held).toMatch(/held \d+, then refused EMFILE/);
+      expect(next).toBe('refused EMFILE');
     });
 
     it('no /proc/*/environ or cmdline it can read holds a server secret', async () => {

@@ -12,7 +12,7 @@ import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker
 import { UidLeases } from '../dist/engine/sandbox/uid-leases.js';
 import { installed, itNeeds } from './helpers/machine-needs.js';
 import { spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
-import { killAll } from './helpers/attacks.js';
+import { killAll, runToEnd } from './helpers/attacks.js';
 import { eventually, pidAlive, sleep } from './helpers/sidex.js';
 
 describe('UidLeases', () => {
@@ -70,13 +70,11 @@ describe('passwdWith', () => {
   });
 });
 
-/** Runs inline code on the server and waits for its end. */
-async function runOn(server: TestServer, code: string): Promise<Record<string, unknown>> {
+/** Runs inline code on the server to its end; answers its record. */
+async function runOn(server: TestServer, code: string) {
   const client = new SidexClient({ url: server.url, apiKey: server.apiKey });
   try {
-    const started = await client.sideExecution.startWithCode(code);
-    if (!started.success) throw new Error(started.error);
-    return (await client.wait(started.sideExecutionId)) as unknown as Record<string, unknown>;
+    return await runToEnd(client, code);
   } finally {
     client.close();
   }

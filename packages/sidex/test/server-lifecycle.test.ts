@@ -125,6 +125,17 @@ describe('the API key', () => {
     }
   });
 
+  it("starts without a warning of Node's or a library's on stderr (Fastify's deprecated maxParamLength printed one)", async () => {
+    const server = await spawnServer();
+    try {
+      expect((await api(server, '/v1/executions')).status).toBe(200);
+      // Node prints process warnings, its own and those libraries emit, as "(node:<pid>) ...".
+      expect(server.stderr()).not.toMatch(/\(node:\d+\)/);
+    } finally {
+      await stopAndRemove(server);
+    }
+  });
+
   it('binds a non-loopback host when a key is set', async () => {
     const server = await spawnServer({ args: ['--host', '0.0.0.0'] });
     try {

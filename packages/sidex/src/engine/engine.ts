@@ -765,16 +765,11 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     // and cgroups go once whoever waited for the end has been answered. Nothing
     // promises them gone by then, and removing a sandbox's scratch directory
     // (a mount point in the namespace just ended) took ~0.3 ms of every stop.
-    if (runtime) {
-      this.afterAnswer(async () => {
-        await runtime.cleanup();
-        await runtime.release();
-      });
-    }
+    if (runtime) this.afterAnswer(() => runtime.letGo());
   }
 
   /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
-  private afterAnswer(work: () => void | Promise<void>): void {
+  private afterAnswer(work: () => Promise<void>): void {
     // Removal is best effort (removePath, removeCgroupTree never throw): nothing here may become an unhandled rejection.
     const done = new Promise<void>((resolve) => setImmediate(resolve)).then(work).catch(() => {});
     this.answered.add(done);

@@ -159,6 +159,32 @@ print('held %d, then refused %s' % (len(held), errno.errorcode.get(ctypes.get_er
 time.sleep(120)
 `;
 
+/**
+ * One execution takes every inotify instance its uid may have and keeps
+ * them (INOTIFY_PROBE); a second, started while it holds them, makes one.
+ * Answers what each said; the first is stopped before this returns.
+ */
+export async function inotifyNextDoor(client: SidexClient): Promise<{ held: string; next: string }> {
+  const hog = await client.sideExecution.startWithCode(
+    "require('node:child_process').spawn('/usr/bin/python3', ['-c', probe, 'take'], { stdio: 'inherit' }); await new Promise(() => {});",
+    { probe: INOTIFY_PROBE },
+  );
+  if (!hog.success) throw new Error(hog.error);
+  try {
+    let held = '';
+    const end = Date.now() + 10_000;
+    while (!held.includes('held') && Date.now() < end) {
+      const status = await client.sideExecution.getStatus(hog.sideExecutionId);
+      held = status.success ? status.output.trim() : '';
+      if (!held.includes('held')) await new Promise((r) => setTimeout(r, 20));
+    }
+    const next = await runToEnd(client, "return require('node:child_process').execFileSync('/usr/bin/python3', ['-c', probe, 'one']).toString().trim()", { probe: INOTIFY_PROBE });
+    return { held: held || 'never said', next: String(next.result) };
+  } finally {
+    await client.sideExecution.stop(hog.sideExecutionId, { graceMs: 0 });
+  }
+}
+
 export const KEYRING_PROBE = `
 import ctypes, errno, os, sys
 add_key, keyctl = {'x86_64': (248, 250), 'aarch64': (217, 219)}[os.uname().machine]

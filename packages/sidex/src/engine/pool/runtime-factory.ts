@@ -7,7 +7,7 @@ import { launchCommand, PROXY_DIR_INSIDE, sandboxedCommand, type SandboxNetwork 
 import { startFilteringProxy } from '../sandbox/network/filtering-proxy.js';
 import { noProxyFor } from '../sandbox/network/no-proxy.js';
 import type { MountPlan } from '../sandbox/mount-plan.js';
-import { passwdWith, SANDBOX_USER_NAME } from '../sandbox/passwd-entry.js';
+import { leaseIdentity } from '../sandbox/sandbox-identity.js';
 import { SyscallFilterFile } from '../sandbox/syscall-filter.js';
 import { UidLeases } from '../sandbox/uid-leases.js';
 import { removePath } from './remove-path.js';
@@ -152,7 +152,7 @@ export class RuntimeFactory {
     try {
       if (!sandbox) launch = launchCommand({ joinFiles, fileSizeLimit }, node);
       else {
-        const owner = this.uids ? this.identityFor(this.uids, slot, scratchDir) : undefined;
+        const owner = this.uids ? leaseIdentity(this.uids, path.join(this.options.scratchRoot, `${slot}.passwd`), scratchDir) : undefined;
         if (owner) {
           companions.push(owner.companion);
           fs.chownSync(scratchDir, owner.uid, owner.gid);
@@ -202,33 +202,6 @@ export class RuntimeFactory {
       void removePath(scratchDir);
       throw err;
     }
-  }
-
-  /**
-   * A root server's runtime: the uid it is switched to, its own for as long as
-   * it lives, and the /etc/passwd naming it when the host's does not.
-   */
-  private identityFor(uids: UidLeases, slot: string, home: string): { uid: number; gid: number; passwdFile?: string; env: Record<string, string>; companion: Companion } {
-    const lease = uids.lease();
-    const passwd = passwdWith(lease.uid, lease.gid, home);
-    const passwdFile = passwd === undefined ? undefined : path.join(this.options.scratchRoot, `${slot}.passwd`);
-    try {
-      if (passwdFile) fs.writeFileSync(passwdFile, passwd ?? '', { mode: 0o644 });
-    } catch (err) {
-      lease.release();
-      throw err;
-    }
-    const companion: Companion = {
-      ready: Promise.resolve(),
-      // The uid goes back first, in the same turn as the end's answer (afterAnswer): a start that follows finds it free.
-      close: async () => {
-        lease.release();
-        if (passwdFile) await removePath(passwdFile);
-      },
-    };
-    // Uids of a range share one group: what one execution leaves in a shared directory, the next may change.
-    const env: Record<string, string> = { ...(uids.shared ? {} : { SIDEX_UMASK: '0002' }), ...(passwdFile ? { USER: SANDBOX_USER_NAME, LOGNAME: SANDBOX_USER_NAME } : {}) };
-    return { uid: lease.uid, gid: lease.gid, ...(passwdFile ? { passwdFile } : {}), env, companion };
   }
 
   /**

@@ -190,26 +190,21 @@ export class RuntimeProcess {
   /** Kill an idle runtime that never ran anything. */
   discard(): void {
     this.tree.killAll();
-    void this.exited.then(async () => {
-      await this.cleanup();
-      await this.release();
-    });
+    void this.exited.then(() => this.letGo());
   }
 
-  /** Once its tree is gone: its scratch directory and unclaimed output files removed, its companions closed. */
-  async cleanup(): Promise<void> {
+  /**
+   * Once its tree is gone and its counters read, everything it held goes: its
+   * scratch directory and unclaimed output files, its companions (network
+   * proxy, sandbox uid), its cgroups and, sandboxed, its mount namespace.
+   * Nothing outside the engine sees them, so the end of an execution is
+   * answered before this runs.
+   */
+  async letGo(): Promise<void> {
     this.output.close();
     this.channel?.close();
     await Promise.all(this.companions.map((c) => c.close()));
     await Promise.all([this.scratchDir, this.output.files.stdout, this.output.files.stderr, this.output.files.index].map(removePath));
-  }
-
-  /**
-   * Once its tree is gone and its limit counters read: its cgroups removed
-   * and, sandboxed, its mount namespace let go. Nothing outside the engine
-   * sees them, so a stop need not wait for this.
-   */
-  async release(): Promise<void> {
     const tree = this.tree.release();
     this.limits?.release();
     await tree;

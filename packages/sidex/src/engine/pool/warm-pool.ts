@@ -112,8 +112,7 @@ export class WarmPool {
       // Died idle (killed by the OOM killer, say): what it held goes too, its sandbox uid with it,
       // and the pool fills again, later each time one dies before another has booted (no respawn loop).
       this.idle.splice(index, 1);
-      await runtime.cleanup();
-      await runtime.release();
+      await runtime.letGo();
       this.schedule(Math.min(MAX_RESPAWN_DELAY_MS, REFILL_DELAY_MS * 2 ** this.idleDeaths++));
     });
     return true;

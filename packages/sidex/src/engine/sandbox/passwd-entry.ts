@@ -10,8 +10,7 @@ export const SANDBOX_USER_NAME = 'sidex';
  * would not under a uid the host knows. `undefined`: the host's will do.
  */
 export function passwdWith(uid: number, gid: number, home: string, hostPasswd = readHostPasswd()): string | undefined {
-  const known = hostPasswd.split('\n').some((line) => line.split(':')[2] === String(uid));
-  if (known) return undefined;
+  if (accounts(hostPasswd).some((account) => account.uid === uid)) return undefined;
   const base = hostPasswd.length === 0 || hostPasswd.endsWith('\n') ? hostPasswd : `${hostPasswd}\n`;
   // A field may hold neither separator; the environment's HOME is the scratch directory all the same.
   const dir = /[:\n]/.test(home) ? '/tmp' : home;
@@ -20,11 +19,17 @@ export function passwdWith(uid: number, gid: number, home: string, hostPasswd = 
 
 /** The host accounts whose uid lies in [first, first + count): sandboxes given those uids would own their files. */
 export function accountsWithin(first: number, count: number, hostPasswd = readHostPasswd()): string[] {
-  return hostPasswd
-    .split('\n')
-    .map((line) => line.split(':'))
-    .filter((fields) => fields.length > 2 && Number(fields[2]) >= first && Number(fields[2]) < first + count && fields[2] !== '')
-    .map((fields) => fields[0]!);
+  return accounts(hostPasswd)
+    .filter(({ uid }) => uid >= first && uid < first + count)
+    .map(({ name }) => name);
+}
+
+/** The name and uid of each line of a passwd file that has them. */
+function accounts(passwd: string): Array<{ name: string; uid: number }> {
+  return passwd.split('\n').flatMap((line) => {
+    const [name, , uid] = line.split(':');
+    return name && uid && /^\d+$/.test(uid) ? [{ name, uid: Number(uid) }] : [];
+  });
 }
 
 function readHostPasswd(): string {

@@ -30,6 +30,9 @@ export interface UidRange {
   count: number;
 }
 
+/** As `sandboxUids` is written: `first-last`. */
+export const rangeText = ({ first, count }: UidRange): string => `${first}-${first + count - 1}`;
+
 export type SandboxIds =
   /** `sandboxUid`: every sandbox runs as this one uid (and the group of the same number). */
   | { kind: 'shared'; uid: number; gid: number }
@@ -73,7 +76,7 @@ export function sandboxUser(config: SandboxIdConfig = {}, maps: IdMaps = readIdM
   const missing = (ids: UidRange, gid: number) =>
     mapsAll(maps.uid, ids) && mapsAll(maps.gid, { first: gid, count: 1 })
       ? undefined
-      : `${ids.count === 1 ? `uid ${ids.first}` : `uids ${ids.first}-${ids.first + ids.count - 1}`} and gid ${gid} do not all exist in this user namespace (its uid_map: ${oneLine(maps.uid)}; gid_map: ${oneLine(maps.gid)})`;
+      : `${ids.count === 1 ? `uid ${ids.first}` : `uids ${rangeText(ids)}`} and gid ${gid} do not all exist in this user namespace (its uid_map: ${oneLine(maps.uid)}; gid_map: ${oneLine(maps.gid)})`;
   if (config.uid !== undefined) {
     const why = missing({ first: config.uid, count: 1 }, config.uid);
     if (why) throw new SidexError('INVALID_CONFIG', `sandboxUid: ${why}; give one inside it`, { field: 'sandboxUid' });

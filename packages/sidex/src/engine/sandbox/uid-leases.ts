@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { SidexError } from '../../errors.js';
-import type { SandboxIds } from './sandbox-user.js';
+import { rangeText, type SandboxIds } from './sandbox-user.js';
 
 export interface UidLease {
   uid: number;
@@ -35,7 +35,7 @@ export class UidLeases {
     if (this.taken.size >= count) {
       throw new SidexError(
         'SANDBOX_UIDS_EXHAUSTED',
-        `every sandbox uid of ${first}-${first + count - 1} belongs to a live runtime (${count}); widen sandboxUids past the runtimes alive at once (maxConcurrent plus poolSize)`,
+        `every sandbox uid of ${rangeText(ids.uids)} belongs to a live runtime (${count}); widen sandboxUids past the runtimes alive at once (maxConcurrent plus poolSize)`,
       );
     }
     // From a random start, the next free one: found at once while the range is mostly free.
