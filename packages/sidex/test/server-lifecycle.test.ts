@@ -1,10 +1,11 @@
 // `sidex serve` as a process: configuration, API key, refusing exposed hosts without a key, graceful shutdown.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ownCgroupDir } from '../dist/engine/tree/cgroup-paths.js';
-import { api, runCli, spawnServer, stopAndRemove } from './helpers/server.js';
+import { api, runCli, SIDEX_BIN, spawnServer, stopAndRemove } from './helpers/server.js';
 import { eventually, sleep, tempDir } from './helpers/sidex.js';
 import { growsHeap } from './fixtures/workloads.js';
 
@@ -172,6 +173,26 @@ describe('graceful shutdown', () => {
       expect(fs.readFileSync(log, 'utf8')).toBe('ready\nonstop ran\n');
     } finally {
       await stopAndRemove(server);
+    }
+  });
+
+  it('a signal sent the moment the ready line is read is handled too: graceful, exit 0 (it was fatal when it came first)', async () => {
+    // The reader is woken by the line's write and may run before the server's next instruction: a race, so tried ten times.
+    for (let round = 0; round < 10; round++) {
+      const dataDir = tempDir('sidex-ready-signal-');
+      try {
+        const child = spawn(process.execPath, [SIDEX_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
+          env: { PATH: process.env.PATH ?? '', SIDEX_API_KEY: 'test-key-0123456789abcdef', SIDEX_POOL_SIZE: '0' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('sidex http')) child.kill('SIGTERM');
+        });
+        const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+        expect({ round, code, signal }).toEqual({ round, code: 0, signal: null });
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     }
   });
 });

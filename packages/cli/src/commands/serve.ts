@@ -76,7 +76,9 @@ async function serve(flags: ServeFlags): Promise<number> {
   const { mode, reason } = server.isolation;
   const isolationLine =
     mode === 'sandbox' ? 'isolation: sandbox (bubblewrap)' : mode === 'workers' ? `isolation: on the workers of ${shownUrl(config.queue)}` : `isolation: process, NOT sandboxed (${reason})`;
+  // Its stop signals are handled before it says it is ready: a supervisor may send one as soon as it reads the line.
+  const stopped = untilSignal(() => server.close(), log);
   process.stdout.write(`${keyLine}sidex ${url} (Codebolt WebSocket: ${url.replace(/^http/, 'ws')}/codebolt, RocketRide DAP: ${url.replace(/^http/, 'ws')}/task/service, REST: ${url}/v1, data: ${config.dataDir})\n${isolationLine}\n`);
-  await untilSignal(() => server.close(), log);
+  await stopped;
   return EXIT.completed;
 }

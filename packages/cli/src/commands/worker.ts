@@ -57,7 +57,9 @@ async function work(flags: WorkerFlags): Promise<number> {
     return startFailed('worker', err);
   }
   const tags = worker.tags.length ? `, tags ${worker.tags.join(',')}` : '';
+  // Its stop signals are handled before it says it is ready: a supervisor may send one as soon as it reads the line.
+  const stopped = untilSignal(() => worker.close(), log);
   process.stdout.write(`sidex worker ${worker.name} (queue ${shownUrl(config.queue)}, concurrency ${worker.concurrency}${tags}, data: ${config.dataDir})\n`);
-  await untilSignal(() => worker.close(), log);
+  await stopped;
   return EXIT.completed;
 }
