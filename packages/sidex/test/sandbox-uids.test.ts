@@ -2,14 +2,16 @@
 // again only after the rest of the range (sandbox-attacks.test.ts runs the
 // attacks this is for against a real server).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { SidexClient } from '@sidex/client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SidexError } from '../dist/errors.js';
 import { accountsWithin, passwdWith } from '../dist/engine/sandbox/passwd-entry.js';
-import { mapsAll } from '../dist/engine/sandbox/sandbox-user.js';
+import { mapsAll, sandboxUser } from '../dist/engine/sandbox/sandbox-user.js';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { UidLeases } from '../dist/engine/sandbox/uid-leases.js';
+import { HOST_UID_CLAIMS_DIR, openClaimsDir } from '../dist/engine/sandbox/host-uid-claims.js';
 import { installed, itNeeds } from './helpers/machine-needs.js';
 import { spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { killAll, runToEnd } from './helpers/attacks.js';
@@ -52,6 +54,137 @@ describe('UidLeases', () => {
       [65534, 65534],
     ]);
   });
+});
+
+describe('uids claimed host-wide, for root servers that share a range', () => {
+  const claimsDir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-uid-claims-'));
+    cleanup.push(dir);
+    return dir;
+  };
+  const cleanup: string[] = [];
+  afterAll(() => {
+    for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const range = (dir: string) => ({ kind: 'range' as const, uids: { first: 5000, count: 2 }, gid: 65534, claimsDir: dir });
+  const ownNamespace = () => fs.readlinkSync('/proc/self/ns/pid');
+
+  it("two servers' leases never hold one uid at once; a server finding the rest held elsewhere is refused, naming the other servers", () => {
+    const dir = claimsDir();
+    const [one, other] = [new UidLeases(range(dir)), new UidLeases(range(dir))];
+    const first = one.lease();
+    const second = other.lease();
+    expect(second.uid).not.toBe(first.uid);
+    expect(fs.readdirSync(dir).sort()).toEqual([String(first.uid), String(second.uid)].sort());
+    let err: unknown;
+    try {
+      other.lease();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'SANDBOX_UIDS_EXHAUSTED', message: expect.stringContaining('other sidex servers') });
+    first.release();
+    expect(fs.existsSync(path.join(dir, String(first.uid)))).toBe(false);
+    expect(other.lease().uid).toBe(first.uid);
+  });
+
+  it("takes over a claim whose server is gone (crashed), or whose pid now names another process; never one of another PID namespace's", () => {
+    const dir = claimsDir();
+    const claimed = (uid: number, holder: string) => fs.writeFileSync(path.join(dir, String(uid)), holder);
+    // No process has pid 2^22 + 1 (above pid_max); this test's own pid with a start time it never had.
+    claimed(5000, `4194305 1 ${ownNamespace()}`);
+    claimed(5001, `${process.pid} 1 ${ownNamespace()}`);
+    const leases = new UidLeases(range(dir));
+    expect([leases.lease().uid, leases.lease().uid].sort()).toEqual([5000, 5001]);
+    for (const uid of [5000, 5001]) expect(fs.readFileSync(path.join(dir, String(uid)), 'latin1')).toMatch(new RegExp(`^${process.pid} \\d+ `));
+
+    const foreign = claimsDir();
+    fs.writeFileSync(path.join(foreign, '5000'), '4194305 1 pid:[1]');
+    fs.writeFileSync(path.join(foreign, '5001'), 'not a holder');
+    expect(() => new UidLeases(range(foreign)).lease()).toThrow(/other sidex servers/);
+  });
+
+  it('refuses a directory others may write, where anyone could claim every uid or free a server\'s', () => {
+    const dir = claimsDir();
+    fs.chmodSync(dir, 0o777);
+    expect(openClaimsDir(dir)).toEqual({ unavailable: `${dir} is not a directory only this user may write` });
+    fs.chmodSync(dir, 0o700);
+    expect(openClaimsDir(dir)).toEqual({ dir });
+  });
+
+  it('makes the directory again when something removed it while the server ran', () => {
+    const dir = claimsDir();
+    const leases = new UidLeases(range(dir));
+    fs.rmSync(dir, { recursive: true });
+    const lease = leases.lease();
+    expect(fs.readdirSync(dir)).toEqual([String(lease.uid)]);
+  });
+
+  itNeeds('root (this run is not root)', process.getuid?.() === 0)('a root server that cannot claim host-wide says so, and runs with its own leases alone', () => {
+    const file = path.join(claimsDir(), 'a-file');
+    fs.writeFileSync(file, '');
+    const all = { uid: `0 0 ${2 ** 32 - 1}`, gid: `0 0 ${2 ** 32 - 1}` };
+    const user = sandboxUser({}, all, path.join(file, 'sandbox-uids'));
+    expect(user.uncoordinatedBecause).toMatch(/sandbox-uids cannot be made \(ENOTDIR\)/);
+    expect(user.switchTo).toEqual({ kind: 'range', uids: { first: 65536, count: 34464 }, gid: 65534 });
+  });
+
+  itNeeds('a root server (this run is not root)', process.getuid?.() === 0)(
+    'two real servers with one range of three: their sandboxes never share a uid, the one short of a uid is refused, and a crashed server\'s uids are taken over',
+    async () => {
+      const first = 0x7300_0000 + Math.floor(Math.random() * 0x10_0000) * 4;
+      const env = { SIDEX_SANDBOX_UIDS: `${first}-${first + 2}`, SIDEX_POOL_SIZE: '0' };
+      const servers = await Promise.all([spawnServer({ apiKey: false, env }), spawnServer({ apiKey: false, env })]);
+      const [one, other] = servers.map((server) => new SidexClient({ url: server.url, apiKey: server.apiKey }));
+      const holdUid = 'ctx.checkpoint(process.getuid()); await new Promise(() => {});';
+      const checkpointOf = async (client: SidexClient, id: string) => {
+        const status = await client.sideExecution.getStatus(id);
+        return status.success ? status.checkpoint : undefined;
+      };
+      const uidOf = async (client: SidexClient, id: string) => {
+        expect(await eventually(async () => (await checkpointOf(client, id)) !== undefined, 10_000)).toBe(true);
+        return (await checkpointOf(client, id)) as number;
+      };
+      const started = async (client: SidexClient) => {
+        const started = await client.sideExecution.startWithCode(holdUid);
+        if (!started.success) throw new Error(started.error);
+        return started.sideExecutionId;
+      };
+      const claims = () => fs.readdirSync(HOST_UID_CLAIMS_DIR).filter((name) => [first, first + 1, first + 2].includes(Number(name)));
+      try {
+        const ones = [await started(one!), await started(one!)];
+        const others = [await started(other!)];
+        const uids = [...(await Promise.all(ones.map((id) => uidOf(one!, id)))), await uidOf(other!, others[0]!)];
+        expect(new Set(uids).size).toBe(3);
+        expect(claims().sort()).toEqual(uids.map(String).sort());
+        const refused = await other!.sideExecution.startWithCode('return 1');
+        expect(refused).toMatchObject({ success: false, code: 'SANDBOX_UIDS_EXHAUSTED' });
+        expect(refused.success ? '' : refused.error).toContain('other sidex servers');
+
+        // Killed outright, the first server leaves its two claims behind: the other takes them over.
+        servers[0]!.child.kill('SIGKILL');
+        await servers[0]!.exited;
+        expect(claims()).toHaveLength(3);
+        const after = [await started(other!), await started(other!)];
+        const taken = await Promise.all(after.map((id) => uidOf(other!, id)));
+        expect(taken.sort()).toEqual(uids.slice(0, 2).sort());
+        for (const id of [...others, ...after]) await other!.sideExecution.stop(id, { graceMs: 0 });
+      } finally {
+        one!.close();
+        other!.close();
+        await Promise.all(servers.map((server) => stopAndRemove(server)));
+      }
+      // A server that ends gives back every uid it claimed, its idle pooled runtimes' too.
+      expect(claims()).toEqual([]);
+      const pooled = await spawnServer({ apiKey: false, env: { ...env, SIDEX_POOL_SIZE: '2' } });
+      try {
+        expect(await eventually(() => claims().length === 2, 10_000)).toBe(true);
+      } finally {
+        await stopAndRemove(pooled);
+      }
+      expect(claims()).toEqual([]);
+    },
+  );
 });
 
 describe('passwdWith', () => {

@@ -416,7 +416,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     if (this.closing) return;
     this.closing = true;
     this.admission.close();
-    this.pool.close();
+    const pooled = this.pool.close();
     await Promise.all(
       [...this.live.values()].map((exec) =>
         this.stop(exec.id, { graceMs: options.graceMs ?? this.options.defaultGraceMs, reason: 'shutdown' }).catch(() => {}),
@@ -424,7 +424,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     );
     clearInterval(this.liveWrites);
     this.sampler.close();
-    await Promise.all(this.answered);
+    await Promise.all([...this.answered, pooled]);
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();
@@ -530,7 +530,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       }
     }
     if (!exec.capture) {
-      runtime.discard();
+      void runtime.discard();
       return this.finalize(exec, false);
     }
     // From here to send(), nothing awaits: a stop sees either no runtime or a fully wired one.

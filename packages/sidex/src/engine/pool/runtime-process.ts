@@ -187,10 +187,10 @@ export class RuntimeProcess {
     this.fileSizeLimit = bytes;
   }
 
-  /** Kill an idle runtime that never ran anything. */
-  discard(): void {
+  /** Kill an idle runtime that never ran anything; resolves once it has let go of what it held. */
+  discard(): Promise<void> {
     this.tree.killAll();
-    void this.exited.then(() => this.letGo());
+    return this.exited.then(() => this.letGo());
   }
 
   /**

@@ -40,7 +40,7 @@ export class RuntimeSource {
       // Cheap file writes.
       runtime.limits?.apply(this.limitsOf(wanted.record));
     } catch (err) {
-      runtime.discard();
+      void runtime.discard();
       throw err;
     }
     try {
@@ -49,7 +49,7 @@ export class RuntimeSource {
       return runtime;
     } catch {
       // Refused after all (a capability fitsPool could not foresee): a runtime booted with the limit.
-      runtime.discard();
+      void runtime.discard();
       return undefined;
     }
   }
@@ -60,7 +60,7 @@ export class RuntimeSource {
       await runtime.ready;
       runtime.limits?.apply(this.limitsOf(wanted.record));
     } catch (err) {
-      runtime.discard();
+      void runtime.discard();
       throw err;
     }
     return runtime;

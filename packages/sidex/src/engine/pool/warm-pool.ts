@@ -52,7 +52,7 @@ export class WarmPool {
         return runtime;
       } catch (err) {
         lastError = err;
-        runtime.discard();
+        void runtime.discard();
       }
     }
     throw lastError;
@@ -118,9 +118,10 @@ export class WarmPool {
     return true;
   }
 
-  close(): void {
+  /** Resolves once its idle runtimes are gone and have let go of what they held (a root server's claims on their uids among it). */
+  async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    for (const runtime of this.idle.splice(0)) runtime.discard();
+    await Promise.all(this.idle.splice(0).map((runtime) => runtime.discard()));
   }
 }

@@ -11,6 +11,7 @@
 // execution could use up what all the others may have.
 import fs from 'node:fs';
 import { SidexError } from '../../errors.js';
+import { openClaimsDir } from './host-uid-claims.js';
 import { accountsWithin } from './passwd-entry.js';
 
 export interface SandboxUser {
@@ -22,6 +23,8 @@ export interface SandboxUser {
   unavailable?: string;
   /** Host accounts whose uids the range holds (a misconfiguration the start-up log names). */
   accountsInRange?: string[];
+  /** Why the range's uids are not claimed host-wide (host-uid-claims.ts): other root servers may give the same ones. */
+  uncoordinatedBecause?: string;
 }
 
 /** A range of host uids, one per live runtime, with one group they share. */
@@ -36,7 +39,8 @@ export const rangeText = ({ first, count }: UidRange): string => `${first}-${fir
 export type SandboxIds =
   /** `sandboxUid`: every sandbox runs as this one uid (and the group of the same number). */
   | { kind: 'shared'; uid: number; gid: number }
-  | { kind: 'range'; uids: UidRange; gid: number };
+  /** `claimsDir`: where uids are claimed host-wide, shared with the host's other root servers. */
+  | { kind: 'range'; uids: UidRange; gid: number; claimsDir?: string };
 
 /** What the server is configured with; neither: DEFAULT_SANDBOX_UIDS. */
 export interface SandboxIdConfig {
@@ -71,7 +75,7 @@ export interface IdMaps {
  * the default range falls back to one uid for all, 65534, and says so; with
  * not even 65534 there, sandboxes are unavailable, and the reason says why.
  */
-export function sandboxUser(config: SandboxIdConfig = {}, maps: IdMaps = readIdMaps()): SandboxUser {
+export function sandboxUser(config: SandboxIdConfig = {}, maps: IdMaps = readIdMaps(), claimsDir?: string): SandboxUser {
   if (process.getuid?.() !== 0) return {};
   const missing = (ids: UidRange, gid: number) =>
     mapsAll(maps.uid, ids) && mapsAll(maps.gid, { first: gid, count: 1 })
@@ -86,7 +90,12 @@ export function sandboxUser(config: SandboxIdConfig = {}, maps: IdMaps = readIdM
   const why = missing(uids, SANDBOX_GID);
   if (!why) {
     const accounts = accountsWithin(uids.first, uids.count);
-    return { switchTo: { kind: 'range', uids, gid: SANDBOX_GID }, ...(accounts.length > 0 ? { accountsInRange: accounts } : {}) };
+    const claims = openClaimsDir(claimsDir);
+    return {
+      switchTo: { kind: 'range', uids, gid: SANDBOX_GID, ...('dir' in claims ? { claimsDir: claims.dir } : {}) },
+      ...(accounts.length > 0 ? { accountsInRange: accounts } : {}),
+      ...('unavailable' in claims ? { uncoordinatedBecause: claims.unavailable } : {}),
+    };
   }
   if (config.uids) throw new SidexError('INVALID_CONFIG', `sandboxUids: ${why}; give a range inside it`, { field: 'sandboxUids' });
   if (missing({ first: NOBODY, count: 1 }, NOBODY)) return { unavailable: `${why}, nor does 65534 to fall back on; set sandboxUids or sandboxUid inside them` };

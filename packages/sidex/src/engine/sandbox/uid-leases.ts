@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { SidexError } from '../../errors.js';
+import { HostUidClaims } from './host-uid-claims.js';
 import { rangeText, type SandboxIds } from './sandbox-user.js';
 
 export interface UidLease {
@@ -16,12 +17,17 @@ export interface UidLease {
  * code can pass descriptors (inotify instances, pipes) to another execution
  * that keeps them. At random, and from a range far larger than the runtimes
  * alive at once, a uid is rarely given again soon, nor can code aim what it
- * keeps at the uid a later execution will get (docs/security.md).
+ * keeps at the uid a later execution will get (docs/security.md). Other root
+ * servers on the host may draw from the same range: each uid is claimed
+ * host-wide too (host-uid-claims.ts), and one another server holds is passed over.
  */
 export class UidLeases {
   private readonly taken = new Set<number>();
+  private readonly host: HostUidClaims | undefined;
 
-  constructor(private readonly ids: SandboxIds) {}
+  constructor(private readonly ids: SandboxIds) {
+    this.host = ids.kind === 'range' && ids.claimsDir ? new HostUidClaims(ids.claimsDir) : undefined;
+  }
 
   /** Every runtime gets the same uid (sandboxUid). */
   get shared(): boolean {
@@ -32,17 +38,27 @@ export class UidLeases {
     const { ids } = this;
     if (ids.kind === 'shared') return { uid: ids.uid, gid: ids.gid, release: () => {} };
     const { first, count } = ids.uids;
-    if (this.taken.size >= count) {
-      throw new SidexError(
+    const exhausted = (elsewhere: string) =>
+      new SidexError(
         'SANDBOX_UIDS_EXHAUSTED',
-        `every sandbox uid of ${rangeText(ids.uids)} belongs to a live runtime (${count}); widen sandboxUids past the runtimes alive at once (maxConcurrent plus poolSize)`,
+        `every sandbox uid of ${rangeText(ids.uids)} belongs to a live runtime (${this.taken.size} of this server's${elsewhere}); widen sandboxUids past the runtimes alive at once (maxConcurrent plus poolSize)`,
       );
-    }
+    if (this.taken.size >= count) throw exhausted('');
     // From a random start, the next free one: found at once while the range is mostly free.
-    let index = randomInt(count);
-    while (this.taken.has(first + index)) index = (index + 1) % count;
-    const uid = first + index;
-    this.taken.add(uid);
-    return { uid, gid: ids.gid, release: () => void this.taken.delete(uid) };
+    const start = randomInt(count);
+    for (let step = 0; step < count; step++) {
+      const uid = first + ((start + step) % count);
+      if (this.taken.has(uid) || (this.host && !this.host.claim(uid))) continue;
+      this.taken.add(uid);
+      return {
+        uid,
+        gid: ids.gid,
+        release: () => {
+          this.taken.delete(uid);
+          this.host?.release(uid);
+        },
+      };
+    }
+    throw exhausted(', the rest other sidex servers\' on this host: give each server a range of its own');
   }
 }
