@@ -1,9 +1,11 @@
 // A root server's sandbox uids: one per live runtime from a range, given
 // again only after the rest of the range (sandbox-attacks.test.ts runs the
 // attacks this is for against a real server).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SidexError } from '../dist/errors.js';
@@ -102,6 +104,39 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     fs.writeFileSync(path.join(foreign, '5000'), '4194305 1 pid:[1]');
     fs.writeFileSync(path.join(foreign, '5001'), 'not a holder');
     expect(() => new UidLeases(range(foreign)).lease()).toThrow(/other sidex servers/);
+  });
+
+  it('claimers in processes of their own, some killed while holding, never hold a uid at once; what the killed held is taken over', async () => {
+    const dir = claimsDir();
+    const claimer = fileURLToPath(new URL('./fixtures/uid-claimer.mjs', import.meta.url));
+    const start = (rounds: number) => spawn(process.execPath, [claimer, dir, String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const results = [0, 1, 2].map(() => {
+      const child = start(1500);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      return new Promise<{ held: number; together: unknown[] }>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`claimer exited ${code}`)))));
+    });
+    for (let crash = 0; crash < 3; crash++) {
+      const doomed = start(1_000_000);
+      await sleep(300);
+      doomed.kill('SIGKILL');
+      await new Promise((resolve) => doomed.once('exit', resolve));
+    }
+    const counts = await Promise.all(results);
+    for (const c of counts) expect(c.together).toEqual([]);
+    for (const c of counts) expect(c.held).toBeGreaterThan(100);
+    // A claimer killed while claiming may leave its working file (swept at a later start, below): no claim.
+    expect(fs.readdirSync(path.join(dir, 'claims')).filter((name) => !name.startsWith('.'))).toEqual([]);
+  }, 60_000);
+
+  it("sweeps, when it starts, the working files a server killed while claiming left, not one that may be in use", () => {
+    const dir = claimsDir();
+    const [old, fresh] = [path.join(dir, '.claim.4194305.5000'), path.join(dir, '.stale.4194306.5001')];
+    for (const file of [old, fresh]) fs.writeFileSync(file, '');
+    const minutesAgo = new Date(Date.now() - 120_000);
+    fs.utimesSync(old, minutesAgo, minutesAgo);
+    new UidLeases(range(dir));
+    expect(fs.readdirSync(dir)).toEqual([path.basename(fresh)]);
   });
 
   it('refuses a directory others may write, where anyone could claim every uid or free a server\'s', () => {

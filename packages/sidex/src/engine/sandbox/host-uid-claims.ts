@@ -27,10 +27,15 @@ export function openClaimsDir(dir = HOST_UID_CLAIMS_DIR): { dir: string } | { un
   }
 }
 
+/** A claim is made and a stale one cleared in microseconds: a working file older than this was left by a server killed meanwhile. */
+const ABANDONED_AFTER_MS = 60_000;
+
 export class HostUidClaims {
   private readonly holder = holderOf(process.pid) ?? `${process.pid}`;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    this.sweepAbandoned();
+  }
 
   /** Whether the uid is now this server's; false while another live server holds it. */
   claim(uid: number): boolean {
@@ -74,6 +79,18 @@ export class HostUidClaims {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       fs.writeFileSync(file, this.holder, { mode: 0o600 });
+    }
+  }
+
+  private sweepAbandoned(): void {
+    try {
+      for (const name of fs.readdirSync(this.dir)) {
+        if (!name.startsWith('.')) continue;
+        const file = path.join(this.dir, name);
+        if (Date.now() - fs.statSync(file).mtimeMs > ABANDONED_AFTER_MS) fs.rmSync(file, { force: true });
+      }
+    } catch {
+      // gone meanwhile, or no directory yet
     }
   }
 
