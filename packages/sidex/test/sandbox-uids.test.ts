@@ -5,10 +5,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SidexError } from '../dist/errors.js';
+import type { Engine } from '../dist/engine/engine.js';
+import { logEngineModes } from '../dist/server/engine-modes.js';
 import { accountsWithin, passwdWith } from '../dist/engine/sandbox/passwd-entry.js';
 import { mapsAll, sandboxUser } from '../dist/engine/sandbox/sandbox-user.js';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
@@ -162,6 +166,18 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     const user = sandboxUser({}, all, path.join(file, 'sandbox-uids'));
     expect(user.uncoordinatedBecause).toMatch(/sandbox-uids cannot be made \(ENOTDIR\)/);
     expect(user.switchTo).toEqual({ kind: 'range', uids: { first: 65536, count: 34464 }, gid: 65534 });
+  });
+
+  it('where uids are not claimed host-wide, the start-up log warns with the reason', () => {
+    const lines: Array<{ level: number; msg: string; reason?: string }> = [];
+    const log = pino({}, new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) }));
+    const engine = (uncoordinatedBecause?: string) =>
+      ({ isolation: { mode: 'sandbox', user: { ...(uncoordinatedBecause ? { uncoordinatedBecause } : {}) } }, limits: { memory: 'kernel', pids: 'kernel', cpu: 'kernel', output: 'rlimit' } }) as unknown as Engine;
+    logEngineModes(engine(), log);
+    logEngineModes(engine('/run/sidex/sandbox-uids cannot be made (EROFS)'), log);
+    const warned = lines.filter((line) => line.level === 40);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ reason: '/run/sidex/sandbox-uids cannot be made (EROFS)', msg: expect.stringContaining('another root sidex server on this host may give a sandbox the same uid') });
   });
 
   itNeeds('a root server (this run is not root)', process.getuid?.() === 0)(
