@@ -1,7 +1,7 @@
 // A root server's sandbox uids: one per live runtime from a range, given
 // again only after the rest of the range (sandbox-attacks.test.ts runs the
 // attacks this is for against a real server).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { accountsWithin, passwdWith } from '../dist/engine/sandbox/passwd-entry.
 import { mapsAll, sandboxUser } from '../dist/engine/sandbox/sandbox-user.js';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { UidLeases } from '../dist/engine/sandbox/uid-leases.js';
-import { HOST_UID_CLAIMS_DIR, openClaimsDir } from '../dist/engine/sandbox/host-uid-claims.js';
+import { HOST_UID_CLAIMS_DIR, openClaimsDir, sweepAbandoned } from '../dist/engine/sandbox/host-uid-claims.js';
 import { installed, itNeeds } from './helpers/machine-needs.js';
 import { spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { killAll, runToEnd } from './helpers/attacks.js';
@@ -72,8 +72,9 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
   afterAll(() => {
     for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
   });
+  /** The claims, without the working files and the servers' FIFOs beside them. */
+  const claimsIn = (dir: string) => fs.readdirSync(dir).filter((name) => !name.startsWith('.'));
   const range = (dir: string) => ({ kind: 'range' as const, uids: { first: 5000, count: 2 }, gid: 65534, claimsDir: dir });
-  const ownNamespace = () => fs.readlinkSync('/proc/self/ns/pid');
 
   it("two servers' leases never hold one uid at once; a server finding the rest held elsewhere is refused, naming the other servers", () => {
     const dir = claimsDir();
@@ -81,7 +82,7 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     const first = one.lease();
     const second = other.lease();
     expect(second.uid).not.toBe(first.uid);
-    expect(fs.readdirSync(dir).sort()).toEqual([String(first.uid), String(second.uid)].sort());
+    expect(claimsIn(dir).sort()).toEqual([String(first.uid), String(second.uid)].sort());
     let err: unknown;
     try {
       other.lease();
@@ -94,20 +95,26 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     expect(other.lease().uid).toBe(first.uid);
   });
 
-  it("takes over a claim whose server is gone (crashed), or whose pid now names another process; never one of another PID namespace's", () => {
+  it("takes over a claim whose server is gone: its FIFO has no reader (killed), or is missing, or the claim is not one it understands; never a live server's", () => {
     const dir = claimsDir();
     const claimed = (uid: number, holder: string) => fs.writeFileSync(path.join(dir, String(uid)), holder);
-    // No process has pid 2^22 + 1 (above pid_max); this test's own pid with a start time it never had.
-    claimed(5000, `4194305 1 ${ownNamespace()}`);
-    claimed(5001, `${process.pid} 1 ${ownNamespace()}`);
+    const live = new UidLeases(range(dir)).lease(); // another server, alive: its FIFO is open
+    const killed = 'a'.repeat(32);
+    fs.mkdirSync(path.join(dir, '.holders'), { recursive: true });
+    execFileSync('mkfifo', [path.join(dir, '.holders', killed)]); // a FIFO nobody reads: its server was killed
+    const other = live.uid === 5000 ? 5001 : 5000;
+    claimed(other, killed);
     const leases = new UidLeases(range(dir));
-    expect([leases.lease().uid, leases.lease().uid].sort()).toEqual([5000, 5001]);
-    for (const uid of [5000, 5001]) expect(fs.readFileSync(path.join(dir, String(uid)), 'latin1')).toMatch(new RegExp(`^${process.pid} \\d+ `));
-
-    const foreign = claimsDir();
-    fs.writeFileSync(path.join(foreign, '5000'), '4194305 1 pid:[1]');
-    fs.writeFileSync(path.join(foreign, '5001'), 'not a holder');
-    expect(() => new UidLeases(range(foreign)).lease()).toThrow(/other sidex servers/);
+    expect(fs.existsSync(path.join(dir, '.holders', killed))).toBe(false); // swept as the server started
+    expect(leases.lease().uid).toBe(other);
+    expect(() => leases.lease()).toThrow(/other sidex servers/);
+    live.release();
+    for (const holder of ['b'.repeat(32) /* no FIFO at all */, '4194305 1 pid:[4026531836]' /* not understood */]) {
+      claimed(live.uid, holder);
+      const next = leases.lease();
+      expect(next.uid).toBe(live.uid);
+      next.release();
+    }
   });
 
   it('claimers in processes of their own, some killed while holding, never hold a uid at once; what the killed held is taken over', async () => {
@@ -130,25 +137,35 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     for (const c of counts) expect(c.together).toEqual([]);
     for (const c of counts) expect(c.held).toBeGreaterThan(100);
     // A claimer killed while claiming may leave its working file (swept at a later start, below): no claim.
-    expect(fs.readdirSync(path.join(dir, 'claims')).filter((name) => !name.startsWith('.'))).toEqual([]);
+    expect(claimsIn(path.join(dir, 'claims'))).toEqual([]);
   }, 60_000);
 
-  it("sweeps, when it starts, the working files a server killed while claiming left, not one that may be in use", () => {
+  it("sweeps the working files a server killed while claiming left, not one that may be in use", () => {
     const dir = claimsDir();
-    const [old, fresh] = [path.join(dir, '.claim.4194305.5000'), path.join(dir, '.stale.4194306.5001')];
-    for (const file of [old, fresh]) fs.writeFileSync(file, '');
-    const minutesAgo = new Date(Date.now() - 120_000);
-    fs.utimesSync(old, minutesAgo, minutesAgo);
-    new UidLeases(range(dir));
-    expect(fs.readdirSync(dir)).toEqual([path.basename(fresh)]);
+    for (const name of ['.claim.0123', '.stale.4567']) fs.writeFileSync(path.join(dir, name), '');
+    sweepAbandoned(dir, () => true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.claim.0123', '.stale.4567']);
+    sweepAbandoned(dir, () => true, Date.now() + 120_000);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   it('refuses a directory others may write, where anyone could claim every uid or free a server\'s', () => {
     const dir = claimsDir();
     fs.chmodSync(dir, 0o777);
-    expect(openClaimsDir(dir)).toEqual({ unavailable: `${dir} is not a directory only this user may write` });
+    expect(openClaimsDir(dir)).toEqual({ unavailable: `${dir} may be changed by another user than root or this one` });
     fs.chmodSync(dir, 0o700);
     expect(openClaimsDir(dir)).toEqual({ dir });
+  });
+
+  it('finds the one uid of a range that another server holds all but, and then refuses', () => {
+    const dir = claimsDir();
+    const wide = { ...range(dir), uids: { first: 6000, count: 300 } };
+    const other = new UidLeases(wide);
+    const held = new Set(Array.from({ length: 299 }, () => other.lease().uid));
+    const leases = new UidLeases(wide);
+    const found = leases.lease().uid;
+    expect(held.has(found)).toBe(false);
+    expect(() => leases.lease()).toThrow(/other sidex servers/);
   });
 
   it('makes the directory again when something removed it while the server ran', () => {
@@ -156,7 +173,7 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     const leases = new UidLeases(range(dir));
     fs.rmSync(dir, { recursive: true });
     const lease = leases.lease();
-    expect(fs.readdirSync(dir)).toEqual([String(lease.uid)]);
+    expect(claimsIn(dir)).toEqual([String(lease.uid)]);
   });
 
   itNeeds('root (this run is not root)', process.getuid?.() === 0)('a root server that cannot claim host-wide says so, and runs with its own leases alone', () => {

@@ -5,48 +5,97 @@
 // link(2), which the kernel refuses while the name exists, and which names the
 // server holding it. A server that crashed leaves its claims behind; the next
 // server that meets one sees its holder gone and takes it over.
+//
+// Whether a holder is alive is asked of the kernel, not of /proc: each server
+// holds a FIFO of its own open for reading, and opening a FIFO for writing
+// without blocking fails (ENXIO) once no process has it open for reading. That
+// holds across PID, time and network namespaces and over a reboot, where a
+// pid and a start time would not.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
 
-/** /run is a tmpfs on systemd hosts and most containers: claims do not outlive a reboot. */
+/** On a tmpfs on systemd hosts: claims do not outlive a reboot there (elsewhere a dead holder's claims are taken over). */
 export const HOST_UID_CLAIMS_DIR = '/run/sidex/sandbox-uids';
+
+/** A claim is made and a stale one cleared in microseconds: a working file unchanged for longer was left by a server killed meanwhile. */
+const ABANDONED_AFTER_MS = 60_000;
+/** When most of the range is claimed elsewhere: how many claimed uids a lease tries, for one whose server is gone. */
+export const TAKEOVER_TRIES = 32;
+const HOLDER_ID = /^[0-9a-f]{32}$/;
 
 /** The directory, made if need be, or why root servers cannot share claims there. */
 export function openClaimsDir(dir = HOST_UID_CLAIMS_DIR): { dir: string } | { unavailable: string } {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = fs.statSync(dir);
-    // Anyone else able to write there could claim every uid, or free another server's.
-    if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
-      return { unavailable: `${dir} is not a directory only this user may write` };
-    }
-    return { dir };
+    // Checked where it really is: a symbolic link on the way could lead anywhere.
+    const real = fs.realpathSync(dir);
+    const unsafe = unsafeAncestor(real);
+    return unsafe ? { unavailable: `${unsafe} may be changed by another user than root or this one` } : { dir: real };
   } catch (err) {
     return { unavailable: `${dir} cannot be made (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
 }
 
-/** A claim is made and a stale one cleared in microseconds: a working file older than this was left by a server killed meanwhile. */
-const ABANDONED_AFTER_MS = 60_000;
+/**
+ * Anyone else able to change the directory, or any directory above it, could
+ * claim every uid or free another server's: the first such path, if any.
+ */
+function unsafeAncestor(dir: string): string | undefined {
+  const own = process.getuid?.();
+  for (let at = dir; ; at = path.dirname(at)) {
+    const stat = fs.statSync(at);
+    // A sticky directory above (/tmp-like) lets no one else rename or remove what is ours in it.
+    const sticky = (stat.mode & 0o1000) !== 0 && at !== dir;
+    if (!stat.isDirectory() || (stat.uid !== 0 && stat.uid !== own) || ((stat.mode & 0o022) !== 0 && !sticky)) return at;
+    if (at === path.dirname(at)) return undefined;
+  }
+}
 
 export class HostUidClaims {
-  private readonly holder = holderOf(process.pid) ?? `${process.pid}`;
+  /** Names this server in its claims, and its FIFO. */
+  private readonly id = randomBytes(16).toString('hex');
+  private readonly holders: string;
+  /** Our FIFO, open for reading while this server lives. */
+  private presence: number | undefined;
+  /**
+   * What each claim this server holds says: its id and a nonce of the claim's
+   * own, so that no other file (another claim, one made on a reused inode)
+   * reads the same.
+   */
+  private readonly held = new Map<number, string>();
 
   constructor(private readonly dir: string) {
-    this.sweepAbandoned();
+    this.holders = path.join(dir, '.holders');
+    sweepAbandoned(dir, (holder) => this.alive(holder));
+    this.announce();
+  }
+
+  /** Made under a working name and opened before it is named: never seen without its reader. */
+  private announce(): void {
+    fs.mkdirSync(this.holders, { recursive: true, mode: 0o700 });
+    const making = path.join(this.dir, `.fifo.${this.id}`);
+    execFileSync('mkfifo', ['-m', '600', making]);
+    const reader = fs.openSync(making, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fs.renameSync(making, path.join(this.holders, this.id));
+    if (this.presence !== undefined) fs.closeSync(this.presence);
+    this.presence = reader;
   }
 
   /** Whether the uid is now this server's; false while another live server holds it. */
   claim(uid: number): boolean {
     const file = this.fileOf(uid);
-    const mine = path.join(this.dir, `.claim.${process.pid}.${uid}`);
+    const mine = path.join(this.dir, `.claim.${randomBytes(8).toString('hex')}`);
+    const says = `${this.id} ${randomBytes(8).toString('hex')}`;
     try {
-      this.write(mine);
+      this.writeNew(mine, says);
       // A second round only after a stale claim was cleared.
       for (let round = 0; round < 2; round++) {
         try {
           fs.linkSync(mine, file);
+          this.held.set(uid, says);
           return true;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -57,40 +106,59 @@ export class HostUidClaims {
     } catch (err) {
       throw new SidexError('SANDBOX_UID_CLAIM_FAILED', `sandbox uid ${uid} could not be claimed in ${this.dir}: ${(err as Error).message}`);
     } finally {
-      fs.rmSync(mine, { force: true });
+      removeQuietly(mine);
     }
   }
 
-  /** Gives the uid back, unless another server has taken the claim over meanwhile (it believed this one gone). */
+  /** Gives the uid back: removes the claim if the name still holds this server's. */
   release(uid: number): void {
+    const says = this.held.get(uid);
+    this.held.delete(uid);
     const file = this.fileOf(uid);
     try {
-      if (fs.readFileSync(file, 'latin1') === this.holder) fs.rmSync(file, { force: true });
+      if (says !== undefined && readClaim(file)?.says === says) removeQuietly(file);
     } catch {
-      // gone already
+      // unreadable now: left as it is, a claim of this server's, seen as gone once the server is
     }
   }
 
-  /** The directory is made again if something cleared /run meanwhile (every claim would fail until a restart otherwise). */
-  private write(file: string): void {
+  /** Once its runtimes have let go: its FIFO goes, and with it any claim it still held is seen as a dead server's. */
+  close(): void {
+    removeQuietly(path.join(this.holders, this.id));
+    if (this.presence !== undefined) fs.closeSync(this.presence);
+    this.presence = undefined;
+  }
+
+  /** The uids of the range's claims, whoever holds them. */
+  claimedUids(): Set<number> {
+    return new Set(
+      fs
+        .readdirSync(this.dir)
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number),
+    );
+  }
+
+  /** Created, never opened as it stands (a leftover of the same name would otherwise be written through). */
+  private writeNew(file: string, says: string): void {
+    const write = () => {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      try {
+        fs.writeFileSync(fd, says);
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
     try {
-      fs.writeFileSync(file, this.holder, { mode: 0o600 });
+      return write();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, this.holder, { mode: 0o600 });
-    }
-  }
-
-  private sweepAbandoned(): void {
-    try {
-      for (const name of fs.readdirSync(this.dir)) {
-        if (!name.startsWith('.')) continue;
-        const file = path.join(this.dir, name);
-        if (Date.now() - fs.statSync(file).mtimeMs > ABANDONED_AFTER_MS) fs.rmSync(file, { force: true });
-      }
-    } catch {
-      // gone meanwhile, or no directory yet
+      // Something removed the directory while the server ran: made again, as safe as at start, or refused,
+      // with this server's FIFO (its claims there went with it, but its runtimes still hold their uids).
+      const opened = openClaimsDir(this.dir);
+      if ('unavailable' in opened) throw new Error(opened.unavailable);
+      this.announce();
+      return write();
     }
   }
 
@@ -99,69 +167,99 @@ export class HostUidClaims {
   }
 
   /**
-   * Clears the uid's claim if its server is gone: true if the name may be
-   * tried again. The claim is first moved aside (rename is atomic: of two
-   * servers clearing at once, one moves it) and checked once more, since it
-   * could be a fresh claim made after the stale one was read; such a claim
-   * is put back.
+   * Clears the uid's claim if its server is gone (or it is a leftover of this
+   * one's): true if the name may be tried again. The claim is moved aside
+   * (rename is atomic: of two servers clearing at once, one moves it) and
+   * checked to be the very claim read, since a fresh claim could have taken
+   * the name meanwhile; such a claim is put back. Claims are told apart by
+   * what they say, never by inode: a freed inode is soon given again.
    */
   private clearIfStale(uid: number): boolean {
     const file = this.fileOf(uid);
-    const seen = readOrUndefined(file);
-    if (seen === undefined) return true;
-    if (holderAlive(seen)) return false;
-    const aside = path.join(this.dir, `.stale.${process.pid}.${uid}`);
+    const seen = readClaim(file);
+    if (!seen) return true;
+    const holder = seen.says.split(' ')[0]!;
+    const leftover = holder === this.id && this.held.get(uid) !== seen.says;
+    if (!leftover && this.alive(holder)) return false;
+    const aside = path.join(this.dir, `.stale.${randomBytes(8).toString('hex')}`);
     try {
       fs.renameSync(file, aside);
     } catch {
       return true; // cleared by another server meanwhile
     }
-    const moved = readOrUndefined(aside);
-    if (moved !== seen && moved !== undefined) {
-      try {
-        fs.linkSync(aside, file);
-      } catch {
-        // taken again meanwhile, by a third server: the one moved aside stays unrecorded
+    // Undefined if swept by another server's start meanwhile: what it was is unknown, so the name is not tried.
+    const moved = readClaim(aside)?.says;
+    if (moved !== seen.says) {
+      if (moved !== undefined) {
+        try {
+          fs.linkSync(aside, file);
+        } catch {
+          // taken again meanwhile: the claim moved aside stays unrecorded (docs/security.md)
+        }
       }
-      fs.rmSync(aside, { force: true });
+      removeQuietly(aside);
       return false;
     }
-    fs.rmSync(aside, { force: true });
+    removeQuietly(aside);
     return true;
   }
-}
 
-function readOrUndefined(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'latin1');
-  } catch {
-    return undefined;
+  /** A holder not understood (a claim of an older sidex, say) is taken to be gone; one whose FIFO cannot be asked, alive. */
+  private alive(holder: string): boolean {
+    if (!HOLDER_ID.test(holder)) return false;
+    const fifo = path.join(this.holders, holder);
+    try {
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENXIO' && code !== 'ENOENT') return true;
+      if (code === 'ENXIO') removeQuietly(fifo);
+      return false;
+    }
   }
 }
 
 /**
- * A process told apart from a later one of the same pid by its start time,
- * and from one of another PID namespace (where its pid means nothing here)
- * by that namespace.
+ * What servers killed meanwhile left in `dir`: their FIFOs (no reader; asked
+ * through `alive`, which removes a dead one), and working files (rename and
+ * link refresh a file's ctime, so one in use is never old).
  */
-function holderOf(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-    return `${pid} ${startTime} ${fs.readlinkSync('/proc/self/ns/pid')}`;
-  } catch {
-    return undefined;
+export function sweepAbandoned(dir: string, alive: (holder: string) => boolean, now = Date.now()): void {
+  for (const name of listing(path.join(dir, '.holders'))) if (HOLDER_ID.test(name)) alive(name);
+  for (const name of listing(dir)) {
+    if (!/^\.(claim|stale|fifo)\./.test(name)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - fs.statSync(file).ctimeMs > ABANDONED_AFTER_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 
-/** A holder of another PID namespace, or one not understood, is taken to be alive: its claim is never cleared. */
-function holderAlive(holder: string): boolean {
-  const [pid, , namespace] = holder.split(' ');
-  if (!pid || !/^\d+$/.test(pid) || namespace === undefined) return true;
+/** What a claim says; undefined once it is gone. */
+function readClaim(file: string): { says: string } | undefined {
   try {
-    if (namespace !== fs.readlinkSync('/proc/self/ns/pid')) return true;
-  } catch {
-    return true;
+    return { says: fs.readFileSync(file, 'latin1') };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
-  return holderOf(Number(pid)) === holder;
+}
+
+function listing(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // best effort: a working file left here is swept at a later start
+  }
 }

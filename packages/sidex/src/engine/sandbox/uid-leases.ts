@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { SidexError } from '../../errors.js';
-import { HostUidClaims } from './host-uid-claims.js';
+import { HostUidClaims, TAKEOVER_TRIES } from './host-uid-claims.js';
 import { rangeText, type SandboxIds } from './sandbox-user.js';
 
 export interface UidLease {
@@ -44,21 +44,42 @@ export class UidLeases {
         `every sandbox uid of ${rangeText(ids.uids)} belongs to a live runtime (${this.taken.size} of this server's${elsewhere}); widen sandboxUids past the runtimes alive at once (maxConcurrent plus poolSize)`,
       );
     if (this.taken.size >= count) throw exhausted('');
-    // From a random start, the next free one: found at once while the range is mostly free.
+    // From a random start, the next free one: found at once while the range is mostly free. Once a uid
+    // turns out claimed elsewhere, the claims are listed and only unclaimed uids tried, then a few claimed
+    // ones, whose server may be gone: a range mostly held elsewhere costs one listing, not a claim per uid.
     const start = randomInt(count);
+    let elsewhere: Set<number> | undefined;
+    const passedOver: number[] = [];
     for (let step = 0; step < count; step++) {
       const uid = first + ((start + step) % count);
-      if (this.taken.has(uid) || (this.host && !this.host.claim(uid))) continue;
-      this.taken.add(uid);
-      return {
-        uid,
-        gid: ids.gid,
-        release: () => {
-          this.taken.delete(uid);
-          this.host?.release(uid);
-        },
-      };
+      if (this.taken.has(uid)) continue;
+      if (elsewhere?.has(uid)) passedOver.push(uid);
+      else if (this.claim(uid)) return this.leased(uid, ids.gid);
+      else elsewhere ??= this.host?.claimedUids();
     }
+    for (const uid of passedOver.slice(0, TAKEOVER_TRIES)) if (this.claim(uid)) return this.leased(uid, ids.gid);
     throw exhausted(', the rest other sidex servers\' on this host: give each server a range of its own');
+  }
+
+  /** Once every runtime has let go of its uid. */
+  close(): void {
+    this.host?.close();
+  }
+
+  /** Host-wide, where the host's root servers keep their claims: whether the uid is this server's now. */
+  private claim(uid: number): boolean {
+    return !this.host || this.host.claim(uid);
+  }
+
+  private leased(uid: number, gid: number): UidLease {
+    this.taken.add(uid);
+    return {
+      uid,
+      gid,
+      release: () => {
+        this.taken.delete(uid);
+        this.host?.release(uid);
+      },
+    };
   }
 }
