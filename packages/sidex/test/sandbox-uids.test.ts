@@ -97,24 +97,32 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
 
   it("takes over a claim whose server is gone: its FIFO has no reader (killed), or is missing, or the claim is not one it understands; never a live server's", () => {
     const dir = claimsDir();
-    const claimed = (uid: number, holder: string) => fs.writeFileSync(path.join(dir, String(uid)), holder);
-    const live = new UidLeases(range(dir)).lease(); // another server, alive: its FIFO is open
-    const killed = 'a'.repeat(32);
-    fs.mkdirSync(path.join(dir, '.holders'), { recursive: true });
-    execFileSync('mkfifo', [path.join(dir, '.holders', killed)]); // a FIFO nobody reads: its server was killed
-    const other = live.uid === 5000 ? 5001 : 5000;
-    claimed(other, killed);
+    const claimed = (uid: number, holder: string) => fs.writeFileSync(path.join(dir, String(uid)), `${holder} 0123456789abcdef`);
+    const holders = path.join(dir, '.holders');
+    fs.mkdirSync(holders);
+    const [live, killed] = ['a'.repeat(32), 'b'.repeat(32)];
+    execFileSync('mkfifo', [path.join(holders, live), path.join(holders, killed)]);
+    // Another server, alive: it holds its FIFO open. The killed one's has no reader.
+    const reader = fs.openSync(path.join(holders, live), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    claimed(5000, live);
+    claimed(5001, killed);
     const leases = new UidLeases(range(dir));
-    expect(fs.existsSync(path.join(dir, '.holders', killed))).toBe(false); // swept as the server started
-    expect(leases.lease().uid).toBe(other);
+    expect(fs.readdirSync(holders)).not.toContain(killed); // swept as this server started
+    const taken = leases.lease();
+    expect(taken.uid).toBe(5001);
     expect(() => leases.lease()).toThrow(/other sidex servers/);
-    live.release();
-    for (const holder of ['b'.repeat(32) /* no FIFO at all */, '4194305 1 pid:[4026531836]' /* not understood */]) {
-      claimed(live.uid, holder);
+    fs.closeSync(reader); // the live server ends
+    const after = leases.lease();
+    expect(after.uid).toBe(5000);
+    after.release();
+    for (const holder of ['c'.repeat(32) /* no FIFO at all */, '4194305 1 pid:[4026531836]' /* not understood */]) {
+      claimed(5000, holder);
       const next = leases.lease();
-      expect(next.uid).toBe(live.uid);
+      expect(next.uid).toBe(5000);
       next.release();
     }
+    taken.release();
+    expect(claimsIn(dir)).toEqual([]);
   });
 
   it('claimers in processes of their own, some killed while holding, never hold a uid at once; what the killed held is taken over', async () => {

@@ -425,7 +425,6 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     clearInterval(this.liveWrites);
     this.sampler.close();
     await Promise.all([...this.answered, pooled]);
-    this.factory.close();
     // Killed runtimes (the warm pool's) leave their cgroups once they have exited: a moment later at most.
     for (let tries = 0; !this.tracker.killRun() && tries < 50; tries++) await sleep(20);
     this.guardian.release();

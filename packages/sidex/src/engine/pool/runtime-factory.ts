@@ -118,11 +118,6 @@ export class RuntimeFactory {
     this.uids = ids ? new UidLeases(ids) : undefined;
   }
 
-  /** Once every runtime it spawned has let go of what it held. */
-  close(): void {
-    this.uids?.close();
-  }
-
   spawn(profile: RuntimeProfile): RuntimeProcess {
     const slot = String(++this.slot);
     const marker = `${this.options.markerPrefix}${slot}`;

@@ -26,8 +26,22 @@ const ABANDONED_AFTER_MS = 60_000;
 export const TAKEOVER_TRIES = 32;
 const HOLDER_ID = /^[0-9a-f]{32}$/;
 
-/** The directory, made if need be, or why root servers cannot share claims there. */
+/**
+ * The directory, made if need be, with this process announced in it
+ * (HostUidClaims.in), or why root servers cannot share claims there.
+ */
 export function openClaimsDir(dir = HOST_UID_CLAIMS_DIR): { dir: string } | { unavailable: string } {
+  const made = safeDir(dir);
+  if ('unavailable' in made) return made;
+  try {
+    HostUidClaims.in(made.dir);
+    return made;
+  } catch (err) {
+    return { unavailable: `this server cannot announce itself in ${made.dir} (${(err as Error).message})` };
+  }
+}
+
+function safeDir(dir: string): { dir: string } | { unavailable: string } {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Checked where it really is: a symbolic link on the way could lead anywhere.
@@ -54,11 +68,23 @@ function unsafeAncestor(dir: string): string | undefined {
   }
 }
 
+/**
+ * One per process and directory: a process is one server to the others,
+ * whatever engines it runs (each engine's leases keep apart in-process).
+ */
 export class HostUidClaims {
+  private static readonly open = new Map<string, HostUidClaims>();
+
+  static in(dir: string): HostUidClaims {
+    let claims = HostUidClaims.open.get(dir);
+    if (!claims) HostUidClaims.open.set(dir, (claims = new HostUidClaims(dir)));
+    return claims;
+  }
+
   /** Names this server in its claims, and its FIFO. */
   private readonly id = randomBytes(16).toString('hex');
   private readonly holders: string;
-  /** Our FIFO, open for reading while this server lives. */
+  /** Our FIFO, open for reading while this process lives (the kernel closes it as the process ends). */
   private presence: number | undefined;
   /**
    * What each claim this server holds says: its id and a nonce of the claim's
@@ -67,7 +93,7 @@ export class HostUidClaims {
    */
   private readonly held = new Map<number, string>();
 
-  constructor(private readonly dir: string) {
+  private constructor(private readonly dir: string) {
     this.holders = path.join(dir, '.holders');
     sweepAbandoned(dir, (holder) => this.alive(holder));
     this.announce();
@@ -122,13 +148,6 @@ export class HostUidClaims {
     }
   }
 
-  /** Once its runtimes have let go: its FIFO goes, and with it any claim it still held is seen as a dead server's. */
-  close(): void {
-    removeQuietly(path.join(this.holders, this.id));
-    if (this.presence !== undefined) fs.closeSync(this.presence);
-    this.presence = undefined;
-  }
-
   /** The uids of the range's claims, whoever holds them. */
   claimedUids(): Set<number> {
     return new Set(
@@ -155,7 +174,7 @@ export class HostUidClaims {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Something removed the directory while the server ran: made again, as safe as at start, or refused,
       // with this server's FIFO (its claims there went with it, but its runtimes still hold their uids).
-      const opened = openClaimsDir(this.dir);
+      const opened = safeDir(this.dir);
       if ('unavailable' in opened) throw new Error(opened.unavailable);
       this.announce();
       return write();

@@ -26,7 +26,7 @@ export class UidLeases {
   private readonly host: HostUidClaims | undefined;
 
   constructor(private readonly ids: SandboxIds) {
-    this.host = ids.kind === 'range' && ids.claimsDir ? new HostUidClaims(ids.claimsDir) : undefined;
+    this.host = ids.kind === 'range' && ids.claimsDir ? HostUidClaims.in(ids.claimsDir) : undefined;
   }
 
   /** Every runtime gets the same uid (sandboxUid). */
@@ -59,11 +59,6 @@ export class UidLeases {
     }
     for (const uid of passedOver.slice(0, TAKEOVER_TRIES)) if (this.claim(uid)) return this.leased(uid, ids.gid);
     throw exhausted(', the rest other sidex servers\' on this host: give each server a range of its own');
-  }
-
-  /** Once every runtime has let go of its uid. */
-  close(): void {
-    this.host?.close();
   }
 
   /** Host-wide, where the host's root servers keep their claims: whether the uid is this server's now. */
