@@ -148,11 +148,10 @@ export class HostUidClaims {
     }
   }
 
-  /** The uids of the range's claims, whoever holds them. */
+  /** The uids of the range's claims, whoever holds them (none if the directory cannot be listed: each claim then says). */
   claimedUids(): Set<number> {
     return new Set(
-      fs
-        .readdirSync(this.dir)
+      listing(this.dir)
         .filter((name) => /^\d+$/.test(name))
         .map(Number),
     );
