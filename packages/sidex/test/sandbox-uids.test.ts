@@ -211,7 +211,7 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
       const first = 0x7300_0000 + Math.floor(Math.random() * 0x10_0000) * 4;
       const env = { SIDEX_SANDBOX_UIDS: `${first}-${first + 2}`, SIDEX_POOL_SIZE: '0' };
       const servers = await Promise.all([spawnServer({ apiKey: false, env }), spawnServer({ apiKey: false, env })]);
-      const [one, other] = servers.map((server) => new SidexClient({ url: server.url, apiKey: server.apiKey }));
+      const clients: SidexClient[] = [];
       const holdUid = 'ctx.checkpoint(process.getuid()); await new Promise(() => {});';
       const checkpointOf = async (client: SidexClient, id: string) => {
         const status = await client.sideExecution.getStatus(id);
@@ -228,6 +228,7 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
       };
       const claims = () => fs.readdirSync(HOST_UID_CLAIMS_DIR).filter((name) => [first, first + 1, first + 2].includes(Number(name)));
       try {
+        const [one, other] = servers.map((server) => clients[clients.push(new SidexClient({ url: server.url, apiKey: server.apiKey })) - 1]!);
         const ones = [await started(one!), await started(one!)];
         const others = [await started(other!)];
         const uids = [...(await Promise.all(ones.map((id) => uidOf(one!, id)))), await uidOf(other!, others[0]!)];
@@ -246,8 +247,7 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
         expect(taken.sort()).toEqual(uids.slice(0, 2).sort());
         for (const id of [...others, ...after]) await other!.sideExecution.stop(id, { graceMs: 0 });
       } finally {
-        one!.close();
-        other!.close();
+        for (const client of clients) client.close();
         await Promise.all(servers.map((server) => stopAndRemove(server)));
       }
       // A server that ends gives back every uid it claimed, its idle pooled runtimes' too.
