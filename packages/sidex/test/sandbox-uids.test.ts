@@ -107,7 +107,10 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     claimed(5000, live);
     claimed(5001, killed);
     const leases = new UidLeases(range(dir));
-    expect(fs.readdirSync(holders)).not.toContain(killed); // swept as this server started
+    // Swept as this server started: the killed server's FIFO and claim; the live one's stay.
+    expect(fs.readdirSync(holders)).toContain(live);
+    expect(fs.readdirSync(holders)).not.toContain(killed);
+    expect(claimsIn(dir)).toEqual(['5000']);
     const taken = leases.lease();
     expect(taken.uid).toBe(5001);
     expect(() => leases.lease()).toThrow(/other sidex servers/);

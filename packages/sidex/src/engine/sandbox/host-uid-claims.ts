@@ -97,6 +97,8 @@ export class HostUidClaims {
     this.holders = path.join(dir, '.holders');
     sweepAbandoned(dir, (holder) => this.alive(holder));
     this.announce();
+    // Dead servers' claims go now, not only when a lease happens to draw their uid: the directory does not grow with every crash.
+    for (const uid of this.claimedUids()) this.clearIfStale(uid);
   }
 
   /** Made under a working name and opened before it is named: never seen without its reader. */
