@@ -5,19 +5,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { SidexClient } from '@sidex/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SidexError } from '../dist/errors.js';
-import type { Engine } from '../dist/engine/engine.js';
-import { logEngineModes } from '../dist/server/engine-modes.js';
 import { accountsWithin, passwdWith } from '../dist/engine/sandbox/passwd-entry.js';
 import { mapsAll, sandboxUser } from '../dist/engine/sandbox/sandbox-user.js';
 import { dataKeyOf, findMarked, markerMatcher } from '../dist/engine/tree/marker.js';
 import { UidLeases } from '../dist/engine/sandbox/uid-leases.js';
-import { HOST_UID_CLAIMS_DIR, openClaimsDir, sweepAbandoned } from '../dist/engine/sandbox/host-uid-claims.js';
+import { HOST_UID_CLAIMS_DIR } from '../dist/engine/sandbox/claims-dir.js';
+import { openClaimsDir, sweepAbandoned } from '../dist/engine/sandbox/host-uid-claims.js';
+import { startupWarnings } from './helpers/startup-warnings.js';
 import { installed, itNeeds } from './helpers/machine-needs.js';
 import { spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { killAll, runToEnd } from './helpers/attacks.js';
@@ -154,9 +152,9 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
   it("sweeps the working files a server killed while claiming left, not one that may be in use", () => {
     const dir = claimsDir();
     for (const name of ['.claim.0123', '.stale.4567']) fs.writeFileSync(path.join(dir, name), '');
-    sweepAbandoned(dir, () => true);
+    sweepAbandoned(dir);
     expect(fs.readdirSync(dir).sort()).toEqual(['.claim.0123', '.stale.4567']);
-    sweepAbandoned(dir, () => true, Date.now() + 120_000);
+    sweepAbandoned(dir, Date.now() + 120_000);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -179,6 +177,15 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     expect(() => leases.lease()).toThrow(/other sidex servers/);
   });
 
+  it('a claim that cannot be written fails with SANDBOX_UID_CLAIM_FAILED, naming the directory', () => {
+    const dir = claimsDir();
+    const leases = new UidLeases(range(dir));
+    fs.rmSync(dir, { recursive: true });
+    fs.writeFileSync(dir, 'not a directory');
+    expect(() => leases.lease()).toThrow(expect.objectContaining({ code: 'SANDBOX_UID_CLAIM_FAILED', message: expect.stringContaining(dir) }));
+    fs.rmSync(dir);
+  });
+
   it('makes the directory again when something removed it while the server ran', () => {
     const dir = claimsDir();
     const leases = new UidLeases(range(dir));
@@ -197,13 +204,7 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
   });
 
   it('where uids are not claimed host-wide, the start-up log warns with the reason', () => {
-    const lines: Array<{ level: number; msg: string; reason?: string }> = [];
-    const log = pino({}, new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) }));
-    const engine = (uncoordinatedBecause?: string) =>
-      ({ isolation: { mode: 'sandbox', user: { ...(uncoordinatedBecause ? { uncoordinatedBecause } : {}) } }, limits: { memory: 'kernel', pids: 'kernel', cpu: 'kernel', output: 'rlimit' } }) as unknown as Engine;
-    logEngineModes(engine(), log);
-    logEngineModes(engine('/run/sidex/sandbox-uids cannot be made (EROFS)'), log);
-    const warned = lines.filter((line) => line.level === 40);
+    const warned = [...startupWarnings({ user: {} }), ...startupWarnings({ user: { uncoordinatedBecause: '/run/sidex/sandbox-uids cannot be made (EROFS)' } })];
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ reason: '/run/sidex/sandbox-uids cannot be made (EROFS)', msg: expect.stringContaining('another root sidex server on this host may give a sandbox the same uid') });
   });

@@ -16,9 +16,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
-
-/** On a tmpfs on systemd hosts: claims do not outlive a reboot there (elsewhere a dead holder's claims are taken over). */
-export const HOST_UID_CLAIMS_DIR = '/run/sidex/sandbox-uids';
+import { removePath } from '../pool/remove-path.js';
+import { HOST_UID_CLAIMS_DIR, safeClaimsDir } from './claims-dir.js';
 
 /** A claim is made and a stale one cleared in microseconds: a working file unchanged for longer was left by a server killed meanwhile. */
 const ABANDONED_AFTER_MS = 60_000;
@@ -31,40 +30,13 @@ const HOLDER_ID = /^[0-9a-f]{32}$/;
  * (HostUidClaims.in), or why root servers cannot share claims there.
  */
 export function openClaimsDir(dir = HOST_UID_CLAIMS_DIR): { dir: string } | { unavailable: string } {
-  const made = safeDir(dir);
+  const made = safeClaimsDir(dir);
   if ('unavailable' in made) return made;
   try {
     HostUidClaims.in(made.dir);
     return made;
   } catch (err) {
     return { unavailable: `this server cannot announce itself in ${made.dir} (${(err as Error).message})` };
-  }
-}
-
-function safeDir(dir: string): { dir: string } | { unavailable: string } {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Checked where it really is: a symbolic link on the way could lead anywhere.
-    const real = fs.realpathSync(dir);
-    const unsafe = unsafeAncestor(real);
-    return unsafe ? { unavailable: `${unsafe} may be changed by another user than root or this one` } : { dir: real };
-  } catch (err) {
-    return { unavailable: `${dir} cannot be made (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
-  }
-}
-
-/**
- * Anyone else able to change the directory, or any directory above it, could
- * claim every uid or free another server's: the first such path, if any.
- */
-function unsafeAncestor(dir: string): string | undefined {
-  const own = process.getuid?.();
-  for (let at = dir; ; at = path.dirname(at)) {
-    const stat = fs.statSync(at);
-    // A sticky directory above (/tmp-like) lets no one else rename or remove what is ours in it.
-    const sticky = (stat.mode & 0o1000) !== 0 && at !== dir;
-    if (!stat.isDirectory() || (stat.uid !== 0 && stat.uid !== own) || ((stat.mode & 0o022) !== 0 && !sticky)) return at;
-    if (at === path.dirname(at)) return undefined;
   }
 }
 
@@ -95,7 +67,7 @@ export class HostUidClaims {
 
   private constructor(private readonly dir: string) {
     this.holders = path.join(dir, '.holders');
-    sweepAbandoned(dir, (holder) => this.alive(holder));
+    sweepAbandoned(dir);
     this.announce();
     // Dead servers' claims go now, not only when a lease happens to draw their uid: the directory does not grow with every crash.
     for (const uid of this.claimedUids()) this.clearIfStale(uid);
@@ -134,7 +106,7 @@ export class HostUidClaims {
     } catch (err) {
       throw new SidexError('SANDBOX_UID_CLAIM_FAILED', `sandbox uid ${uid} could not be claimed in ${this.dir}: ${(err as Error).message}`);
     } finally {
-      removeQuietly(mine);
+      void removePath(mine);
     }
   }
 
@@ -144,7 +116,7 @@ export class HostUidClaims {
     this.held.delete(uid);
     const file = this.fileOf(uid);
     try {
-      if (says !== undefined && readClaim(file)?.says === says) removeQuietly(file);
+      if (says !== undefined && readClaim(file) === says) void removePath(file);
     } catch {
       // unreadable now: left as it is, a claim of this server's, seen as gone once the server is
     }
@@ -175,7 +147,7 @@ export class HostUidClaims {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Something removed the directory while the server ran: made again, as safe as at start, or refused,
       // with this server's FIFO (its claims there went with it, but its runtimes still hold their uids).
-      const opened = safeDir(this.dir);
+      const opened = safeClaimsDir(this.dir);
       if ('unavailable' in opened) throw new Error(opened.unavailable);
       this.announce();
       return write();
@@ -197,9 +169,9 @@ export class HostUidClaims {
   private clearIfStale(uid: number): boolean {
     const file = this.fileOf(uid);
     const seen = readClaim(file);
-    if (!seen) return true;
-    const holder = seen.says.split(' ')[0]!;
-    const leftover = holder === this.id && this.held.get(uid) !== seen.says;
+    if (seen === undefined) return true;
+    const holder = seen.split(' ')[0]!;
+    const leftover = holder === this.id && this.held.get(uid) !== seen;
     if (!leftover && this.alive(holder)) return false;
     const aside = path.join(this.dir, `.stale.${randomBytes(8).toString('hex')}`);
     try {
@@ -208,8 +180,8 @@ export class HostUidClaims {
       return true; // cleared by another server meanwhile
     }
     // Undefined if swept by another server's start meanwhile: what it was is unknown, so the name is not tried.
-    const moved = readClaim(aside)?.says;
-    if (moved !== seen.says) {
+    const moved = readClaim(aside);
+    if (moved !== seen) {
       if (moved !== undefined) {
         try {
           fs.linkSync(aside, file);
@@ -217,41 +189,43 @@ export class HostUidClaims {
           // taken again meanwhile: the claim moved aside stays unrecorded (docs/security.md)
         }
       }
-      removeQuietly(aside);
+      void removePath(aside);
       return false;
     }
-    removeQuietly(aside);
+    void removePath(aside);
     return true;
   }
 
-  /** A holder not understood (a claim of an older sidex, say) is taken to be gone; one whose FIFO cannot be asked, alive. */
+  /** A holder not understood (a claim of an older sidex, say) is taken to be gone. */
   private alive(holder: string): boolean {
-    if (!HOLDER_ID.test(holder)) return false;
-    const fifo = path.join(this.holders, holder);
-    try {
-      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      return true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENXIO' && code !== 'ENOENT') return true;
-      if (code === 'ENXIO') removeQuietly(fifo);
-      return false;
-    }
+    return HOLDER_ID.test(holder) && fifoHasReader(path.join(this.holders, holder));
+  }
+}
+
+/** Opening a FIFO for writing without blocking fails (ENXIO) when no process has it open for reading. One that cannot be asked counts as read. */
+function fifoHasReader(fifo: string): boolean {
+  try {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== 'ENXIO' && code !== 'ENOENT';
   }
 }
 
 /**
- * What servers killed meanwhile left in `dir`: their FIFOs (no reader; asked
- * through `alive`, which removes a dead one), and working files (rename and
- * link refresh a file's ctime, so one in use is never old).
+ * What servers killed meanwhile left in `dir`: their FIFOs (no reader), and
+ * working files (rename and link refresh a file's ctime, so one in use is
+ * never old).
  */
-export function sweepAbandoned(dir: string, alive: (holder: string) => boolean, now = Date.now()): void {
-  for (const name of listing(path.join(dir, '.holders'))) if (HOLDER_ID.test(name)) alive(name);
+export function sweepAbandoned(dir: string, now = Date.now()): void {
+  const holders = path.join(dir, '.holders');
+  for (const name of listing(holders)) if (HOLDER_ID.test(name) && !fifoHasReader(path.join(holders, name))) void removePath(path.join(holders, name));
   for (const name of listing(dir)) {
     if (!/^\.(claim|stale|fifo)\./.test(name)) continue;
     const file = path.join(dir, name);
     try {
-      if (now - fs.statSync(file).ctimeMs > ABANDONED_AFTER_MS) fs.rmSync(file, { force: true });
+      if (now - fs.statSync(file).ctimeMs > ABANDONED_AFTER_MS) void removePath(file);
     } catch {
       // gone meanwhile
     }
@@ -259,9 +233,9 @@ export function sweepAbandoned(dir: string, alive: (holder: string) => boolean, 
 }
 
 /** What a claim says; undefined once it is gone. */
-function readClaim(file: string): { says: string } | undefined {
+function readClaim(file: string): string | undefined {
   try {
-    return { says: fs.readFileSync(file, 'latin1') };
+    return fs.readFileSync(file, 'latin1');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -273,13 +247,5 @@ function listing(dir: string): string[] {
     return fs.readdirSync(dir);
   } catch {
     return [];
-  }
-}
-
-function removeQuietly(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    // best effort: a working file left here is swept at a later start
   }
 }
