@@ -44,6 +44,21 @@ describe('UidLeases', () => {
     expect(leases.lease().uid).toBe(held[1]!.uid);
   });
 
+  it("a lease released twice (given back before the answer, again when the runtime is let go) never frees the uid's next holder", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidex-uid-claims-'));
+    try {
+      const leases = new UidLeases({ kind: 'range', uids: { first: 5000, count: 1 }, gid: 65534, claimsDir: dir });
+      const first = leases.lease();
+      first.release();
+      const next = leases.lease();
+      first.release();
+      expect(() => leases.lease()).toThrow(expect.objectContaining({ code: 'SANDBOX_UIDS_EXHAUSTED' }));
+      expect(fs.readdirSync(dir).filter((name) => !name.startsWith('.'))).toEqual([String(next.uid)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('draws uids at random, so that code cannot tell which one a later execution gets', () => {
     const firsts = new Set<number>();
     for (let i = 0; i < 20; i++) firsts.add(new UidLeases({ kind: 'range', uids: { first: 65536, count: 34464 }, gid: 65534 }).lease().uid);

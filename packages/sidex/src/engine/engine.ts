@@ -757,6 +757,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     Object.assign(record, last);
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
+    runtime?.giveBack();
     this.announce(exec, { ...record });
     exec.terminal.resolve(record);
     exec.settledStart.resolve();

@@ -52,6 +52,11 @@ export interface SpawnOptions {
 export interface Companion {
   /** The runtime is ready only once this is. */
   ready: Promise<void>;
+  /**
+   * Once no process of the runtime is left, before its end is answered: what
+   * a start that follows must find free (a sandbox uid). Synchronous and cheap.
+   */
+  giveBack?(): void;
   close(): Promise<void>;
 }
 
@@ -191,6 +196,11 @@ export class RuntimeProcess {
   discard(): Promise<void> {
     this.tree.killAll();
     return this.exited.then(() => this.letGo());
+  }
+
+  /** Its tree is gone: what a start that follows needs goes back now (the rest goes with letGo, after the answer). */
+  giveBack(): void {
+    for (const companion of this.companions) companion.giveBack?.();
   }
 
   /**

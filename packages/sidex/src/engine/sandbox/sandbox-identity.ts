@@ -43,7 +43,8 @@ export function leaseIdentity(uids: UidLeases, passwdPath: string, home: string)
     },
     companion: {
       ready: Promise.resolve(),
-      // The uid goes back first, in the same turn as the end's answer (afterAnswer): a start that follows finds it free.
+      // Before the end is answered: a start that follows, or a queued one the end lets in, finds the uid free.
+      giveBack: () => lease.release(),
       close: async () => {
         lease.release();
         if (passwdFile) await removePath(passwdFile);

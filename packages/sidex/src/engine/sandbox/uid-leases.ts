@@ -6,7 +6,7 @@ import { rangeText, type SandboxIds } from './sandbox-user.js';
 export interface UidLease {
   uid: number;
   gid: number;
-  /** Once no process of the runtime is left: the uid may be given again. */
+  /** Once no process of the runtime is left: the uid may be given again. Only the first call counts. */
   release(): void;
 }
 
@@ -68,10 +68,14 @@ export class UidLeases {
 
   private leased(uid: number, gid: number): UidLease {
     this.taken.add(uid);
+    let released = false;
     return {
       uid,
       gid,
+      // Once: by a second call the uid may be another runtime's.
       release: () => {
+        if (released) return;
+        released = true;
         this.taken.delete(uid);
         this.host?.release(uid);
       },
