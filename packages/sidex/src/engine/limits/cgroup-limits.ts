@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SidexError } from '../../errors.js';
 import { ownCgroupDir, SERVER_LEAF, unifiedMountPoint, type CgroupVersion } from '../tree/cgroup-paths.js';
+import { CgroupFile } from '../tree/cgroup-file.js';
 import { canCreate, killAndRemove, readProcs, removeCgroupTree, removeIfEmpty, sweepOtherRunCgroups } from '../tree/cgroup-tree.js';
 import { joinSweeps, type Sweep } from '../tree/tracked-tree.js';
 
@@ -122,7 +123,17 @@ export class LimitGroup {
    */
   private readonly applied = new Map<LimitController, string>();
 
-  constructor(private readonly dirs: Partial<Record<LimitController, GroupDir>>) {}
+  /** Read by every sample and every end: held open (cgroup-file.ts). */
+  private readonly memoryFiles: { usage: CgroupFile; peak: CgroupFile } | undefined;
+
+  constructor(private readonly dirs: Partial<Record<LimitController, GroupDir>>) {
+    const memory = dirs.memory;
+    const v2 = memory?.version === 'cgroup2';
+    this.memoryFiles = memory && {
+      usage: new CgroupFile(path.join(memory.dir, v2 ? 'memory.current' : 'memory.usage_in_bytes')),
+      peak: new CgroupFile(path.join(memory.dir, v2 ? 'memory.peak' : 'memory.max_usage_in_bytes')),
+    };
+  }
 
   /** Creates the cgroups; answers the cgroup.procs files the runtime writes its pid into. */
   create(): string[] {
@@ -131,6 +142,8 @@ export class LimitGroup {
       fs.mkdirSync(dir, { recursive: true });
       files.add(path.join(dir, 'cgroup.procs'));
     }
+    this.memoryFiles?.usage.open();
+    this.memoryFiles?.peak.open();
     return [...files];
   }
 
@@ -162,16 +175,12 @@ export class LimitGroup {
 
   /** Bytes charged to the group now: process memory, page cache and kernel memory it caused. */
   memoryUsage(): number | undefined {
-    const memory = this.dirs.memory;
-    if (!memory) return undefined;
-    return readNumber(memory.dir, memory.version === 'cgroup2' ? 'memory.current' : 'memory.usage_in_bytes');
+    return numberIn(this.memoryFiles?.usage.read());
   }
 
   /** The most ever charged to the group (v2 before Linux 5.19 cannot tell). */
   memoryPeak(): number | undefined {
-    const memory = this.dirs.memory;
-    if (!memory) return undefined;
-    return readNumber(memory.dir, memory.version === 'cgroup2' ? 'memory.peak' : 'memory.max_usage_in_bytes');
+    return numberIn(this.memoryFiles?.peak.read());
   }
 
   events(): LimitEvents {
@@ -184,6 +193,8 @@ export class LimitGroup {
 
   /** Removes the cgroups once empty. */
   release(): void {
+    this.memoryFiles?.usage.close();
+    this.memoryFiles?.peak.close();
     for (const dir of new Set(Object.values(this.dirs).map((d) => d.dir))) removeCgroupTree(dir);
   }
 }
@@ -226,11 +237,16 @@ function writeLimit(dir: string, file: string, value: string, memoryBytes?: numb
 
 function readNumber(dir: string, file: string): number | undefined {
   try {
-    const value = Number(fs.readFileSync(path.join(dir, file), 'latin1').trim());
-    return Number.isFinite(value) ? value : undefined;
+    return numberIn(fs.readFileSync(path.join(dir, file), 'latin1'));
   } catch {
     return undefined;
   }
+}
+
+function numberIn(text: string | undefined): number | undefined {
+  // Number('') is 0: an unreadable file is no value, not zero.
+  const value = text?.trim() ? Number(text) : NaN;
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /** The value of `key` in a flat keyed file (memory.events, memory.oom_control, pids.events). */

@@ -2,6 +2,7 @@
 // escapes by setsid or reparenting, and a kill cannot lose a fork race.
 import fs from 'node:fs';
 import path from 'node:path';
+import { CgroupFile } from './cgroup-file.js';
 import { CpuLedger } from './cpu-ledger.js';
 import { findMarked, markerMatcher } from './marker.js';
 import { signalPid } from './proc.js';
@@ -12,14 +13,14 @@ export type { CgroupVersion };
 
 export function readProcs(dir: string): number[] {
   try {
-    return fs
-      .readFileSync(path.join(dir, 'cgroup.procs'), 'latin1')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return pidsOf(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'latin1'));
   } catch {
     return [];
   }
+}
+
+function pidsOf(procs: string): number[] {
+  return procs.split('\n').filter(Boolean).map(Number);
 }
 
 /** v2 has cgroup.kill; v1 freezes, kills every member, then thaws. */
@@ -118,6 +119,13 @@ function tryWrite(file: string, value: string): boolean {
 export class CgroupTree implements TrackedTree {
   private readonly matches: (environ: Buffer) => boolean;
   private readonly cpu = new CpuLedger();
+  /**
+   * Read on every stop and sample: held open (cgroup-file.ts). Not v1's
+   * cgroup.procs, which the kernel lists anew only per open file (it keeps
+   * the list for a second): a read there would find the exited still in.
+   */
+  private readonly procs: CgroupFile | undefined;
+  private readonly cpuStat: CgroupFile | undefined;
   readonly adopted: Promise<void>;
 
   constructor(
@@ -128,6 +136,9 @@ export class CgroupTree implements TrackedTree {
     joined: boolean,
   ) {
     fs.mkdirSync(dir, { recursive: true });
+    const held = (file: string) => (version === 'cgroup2' ? new CgroupFile(path.join(dir, file)).open() : undefined);
+    this.procs = held('cgroup.procs');
+    this.cpuStat = held('cpu.stat');
     // Moving a process between cgroups waits for the kernel (~20 ms here): on
     // the thread pool, not the event loop. Until then killAll still finds the
     // root by its marker.
@@ -136,11 +147,11 @@ export class CgroupTree implements TrackedTree {
   }
 
   members(): number[] {
-    return readProcs(this.dir);
+    return this.procs ? pidsOf(this.procs.read() ?? '') : readProcs(this.dir);
   }
 
-  signalAll(signal: NodeJS.Signals): void {
-    for (const pid of this.members()) signalPid(pid, signal);
+  signalAll(signal: NodeJS.Signals, except?: number): void {
+    for (const pid of this.members()) if (pid !== except) signalPid(pid, signal);
   }
 
   killAll(): void {
@@ -166,20 +177,17 @@ export class CgroupTree implements TrackedTree {
   }
 
   cpuMicros(): number | undefined {
-    if (this.version !== 'cgroup2') {
+    if (!this.cpuStat) {
       this.cpu.observe(this.members());
       return this.cpu.total();
     }
-    try {
-      const stat = fs.readFileSync(path.join(this.dir, 'cpu.stat'), 'latin1');
-      const usage = /usage_usec (\d+)/.exec(stat)?.[1];
-      return usage === undefined ? undefined : Number(usage);
-    } catch {
-      return undefined;
-    }
+    const usage = /usage_usec (\d+)/.exec(this.cpuStat.read() ?? '')?.[1];
+    return usage === undefined ? undefined : Number(usage);
   }
 
   release(): void {
+    this.procs?.close();
+    this.cpuStat?.close();
     removeCgroupTree(this.dir);
   }
 }
