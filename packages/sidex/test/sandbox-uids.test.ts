@@ -108,6 +108,25 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     expect(other.lease().uid).toBe(first.uid);
   });
 
+  it("a freed uid's claim stays until release: this server's next lease takes it as it stands, and the first lease's release then leaves it be", () => {
+    const dir = claimsDir();
+    const one = new UidLeases({ ...range(dir), uids: { first: 5000, count: 1 } });
+    const first = one.lease();
+    const claim = path.join(dir, String(first.uid));
+    const says = fs.readFileSync(claim, 'latin1');
+    first.free();
+    expect(fs.readFileSync(claim, 'latin1')).toBe(says);
+    // This server leases it again at once, on the same claim; the first lease's late release must not remove it.
+    const again = one.lease();
+    expect(again.uid).toBe(first.uid);
+    first.release();
+    expect(fs.readFileSync(claim, 'latin1')).toBe(says);
+    // Freed and released with nobody drawing it meanwhile: the claim goes.
+    again.free();
+    again.release();
+    expect(claimsIn(dir)).toEqual([]);
+  });
+
   it("takes over a claim whose server is gone: its FIFO has no reader (killed), or is missing, or the claim is not one it understands; never a live server's", () => {
     const dir = claimsDir();
     const claimed = (uid: number, holder: string) => fs.writeFileSync(path.join(dir, String(uid)), `${holder} 0123456789abcdef`);

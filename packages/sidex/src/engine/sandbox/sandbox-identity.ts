@@ -44,7 +44,7 @@ export function leaseIdentity(uids: UidLeases, passwdPath: string, home: string)
     companion: {
       ready: Promise.resolve(),
       // Before the end is answered: a start that follows, or a queued one the end lets in, finds the uid free.
-      giveBack: () => lease.release(),
+      giveBack: () => lease.free(),
       close: async () => {
         lease.release();
         if (passwdFile) await removePath(passwdFile);

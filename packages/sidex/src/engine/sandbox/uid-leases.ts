@@ -6,7 +6,12 @@ import { rangeText, type SandboxIds } from './sandbox-user.js';
 export interface UidLease {
   uid: number;
   gid: number;
-  /** Once no process of the runtime is left: the uid may be given again. Only the first call counts. */
+  /**
+   * Once no process of the runtime is left: this server may lease the uid
+   * again at once; its host-wide claim goes with release(), later.
+   */
+  free(): void;
+  /** The uid may be given again, by any server. Only the first call counts: by a second, it may be another runtime's. */
   release(): void;
 }
 
@@ -36,7 +41,7 @@ export class UidLeases {
 
   lease(): UidLease {
     const { ids } = this;
-    if (ids.kind === 'shared') return { uid: ids.uid, gid: ids.gid, release: () => {} };
+    if (ids.kind === 'shared') return { uid: ids.uid, gid: ids.gid, free: () => {}, release: () => {} };
     const { first, count } = ids.uids;
     const exhausted = (elsewhere: string) =>
       new SidexError(
@@ -68,16 +73,25 @@ export class UidLeases {
 
   private leased(uid: number, gid: number): UidLease {
     this.taken.add(uid);
-    let released = false;
+    let state: 'held' | 'free' | 'released' = 'held';
     return {
       uid,
       gid,
-      // Once: by a second call the uid may be another runtime's.
-      release: () => {
-        if (released) return;
-        released = true;
+      free: () => {
+        if (state !== 'held') return;
+        state = 'free';
         this.taken.delete(uid);
-        this.host?.release(uid);
+        this.host?.setAside(uid);
+      },
+      release: () => {
+        if (state === 'released') return;
+        if (state === 'held') {
+          this.taken.delete(uid);
+          this.host?.release(uid);
+        } else {
+          this.host?.releaseAside(uid);
+        }
+        state = 'released';
       },
     };
   }
