@@ -86,6 +86,8 @@ export class RuntimeProcess {
   private listener: ((message: CheckedMessage) => void) | undefined;
   private warmed: (() => void) | undefined;
   private readonly companions: Companion[];
+  /** Its tree, when it runs in a sandbox. */
+  private readonly sandbox: SandboxTree | undefined;
 
   constructor(options: SpawnOptions) {
     this.marker = options.marker;
@@ -149,6 +151,7 @@ export class RuntimeProcess {
       );
     });
     handshake.catch(() => {});
+    this.sandbox = sandbox;
     this.companions = options.companions ?? [];
     // The runtime answered from inside: its namespaces are all there.
     this.ready = Promise.all([handshake, this.tree.adopted, ...this.companions.map((c) => c.ready)]).then(() => sandbox?.holdMounts());
@@ -165,6 +168,20 @@ export class RuntimeProcess {
 
   send(message: SupervisorMessage): void {
     this.channel?.send(message);
+  }
+
+  /**
+   * The cooperative half of a stop: SIGTERM first, the quickest way to wake
+   * the runtime (a system call, where the message costs a serialization and
+   * a stream write first), then the stop message; it heeds whichever comes
+   * first. Answers the pid signalled, which the SIGTERM to the rest of the
+   * tree then passes over.
+   */
+  askToStop(): number | undefined {
+    if (this.exit !== undefined) return undefined;
+    const signalled = this.sandbox ? this.sandbox.signalRuntime('SIGTERM') : this.child.kill('SIGTERM') ? this.child.pid : undefined;
+    this.send({ type: 'stop' });
+    return signalled;
   }
 
   private onRaw(raw: unknown): void {

@@ -12,6 +12,7 @@ import type { TrackedTree } from '../tree/tracked-tree.js';
  */
 export class SandboxTree implements TrackedTree {
   private initPid: number | undefined;
+  private runtimePid: number | undefined;
   /** The namespace's mount table, held open from holdMounts() until release(). */
   private mountsFd: number | undefined;
 
@@ -29,9 +30,21 @@ export class SandboxTree implements TrackedTree {
     return this.inner.members();
   }
 
-  signalAll(signal: NodeJS.Signals): void {
+  signalAll(signal: NodeJS.Signals, except?: number): void {
     const init = this.init();
-    for (const pid of this.members()) if (pid !== this.rootPid && pid !== init) signalPid(pid, signal);
+    for (const pid of this.members()) if (pid !== this.rootPid && pid !== init && pid !== except) signalPid(pid, signal);
+  }
+
+  /**
+   * Signals the runtime alone, by its pid on the host (found once it was
+   * ready), not through a read of the tree: the quickest wake-up a stop can
+   * give it. Answers the pid signalled. Only while bwrap lives: its init
+   * reaps the runtime at once, and bwrap exits right after.
+   */
+  signalRuntime(signal: NodeJS.Signals): number | undefined {
+    const pid = this.runtime();
+    if (pid !== undefined) signalPid(pid, signal);
+    return pid;
   }
 
   /**
@@ -69,6 +82,7 @@ export class SandboxTree implements TrackedTree {
    */
   holdMounts(): void {
     const init = this.init();
+    this.runtime();
     if (init === undefined || this.mountsFd !== undefined) return;
     try {
       this.mountsFd = fs.openSync(`/proc/${init}/ns/mnt`, 'r');
@@ -87,13 +101,24 @@ export class SandboxTree implements TrackedTree {
 
   /** bwrap forks the namespace's init once, at once: its only child. */
   private init(): number | undefined {
-    if (this.initPid !== undefined) return this.initPid;
-    try {
-      const children = fs.readFileSync(`/proc/${this.rootPid}/task/${this.rootPid}/children`, 'latin1').trim();
-      if (children) this.initPid = Number(children.split(' ')[0]);
-    } catch {
-      // gone already, or no children file on this kernel: killAll's root kill still ends it
-    }
+    this.initPid ??= firstChild(this.rootPid);
     return this.initPid;
+  }
+
+  /** The init forks the runtime once: until the runtime is ready, and code runs, its only child. */
+  private runtime(): number | undefined {
+    const init = this.init();
+    if (init !== undefined) this.runtimePid ??= firstChild(init);
+    return this.runtimePid;
+  }
+}
+
+/** Undefined if it is gone already, or the kernel has no children file: killAll's root kill still ends the tree. */
+function firstChild(pid: number): number | undefined {
+  try {
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim();
+    return children ? Number(children.split(' ')[0]) : undefined;
+  } catch {
+    return undefined;
   }
 }

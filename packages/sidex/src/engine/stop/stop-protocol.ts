@@ -51,8 +51,7 @@ export class StopProtocol {
 
   private async execute(): Promise<boolean> {
     const { runtime } = this;
-    if (runtime.exit === undefined) runtime.send({ type: 'stop' });
-    runtime.tree.signalAll('SIGTERM');
+    runtime.tree.signalAll('SIGTERM', runtime.askToStop());
     if (await waitForEmptyTree(runtime, () => this.deadline, () => this.wake)) return false;
     runtime.tree.killAll();
     runtime.child.kill('SIGKILL');

@@ -51,8 +51,8 @@ export class ScanTree implements TrackedTree {
     return live;
   }
 
-  signalAll(signal: NodeJS.Signals): void {
-    for (const pid of this.members()) signalPid(pid, signal);
+  signalAll(signal: NodeJS.Signals, except?: number): void {
+    for (const pid of this.members()) if (pid !== except) signalPid(pid, signal);
   }
 
   killAll(): void {

@@ -11,7 +11,8 @@ export interface TrackedTree {
   readonly adopted: Promise<void>;
   /** Live (non-zombie) processes of the tree. */
   members(): number[];
-  signalAll(signal: NodeJS.Signals): void;
+  /** Signals every process of the tree but `except` (the runtime, told already: its code's listeners hear a signal once). */
+  signalAll(signal: NodeJS.Signals, except?: number): void;
   /** SIGKILL every process of the tree, closing fork races where the backend can. */
   killAll(): void;
   /**
