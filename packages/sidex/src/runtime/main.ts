@@ -14,7 +14,7 @@ import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { closeStrayFds } from './stray-fds.js';
 import { installAwaitHooks, unwind } from './unwind/awaits.js';
-import { cpuMicros, endStopped, killOwnGroup, send, sendLast } from './supervisor-link.js';
+import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
 import { warmStopPath } from './warm-stop.js';
 import { applyUmask } from './umask.js';
 
@@ -241,7 +241,7 @@ async function stop(): Promise<void> {
     }
   }
   json ??= ctx.lastCheckpointJson;
-  await sendLast({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
+  await send({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
   await othersGone();
   endStopped();
 }

@@ -8,20 +8,6 @@ export function send(message: RuntimeMessage): Promise<void> {
   });
 }
 
-/**
- * The runtime's last message: resolves once it is in the kernel's socket
- * buffer, where it outlives this process, instead of on the write's callback,
- * which libuv gives a turn of the event loop later (~0.1 ms on the path of
- * every stop). Node writes at once when nothing is queued before it; the
- * channel's writeQueueSize (undocumented, long stable) says whether all of it
- * went. If it did not, or cannot tell, the callback is awaited as ever.
- */
-export function sendLast(message: RuntimeMessage): Promise<void> {
-  const written = send(message);
-  const queued = (process.channel as { writeQueueSize?: unknown } | undefined)?.writeQueueSize;
-  return queued === 0 ? Promise.resolve() : written;
-}
-
 export function cpuMicros(): number {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
