@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Sidex } from '../dist/index.js';
 import { dataKeyOf } from '../dist/engine/tree/marker.js';
 import { ownCgroupDir } from '../dist/engine/tree/cgroup-paths.js';
-import { makeSidex, survivors, tempDir } from './helpers/sidex.js';
+import { eventually, makeSidex, sleep, survivors, tempDir } from './helpers/sidex.js';
 import { growsHeap } from './fixtures/workloads.js';
 
 const MB = 1024 * 1024;
@@ -40,6 +40,19 @@ const slack = (limit: number) => Math.max(0.1 * limit, 4 * MB);
 describe.each(['sandbox', 'process'] as const)('kernel limits, %s isolation', (isolation) => {
   const sidex = makeSidex({ engine: { isolation, poolSize: 1, maxConcurrent: 4 } });
   const limits = () => sidex.engine.limits;
+
+  it('holds no descriptor for an execution once it is over: its cgroup counters are closed with it', async () => {
+    const open = () => fs.readdirSync('/proc/self/fd').length;
+    await runToEnd(sidex, 'return 1');
+    await sidex.engine.warm();
+    await sleep(100);
+    const before = open();
+    for (let i = 0; i < 15; i++) await runToEnd(sidex, 'return 1');
+    await sidex.engine.warm();
+    // Each runtime is let go just after its end is answered: the last one's turn comes at once.
+    const settled = await eventually(() => open() <= before + 4, 3000);
+    expect({ settled, before, after: open() }).toMatchObject({ settled: true });
+  });
 
   it('says which limits the kernel enforces', () => {
     expect(sidex.engine.isolation.mode).toBe(isolation);

@@ -142,9 +142,17 @@ export class LimitGroup {
       fs.mkdirSync(dir, { recursive: true });
       files.add(path.join(dir, 'cgroup.procs'));
     }
+    return [...files];
+  }
+
+  /**
+   * Opens the counters a sample and an end read, off their path. Only on the
+   * group a runtime keeps: joinFiles makes a group of its own just to create
+   * the cgroups, and what that one opened would never be closed.
+   */
+  holdCounters(): void {
     this.memoryFiles?.usage.open();
     this.memoryFiles?.peak.open();
-    return [...files];
   }
 
   /** Which limits this group enforces. */

@@ -141,6 +141,7 @@ export class RuntimeFactory {
     const limits = tracker.limitGroup(marker);
     try {
       limits?.apply({ ...(profile.memoryLimitBytes ? { memoryLimitBytes: profile.memoryLimitBytes } : {}), ...(profile.pidsLimit ? { pidsLimit: profile.pidsLimit } : {}) });
+      limits?.holdCounters();
     } catch (err) {
       limits?.release();
       throw err;
