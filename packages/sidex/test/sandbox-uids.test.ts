@@ -127,6 +127,24 @@ describe('uids claimed host-wide, for root servers that share a range', () => {
     expect(claimsIn(dir)).toEqual([]);
   });
 
+  it('a freed uid is leased again at once even where the rest of a wide range is held by other leases (it is not passed over as held elsewhere)', () => {
+    const dir = claimsDir();
+    const wide = { ...range(dir), uids: { first: 5000, count: 40 } };
+    const [mine, others] = [new UidLeases(wide), new UidLeases(wide)];
+    const held = Array.from({ length: 39 }, () => others.lease());
+    let lease = mine.lease();
+    for (let round = 0; round < 50; round++) {
+      lease.free();
+      const next = mine.lease();
+      expect(next.uid).toBe(lease.uid);
+      lease.release();
+      lease = next;
+    }
+    lease.release();
+    for (const other of held) other.release();
+    expect(claimsIn(dir)).toEqual([]);
+  });
+
   it("takes over a claim whose server is gone: its FIFO has no reader (killed), or is missing, or the claim is not one it understands; never a live server's", () => {
     const dir = claimsDir();
     const claimed = (uid: number, holder: string) => fs.writeFileSync(path.join(dir, String(uid)), `${holder} 0123456789abcdef`);

@@ -148,12 +148,17 @@ export class HostUidClaims {
     if (says !== undefined && readClaimQuietly(file) === says) void removePath(file);
   }
 
-  /** The uids of the range's claims, whoever holds them (none if the directory cannot be listed: each claim then says). */
+  /**
+   * The uids of the range's claims, whoever holds them, but for those this
+   * server set aside: a lease here takes them as they stand (none if the
+   * directory cannot be listed: each claim then says).
+   */
   claimedUids(): Set<number> {
     return new Set(
       listing(this.dir)
         .filter((name) => /^\d+$/.test(name))
-        .map(Number),
+        .map(Number)
+        .filter((uid) => !this.leaving.has(uid)),
     );
   }
 
@@ -258,8 +263,7 @@ export function sweepAbandoned(dir: string, now = Date.now()): void {
   }
 }
 
-/** What a claim says; undefined once it is gone. */
-/** Unreadable now: left as it is, a claim of this server's, seen as gone once the server is. */
+/** What a claim says; undefined once it is gone, or unreadable now (left as it is: a claim of this server's, seen as gone once the server is). */
 function readClaimQuietly(file: string): string | undefined {
   try {
     return readClaim(file);
@@ -268,6 +272,7 @@ function readClaimQuietly(file: string): string | undefined {
   }
 }
 
+/** What a claim says; undefined once it is gone. */
 function readClaim(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'latin1');
