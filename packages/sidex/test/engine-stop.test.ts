@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionRecord, StopOutcome } from '../dist/index.js';
 import { workloads, leavesProcesses } from './fixtures/workloads.js';
+import { itNeeds } from './helpers/machine-needs.js';
 import { startReady } from './helpers/ready.js';
 import { eventually, makeSidex, sleep, survivors } from './helpers/sidex.js';
 
@@ -229,4 +232,38 @@ describe('stop before running', () => {
     const record = await small.engine.get(id!);
     expect(survivors(record?.marker)).toEqual([]);
   });
+});
+
+describe("the stop's SIGTERM to a sandboxed runtime, sent by the pid it had", () => {
+  const sandboxed = sidex.engine.isolation.mode === 'sandbox';
+  // Root picks the next pid (ns_last_pid), so that a new process takes the runtime's own.
+  itNeeds('sandbox isolation and root', sandboxed && process.getuid?.() === 0)(
+    "never reaches a process that took the runtime's pid after the runtime ended, before the engine heard of it",
+    async () => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const id = await startReady(sidex, workloads.cooperative);
+        const runtimePid = sidex.engine.processes(id)!.find((p) => p.command.includes('runtime/main'))!.pid;
+        // The runtime dies and its pid is freed at once (bwrap's init reaps it); this thread blocks
+        // meanwhile, so the engine, in this process, cannot hear of it before the stop below.
+        process.kill(runtimePid, 'SIGKILL');
+        const deadline = Date.now() + 2000;
+        while (fs.existsSync(`/proc/${runtimePid}`) && Date.now() < deadline);
+        fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(runtimePid - 1));
+        const decoy = spawn('sleep', ['30'], { stdio: 'ignore' });
+        const ending = api.stop(id); // its SIGTERM goes out within this call
+        if (decoy.pid !== runtimePid) {
+          decoy.kill('SIGKILL'); // another process took the pid first: again
+          await ending;
+          continue;
+        }
+        await ending;
+        await sleep(100);
+        const alive = decoy.exitCode === null && decoy.signalCode === null;
+        decoy.kill('SIGKILL');
+        expect(alive).toBe(true);
+        return;
+      }
+      throw new Error("no decoy got the runtime's pid in 20 attempts");
+    },
+  );
 });

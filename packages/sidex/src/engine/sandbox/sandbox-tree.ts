@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { signalPid } from '../tree/proc.js';
+import { signalPid, startTicks } from '../tree/proc.js';
 import type { TrackedTree } from '../tree/tracked-tree.js';
 
 /**
@@ -12,7 +12,7 @@ import type { TrackedTree } from '../tree/tracked-tree.js';
  */
 export class SandboxTree implements TrackedTree {
   private initPid: number | undefined;
-  private runtimePid: number | undefined;
+  private runtimeProcess: { pid: number; started: number } | undefined;
   /** The namespace's mount table, held open from holdMounts() until release(). */
   private mountsFd: number | undefined;
 
@@ -36,15 +36,18 @@ export class SandboxTree implements TrackedTree {
   }
 
   /**
-   * Signals the runtime alone, by its pid on the host (found once it was
-   * ready), not through a read of the tree: the quickest wake-up a stop can
-   * give it. Answers the pid signalled. Only while bwrap lives: its init
-   * reaps the runtime at once, and bwrap exits right after.
+   * Signals the runtime alone, by its pid on the host (found as it became
+   * ready), not through a read of the tree's members: the quickest wake-up a
+   * stop can give it. Answers the pid signalled. Once the runtime has ended,
+   * init reaps it at once and its pid is free, before the engine hears of
+   * bwrap's exit: the pid is signalled only while it is the process that
+   * started then (its start time in /proc, one small read).
    */
   signalRuntime(signal: NodeJS.Signals): number | undefined {
-    const pid = this.runtime();
-    if (pid !== undefined) signalPid(pid, signal);
-    return pid;
+    const runtime = this.runtime();
+    if (runtime === undefined || startTicks(runtime.pid) !== runtime.started) return undefined;
+    signalPid(runtime.pid, signal);
+    return runtime.pid;
   }
 
   /**
@@ -106,10 +109,13 @@ export class SandboxTree implements TrackedTree {
   }
 
   /** The init forks the runtime once: until the runtime is ready, and code runs, its only child. */
-  private runtime(): number | undefined {
+  private runtime(): { pid: number; started: number } | undefined {
     const init = this.init();
-    if (init !== undefined) this.runtimePid ??= firstChild(init);
-    return this.runtimePid;
+    if (init === undefined || this.runtimeProcess !== undefined) return this.runtimeProcess;
+    const pid = firstChild(init);
+    const started = pid === undefined ? undefined : startTicks(pid);
+    if (pid !== undefined && started !== undefined) this.runtimeProcess = { pid, started };
+    return this.runtimeProcess;
   }
 }
 

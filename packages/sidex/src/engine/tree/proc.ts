@@ -23,14 +23,8 @@ export function listPids(): number[] {
 }
 
 export function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // The command name is in parentheses and may itself contain ") ".
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
+  if (!fields) return undefined;
   const ticks = Number(fields[11]) + Number(fields[12]);
   return {
     pid,
@@ -39,6 +33,24 @@ export function readStat(pid: number): ProcStat | undefined {
     pgid: Number(fields[2]),
     cpuMicros: (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND,
   };
+}
+
+/** When the process started (clock ticks after boot): with its pid, what tells it from a later process given the same pid. */
+export function startTicks(pid: number): number | undefined {
+  const started = Number(statFields(pid)?.[19]);
+  return Number.isFinite(started) ? started : undefined;
+}
+
+/** The fields of /proc/<pid>/stat after the command name, the state first. */
+function statFields(pid: number): string[] | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name is in parentheses and may itself contain ") ".
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Zombies have finished running: they count as dead. */
