@@ -758,15 +758,16 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
     this.live.delete(exec.id);
     this.decoders.forget(exec.id);
     runtime?.giveBack();
-    this.announce(exec, { ...record });
-    exec.terminal.resolve(record);
-    exec.settledStart.resolve();
-    this.releaseSlot(exec);
     // Its tree is gone and its counters are read: its scratch directory, files
     // and cgroups go once whoever waited for the end has been answered. Nothing
     // promises them gone by then, and removing a sandbox's scratch directory
     // (a mount point in the namespace just ended) took ~0.3 ms of every stop.
+    // Scheduled before the listeners run: one that throws must not keep them.
     if (runtime) this.afterAnswer(() => runtime.letGo());
+    this.announce(exec, { ...record });
+    exec.terminal.resolve(record);
+    exec.settledStart.resolve();
+    this.releaseSlot(exec);
   }
 
   /** Runs `work` on a later turn of the event loop, after the answers now due; close() waits for it. */
