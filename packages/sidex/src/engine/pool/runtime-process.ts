@@ -154,7 +154,7 @@ export class RuntimeProcess {
     this.sandbox = sandbox;
     this.companions = options.companions ?? [];
     // The runtime answered from inside: its namespaces are all there.
-    this.ready = Promise.all([handshake, this.tree.adopted, ...this.companions.map((c) => c.ready)]).then(() => sandbox?.holdMounts());
+    this.ready = Promise.all([handshake, this.tree.adopted, ...this.companions.map((c) => c.ready)]).then(() => sandbox?.ready());
     this.ready.catch(() => {});
   }
 

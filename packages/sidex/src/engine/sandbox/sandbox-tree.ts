@@ -13,7 +13,7 @@ import type { TrackedTree } from '../tree/tracked-tree.js';
 export class SandboxTree implements TrackedTree {
   private initPid: number | undefined;
   private runtimeProcess: { pid: number; started: number } | undefined;
-  /** The namespace's mount table, held open from holdMounts() until release(). */
+  /** The namespace's mount table, held open from ready() until release(). */
   private mountsFd: number | undefined;
 
   constructor(private readonly inner: TrackedTree) {}
@@ -75,17 +75,22 @@ export class SandboxTree implements TrackedTree {
     return this.inner.cpuMicros();
   }
 
+  /** The runtime answered from inside: what a stop will need of the tree is found now, off its path. */
+  ready(): void {
+    this.runtime();
+    this.holdMounts();
+  }
+
   /**
    * The last process to leave a mount namespace unmounts everything in it and
    * waits out an RCU grace period: the namespace's init did, as it exited,
    * and every end waited for it (~0.3 ms a stop here, more under load). Held
    * open here, the namespace is torn down by release() instead, once the end
-   * has been answered, on the thread pool. Called once the runtime runs
-   * inside; where the namespace cannot be opened, init pays as before.
+   * has been answered, on the thread pool. Where the namespace cannot be
+   * opened, init pays as before.
    */
-  holdMounts(): void {
+  private holdMounts(): void {
     const init = this.init();
-    this.runtime();
     if (init === undefined || this.mountsFd !== undefined) return;
     try {
       this.mountsFd = fs.openSync(`/proc/${init}/ns/mnt`, 'r');
