@@ -54,6 +54,13 @@ describe('stop protocol against hostile workloads', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
+  it("an 'exit' listener that calls process.exit itself still ends the stopped runtime at once: exit code 0, not its own", async () => {
+    const id = await startReady(sidex, `process.on('exit', () => { console.log('exiting with 3'); process.exit(3); }); ${workloads.cooperative}`);
+    const { record } = await sidex.engine.stop(id);
+    expect(record).toMatchObject({ status: 'stopped', forced: false, exitCode: 0, signal: null, result: { partial: 'cleaned up' } });
+    expect(record.stdout.text).toContain('exiting with 3');
+  });
+
   it.each([
     ['ignoresSigterm', workloads.ignoresSigterm],
     ['busyLoop', workloads.busyLoop],

@@ -117,15 +117,9 @@ export class HostUidClaims {
     }
   }
 
-  /** Gives the uid back: removes the claim if the name still holds this server's. */
-  release(uid: number): void {
-    this.leaving.delete(uid);
-    this.unclaim(uid);
-  }
-
   /**
    * No runtime of this server uses the uid any more, but its claim stays
-   * until releaseAside: a stop gives its runtime's uid back before it is
+   * until release: a stop gives its runtime's uid back before it is
    * answered, and the claim's read and unlink (~0.1 ms of every stop here)
    * wait until after. Meanwhile the claim only keeps other servers off a
    * uid this one does not use, and a lease of this server's that draws it
@@ -135,13 +129,12 @@ export class HostUidClaims {
     if (this.held.has(uid)) this.leaving.add(uid);
   }
 
-  /** Removes a claim set aside, unless a lease of this server's has taken the uid again meanwhile. */
-  releaseAside(uid: number): void {
-    if (this.leaving.delete(uid)) this.unclaim(uid);
-  }
-
-  /** Removes the claim if the name still holds this server's. */
-  private unclaim(uid: number): void {
+  /**
+   * Removes a claim set aside, unless a lease of this server's has taken the
+   * uid again meanwhile, and if its name still holds this server's claim.
+   */
+  release(uid: number): void {
+    if (!this.leaving.delete(uid)) return;
     const says = this.held.get(uid);
     this.held.delete(uid);
     const file = this.fileOf(uid);

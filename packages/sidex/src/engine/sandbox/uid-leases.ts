@@ -73,25 +73,23 @@ export class UidLeases {
 
   private leased(uid: number, gid: number): UidLease {
     this.taken.add(uid);
+    // Each step once: by a second call the uid may be another runtime's.
     let state: 'held' | 'free' | 'released' = 'held';
+    const free = () => {
+      if (state !== 'held') return;
+      state = 'free';
+      this.taken.delete(uid);
+      this.host?.setAside(uid);
+    };
     return {
       uid,
       gid,
-      free: () => {
-        if (state !== 'held') return;
-        state = 'free';
-        this.taken.delete(uid);
-        this.host?.setAside(uid);
-      },
+      free,
       release: () => {
         if (state === 'released') return;
-        if (state === 'held') {
-          this.taken.delete(uid);
-          this.host?.release(uid);
-        } else {
-          this.host?.releaseAside(uid);
-        }
+        free();
         state = 'released';
+        this.host?.release(uid);
       },
     };
   }
