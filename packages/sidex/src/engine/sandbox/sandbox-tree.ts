@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { signalPid, startTicks } from '../tree/proc.js';
+import { HeldProcess } from '../tree/held-process.js';
+import { signalPid } from '../tree/proc.js';
 import type { TrackedTree } from '../tree/tracked-tree.js';
 
 /**
@@ -12,7 +13,7 @@ import type { TrackedTree } from '../tree/tracked-tree.js';
  */
 export class SandboxTree implements TrackedTree {
   private initPid: number | undefined;
-  private runtimeProcess: { pid: number; started: number } | undefined;
+  private runtimeProcess: HeldProcess | undefined;
   /** The namespace's mount table, held open from ready() until release(). */
   private mountsFd: number | undefined;
 
@@ -40,12 +41,12 @@ export class SandboxTree implements TrackedTree {
    * ready), not through a read of the tree's members: the quickest wake-up a
    * stop can give it. Answers the pid signalled. Once the runtime has ended,
    * init reaps it at once and its pid is free, before the engine hears of
-   * bwrap's exit: the pid is signalled only while it is the process that
-   * started then (its start time in /proc, one small read).
+   * bwrap's exit: the pid is signalled only while the process held since
+   * then is there.
    */
   signalRuntime(signal: NodeJS.Signals): number | undefined {
     const runtime = this.runtime();
-    if (runtime === undefined || startTicks(runtime.pid) !== runtime.started) return undefined;
+    if (runtime === undefined || !runtime.isThere()) return undefined;
     signalPid(runtime.pid, signal);
     return runtime.pid;
   }
@@ -102,6 +103,7 @@ export class SandboxTree implements TrackedTree {
   /** Resolves once the mount namespace is let go too: its last close unmounts it (~0.4 ms here), off the event loop. */
   release(): Promise<void> {
     this.inner.release();
+    this.runtimeProcess?.close();
     const fd = this.mountsFd;
     this.mountsFd = undefined;
     return fd === undefined ? Promise.resolve() : new Promise((resolve) => fs.close(fd, () => resolve()));
@@ -114,12 +116,11 @@ export class SandboxTree implements TrackedTree {
   }
 
   /** The init forks the runtime once: until the runtime is ready, and code runs, its only child. */
-  private runtime(): { pid: number; started: number } | undefined {
+  private runtime(): HeldProcess | undefined {
     const init = this.init();
     if (init === undefined || this.runtimeProcess !== undefined) return this.runtimeProcess;
     const pid = firstChild(init);
-    const started = pid === undefined ? undefined : startTicks(pid);
-    if (pid !== undefined && started !== undefined) this.runtimeProcess = { pid, started };
+    if (pid !== undefined) this.runtimeProcess = HeldProcess.open(pid);
     return this.runtimeProcess;
   }
 }

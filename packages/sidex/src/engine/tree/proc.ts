@@ -35,12 +35,6 @@ export function readStat(pid: number): ProcStat | undefined {
   };
 }
 
-/** When the process started (clock ticks after boot): with its pid, what tells it from a later process given the same pid. */
-export function startTicks(pid: number): number | undefined {
-  const started = Number(statFields(pid)?.[19]);
-  return Number.isFinite(started) ? started : undefined;
-}
-
 /** The fields of /proc/<pid>/stat after the command name, the state first. */
 function statFields(pid: number): string[] | undefined {
   let text: string;
