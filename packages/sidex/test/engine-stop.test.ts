@@ -61,6 +61,17 @@ describe('stop protocol against hostile workloads', () => {
     expect(record.stdout.text).toContain('exiting with 3');
   });
 
+  it("the code's own processes get the grace period to clean up, and what they print then is kept", async () => {
+    const id = await startReady(sidex, workloads.childCleansUp);
+    const marker = await markerOf(id);
+    const began = Date.now();
+    const { record } = await sidex.engine.stop(id, { graceMs: 5000 });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(290);
+    expect(record).toMatchObject({ status: 'stopped', forced: false, result: 'parent stopped' });
+    expect(record.stdout.text).toContain('child cleaned up');
+    expect(survivors(marker)).toEqual([]);
+  });
+
   it.each([
     ['ignoresSigterm', workloads.ignoresSigterm],
     ['busyLoop', workloads.busyLoop],

@@ -1,7 +1,7 @@
 // Entry point of every runtime process. It starts warm (idle, waiting for one
 // `run` message), runs exactly one execution, reports over IPC and exits.
 import path from 'node:path';
-import { namespaceOthers, SANDBOXED } from './namespace.js';
+import { namespaceOthers, notePidsBeforeCode, SANDBOXED } from './namespace.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
 import { startCommand, type RunningCommand } from './command.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
@@ -132,6 +132,7 @@ async function run(message: RunMessage): Promise<void> {
   }
 
   await send({ type: 'started' });
+  notePidsBeforeCode();
   let pending: unknown;
   try {
     pending = main();
