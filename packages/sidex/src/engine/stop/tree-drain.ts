@@ -39,6 +39,7 @@ export async function waitForEmptyTree(
       clearTimeout(timer);
     }
   } finally {
-    unwatch?.();
+    // Once the end is answered: closing the watch took ~30 µs of every stop here.
+    if (unwatch) setImmediate(unwatch);
   }
 }
