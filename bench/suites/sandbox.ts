@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { Sidex } from '../../packages/sidex/dist/index.js';
 import type { StartSpec } from '../../packages/sidex/dist/engine/execution.js';
 import { dataKeyOf, findMarked, markerMatcher } from '../../packages/sidex/dist/engine/tree/marker.js';
+import { execaKill, timeCooperativeStop } from '../lib/cooperative-stop.js';
 import { percentile, round, type BenchRow } from '../lib/row.js';
 import { ms, sleep } from '../lib/timing.js';
 
@@ -29,7 +29,6 @@ const SAFETY_TIMEOUT_MS = 30_000;
 // Waits a moment before returning: a bare `return 1` can end before the start
 // call hears it is running, and the row would time a different thing.
 const TRIVIAL = 'await new Promise((r) => setTimeout(r, 20)); return 1;';
-const COOPERATIVE = "ctx.onStop(() => 'partial'); await new Promise(() => {});";
 // The runtime ignores SIGTERM and never reads its stop message; sh traps TERM.
 const STUBBORN = `
   const sh = require('node:child_process').spawn('sh', ['-c', 'trap "" TERM; echo up; while :; do sleep 1; done'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -189,15 +188,9 @@ async function cooperativeStop(engines: Record<Mode, Sidex>): Promise<BenchRow[]
   for (let i = 0; i < STOP_RUNS; i++) {
     for (const mode of orderOf(i)) {
       await bothWarm(engines);
-      const { engine } = engines[mode];
-      const started = await engine.start(inline(COOPERATIVE));
-      if (started.status !== 'running') throw new Error(`start answered ${started.status}`);
-      // Past the body's first await: the onStop handler is in place.
-      await sleep(20);
-      const began = process.hrtime.bigint();
-      const { record } = await engine.stop(started.id);
-      samples[mode].push(ms(began));
-      if (record.status !== 'stopped' || record.result !== 'partial') notPartial++;
+      const stop = await timeCooperativeStop(engines[mode].engine);
+      samples[mode].push(stop.ms);
+      if (!stop.partial) notPartial++;
     }
     samples.execa.push(await execaKill());
   }
@@ -229,30 +222,6 @@ async function cooperativeStop(engines: Record<Mode, Sidex>): Promise<BenchRow[]
       pass: notPartial === 0,
     },
   ];
-}
-
-/**
- * The child is ready once its main thread sleeps in epoll_wait: Node has
- * booted and its event loop runs (about 120 ms here). Bounded: after 5 s it
- * is killed as it is.
- */
-async function execaKill(): Promise<number> {
-  const child = execa('node', ['-e', 'setInterval(()=>{},1000)'], { reject: false });
-  await new Promise<void>((resolve) => child.once('spawn', () => resolve()));
-  const end = Date.now() + 5000;
-  while (Date.now() < end && wchan(child.pid!) !== 'do_epoll_wait') await sleep(2);
-  const began = process.hrtime.bigint();
-  child.kill();
-  await child;
-  return ms(began);
-}
-
-function wchan(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/wchan`, 'latin1');
-  } catch {
-    return '';
-  }
 }
 
 async function memoryOvershoot(sidex: Sidex): Promise<BenchRow[]> {
