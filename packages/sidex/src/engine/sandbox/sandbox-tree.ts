@@ -16,6 +16,8 @@ export class SandboxTree implements TrackedTree {
   private runtimeProcess: HeldProcess | undefined;
   /** The namespace's mount table, held open from ready() until release(). */
   private mountsFd: number | undefined;
+  /** Nothing is held open once released: a ready() that comes later (a runtime discarded as it warmed) holds nothing. */
+  private released = false;
 
   constructor(private readonly inner: TrackedTree) {}
 
@@ -78,6 +80,7 @@ export class SandboxTree implements TrackedTree {
 
   /** The runtime answered from inside: what a stop will need of the tree is found now, off its path. */
   ready(): void {
+    if (this.released) return;
     this.runtime();
     this.holdMounts();
   }
@@ -102,6 +105,7 @@ export class SandboxTree implements TrackedTree {
 
   /** Resolves once the mount namespace is let go too: its last close unmounts it (~0.4 ms here), off the event loop. */
   release(): Promise<void> {
+    this.released = true;
     this.inner.release();
     this.runtimeProcess?.close();
     const fd = this.mountsFd;
