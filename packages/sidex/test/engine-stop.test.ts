@@ -1,14 +1,27 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord, StopOutcome } from '../dist/index.js';
-import { workloads, leavesProcesses } from './fixtures/workloads.js';
+import { cleansUpChild, workloads, leavesProcesses } from './fixtures/workloads.js';
 import { itNeeds } from './helpers/machine-needs.js';
-import { startReady } from './helpers/ready.js';
-import { eventually, makeSidex, sleep, survivors } from './helpers/sidex.js';
+import { readyOnceStarted, startReady } from './helpers/ready.js';
+import { eventually, makeSidex, sleep, survivors, tempDir } from './helpers/sidex.js';
+import { writeBlock } from './helpers/write-block.js';
 
-const sidex = makeSidex({ engine: { maxConcurrent: 16, defaultGraceMs: 5000 } });
+const projectDir = tempDir('sidex-stop-project-');
+afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
+const sidex = makeSidex({ projectDir, engine: { maxConcurrent: 16, defaultGraceMs: 5000 } });
 const api = sidex.sideExecution;
+
+const BLOCK_SPAWNING_AS_IT_LOADS = `import { spawn } from 'node:child_process';
+spawn('sh', ['-c', ${JSON.stringify(cleansUpChild)}], { stdio: ['pipe', 'inherit', 'inherit'] });
+export default async function (params, ctx) {
+  ctx.onStop(() => 'parent stopped');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  console.log('ready');
+  await new Promise((resolve) => setTimeout(resolve, 600000));
+}
+`;
 
 async function markerOf(id: string): Promise<string | undefined> {
   return (await sidex.engine.get(id))?.marker;
@@ -61,12 +74,20 @@ describe('stop protocol against hostile workloads', () => {
     expect(record.stdout.text).toContain('exiting with 3');
   });
 
-  it("the code's own processes get the grace period to clean up, and what they print then is kept", async () => {
-    const id = await startReady(sidex, workloads.childCleansUp);
+  // The child starts no process of its own: nothing moves the namespace's last pid after it.
+  it.each([
+    ['inline code', () => startReady(sidex, workloads.childCleansUp)],
+    [
+      "a block's module as it loads",
+      () => {
+        const dir = writeBlock(projectDir, 'spawns-as-it-loads', BLOCK_SPAWNING_AS_IT_LOADS);
+        return readyOnceStarted(sidex, () => api.startWithActionBlock(dir, {}));
+      },
+    ],
+  ])("a child started by %s gets the grace period to clean up, and what it prints then is kept", async (_by, start) => {
+    const id = await start();
     const marker = await markerOf(id);
-    const began = Date.now();
-    const { record } = await sidex.engine.stop(id, { graceMs: 5000 });
-    expect(Date.now() - began).toBeGreaterThanOrEqual(290);
+    const { record } = await sidex.engine.stop(id, { graceMs: 10_000 });
     expect(record).toMatchObject({ status: 'stopped', forced: false, result: 'parent stopped' });
     expect(record.stdout.text).toContain('child cleaned up');
     expect(survivors(marker)).toEqual([]);

@@ -1,7 +1,7 @@
 // Entry point of every runtime process. It starts warm (idle, waiting for one
 // `run` message), runs exactly one execution, reports over IPC and exits.
 import path from 'node:path';
-import { namespaceOthers, notePidsBeforeCode, SANDBOXED } from './namespace.js';
+import { holdLastPid, namespaceOthers, notePidsBeforeCode, SANDBOXED } from './namespace.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
 import { startCommand, type RunningCommand } from './command.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
@@ -19,6 +19,7 @@ import { warmStopPath } from './warm-stop.js';
 import { applyUmask } from './umask.js';
 
 closeStrayFds();
+holdLastPid();
 applyUmask();
 // stdout and stderr are files (engine/output/log-files.ts): Node writes them synchronously, so
 // process.exit() right after a flood loses nothing.
@@ -83,6 +84,8 @@ async function run(message: RunMessage): Promise<void> {
   running = true;
   clearTimeout(preloadBlockHooks);
   if (message.source.type === 'command') return runCommand(message, message.source);
+  // Before anything of the user's runs: a block's module runs its top level as it loads.
+  notePidsBeforeCode();
   // Source maps are turned on here, not by --enable-source-maps at boot: the
   // user's modules (a block's, rewritten at load by unwind/, and any it
   // imports with maps of their own) get them, and the runtime's own ~40
@@ -132,7 +135,6 @@ async function run(message: RunMessage): Promise<void> {
   }
 
   await send({ type: 'started' });
-  notePidsBeforeCode();
   let pending: unknown;
   try {
     pending = main();

@@ -3,17 +3,33 @@ import fs from 'node:fs';
 /** Read at boot: the code it runs may change its environment. */
 export const SANDBOXED = process.env.SIDEX_SANDBOXED === '1';
 
-const lastPid = openLastPid();
+let lastPid: number | undefined;
 const lastPidText = Buffer.alloc(16);
 let lastPidBeforeCode: string | undefined;
 
 /**
- * Notes the namespace's last pid given out, as the code is about to run.
- * Every process and thread gets one, so while it stays the same nothing the
- * code started can be alive and a stop skips the search of /proc (~0.1 ms of
- * every stop here). Should pid numbers wrap all the way round to the same
- * one, other processes would go unwaited-for: the kernel still ends them
- * with the namespace, only without their grace period.
+ * Holds the namespace's last pid given out open from boot, so that a stop
+ * reads it with one system call. Called once the server's stray descriptors
+ * are closed; none where /proc is closed to the runtime (the permission model).
+ */
+export function holdLastPid(): void {
+  if (!SANDBOXED || lastPid !== undefined) return;
+  try {
+    lastPid = fs.openSync('/proc/sys/kernel/ns_last_pid', 'r');
+  } catch {
+    // the search of /proc stands alone
+  }
+}
+
+/**
+ * Notes the namespace's last pid given out, before any of the user's code
+ * runs (a block's top level included). Every process and thread takes one,
+ * so while it stays the same the code has started nothing and a stop skips
+ * the search of /proc (~0.1 ms of every stop here). The code can close or
+ * replace the descriptor: that can only bring the search back, or cost its
+ * own processes their grace. Should pid numbers wrap all the way round to the same one,
+ * its processes would go unwaited-for: the kernel still ends them with the
+ * namespace, only without their grace period.
  */
 export function notePidsBeforeCode(): void {
   lastPidBeforeCode = readLastPid();
@@ -45,16 +61,6 @@ export function namespaceOthers(): number {
     }
   }
   return count;
-}
-
-/** Held open from boot: one read at a stop. Undefined outside a sandbox or where /proc is closed to it. */
-function openLastPid(): number | undefined {
-  if (!SANDBOXED) return undefined;
-  try {
-    return fs.openSync('/proc/sys/kernel/ns_last_pid', 'r');
-  } catch {
-    return undefined;
-  }
 }
 
 function readLastPid(): string | undefined {

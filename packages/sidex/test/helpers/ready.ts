@@ -1,7 +1,14 @@
 import type { Sidex } from '../../dist/index.js';
 
+type StartReply = ReturnType<Sidex['sideExecution']['startWithCode']>;
+
 /** Starts inline code and resolves with its id once it printed "ready". */
-export async function startReady(sidex: Sidex, code: string, params?: Record<string, unknown>, timeout?: number): Promise<string> {
+export function startReady(sidex: Sidex, code: string, params?: Record<string, unknown>, timeout?: number): Promise<string> {
+  return readyOnceStarted(sidex, () => sidex.sideExecution.startWithCode(code, params, timeout));
+}
+
+/** Runs `start` (inline code, a block) and resolves with the execution's id once it printed "ready". */
+export async function readyOnceStarted(sidex: Sidex, start: () => StartReply): Promise<string> {
   let id: string | undefined;
   let seen = '';
   let resolveReady!: () => void;
@@ -12,7 +19,7 @@ export async function startReady(sidex: Sidex, code: string, params?: Record<str
     if (seen.includes('ready')) resolveReady();
   });
   try {
-    const reply = await sidex.sideExecution.startWithCode(code, params, timeout);
+    const reply = await start();
     if (!reply.success) throw new Error(`start failed: ${reply.error}`);
     id = reply.sideExecutionId;
     const status = await sidex.sideExecution.getStatus(id);
