@@ -44,7 +44,7 @@ export class SandboxTree implements TrackedTree {
    * stop can give it. Answers the pid signalled. Once the runtime has ended,
    * init reaps it at once and its pid is free, before the engine hears of
    * bwrap's exit: the pid is signalled only while the process held since
-   * then is there.
+   * then is there (held-process.ts: the read, then the signal).
    */
   signalRuntime(signal: NodeJS.Signals): number | undefined {
     const runtime = this.runtime();
@@ -122,7 +122,7 @@ export class SandboxTree implements TrackedTree {
   /** The init forks the runtime once: until the runtime is ready, and code runs, its only child. */
   private runtime(): HeldProcess | undefined {
     const init = this.init();
-    if (init === undefined || this.runtimeProcess !== undefined) return this.runtimeProcess;
+    if (init === undefined || this.runtimeProcess !== undefined || this.released) return this.runtimeProcess;
     const pid = firstChild(init);
     if (pid !== undefined) this.runtimeProcess = HeldProcess.open(pid);
     return this.runtimeProcess;
