@@ -44,7 +44,8 @@ async function main(): Promise<void> {
       builds.push({ name, dataDir, stops: [], sidex: new Engine({ dataDir, engine: { isolation: mode as (typeof MODES)[number], poolSize: 2 } }) });
     }
     const execa: number[] = [];
-    const paired: number[] = [];
+    // Each build's stop minus the first build's, round by round.
+    const paired = builds.slice(1).map(() => [] as number[]);
     for (let i = 0; i < stops; i++) {
       const turn = new Map<Build, number>();
       // Each build goes first in every other round.
@@ -56,14 +57,14 @@ async function main(): Promise<void> {
         turn.set(build, stop.ms);
       }
       execa.push(await execaKill());
-      if (builds.length > 1) paired.push(turn.get(builds[1]!)! - turn.get(builds[0]!)!);
+      builds.slice(1).forEach((build, k) => paired[k]!.push(turn.get(build)! - turn.get(builds[0]!)!));
     }
     const kill = percentile(execa, 50);
     for (const build of builds) {
       const p50 = percentile(build.stops, 50);
       console.log(`${build.name}: cooperative stop p50 ${round(p50, 3)} ms, ${round(p50 / kill, 2)}x execa's kill (${round(kill, 3)} ms), ${stops} stops, ${mode}`);
     }
-    if (paired.length) console.log(`${builds[1]!.name} minus ${builds[0]!.name}, paired median: ${round(percentile(paired, 50), 3)} ms`);
+    builds.slice(1).forEach((build, k) => console.log(`${build.name} minus ${builds[0]!.name}, paired median: ${round(percentile(paired[k]!, 50), 3)} ms`));
   } finally {
     for (const build of builds) {
       await build.sidex.close({ graceMs: 500 });
