@@ -23,6 +23,17 @@ export default async function (params, ctx) {
 }
 `;
 
+// Ran by being imported; a callback of its own awaits when the stop comes.
+const BLOCK_SCRIPT = `setTimeout(async () => {
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 600000));
+  } finally {
+    console.log('script cleaned up');
+  }
+}, 0);
+console.log('ready');
+`;
+
 async function markerOf(id: string): Promise<string | undefined> {
   return (await sidex.engine.get(id))?.marker;
 }
@@ -90,6 +101,16 @@ describe('stop protocol against hostile workloads', () => {
     const { record } = await sidex.engine.stop(id, { graceMs: 10_000 });
     expect(record).toMatchObject({ status: 'stopped', forced: false, result: 'parent stopped' });
     expect(record.stdout.text).toContain('child cleaned up');
+    expect(survivors(marker)).toEqual([]);
+  });
+
+  it('a script (a block that exports no function, as Codebolt-built programs are) is unwound and ends at once, not at the end of its grace', async () => {
+    const dir = writeBlock(projectDir, 'script', BLOCK_SCRIPT);
+    const id = await readyOnceStarted(sidex, () => api.startWithActionBlock(dir, {}));
+    const marker = await markerOf(id);
+    const { record } = await sidex.engine.stop(id, { graceMs: 30_000 });
+    expect(record).toMatchObject({ status: 'stopped', forced: false });
+    expect(record.stdout.text).toContain('script cleaned up');
     expect(survivors(marker)).toEqual([]);
   });
 

@@ -40,6 +40,8 @@ let stopping = false;
 let finished = false;
 /** Its awaits reject when a stop unwinds it (unwind/): it will settle soon after. */
 let unwindable = false;
+/** A block that exports no function, imported to the end of its top level: a main that never settles (scriptMode). */
+let isScript = false;
 
 // Blocks' instrumentation (acorn, magic-string, pirates: ~35 ms of a core to
 // load) is loaded once the runtime has idled in the pool a moment, not at
@@ -167,6 +169,7 @@ async function runCommand(message: RunMessage, source: Extract<RunMessage['sourc
 
 function scriptMode(): Promise<never> {
   process.channel?.unref();
+  isScript = true;
   return new Promise(() => {});
 }
 
@@ -232,7 +235,9 @@ async function stop(): Promise<void> {
   const unwinding = unwindable && !ctx.signalObserved;
   if (unwinding) unwind(reason);
   const fromHandlers = await ctx.runStopHandlers();
-  if (ctx.signalObserved || unwinding) await mainSettled;
+  // A script has no main left to wait for (every Codebolt-built program is
+  // one): its unwound callbacks get a turn, as code that was not rewritten does.
+  if (!isScript && (ctx.signalObserved || unwinding)) await mainSettled;
   else await new Promise((resolve) => setImmediate(resolve));
   finished = true;
   let json = fromHandlers;
