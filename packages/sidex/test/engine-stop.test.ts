@@ -23,15 +23,16 @@ export default async function (params, ctx) {
 }
 `;
 
-// Ran by being imported; a callback of its own awaits when the stop comes.
+// Ran by being imported; a callback of its own awaits when the stop comes (it says ready as it begins to).
 const BLOCK_SCRIPT = `setTimeout(async () => {
   try {
-    await new Promise((resolve) => setTimeout(resolve, 600000));
+    const waiting = new Promise((resolve) => setTimeout(resolve, 600000));
+    console.log('ready');
+    await waiting;
   } finally {
     console.log('script cleaned up');
   }
 }, 0);
-console.log('ready');
 `;
 
 async function markerOf(id: string): Promise<string | undefined> {
