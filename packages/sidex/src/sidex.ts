@@ -182,7 +182,7 @@ export class Sidex<E extends ExecutionEngine = Engine> {
   /** One retention pass now (normally they run in the background); the ids pruned. */
   async pruneNow(): Promise<string[]> {
     if (!this.retention) throw new SidexError('INVALID_CONFIG', 'no retention policy is configured (options.retention)');
-    return this.retention.runOnce();
+    return this.retention.runNow();
   }
 
   /** Graceful shutdown: every running execution is stopped with the stop protocol. */

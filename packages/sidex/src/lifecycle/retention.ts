@@ -93,6 +93,16 @@ export class Retention {
     return this.running;
   }
 
+  /**
+   * A pass that begins now: after the one under way, if any, which began
+   * earlier and may have missed what changed since (joined, it answered the
+   * ids it had pruned, not that nothing is left).
+   */
+  async runNow(): Promise<string[]> {
+    await this.running?.catch(() => {});
+    return this.runOnce();
+  }
+
   /** Stops the timer and waits for a pass under way. */
   async stop(): Promise<void> {
     this.stopped = true;
