@@ -23,16 +23,37 @@ export default async function (params, ctx) {
 }
 `;
 
-// Ran by being imported; a callback of its own awaits when the stop comes (it says ready as it begins to).
+// Ran by being imported; a callback of its own awaits when the stop comes (it says ready as it begins
+// to), and its cleanup awaits too.
 const BLOCK_SCRIPT = `setTimeout(async () => {
   try {
     const waiting = new Promise((resolve) => setTimeout(resolve, 600000));
     console.log('ready');
     await waiting;
   } finally {
+    await new Promise((resolve) => setTimeout(resolve, 200));
     console.log('script cleaned up');
   }
 }, 0);
+`;
+// Its top level waits 10 s (the start answers after 25 ms), and goes on if that wait is unwound.
+const BLOCK_SLOW_TO_LOAD = `console.log('ready');
+try {
+  await new Promise((resolve) => setTimeout(resolve, 10000));
+} catch {}
+console.log('loaded');
+export default async function () {
+  console.log('function called');
+  await new Promise((resolve) => setTimeout(resolve, 600000));
+}
+`;
+const BLOCK_SCRIPT_ON_SIGTERM = `const alive = setInterval(() => {}, 1000);
+process.on('SIGTERM', async () => {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log('script cleaned up');
+  process.exit(0);
+});
+console.log('ready');
 `;
 
 async function markerOf(id: string): Promise<string | undefined> {
@@ -105,14 +126,27 @@ describe('stop protocol against hostile workloads', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
-  it('a script (a block that exports no function, as Codebolt-built programs are) is unwound and ends at once, not at the end of its grace', async () => {
-    const dir = writeBlock(projectDir, 'script', BLOCK_SCRIPT);
+  // A script (a block that exports no function, as Codebolt-built programs are) has no main function to wait for.
+  it.each([
+    ['is unwound, its cleanup awaits, and it ends once that is done', BLOCK_SCRIPT],
+    ['that listens for SIGTERM itself cleans up in its own listener and exits', BLOCK_SCRIPT_ON_SIGTERM],
+  ])('a script %s, not at the end of its grace', async (_how, source) => {
+    const dir = writeBlock(projectDir, 'script', source);
     const id = await readyOnceStarted(sidex, () => api.startWithActionBlock(dir, {}));
     const marker = await markerOf(id);
     const { record } = await sidex.engine.stop(id, { graceMs: 30_000 });
     expect(record).toMatchObject({ status: 'stopped', forced: false });
     expect(record.stdout.text).toContain('script cleaned up');
     expect(survivors(marker)).toEqual([]);
+  });
+
+  it("a stop while a block's module still loads: the block's function is never called", async () => {
+    const dir = writeBlock(projectDir, 'slow-to-load', BLOCK_SLOW_TO_LOAD);
+    const id = await readyOnceStarted(sidex, () => api.startWithActionBlock(dir, {}));
+    const { record } = await sidex.engine.stop(id, { graceMs: 30_000 });
+    expect(record).toMatchObject({ status: 'stopped', forced: false });
+    expect(record.stdout.text).toContain('loaded');
+    expect(record.stdout.text).not.toContain('function called');
   });
 
   it.each([

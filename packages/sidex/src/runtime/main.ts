@@ -13,7 +13,7 @@ import type { ErrorInfo, RunMessage, SupervisorMessage } from './messages.js';
 import { errorInfo, toBoundedJson } from './serialize.js';
 import { openStdio, silenceRuntimeWarnings } from './stdio.js';
 import { closeStrayFds } from './stray-fds.js';
-import { installAwaitHooks, unwind } from './unwind/awaits.js';
+import { awaitsDrained, awaitsPending, installAwaitHooks, unwind } from './unwind/awaits.js';
 import { cpuMicros, endStopped, killOwnGroup, send } from './supervisor-link.js';
 import { warmStopPath } from './warm-stop.js';
 import { applyUmask } from './umask.js';
@@ -35,13 +35,16 @@ let ctx: ExecutionContext | undefined;
 let command: RunningCommand | undefined;
 let running = false;
 let outcome: Outcome | undefined;
-let mainSettled: Promise<void> = new Promise(() => {});
+let mainSettles: () => void = () => {};
+const mainSettled = new Promise<void>((resolve) => (mainSettles = resolve));
 let stopping = false;
 let finished = false;
 /** Its awaits reject when a stop unwinds it (unwind/): it will settle soon after. */
 let unwindable = false;
 /** A block that exports no function, imported to the end of its top level: a main that never settles (scriptMode). */
 let isScript = false;
+let becomesScript: () => void = () => {};
+const becameScript = new Promise<void>((resolve) => (becomesScript = resolve));
 
 // Blocks' instrumentation (acorn, magic-string, pirates: ~35 ms of a core to
 // load) is loaded once the runtime has idled in the pool a moment, not at
@@ -58,7 +61,8 @@ const loadBlockHooks = () => (blockHooks ??= import('./unwind/block-hooks.js'));
 const BLOCK_LOAD_WINDOW_MS = 25;
 
 process.on('disconnect', () => (running ? killOwnGroup() : process.exit(0)));
-process.on('SIGTERM', () => void stop());
+const onSigterm = () => void stop();
+process.on('SIGTERM', onSigterm);
 process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'run' && !running) void run(message);
   else if (message.type === 'stop') void stop();
@@ -132,6 +136,8 @@ async function run(message: RunMessage): Promise<void> {
       // A script entry has already run by being imported; it ends when its
       // event loop empties, so the IPC channel must not keep it alive.
       if (!fn) return scriptMode();
+      // A stop that came while the block still loaded: its function is not called.
+      if (stopping) return undefined;
       return fn(params, api);
     };
   }
@@ -143,10 +149,12 @@ async function run(message: RunMessage): Promise<void> {
   } catch (err) {
     pending = Promise.reject(err);
   }
-  mainSettled = Promise.resolve(pending).then(
-    (value) => settle({ ok: true, value }),
-    (error: unknown) => settle({ ok: false, error }),
-  );
+  void Promise.resolve(pending)
+    .then(
+      (value) => settle({ ok: true, value }),
+      (error: unknown) => settle({ ok: false, error }),
+    )
+    .then(mainSettles);
 }
 
 /**
@@ -170,6 +178,7 @@ async function runCommand(message: RunMessage, source: Extract<RunMessage['sourc
 function scriptMode(): Promise<never> {
   process.channel?.unref();
   isScript = true;
+  becomesScript();
   return new Promise(() => {});
 }
 
@@ -235,10 +244,7 @@ async function stop(): Promise<void> {
   const unwinding = unwindable && !ctx.signalObserved;
   if (unwinding) unwind(reason);
   const fromHandlers = await ctx.runStopHandlers();
-  // A script has no main left to wait for (every Codebolt-built program is
-  // one): its unwound callbacks get a turn, as code that was not rewritten does.
-  if (!isScript && (ctx.signalObserved || unwinding)) await mainSettled;
-  else await new Promise((resolve) => setImmediate(resolve));
+  await codeEnded(ctx.signalObserved || unwinding);
   finished = true;
   let json = fromHandlers;
   if (json === undefined && outcome?.ok) {
@@ -253,6 +259,35 @@ async function stop(): Promise<void> {
   await othersGone();
   endStopped();
 }
+
+/**
+ * What a stop waits for before it reports. The code's main function, when
+ * the code was unwound or watches its signal (unwound code settles almost at
+ * once); otherwise a turn of the event loop. A script has no main function
+ * once its module has loaded: scriptEnded says when it is done.
+ */
+async function codeEnded(waitForMain: boolean): Promise<void> {
+  if (waitForMain) await Promise.race([mainSettled, becameScript]);
+  if (isScript) await scriptEnded();
+  else if (!waitForMain) await turn();
+}
+
+/**
+ * A script (every Codebolt-built program is one) has run by being imported.
+ * One that listens for SIGTERM itself handles the stop: it has the grace
+ * period to end (process.exit, or its event loop emptying). Otherwise, once
+ * unwound, its callbacks' cleanup may await in turn: it is done when no
+ * rewritten await waits across a turn of the event loop.
+ */
+async function scriptEnded(): Promise<void> {
+  if (process.listeners('SIGTERM').some((listener) => listener !== onSigterm)) return new Promise(() => {});
+  do {
+    await awaitsDrained();
+    await turn();
+  } while (awaitsPending() > 0);
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * In a sandbox this process's exit ends the PID namespace, and the kernel

@@ -7,6 +7,12 @@
 import { AWAIT_HOOK, ITER_HOOK } from './hook-names.js';
 
 const pending = new Set<(reason: unknown) => void>();
+let drained: (() => void) | undefined;
+
+function settled(reject: (reason: unknown) => void): void {
+  pending.delete(reject);
+  if (pending.size === 0) drained?.();
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -21,11 +27,11 @@ export function unwindingAwait(value: unknown): unknown {
     pending.add(reject);
     awaited.then(
       (result) => {
-        pending.delete(reject);
+        settled(reject);
         resolve(result);
       },
       (error: unknown) => {
-        pending.delete(reject);
+        settled(reject);
         reject(error);
       },
     );
@@ -53,6 +59,17 @@ export function installAwaitHooks(): void {
   ] as const) {
     Object.defineProperty(globalThis, name, { value, writable: false, enumerable: false, configurable: false });
   }
+}
+
+/** How many rewritten awaits wait now. */
+export function awaitsPending(): number {
+  return pending.size;
+}
+
+/** Resolves once no rewritten await waits (at once if none does). */
+export function awaitsDrained(): Promise<void> {
+  if (pending.size === 0) return Promise.resolve();
+  return new Promise((resolve) => (drained = resolve));
 }
 
 /** Every await suspended now rejects with `reason`. */
