@@ -36,6 +36,24 @@ const BLOCK_SCRIPT = `setTimeout(async () => {
   }
 }, 0);
 `;
+// Main's await unwinds at once; each task's cleanup awaits 200 ms after its own await is unwound.
+const TASKS_CLEANING_UP = `const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function task(n) {
+  try {
+    await sleep(600000);
+  } finally {
+    await sleep(200);
+    console.log('task ' + n + ' cleaned');
+  }
+}
+try {
+  const tasks = Promise.race([task(1), task(2)]);
+  console.log('ready');
+  await tasks;
+} finally {
+  console.log('main cleanup');
+}`;
+
 // Its top level waits 10 s (the start answers after 25 ms), and goes on if that wait is unwound.
 const BLOCK_SLOW_TO_LOAD = `console.log('ready');
 try {
@@ -137,7 +155,18 @@ describe('stop protocol against hostile workloads', () => {
     const { record } = await sidex.engine.stop(id, { graceMs: 30_000 });
     expect(record).toMatchObject({ status: 'stopped', forced: false });
     expect(record.stdout.text).toContain('script cleaned up');
+    // The stop's own AbortError, unhandled where it unwound a callback, is not reported as the code's.
+    expect(record.stderr.text).not.toContain('AbortError');
     expect(survivors(marker)).toEqual([]);
+  });
+
+  it('unwound code: the cleanup of tasks it started but did not await to the end also runs, awaits included', async () => {
+    const id = await startReady(sidex, TASKS_CLEANING_UP);
+    const { record } = await sidex.engine.stop(id, { graceMs: 30_000 });
+    expect(record).toMatchObject({ status: 'stopped', forced: false });
+    expect(record.stdout.text).toContain('main cleanup');
+    expect(record.stdout.text).toContain('task 1 cleaned');
+    expect(record.stdout.text).toContain('task 2 cleaned');
   });
 
   it("a stop while a block's module still loads: the block's function is never called", async () => {

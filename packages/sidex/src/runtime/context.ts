@@ -74,6 +74,11 @@ export class ExecutionContext {
     for (const handler of this.messageHandlers) handler(value);
   }
 
+  /** What the signal is aborted with at a stop: an AbortError. */
+  get stopReason(): unknown {
+    return STOP_REASON;
+  }
+
   /** Aborts the signal; answers its reason, an AbortError. */
   abort(): unknown {
     this.controller.abort(STOP_REASON);

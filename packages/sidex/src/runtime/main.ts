@@ -216,6 +216,8 @@ async function finish(result: Outcome): Promise<void> {
 }
 
 function onUncaught(err: unknown): void {
+  // The stop's own AbortError, unhandled where it unwound the code (a script's callbacks): not the code's error.
+  if (stopping && ctx && err === ctx.stopReason) return;
   if (!ctx || stopping) {
     process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
     if (!ctx) process.exit(1);
@@ -244,7 +246,7 @@ async function stop(): Promise<void> {
   const unwinding = unwindable && !ctx.signalObserved;
   if (unwinding) unwind(reason);
   const fromHandlers = await ctx.runStopHandlers();
-  await codeEnded(ctx.signalObserved || unwinding);
+  await codeEnded(ctx.signalObserved, unwinding);
   finished = true;
   let json = fromHandlers;
   if (json === undefined && outcome?.ok) {
@@ -262,14 +264,17 @@ async function stop(): Promise<void> {
 
 /**
  * What a stop waits for before it reports. The code's main function, when
- * the code was unwound or watches its signal (unwound code settles almost at
- * once); otherwise a turn of the event loop. A script has no main function
- * once its module has loaded: scriptEnded says when it is done.
+ * the code watches its signal or was unwound (unwound code settles almost at
+ * once); unwound, also the cleanup of its other awaits (callbacks, tasks it
+ * started), which may await in turn; otherwise a turn of the event loop. A
+ * script has no main function once its module has loaded: scriptEnded says
+ * when it is done.
  */
-async function codeEnded(waitForMain: boolean): Promise<void> {
-  if (waitForMain) await Promise.race([mainSettled, becameScript]);
+async function codeEnded(observed: boolean, unwound: boolean): Promise<void> {
+  if (observed || unwound) await Promise.race([mainSettled, becameScript]);
   if (isScript) await scriptEnded();
-  else if (!waitForMain) await turn();
+  else if (unwound) await awaitsDone();
+  else if (!observed) await turn();
 }
 
 /**
@@ -281,6 +286,11 @@ async function codeEnded(waitForMain: boolean): Promise<void> {
  */
 async function scriptEnded(): Promise<void> {
   if (process.listeners('SIGTERM').some((listener) => listener !== onSigterm)) return new Promise(() => {});
+  await awaitsDone();
+}
+
+/** No rewritten await waits across a turn of the event loop (the supervisor's grace bounds the wait). */
+async function awaitsDone(): Promise<void> {
   do {
     await awaitsDrained();
     await turn();
