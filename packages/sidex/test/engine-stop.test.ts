@@ -12,6 +12,7 @@ const projectDir = tempDir('sidex-stop-project-');
 afterAll(() => fs.rmSync(projectDir, { recursive: true, force: true }));
 const sidex = makeSidex({ projectDir, engine: { maxConcurrent: 16, defaultGraceMs: 5000 } });
 const api = sidex.sideExecution;
+const inProcessIsolation = makeSidex({ engine: { isolation: 'process', poolSize: 1 } });
 
 const BLOCK_SPAWNING_AS_IT_LOADS = `import { spawn } from 'node:child_process';
 spawn('sh', ['-c', ${JSON.stringify(cleansUpChild)}], { stdio: ['pipe', 'inherit', 'inherit'] });
@@ -53,6 +54,16 @@ try {
 } finally {
   console.log('main cleanup');
 }`;
+
+// Its child writes to a pipe the runtime reads, and says so as it closes.
+const CHILD_THROUGH_PIPES = `const { spawn } = require('node:child_process');
+const child = spawn('sh', ['-c', ${JSON.stringify(cleansUpChild)}], { stdio: ['pipe', 'pipe', 'inherit'] });
+child.stdout.on('data', (data) => process.stdout.write('[child] ' + data));
+child.on('close', () => console.log('child closed'));
+ctx.onStop(() => 'parent stopped');
+await new Promise((resolve) => setTimeout(resolve, 150));
+console.log('ready');
+await new Promise((resolve) => setTimeout(resolve, 600000));`;
 
 // Its top level waits 10 s (the start answers after 25 ms), and goes on if that wait is unwound.
 const BLOCK_SLOW_TO_LOAD = `console.log('ready');
@@ -355,6 +366,19 @@ describe('stop before running', () => {
     expect(started.success && started.status).toBe('stopped');
     const record = await small.engine.get(id!);
     expect(survivors(record?.marker)).toEqual([]);
+  });
+});
+
+describe.each([
+  ['the default isolation', sidex],
+  ['process isolation', inProcessIsolation],
+])("a child whose output goes through the runtime's pipes, in %s", (_mode, engine) => {
+  it('cleans up on SIGTERM, and its last output and close reach the record', async () => {
+    const id = await startReady(engine, CHILD_THROUGH_PIPES);
+    const { record } = await engine.engine.stop(id, { graceMs: 30_000 });
+    expect(record).toMatchObject({ status: 'stopped', forced: false, result: 'parent stopped' });
+    expect(record.stdout.text).toContain('[child] child cleaned up');
+    expect(record.stdout.text).toContain('child closed');
   });
 });
 

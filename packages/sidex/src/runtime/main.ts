@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { holdLastPid, namespaceOthers, notePidsBeforeCode, SANDBOXED } from './namespace.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
+import { liveChildren } from './children.js';
 import { startCommand, type RunningCommand } from './command.js';
 import { compileInline, InlineSyntaxError } from './compile-inline.js';
 import { ExecutionContext } from './context.js';
@@ -303,9 +304,17 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  * In a sandbox this process's exit ends the PID namespace, and the kernel
  * kills whatever else is in it: the other processes of the tree, which got
  * SIGTERM with this one, are waited for so that they too may clean up within
- * the grace period (the supervisor kills them all when it ends).
+ * the grace period (the supervisor kills them all when it ends). Outside
+ * one, its own children are: those with a pipe to it would die of SIGPIPE
+ * on their next write once it has ended, their cleanup and output lost.
+ * Their last output and exit are then events still to handle (a pipe's
+ * data, a child's 'close'): two turns of the event loop.
  */
 async function othersGone(): Promise<void> {
-  if (!SANDBOXED) return;
-  while (namespaceOthers() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  const others = SANDBOXED ? namespaceOthers : liveChildren;
+  if (others() === 0) return;
+  do await new Promise((resolve) => setTimeout(resolve, 10));
+  while (others() > 0);
+  await turn();
+  await turn();
 }

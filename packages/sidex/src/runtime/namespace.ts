@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { stillRuns } from './proc-state.js';
 
 /** Read at boot: the code it runs may change its environment. */
 export const SANDBOXED = process.env.SIDEX_SANDBOXED === '1';
@@ -52,13 +53,7 @@ export function namespaceOthers(): number {
   for (const name of names) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const state = stat[stat.lastIndexOf(')') + 2];
-      if (state !== 'Z' && state !== 'X') count++;
-    } catch {
-      // exited while we looked
-    }
+    if (stillRuns(pid)) count++;
   }
   return count;
 }
