@@ -65,6 +65,13 @@ await new Promise((resolve) => setTimeout(resolve, 150));
 console.log('ready');
 await new Promise((resolve) => setTimeout(resolve, 600000));`;
 
+const BLOCK_OWN_PROMISE = `module.exports = (params, ctx) => new Promise((resolve) => {
+  ctx.onStop(() => 'handler ran');
+  console.log('ready');
+  setTimeout(() => resolve('done'), 600000);
+});
+`;
+
 // Its top level waits 10 s (the start answers after 25 ms), and goes on if that wait is unwound.
 const BLOCK_SLOW_TO_LOAD = `console.log('ready');
 try {
@@ -169,6 +176,13 @@ describe('stop protocol against hostile workloads', () => {
     // The stop's own AbortError, unhandled where it unwound a callback, is not reported as the code's.
     expect(record.stderr.text).not.toContain('AbortError');
     expect(survivors(marker)).toEqual([]);
+  });
+
+  it('a block suspended in no await of its own (its function returns a promise it made) ends at once, as such inline code does', async () => {
+    const dir = writeBlock(projectDir, 'own-promise', BLOCK_OWN_PROMISE);
+    const id = await readyOnceStarted(sidex, () => api.startWithActionBlock(dir, {}));
+    const { record } = await sidex.engine.stop(id, { graceMs: 30_000 });
+    expect(record).toMatchObject({ status: 'stopped', forced: false, result: 'handler ran' });
   });
 
   it('unwound code: the cleanup of tasks it started but did not await to the end also runs, awaits included', async () => {

@@ -243,8 +243,10 @@ async function stop(): Promise<void> {
   // grace period to return its partial result. Code that never looked at it
   // is unwound: every await it is suspended in throws the AbortError, so its
   // finally blocks run. Either is waited for (the supervisor's grace period
-  // bounds the wait); code that could not be rewritten is not.
-  const unwinding = unwindable && !ctx.signalObserved;
+  // bounds the wait); code that could not be rewritten is not, nor code
+  // suspended in no rewritten await (a block whose function returns a
+  // promise of its own making): unwinding could not end it.
+  const unwinding = unwindable && !ctx.signalObserved && awaitsPending() > 0;
   if (unwinding) unwind(reason);
   const fromHandlers = await ctx.runStopHandlers();
   await codeEnded(ctx.signalObserved, unwinding);
