@@ -83,6 +83,8 @@ if (process.env.SIDEX_PROXY_SOCKET) {
   const { startNetworkBridge } = await import('./network/sandbox-bridge.js');
   await startNetworkBridge({ socketPath: process.env.SIDEX_PROXY_SOCKET, noProxy: process.env.SIDEX_NO_PROXY ?? '' });
 }
+// Off the path of a start, and before anything of the user's runs (a block's module runs its top level as it loads).
+notePidsBeforeCode();
 void send({ type: 'ready' });
 preloadBlockHooks = setTimeout(() => void loadBlockHooks().catch(() => {}), BLOCK_HOOKS_AFTER_IDLE_MS);
 preloadBlockHooks.unref();
@@ -91,8 +93,6 @@ async function run(message: RunMessage): Promise<void> {
   running = true;
   clearTimeout(preloadBlockHooks);
   if (message.source.type === 'command') return runCommand(message, message.source);
-  // Before anything of the user's runs: a block's module runs its top level as it loads.
-  notePidsBeforeCode();
   // Source maps are turned on here, not by --enable-source-maps at boot: the
   // user's modules (a block's, rewritten at load by unwind/, and any it
   // imports with maps of their own) get them, and the runtime's own ~40

@@ -23,10 +23,12 @@ export function holdLastPid(): void {
 }
 
 /**
- * Notes the namespace's last pid given out, before any of the user's code
- * runs (a block's top level included). Every process and thread takes one,
- * so while it stays the same the code has started nothing and a stop skips
- * the search of /proc (~0.1 ms of every stop here). The code can close or
+ * Notes the namespace's last pid given out, as the runtime becomes ready:
+ * before any of the user's code runs (a block's top level included). Every
+ * process and thread takes one, so while it stays the same the code has
+ * started nothing and a stop skips the search of /proc (~0.1 ms of every
+ * stop here). A thread the runtime starts later itself (an ES module
+ * block's loader hook) only brings the search back. The code can close or
  * replace the descriptor: that can only bring the search back, or cost its
  * own processes their grace. Should pid numbers wrap all the way round to the same one,
  * its processes would go unwaited-for: the kernel still ends them with the

@@ -23,8 +23,14 @@ export function listPids(): number[] {
 }
 
 export function readStat(pid: number): ProcStat | undefined {
-  const fields = statFields(pid);
-  if (!fields) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // The command name is in parentheses and may itself contain ") ".
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return {
     pid,
@@ -35,23 +41,8 @@ export function readStat(pid: number): ProcStat | undefined {
   };
 }
 
-/** The fields of /proc/<pid>/stat after the command name, the state first. */
-function statFields(pid: number): string[] | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // The command name is in parentheses and may itself contain ") ".
-  return text.slice(text.lastIndexOf(')') + 2).split(' ');
-}
-
-/** Zombies have finished running: they count as dead. */
-export function isAlive(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
-}
+/** Zombies have finished running: they count as dead (the runtime's own check, one for both). */
+export { stillRuns as isAlive } from '../../runtime/proc-state.js';
 
 export function readRssBytes(pid: number): number {
   try {
