@@ -203,6 +203,21 @@ describe('commands', () => {
     expect(await status(token)).toMatchObject({ cancelledCount: 1, completedCount: 1, inProgressCount: 0 });
     await client.request('terminate', { token });
   });
+
+  it('a close refused for its arguments leaves the pipe open, so it is still abandoned when its client goes away', async () => {
+    const token = await use(codeChain('return input'), { threads: 1 });
+    const leaver = await authed();
+    const open = await leaver.request('rrext_process', { subcommand: 'open', token });
+    const pipe_id = open.body.pipe_id as number;
+    expect(await leaver.request('rrext_process', { subcommand: 'close', token, pipe_id, junk: 1 })).toMatchObject({ success: false, code: 'INVALID_ARGUMENT' });
+    expect(await leaver.request('rrext_process', { subcommand: 'close', token, pipe_id: String(pipe_id) })).toMatchObject({ success: false });
+    const waiting = sendItem(client, token, 'after');
+    await new Promise((r) => setTimeout(r, 200));
+    leaver.close();
+    expect(await waiting).toMatchObject({ success: true, body: { text: ['after\n\n'] } });
+    expect(await status(token)).toMatchObject({ cancelledCount: 1, completedCount: 1, inProgressCount: 0 });
+    await client.request('terminate', { token });
+  });
 });
 
 describe('a client that reads too slowly', () => {

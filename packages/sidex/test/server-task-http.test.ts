@@ -143,6 +143,20 @@ describe('POST /task/data', () => {
     expect(await call('POST', `/task/data?token=${token}`, { body: refusedForm })).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'TASK_NOT_RUNNING' } } });
   });
 
+  it('a multipart body that ends malformed fails the request, with the outcome of the whole items read before (they ran)', async () => {
+    const token = await start(codeChain('return input.toUpperCase()'));
+    const truncated = '--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\nhello\r\n--XX\r\nContent-Disposition: form-data; name="b"\r\n\r\nworld\r\n--XX';
+    const reply = await call('POST', `/task/data?token=${token}`, { body: truncated, type: 'multipart/form-data; boundary=XX' });
+    expect(reply).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_BODY', details: { field: 'body' } } } });
+    expect(reply.json.error.details.items).toMatchObject({ objectsRequested: 2, objectsCompleted: 2, objects: { a: { text: ['HELLO\n\n'], status: 'OK' }, b: { text: ['WORLD\n\n'], status: 'OK' } } });
+    expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 2, completedCount: 2 });
+    const cutInHeaders = await call('POST', `/task/data?token=${token}`, { body: '--XX\r\nContent-Disposition: form-da', type: 'multipart/form-data; boundary=XX' });
+    expect(cutInHeaders).toMatchObject({ status: 400, json: { error: { code: 'INVALID_BODY', details: { field: 'body' } } } });
+    expect(cutInHeaders.json.error.details.items).toBeUndefined();
+    expect((await call('GET', `/task?token=${token}`)).json.data).toMatchObject({ totalCount: 2 });
+    await call('DELETE', `/task?token=${token}`);
+  });
+
   it('is described in the OpenAPI document', async () => {
     const doc = (await call('GET', '/v1/openapi.json')).json;
     expect(Object.keys(doc.paths['/task'])).toEqual(['post', 'put', 'get', 'delete']);

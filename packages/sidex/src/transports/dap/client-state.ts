@@ -57,8 +57,8 @@ export class ClientPipes {
     this.open.set(`${token}\n${pipeId}`, { token, pipe_id: pipeId });
   }
 
-  closed(token: unknown, pipeId: unknown): void {
-    this.open.delete(`${String(token)}\n${String(pipeId)}`);
+  closed(token: string, pipeId: number): void {
+    this.open.delete(`${token}\n${pipeId}`);
   }
 
   /** The client went away: every pipe it left open is abandoned, now or when its open completes. */

@@ -74,9 +74,11 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
 
     rrext_process: {
       run: async (args, { pipes }) => {
-        if (args.subcommand === 'close' || args.subcommand === 'abandon') pipes.closed(args.token, args.pipe_id); // from now on the item is the task's
-        const reply = await api.process(args);
-        if (args.subcommand === 'open') pipes.opened(args.token as string, (reply as { pipe_id: number }).pipe_id);
+        // Checked first: a refused close must leave the pipe the client's, to be abandoned if it goes away.
+        const input = api.processInput(args);
+        if (input.subcommand === 'close' || input.subcommand === 'abandon') pipes.closed(input.token, input.pipe_id); // from now on the item is the task's
+        const reply = await api.process(input);
+        if (input.subcommand === 'open') pipes.opened(input.token, (reply as { pipe_id: number }).pipe_id);
         return reply;
       },
     },

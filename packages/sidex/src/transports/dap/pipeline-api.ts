@@ -64,9 +64,14 @@ export class PipelineApi {
     return this.pipelines.validate(parseArgs(ValidateArgs, args));
   }
 
+  /** `rrext_process`'s arguments checked, before anything is done with them. */
+  processInput(args: unknown): ProcessInput {
+    return processArgs(args);
+  }
+
   /** `rrext_process`: open, write, close or abandon, by `subcommand`. */
-  async process(args: unknown): ReturnType<PipelineService['process']> {
-    return this.pipelines.process(processArgs(args));
+  async process(input: ProcessInput): ReturnType<PipelineService['process']> {
+    return this.pipelines.process(input);
   }
 
   async open(args: unknown): ReturnType<PipelineService['open']> {

@@ -106,12 +106,20 @@ export async function multipartItems(pipelines: PipelineApi, token: string, requ
       pending.push({ field: part.fieldname, result });
     }
   } catch (err) {
-    // The body itself is malformed, over the parser's limits, or the client went away.
+    // The body itself is malformed, over the parser's limits, or the client went away. Items read
+    // before that were whole and have gone to the task: their outcomes come with the error, so
+    // that a client does not send them again believing nothing ran.
     const tooLarge = (err as { statusCode?: number }).statusCode === 413;
-    throw new SidexError(tooLarge ? 'BODY_TOO_LARGE' : 'INVALID_BODY', `body: ${(err as Error).message}`, { field: 'body' });
+    const items = pending.length > 0 ? { items: await outcomes(pending) } : {};
+    throw new SidexError(tooLarge ? 'BODY_TOO_LARGE' : 'INVALID_BODY', `body: ${(err as Error).message}`, { field: 'body', ...items });
   }
   if (refusal !== undefined) throw refusal;
   if (pending.length === 0) throw new SidexError('INVALID_DATA', 'body: the multipart body has no fields; each field is one item', { field: 'body' });
+  return outcomes(pending);
+}
+
+/** Every item's outcome by its field (`<field>_<n>` when a field repeats), once all have ended. */
+async function outcomes(pending: ReadonlyArray<{ field: string; result: Promise<ItemResult> }>): Promise<DataResult> {
   const counts = new Map<string, number>();
   for (const { field } of pending) counts.set(field, (counts.get(field) ?? 0) + 1);
   const seen = new Map<string, number>();
