@@ -81,6 +81,8 @@ describe('SDK over the Codebolt WebSocket', () => {
     try {
       const reply = await raw.request({ type: 'sideExecution', action: 'startSideExecution', command: ['true'], inlineCode: 'return 1' });
       expect(reply).toMatchObject({ type: 'startSideExecutionResponse', success: false, code: 'INVALID_ARGUMENT', details: { field: 'command' } });
+      const withParams = await raw.request({ type: 'sideExecution', action: 'startSideExecution', command: ['true'], params: { a: 1 } });
+      expect(withParams).toMatchObject({ success: false, code: 'INVALID_ARGUMENT', details: { field: 'params' } });
       const badStdin = await raw.request({ type: 'sideExecution', action: 'startSideExecution', command: ['cat'], stdin: 42 });
       expect(badStdin).toMatchObject({ success: false, details: { issues: [{ field: 'stdin' }] } });
     } finally {
@@ -135,6 +137,7 @@ describe('REST', () => {
       expect(await post('/v1/executions', { command: ['true'], env }), JSON.stringify(env)).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { issues: [{ field }] } } });
     }
     expect(await post('/v1/executions', { inlineCode: 'return 1', options: { env: { 'A=B': 'x' } } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { issues: [{ field: 'options.env.A=B' }] } } });
+    expect(await post('/v1/executions', { command: ['echo', 'hi'], params: { a: 1 } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field: 'params' } } });
     expect(await post('/v1/executions', { command: ['pwd'], cwd: 'a\u0000b' })).toMatchObject({ status: 400, body: { details: { issues: [{ field: 'cwd', message: 'must not hold a NUL character' }] } } });
     expect((await get('/v1/executions?kind=command&limit=1000')).body.executions.length).toBe(before);
     // Unknown fields named like Object's own properties found them as error codes (`code: {}`, or none).

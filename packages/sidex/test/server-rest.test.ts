@@ -82,6 +82,8 @@ describe('executions', () => {
       [{ inlineCode: 'return 1', params: [1] }, 'INVALID_PARAMS'],
       [{ inlineCode: 'return 1', timeout: 'x' }, 'INVALID_TIMEOUT'],
       [{ inlineCode: 'return 1', extra: true }, 'INVALID_ARGUMENT'],
+      // An unknown key is not the known field it is named like (the timeout is `timeout`, in seconds).
+      [{ inlineCode: 'return 1', timeoutMs: 100 }, 'INVALID_ARGUMENT'],
       [{ actionBlockPath: '/etc' }, 'PATH_OUTSIDE_ROOTS'],
     ];
     for (const [body, code] of cases) {
@@ -90,6 +92,19 @@ describe('executions', () => {
       expect(reply.body).toMatchObject({ success: false, code });
     }
     expect((await get('/v1/executions?limit=1000')).body.executions.length).toBe(before);
+  });
+
+  it('a route that takes no query or no body refuses one, naming it, and changes nothing', async () => {
+    const id = await started('ctx.onStop(() => "partial"); console.log("ready"); await new Promise(r => setTimeout(r, 60000))');
+    expect(await eventually(async () => String((await get(`/v1/executions/${id}`)).body.output).includes('ready'))).toBe(true);
+    const forced = await post(`/v1/executions/${id}/stop?force=true`, {});
+    expect(forced).toMatchObject({ status: 400, body: { success: false, code: 'INVALID_ARGUMENT', error: 'force: unknown field', details: { field: 'force' } } });
+    expect((await get(`/v1/executions/${id}`)).body.status).toBe('running');
+    expect(await get('/v1/executions/counts?status=failed')).toMatchObject({ status: 400, body: { details: { field: 'status' } } });
+    expect((await post(`/v1/executions/${id}/stop`, {})).body).toMatchObject({ status: 'stopped', forced: false });
+    const before = await executionCount();
+    expect(await post(`/v1/executions/${id}/resume`, { params: { a: 1 } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field: 'params' } } });
+    expect(await executionCount()).toBe(before);
   });
 
   it('GET /v1/executions filters by status and pages with a cursor', async () => {

@@ -20,12 +20,20 @@ export const codeByField: Record<string, string> = {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, codes: Record<string, string> = codeByField): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({ field: fieldOf(issue), message: issue.message }));
+  // zod says `Unrecognized key: "x"`, and the field is named already.
+  const issues = parsed.error.issues.map((issue) => ({ field: fieldOf(issue), message: issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message }));
   const first = issues[0]!;
+  // The code is that of the field the issue is in. An unknown key is not the known field it may be
+  // named like (a top-level `timeoutMs` where the REST API takes `timeout`): it takes its parent's.
+  const top = topField(parsed.error.issues[0]!);
   // Own keys only: an unknown field named `constructor` or `__proto__` must not find Object's.
-  const top = first.field.split(/[.[]/)[0] ?? '';
   const code = Object.hasOwn(codes, top) ? codes[top]! : 'INVALID_ARGUMENT';
   throw new SidexError(code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { field: first.field, issues });
+}
+
+/** The top-level field that holds what an issue is about ('' for an unknown key at the top). */
+function topField(issue: z.core.$ZodIssue): string {
+  return issue.path.length > 0 ? String(issue.path[0]) : '';
 }
 
 /** The field an issue is about, as the caller named it (`options.env`, `command[0]`); an unknown key is named itself. */

@@ -125,7 +125,7 @@ export const EventsQuery = z.object({ after: EventsAfter.optional(), limit: Even
 
 export type EventsQueryType = z.infer<typeof EventsQuery>;
 
-type StartFields = Partial<Record<'command' | 'inlineCode' | 'actionBlockPath' | 'cwd' | 'env' | 'stdin', unknown>>;
+type StartFields = Partial<Record<'command' | 'inlineCode' | 'actionBlockPath' | 'cwd' | 'env' | 'stdin' | 'params', unknown>>;
 
 /** What only a command start takes. */
 const COMMAND_ONLY = ['cwd', 'env', 'stdin'] as const;
@@ -143,6 +143,8 @@ export function startSource(fields: StartFields): 'command' | 'inlineCode' | 'ac
   if (given('command')) {
     const other = (['inlineCode', 'actionBlockPath'] as const).find(given);
     if (other) throw invalid('command', `give one of command, inlineCode or actionBlockPath, not command and ${other}`);
+    // A program reads no params: they would be dropped without a word.
+    if (given('params')) throw invalid('params', 'a command takes no params (give its input as arguments, env or stdin)');
     return 'command';
   }
   const stray = COMMAND_ONLY.find(given);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { isSidexError } from '../../errors.js';
 import { fail } from '../replies/envelope.js';
 import { parseInput } from '../../model/validation.js';
@@ -42,6 +42,11 @@ export const route = <P extends Shape, Q extends Shape, B extends Shape>(spec: R
 
 const replyType = (spec: RouteSpec) => `${spec.operationId}Response`;
 
+// A route that takes no query or body refuses one, rather than serve the request as if it had not
+// been sent (`?force=true` on a stop, a body on a resume).
+const NO_QUERY = z.object({}).strict();
+const NO_BODY = z.object({}).strict().nullish();
+
 /** Registers routes on Fastify: parse every part with its schema, call, reply with the status its code implies. */
 export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void {
   for (const spec of routes) {
@@ -54,8 +59,8 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
         try {
           input = {
             params: spec.params ? parseInput(spec.params, request.params ?? {}) : {},
-            query: spec.query ? parseInput(spec.query, request.query ?? {}) : {},
-            body: spec.body ? parseInput(spec.body, request.body) : undefined,
+            query: parseInput(spec.query ?? NO_QUERY, request.query ?? {}),
+            body: parseInput(spec.body ?? NO_BODY, request.body),
           };
         } catch (err) {
           if (spec.shape) return send(reply, spec.shape.error(err));
