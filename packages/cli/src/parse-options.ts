@@ -1,7 +1,12 @@
 import { InvalidArgumentError } from 'commander';
 import { isCapabilityType, type CapabilityType } from '@sidex/client';
+import { jsonTextRefusal } from 'sidex/json-text';
+import { decimalNumber } from 'sidex/numeric-text';
 
 export function parseJsonObject(value: string): Record<string, unknown> {
+  // Too deep, or a number past a double (1e400 would be sent as null).
+  const refused = jsonTextRefusal(value, 'the JSON');
+  if (refused) throw new InvalidArgumentError(refused);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -14,14 +19,15 @@ export function parseJsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+// Number('') is 0 and Number('0x10') 16: only decimal text is a number here.
 export function parseMs(value: string): number {
-  const n = Number(value);
+  const n = decimalNumber(value) ?? NaN;
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of milliseconds, 0 or more');
   return n;
 }
 
 export function parsePositive(value: string): number {
-  const n = Number(value);
+  const n = decimalNumber(value) ?? NaN;
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 }

@@ -70,6 +70,11 @@ describe('sidex start', () => {
     expect((await sidex(['start', '--code', '1', '--block', 'x'])).code).toBe(2);
     expect(await sidex(['start', '--code', 'return ('])).toMatchObject({ code: 2, stderr: expect.stringContaining('SYNTAX_ERROR') });
     expect((await sidex(['start', '--code', 'return 1', '--params', '[1]'])).code).toBe(2);
+    // Sent as {"a": null} before; an empty timeout was 0 ms, and 0x10 16.
+    expect(await sidex(['start', '--code', 'return 1', '--params', '{"a": 1e400}'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--params.*"a" holds a number beyond/) });
+    for (const value of ['', '0x10', ' ']) {
+      expect(await sidex(['start', '--code', 'return 1', '--timeout', value]), JSON.stringify(value)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--timeout.*must be a number of milliseconds/) });
+    }
     expect(await sidex(['start', '--file', '/nonexistent/job.js'])).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read') });
     expect(await sidex(['start', '--block', '/etc'])).toMatchObject({ code: 2, stderr: expect.stringContaining('PATH_OUTSIDE_ROOTS') });
   });

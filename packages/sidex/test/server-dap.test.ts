@@ -151,6 +151,10 @@ describe('commands', () => {
     expect(badProvider).toMatchObject({ success: false, code: 'UNSUPPORTED_COMPONENTS', message: 'pipeline: sidex does not provide nope, used by the component "a" (nope)' });
     expect(await client.request('rrext_get_task_status', { token: 'no such token' })).toMatchObject({ success: false, code: 'INVALID_TOKEN' });
     expect(await client.request('rrext_process', { subcommand: 'eat', token: 'tk_x' })).toMatchObject({ success: false, message: expect.stringMatching(/subcommand/) });
+    // 1e400 parsed as Infinity and reached the pipeline's config as null.
+    client.send(`{"type":"request","seq":900,"command":"execute","arguments":{"pipeline":${JSON.stringify(codeChain('return input')).replace(/}$/, ',"n":1e400}')}}}`);
+    const overflow = await client.next((f) => f.type === 'response' && f.request_seq === 900);
+    expect(overflow).toMatchObject({ success: false, code: 'INVALID_FRAME', message: 'frame: "n" holds a number beyond what JSON\'s doubles hold (about ±1.8e308)' });
     expect((await client.request('rrext_get_tasks')).body.tasks.length).toBe(before);
   });
 

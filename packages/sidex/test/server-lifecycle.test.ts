@@ -19,6 +19,9 @@ describe('invalid configuration: a clear message and exit code 2', () => {
   it.each([
     ['a port out of range', ['--port', '99999'], {}, /--port: must be between 0 and 65535/],
     ['a port that is not a number', [], { SIDEX_PORT: 'eighty' }, /SIDEX_PORT: must be a port number/],
+    // Read as 0 before: a random port.
+    ['an empty port', ['--port', ''], {}, /--port: must be a port number/],
+    ['a port in hexadecimal', [], { SIDEX_PORT: '0x50' }, /SIDEX_PORT: must be a port number/],
     ['an unknown log level', ['--log-level', 'loud'], {}, /--log-level/],
     ['a missing config file', ['--config', 'nope.yml'], {}, /config file .*nope\.yml does not exist/],
     ['an unknown store', ['--store', 'mongodb://x'], {}, /--store "mongodb:\/\/x"/],
@@ -55,6 +58,11 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     fs.writeFileSync(path.join(dir, 'bad.yml'), 'port: high\n');
     expect(await serve(['--config', 'bad.yml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/port in .*bad\.yml: must be a port number/) });
     expect(await serve([], { SIDEX_METRICS_TOKEN: 'short' })).toMatchObject({ code: 2, stderr: expect.stringContaining('SIDEX_METRICS_TOKEN: must be at least 16 characters') });
+    // YAML's null, a list and a boolean were read as 0, the list's number and 1.
+    for (const [yaml, message] of [['port:', /port in .*: must be a port number/], ['port: [56103]', /port in .*: must be a port number/], ['maxQueued:', /maxQueued in .*: must be a whole number/], ['maxConcurrent: true', /maxConcurrent in .*: must be a whole number/]] as const) {
+      fs.writeFileSync(path.join(dir, 'typed.yml'), `${yaml}\n`);
+      expect(await serve(['--config', 'typed.yml']), yaml).toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
+    }
     fs.writeFileSync(path.join(dir, 'unknown.yml'), 'colour: blue\n');
     // The setting named where the message names it ("invalid configuration:  in <file>" before).
     expect(await serve(['--config', 'unknown.yml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid configuration: colour in .*unknown\.yml: is not a setting sidex knows/) });

@@ -101,6 +101,11 @@ describe('executions', () => {
     expect(forced).toMatchObject({ status: 400, body: { success: false, code: 'INVALID_ARGUMENT', error: 'force: unknown field', details: { field: 'force' } } });
     expect((await get(`/v1/executions/${id}`)).body.status).toBe('running');
     expect(await get('/v1/executions/counts?status=failed')).toMatchObject({ status: 400, body: { details: { field: 'status' } } });
+    // Read as 0 (and 0x5 as 5) before.
+    for (const [query, field] of [['until=', 'until'], ['since=%20', 'since'], ['limit=0x5', 'limit']]) {
+      expect(await get(`/v1/executions?${query}`), query).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field } } });
+    }
+    expect(await get(`/v1/executions/${id}/events?after=`)).toMatchObject({ status: 400, body: { details: { field: 'after' } } });
     expect((await post(`/v1/executions/${id}/stop`, {})).body).toMatchObject({ status: 'stopped', forced: false });
     const before = await executionCount();
     expect(await post(`/v1/executions/${id}/resume`, { params: { a: 1 } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field: 'params' } } });

@@ -170,10 +170,12 @@ describe('RocketRide\'s HTTP forms', () => {
     const token = await start(codeChain('return input'));
     expect((await call('GET', `/task?token=${token}`)).json.data.threads).toBe(4);
     await call('DELETE', `/task?token=${token}`);
-    for (const [threads, message] of [['0', /^threads: must be at least 1/], ['65', /^threads: must be at most 64/], ['2.5', /^threads: must be a whole number/]] as const) {
+    for (const [threads, message] of [['0', /^threads: must be at least 1/], ['65', /^threads: must be at most 64/], ['2.5', /^threads: must be a whole number/], ['0x2', /^threads: must be a number of threads/], ['', /^threads: must be a number of threads/]] as const) {
       const reply = await call('POST', `/task?threads=${threads}`, json(codeChain('return input')));
       expect(reply).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) } } });
     }
+    // An empty ttl was read as 0: a task that never times out.
+    expect(await call('POST', '/task?ttl=', json(codeChain('return input')))).toMatchObject({ status: 400, json: { error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^ttl: must be a number of seconds/) } } });
     const put = await call('PUT', '/task?threads=2', json(codeChain('return input')));
     expect(put).toMatchObject({ status: 200, json: { status: 'OK', data: { token: expect.any(String) } } });
     expect((await call('GET', `/task?token=${put.json.data.token}`)).json.data).toMatchObject({ threads: 2, state: 3 });

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SidexError } from '../errors.js';
+import { numeric } from '../model/numeric-text.js';
 import { pidsLimitBounds } from '../services/schemas.js';
 
 /** A default limit in MB, read from a flag, the environment or the file. */
-const limitMb = (params?: { error: string }) => z.coerce.number(params).positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB');
+const limitMb = (params?: { error: string }) => numeric(z.number(params).positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB'));
 
 const pathList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v),
@@ -48,12 +49,13 @@ export const ServerConfigSchema = z
       .refine(isHostAlone, 'must be a host name or IP address alone: no scheme, port or path')
       .refine((h) => !['0.0.0.0', '::', '[::]'].includes(h), 'must be an address this server is reached at, not a wildcard')
       .optional(),
-    port: z.coerce
-      .number({ error: 'must be a port number' })
-      .int('must be a whole number')
-      .min(0, 'must be between 0 and 65535 (0 picks a free port)')
-      .max(65535, 'must be between 0 and 65535 (0 picks a free port)')
-      .default(5565),
+    port: numeric(
+      z
+        .number({ error: 'must be a port number' })
+        .int('must be a whole number')
+        .min(0, 'must be between 0 and 65535 (0 picks a free port)')
+        .max(65535, 'must be between 0 and 65535 (0 picks a free port)'),
+    ).default(5565),
     dataDir: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').default('./.sidex'),
     project: z.string({ error: 'must be a directory path' }).min(1, 'must not be empty').optional(),
     store: z.string({ error: 'must be a store spec such as memory:' }).min(1, 'must not be empty').optional(),
@@ -66,25 +68,25 @@ export const ServerConfigSchema = z
     /** Server log to this file instead of stderr, rolled daily and by size. */
     logFile: z.string({ error: 'must be a file path' }).min(1, 'must not be empty').optional(),
     /** Size at which the log file is rolled, MB. */
-    logFileMaxMb: z.coerce.number({ error: 'must be a number of MB' }).positive('must be a positive number of MB').max(100_000, 'must be at most 100000 MB').default(10),
+    logFileMaxMb: numeric(z.number({ error: 'must be a number of MB' }).positive('must be a positive number of MB').max(100_000, 'must be at most 100000 MB')).default(10),
     /** Rolled log files kept besides the current one. */
-    logFileKeep: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000').default(7),
+    logFileKeep: numeric(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10_000, 'must be at most 10000')).default(7),
     /** Warm runtimes kept booted. */
-    poolSize: z.coerce.number().int().min(0).max(64).optional(),
+    poolSize: numeric(z.number().int().min(0).max(64)).optional(),
     /** Executions running at once; more wait in the queue. */
-    maxConcurrent: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+    maxConcurrent: numeric(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000')).optional(),
     /** Executions that may wait for a slot; a start beyond them is refused (QUEUE_FULL). */
-    maxQueued: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000').optional(),
+    maxQueued: numeric(z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000')).optional(),
     /** Retention: keep executions of the last N days / the newest N / N MB of output (pruned in the background). */
-    retainDays: z.coerce.number().positive('must be a positive number of days').optional(),
-    retainExecutions: z.coerce.number().int('must be a whole number').positive('must be positive').optional(),
-    retainLogMb: z.coerce.number().positive('must be a positive number of MB').optional(),
+    retainDays: numeric(z.number().positive('must be a positive number of days')).optional(),
+    retainExecutions: numeric(z.number().int('must be a whole number').positive('must be positive')).optional(),
+    retainLogMb: numeric(z.number().positive('must be a positive number of MB')).optional(),
     /** Default most output an execution may write, MB (a start may set its own). */
     outputLimitMb: limitMb().optional(),
     /** Default memory limit of an execution's whole process tree, MB (a start may set its own; none when absent). */
     memoryLimitMb: limitMb({ error: 'must be a number of MB' }).optional(),
     /** Default most processes and threads an execution may have at once (a start may set its own; 1024 when absent). */
-    pidsLimit: pidsLimitBounds(z.coerce.number({ error: 'must be a whole number of processes' })).optional(),
+    pidsLimit: numeric(pidsLimitBounds(z.number({ error: 'must be a whole number of processes' }))).optional(),
     /** Run executions under Node's permission model: each may read only its own scratch directory, the runtime and the block roots, write only its scratch directory, and start no child process. */
     permissions: z
       .preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' }))
@@ -94,7 +96,7 @@ export const ServerConfigSchema = z
     /** Default network of an execution's sandbox; a start may choose its own. */
     network: z.enum(['all', 'none'], { error: 'must be all or none' }).default('all'),
     /** Under a root server: one host uid every sandbox runs as, shared (by default each runtime has its own uid, from sandboxUids). */
-    sandboxUid: z.coerce.number({ error: 'must be a uid' }).int('must be a whole number').min(1, 'must not be 0 (root)').max(2 ** 32 - 2).optional(),
+    sandboxUid: numeric(z.number({ error: 'must be a uid' }).int('must be a whole number').min(1, 'must not be 0 (root)').max(2 ** 32 - 2)).optional(),
     /** Under a root server: the host uids sandboxes run as, one per live runtime, `first-last` (default 65536-99999). */
     sandboxUids: uidRange.optional(),
     /** More directories every sandbox sees read-only / read-write (YAML lists, or comma-separated in the environment). */
@@ -103,7 +105,7 @@ export const ServerConfigSchema = z
     projectRoots: pathList.optional(),
     sandboxReadWrite: pathList.optional(),
     /** Grace period of the stops at shutdown, ms. */
-    shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(5000),
+    shutdownGraceMs: numeric(z.number().int().min(0).max(600_000)).default(5000),
     /** The cluster (docs/cluster.md): `redis://host:port[/db]`; `serve` then runs nothing itself and `worker` takes its work from there. */
     queue: z.string({ error: 'must be a redis://host:port[/db] URL' }).regex(/^redis:\/\//, 'must be a redis://host:port[/db] URL').optional(),
     /** A worker's name in the records it runs (default host:pid). */
@@ -116,7 +118,7 @@ export const ServerConfigSchema = z
       )
       .optional(),
     /** How soon a dead worker's executions end `supervisor_lost`, ms. */
-    lossMs: z.coerce.number().int('must be a whole number of ms').min(1000, 'must be at least 1000 ms').max(600_000, 'must be at most 600000 ms').optional(),
+    lossMs: numeric(z.number().int('must be a whole number of ms').min(1000, 'must be at least 1000 ms').max(600_000, 'must be at most 600000 ms')).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

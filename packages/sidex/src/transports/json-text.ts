@@ -14,6 +14,11 @@ const SUSPECT = /[eE]\+?\d{3}|\d{309}/;
 /** Why `text` is refused, as a message about `where` (`body`, `frame`); undefined when it is not. */
 export function jsonTextRefusal(text: string, where: string): string | undefined {
   if (nestsDeeperThan(text, MAX_VALUE_DEPTH + 1)) return `${where} nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`;
+  return numberOverflowRefusal(text, where);
+}
+
+/** Why `text` is refused for a number past a double, as a message about `where`; undefined when it holds none. */
+export function numberOverflowRefusal(text: string, where: string): string | undefined {
   const key = overflowingNumberKey(text);
   return key === undefined ? undefined : `${where}: "${key}" holds a number beyond what JSON's doubles hold (about ±1.8e308)`;
 }

@@ -4,6 +4,7 @@
 import { splitDapFrame } from '@sidex/protocol/frames';
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
+import { numberOverflowRefusal } from '../json-text.js';
 
 export interface FrameLimits {
   /** The JSON of a frame (a text frame, or the header of a binary one). */
@@ -53,9 +54,10 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
     const what = bytes === undefined ? 'frame' : 'JSON header of the binary frame';
     return { ok: false, head: {}, error: new SidexError('FRAME_TOO_LARGE', `${what}: ${json.length} bytes exceeds the limit of ${limits.maxJsonBytes} bytes (send item data as bytes after the header)`, { limit: limits.maxJsonBytes }) };
   }
+  const text = json.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(json.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     const where = bytes === undefined ? 'frame' : 'header of the binary frame (the JSON before the first \\n)';
     return { ok: false, head: {}, error: invalid(`${where} is not valid JSON: ${(err as Error).message}`) };
@@ -65,6 +67,9 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
   }
   const head = headOf(value as Record<string, unknown>);
   if (tooDeep(value, limits.maxDepth)) return { ok: false, head, error: invalid(`frame: values nest deeper than ${limits.maxDepth} levels`) };
+  // 1e400 parses as Infinity, which a pipeline's config or a reply would carry on as null.
+  const overflow = numberOverflowRefusal(text, 'frame');
+  if (overflow) return { ok: false, head, error: invalid(overflow) };
   const parsed = RequestEnvelope.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

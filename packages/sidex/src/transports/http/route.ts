@@ -18,6 +18,8 @@ export interface RouteSpec<P extends Shape = Shape, Q extends Shape = Shape, B e
   params?: P;
   query?: Q;
   body?: B;
+  /** The handler reads the request's body itself (multipart, raw bytes): no body schema applies. */
+  rawBody?: true;
   /** Status of a successful reply (default 200). */
   successStatus?: number;
   /** Content types of a streaming route, for the document. */
@@ -60,7 +62,7 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[]): void 
           input = {
             params: spec.params ? parseInput(spec.params, request.params ?? {}) : {},
             query: parseInput(spec.query ?? NO_QUERY, request.query ?? {}),
-            body: parseInput(spec.body ?? NO_BODY, request.body),
+            body: spec.rawBody ? undefined : parseInput(spec.body ?? NO_BODY, request.body),
           };
         } catch (err) {
           if (spec.shape) return send(reply, spec.shape.error(err));

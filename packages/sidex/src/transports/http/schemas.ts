@@ -3,6 +3,7 @@
 // them once, and the OpenAPI document is generated from them.
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
+import { numeric } from '../../model/numeric-text.js';
 import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
 import { checkBase64, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
 import { BlockPath, EventsAfter, EventsLimit, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
@@ -35,9 +36,9 @@ export const ListExecutionsQuery = z
     type: ListInput.shape.type.describe('side, cap or task: which dialect started it'),
     name: ListInput.shape.name.describe('exact name'),
     q: ListInput.shape.q.describe('text the name contains (any case)'),
-    since: z.coerce.number().optional().describe('created at or after, epoch ms'),
-    until: z.coerce.number().optional().describe('created before, epoch ms'),
-    limit: z.coerce.number().int().min(1).max(1000).optional().describe('page size, 1 to 1000 (default 50)'),
+    since: numeric(z.number({ error: 'must be epoch milliseconds' })).optional().describe('created at or after, epoch ms'),
+    until: numeric(z.number({ error: 'must be epoch milliseconds' })).optional().describe('created before, epoch ms'),
+    limit: numeric(z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000')).optional().describe('page size, 1 to 1000 (default 50)'),
     cursor: ListInput.shape.cursor.describe('nextCursor of the previous page'),
   })
   .strict();
@@ -47,8 +48,8 @@ export const StopBody = StopOptions.nullish();
 
 export const EventsQueryString = z
   .object({
-    after: z.coerce.number().pipe(EventsAfter).optional().describe('only events after this seq'),
-    limit: z.coerce.number().pipe(EventsLimit).optional().describe('at most this many (1 to 10000, default 1000)'),
+    after: numeric(EventsAfter).optional().describe('only events after this seq'),
+    limit: numeric(EventsLimit).optional().describe('at most this many (1 to 10000, default 1000)'),
   })
   .strict();
 

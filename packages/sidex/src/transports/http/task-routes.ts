@@ -5,6 +5,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { numeric } from '../../model/numeric-text.js';
 import type { PipelineService } from '../../services/pipeline-service.js';
 import { PipelineApi } from '../dap/pipeline-api.js';
 import { errorParts, SidexError } from '../../errors.js';
@@ -25,19 +26,19 @@ export const rocketRideShape: ReplyShape = {
 };
 
 const TokenParam = z.string({ error: 'is required: the task token use() answered' }).min(1, 'must not be empty').max(200, 'is too long');
-const count = (what: string) => z.coerce.number({ error: `must be a number of ${what}` });
+const count = (what: string) => z.number({ error: `must be a number of ${what}` });
 
 const UseQuery = z.strictObject({
-  threads: count('threads').int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(4).describe('how many items are processed at once (1-64, default 4 as RocketRide)'),
+  threads: numeric(count('threads').int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64')).default(4).describe('how many items are processed at once (1-64, default 4 as RocketRide)'),
   token: TokenParam.optional().describe('a token of your own for the task (letters, digits, _ . : -)'),
-  ttl: count('seconds').optional().describe('idle seconds before the task ends by itself; 0 never (default 3600)'),
+  ttl: numeric(count('seconds')).optional().describe('idle seconds before the task ends by itself; 0 never (default 3600)'),
 });
 
 const TokenQuery = z.strictObject({ token: TokenParam.describe('the task token') });
 
 const TerminateQuery = z.strictObject({
   token: TokenParam.describe('the task token'),
-  drainMs: count('milliseconds').optional().describe('how long items in progress may take to finish (default: as use() said, else 30000)'),
+  drainMs: numeric(count('milliseconds')).optional().describe('how long items in progress may take to finish (default: as use() said, else 30000)'),
   force: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().describe('cancel items in progress at once'),
 });
 
@@ -71,6 +72,7 @@ export function taskRoutes(service: PipelineService): RouteSpec[] {
       summary: `Send items to a task: one per multipart/form-data field (files are streamed), or the raw body as one item; answers RocketRide's {objectsRequested, objectsCompleted, resultTypes, objects}${url === '/webhook' ? ' (as POST /task/data)' : ''}`,
       tag: TAG,
       query: DataQuery,
+      rawBody: true,
       shape: rocketRideShape,
       handle: ({ query }, reply) => {
         const request = reply.request;
