@@ -77,7 +77,7 @@ export function dapCommands(pipelines: PipelineService, info: ServerInfo): Map<s
         // Checked first: a refused close must leave the pipe the client's, to be abandoned if it goes away.
         const input = api.processInput(args);
         if (input.subcommand === 'close' || input.subcommand === 'abandon') pipes.closed(input.token, input.pipe_id); // from now on the item is the task's
-        const reply = await api.process(input);
+        const reply = await api.processChecked(input);
         if (input.subcommand === 'open') pipes.opened(input.token, (reply as { pipe_id: number }).pipe_id);
         return reply;
       },

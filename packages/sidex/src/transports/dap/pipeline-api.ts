@@ -64,13 +64,18 @@ export class PipelineApi {
     return this.pipelines.validate(parseArgs(ValidateArgs, args));
   }
 
+  /** `rrext_process`: open, write, close or abandon, by `subcommand`. */
+  async process(args: unknown): ReturnType<PipelineService['process']> {
+    return this.processChecked(this.processInput(args));
+  }
+
   /** `rrext_process`'s arguments checked, before anything is done with them. */
   processInput(args: unknown): ProcessInput {
     return processArgs(args);
   }
 
-  /** `rrext_process`: open, write, close or abandon, by `subcommand`. */
-  async process(input: ProcessInput): ReturnType<PipelineService['process']> {
+  /** `rrext_process` with arguments `processInput` has checked. */
+  async processChecked(input: ProcessInput): ReturnType<PipelineService['process']> {
     return this.pipelines.process(input);
   }
 
