@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_PREFIX, queueName } from '../dist/cluster/keys.js';
+import { outputStream, QUEUE_PREFIX, queueName } from '../dist/cluster/keys.js';
 import { redisOptions } from '../dist/cluster/redis-url.js';
 import { clusterMissing, clusterSql, ownRedis, redisDb, startCluster, type OwnRedis, type TestCluster } from './helpers/cluster.js';
 import { clusterApi, jsonOf, recordOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
@@ -102,6 +102,33 @@ if (serversFor('cluster fault', missing)) {
       // Its log is the last try's, as its record's output is.
       expect(await untilOutput(a, retried, 'try')).toBe((await recordOf(cluster, retried)).stdout.text);
     }, 40_000);
+    it('a follower gets every try of a retried execution, even when the try before wrote ids from a clock an hour ahead', async () => {
+      const id = (await startOn(a, { inlineCode: 'console.log("try " + Math.random()); throw new Error("boom")', options: { retries: 1, backoffMs: 2000 } })).sideExecutionId as string;
+      const response = await clusterApi(b, `/v1/executions/${id}/logs?follow=true`);
+      let sse = '';
+      const read = (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of response.body!) sse += decoder.decode(chunk as Uint8Array, { stream: true });
+      })();
+      const retryEvent = async () => (await jsonOf(b, `/v1/executions/${id}/events`)).events.find((e: { data: { retry?: boolean } }) => e.data.retry === true);
+      expect(await eventually(async () => (await retryEvent()) !== undefined, 10_000)).toBe(true);
+      // In the backoff: the try before ends with an entry an hour ahead, as a worker whose clock runs fast writes them.
+      const redis = new Redis(redisOptions(cluster.queue));
+      try {
+        await redis.xadd(outputStream(id), `${Date.now() + 3_600_000}-1`, 's', 'stdout', 't', String(Date.now()), 'd', 'ahead\n');
+      } finally {
+        redis.disconnect();
+      }
+      expect(await eventually(() => sse.includes('ahead'), 5000)).toBe(true);
+      expect(await eventually(async () => (await statusOn(a, id)).status === 'failed', 15_000)).toBe(true);
+      await read;
+      const lastTry = (await recordOf(cluster, id)).stdout.text;
+      expect(lastTry).toMatch(/^try 0\.\d+\n$/);
+      const outputs = [...sse.matchAll(/event: output\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!).data as string);
+      expect(outputs.slice(-1)).toEqual([lastTry]);
+      expect(outputs.filter((o) => o.startsWith('try '))).toHaveLength(2);
+    }, 40_000);
+
     it('between tries the record waits queued, not failed: a follower hears only the last end, and a stop in the backoff withdraws the retry', async () => {
       const id = (await startOn(a, { inlineCode: 'console.log("try"); throw new Error("boom")', options: { retries: 3, backoffMs: 3000 } })).sideExecutionId as string;
       const follow = clusterApi(b, `/v1/executions/${id}/logs?follow=true`).then((r) => r.text());

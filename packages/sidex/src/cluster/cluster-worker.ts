@@ -9,7 +9,7 @@ import { isTerminal, type ExecutionRecord } from '../model/record.js';
 import type { Sidex } from '../sidex.js';
 import { boundsOf, DEFAULT_LOSS_MS, lockSettings, type ClusterOptions } from './cluster-options.js';
 import { parseControl, type ControlMessage } from './control.js';
-import { appendEvent, endOutput, publishEngineEvents } from './event-stream.js';
+import { appendEvent, endOutput, publishEngineEvents, type EnginePublisher } from './event-stream.js';
 import { CONTROL_CHANNEL, outputStream, QUEUE_PREFIX, queuesServed } from './keys.js';
 import type { LostContext } from './lost-executions.js';
 import { InboxReader, withEntries, type InboxOp } from './inbox.js';
@@ -60,7 +60,7 @@ export class ClusterWorker {
   private readonly lost: LostContext;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly inboxLooks: NodeJS.Timeout;
-  private readonly unpublish: () => void;
+  private readonly publisher: EnginePublisher;
   private paused = false;
   private readonly startedAt = Date.now();
   private closing: Promise<void> | undefined;
@@ -74,7 +74,7 @@ export class ClusterWorker {
     const engine = sidex.engine;
     const bounds = boundsOf(options);
     this.lost = { redis, store: engine.store, bounds, tailBytes: DEFAULT_TAIL_BYTES };
-    this.unpublish = publishEngineEvents(engine, redis, bounds);
+    this.publisher = publishEngineEvents(engine, redis, bounds);
     engine.on('status', (record) => this.onStatus(record));
     const connection = bullConnection(redisOptions(options.queue));
     this.workers = queuesServed(options.tags).map((queue) => {
@@ -127,7 +127,7 @@ export class ClusterWorker {
       await Promise.all(this.workers.map((w) => w.close().catch(() => {})));
       clearInterval(this.heartbeat);
       clearInterval(this.inboxLooks);
-      this.unpublish();
+      this.publisher.close();
       await removeWorker(this.redis, this.options.name).catch(() => {});
       this.subscriber.disconnect();
       await this.redis.quit().catch(() => this.redis.disconnect());
@@ -148,8 +148,12 @@ export class ClusterWorker {
       const engine = this.sidex.engine;
       const spec = specOfJob(job.data);
       spec.retryFollows = (job.opts.attempts ?? 1) - job.attemptsMade > 1;
-      // A retry's output replaces the failed try's.
-      if (job.attemptsMade > 0) await this.redis.del(outputStream(id));
+      // A retry's output replaces the failed try's, and is numbered after it.
+      if (job.attemptsMade > 0) {
+        const [newest] = (await this.redis.xrevrange(outputStream(id), '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+        await this.redis.del(outputStream(id));
+        this.publisher.beginRetry(id, newest?.[0]);
+      }
       try {
         if (spec.kind === 'command' && spec.cwd) spec.cwd = this.sidex.services.commands.confine(spec.cwd);
         await engine.start(spec);
@@ -162,6 +166,7 @@ export class ClusterWorker {
       if (final.status === 'queued') throw new Error('the try failed; a retry follows');
       return final.status;
     } finally {
+      this.publisher.tryEnded(id);
       this.held.delete(id);
       this.gate();
     }

@@ -49,14 +49,22 @@ export function endOutput(redis: Redis, bounds: StreamBounds, id: string, entryI
 }
 
 /**
- * Entry ids of the output streams this worker writes: `<ms its run began
+ * Entry ids of the output streams this worker writes: `<ms its try began
  * writing>-<n>`, n counting up. A command ioredis sends again after a
  * reconnection (it cannot know whether Redis ran it) is refused as a
- * duplicate instead of repeating output; a later run of the same execution
- * (an opted-in retry) writes after the earlier one.
+ * duplicate instead of repeating output. A later try of the same execution
+ * (an opted-in retry, maybe on another worker) writes above the last entry
+ * of the try before, whatever the clocks say: a follower reads on from the
+ * last id it saw, and would never see entries below it.
  */
 class OutputIds {
   private readonly runs = new Map<string, { base: number; n: number }>();
+
+  /** A try begins: its ids start above `after`, the last entry id of the try before (if any). */
+  begin(id: string, after: string | undefined): void {
+    const floor = after === undefined ? 0 : Number(after.split('-')[0]) + 1;
+    this.runs.set(id, { base: Math.max(Date.now(), floor), n: 0 });
+  }
 
   next(id: string): string {
     let run = this.runs.get(id);
@@ -70,6 +78,20 @@ class OutputIds {
     this.runs.delete(id);
     return entry;
   }
+
+  /** A try has ended (a retry may follow, maybe elsewhere): its numbering is not the next try's. */
+  forget(id: string): void {
+    this.runs.delete(id);
+  }
+}
+
+/** What a worker's engine events are published through. */
+export interface EnginePublisher {
+  /** A retry of `id` begins; `after` is the last entry id of its output stream as the try before left it. */
+  beginRetry(id: string, after: string | undefined): void;
+  /** A try of `id` on this worker has ended, whatever its status. */
+  tryEnded(id: string): void;
+  close(): void;
 }
 
 /**
@@ -78,7 +100,7 @@ class OutputIds {
  * byte for byte (its full log), closed when it ends. Returns the function
  * that stops publishing.
  */
-export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): () => void {
+export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): EnginePublisher {
   const ids = new OutputIds();
   // A terminal status closes its output stream after the status is appended, as the tick is sent.
   let tick: { events: Event[]; ended: { id: string; entry: string }[] } | undefined;
@@ -105,9 +127,13 @@ export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bound
     void redis.xadd(outputStream(id), ids.next(id), 's', stream, 't', String(time), 'd', data).catch(() => {});
   };
   engine.on('outputBytes', bytes);
-  return () => {
-    listeners.forEach((off) => off());
-    engine.off('outputBytes', bytes);
+  return {
+    beginRetry: (id, after) => ids.begin(id, after),
+    tryEnded: (id) => ids.forget(id),
+    close: () => {
+      listeners.forEach((off) => off());
+      engine.off('outputBytes', bytes);
+    },
   };
 }
 
