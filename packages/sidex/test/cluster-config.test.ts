@@ -1,6 +1,7 @@
 // `sidex worker` and `sidex serve --queue` refuse what they cannot run, with
 // the setting named and exit code 2 (bad configuration) or 1 (a server that
 // cannot be reached), and never hang.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { postgresUrl } from './fixtures/pg-schemas.js';
 import { itNeeds } from './helpers/machine-needs.js';
@@ -39,6 +40,20 @@ describe('cluster configuration', () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`cannot reach Redis at 127.0.0.1:${port}`));
     expect(Date.now() - began).toBeLessThan(15_000);
+  });
+
+  itNeeds('Redis and PostgreSQL servers (SIDEX_TEST_REDIS_URL, SIDEX_TEST_POSTGRES_URL)', Boolean(postgresUrl && process.env.SIDEX_TEST_REDIS_URL))('a database Redis does not have is refused, naming --queue (it ran on database 0, another cluster)', async () => {
+    const url = new URL(process.env.SIDEX_TEST_REDIS_URL!);
+    url.pathname = '/99';
+    for (const role of ['serve', 'worker']) {
+      const result = await runCli([role, ...(role === 'serve' ? ['--port', '0'] : []), '--queue', url.href, '--store', postgresUrl!, '--data-dir', `/tmp/sidex-cluster-config-db99-${role}`], {
+        env: { SIDEX_API_KEY: 'test-key-0123456789abcdef' },
+        timeoutMs: 20_000,
+      });
+      expect(result.code, `${role}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(/--queue: Redis at .* has no database 99/);
+      fs.rmSync(`/tmp/sidex-cluster-config-db99-${role}`, { recursive: true, force: true });
+    }
   });
 
   it('one machine refuses retries (it runs each start once) and runs starts with a priority or tags in arrival order', async () => {

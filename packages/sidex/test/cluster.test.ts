@@ -182,6 +182,13 @@ if (serversFor('cluster', missing)) {
       await Promise.all(busy.slice(2).map((r) => stopOn(a, r.sideExecutionId as string, { force: true })));
     });
 
+    it('a server with --max-queued 0 runs starts while a worker has a free slot (it refused every start)', async () => {
+      const zero = await cluster.addServer(['--max-queued', '0']);
+      const ran = await startOn(zero, { inlineCode: 'return "ran"' });
+      expect(ran, JSON.stringify(ran)).toMatchObject({ success: true });
+      expect(await eventually(async () => (await statusOn(zero, ran.sideExecutionId as string)).status === 'completed', 10_000)).toBe(true);
+    });
+
     it('tags: a start requiring a tag runs on a worker that serves it', async () => {
       await cluster.addWorker('gpu-worker', ['--tags', 'gpu,big', '--concurrency', '1']);
       const started = await startOn(b, { inlineCode: 'return 1', options: { tags: ['gpu'] } });

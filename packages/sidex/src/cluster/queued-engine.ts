@@ -160,11 +160,13 @@ export class QueuedEngine extends EventEmitter<EngineEvents> implements Executio
     ]);
     if (inserted.status === 'rejected') throw inserted.reason;
     const maxQueued = this.options.maxQueued ?? 10_000;
-    if (read.status === 'rejected' || read.value[0] >= maxQueued) {
+    // maxQueued bounds the starts waiting for a slot, as on one machine: a job a free slot will
+    // take does not wait, so --max-queued 0 still runs starts while a worker has room.
+    const free = read.status === 'fulfilled' ? freeSlots(read.value[1], tags) : 0;
+    if (read.status === 'rejected' || read.value[0] >= maxQueued + free) {
       await this.unrecord(record).catch(() => {});
       throw read.status === 'rejected' ? read.reason : new SidexError('QUEUE_FULL', `the queue is full (${maxQueued} executions waiting)`);
     }
-    const free = freeSlots(read.value[1], tags);
     const started = this.until(record.id, (r) => r.status !== 'queued' && r.status !== 'starting');
     try {
       await queue.add('run', jobDataOf(spec, { id: record.id, createdAt: record.createdAt }), jobOptions(record.id, spec.schedule));

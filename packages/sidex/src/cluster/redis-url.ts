@@ -39,13 +39,23 @@ export async function connectRedis(options: RedisOptions, timeoutMs = 5000): Pro
   const timer = setTimeout(() => redis.disconnect(), timeoutMs);
   try {
     await redis.connect();
-    return redis;
   } catch (err) {
     redis.disconnect();
     throw new SidexError('QUEUE_UNAVAILABLE', `cannot reach Redis at ${options.host}:${options.port}: ${(err as Error).message}`, { field: 'queue' });
   } finally {
     clearTimeout(timer);
   }
+  // ioredis selects the database as it connects, and when Redis has no such database it says so
+  // only as an error event, then runs every command on database 0: another cluster's.
+  if (options.db !== undefined) {
+    try {
+      await redis.select(options.db);
+    } catch (err) {
+      redis.disconnect();
+      throw new SidexError('INVALID_CONFIG', `--queue: Redis at ${options.host}:${options.port} has no database ${options.db} (${(err as Error).message})`, { field: 'queue' });
+    }
+  }
+  return redis;
 }
 
 function badQueue(spec: string, why: string): SidexError {

@@ -59,6 +59,8 @@ export interface TestCluster {
   /** The project every server and worker runs with, when the cluster was given one. */
   projectDir?: string;
   addWorker(name: string, args?: string[]): Promise<TestWorker>;
+  /** One more server on the same queue and store, with `args` of its own (stopped by close()). */
+  addServer(args: string[]): Promise<TestServer>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,11 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       const worker = await spawnWorker(options.queue, store, name, args, {}, projectDir);
       workers.push(worker);
       return worker;
+    },
+    addServer: async (args) => {
+      const server = await spawnServer({ args: [...common, ...args], ...(projectDir ? { projectDir } : {}) });
+      servers.push(server);
+      return server;
     },
     close: async () => {
       await Promise.all(servers.map((s) => stopAndRemove(s)));
