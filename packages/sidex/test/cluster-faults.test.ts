@@ -89,6 +89,18 @@ if (serversFor('cluster fault', missing)) {
       }
     }, 40_000);
 
+    it('a stop under way when its worker is SIGKILLed answers the end it met (success, failed), not ALREADY_FINISHED', async () => {
+      const doomed = await cluster.addWorker('w9', ['--tags', 'doomed', '--concurrency', '1']);
+      const hangsOnStop = `ctx.onStop(() => new Promise(() => {})); ${TICKS}`;
+      const id = (await startOn(a, { inlineCode: hangsOnStop, options: { tags: ['doomed'] } })).sideExecutionId as string;
+      await untilOutput(b, id, 'tick 1');
+      const stopping = stopOn(b, id, { graceMs: 30_000 });
+      expect(await eventually(async () => (await statusOn(a, id)).status === 'stopping', 5000)).toBe(true);
+      doomed.child.kill('SIGKILL');
+      expect(await stopping).toMatchObject({ success: true, status: 'failed', sideExecutionId: id });
+      expect(await statusOn(a, id)).toMatchObject({ status: 'failed', stopReason: 'supervisor_lost' });
+    }, 40_000);
+
     it('no retries by default: a failed execution ran once; retries are opt-in per start, with their backoff', async () => {
       const once = (await startOn(a, { inlineCode: 'throw new Error("boom")' })).sideExecutionId as string;
       expect(await eventually(async () => (await statusOn(b, once)).status === 'failed', 10_000)).toBe(true);
