@@ -246,6 +246,10 @@ describe('bad frames get error replies; the connection stays usable', () => {
     // Deeper than the next JSON.stringify of it (the store's, a reply's) could go.
     ['a threadContext nested 5,000 deep', `{"type":"sideExecution","action":"startSideExecution","inlineCode":"return 1","threadContext":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'INVALID_FRAME'],
     ['a number past what a double holds', '{"type":"sideExecution","action":"startSideExecution","inlineCode":"return m","params":{"m":1e999}}', 'INVALID_FRAME'],
+    // Dropped without a word before (REST refused it).
+    ['a __proto__ key in params', '{"type":"sideExecution","action":"startSideExecution","inlineCode":"return 1","params":{"__proto__":{"a":1},"b":2}}', 'INVALID_FRAME'],
+    // Each bad byte became U+FFFD before.
+    ['a binary frame that is not UTF-8', Buffer.concat([Buffer.from('{"type":"sideExecution","action":"startSideExecution","inlineCode":"return \'a'), Buffer.from([0xff]), Buffer.from('b\'"}')]), 'INVALID_FRAME'],
     ['an array', '[1,2]', 'INVALID_FRAME'],
     ['a string', '"hello"', 'INVALID_FRAME'],
     ['no type', { action: 'getSideExecutionStatus' }, 'INVALID_FRAME'],

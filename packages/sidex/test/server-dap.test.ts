@@ -155,6 +155,9 @@ describe('commands', () => {
     client.send(`{"type":"request","seq":900,"command":"execute","arguments":{"pipeline":${JSON.stringify(codeChain('return input')).replace(/}$/, ',"n":1e400}')}}}`);
     const overflow = await client.next((f) => f.type === 'response' && f.request_seq === 900);
     expect(overflow).toMatchObject({ success: false, code: 'INVALID_FRAME', message: 'frame: "n" holds a number beyond what JSON\'s doubles hold (about ±1.8e308)' });
+    client.send('{"type":"request","seq":901,"command":"rrext_validate","arguments":{"pipeline":{"components":[]},"__proto__":{"x":1}}}');
+    const poisoned = await client.next((f) => f.type === 'response' && f.request_seq === 901);
+    expect(poisoned).toMatchObject({ success: false, code: 'INVALID_FRAME', message: expect.stringMatching(/"__proto__".* is not accepted/) });
     expect((await client.request('rrext_get_tasks')).body.tasks.length).toBe(before);
   });
 

@@ -275,6 +275,18 @@ describe('malformed HTTP bodies get a clear 4xx and change nothing', () => {
     expect(await get(`/v1/action-blocks/${'b'.repeat(600)}`)).toMatchObject({ status: 400, body: { success: false, code: 'INVALID_ARGUMENT', details: { field: 'name' } } });
   });
 
+  it('a body that is not UTF-8, or says another charset, is refused; nothing starts', async () => {
+    const before = await executionCount();
+    const bytes = Buffer.concat([Buffer.from('{"inlineCode":"return params.s","params":{"s":"a'), Buffer.from([0xff]), Buffer.from('b"}}')]);
+    const latin = await api(server, '/v1/executions', { method: 'POST', body: bytes }).then(json);
+    expect(latin).toMatchObject({ status: 400, body: { code: 'INVALID_BODY', error: expect.stringMatching(/body: not valid UTF-8$/) } });
+    const declared = await api(server, '/v1/executions', { method: 'POST', body: '{"inlineCode":"return 1"}', headers: { 'content-type': 'application/json; charset=latin1' } }).then(json);
+    expect(declared).toMatchObject({ status: 400, body: { code: 'INVALID_BODY', error: expect.stringMatching(/body: JSON must be UTF-8, not charset=latin1$/) } });
+    const utf8 = await api(server, '/v1/executions', { method: 'POST', body: '{"inlineCode":"return 1"}', headers: { 'content-type': 'application/json; charset=UTF-8' } });
+    expect(utf8.status).toBe(201);
+    expect(await executionCount()).toBe(before + 1);
+  });
+
   it('a body over the limit is a 413, answered from its Content-Length before the upload', async () => {
     const size = 17 * 1024 * 1024;
     const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {

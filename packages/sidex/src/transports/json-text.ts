@@ -6,7 +6,10 @@
 // - a number past what a double holds (1e400, or 400 digits): it parses as
 //   ±Infinity, which JSON.stringify writes as null, a param changed without a
 //   word. Found cheaply: only a text with a three-digit exponent, or a run of
-//   309 digits, is parsed again to find the key that holds one.
+//   309 digits, is parsed again to find the key that holds one;
+// - a key `__proto__`, or `constructor` holding `prototype`: copied into an
+//   object it sets the prototype instead, and the key is gone without a word
+//   (REST bodies are refused for it by Fastify's parser, secure-json-parse).
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../runtime/json-depth.js';
 
 const SUSPECT = /[eE]\+?\d{3}|\d{309}/;
@@ -14,7 +17,22 @@ const SUSPECT = /[eE]\+?\d{3}|\d{309}/;
 /** Why `text` is refused, as a message about `where` (`body`, `frame`); undefined when it is not. */
 export function jsonTextRefusal(text: string, where: string): string | undefined {
   if (nestsDeeperThan(text, MAX_VALUE_DEPTH + 1)) return `${where} nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`;
-  return numberOverflowRefusal(text, where);
+  return numberOverflowRefusal(text, where) ?? prototypeKeyRefusal(text, where);
+}
+
+/** Why `text` is refused for a key that would set a prototype, as a message about `where`; undefined when it holds none. */
+export function prototypeKeyRefusal(text: string, where: string): string | undefined {
+  if (!text.includes('__proto__') && !text.includes('prototype')) return undefined;
+  let found = false;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'))) found = true;
+      return value;
+    });
+  } catch {
+    return undefined; // not JSON: its parser says so
+  }
+  return found ? `${where}: a key "__proto__", or "constructor" holding "prototype", is not accepted` : undefined;
 }
 
 /** Why `text` is refused for a number past a double, as a message about `where`; undefined when it holds none. */

@@ -23,8 +23,9 @@ export class RawSocket {
     return new RawSocket(ws);
   }
 
+  /** A string as it is, bytes as a binary frame, anything else as its JSON. */
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    this.ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
   }
 
   /**

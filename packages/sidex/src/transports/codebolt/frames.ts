@@ -21,7 +21,8 @@ export interface FrameHead {
 export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; head: FrameHead; error: SidexError };
 
 /** A frame's JSON (a client's, or a Codebolt-built block's), or why it is refused (json-text.ts). */
-export function readFrameJson(raw: string): { ok: true; value: unknown } | { ok: false; error: SidexError } {
+export function readFrameJson(raw: string | undefined): { ok: true; value: unknown } | { ok: false; error: SidexError } {
+  if (raw === undefined) return { ok: false, error: new SidexError('INVALID_FRAME', 'frame is not valid UTF-8') };
   const refused = jsonTextRefusal(raw, 'frame');
   if (refused) return { ok: false, error: new SidexError('INVALID_FRAME', refused) };
   try {
@@ -31,7 +32,7 @@ export function readFrameJson(raw: string): { ok: true; value: unknown } | { ok:
   }
 }
 
-export function parseFrame(raw: string): ParsedFrame {
+export function parseFrame(raw: string | undefined): ParsedFrame {
   const read = readFrameJson(raw);
   if (!read.ok) return { ok: false, head: {}, error: read.error };
   const value = read.value;

@@ -4,7 +4,7 @@
 import { splitDapFrame } from '@sidex/protocol/frames';
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
-import { numberOverflowRefusal } from '../json-text.js';
+import { numberOverflowRefusal, prototypeKeyRefusal } from '../json-text.js';
 
 export interface FrameLimits {
   /** The JSON of a frame (a text frame, or the header of a binary one). */
@@ -67,9 +67,10 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
   }
   const head = headOf(value as Record<string, unknown>);
   if (tooDeep(value, limits.maxDepth)) return { ok: false, head, error: invalid(`frame: values nest deeper than ${limits.maxDepth} levels`) };
-  // 1e400 parses as Infinity, which a pipeline's config or a reply would carry on as null.
-  const overflow = numberOverflowRefusal(text, 'frame');
-  if (overflow) return { ok: false, head, error: invalid(overflow) };
+  // 1e400 parses as Infinity, which a pipeline's config or a reply would carry on as null; a
+  // __proto__ key would set a prototype where the arguments are copied, and be gone.
+  const refused = numberOverflowRefusal(text, 'frame') ?? prototypeKeyRefusal(text, 'frame');
+  if (refused) return { ok: false, head, error: invalid(refused) };
   const parsed = RequestEnvelope.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

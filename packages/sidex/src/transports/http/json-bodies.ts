@@ -5,14 +5,24 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { jsonTextRefusal } from '../json-text.js';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 const badBody = (message: string): FastifyError => Object.assign(new Error(message), { statusCode: 400, code: 'INVALID_BODY', name: 'Error' }) as FastifyError;
 
 /** Replaces Fastify's JSON parser with the same one behind those checks. */
 export function parseJsonBodies(app: FastifyInstance): void {
   const fastifyJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259): bytes that are not would each become U+FFFD without a word.
+    const charset = /;\s*charset="?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) return done(badBody(`body: JSON must be UTF-8, not charset=${charset}`), undefined);
+    let text: string;
+    try {
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      return done(badBody('body: not valid UTF-8'), undefined);
+    }
     const refused = jsonTextRefusal(text, 'body');
     if (refused) return done(badBody(refused), undefined);
     fastifyJson(request, text, (err: Error | null, parsed?: unknown) => {
