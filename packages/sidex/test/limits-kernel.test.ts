@@ -198,6 +198,10 @@ describe('limits at start', () => {
     [{ cpuLimit: -0.5 }, 'options.cpuLimit'],
     [{ cpuLimit: 'half' }, 'options.cpuLimit'],
     [{ memoryLimitMb: -64 }, 'options.memoryLimitMb'],
+    // Below what a runtime holds: it failed the start, and left a record.
+    [{ memoryLimitMb: 1 }, 'options.memoryLimitMb: must be at least 32 MB'],
+    // Rounded to 0 bytes: the engine refused it, naming its own outputLimitBytes.
+    [{ outputLimitMb: 1e-12 }, 'options.outputLimitMb: must be one byte at least'],
     [{ outputLimitMb: 0 }, 'options.outputLimitMb'],
     [{ pidLimit: 64 }, 'pidLimit'],
   ])('a bad or unknown limit %j is refused, naming %s, and nothing starts', async (options, field) => {
@@ -214,15 +218,14 @@ describe('limits at start', () => {
     await expect(sidex.engine.start({ ...base, memoryLimitBytes: 1.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('memoryLimitBytes') });
   });
 
-  it('a memory limit below what the idle runtime holds: failed, MEMORY_LIMIT (v1 refuses it at the start)', async () => {
-    const started = await api.startWithCode('return 1', {}, undefined, { memoryLimitMb: 1 });
+  it('a memory limit below what the idle runtime holds, given to the engine itself: failed, MEMORY_LIMIT (v1 refuses it at the start)', async () => {
+    const started = await sidex.engine.start({ prefix: 'side', kind: 'inline', name: 'small', code: 'return 1', memoryLimitBytes: 1024 * 1024 });
     if (sidex.engine.limits.memory === 'cgroup1') {
-      expect(started.success ? 'started' : [started.code, started.error]).toEqual(['MEMORY_LIMIT', expect.stringMatching(/below what the runtime holds/)]);
+      expect([started.status, started.error]).toEqual(['failed', expect.objectContaining({ code: 'MEMORY_LIMIT', message: expect.stringMatching(/below what the runtime holds/) })]);
       return;
     }
     // v2 (the OOM killer, at the write) and sampling (the first sample) end it once it runs.
-    if (!started.success) return expect(started.code).toBe('MEMORY_LIMIT');
-    const done = await api.wait(started.sideExecutionId);
+    const done = await api.wait(started.id);
     expect(done.success && [done.status, done.failure?.code]).toEqual(['failed', 'MEMORY_LIMIT']);
   });
 });

@@ -29,7 +29,7 @@ describe('invalid configuration: a clear message and exit code 2', () => {
     ['a retention in days that is not a number', [], { SIDEX_RETAIN_DAYS: 'week' }, /SIDEX_RETAIN_DAYS/],
     ['an output limit of nothing', ['--output-limit-mb', '0'], {}, /--output-limit-mb: must be a positive number of MB/],
     ['an output limit that is not a number', [], { SIDEX_OUTPUT_LIMIT_MB: 'lots' }, /SIDEX_OUTPUT_LIMIT_MB/],
-    ['a memory limit of nothing', ['--memory-limit-mb', '0'], {}, /--memory-limit-mb: must be a positive number of MB/],
+    ['a memory limit of nothing', ['--memory-limit-mb', '0'], {}, /--memory-limit-mb: must be at least 32 MB/],
     ['a memory limit that is not a number', [], { SIDEX_MEMORY_LIMIT_MB: 'plenty' }, /SIDEX_MEMORY_LIMIT_MB: must be a number of MB/],
     ['a pids limit the runtime itself would pass', ['--pids-limit', '8'], {}, /--pids-limit: must be at least 32/],
     ['a pids limit that is not whole', [], { SIDEX_PIDS_LIMIT: '100.5' }, /SIDEX_PIDS_LIMIT: must be a whole number of processes/],

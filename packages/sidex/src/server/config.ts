@@ -5,10 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SidexError } from '../errors.js';
 import { numeric } from '../model/numeric-text.js';
-import { pidsLimitBounds } from '../services/schemas.js';
+import { memoryMbBounds, outputMbBounds, pidsLimitBounds } from '../services/schemas.js';
 
-/** A default limit in MB, read from a flag, the environment or the file. */
-const limitMb = (params?: { error: string }) => numeric(z.number(params).positive('must be a positive number of MB').max(1024 * 1024, 'must be at most 1048576 MB'));
 
 const pathList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v),
@@ -82,9 +80,9 @@ export const ServerConfigSchema = z
     retainExecutions: numeric(z.number().int('must be a whole number').positive('must be positive')).optional(),
     retainLogMb: numeric(z.number().positive('must be a positive number of MB')).optional(),
     /** Default most output an execution may write, MB (a start may set its own). */
-    outputLimitMb: limitMb().optional(),
+    outputLimitMb: numeric(outputMbBounds(z.number({ error: 'must be a number of MB' }))).optional(),
     /** Default memory limit of an execution's whole process tree, MB (a start may set its own; none when absent). */
-    memoryLimitMb: limitMb({ error: 'must be a number of MB' }).optional(),
+    memoryLimitMb: numeric(memoryMbBounds(z.number({ error: 'must be a number of MB' }))).optional(),
     /** Default most processes and threads an execution may have at once (a start may set its own; 1024 when absent). */
     pidsLimit: numeric(pidsLimitBounds(z.number({ error: 'must be a whole number of processes' }))).optional(),
     /** Run executions under Node's permission model: each may read only its own scratch directory, the runtime and the block roots, write only its scratch directory, and start no child process. */

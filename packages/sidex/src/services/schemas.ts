@@ -4,7 +4,7 @@
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
 import { SidexError } from '../errors.js';
-import { MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
+import { bytesOfMb, MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_MEMORY_LIMIT_MB, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
 import { MAX_EVENTS } from '../store/event-query.js';
 import { EnvVars } from './command-schemas.js';
 
@@ -31,12 +31,22 @@ export function pidsLimitBounds<T extends z.ZodNumber | z.ZodCoercedNumber>(n: T
     .max(MAX_PIDS_LIMIT, `must be at most ${MAX_PIDS_LIMIT}`) as T;
 }
 
+const MAX_LIMIT_MB = 1024 * 1024;
+
+/** The bounds of a memory limit in MB: a start's option here, a server's default in its config. */
+export const memoryMbBounds = (n: z.ZodNumber) =>
+  n.min(MIN_MEMORY_LIMIT_MB, `must be at least ${MIN_MEMORY_LIMIT_MB} MB (a runtime holds 10-25 MB before it runs any code)`).max(MAX_LIMIT_MB, `must be at most ${MAX_LIMIT_MB} MB`);
+
+/** The bounds of an output limit in MB (a fraction of one is a number of bytes, one at least). */
+export const outputMbBounds = (n: z.ZodNumber) =>
+  n.positive('must be a positive number of MB').max(MAX_LIMIT_MB, `must be at most ${MAX_LIMIT_MB} MB`).refine((mb) => bytesOfMb(mb) >= 1, 'must be one byte at least (0.000001 MB)');
+
 export const StartOptions = z
   .object({
     /** Memory limit of the whole process tree, in MB. */
-    memoryLimitMb: z.number().positive().max(1024 * 1024).optional(),
+    memoryLimitMb: memoryMbBounds(z.number({ error: 'must be a number of MB' })).optional(),
     /** Most output (stdout and stderr together) it may write, in MB. */
-    outputLimitMb: z.number().positive().max(1024 * 1024).optional(),
+    outputLimitMb: outputMbBounds(z.number({ error: 'must be a number of MB' })).optional(),
     /** Most processes and threads it may have at once (pids.max of its cgroup). */
     pidsLimit: pidsLimitBounds(z.number({ error: 'must be a number of processes' })).optional(),
     /** CPU time it may use, in cores (0.5: half of one). */
