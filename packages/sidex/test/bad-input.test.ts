@@ -51,7 +51,7 @@ const calls: Call[] = [
   ['a filename for an action block', () => api.startWithActionBlock(path.join(blocks, 'plain'), {}, undefined, { filename: 'x.js' }), 'INVALID_ARGUMENT', /options\.filename: names inline code/],
   ['an export in inline code', () => api.startWithCode('const a = 1;\nexport { a };', {}, undefined, { filename: 'exp.js' }), 'SYNTAX_ERROR', /^exp\.js:2:1: `export` is not supported in inline code.*`return` the result instead/],
   ['a static import in a block of inline code', () => api.startWithCode("if (true) { import fs from 'node:fs'; }"), 'SYNTAX_ERROR', /^inline:1:13: /],
-  ['a block path outside the roots', () => api.startWithActionBlock('/etc'), 'PATH_OUTSIDE_ROOTS', /"\/etc" is outside the allowed roots/],
+  ['a block path outside the roots', () => api.startWithActionBlock('/etc'), 'PATH_OUTSIDE_ROOTS', /^actionBlockPath: path "\/etc" is outside the allowed roots/],
   ['a block path that climbs out', () => api.startWithActionBlock('../../../../../../tmp'), 'PATH_OUTSIDE_ROOTS', /outside the allowed roots/],
   ['a symlinked block leading out', () => api.startWithActionBlock(path.join(blocks, 'symlinked-out')), 'PATH_OUTSIDE_ROOTS', /outside the allowed roots/],
   ['a block whose entry escapes', () => api.startWithActionBlock(path.join(blocks, 'escapes')), 'PATH_OUTSIDE_ROOTS', /entry .* is outside the block directory/],

@@ -128,7 +128,7 @@ describe('REST', () => {
   it('bad command starts are refused with the field named; resume of a command is refused', async () => {
     expect(await post('/v1/executions', { command: [] })).toMatchObject({ status: 400, body: { success: false, details: { issues: [{ field: 'command' }] } } });
     expect(await post('/v1/executions', { command: ['echo', 3] })).toMatchObject({ status: 400, body: { details: { issues: [{ field: 'command[1]' }] } } });
-    expect(await post('/v1/executions', { command: ['pwd'], cwd: '/etc' })).toMatchObject({ status: 400, body: { code: 'PATH_OUTSIDE_ROOTS' } });
+    expect(await post('/v1/executions', { command: ['pwd'], cwd: '/etc' })).toMatchObject({ status: 400, body: { code: 'PATH_OUTSIDE_ROOTS', details: { field: 'cwd' } } });
     expect(await post('/v1/executions', { command: ['true'], actionBlockPath: 'x' })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
     expect(await post('/v1/executions', { command: ['nope-sidex-none'] })).toMatchObject({ status: 400, body: { code: 'COMMAND_NOT_FOUND', details: { path: 'nope-sidex-none' } } });
     // A name or value the kernel's environment cannot hold as given: refused, where it was cut or split before (or failed to spawn, recorded).

@@ -8,14 +8,16 @@ import { SidexError } from '../errors.js';
  * A path that does not exist is checked as written, so traversal is refused
  * before existence is even told.
  */
-export function confinePath(target: string, roots: readonly string[], base: string): string {
+export function confinePath(target: string, roots: readonly string[], base: string, field?: string): string {
   const resolved = path.resolve(base, target);
   const real = realpathOrSelf(resolved);
   for (const root of roots) {
     const realRoot = realpathOrSelf(path.resolve(root));
     if (isInside(real, realRoot)) return real;
   }
-  throw new SidexError('PATH_OUTSIDE_ROOTS', `path "${target}" is outside the allowed roots`, {
+  // Named as the caller sent it (`cwd`, `actionBlockPath`), where the caller's field is known.
+  throw new SidexError('PATH_OUTSIDE_ROOTS', `${field ? `${field}: ` : ''}path "${target}" is outside the allowed roots`, {
+    ...(field ? { field } : {}),
     path: target,
     roots: [...roots],
   });

@@ -80,7 +80,7 @@ export class CommandService {
    * its own roots, on its own machine.
    */
   confine(cwd: string): string {
-    return confinePath(cwd, this.where.roots(), this.where.base);
+    return confinePath(cwd, this.where.roots(), this.where.base, 'cwd');
   }
 
   /** More bytes for a running command's open stdin, and/or its end. */

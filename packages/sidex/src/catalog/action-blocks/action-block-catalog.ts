@@ -57,7 +57,7 @@ export class ActionBlockCatalog {
     if (typeof blockPath !== 'string' || blockPath.trim() === '') {
       throw new SidexError('INVALID_ARGUMENT', 'actionBlockPath must be a non-empty string', { field: 'actionBlockPath' });
     }
-    const dir = confinePath(blockPath, this.allowedRoots(), this.roots.projectDir);
+    const dir = confinePath(blockPath, this.allowedRoots(), this.roots.projectDir, 'actionBlockPath');
     return readActionBlock(dir, this.sourceOf(dir));
   }
 
@@ -81,7 +81,7 @@ export class ActionBlockCatalog {
 
   /** With `fresh`, rescans even before the watchers report a change. */
   list(projectPath?: string, options: { fresh?: boolean } = {}): BlockListing {
-    const project = projectPath === undefined ? this.roots.projectDir : confinePath(projectPath, this.allowedRoots(), this.roots.projectDir);
+    const project = projectPath === undefined ? this.roots.projectDir : confinePath(projectPath, this.allowedRoots(), this.roots.projectDir, 'projectPath');
     const { blocks, warnings } = this.listings.get(project, options);
     return { blocks: [...blocks], warnings: [...warnings] };
   }
