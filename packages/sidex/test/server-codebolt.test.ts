@@ -285,6 +285,19 @@ describe('authentication on /codebolt', () => {
     expect(await refusal('wrong-key-wrong-key')).toContain('401');
   });
 
+  it('an upgrade at an unknown path is a 404 that does not say back the key in its query', async () => {
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(`GET /nope?token=${server.apiKey} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 404/);
+    expect(answer).toContain('no WebSocket endpoint at /nope;');
+    expect(answer).not.toContain(server.apiKey);
+  });
+
   it('a client that resets the connection while it is being refused does not take the server down', async () => {
     const { port } = new URL(server.url);
     for (let i = 0; i < 50; i++) {

@@ -72,6 +72,10 @@ describe('envelope and authentication', () => {
     const empty = await anonymous();
     expect(await empty.request('auth', {})).toMatchObject({ success: false, code: 'UNAUTHORIZED', message: expect.stringMatching(/required/) });
     await empty.untilClosed();
+
+    const number = await anonymous();
+    expect(await number.request('auth', { auth: 12345 })).toMatchObject({ success: false, code: 'UNAUTHORIZED', message: expect.stringMatching(/^auth: must be the API key as a string, not number/) });
+    await number.untilClosed();
   });
 
   it('authentication attempts are limited per connection', async () => {

@@ -44,9 +44,12 @@ describe('authentication', () => {
     }
   });
 
-  it('a malformed Authorization header is refused', async () => {
+  it('a malformed Authorization header is refused, saying what is wrong with it', async () => {
     const res = await fetch(`${server.url}/v1/executions`, { headers: { authorization: `Basic ${server.apiKey}` } });
     expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'UNAUTHORIZED', error: 'the Authorization header must be "Bearer <key>"' });
+    const bare = await fetch(`${server.url}/v1/executions`, { headers: { authorization: server.apiKey } });
+    expect(await bare.json()).toMatchObject({ code: 'UNAUTHORIZED', error: 'the Authorization header must be "Bearer <key>"' });
   });
 
   it('/healthz answers without a key', async () => {

@@ -95,7 +95,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   connections = () => ({ codebolt: codebolt.connections, rocketride: dap.connections });
   app.server.on('upgrade', (req, socket, head) => {
     if (!codebolt.handleUpgrade(req, socket, head) && !dap.handleUpgrade(req, socket, head)) {
-      refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url}; use /codebolt or /task/service`, code: 'NOT_FOUND' });
+      // The path alone: the query may hold the API key (?token=), which is not said back.
+      refuse(socket, 404, 'Not Found', { success: false, error: `no WebSocket endpoint at ${req.url?.split('?')[0]}; use /codebolt or /task/service`, code: 'NOT_FOUND' });
     }
   });
 

@@ -21,8 +21,11 @@ export function stripBearer(credential: string): string {
   return credential.trim().replace(/^Bearer\s+/i, '').trim();
 }
 
-export function unauthorized(presented: string | undefined): SidexError {
-  return presented === undefined
-    ? new SidexError('UNAUTHORIZED', 'an API key is required: send "Authorization: Bearer <key>" (WebSocket: ?token=<key>)')
-    : new SidexError('UNAUTHORIZED', 'the API key is not valid');
+export function unauthorized(presented: string | undefined, headers?: IncomingHttpHeaders): SidexError {
+  if (presented !== undefined) return new SidexError('UNAUTHORIZED', 'the API key is not valid');
+  // A header in another scheme (Basic, or the bare key) is not "no key": say what is wrong with it.
+  if (typeof headers?.authorization === 'string') {
+    return new SidexError('UNAUTHORIZED', 'the Authorization header must be "Bearer <key>"', { field: 'authorization' });
+  }
+  return new SidexError('UNAUTHORIZED', 'an API key is required: send "Authorization: Bearer <key>" (WebSocket: ?token=<key>)');
 }

@@ -63,7 +63,7 @@ export class CodeboltServer {
     }
     const key = tokenIsKey ? token : presentedKey(req.headers, url.searchParams);
     if (!this.options.auth.matches(key)) {
-      const error = key === undefined && looksLikeBlock(url.searchParams) ? { message: TOKEN_REQUIRED, code: 'CODEBOLT_TOKEN_REQUIRED' } : unauthorized(key);
+      const error = key === undefined && looksLikeBlock(url.searchParams) ? { message: TOKEN_REQUIRED, code: 'CODEBOLT_TOKEN_REQUIRED' } : unauthorized(key, req.headers);
       refuse(socket, 401, 'Unauthorized', { success: false, error: error.message, code: error.code });
       return true;
     }

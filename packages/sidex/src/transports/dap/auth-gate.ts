@@ -90,7 +90,8 @@ export class AuthGate {
     const { auth, clientName, clientVersion } = args;
     if (typeof auth !== 'string' || stripBearer(auth) === '') {
       this.fail();
-      throw new SidexError('UNAUTHORIZED', 'auth: the API key is required: send auth {auth: "<key>"} as the first request');
+      const what = auth === undefined || typeof auth === 'string' ? 'the API key is required' : `must be the API key as a string, not ${auth === null ? 'null' : typeof auth}`;
+      throw new SidexError('UNAUTHORIZED', `auth: ${what}: send auth {auth: "<key>"} as the first request`, { field: 'auth' });
     }
     if (!this.keys.matches(stripBearer(auth))) {
       this.fail();

@@ -88,7 +88,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       return reply.code(403).send(fail('errorResponse', csrf));
     }
     const shape = shapeOf(request.routeOptions.config);
-    const { status, body } = shape ? shape.error(unauthorized(key)) : { status: 401, body: fail('errorResponse', unauthorized(key)) };
+    const refusal = unauthorized(key, request.headers);
+    const { status, body } = shape ? shape.error(refusal) : { status: 401, body: fail('errorResponse', refusal) };
     return reply.code(status).header('www-authenticate', 'Bearer').send(body);
   });
 
