@@ -33,6 +33,13 @@ describe('REST: syntax errors at the start', () => {
     expect(body).toMatchObject({ success: false, code: 'SYNTAX_ERROR', error: "job.js:2:11: Unexpected token ';'", details: { filename: 'job.js', line: 2, column: 11 } });
   });
 
+  it('a character V8 draws no caret under (outside ASCII) is placed where it is, not at column 1', async () => {
+    for (const [code, line, column] of [['return § 1', 1, 8], ['const a = 1;\nconst b = a ¤ 2;', 2, 13]] as const) {
+      const { body } = await post('/v1/executions', { inlineCode: code });
+      expect(body, code).toMatchObject({ code: 'SYNTAX_ERROR', details: { filename: 'inline', line, column } });
+    }
+  });
+
   it('without a filename the code is called inline; line 1 columns are the user\'s, not the wrapper\'s', async () => {
     const { body } = await post('/v1/executions', { inlineCode: 'let x = ;' });
     expect(body).toMatchObject({ code: 'SYNTAX_ERROR', error: "inline:1:9: Unexpected token ';'", details: { filename: 'inline', line: 1, column: 9 } });

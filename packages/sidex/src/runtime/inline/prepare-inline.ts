@@ -61,7 +61,14 @@ export function prepareCheckedInline(code: string): PreparedInline {
     checkInlineSyntax(prepared.code);
   } catch (err) {
     if (!(err instanceof InlineSyntaxError) || err.place.line === undefined) throw err;
-    throw new InlineSyntaxError(userSyntaxPlace(code, prepared.mappings, err.place.message, err.place.line, err.place.column ?? 1));
+    const { message, line, column } = err.place;
+    // V8 draws no caret under some tokens (a character outside ASCII, such as §): acorn, which
+    // parses the code as written, says where.
+    if (column === undefined) {
+      const early = acornError(code);
+      if (early) throw new InlineSyntaxError({ message, ...placeOf(code, early.pos) });
+    }
+    throw new InlineSyntaxError(userSyntaxPlace(code, prepared.mappings, message, line, column ?? 1));
   }
   return prepared;
 }
