@@ -127,6 +127,15 @@ describe('stop protocol against hostile workloads', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
+  it("code that swallows the stop and runs on is killed at the grace's end, and keeps what its onStop handler returned", async () => {
+    const runsOn = `ctx.onStop(() => ({ partial: 'from the handler' })); console.log('ready'); for (;;) { try { await new Promise((r) => setTimeout(r, 50)); } catch {} }`;
+    const id = await startReady(sidex, runsOn);
+    const marker = await markerOf(id);
+    const { record } = await sidex.engine.stop(id, { graceMs: 500 });
+    expect(record).toMatchObject({ status: 'stopped', forced: true, result: { partial: 'from the handler' } });
+    expect(survivors(marker)).toEqual([]);
+  });
+
   it("a stopped runtime ends at once, yet the code's 'exit' listeners run and the record says exit code 0", async () => {
     const id = await startReady(sidex, `process.on('exit', (code) => console.log('exit listener ' + code)); ${workloads.cooperative}`);
     const marker = await markerOf(id);

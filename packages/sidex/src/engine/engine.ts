@@ -597,6 +597,9 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
       }
       case 'progress':
         return this.recordProgress(exec, message.value);
+      case 'partial':
+        exec.stopPartial = message.value;
+        return;
       case 'startFailed':
         return this.reported(exec, { kind: 'startFailed', error: message.error });
       case 'result':
@@ -737,6 +740,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ExecutionEngin
         exit,
         stderrTail: output.stderr.text,
         lastCheckpoint: record.checkpoint,
+        stopPartial: exec.stopPartial,
         timeoutMs: record.timeoutMs,
         memoryLimitBytes: record.memoryLimitBytes,
         outputLimitBytes: record.outputLimitBytes,

@@ -76,6 +76,8 @@ export class Execution {
   runtime: RuntimeProcess | undefined;
   capture: OutputCapture | undefined;
   outcome: Outcome | undefined;
+  /** What a stop's onStop handlers returned, sent ahead of a report the code was slow to reach (runtime/main.ts). */
+  stopPartial: unknown;
   /** The first reason to stop wins; natural ends are recorded as `endedByItself`. */
   stopReason: StopReason | undefined;
   /** Who ended it at its memory limit, when it was. */

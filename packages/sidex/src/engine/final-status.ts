@@ -9,6 +9,8 @@ export interface Ending {
   exit: ExitInfo | undefined;
   stderrTail: string;
   lastCheckpoint: unknown;
+  /** What the onStop handlers returned, when the runtime sent it ahead of its report. */
+  stopPartial?: unknown;
   timeoutMs: number | undefined;
   memoryLimitBytes: number | undefined;
   outputLimitBytes: number | undefined;
@@ -31,8 +33,9 @@ export type FinalFields = Pick<ExecutionRecord, 'status' | 'result' | 'error'>;
 export function finalFields(ending: Ending): FinalFields {
   const { stopReason, outcome } = ending;
   if (stopReason) {
+    // A stop that ended in a kill has no report: its handlers' result if they returned in time, else the last checkpoint.
     const partial =
-      outcome?.kind === 'stopped' || outcome?.kind === 'result' ? outcome.value : ending.lastCheckpoint;
+      outcome?.kind === 'stopped' || outcome?.kind === 'result' ? outcome.value : (ending.stopPartial ?? ending.lastCheckpoint);
     const fields: FinalFields = { status: statusForStop[stopReason], result: partial };
     const error = stopError(stopReason, ending);
     if (error) fields.error = error;

@@ -63,6 +63,8 @@ const BLOCK_LOAD_WINDOW_MS = 25;
 
 process.on('disconnect', () => (running ? killOwnGroup() : process.exit(0)));
 const onSigterm = () => void stop();
+/** How long code may take to end after its onStop handlers before their result is sent ahead of the report. */
+const PARTIAL_AFTER_MS = 10;
 process.on('SIGTERM', onSigterm);
 process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'run' && !running) void run(message);
@@ -249,7 +251,9 @@ async function stop(): Promise<void> {
   const unwinding = unwindable && !ctx.signalObserved && awaitsPending() > 0;
   if (unwinding) unwind(reason);
   const fromHandlers = await ctx.runStopHandlers();
-  await codeEnded(ctx.signalObserved, unwinding);
+  const ended = codeEnded(ctx.signalObserved, unwinding);
+  if (fromHandlers !== undefined) await keepPartialIfSlow(ended, fromHandlers);
+  await ended;
   finished = true;
   let json = fromHandlers;
   if (json === undefined && outcome?.ok) {
@@ -263,6 +267,20 @@ async function stop(): Promise<void> {
   await send({ type: 'stopped', ...(json === undefined ? {} : { json }), cpuMicros: cpuMicros() });
   await othersGone();
   endStopped();
+}
+
+/**
+ * Code that takes its time to end once its onStop handlers have returned (it
+ * cleans up at length, or swallows the AbortError and runs on) may be killed
+ * when the grace ends, its report never sent: the handlers' result goes to
+ * the engine now, to be kept in that case. Code that ends at once, the usual
+ * stop, sends its report alone.
+ */
+async function keepPartialIfSlow(ended: Promise<void>, json: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = await Promise.race([ended.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), PARTIAL_AFTER_MS)))]);
+  clearTimeout(timer);
+  if (slow) await send({ type: 'partial', json });
 }
 
 /**

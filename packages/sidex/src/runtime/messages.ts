@@ -91,6 +91,8 @@ export type RuntimeMessage =
   | { type: 'result'; json?: string; cpuMicros: number }
   | { type: 'failed'; error: ErrorInfo; cpuMicros: number }
   | { type: 'stopped'; json?: string; cpuMicros: number }
+  /** A stop's onStop handlers returned this while the code has not ended: kept should the grace end in a kill. */
+  | { type: 'partial'; json: string }
   /** A command's program ended: its own exit code or signal. */
   | { type: 'exited'; code: number | null; signal: string | null; cpuMicros: number }
   /** Bytes of stdin handed to the program's pipe (or dropped, its reader gone). */

@@ -13,8 +13,8 @@ const MAX_CODE_CHARS = 100;
 
 /** A runtime message as the engine acts on it: checkpoint, progress and message values parsed once, here. */
 export type CheckedMessage =
-  | Exclude<RuntimeMessage, { type: 'checkpoint' | 'progress' | 'message' | 'result' | 'stopped' }>
-  | { type: 'progress' | 'message'; value: unknown }
+  | Exclude<RuntimeMessage, { type: 'checkpoint' | 'progress' | 'message' | 'result' | 'stopped' | 'partial' }>
+  | { type: 'progress' | 'message' | 'partial'; value: unknown }
   /** `bytes`: of its JSON text. */
   | { type: 'checkpoint'; value: unknown; bytes: number }
   /** `value` is parsed once here; absent when the code gave none (or, stopped, one too large to keep). */
@@ -65,6 +65,7 @@ export function checkRuntimeMessage(raw: unknown): CheckedMessage | undefined {
       return { type: m.type };
     case 'checkpoint':
     case 'progress':
+    case 'partial':
     case 'message': {
       // ctx.send (the pipelines' items) is bounded by the channel's line, not this one.
       if (m.type !== 'message' && oversize(m.json)) return undefined;
