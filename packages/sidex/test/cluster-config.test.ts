@@ -23,7 +23,7 @@ describe('cluster configuration', () => {
     [['serve', '--queue', 'redis://127.0.0.1:6379', '--store', 'memory:'], /--queue needs a shared store/],
     [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--retain-executions', '0'], /--retain-executions: must be positive/],
     [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--pids-limit', '16'], /--pids-limit: must be at least 32/],
-    [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--memory-limit-mb', '-5'], /--memory-limit-mb: must be a positive number of MB/],
+    [['worker', '--queue', 'redis://127.0.0.1:6379', '--store', STORE, '--memory-limit-mb', '-5'], /--memory-limit-mb: must be at least 32 MB/],
   ])('sidex %j is refused with a clear message', async (args, message) => {
     const result = await runCli([...args, '--data-dir', '/tmp/sidex-cluster-config-unused']);
     expect(result.code, result.stderr).toBe(2);

@@ -36,7 +36,7 @@ if (serversFor('cluster event stream', clusterMissing())) {
       const writer = new Redis(url);
       const reader = new Redis(url, { connectionName: READER });
       redis.push(writer, reader);
-      const unpublish = publishEngineEvents(sidex.engine, writer, DEFAULT_STREAM_BOUNDS);
+      const publisher = publishEngineEvents(sidex.engine, writer, DEFAULT_STREAM_BOUNDS);
       try {
         for (let i = 0; i < STARTS; i++) {
           await sidex.engine.warm();
@@ -62,7 +62,7 @@ if (serversFor('cluster event stream', clusterMissing())) {
           expect(reads).toContainEqual(['starting', 'running']);
         }
       } finally {
-        unpublish();
+        publisher.close();
       }
     }, 60_000);
   });

@@ -115,6 +115,8 @@ describe('REST', () => {
     const id = body.sideExecutionId as string;
     expect(await post(`/v1/executions/${id}/stdin`, { data: 'hello\n' })).toMatchObject({ status: 200, body: { success: true, written: 6, stdinOpen: true } });
     expect(await post(`/v1/executions/${id}/stdin`, { data: '!!', encoding: 'base64' })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field: 'data' } } });
+    // A write of nothing answered as if it had written.
+    expect(await post(`/v1/executions/${id}/stdin`, {})).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field: 'data' } } });
     expect(await post(`/v1/executions/${id}/stdin`, { close: true })).toMatchObject({ status: 200, body: { stdinOpen: false } });
     expect(await post(`/v1/executions/${id}/stdin`, { data: 'x' })).toMatchObject({ status: 409, body: { code: expect.stringMatching(/^(STDIN_CLOSED|NOT_RUNNING)$/) } });
     const done = await client.wait(id);

@@ -109,6 +109,11 @@ describe('executions', () => {
       expect(await get(`/v1/executions?${query}`), query).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field } } });
     }
     expect(await get(`/v1/executions/${id}/events?after=`)).toMatchObject({ status: 400, body: { details: { field: 'after' } } });
+    // Ignored before: the JSON lines carry both streams.
+    expect(await get(`/v1/executions/${id}/logs?stream=stderr`)).toMatchObject({ status: 400, body: { details: { field: 'stream' } } });
+    expect(await post('/v1/executions', { inlineCode: 'return 1', options: { tags: ['a', 'a'] } })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/options\.tags: must not list a tag twice/) } });
+    const gzipped = await api(server, '/v1/executions', { method: 'POST', body: '{"inlineCode":"return 1"}', headers: { 'content-encoding': 'gzip' } }).then(json);
+    expect(gzipped).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE', error: expect.stringMatching(/content-encoding gzip is not taken/) } });
     expect((await post(`/v1/executions/${id}/stop`, {})).body).toMatchObject({ status: 'stopped', forced: false });
     const before = await executionCount();
     expect(await post(`/v1/executions/${id}/resume`, { params: { a: 1 } })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field: 'params' } } });

@@ -174,6 +174,7 @@ describe('RocketRide\'s HTTP forms', () => {
       const reply = await call('POST', `/task?threads=${threads}`, json(codeChain('return input')));
       expect(reply).toMatchObject({ status: 400, json: { status: 'Error', error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) } } });
     }
+    expect(await call('GET', '/task?token=a&token=b')).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/^token: must be one task token/) } } });
     // An empty ttl was read as 0: a task that never times out.
     expect(await call('POST', '/task?ttl=', json(codeChain('return input')))).toMatchObject({ status: 400, json: { error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^ttl: must be a number of seconds/) } } });
     const put = await call('PUT', '/task?threads=2', json(codeChain('return input')));

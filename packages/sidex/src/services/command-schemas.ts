@@ -25,6 +25,13 @@ export function checkBase64(value: unknown, ctx: z.RefinementCtx): void {
   ctx.addIssue({ code: 'custom', path: ['data'], message: 'is not base64 (A-Z, a-z, 0-9, +, /, padded with = to a multiple of 4)' });
 }
 
+/** A stdin write with neither data nor close would do nothing, and answer as if it had. */
+export function checkStdinWrite(value: unknown, ctx: z.RefinementCtx): void {
+  checkBase64(value, ctx);
+  const write = value as WireBytes & { close?: boolean };
+  if (write.data === undefined && write.close !== true) ctx.addIssue({ code: 'custom', path: ['data'], message: 'is required unless close is true: give data to write, close: true, or both' });
+}
+
 /** The bytes of `data` in its encoding (none: no bytes). */
 export function bytesOf({ data, encoding }: WireBytes): Buffer {
   return data === undefined ? Buffer.alloc(0) : Buffer.from(data, encoding === 'base64' ? 'base64' : 'utf8');

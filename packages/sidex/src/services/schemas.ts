@@ -77,6 +77,7 @@ export const StartOptions = z
     tags: z
       .array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'each tag must be 1 to 32 letters, digits, _ or -'))
       .max(4, 'must list at most 4 tags')
+      .refine((tags) => new Set(tags).size === tags.length, 'must not list a tag twice')
       .optional(),
     retries: z.number().int('must be a whole number').min(0, 'must not be negative').max(10, 'must be at most 10').optional(),
     backoffMs: z.number().int('must be a whole number of ms').min(0, 'must not be negative').max(3_600_000, 'must be at most an hour').optional(),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
 import { CapabilityFilterInput, CapabilityName, CapabilityTypeInput } from '../../services/capability/capability-schemas.js';
-import { checkBase64, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
+import { checkStdinWrite, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
 import { BlockPath, EventsQuery, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 const startCommon = { params: Params.nullish(), timeout: TimeoutMs.nullish(), options: StartOptions.optional() };
@@ -22,7 +22,7 @@ export const StartCommandFields = z.object({
   options: StartOptions.optional(),
 });
 /** writeSideExecutionStdin (a sidex extension): `data` in its `encoding`, and `close`. */
-export const WriteStdinFields = z.object({ sideExecutionId: ExecutionId, ...StdinWriteFields }).strict().superRefine(checkBase64).transform(stdinWrite);
+export const WriteStdinFields = z.object({ sideExecutionId: ExecutionId, ...StdinWriteFields }).strict().superRefine(checkStdinWrite).transform(stdinWrite);
 
 export const SideExecutionIdField = z.object({ sideExecutionId: ExecutionId });
 export const OptionalSideExecutionIdField = z.object({ sideExecutionId: ExecutionId.nullish() });

@@ -5,7 +5,7 @@ import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
 import { numeric } from '../../model/numeric-text.js';
 import { BLOCK_FILTER_TYPES } from '../../services/action-block-service.js';
-import { checkBase64, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
+import { checkStdinWrite, CommandArgv, CommandCwd, CommandEnv, CommandStdin, stdinWrite, StdinWriteFields } from '../../services/command-schemas.js';
 import { BlockPath, EventsAfter, EventsLimit, ExecutionId, InlineCode, ListInput, Params, StartOptions, StopOptions, TimeoutMs } from '../../services/schemas.js';
 
 export const ExecutionIdParams = z.object({ id: ExecutionId.describe('execution id, e.g. side_1700000000000_1a2b3c4d') }).strict();
@@ -60,7 +60,8 @@ export const LogsQuery = z
     format: z.enum(['json', 'raw']).optional().describe('raw: application/octet-stream, the exact bytes of one stream (stream=stdout by default)'),
     stream: z.enum(['stdout', 'stderr']).optional().describe('with format=raw: which stream'),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.stream === undefined || q.format === 'raw', { path: ['stream'], message: 'is taken only with format=raw (the JSON lines carry both streams)' });
 
 /** A stdin write: the id is in the path. */
 export const WriteStdinBody = z
@@ -70,7 +71,7 @@ export const WriteStdinBody = z
     close: StdinWriteFields.close.describe("true: end the program's stdin after data"),
   })
   .strict()
-  .superRefine(checkBase64)
+  .superRefine(checkStdinWrite)
   .transform(stdinWrite);
 
 export const ActionBlocksQuery = z

@@ -25,7 +25,7 @@ export const rocketRideShape: ReplyShape = {
   },
 };
 
-const TokenParam = z.string({ error: 'is required: the task token use() answered' }).min(1, 'must not be empty').max(200, 'is too long');
+const TokenParam = z.string({ error: (issue) => (issue.input === undefined ? 'is required: the task token use() answered' : 'must be one task token') }).min(1, 'must not be empty').max(200, 'is too long');
 const count = (what: string) => z.number({ error: `must be a number of ${what}` });
 
 const UseQuery = z.strictObject({

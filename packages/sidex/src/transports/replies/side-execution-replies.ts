@@ -118,9 +118,10 @@ export function stopReply(type: string, { record, alreadyEnded }: StopOutcome, i
   if (alreadyEnded && record.status === 'stopped') {
     return ok(type, { ...fields, status: 'already_stopped' as const }, 'execution was already stopped');
   }
-  // A stop under way answers the end it met, whatever ended it: a timeout, a limit, a lost worker.
-  // The execution had not finished when the stop came, so ALREADY_FINISHED would say what is not so.
-  if (!isTerminal(record.status) || record.status === 'stopped' || !alreadyEnded) {
+  // A stop under way answers the end it met: a timeout, a limit, a lost worker. The execution had
+  // not finished when the stop came, so ALREADY_FINISHED would say what is not so. `completed` is
+  // never a stop's doing: the code had returned (its report may come just before its tree ends).
+  if (!isTerminal(record.status) || record.status === 'stopped' || (!alreadyEnded && record.status !== 'completed')) {
     return ok(type, fields, `execution ${record.status}`);
   }
   return fail(
