@@ -97,8 +97,9 @@ export interface EnginePublisher {
 /**
  * Publishes a worker's engine events: each on the events stream (output as
  * the text live events carry), output also on its execution's own stream,
- * byte for byte (its full log), closed when it ends. Returns the function
- * that stops publishing.
+ * byte for byte (its full log), closed when it ends. The worker tells it
+ * when a try begins and ends (a retry's output is numbered after the try
+ * before), and closes it to stop publishing.
  */
 export function publishEngineEvents(engine: ExecutionEngine, redis: Redis, bounds: StreamBounds): EnginePublisher {
   const ids = new OutputIds();

@@ -15,4 +15,3 @@ export const MAX_CPU_LIMIT = 1024;
 
 /** A limit given in MB (a start's option, a server's default), in the bytes the engine takes. */
 export const bytesOfMb = (mb: number): number => Math.round(mb * 1024 * 1024);
-
