@@ -1,5 +1,7 @@
 // What `sidex serve` and `sidex worker` share: their configuration, their
 // log, and a graceful shutdown on the first SIGINT/SIGTERM (exit on a second).
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { isSidexError } from 'sidex/errors';
@@ -35,7 +37,13 @@ export async function daemonLog(config: ServerConfig): Promise<Logger> {
 function logDestination(pino: typeof import('pino').pino, config: ServerConfig) {
   if (!config.logFile) return pino.destination({ dest: 2, sync: true });
   const size = `${Math.max(1, Math.round(config.logFileMaxMb * 1024))}k`;
-  return pino.transport({ target: 'pino-roll', options: { file: config.logFile, frequency: 'daily', size, mkdir: true, limit: { count: config.logFileKeep } } });
+  // pino-roll writes <name>.<date>.<n><ext>, never the name given: current.log beside it follows the file being written.
+  // Its symlink is made before its own mkdir would run: the directory is made here.
+  fs.mkdirSync(path.dirname(path.resolve(config.logFile)), { recursive: true });
+  return pino.transport({
+    target: 'pino-roll',
+    options: { file: config.logFile, frequency: 'daily', dateFormat: 'yyyy-MM-dd', symlink: true, size, mkdir: true, limit: { count: config.logFileKeep } },
+  });
 }
 
 /** The exit code of a start that failed: settings this machine cannot honour are the configuration's fault too. */
