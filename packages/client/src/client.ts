@@ -43,17 +43,19 @@ export class SidexClient {
   private readonly connection: Connection;
   private readonly events: EventRouter;
   private readonly apiKey: string | undefined;
+  private readonly requestTimeoutMs: number;
 
   constructor(options: SidexClientOptions) {
     const base = new URL(options.url);
     const secure = base.protocol === 'https:' || base.protocol === 'wss:';
     this.httpUrl = `${secure ? 'https' : 'http'}://${base.host}`;
     this.apiKey = options.apiKey;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.connection = new Connection(
       {
         url: `${secure ? 'wss' : 'ws'}://${base.host}/codebolt${callerQuery(options.caller)}`,
         ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-        requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+        requestTimeoutMs: this.requestTimeoutMs,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
         reconnectInitialMs: options.reconnectInitialMs ?? 100,
         reconnectMaxMs: options.reconnectMaxMs ?? 5000,
@@ -129,7 +131,7 @@ export class SidexClient {
    * false` and the server's own engine's load.
    */
   workers(): Promise<Reply<WorkersFields>> {
-    return readWorkers(this.httpUrl, this.apiKey);
+    return readWorkers(this.httpUrl, this.apiKey, this.requestTimeoutMs);
   }
 
   /** Closes the connection; pending requests reject with CLOSED. */

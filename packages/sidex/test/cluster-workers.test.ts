@@ -2,12 +2,13 @@
 // workers`, against a real `sidex serve --queue` with real `sidex worker`
 // processes (each worker's load, tags and heartbeat, each queue's depth, a
 // worker draining, a worker lost), and against a server without a cluster.
+import net from 'node:net';
 import os from 'node:os';
 import { SidexClient, SidexClientError, type WorkersFields } from '@sidex/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMissing, redisDb, startCluster, type TestCluster, type TestWorker } from './helpers/cluster.js';
 import { jsonOf, startOn, statusOn, stopOn, untilOutput } from './helpers/cluster-api.js';
-import { api, runCli, spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
+import { api, freePort, runCli, spawnServer, stopAndRemove, type TestServer } from './helpers/server.js';
 import { eventually } from './helpers/sidex.js';
 import { serversFor } from './helpers/machine-needs.js';
 
@@ -82,6 +83,27 @@ describe('GET /v1/workers without a cluster', () => {
     const cli = await runCli(['workers'], { env: { SIDEX_URL: server.url, SIDEX_API_KEY: 'not-the-key-at-all' } });
     expect(cli.code).toBe(5);
     expect(cli.stderr).toContain('UNAUTHORIZED');
+  });
+
+  it('the SDK throws CONNECTION_FAILED for a server that is not there, and TIMEOUT past its request timeout for one that never answers', async () => {
+    const silent = net.createServer(() => {}); // takes connections, answers nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const hangs = new SidexClient({ url: `http://127.0.0.1:${port}`, apiKey: 'k', requestTimeoutMs: 300 });
+    try {
+      const err = await hangs.workers().then(() => undefined, (e: unknown) => e);
+      expect((err as SidexClientError).code).toBe('TIMEOUT');
+    } finally {
+      hangs.close();
+      silent.close();
+    }
+    const gone = new SidexClient({ url: `http://127.0.0.1:${await freePort()}`, apiKey: 'k' });
+    try {
+      const err = await gone.workers().then(() => undefined, (e: unknown) => e);
+      expect((err as SidexClientError).code).toBe('CONNECTION_FAILED');
+    } finally {
+      gone.close();
+    }
   });
 
   it('is in the OpenAPI document', async () => {
