@@ -128,6 +128,8 @@ describe('executions', () => {
     const resumed = await api.resume(id);
     if (!resumed.success) throw new Error(resumed.error);
     expect(resumed.resumedFrom).toBe(id);
+    // As a start's reply names it (sidex skill resume printed "on undefined").
+    expect(resumed.executorName).toEqual(expect.any(String));
     expect(await eventually(async () => (await execution(resumed.executionId)).output.includes('ready from'))).toBe(true);
     expect(Number(/ready from (\d+)/.exec((await execution(resumed.executionId)).output)?.[1])).toBeGreaterThan(0);
     await api.stopCapability(resumed.executionId);

@@ -36,7 +36,7 @@ export function registerExec(program: Command): void {
   program
     .command('exec')
     .description(
-      'run a program (argv executed directly, no shell) as an execution and stream its output; ends with the program\'s own exit code. Runs where sidex run does: on the server of --url / SIDEX_URL, else on a server answering at the default address, else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces',
+      'run a program (argv executed directly, no shell) as an execution and stream its output; ends with the program\'s own exit code. Runs where sidex run does: on the server of --url / SIDEX_URL, else on a server answering at the default address, else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces the stop',
     )
     .usage('[options] -- <program> [args...]')
     .argument('<program>', 'the program: a path, or a name looked up in PATH')

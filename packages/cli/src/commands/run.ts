@@ -20,7 +20,7 @@ interface RunOptions extends Omit<RemoteRun, 'code'> {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output: on the server of --url / SIDEX_URL, else on a server answering at the default address (http://127.0.0.1:5565, or SIDEX_HOST/SIDEX_PORT), else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces')
+    .description('run a JavaScript file (or stdin, "-") as inline code and stream its output: on the server of --url / SIDEX_URL, else on a server answering at the default address (http://127.0.0.1:5565, or SIDEX_HOST/SIDEX_PORT), else on an embedded engine (--embedded forces it). Ctrl-C stops it, a second Ctrl-C forces the stop')
     .argument('<file>', 'file whose contents are the body of an async function, or - for stdin')
     .option('--params <json>', 'params as a JSON object; each key is in scope by name', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)

@@ -50,7 +50,7 @@ export function registerServe(program: Command): void {
     .option('--max-queued <n>', 'executions that may wait for a slot; more are refused with QUEUE_FULL (env SIDEX_MAX_QUEUED; default 10000)')
     .option('--queue <url>', 'run nothing here: executions go to the `sidex worker`s of this Redis (redis://host:port[/db]; needs --store postgres://...) (env SIDEX_QUEUE)')
     .option('--loss-ms <ms>', 'with --queue: a dead worker\'s executions end supervisor_lost within this (env SIDEX_LOSS_MS; default 10000)')
-    .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
+    .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml or ./sidex.yaml when present)')
     .option('--log-file <file>', 'write the server log to this file instead of stderr, rolled daily and by size (env SIDEX_LOG_FILE)')
     .option('--log-file-max-mb <mb>', 'roll the log file at this size (env SIDEX_LOG_FILE_MAX_MB; default 10)')
     .option('--log-file-keep <n>', 'rolled log files kept (env SIDEX_LOG_FILE_KEEP; default 7)')

@@ -39,7 +39,7 @@ export function registerWorker(program: Command): void {
     .option('--memory-limit-mb <n>', "default memory limit of an execution's whole process tree, MB (env SIDEX_MEMORY_LIMIT_MB; default none)")
     .option('--pids-limit <n>', 'default most processes and threads of one execution at once (env SIDEX_PIDS_LIMIT; default 1024)')
     .option('--loss-ms <ms>', 'a dead worker\'s executions end supervisor_lost within this (env SIDEX_LOSS_MS; default 10000)')
-    .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml when present)')
+    .option('--config <file>', 'YAML config file (env SIDEX_CONFIG; default ./sidex.yml or ./sidex.yaml when present)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env SIDEX_LOG_LEVEL; default info)')
     .action(async (flags: WorkerFlags) => {
       process.exitCode = await work(flags);

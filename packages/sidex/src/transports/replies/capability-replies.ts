@@ -2,6 +2,7 @@ import type { CapabilityType } from '../../catalog/capabilities/capability.js';
 import type { CapabilityFilterType } from '../../services/capability/capability-schemas.js';
 import type { CapabilityService, StartCapability } from '../../services/capability-service.js';
 import type { StopOptionsInput } from '../../services/schemas.js';
+import { metaString } from '../../services/caller-meta.js';
 import { ok, replying } from './envelope.js';
 import { startedReply, stopReply } from './side-execution-replies.js';
 
@@ -64,7 +65,9 @@ export class CapabilityReplies {
     const type = 'resumeCapabilityResponse';
     return replying(type, async () => {
       const record = await this.service.resume(executionId);
-      return startedReply(type, record, 'executionId', { sideExecutionId: record.id, resumedFrom: executionId });
+      // Named as a start's reply names it: the resumed execution runs on the same executor.
+      const executorName = metaString(record.meta, 'executorName');
+      return startedReply(type, record, 'executionId', { sideExecutionId: record.id, resumedFrom: executionId, ...(executorName ? { executorName } : {}) });
     }, { executionId });
   }
 }
