@@ -20,7 +20,8 @@ export interface QueuedSidexSettings {
 /** The shared store a cluster needs: every server and worker reads and writes the same records. */
 export function checkClusterStore(store: string | undefined): string {
   if (store && /^postgres(ql)?:\/\//.test(store)) return store;
-  throw new SidexError('INVALID_CONFIG', '--queue needs a shared store: give --store postgres://user:password@host:port/database', { field: 'store' });
+  // Named in every form, since either may have come from a flag, the environment or the config file.
+  throw new SidexError('INVALID_CONFIG', 'a queue (--queue, SIDEX_QUEUE, queue) needs a shared store: give --store (SIDEX_STORE, store) postgres://user:password@host:port/database', { field: 'store' });
 }
 
 /** The sidex of `sidex serve --queue`: the same services, over an engine that hands every execution to the workers. */
