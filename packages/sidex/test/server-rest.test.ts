@@ -109,6 +109,8 @@ describe('executions', () => {
       expect(await get(`/v1/executions?${query}`), query).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT', details: { field } } });
     }
     expect(await get(`/v1/executions/${id}/events?after=`)).toMatchObject({ status: 400, body: { details: { field: 'after' } } });
+    expect(await get('/v1/events?bogus=1')).toMatchObject({ status: 400, body: { details: { field: 'bogus' } } });
+    expect(await get('/v1/tasks?bogus=1')).toMatchObject({ status: 400, body: { details: { field: 'bogus' } } });
     // Ignored before: the JSON lines carry both streams.
     expect(await get(`/v1/executions/${id}/logs?stream=stderr`)).toMatchObject({ status: 400, body: { details: { field: 'stream' } } });
     expect(await post('/v1/executions', { inlineCode: 'return 1', options: { tags: ['a', 'a'] } })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/options\.tags: must not list a tag twice/) } });

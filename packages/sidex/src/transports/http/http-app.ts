@@ -14,10 +14,15 @@ import { keepConnectionToDrain } from './drain-refused-body.js';
 import { capabilityRoutes } from './capability-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { openApiDocument } from './openapi.js';
-import { registerRoutes, shapeOf } from './route.js';
+import { NO_QUERY, registerRoutes, shapeOf } from './route.js';
 import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 import { workerRoutes } from './worker-routes.js';
 import { parseJsonBodies } from './json-bodies.js';
+import { parseInput } from '../../model/validation.js';
+import { z } from 'zod';
+
+// The two reads outside the route table (a stream, and the dashboard's task list) refuse what they do not take too.
+const EventStreamQuery = z.object({ output: z.string().min(1, 'must not be empty: an execution id').max(200, 'is too long').optional() }).strict();
 
 export interface HttpAppOptions {
   /** The services' replies: REST answers in the Codebolt shape, with the HTTP status its code implies. */
@@ -120,15 +125,29 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       for (const end of streams) end();
     });
     app.get('/v1/events', (request, reply) => {
-      const output = (request.query as { output?: unknown }).output;
+      let query: z.output<typeof EventStreamQuery>;
+      try {
+        query = parseInput(EventStreamQuery, request.query ?? {});
+      } catch (err) {
+        return reply.code(400).send(fail('errorResponse', err));
+      }
       reply.hijack();
-      const end = streamEvents(reply.raw, hub, typeof output === 'string' && output ? output : undefined);
+      const end = streamEvents(reply.raw, hub, query.output);
       streams.add(end);
       reply.raw.once('close', () => streams.delete(end));
     });
   }
   const pipelines = options.pipelines;
-  if (pipelines) app.get('/v1/tasks', async () => ({ success: true, ...(await pipelines.describeTasks()) }));
+  if (pipelines) {
+    app.get('/v1/tasks', async (request, reply) => {
+      try {
+        parseInput(NO_QUERY, request.query ?? {});
+      } catch (err) {
+        return reply.code(400).send(fail('errorResponse', err));
+      }
+      return { success: true, ...(await pipelines.describeTasks()) };
+    });
+  }
   if (options.dashboard) registerDashboard(app, options.dashboard, options.auth, (err) => fail('errorResponse', err));
   registerRoutes(app, routes);
   registerTaskRoutes(app, tasks);
