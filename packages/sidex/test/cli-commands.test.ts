@@ -72,6 +72,8 @@ describe('sidex start', () => {
     expect((await sidex(['start', '--code', 'return 1', '--params', '[1]'])).code).toBe(2);
     // Sent as {"a": null} before; an empty timeout was 0 ms, and 0x10 16.
     expect(await sidex(['start', '--code', 'return 1', '--params', '{"a": 1e400}'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--params.*"a" holds a number beyond/) });
+    // Named as the flag, not as the option it is sent as (options.memoryLimitMb).
+    expect(await sidex(['run', '-', '--memory', '16'], { input: 'return 1' })).toMatchObject({ code: 2, stderr: expect.stringMatching(/--memory.*must be at least 32 MB/) });
     for (const value of ['', '0x10', ' ']) {
       expect(await sidex(['start', '--code', 'return 1', '--timeout', value]), JSON.stringify(value)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--timeout.*must be a number of milliseconds/) });
     }

@@ -51,7 +51,7 @@ describe('cluster configuration', () => {
         timeoutMs: 20_000,
       });
       expect(result.code, `${role}: ${result.stderr}`).toBe(2);
-      expect(result.stderr).toMatch(/--queue: Redis at .* has no database 99/);
+      expect(result.stderr).toMatch(/the queue \(--queue, SIDEX_QUEUE, queue\): Redis at .* has no database 99/);
       fs.rmSync(`/tmp/sidex-cluster-config-db99-${role}`, { recursive: true, force: true });
     }
   });

@@ -74,9 +74,11 @@ describe('the execution token', () => {
     const invocation = await block.next((f) => f.type === 'actionBlockInvocation');
     expect(invocation).toMatchObject({ sideExecutionId: id, params: { topic: 't' }, threadContext: { params: { topic: 't' } } });
     const closed = new Promise<number>((resolve) => block.ws.once('close', (code) => resolve(code)));
-    const reply = await block.request({ type: 'actionBlockComplete', sideExecutionId: id, result: { by: 'hand' } });
+    // Keys a client's request may not hold (__proto__, constructor.prototype) are the block's own to return: its result is stored as the JSON it is.
+    block.send(`{"type":"actionBlockComplete","requestId":"done","sideExecutionId":"${id}","result":{"by":"hand","code":{"constructor":{"prototype":"Foo.prototype"}}}}`);
+    const reply = await block.next((f) => f.requestId === 'done');
     expect(reply).toMatchObject({ type: 'actionBlockCompleteResponse', success: true, sideExecutionId: id });
-    expect(await ended(id)).toMatchObject({ status: 'completed', result: { by: 'hand' } });
+    expect(await ended(id)).toMatchObject({ status: 'completed', result: { by: 'hand', code: { constructor: { prototype: 'Foo.prototype' } } } });
     expect(await closed).toBe(1000); // the server closes it once the execution has ended
   });
 

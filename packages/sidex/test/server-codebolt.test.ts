@@ -271,6 +271,14 @@ describe('bad frames get error replies; the connection stays usable', () => {
     expect(await socket.request({ type: 'sideExecution', action: 'listActionBlocks' })).toMatchObject({ success: true });
   });
 
+  it('a refusal of what a frame holds (a __proto__ key, a number past a double) answers its requestId, so a client is not left to time out', async () => {
+    for (const params of ['{"__proto__":{"a":1}}', '{"m":1e999}']) {
+      const socket = await open();
+      socket.send(`{"type":"sideExecution","action":"startSideExecution","requestId":"r1","inlineCode":"return 1","params":${params}}`);
+      expect(await socket.next(() => true), params).toMatchObject({ type: 'startSideExecutionResponse', requestId: 'r1', success: false, code: 'INVALID_FRAME' });
+    }
+  });
+
   it('the reply to a bad frame echoes its requestId and names the action', async () => {
     const reply = await ws.request({ type: 'sideExecution', action: 'getSideExecutionStatus', sideExecutionId: '' });
     expect(reply).toMatchObject({ type: 'getSideExecutionStatusResponse', success: false, code: 'INVALID_ID' });

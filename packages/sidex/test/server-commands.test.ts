@@ -133,6 +133,10 @@ describe('REST', () => {
     expect(await post('/v1/executions', { command: ['pwd'], cwd: '/etc' })).toMatchObject({ status: 400, body: { code: 'PATH_OUTSIDE_ROOTS', details: { field: 'cwd' } } });
     expect(await post('/v1/executions', { command: ['true'], actionBlockPath: 'x' })).toMatchObject({ status: 400, body: { code: 'INVALID_ARGUMENT' } });
     expect(await post('/v1/executions', { command: ['nope-sidex-none'] })).toMatchObject({ status: 400, body: { code: 'COMMAND_NOT_FOUND', details: { path: 'nope-sidex-none' } } });
+    // Empty params say nothing, and a client that always sends them is served.
+    const emptyParams = await post('/v1/executions', { command: ['true'], params: {} });
+    expect(emptyParams.status).toBe(201);
+    await client.wait(emptyParams.body.sideExecutionId);
     // A name or value the kernel's environment cannot hold as given: refused, where it was cut or split before (or failed to spawn, recorded).
     const before = (await get('/v1/executions?kind=command&limit=1000')).body.executions.length;
     for (const [env, field] of [[{ 'A=B': 'x' }, 'env.A=B'], [{ A: 'x\u0000y' }, 'env.A'], [{ '': 'x' }, 'env.'], [{ A: 1 }, 'env.A']] as const) {

@@ -159,6 +159,9 @@ describe('commands', () => {
     client.send(`{"type":"request","seq":900,"command":"execute","arguments":{"pipeline":${JSON.stringify(codeChain('return input')).replace(/}$/, ',"n":1e400}')}}}`);
     const overflow = await client.next((f) => f.type === 'response' && f.request_seq === 900);
     expect(overflow).toMatchObject({ success: false, code: 'INVALID_FRAME', message: 'frame: "n" holds a number beyond what JSON\'s doubles hold (about ±1.8e308)' });
+    // A binary frame's header that is not UTF-8: each bad byte became U+FFFD before.
+    client.send(Buffer.concat([Buffer.from('{"type":"request","seq":902,"command":"rrext_ping","arguments":{"x":"a'), Buffer.from([0xff]), Buffer.from('b"}}\n')]));
+    expect(await client.next((f) => f.type === 'response' && f.code === 'INVALID_FRAME' && /not valid UTF-8/.test(String(f.message)))).toMatchObject({ success: false });
     client.send('{"type":"request","seq":901,"command":"rrext_validate","arguments":{"pipeline":{"components":[]},"__proto__":{"x":1}}}');
     const poisoned = await client.next((f) => f.type === 'response' && f.request_seq === 901);
     expect(poisoned).toMatchObject({ success: false, code: 'INVALID_FRAME', message: expect.stringMatching(/"__proto__".* is not accepted/) });

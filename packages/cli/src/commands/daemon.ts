@@ -1,7 +1,5 @@
 // What `sidex serve` and `sidex worker` share: their configuration, their
 // log, and a graceful shutdown on the first SIGINT/SIGTERM (exit on a second).
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { isSidexError } from 'sidex/errors';
@@ -37,12 +35,12 @@ export async function daemonLog(config: ServerConfig): Promise<Logger> {
 function logDestination(pino: typeof import('pino').pino, config: ServerConfig) {
   if (!config.logFile) return pino.destination({ dest: 2, sync: true });
   const size = `${Math.max(1, Math.round(config.logFileMaxMb * 1024))}k`;
-  // pino-roll writes <name>.<date>.<n><ext>, never the name given: current.log beside it follows the file being written.
-  // Its symlink is made before its own mkdir would run: the directory is made here.
-  fs.mkdirSync(path.dirname(path.resolve(config.logFile)), { recursive: true });
+  // pino-roll writes <name>.<date>.<n><ext>, never the name given. (Its symlink to the current file is
+  // not used: it is always named current.log, so a serve and a worker logging to one directory would
+  // take it from each other, and a file of that name already there fails the start.)
   return pino.transport({
     target: 'pino-roll',
-    options: { file: config.logFile, frequency: 'daily', dateFormat: 'yyyy-MM-dd', symlink: true, size, mkdir: true, limit: { count: config.logFileKeep } },
+    options: { file: config.logFile, frequency: 'daily', dateFormat: 'yyyy-MM-dd', size, mkdir: true, limit: { count: config.logFileKeep } },
   });
 }
 

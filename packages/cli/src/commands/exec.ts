@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CommandOptions, NetworkOption, Reply, StatusFields } from '@sidex/client';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { stopOnInterrupt } from '../interrupts.js';
-import { parseMs, parsePositive } from '../parse-options.js';
+import { parseMemoryMb, parseMs } from '../parse-options.js';
 import { withClient } from '../remote.js';
 import { forgetEmbeddedRun, placeOf } from '../run-place.js';
 import { failed } from '../remote-command.js';
@@ -43,7 +43,7 @@ export function registerExec(program: Command): void {
     .argument('[args...]', 'its arguments, passed as they are')
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
     .option('--grace <ms>', 'grace period of a stop before SIGKILL', parseMs)
-    .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
+    .option('--memory <mb>', 'memory limit of the whole process tree, MB (32 at least)', parseMemoryMb)
     .addOption(new Option('--network <mode>', 'its sandbox\'s network (default: the server\'s)').choices(['all', 'none']))
     .option('--cwd <dir>', 'working directory, inside the server\'s allowed roots (default: the current directory)')
     .option('--env <name=value>', 'an environment variable for it (repeatable)', collectEnv)

@@ -6,7 +6,7 @@ import { syntaxErrorFrame, type UserSource } from '../code-frame.js';
 import { reportEnd } from '../final-status.js';
 import { stopOptions } from '../stop-replies.js';
 import { passOutput, Ui } from '../ui.js';
-import { parseJsonObject, parseMs, parsePositive } from '../parse-options.js';
+import { parseJsonObject, parseMemoryMb, parseMs, parsePositive } from '../parse-options.js';
 import { stopOnInterrupt } from '../interrupts.js';
 import { forgetEmbeddedRun, placeOf } from '../run-place.js';
 import { limitOptions, runRemote, type RemoteRun } from './run-remote.js';
@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
     .option('--params <json>', 'params as a JSON object; each key is in scope by name', parseJsonObject)
     .option('--timeout <ms>', 'stop it after this many milliseconds', parseMs)
     .option('--grace <ms>', 'grace period of a stop before SIGKILL', parseMs)
-    .option('--memory <mb>', 'memory limit of the whole process tree, MB', parsePositive)
+    .option('--memory <mb>', 'memory limit of the whole process tree, MB (32 at least)', parseMemoryMb)
     .option('--max-output <mb>', 'most output (stdout and stderr together) it may write, MB (default 1024)', parsePositive)
     .option('--json', 'print the final status as JSON instead of the result')
     .option('--data-dir <dir>', "data directory: a local server's, whose API key is used; embedded, where scratch and logs go (default ~/.local/state/sidex)")

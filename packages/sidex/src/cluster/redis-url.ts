@@ -46,13 +46,14 @@ export async function connectRedis(options: RedisOptions, timeoutMs = 5000): Pro
     clearTimeout(timer);
   }
   // ioredis selects the database as it connects, and when Redis has no such database it says so
-  // only as an error event, then runs every command on database 0: another cluster's.
-  if (options.db !== undefined) {
+  // only as an error event, then runs every command on database 0: another cluster's. (Database 0
+  // always exists: ioredis sends no SELECT for it, nor does this.)
+  if (options.db) {
     try {
       await redis.select(options.db);
     } catch (err) {
       redis.disconnect();
-      throw new SidexError('INVALID_CONFIG', `--queue: Redis at ${options.host}:${options.port} has no database ${options.db} (${(err as Error).message})`, { field: 'queue' });
+      throw new SidexError('INVALID_CONFIG', `the queue (--queue, SIDEX_QUEUE, queue): Redis at ${options.host}:${options.port} has no database ${options.db} (${(err as Error).message})`, { field: 'queue' });
     }
   }
   return redis;

@@ -154,8 +154,9 @@ export function startSource(fields: StartFields): 'command' | 'inlineCode' | 'ac
   if (given('command')) {
     const other = (['inlineCode', 'actionBlockPath'] as const).find(given);
     if (other) throw invalid('command', `give one of command, inlineCode or actionBlockPath, not command and ${other}`);
-    // A program reads no params: they would be dropped without a word.
-    if (given('params')) throw invalid('params', 'a command takes no params (give its input as arguments, env or stdin)');
+    // A program reads no params: they would be dropped without a word (an empty object says nothing).
+    const { params } = fields;
+    if (given('params') && !(typeof params === 'object' && !Array.isArray(params) && Object.keys(params as object).length === 0)) throw invalid('params', 'a command takes no params (give its input as arguments, env or stdin)');
     return 'command';
   }
   const stray = COMMAND_ONLY.find(given);

@@ -16,8 +16,12 @@ const SUSPECT = /[eE]\+?\d{3}|\d{309}/;
 
 /** Why `text` is refused, as a message about `where` (`body`, `frame`); undefined when it is not. */
 export function jsonTextRefusal(text: string, where: string): string | undefined {
-  if (nestsDeeperThan(text, MAX_VALUE_DEPTH + 1)) return `${where} nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`;
-  return numberOverflowRefusal(text, where) ?? prototypeKeyRefusal(text, where);
+  return depthRefusal(text, where) ?? numberOverflowRefusal(text, where) ?? prototypeKeyRefusal(text, where);
+}
+
+/** Why `text` is refused for its nesting, as a message about `where`: checked before it is parsed. */
+export function depthRefusal(text: string, where: string): string | undefined {
+  return nestsDeeperThan(text, MAX_VALUE_DEPTH + 1) ? `${where} nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects` : undefined;
 }
 
 /** Why `text` is refused for a key that would set a prototype, as a message about `where`; undefined when it holds none. */

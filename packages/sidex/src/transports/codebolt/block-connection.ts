@@ -7,7 +7,7 @@ import { fail, ok } from '../replies/envelope.js';
 import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { frameText } from '../ws/frame-text.js';
 import { ActionBlockComplete, blockReplyType, headOf, refusalOf } from './block-frames.js';
-import { readFrameJson } from './frames.js';
+import { readFrameJson, valueRefusal } from './frames.js';
 
 const COMPLETE_REPLY = 'actionBlockCompleteResponse';
 /** How long the invocation waits for the block's pong before it is sent regardless. */
@@ -74,6 +74,11 @@ export class BlockConnection {
     }
     const value = read.value;
     const head = headOf(value);
+    const refused = valueRefusal(read.text, { prototypeKeys: false });
+    if (refused) {
+      this.reply(fail(blockReplyType(head), refused), head.requestId);
+      return;
+    }
     this.flow.begin();
     try {
       this.reply(head.type === 'actionBlockComplete' ? this.complete(value) : fail(blockReplyType(head), refusalOf(head)), head.requestId);

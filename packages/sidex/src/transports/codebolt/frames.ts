@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
-import { jsonTextRefusal } from '../json-text.js';
+import { depthRefusal, numberOverflowRefusal, prototypeKeyRefusal } from '../json-text.js';
 
 /** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (docs/codebolt.md). */
 export const FrameEnvelope = z.looseObject({
@@ -20,16 +20,32 @@ export interface FrameHead {
 
 export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; head: FrameHead; error: SidexError };
 
-/** A frame's JSON (a client's, or a Codebolt-built block's), or why it is refused (json-text.ts). */
-export function readFrameJson(raw: string | undefined): { ok: true; value: unknown } | { ok: false; error: SidexError } {
+/**
+ * A frame's JSON (a client's, or a Codebolt-built block's), or why it cannot
+ * be read: not UTF-8, nested too deep (checked before parsing, json-text.ts),
+ * not JSON. What it holds is checked once its head is known (valueRefusal),
+ * so that the refusal can answer its requestId.
+ */
+export function readFrameJson(raw: string | undefined): { ok: true; value: unknown; text: string } | { ok: false; error: SidexError } {
   if (raw === undefined) return { ok: false, error: new SidexError('INVALID_FRAME', 'frame is not valid UTF-8') };
-  const refused = jsonTextRefusal(raw, 'frame');
-  if (refused) return { ok: false, error: new SidexError('INVALID_FRAME', refused) };
+  const tooDeep = depthRefusal(raw, 'frame');
+  if (tooDeep) return { ok: false, error: new SidexError('INVALID_FRAME', tooDeep) };
   try {
-    return { ok: true, value: JSON.parse(raw) as unknown };
+    return { ok: true, value: JSON.parse(raw) as unknown, text: raw };
   } catch (err) {
     return { ok: false, error: new SidexError('INVALID_FRAME', `frame is not valid JSON: ${(err as Error).message}`) };
   }
+}
+
+/**
+ * What a frame holds that would reach its handler changed (json-text.ts): a
+ * number past a double, which becomes null; in a client's request, a key
+ * `__proto__`, which is lost where its fields are copied. (A block's
+ * completion is stored as the JSON it is, and keeps such keys.)
+ */
+export function valueRefusal(text: string, { prototypeKeys }: { prototypeKeys: boolean }): SidexError | undefined {
+  const refused = numberOverflowRefusal(text, 'frame') ?? (prototypeKeys ? prototypeKeyRefusal(text, 'frame') : undefined);
+  return refused ? new SidexError('INVALID_FRAME', refused) : undefined;
 }
 
 export function parseFrame(raw: string | undefined): ParsedFrame {
@@ -39,6 +55,8 @@ export function parseFrame(raw: string | undefined): ParsedFrame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, head: {}, error: new SidexError('INVALID_FRAME', 'frame must be a JSON object {type, action, ...fields, requestId}') };
   }
+  const refused = valueRefusal(read.text, { prototypeKeys: true });
+  if (refused) return { ok: false, head: headOf(value as Record<string, unknown>), error: refused };
   const parsed = FrameEnvelope.safeParse(value);
   if (parsed.success) return { ok: true, frame: parsed.data };
   const issue = parsed.error.issues[0]!;

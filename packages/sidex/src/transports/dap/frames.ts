@@ -5,6 +5,7 @@ import { splitDapFrame } from '@sidex/protocol/frames';
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
 import { numberOverflowRefusal, prototypeKeyRefusal } from '../json-text.js';
+import { frameText } from '../ws/frame-text.js';
 
 export interface FrameLimits {
   /** The JSON of a frame (a text frame, or the header of a binary one). */
@@ -54,7 +55,9 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
     const what = bytes === undefined ? 'frame' : 'JSON header of the binary frame';
     return { ok: false, head: {}, error: new SidexError('FRAME_TOO_LARGE', `${what}: ${json.length} bytes exceeds the limit of ${limits.maxJsonBytes} bytes (send item data as bytes after the header)`, { limit: limits.maxJsonBytes }) };
   }
-  const text = json.toString('utf8');
+  // Bytes that are not UTF-8 would each become U+FFFD without a word.
+  const text = frameText(json);
+  if (text === undefined) return { ok: false, head: {}, error: invalid(`${bytes === undefined ? 'frame' : 'header of the binary frame'} is not valid UTF-8`) };
   let value: unknown;
   try {
     value = JSON.parse(text);

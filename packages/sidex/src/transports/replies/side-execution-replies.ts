@@ -118,10 +118,11 @@ export function stopReply(type: string, { record, alreadyEnded }: StopOutcome, i
   if (alreadyEnded && record.status === 'stopped') {
     return ok(type, { ...fields, status: 'already_stopped' as const }, 'execution was already stopped');
   }
-  // A stop under way answers the end it met: a timeout, a limit, a lost worker. The execution had
-  // not finished when the stop came, so ALREADY_FINISHED would say what is not so. `completed` is
-  // never a stop's doing: the code had returned (its report may come just before its tree ends).
-  if (!isTerminal(record.status) || record.status === 'stopped' || (!alreadyEnded && record.status !== 'completed')) {
+  // A stop under way answers the end that overtook it, which has a stop reason of its own: a timeout,
+  // a limit, a lost worker. The execution had not finished when the stop came, so ALREADY_FINISHED
+  // would say what is not so. An end the code reported itself (its report may come just before its
+  // tree ends) was not the stop's doing: that execution had finished.
+  if (!isTerminal(record.status) || record.status === 'stopped' || (!alreadyEnded && record.stopReason !== undefined)) {
     return ok(type, fields, `execution ${record.status}`);
   }
   return fail(
