@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { isCapabilityType, type CapabilityType } from '@sidex/client';
 import { jsonTextRefusal } from 'sidex/json-text';
-import { MIN_MEMORY_LIMIT_MB } from 'sidex/limit-bounds';
+import { MEMORY_LIMIT_TOO_LOW, MIN_MEMORY_LIMIT_MB } from 'sidex/limit-bounds';
 import { decimalNumber } from 'sidex/numeric-text';
 
 export function parseJsonObject(value: string): Record<string, unknown> {
@@ -30,7 +30,7 @@ export function parseMs(value: string): number {
 /** A memory limit in MB, the flag named in the refusal rather than the option it is sent as. */
 export function parseMemoryMb(value: string): number {
   const mb = parsePositive(value);
-  if (mb < MIN_MEMORY_LIMIT_MB) throw new InvalidArgumentError(`must be at least ${MIN_MEMORY_LIMIT_MB} MB (a runtime holds 10-25 MB before it runs any code)`);
+  if (mb < MIN_MEMORY_LIMIT_MB) throw new InvalidArgumentError(MEMORY_LIMIT_TOO_LOW);
   return mb;
 }
 

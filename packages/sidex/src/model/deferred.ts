@@ -1,11 +1,2 @@
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-/** A promise resolved from outside: for waits whose end another event decides. */
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
+// The runtime's own, one for both: a runtime may read only its own directory (the permission model).
+export { deferred, type Deferred } from '../runtime/deferred.js';

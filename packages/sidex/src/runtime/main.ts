@@ -2,6 +2,7 @@
 // `run` message), runs exactly one execution, reports over IPC and exits.
 import path from 'node:path';
 import { holdLastPid, namespaceOthers, notePidsBeforeCode, SANDBOXED } from './namespace.js';
+import { deferred } from './deferred.js';
 import { checkEntrySyntax } from './check-entry-syntax.js';
 import { liveChildren } from './children.js';
 import { startCommand, type RunningCommand } from './command.js';
@@ -36,16 +37,14 @@ let ctx: ExecutionContext | undefined;
 let command: RunningCommand | undefined;
 let running = false;
 let outcome: Outcome | undefined;
-let mainSettles: () => void = () => {};
-const mainSettled = new Promise<void>((resolve) => (mainSettles = resolve));
+const mainSettled = deferred<void>();
 let stopping = false;
 let finished = false;
 /** Its awaits reject when a stop unwinds it (unwind/): it will settle soon after. */
 let unwindable = false;
 /** A block that exports no function, imported to the end of its top level: a main that never settles (scriptMode). */
 let isScript = false;
-let becomesScript: () => void = () => {};
-const becameScript = new Promise<void>((resolve) => (becomesScript = resolve));
+const becameScript = deferred<void>();
 
 // Blocks' instrumentation (acorn, magic-string, pirates: ~35 ms of a core to
 // load) is loaded once the runtime has idled in the pool a moment, not at
@@ -60,11 +59,11 @@ const loadBlockHooks = () => (blockHooks ??= import('./unwind/block-hooks.js'));
 // answered anyway; load errors within it fail the start, later ones the run.
 // (The entry file itself is syntax-checked first, deterministically.)
 const BLOCK_LOAD_WINDOW_MS = 25;
+/** How long code may take to end after its onStop handlers before their result is sent ahead of the report. */
+const PARTIAL_AFTER_MS = 10;
 
 process.on('disconnect', () => (running ? killOwnGroup() : process.exit(0)));
 const onSigterm = () => void stop();
-/** How long code may take to end after its onStop handlers before their result is sent ahead of the report. */
-const PARTIAL_AFTER_MS = 10;
 process.on('SIGTERM', onSigterm);
 process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'run' && !running) void run(message);
@@ -157,7 +156,7 @@ async function run(message: RunMessage): Promise<void> {
       (value) => settle({ ok: true, value }),
       (error: unknown) => settle({ ok: false, error }),
     )
-    .then(mainSettles);
+    .then(() => mainSettled.resolve());
 }
 
 /**
@@ -181,7 +180,7 @@ async function runCommand(message: RunMessage, source: Extract<RunMessage['sourc
 function scriptMode(): Promise<never> {
   process.channel?.unref();
   isScript = true;
-  becomesScript();
+  becameScript.resolve();
   return new Promise(() => {});
 }
 
@@ -292,7 +291,7 @@ async function keepPartialIfSlow(ended: Promise<void>, json: string): Promise<vo
  * when it is done.
  */
 async function codeEnded(observed: boolean, unwound: boolean): Promise<void> {
-  if (observed || unwound) await Promise.race([mainSettled, becameScript]);
+  if (observed || unwound) await Promise.race([mainSettled.promise, becameScript.promise]);
   if (isScript) await scriptEnded();
   else if (unwound) await awaitsDone();
   else if (!observed) await turn();

@@ -4,7 +4,7 @@
 import { EXECUTION_STATUSES } from '@sidex/protocol';
 import { z } from 'zod';
 import { SidexError } from '../errors.js';
-import { bytesOfMb, MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MIN_CPU_LIMIT, MIN_MEMORY_LIMIT_MB, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
+import { bytesOfMb, MAX_CPU_LIMIT, MAX_PIDS_LIMIT, MEMORY_LIMIT_TOO_LOW, MIN_CPU_LIMIT, MIN_MEMORY_LIMIT_MB, MIN_PIDS_LIMIT } from '../engine/limits/limit-bounds.js';
 import { MAX_EVENTS } from '../store/event-query.js';
 import { EnvVars } from './command-schemas.js';
 
@@ -35,7 +35,7 @@ const MAX_LIMIT_MB = 1024 * 1024;
 
 /** The bounds of a memory limit in MB: a start's option here, a server's default in its config. */
 export const memoryMbBounds = (n: z.ZodNumber) =>
-  n.min(MIN_MEMORY_LIMIT_MB, `must be at least ${MIN_MEMORY_LIMIT_MB} MB (a runtime holds 10-25 MB before it runs any code)`).max(MAX_LIMIT_MB, `must be at most ${MAX_LIMIT_MB} MB`);
+  n.min(MIN_MEMORY_LIMIT_MB, MEMORY_LIMIT_TOO_LOW).max(MAX_LIMIT_MB, `must be at most ${MAX_LIMIT_MB} MB`);
 
 /** The bounds of an output limit in MB (a fraction of one is a number of bytes, one at least). */
 export const outputMbBounds = (n: z.ZodNumber) =>

@@ -13,10 +13,29 @@
 import { MAX_VALUE_DEPTH, nestsDeeperThan } from '../runtime/json-depth.js';
 
 const SUSPECT = /[eE]\+?\d{3}|\d{309}/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `bytes` as UTF-8 text; undefined when they are not UTF-8 (each bad byte would become U+FFFD without a word). */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Why `text` is refused, as a message about `where` (`body`, `frame`); undefined when it is not. */
 export function jsonTextRefusal(text: string, where: string): string | undefined {
-  return depthRefusal(text, where) ?? numberOverflowRefusal(text, where) ?? prototypeKeyRefusal(text, where);
+  return depthRefusal(text, where) ?? valueRefusal(text, where);
+}
+
+/**
+ * Why what `text` holds is refused, once it is known to parse: a number past
+ * a double, and unless `prototypeKeys` is false (what is kept as the JSON it
+ * is), a key that would set a prototype.
+ */
+export function valueRefusal(text: string, where: string, { prototypeKeys = true }: { prototypeKeys?: boolean } = {}): string | undefined {
+  return numberOverflowRefusal(text, where) ?? (prototypeKeys ? prototypeKeyRefusal(text, where) : undefined);
 }
 
 /** Why `text` is refused for its nesting, as a message about `where`: checked before it is parsed. */
@@ -25,7 +44,7 @@ export function depthRefusal(text: string, where: string): string | undefined {
 }
 
 /** Why `text` is refused for a key that would set a prototype, as a message about `where`; undefined when it holds none. */
-export function prototypeKeyRefusal(text: string, where: string): string | undefined {
+function prototypeKeyRefusal(text: string, where: string): string | undefined {
   if (!text.includes('__proto__') && !text.includes('prototype')) return undefined;
   let found = false;
   try {
@@ -40,7 +59,7 @@ export function prototypeKeyRefusal(text: string, where: string): string | undef
 }
 
 /** Why `text` is refused for a number past a double, as a message about `where`; undefined when it holds none. */
-export function numberOverflowRefusal(text: string, where: string): string | undefined {
+function numberOverflowRefusal(text: string, where: string): string | undefined {
   const key = overflowingNumberKey(text);
   return key === undefined ? undefined : `${where}: "${key}" holds a number beyond what JSON's doubles hold (about ±1.8e308)`;
 }

@@ -7,6 +7,8 @@ export const MIN_PIDS_LIMIT = 32;
  * and a limit below that fails the start (cgroup v1 refuses to set it) or kills the code at once.
  */
 export const MIN_MEMORY_LIMIT_MB = 32;
+/** The refusal of a memory limit under it, wherever the limit is given (a start's option, a flag, a server default). */
+export const MEMORY_LIMIT_TOO_LOW = `must be at least ${MIN_MEMORY_LIMIT_MB} MB (a runtime holds 10-25 MB before it runs any code)`;
 /** Linux's PID_MAX_LIMIT on 64-bit machines. */
 export const MAX_PIDS_LIMIT = 4_194_304;
 /** The kernel's smallest CFS quota, 1 ms, over sidex's 100 ms period. */

@@ -4,14 +4,18 @@
 // stop's AbortError, so that its catch and finally blocks run as the stack
 // unwinds. Awaits after that work as ever: a finally block or an onStop
 // handler may await its cleanup. The code's own values and errors pass unchanged.
+import { deferred, type Deferred } from '../deferred.js';
 import { AWAIT_HOOK, ITER_HOOK } from './hook-names.js';
 
 const pending = new Set<(reason: unknown) => void>();
-let drained: (() => void) | undefined;
+/** What awaitsDrained hands out while awaits wait: one for every caller, resolved when the last settles. */
+let drained: Deferred<void> | undefined;
 
 function settled(reject: (reason: unknown) => void): void {
   pending.delete(reject);
-  if (pending.size === 0) drained?.();
+  if (pending.size > 0 || !drained) return;
+  drained.resolve();
+  drained = undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -69,7 +73,7 @@ export function awaitsPending(): number {
 /** Resolves once no rewritten await waits (at once if none does). */
 export function awaitsDrained(): Promise<void> {
   if (pending.size === 0) return Promise.resolve();
-  return new Promise((resolve) => (drained = resolve));
+  return (drained ??= deferred<void>()).promise;
 }
 
 /** Every await suspended now rejects with `reason`. */

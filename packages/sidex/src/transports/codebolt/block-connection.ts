@@ -7,7 +7,7 @@ import { fail, ok } from '../replies/envelope.js';
 import { FlowControl, type ConnectionLimits } from '../ws/flow-control.js';
 import { frameText } from '../ws/frame-text.js';
 import { ActionBlockComplete, blockReplyType, headOf, refusalOf } from './block-frames.js';
-import { readFrameJson, valueRefusal } from './frames.js';
+import { frameValueRefusal, readFrameJson } from './frames.js';
 
 const COMPLETE_REPLY = 'actionBlockCompleteResponse';
 /** How long the invocation waits for the block's pong before it is sent regardless. */
@@ -37,7 +37,7 @@ export class BlockConnection {
     this.send = corkedSender(ws);
     // Replies only: no events are sent here, so none are ever dropped.
     this.flow = new FlowControl(ws, limits, () => {});
-    ws.on('message', (data) => this.onMessage(data));
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => {
       this.flow.stop();
       clearTimeout(this.invokeAnyway);
@@ -64,9 +64,9 @@ export class BlockConnection {
     }
   }
 
-  private onMessage(data: RawData): void {
+  private onMessage(data: RawData, isBinary: boolean): void {
     this.invoke();
-    const text = frameText(data);
+    const text = frameText(data, isBinary);
     const read = readFrameJson(text);
     if (!read.ok) {
       this.reply(fail('errorResponse', read.error), undefined);
@@ -74,7 +74,7 @@ export class BlockConnection {
     }
     const value = read.value;
     const head = headOf(value);
-    const refused = valueRefusal(read.text, { prototypeKeys: false });
+    const refused = frameValueRefusal(read.text, { prototypeKeys: false });
     if (refused) {
       this.reply(fail(blockReplyType(head), refused), head.requestId);
       return;

@@ -35,7 +35,7 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   ) {
     this.send = corkedSender(ws);
     this.flow = new FlowControl(ws, limits, (count) => this.announceDrops(count));
-    ws.on('message', (data) => this.onMessage(data));
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => this.log.debug({ err }, 'codebolt connection error'));
   }
@@ -68,8 +68,8 @@ export class CodeboltConnection implements EventSink, ConnectionControl {
   // ---- frames -----------------------------------------------------------------
 
   /** Text and binary frames alike are read as UTF-8 JSON. */
-  private onMessage(data: RawData): void {
-    const text = frameText(data);
+  private onMessage(data: RawData, isBinary: boolean): void {
+    const text = frameText(data, isBinary);
     const parsed = parseFrame(text);
     if (!parsed.ok) {
       this.reply(fail(replyTypeOf(parsed.head), parsed.error), parsed.head.requestId);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
-import { depthRefusal, numberOverflowRefusal, prototypeKeyRefusal } from '../json-text.js';
+import { depthRefusal, valueRefusal } from '../json-text.js';
 
 /** The envelope of every Codebolt request: `{type, action, ...fields, requestId}` (docs/codebolt.md). */
 export const FrameEnvelope = z.looseObject({
@@ -23,7 +23,7 @@ export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; head: FrameH
 /**
  * A frame's JSON (a client's, or a Codebolt-built block's), or why it cannot
  * be read: not UTF-8, nested too deep (checked before parsing, json-text.ts),
- * not JSON. What it holds is checked once its head is known (valueRefusal),
+ * not JSON. What it holds is checked once its head is known (frameValueRefusal),
  * so that the refusal can answer its requestId.
  */
 export function readFrameJson(raw: string | undefined): { ok: true; value: unknown; text: string } | { ok: false; error: SidexError } {
@@ -43,8 +43,8 @@ export function readFrameJson(raw: string | undefined): { ok: true; value: unkno
  * `__proto__`, which is lost where its fields are copied. (A block's
  * completion is stored as the JSON it is, and keeps such keys.)
  */
-export function valueRefusal(text: string, { prototypeKeys }: { prototypeKeys: boolean }): SidexError | undefined {
-  const refused = numberOverflowRefusal(text, 'frame') ?? (prototypeKeys ? prototypeKeyRefusal(text, 'frame') : undefined);
+export function frameValueRefusal(text: string, { prototypeKeys }: { prototypeKeys: boolean }): SidexError | undefined {
+  const refused = valueRefusal(text, 'frame', { prototypeKeys });
   return refused ? new SidexError('INVALID_FRAME', refused) : undefined;
 }
 
@@ -55,7 +55,7 @@ export function parseFrame(raw: string | undefined): ParsedFrame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, head: {}, error: new SidexError('INVALID_FRAME', 'frame must be a JSON object {type, action, ...fields, requestId}') };
   }
-  const refused = valueRefusal(read.text, { prototypeKeys: true });
+  const refused = frameValueRefusal(read.text, { prototypeKeys: true });
   if (refused) return { ok: false, head: headOf(value as Record<string, unknown>), error: refused };
   const parsed = FrameEnvelope.safeParse(value);
   if (parsed.success) return { ok: true, frame: parsed.data };

@@ -4,7 +4,7 @@
 import { splitDapFrame } from '@sidex/protocol/frames';
 import { z } from 'zod';
 import { SidexError } from '../../errors.js';
-import { numberOverflowRefusal, prototypeKeyRefusal } from '../json-text.js';
+import { valueRefusal } from '../json-text.js';
 import { frameText } from '../ws/frame-text.js';
 
 export interface FrameLimits {
@@ -55,9 +55,9 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
     const what = bytes === undefined ? 'frame' : 'JSON header of the binary frame';
     return { ok: false, head: {}, error: new SidexError('FRAME_TOO_LARGE', `${what}: ${json.length} bytes exceeds the limit of ${limits.maxJsonBytes} bytes (send item data as bytes after the header)`, { limit: limits.maxJsonBytes }) };
   }
-  // Bytes that are not UTF-8 would each become U+FFFD without a word.
-  const text = frameText(json);
-  if (text === undefined) return { ok: false, head: {}, error: invalid(`${bytes === undefined ? 'frame' : 'header of the binary frame'} is not valid UTF-8`) };
+  // Bytes that are not UTF-8 would each become U+FFFD without a word (ws checks a text frame itself).
+  const text = frameText(json, isBinary);
+  if (text === undefined) return { ok: false, head: {}, error: invalid('the binary frame\'s JSON is not valid UTF-8') };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -72,7 +72,7 @@ export function parseFrame(data: Buffer, isBinary: boolean, limits: FrameLimits 
   if (tooDeep(value, limits.maxDepth)) return { ok: false, head, error: invalid(`frame: values nest deeper than ${limits.maxDepth} levels`) };
   // 1e400 parses as Infinity, which a pipeline's config or a reply would carry on as null; a
   // __proto__ key would set a prototype where the arguments are copied, and be gone.
-  const refused = numberOverflowRefusal(text, 'frame') ?? prototypeKeyRefusal(text, 'frame');
+  const refused = valueRefusal(text, 'frame');
   if (refused) return { ok: false, head, error: invalid(refused) };
   const parsed = RequestEnvelope.safeParse(value);
   if (!parsed.success) {

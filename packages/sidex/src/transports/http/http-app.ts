@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { SidexError } from '../../errors.js';
@@ -8,21 +9,16 @@ import { presentedKey, unauthorized, type Authenticator } from '../auth.js';
 import type { EventHub } from '../events/event-hub.js';
 import { dashboardFiles, registerDashboard, SESSION_PATH } from './dashboard/dashboard-routes.js';
 import type { DashboardSessions } from './dashboard/sessions.js';
-import { streamEvents } from './event-stream.js';
 import { actionBlockRoutes } from './action-block-routes.js';
 import { keepConnectionToDrain } from './drain-refused-body.js';
 import { capabilityRoutes } from './capability-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { openApiDocument } from './openapi.js';
-import { NO_QUERY, registerRoutes, shapeOf } from './route.js';
+import { registerRoutes, shapeOf } from './route.js';
 import { registerTaskRoutes, taskRoutes } from './task-routes.js';
 import { workerRoutes } from './worker-routes.js';
 import { parseJsonBodies } from './json-bodies.js';
-import { parseInput } from '../../model/validation.js';
-import { z } from 'zod';
-
-// The two reads outside the route table (a stream, and the dashboard's task list) refuse what they do not take too.
-const EventStreamQuery = z.object({ output: z.string().min(1, 'must not be empty: an execution id').max(200, 'is too long').optional() }).strict();
+import { liveRoutes } from './live-routes.js';
 
 export interface HttpAppOptions {
   /** The services' replies: REST answers in the Codebolt shape, with the HTTP status its code implies. */
@@ -71,7 +67,18 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     },
   });
   const { replies } = options;
-  const routes = [...executionRoutes(replies), ...actionBlockRoutes(replies.actionBlock), ...capabilityRoutes(replies.capability), ...workerRoutes(replies.workers)];
+  const streams = new Set<() => void>();
+  const opened = (raw: ServerResponse, end: () => void) => {
+    streams.add(end);
+    raw.once('close', () => streams.delete(end));
+  };
+  const routes = [
+    ...executionRoutes(replies),
+    ...actionBlockRoutes(replies.actionBlock),
+    ...capabilityRoutes(replies.capability),
+    ...workerRoutes(replies.workers),
+    ...liveRoutes({ hub: options.hub, pipelines: options.pipelines, opened }),
+  ];
   const tasks = options.pipelines ? taskRoutes(options.pipelines) : [];
   const document = openApiDocument([...routes, ...tasks], options.version);
 
@@ -117,37 +124,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => document);
   const metrics = options.metrics;
   if (metrics) app.get(METRICS_PATH, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
-  const hub = options.hub;
-  if (hub) {
-    // Open streams never go idle: they are ended at close, or the server would wait for them.
-    const streams = new Set<() => void>();
-    app.addHook('preClose', async () => {
-      for (const end of streams) end();
-    });
-    app.get('/v1/events', (request, reply) => {
-      let query: z.output<typeof EventStreamQuery>;
-      try {
-        query = parseInput(EventStreamQuery, request.query ?? {});
-      } catch (err) {
-        return reply.code(400).send(fail('errorResponse', err));
-      }
-      reply.hijack();
-      const end = streamEvents(reply.raw, hub, query.output);
-      streams.add(end);
-      reply.raw.once('close', () => streams.delete(end));
-    });
-  }
-  const pipelines = options.pipelines;
-  if (pipelines) {
-    app.get('/v1/tasks', async (request, reply) => {
-      try {
-        parseInput(NO_QUERY, request.query ?? {});
-      } catch (err) {
-        return reply.code(400).send(fail('errorResponse', err));
-      }
-      return { success: true, ...(await pipelines.describeTasks()) };
-    });
-  }
+  // Open streams never go idle: they are ended at close, or the server would wait for them.
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
   if (options.dashboard) registerDashboard(app, options.dashboard, options.auth, (err) => fail('errorResponse', err));
   registerRoutes(app, routes);
   registerTaskRoutes(app, tasks);

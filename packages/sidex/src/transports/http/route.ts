@@ -46,7 +46,7 @@ const replyType = (spec: RouteSpec) => `${spec.operationId}Response`;
 
 // A route that takes no query or body refuses one, rather than serve the request as if it had not
 // been sent (`?force=true` on a stop, a body on a resume).
-export const NO_QUERY = z.object({}).strict();
+const NO_QUERY = z.object({}).strict();
 const NO_BODY = z.object({}).strict().nullish();
 
 /** Registers routes on Fastify: parse every part with its schema, call, reply with the status its code implies. */
